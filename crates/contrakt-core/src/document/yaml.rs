@@ -1,0 +1,362 @@
+//! YAML 1.2 (and therefore JSON) into a [`Node`] tree, driven by granit-parser's event stream.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use granit_parser::{Event, Parser, ScalarStyle};
+
+use super::{Entry, Node, Value};
+use crate::error::{Error, InputErrorKind};
+use crate::source::{SourceFile, Span};
+
+/// Bounds that keep hostile or broken input from exhausting memory or stack.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Deepest nesting of mappings and lists. ODCS contracts rarely pass 30.
+    pub max_depth: usize,
+    /// Most nodes after alias expansion (guards against "billion laughs").
+    pub max_nodes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_depth: 128, max_nodes: 5_000_000 }
+    }
+}
+
+enum Frame {
+    Seq { items: Vec<Node>, start: usize, anchor: usize },
+    Map { entries: Vec<Entry>, key: Option<(String, Span)>, seen: HashMap<String, Span>, start: usize, anchor: usize },
+}
+
+/// Parses one YAML document. JSON parses too, since JSON is YAML 1.2.
+pub fn parse(file: &Arc<SourceFile>, limits: &Limits) -> crate::Result<Node> {
+    let text = file.text();
+    if let Some(pos) = text.find('\0') {
+        return Err(Error::input(
+            InputErrorKind::NotText,
+            file,
+            Some(Span::new(pos, pos + 1)),
+            "file is binary, not YAML or JSON text (it contains a NUL byte)",
+        ));
+    }
+    let mut parser = Parser::new_from_str(text);
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut root: Option<Node> = None;
+    let mut anchors: HashMap<usize, (Node, usize)> = HashMap::new();
+    let mut nodes = 0usize;
+    let offset = |m: &granit_parser::Marker| m.byte_offset().unwrap_or_else(|| char_to_byte(text, m.index()));
+
+    while let Some(event) = parser.next_event() {
+        let (event, span) = event.map_err(|e| {
+            let at = offset(e.marker());
+            let info = e.info();
+            // The parser has its own bound on flow-collection nesting; report it like ours.
+            if info.contains("recursion limit") {
+                Error::input(InputErrorKind::TooDeep, file, Some(Span::new(at, at)), "nesting is too deep; contrakt refuses documents this deep")
+            } else {
+                Error::input(InputErrorKind::Syntax, file, Some(Span::new(at, at)), format!("invalid YAML: {info}"))
+            }
+        })?;
+        let (start, end) = (offset(&span.start), offset(&span.end));
+        let completed = match event {
+            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Anchor(..) => None,
+            Event::DocumentStart(..) => {
+                if root.is_some() {
+                    return Err(Error::input(
+                        InputErrorKind::MultipleDocuments,
+                        file,
+                        Some(Span::new(start, end.max(start + 3))),
+                        "a second YAML document starts here; a contract file holds exactly one",
+                    ));
+                }
+                None
+            }
+            Event::Alias(id) => {
+                let (node, count) = anchors.get(&id).ok_or_else(|| {
+                    Error::input(InputErrorKind::Syntax, file, Some(Span::new(start, end)), "alias refers to an unknown anchor")
+                })?;
+                nodes += count;
+                if nodes > limits.max_nodes {
+                    return Err(too_many(file, Span::new(start, end), limits));
+                }
+                Some(Node { value: node.value.clone(), span: Span::new(start, end) })
+            }
+            Event::UnresolvedAlias(name) => {
+                return Err(Error::input(
+                    InputErrorKind::Syntax,
+                    file,
+                    Some(Span::new(start, end)),
+                    format!("alias `*{name}` refers to no anchor defined before it"),
+                ));
+            }
+            Event::Scalar(value, style, anchor, tag) => {
+                nodes += 1;
+                let forced_str = tag.as_ref().is_some_and(|t| t.suffix() == "str");
+                let value = if style == ScalarStyle::Plain && !forced_str {
+                    resolve_plain(&value)
+                } else {
+                    Value::String(value.into_owned())
+                };
+                let node = Node { value, span: Span::new(start, end) };
+                if anchor != 0 {
+                    anchors.insert(anchor, (node.clone(), 1));
+                }
+                Some(node)
+            }
+            Event::SequenceStart(_, anchor, _) | Event::MappingStart(_, anchor, _) => {
+                nodes += 1;
+                if stack.len() >= limits.max_depth {
+                    return Err(Error::input(
+                        InputErrorKind::TooDeep,
+                        file,
+                        Some(Span::new(start, start)),
+                        format!("nesting is deeper than {} levels; contrakt refuses documents this deep", limits.max_depth),
+                    ));
+                }
+                stack.push(if matches!(event, Event::SequenceStart(..)) {
+                    Frame::Seq { items: Vec::new(), start, anchor }
+                } else {
+                    Frame::Map { entries: Vec::new(), key: None, seen: HashMap::new(), start, anchor }
+                });
+                None
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let (value, begin, anchor) = match stack.pop() {
+                    Some(Frame::Seq { items, start, anchor }) => (Value::Seq(items), start, anchor),
+                    Some(Frame::Map { entries, start, anchor, .. }) => (Value::Map(entries), start, anchor),
+                    None => return Err(Error::Internal("collection end without start".into())),
+                };
+                let node = Node { value, span: Span::new(begin, end.max(begin)) };
+                if anchor != 0 {
+                    anchors.insert(anchor, (node.clone(), count_nodes(&node)));
+                }
+                Some(node)
+            }
+            #[allow(unreachable_patterns)]
+            _ => None,
+        };
+        if nodes > limits.max_nodes {
+            return Err(too_many(file, Span::new(start, end), limits));
+        }
+        let Some(node) = completed else { continue };
+        match stack.last_mut() {
+            None => root = Some(node),
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map { entries, key, seen, .. }) => match key.take() {
+                None => {
+                    let name = match node.value {
+                        Value::String(s) => s,
+                        Value::Int(i) => i.to_string(),
+                        Value::Bool(b) => b.to_string(),
+                        Value::Float(f) => f.to_string(),
+                        Value::Null => "null".to_string(),
+                        Value::Seq(_) | Value::Map(_) => {
+                            return Err(Error::input(
+                                InputErrorKind::Syntax,
+                                file,
+                                Some(node.span),
+                                "mapping keys must be plain values, not lists or mappings",
+                            ));
+                        }
+                    };
+                    if let Some(first) = seen.get(&name) {
+                        return Err(Error::input(
+                            InputErrorKind::DuplicateKey,
+                            file,
+                            Some(node.span),
+                            format!("duplicate key `{name}`"),
+                        )
+                        .with_note(*first, "first defined here"));
+                    }
+                    seen.insert(name.clone(), node.span);
+                    *key = Some((name, node.span));
+                }
+                Some((name, key_span)) => entries.push(Entry { key: name, key_span, value: node }),
+            },
+        }
+    }
+    root.ok_or_else(|| {
+        Error::input(InputErrorKind::Empty, file, None, "file is empty: expected a YAML or JSON document")
+    })
+}
+
+fn too_many(file: &Arc<SourceFile>, span: Span, limits: &Limits) -> Error {
+    Error::input(
+        InputErrorKind::TooManyNodes,
+        file,
+        Some(span),
+        format!("document expands to more than {} nodes (through aliases?); contrakt refuses it", limits.max_nodes),
+    )
+}
+
+fn count_nodes(node: &Node) -> usize {
+    // Iterative: anchored subtrees may be deep.
+    let mut count = 0;
+    let mut todo = vec![node];
+    while let Some(n) = todo.pop() {
+        count += 1;
+        match &n.value {
+            Value::Seq(items) => todo.extend(items),
+            Value::Map(entries) => todo.extend(entries.iter().map(|e| &e.value)),
+            _ => {}
+        }
+    }
+    count
+}
+
+fn char_to_byte(text: &str, chars: usize) -> usize {
+    text.char_indices().nth(chars).map_or(text.len(), |(i, _)| i)
+}
+
+/// YAML 1.2 core schema resolution of an unquoted scalar.
+fn resolve_plain(s: &str) -> Value {
+    match s {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "true" | "True" | "TRUE" => return Value::Bool(true),
+        "false" | "False" | "FALSE" => return Value::Bool(false),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Value::Float(f64::INFINITY),
+        "-.inf" | "-.Inf" | "-.INF" => return Value::Float(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
+        _ => {}
+    }
+    let digits = s.strip_prefix(['-', '+']).unwrap_or(s);
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        return match s.parse::<i64>() {
+            Ok(i) => Value::Int(i),
+            Err(_) => s.parse::<f64>().map_or_else(|_| Value::String(s.into()), Value::Float),
+        };
+    }
+    if let Some(hex) = s.strip_prefix("0x") {
+        if let Ok(i) = i64::from_str_radix(hex, 16) {
+            return Value::Int(i);
+        }
+    }
+    if let Some(oct) = s.strip_prefix("0o") {
+        if let Ok(i) = i64::from_str_radix(oct, 8) {
+            return Value::Int(i);
+        }
+    }
+    if is_float(s) {
+        if let Ok(f) = s.parse::<f64>() {
+            return Value::Float(f);
+        }
+    }
+    Value::String(s.to_owned())
+}
+
+/// `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`
+fn is_float(s: &str) -> bool {
+    let b = s.strip_prefix(['-', '+']).unwrap_or(s).as_bytes();
+    let mut i = 0;
+    let int_digits = b.iter().take_while(|c| c.is_ascii_digit()).count();
+    i += int_digits;
+    let mut frac_digits = 0;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        frac_digits = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+        i += frac_digits;
+    }
+    if int_digits == 0 && frac_digits == 0 {
+        return false;
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'-' | b'+')) {
+            i += 1;
+        }
+        let exp = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if exp == 0 {
+            return false;
+        }
+        i += exp;
+    }
+    i == b.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(text: &str) -> crate::Result<Node> {
+        parse(&SourceFile::new("t.yaml", text), &Limits::default())
+    }
+
+    #[test]
+    fn plain_scalars_follow_the_core_schema() {
+        assert_eq!(resolve_plain("12"), Value::Int(12));
+        assert_eq!(resolve_plain("-3"), Value::Int(-3));
+        assert_eq!(resolve_plain("1.5"), Value::Float(1.5));
+        assert_eq!(resolve_plain("1e3"), Value::Float(1000.0));
+        assert_eq!(resolve_plain("1.0.0"), Value::String("1.0.0".into()));
+        assert_eq!(resolve_plain("~"), Value::Null);
+        assert_eq!(resolve_plain("yes"), Value::String("yes".into()), "YAML 1.1 booleans are strings in 1.2");
+        assert_eq!(resolve_plain("e3"), Value::String("e3".into()));
+    }
+
+    #[test]
+    fn spans_point_at_values_and_keys() {
+        let text = "a: 1\nlist:\n  - x\n  - 'y'\n";
+        let root = p(text).unwrap();
+        let list = root.entry("list").unwrap();
+        assert_eq!(&text[list.key_span.range()], "list");
+        let y = &list.value.as_seq()[1];
+        assert_eq!(y.value, Value::String("y".into()));
+        assert_eq!(&text[y.span.range()], "'y'");
+    }
+
+    #[test]
+    fn json_is_yaml() {
+        let root = p(r#"{"a": [1, 2.5, "x", null, true]}"#).unwrap();
+        assert_eq!(root.get("a").unwrap().as_seq().len(), 5);
+    }
+
+    #[test]
+    fn duplicate_keys_are_rejected_with_both_places() {
+        let Err(Error::Input(e)) = p("a: 1\nb: 2\na: 3\n") else { panic!("expected an input error") };
+        assert_eq!(e.kind, InputErrorKind::DuplicateKey);
+        assert_eq!(e.file.location(e.span.unwrap().start as usize).line, 3);
+        assert_eq!(e.notes.len(), 1);
+    }
+
+    #[test]
+    fn depth_is_bounded_without_recursion() {
+        let flow = "[".repeat(100_000) + &"]".repeat(100_000);
+        let block: String = (0..5000).map(|i| format!("{}- b:\n", "  ".repeat(i))).collect();
+        for deep in [flow, block] {
+            let Err(Error::Input(e)) = p(&deep) else { panic!("expected an input error") };
+            assert_eq!(e.kind, InputErrorKind::TooDeep);
+        }
+    }
+
+    #[test]
+    fn alias_bombs_are_bounded() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..12 {
+            let prev = format!("*a{}", i - 1);
+            text.push_str(&format!("a{i}: &a{i} [{}]\n", vec![prev; 10].join(", ")));
+        }
+        let Err(Error::Input(e)) = p(&text) else { panic!("expected an input error") };
+        assert_eq!(e.kind, InputErrorKind::TooManyNodes);
+    }
+
+    #[test]
+    fn aliases_expand() {
+        let root = p("base: &b {x: 1}\nother: *b\n").unwrap();
+        assert_eq!(root.get("other").unwrap().get("x").unwrap().value, Value::Int(1));
+    }
+
+    #[test]
+    fn empty_and_comment_only_files_are_empty() {
+        for text in ["", "   \n", "# just a comment\n"] {
+            let Err(Error::Input(e)) = p(text) else { panic!("expected an input error for {text:?}") };
+            assert_eq!(e.kind, InputErrorKind::Empty);
+        }
+    }
+
+    #[test]
+    fn second_document_is_rejected() {
+        let Err(Error::Input(e)) = p("a: 1\n---\nb: 2\n") else { panic!("expected an input error") };
+        assert_eq!(e.kind, InputErrorKind::MultipleDocuments);
+    }
+}

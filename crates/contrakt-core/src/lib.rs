@@ -1,0 +1,12 @@
+//! contrakt-core: the ODCS v3 contract model with source spans, the consumer registry,
+//! lint rules, and the Schema IR every other part of contrakt reads.
+//!
+//! No I/O beyond reading text, no async, no query engine: this crate builds fast and is
+//! fully unit- and property-testable.
+
+pub mod document;
+pub mod error;
+pub mod source;
+
+pub use error::{Error, InputError, InputErrorKind, Result};
+pub use source::{Location, SourceFile, SourceSpan, Span};
