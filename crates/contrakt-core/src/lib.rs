@@ -10,3 +10,13 @@ pub mod source;
 
 pub use error::{Error, InputError, InputErrorKind, Result};
 pub use source::{Location, SourceFile, SourceSpan, Span};
+pub mod config;
+pub mod consumer;
+pub mod diagnostic;
+pub mod lint;
+pub mod odcs;
+pub mod path;
+
+pub use diagnostic::{Finding, Level};
+pub use path::FieldPath;
+pub mod registry;

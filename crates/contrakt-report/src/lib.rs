@@ -1,1 +1,15 @@
+//! One diagnostic model ([`contrakt_core::Finding`]) rendered as text (annotate-snippets) or
+//! JSON. Renderers are pure: they take findings and return strings.
 
+mod json;
+mod text;
+
+pub use json::{JSON_SCHEMA_VERSION, Summary, to_json};
+pub use text::{TextOptions, render_text};
+
+/// Output formats for commands that report findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}

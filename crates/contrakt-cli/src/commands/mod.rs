@@ -1,0 +1,44 @@
+//! One module per subcommand.
+
+pub(crate) mod lint;
+pub(crate) mod rules;
+
+use std::io::Write;
+
+use crate::ExitStatus;
+use crate::args::{Cli, ColorChoice, Command};
+
+pub(crate) fn run(cli: Cli) -> ExitStatus {
+    let color = match cli.global.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never,
+    };
+    let result = match cli.command {
+        Command::Lint(args) => lint::run(args, &cli.global, color),
+        Command::Rules(args) => rules::run(args),
+    };
+    match result {
+        Ok(status) => status,
+        Err(e) => {
+            let mut err = std::io::stderr();
+            let _ = writeln!(err, "error: {e}");
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                let _ = writeln!(err, "  caused by: {s}");
+                source = s.source();
+            }
+            ExitStatus::Error
+        }
+    }
+}
+
+/// Writes to stdout, ignoring a closed pipe (`contrakt lint | head`).
+pub(crate) fn print(text: &str, color: bool) {
+    let mut out = anstream::AutoStream::new(
+        std::io::stdout().lock(),
+        if color { anstream::ColorChoice::Always } else { anstream::ColorChoice::Never },
+    );
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}

@@ -1,0 +1,25 @@
+//! `-v` / `RUST_LOG` / `CONTRAKT_LOG`: tracing spans of the pipeline stages on stderr.
+
+use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::format::FmtSpan;
+
+pub(crate) fn init(verbose: u8, quiet: bool) {
+    let default = match (quiet, verbose) {
+        (true, _) => "off",
+        (_, 0) => "warn",
+        (_, 1) => "contrakt=info,contrakt_core=info,contrakt_cli=info",
+        (_, 2) => "contrakt=debug,contrakt_core=debug,contrakt_cli=debug",
+        _ => "trace",
+    };
+    let filter = std::env::var("CONTRAKT_LOG")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .ok()
+        .and_then(|s| EnvFilter::try_new(s).ok())
+        .unwrap_or_else(|| EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_span_events(if verbose > 0 { FmtSpan::CLOSE } else { FmtSpan::NONE })
+        .with_target(verbose > 1)
+        .try_init();
+}

@@ -1,0 +1,248 @@
+//! Semantic rules over quality rules: operators, thresholds, arguments, SQL.
+
+use sqlparser::ast::{SetExpr, Statement};
+use sqlparser::dialect::{BigQueryDialect, Dialect, GenericDialect, MySqlDialect, PostgreSqlDialect, SnowflakeDialect, DatabricksDialect, DuckDbDialect, MsSqlDialect};
+use sqlparser::parser::Parser;
+
+use super::Emitter;
+use super::contract::{check_pattern, quality_rules};
+use super::registry::*;
+use crate::diagnostic::Finding;
+use crate::odcs::{ContractDocument, Operator, Property, QualityRule};
+
+/// Library metrics whose value is a count of rows (or, with `unit: percent`, a percentage).
+const COUNT_METRICS: &[&str] = &["nullValues", "missingValues", "invalidValues", "duplicateValues", "rowCount"];
+
+pub(super) fn check(doc: &ContractDocument, out: &mut Vec<Finding>) {
+    let mut e = Emitter::new(doc.source(), out);
+    for (pointer, rule, property) in quality_rules(doc) {
+        let kind = rule.kind();
+        if matches!(kind, "library" | "sql") {
+            operators(doc, &pointer, rule, &mut e);
+        }
+        if kind == "library" {
+            arguments(doc, &pointer, rule, property, &mut e);
+        }
+        if kind == "sql" {
+            if let Some(query) = &rule.query {
+                sql(doc, &format!("{pointer}/query"), query, &mut e);
+            }
+        }
+    }
+}
+
+fn operators(doc: &ContractDocument, pointer: &str, rule: &QualityRule, e: &mut Emitter<'_>) {
+    let ops = rule.operators();
+    let label = rule_label(rule);
+    match ops.as_slice() {
+        [] => {
+            e.emit(&QUALITY_OPERATOR_MISSING, doc.span_of(pointer), pointer, format!("quality rule {label} has no operator, so it can never fail"))
+                .help = Some("add one of mustBe, mustNotBe, mustBeGreaterThan, mustBeGreaterOrEqualTo, mustBeLessThan, mustBeLessOrEqualTo, mustBeBetween, mustNotBeBetween".into());
+        }
+        [_] => {}
+        [(first, _), rest @ ..] => {
+            for (op, _) in rest {
+                let at = format!("{pointer}/{}", op.key());
+                let span = doc.document.root.pointer(&at).1.unwrap_or_else(|| doc.span_of(&at));
+                e.emit(
+                    &QUALITY_OPERATOR_MULTIPLE,
+                    span,
+                    &at,
+                    format!("quality rule {label} sets `{}` as well as `{}`; a rule takes exactly one operator", op.key(), first.key()),
+                );
+            }
+        }
+    }
+    let metric = rule.metric_name().filter(|m| COUNT_METRICS.contains(m));
+    let percent = rule.unit.as_deref() == Some("percent");
+    for (op, value) in &ops {
+        let at = format!("{pointer}/{}", op.key());
+        let span = doc.span_of(&at);
+        if op.is_range() {
+            let range = value.as_array().filter(|a| a.len() == 2).and_then(|a| Some((a[0].as_f64()?, a[1].as_f64()?)));
+            match range {
+                None => {
+                    e.emit(&QUALITY_OPERATOR_MISMATCH, span, &at, format!("`{}` takes a list of two numbers, [low, high]", op.key()));
+                }
+                Some((low, high)) if low > high => {
+                    e.emit(&QUALITY_RANGE_REVERSED, span, &at, format!("range [{low}, {high}] lists the larger bound first"))
+                        .help = Some(format!("write [{high}, {low}]"));
+                }
+                Some((low, high)) => {
+                    if let Some(m) = metric {
+                        domain(m, percent, *op, &[low, high], span, &at, e);
+                    }
+                }
+            }
+            continue;
+        }
+        let Some(m) = metric else { continue };
+        match value.as_f64() {
+            Some(v) => domain(m, percent, *op, &[v], span, &at, e),
+            None => {
+                e.emit(&QUALITY_OPERATOR_MISMATCH, span, &at, format!("metric `{m}` measures a number, but `{}` is {}", op.key(), json_kind(value)));
+            }
+        }
+    }
+    if let Some(m) = metric {
+        if m == "rowCount" && percent {
+            let at = format!("{pointer}/unit");
+            e.emit(&QUALITY_OPERATOR_MISMATCH, doc.span_of(&at), &at, "`rowCount` is a number of rows; it has no percentage".into());
+        }
+    }
+}
+
+/// Whether a threshold can be met at all by a count (≥ 0) or a percentage (0–100).
+fn domain(metric: &str, percent: bool, op: Operator, values: &[f64], span: crate::Span, at: &str, e: &mut Emitter<'_>) {
+    let (lo, hi) = if percent && metric != "rowCount" { (0.0, 100.0) } else { (0.0, f64::INFINITY) };
+    let what = if percent && metric != "rowCount" { "a percentage (0 to 100)" } else { "a count (0 or more)" };
+    let outside = |v: f64| v < lo || v > hi;
+    // Is the set of measurable values that pass empty (never passes) or everything (never fails)?
+    let (impossible, vacuous) = match (op, values) {
+        (Operator::MustBe, [v]) => (outside(*v), false),
+        (Operator::MustNotBe, [v]) => (false, outside(*v)),
+        (Operator::MustBeGreaterThan, [v]) => (*v >= hi, *v < lo),
+        (Operator::MustBeGreaterOrEqualTo, [v]) => (*v > hi, *v <= lo),
+        (Operator::MustBeLessThan, [v]) => (*v <= lo, *v > hi),
+        (Operator::MustBeLessOrEqualTo, [v]) => (*v < lo, *v >= hi),
+        (Operator::MustBeBetween, [a, b]) => (*b < lo || *a > hi, *a <= lo && *b >= hi),
+        (Operator::MustNotBeBetween, [a, b]) => (*a <= lo && *b >= hi, *b < lo || *a > hi),
+        _ => (false, false),
+    };
+    if impossible || vacuous {
+        let verdict = if impossible { "can never pass" } else { "can never fail" };
+        let shown: Vec<String> = values.iter().map(|v| v.to_string()).collect();
+        e.emit(
+            &QUALITY_OPERATOR_MISMATCH,
+            span,
+            at,
+            format!("`{metric}` measures {what}, so `{}: {}` {verdict}", op.key(), shown.join(", ")),
+        );
+    }
+}
+
+fn arguments(doc: &ContractDocument, pointer: &str, rule: &QualityRule, property: Option<&Property>, e: &mut Emitter<'_>) {
+    let args = rule.arguments.as_ref();
+    let label = rule_label(rule);
+    match rule.metric_name() {
+        Some("invalidValues") => {
+            // The property's own domain (v3.2 `enum`, a pattern) also defines validity.
+            let from_property = property.is_some_and(|p| {
+                !p.enum_values.is_empty() || p.logical_type_options.as_ref().is_some_and(|o| o.pattern.is_some())
+            });
+            let has = from_property
+                || args.is_some_and(|a| a.contains_key("validValues") || a.contains_key("pattern"))
+                || rule.valid_values.is_some();
+            if !has {
+                e.emit(
+                    &QUALITY_ARGUMENTS,
+                    doc.span_of(pointer),
+                    pointer,
+                    format!("`invalidValues` rule {label} needs `arguments.validValues` or `arguments.pattern` to tell valid from invalid"),
+                );
+            }
+        }
+        Some("missingValues") => {
+            if let Some(v) = args.and_then(|a| a.get("missingValues")).filter(|v| !v.is_array()) {
+                let at = format!("{pointer}/arguments/missingValues");
+                e.emit(&QUALITY_ARGUMENTS, doc.span_of(&at), &at, format!("`arguments.missingValues` must be a list of values, found {}", json_kind(v)));
+            }
+        }
+        _ => {}
+    }
+    if let Some(pattern) = args.and_then(|a| a.get("pattern")) {
+        let at = format!("{pointer}/arguments/pattern");
+        match pattern.as_str() {
+            Some(p) => check_pattern(p, doc.span_of(&at), &at, e),
+            None => {
+                e.emit(&QUALITY_ARGUMENTS, doc.span_of(&at), &at, format!("`arguments.pattern` must be a string, found {}", json_kind(pattern)));
+            }
+        }
+    }
+}
+
+fn rule_label(rule: &QualityRule) -> String {
+    match (&rule.id, &rule.name, rule.metric_name()) {
+        (Some(id), _, _) => format!("`{id}`"),
+        (None, Some(name), _) => format!("`{name}`"),
+        (None, None, Some(metric)) => format!("`{metric}`"),
+        _ => "(unnamed)".into(),
+    }
+}
+
+fn json_kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "a list",
+        serde_json::Value::Object(_) => "a mapping",
+    }
+}
+
+/// Replaces ODCS placeholders with identifiers so the query parses as plain SQL.
+pub(crate) fn substitute_placeholders(query: &str) -> String {
+    query
+        .replace("${object}", "contrakt_object")
+        .replace("${property}", "contrakt_property")
+        .replace("{object}", "contrakt_object")
+        .replace("{property}", "contrakt_property")
+}
+
+fn dialects_for(doc: &ContractDocument) -> Vec<Box<dyn Dialect>> {
+    let mut out: Vec<Box<dyn Dialect>> = vec![Box::new(GenericDialect {})];
+    for server in &doc.contract.servers {
+        let d: Option<Box<dyn Dialect>> = match server.server_type.as_str() {
+            "postgres" | "postgresql" | "redshift" => Some(Box::new(PostgreSqlDialect {})),
+            "bigquery" => Some(Box::new(BigQueryDialect {})),
+            "snowflake" => Some(Box::new(SnowflakeDialect {})),
+            "mysql" => Some(Box::new(MySqlDialect {})),
+            "databricks" => Some(Box::new(DatabricksDialect {})),
+            "duckdb" => Some(Box::new(DuckDbDialect {})),
+            "sqlserver" | "synapse" => Some(Box::new(MsSqlDialect {})),
+            _ => None,
+        };
+        out.extend(d);
+    }
+    out
+}
+
+fn sql(doc: &ContractDocument, pointer: &str, query: &str, e: &mut Emitter<'_>) {
+    let text = substitute_placeholders(query);
+    let span = doc.span_of(pointer);
+    let mut first_error = None;
+    let mut statements = None;
+    for dialect in dialects_for(doc) {
+        match Parser::parse_sql(dialect.as_ref(), &text) {
+            Ok(s) => {
+                statements = Some(s);
+                break;
+            }
+            Err(err) => {
+                first_error.get_or_insert(err.to_string().trim_start_matches("sql parser error: ").to_string());
+            }
+        }
+    }
+    let Some(statements) = statements else {
+        e.emit(&SQL_SYNTAX, span, pointer, format!("query does not parse: {}", first_error.unwrap_or_default()));
+        return;
+    };
+    let problem = match statements.as_slice() {
+        [] => Some("the query is empty".to_string()),
+        [Statement::Query(q)] => match q.body.as_ref() {
+            SetExpr::Select(s) if s.into.is_some() => Some("`SELECT … INTO` writes a table".into()),
+            _ => None,
+        },
+        [other] => Some(format!("`{}` is not a read-only query", statement_keyword(other))),
+        many => Some(format!("{} statements; a quality query is exactly one SELECT", many.len())),
+    };
+    if let Some(problem) = problem {
+        e.emit(&SQL_NOT_READ_ONLY, span, pointer, format!("query is not a single read-only SELECT: {problem}"));
+    }
+}
+
+fn statement_keyword(s: &Statement) -> String {
+    let text = s.to_string();
+    text.split_whitespace().take(2).collect::<Vec<_>>().join(" ")
+}

@@ -1,0 +1,184 @@
+//! Finding and reading contract, consumer and config files on disk.
+//!
+//! Files are sorted by content, not by name: a document with `kind: DataContract` is a
+//! contract, one with `kind: Consumer` a consumer, `contrakt.yaml` the config. Nothing that
+//! fails to read is dropped: it comes back as an error for the caller to report.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::config::{self, Config};
+use crate::consumer::looks_like_consumer;
+use crate::document::Document;
+use crate::error::{Error, InputErrorKind, Result};
+use crate::odcs::{self, ContractDocument, looks_like_contract};
+use crate::source::{SourceFile, Span};
+
+/// Files larger than this are refused before reading.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Reads a file as text, refusing binary and oversized files with a clear error.
+pub fn read_source(path: &Path) -> Result<Arc<SourceFile>> {
+    let io = |source| Error::Io { path: path.to_path_buf(), source };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    let name = path.display().to_string();
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(Error::input(
+            InputErrorKind::TooLarge,
+            &SourceFile::new(name, ""),
+            None,
+            format!("file is {:.1} MiB; contrakt reads contracts up to {} MiB", meta.len() as f64 / 1048576.0, MAX_FILE_BYTES / 1048576),
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(io)?;
+    source_from_bytes(name, bytes)
+}
+
+/// Text from bytes: UTF-8 (a BOM is dropped), or a located "not text" error.
+pub fn source_from_bytes(name: String, bytes: Vec<u8>) -> Result<Arc<SourceFile>> {
+    match String::from_utf8(bytes) {
+        Ok(mut text) => {
+            if text.starts_with('\u{feff}') {
+                text.drain(..3);
+            }
+            Ok(SourceFile::new(name, text))
+        }
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let valid = String::from_utf8_lossy(&e.as_bytes()[..at]).into_owned();
+            let file = SourceFile::new(name, valid);
+            Err(Error::input(
+                InputErrorKind::NotText,
+                &file,
+                Some(Span::new(at, at)),
+                format!("file is not UTF-8 text (invalid byte at offset {at}); is it binary?"),
+            ))
+        }
+    }
+}
+
+/// What a set of paths holds.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    pub contracts: Vec<Document>,
+    pub consumers: Vec<Document>,
+    /// The first `contrakt.yaml` found (at a given folder's root, or above a given file).
+    pub config: Option<(PathBuf, Config)>,
+    /// Files that could not be read or parsed, and named files that are neither contracts
+    /// nor consumers.
+    pub errors: Vec<Error>,
+    /// Documents skipped during folder walks because they are neither contracts nor consumers.
+    pub skipped: Vec<PathBuf>,
+    /// Registry roots (folders holding `contrakt.yaml`) above the files found.
+    pub roots: Vec<PathBuf>,
+}
+
+/// Collects contracts and consumers from files and folders (recursively: `*.yaml`, `*.yml`, `*.json`).
+pub fn discover(paths: &[PathBuf]) -> Result<Discovery> {
+    let mut found = Discovery::default();
+    for path in paths {
+        let meta = std::fs::metadata(path).map_err(|source| Error::Io { path: path.clone(), source })?;
+        if meta.is_dir() {
+            let config_path = path.join(config::FILE_NAME);
+            if config_path.is_file() && found.config.is_none() {
+                match read_source(&config_path).and_then(config::load) {
+                    Ok(c) => found.config = Some((config_path, c)),
+                    Err(e) => return Err(e),
+                }
+            }
+            let mut files = Vec::new();
+            walk(path, &mut files).map_err(|source| Error::Io { path: path.clone(), source })?;
+            for file in files {
+                if file.file_name().is_some_and(|n| n == config::FILE_NAME) {
+                    continue;
+                }
+                classify(&file, false, &mut found);
+            }
+        } else {
+            if file_is_config(path) {
+                continue;
+            }
+            classify(path, true, &mut found);
+            if let Some(root) = registry_root(path) {
+                if found.config.is_none() {
+                    let config_path = root.join(config::FILE_NAME);
+                    found.config = Some((config_path.clone(), read_source(&config_path).and_then(config::load)?));
+                }
+                if !found.roots.contains(&root) {
+                    found.roots.push(root);
+                }
+            }
+        }
+    }
+    Ok(found)
+}
+
+fn file_is_config(path: &Path) -> bool {
+    path.file_name().is_some_and(|n| n == config::FILE_NAME)
+}
+
+/// The nearest folder at or above a file's folder that holds `contrakt.yaml`.
+pub fn registry_root(file: &Path) -> Option<PathBuf> {
+    let abs = std::path::absolute(file).ok()?;
+    abs.ancestors().skip(1).find(|d| d.join(config::FILE_NAME).is_file()).map(Path::to_path_buf)
+}
+
+fn classify(path: &Path, named: bool, found: &mut Discovery) {
+    let document = match read_source(path).and_then(Document::parse) {
+        Ok(d) => d,
+        Err(e) => {
+            found.errors.push(e);
+            return;
+        }
+    };
+    if looks_like_contract(&document.root) {
+        found.contracts.push(document);
+    } else if looks_like_consumer(&document.root) {
+        found.consumers.push(document);
+    } else if named {
+        found.errors.push(Error::input(
+            InputErrorKind::NotAContract,
+            &document.source,
+            Some(Span::new(document.root.span.start as usize, document.root.span.start as usize)),
+            "not a data contract (`kind: DataContract`) or a consumer file (`kind: Consumer`)",
+        ));
+    } else {
+        tracing::debug!(file = %path.display(), "skipped: neither a contract nor a consumer");
+        found.skipped.push(path.to_path_buf());
+    }
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<std::io::Result<_>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let path = entry.path();
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.') || name == "target" || name == "node_modules" {
+            continue;
+        }
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            walk(&path, out)?;
+        } else if matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml" | "json")) {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Loads every contract under a registry root, for resolving references from files linted
+/// on their own. Contracts that fail to load are skipped here: linting them reports why.
+pub fn load_contracts(root: &Path) -> Vec<ContractDocument> {
+    let mut files = Vec::new();
+    if walk(root, &mut files).is_err() {
+        return Vec::new();
+    }
+    files
+        .iter()
+        .filter_map(|f| read_source(f).and_then(Document::parse).ok())
+        .filter(|d| looks_like_contract(&d.root))
+        .filter_map(|d| odcs::load_document(d).ok())
+        .collect()
+}
