@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
-#[command(name = "contrakt", version, about = "Data contracts enforced: lint ODCS v3 contracts, gate breaking changes, check published data.")]
+#[command(
+    name = "contrakt",
+    version,
+    about = "Data contracts enforced: lint ODCS v3 contracts, gate breaking changes, check published data."
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,

@@ -49,11 +49,17 @@ pub fn run() -> ExitStatus {
         }
     };
     logging::init(cli.global.verbose, cli.global.quiet);
-    let handle = std::thread::Builder::new().name("contrakt".into()).stack_size(256 * 1024 * 1024).spawn(move || commands::run(cli));
+    let handle = std::thread::Builder::new()
+        .name("contrakt".into())
+        .stack_size(256 * 1024 * 1024)
+        .spawn(move || commands::run(cli));
     match handle.map(|h| h.join()) {
         Ok(Ok(status)) => status,
         Ok(Err(_)) => {
-            let _ = writeln!(std::io::stderr(), "error: contrakt crashed; this is a bug, please report it with the command you ran");
+            let _ = writeln!(
+                std::io::stderr(),
+                "error: contrakt crashed; this is a bug, please report it with the command you ran"
+            );
             ExitStatus::Error
         }
         Err(e) => {

@@ -106,7 +106,10 @@ pub fn load_document(document: Document) -> Result<ConsumerDocument> {
         }
     })?;
     let bad_header = if consumer.api_version != API_VERSION {
-        Some(("apiVersion", format!("consumer files use `apiVersion: {API_VERSION}`, found `{}`", consumer.api_version)))
+        Some((
+            "apiVersion",
+            format!("consumer files use `apiVersion: {API_VERSION}`, found `{}`", consumer.api_version),
+        ))
     } else if consumer.kind != "Consumer" {
         Some(("kind", format!("expected `kind: Consumer`, found `{}`", consumer.kind)))
     } else {

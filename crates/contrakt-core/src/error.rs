@@ -106,12 +106,7 @@ impl std::fmt::Display for InputError {
 }
 
 impl Error {
-    pub fn input(
-        kind: InputErrorKind,
-        file: &Arc<SourceFile>,
-        span: Option<Span>,
-        message: impl Into<String>,
-    ) -> Self {
+    pub fn input(kind: InputErrorKind, file: &Arc<SourceFile>, span: Option<Span>, message: impl Into<String>) -> Self {
         Error::Input(Box::new(InputError {
             kind,
             file: Arc::clone(file),

@@ -6,6 +6,7 @@
 
 pub mod document;
 pub mod error;
+pub mod ir;
 pub mod source;
 
 pub use error::{Error, InputError, InputErrorKind, Result};

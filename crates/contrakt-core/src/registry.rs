@@ -27,7 +27,11 @@ pub fn read_source(path: &Path) -> Result<Arc<SourceFile>> {
             InputErrorKind::TooLarge,
             &SourceFile::new(name, ""),
             None,
-            format!("file is {:.1} MiB; contrakt reads contracts up to {} MiB", meta.len() as f64 / 1048576.0, MAX_FILE_BYTES / 1048576),
+            format!(
+                "file is {:.1} MiB; contrakt reads contracts up to {} MiB",
+                meta.len() as f64 / 1048576.0,
+                MAX_FILE_BYTES / 1048576
+            ),
         ));
     }
     let bytes = std::fs::read(path).map_err(io)?;

@@ -40,10 +40,7 @@ impl SourceFile {
 
     /// Byte offset of the start of a 1-based line (clamped to the text).
     pub fn line_offset(&self, line: usize) -> usize {
-        self.line_starts
-            .get(line.saturating_sub(1))
-            .copied()
-            .unwrap_or(self.text.len())
+        self.line_starts.get(line.saturating_sub(1)).copied().unwrap_or(self.text.len())
     }
 }
 

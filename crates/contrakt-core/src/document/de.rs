@@ -268,6 +268,7 @@ mod tests {
         let text = "items:\n  - name: a\n  - {name: b, size: 2}\n";
         let doc = load(text).unwrap();
         assert_eq!(&text[doc.items[1].span.range()], "{name: b, size: 2}");
+        assert_eq!((doc.items[1].name.as_str(), doc.items[1].size), ("b", Some(2)));
     }
 
     #[test]

@@ -53,7 +53,12 @@ pub fn parse(file: &Arc<SourceFile>, limits: &Limits) -> crate::Result<Node> {
             let info = e.info();
             // The parser has its own bound on flow-collection nesting; report it like ours.
             if info.contains("recursion limit") {
-                Error::input(InputErrorKind::TooDeep, file, Some(Span::new(at, at)), "nesting is too deep; contrakt refuses documents this deep")
+                Error::input(
+                    InputErrorKind::TooDeep,
+                    file,
+                    Some(Span::new(at, at)),
+                    "nesting is too deep; contrakt refuses documents this deep",
+                )
             } else {
                 Error::input(InputErrorKind::Syntax, file, Some(Span::new(at, at)), format!("invalid YAML: {info}"))
             }
@@ -74,7 +79,12 @@ pub fn parse(file: &Arc<SourceFile>, limits: &Limits) -> crate::Result<Node> {
             }
             Event::Alias(id) => {
                 let (node, count) = anchors.get(&id).ok_or_else(|| {
-                    Error::input(InputErrorKind::Syntax, file, Some(Span::new(start, end)), "alias refers to an unknown anchor")
+                    Error::input(
+                        InputErrorKind::Syntax,
+                        file,
+                        Some(Span::new(start, end)),
+                        "alias refers to an unknown anchor",
+                    )
                 })?;
                 nodes += count;
                 if nodes > limits.max_nodes {
@@ -111,7 +121,10 @@ pub fn parse(file: &Arc<SourceFile>, limits: &Limits) -> crate::Result<Node> {
                         InputErrorKind::TooDeep,
                         file,
                         Some(Span::new(start, start)),
-                        format!("nesting is deeper than {} levels; contrakt refuses documents this deep", limits.max_depth),
+                        format!(
+                            "nesting is deeper than {} levels; contrakt refuses documents this deep",
+                            limits.max_depth
+                        ),
                     ));
                 }
                 stack.push(if matches!(event, Event::SequenceStart(..)) {

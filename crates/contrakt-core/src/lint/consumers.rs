@@ -50,7 +50,12 @@ pub(super) fn check(consumers: &[ConsumerDocument], contracts: &[&ContractDocume
             let base = format!("/uses/{u}");
             let Some(contract) = by_id.get(usage.contract.as_str()) else {
                 let at = format!("{base}/contract");
-                let f = e.emit(&CONSUMER_UNKNOWN_CONTRACT, span_of(&at), &at, format!("no contract in the registry has id `{}`", usage.contract));
+                let f = e.emit(
+                    &CONSUMER_UNKNOWN_CONTRACT,
+                    span_of(&at),
+                    &at,
+                    format!("no contract in the registry has id `{}`", usage.contract),
+                );
                 if let Some(near) = closest(&usage.contract, by_id.keys().copied()) {
                     f.help = Some(format!("did you mean `{near}`?"));
                 }
@@ -107,8 +112,8 @@ fn version_range(range: &str, version: &str, span: Span, at: &str, e: &mut Emitt
     let req = match semver::VersionReq::parse(range) {
         Ok(req) => req,
         Err(err) => {
-            e.emit(&CONSUMER_VERSION_RANGE, span, at, format!("`{range}` is not a semver range: {err}"))
-                .help = Some("write e.g. \">=1.0.0, <2.0.0\"".into());
+            e.emit(&CONSUMER_VERSION_RANGE, span, at, format!("`{range}` is not a semver range: {err}")).help =
+                Some("write e.g. \">=1.0.0, <2.0.0\"".into());
             return;
         }
     };
@@ -157,7 +162,12 @@ fn read_path(read: &str, contract: &ContractDocument, span: Span, at: &str, e: &
         return;
     };
     if let Err(missing) = resolve(&object.properties, None, rest) {
-        e.emit(&CONSUMER_UNKNOWN_PATH, span, at, format!("`{read}` does not exist in contract `{}`: {missing}", contract.contract.id));
+        e.emit(
+            &CONSUMER_UNKNOWN_PATH,
+            span,
+            at,
+            format!("`{read}` does not exist in contract `{}`: {missing}", contract.contract.id),
+        );
     }
 }
 
@@ -171,7 +181,8 @@ fn resolve(props: &[Property], current: Option<&Property>, rest: &[Segment]) -> 
             None => Err(format!("`{}` is not an array", current.and_then(|p| p.name.as_deref()).unwrap_or("?"))),
         },
         Segment::Name(name) => {
-            let found = props.iter().find(|p| p.name.as_deref() == Some(name) || p.physical_name.as_deref() == Some(name));
+            let found =
+                props.iter().find(|p| p.name.as_deref() == Some(name) || p.physical_name.as_deref() == Some(name));
             match found {
                 Some(p) => resolve(&p.properties, Some(p), tail),
                 None => Err(format!("no property `{name}`")),

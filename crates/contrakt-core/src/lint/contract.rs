@@ -29,8 +29,13 @@ fn deprecated_fields(doc: &ContractDocument, e: &mut Emitter<'_>) {
     }
     let c = &doc.contract;
     if c.data_product.is_some() {
-        e.emit(&DEPRECATED_FIELD, key_span(doc, "/dataProduct"), "/dataProduct", "`dataProduct` is deprecated since ODCS v3.1.0".into())
-            .help = Some("remove it, or move the value under `customProperties`".into());
+        e.emit(
+            &DEPRECATED_FIELD,
+            key_span(doc, "/dataProduct"),
+            "/dataProduct",
+            "`dataProduct` is deprecated since ODCS v3.1.0".into(),
+        )
+        .help = Some("remove it, or move the value under `customProperties`".into());
     }
     if c.sla_default_element.is_some() {
         e.emit(
@@ -42,14 +47,24 @@ fn deprecated_fields(doc: &ContractDocument, e: &mut Emitter<'_>) {
         .help = Some("set `element` on each SLA property instead".into());
     }
     if let Some(Team::Members(_)) = &c.team {
-        e.emit(&DEPRECATED_FIELD, key_span(doc, "/team"), "/team", "`team` as a list of members is deprecated since ODCS v3.1.0".into())
-            .help = Some("use the object form: `team: {name: …, members: [...]}`".into());
+        e.emit(
+            &DEPRECATED_FIELD,
+            key_span(doc, "/team"),
+            "/team",
+            "`team` as a list of members is deprecated since ODCS v3.1.0".into(),
+        )
+        .help = Some("use the object form: `team: {name: …, members: [...]}`".into());
     }
     for (pointer, rule, _) in quality_rules(doc) {
         if rule.rule.is_some() {
             let at = format!("{pointer}/rule");
-            e.emit(&DEPRECATED_FIELD, key_span(doc, &at), &at, "quality `rule` is deprecated since ODCS v3.1.0".into())
-                .help = Some(format!("write `metric: {}`", rule.rule.as_deref().unwrap_or_default()));
+            e.emit(
+                &DEPRECATED_FIELD,
+                key_span(doc, &at),
+                &at,
+                "quality `rule` is deprecated since ODCS v3.1.0".into(),
+            )
+            .help = Some(format!("write `metric: {}`", rule.rule.as_deref().unwrap_or_default()));
         }
     }
 }
@@ -71,7 +86,8 @@ pub(super) fn quality_rules(doc: &ContractDocument) -> Vec<(String, &crate::odcs
 }
 
 /// Subtrees whose `id` keys are user data, not ODCS stable ids.
-const OPAQUE: &[&str] = &["value", "valueExt", "implementation", "arguments", "examples", "mustBe", "mustNotBe", "context"];
+const OPAQUE: &[&str] =
+    &["value", "valueExt", "implementation", "arguments", "examples", "mustBe", "mustNotBe", "context"];
 
 fn duplicate_ids(doc: &ContractDocument, e: &mut Emitter<'_>) {
     let mut ids: Vec<(&str, Span, String)> = Vec::new();
@@ -123,7 +139,11 @@ pub(super) fn check_unique_contract_ids(contracts: &[ContractDocument], out: &mu
         match seen.get(id) {
             Some(first) => {
                 let span = doc.document.root.get("id").map_or(doc.contract.span, |n| n.span);
-                let first_at = format!("{}:{}", first.source().name(), first.source().location(first.contract.span.start as usize).line);
+                let first_at = format!(
+                    "{}:{}",
+                    first.source().name(),
+                    first.source().location(first.contract.span.start as usize).line
+                );
                 Emitter::new(doc.source(), out).emit(
                     &DUPLICATE_ID,
                     span,
@@ -143,9 +163,14 @@ fn names_and_keys(doc: &ContractDocument, e: &mut Emitter<'_>) {
     for (i, object) in doc.contract.schema.iter().enumerate() {
         let pointer = format!("/schema/{i}");
         if let Some(first) = objects.insert(&object.name, object.span) {
-            e.emit(&DUPLICATE_NAME, name_span(doc, &pointer), &pointer, format!("schema object `{}` is defined twice", object.name))
-                .notes
-                .push((first, "first defined here".into()));
+            e.emit(
+                &DUPLICATE_NAME,
+                name_span(doc, &pointer),
+                &pointer,
+                format!("schema object `{}` is defined twice", object.name),
+            )
+            .notes
+            .push((first, "first defined here".into()));
         }
         duplicate_property_names(doc, &object.properties, &pointer, e);
         primary_keys(doc, object, &pointer, e);
@@ -208,7 +233,12 @@ fn primary_keys(doc: &ContractDocument, object: &SchemaObject, pointer: &str, e:
             if *pos != 1 && *pos > 0 {
                 let at = format!("{pointer}/properties/{j}/primaryKeyPosition");
                 let name = p.name.as_deref().unwrap_or("?");
-                e.emit(&PRIMARY_KEY_POSITION, doc.span_of(&at), &at, format!("`{name}` is the only key column; its position should be 1, not {pos}"));
+                e.emit(
+                    &PRIMARY_KEY_POSITION,
+                    doc.span_of(&at),
+                    &at,
+                    format!("`{name}` is the only key column; its position should be 1, not {pos}"),
+                );
             }
         }
         return;
@@ -225,7 +255,10 @@ fn primary_keys(doc: &ContractDocument, object: &SchemaObject, pointer: &str, e:
                     Level::Warning,
                     key_span(doc, &format!("{at}/primaryKey")),
                     &at,
-                    format!("`{name}` is part of a composite primary key of {} columns but has no primaryKeyPosition", keys.len()),
+                    format!(
+                        "`{name}` is part of a composite primary key of {} columns but has no primaryKeyPosition",
+                        keys.len()
+                    ),
                 );
             }
             Some(pos) => {
@@ -275,8 +308,8 @@ pub(super) fn check_pattern(pattern: &str, span: Span, pointer: &str, e: &mut Em
             regex::Error::Syntax(s) => s.lines().last().unwrap_or(s).trim_start_matches("error: ").to_string(),
             other => other.to_string(),
         };
-        e.emit(&INVALID_PATTERN, span, pointer, format!("pattern `{pattern}` does not compile: {detail}"))
-            .help = Some("contrakt checks patterns with RE2-style syntax: no look-around or backreferences".into());
+        e.emit(&INVALID_PATTERN, span, pointer, format!("pattern `{pattern}` does not compile: {detail}")).help =
+            Some("contrakt checks patterns with RE2-style syntax: no look-around or backreferences".into());
     }
 }
 
@@ -301,7 +334,11 @@ fn references(doc: &ContractDocument, all: &[&ContractDocument], e: &mut Emitter
                 let Some(value) = value else { continue };
                 let many = value.as_slice().len() > 1 || matches!(value, crate::odcs::References::Many(_));
                 for (m, target) in value.as_slice().iter().enumerate() {
-                    let at = if many { format!("{pointer}/relationships/{k}/{side}/{m}") } else { format!("{pointer}/relationships/{k}/{side}") };
+                    let at = if many {
+                        format!("{pointer}/relationships/{k}/{side}/{m}")
+                    } else {
+                        format!("{pointer}/relationships/{k}/{side}")
+                    };
                     refs.push((target.clone(), at));
                 }
             }
@@ -331,8 +368,14 @@ fn references(doc: &ContractDocument, all: &[&ContractDocument], e: &mut Emitter
                 e.emit(&DANGLING_REFERENCE, span, &at, format!("reference `{target}` points nowhere: {msg}"));
             }
             Resolution::UnknownObject(msg) => {
-                e.emit_at_level(&DANGLING_REFERENCE, Level::Warning, span, &at, format!("reference `{target}` cannot be resolved: {msg}"))
-                    .help = Some("lint the contract that defines it together with this one".into());
+                e.emit_at_level(
+                    &DANGLING_REFERENCE,
+                    Level::Warning,
+                    span,
+                    &at,
+                    format!("reference `{target}` cannot be resolved: {msg}"),
+                )
+                .help = Some("lint the contract that defines it together with this one".into());
             }
         }
     }
@@ -352,7 +395,12 @@ fn resolve(target: &str, doc: &ContractDocument, all: &[&ContractDocument]) -> R
     let candidates = std::iter::once(doc).chain(all.iter().copied().filter(|d| !std::ptr::eq(*d, doc)));
     let mut found_object = false;
     for d in candidates {
-        for o in d.contract.schema.iter().filter(|o| o.name == object_name || o.physical_name.as_deref() == Some(object_name)) {
+        for o in d
+            .contract
+            .schema
+            .iter()
+            .filter(|o| o.name == object_name || o.physical_name.as_deref() == Some(object_name))
+        {
             found_object = true;
             if rest.is_empty() || property_path_exists(&o.properties, &rest) {
                 return Resolution::Found;
@@ -382,7 +430,9 @@ fn resolve_by_id(path: &str, doc: &ContractDocument) -> Resolution {
                 Some(p) => props = &p.properties,
                 None => return Resolution::MissingProperty(format!("no property has id `{id}`")),
             },
-            _ => return Resolution::MissingProperty(format!("`{path}` is not of the form schema/<id>/properties/<id>")),
+            _ => {
+                return Resolution::MissingProperty(format!("`{path}` is not of the form schema/<id>/properties/<id>"));
+            }
         }
     }
     Resolution::Found

@@ -89,7 +89,9 @@ impl<'a> Emitter<'a> {
 
 /// Lints every document of the workspace.
 pub fn lint(workspace: Workspace, options: &Options) -> Report {
-    let _span = tracing::info_span!("lint", contracts = workspace.contracts.len(), consumers = workspace.consumers.len()).entered();
+    let _span =
+        tracing::info_span!("lint", contracts = workspace.contracts.len(), consumers = workspace.consumers.len())
+            .entered();
     let mut findings = Vec::new();
     let mut contracts = Vec::new();
     for document in workspace.contracts {
@@ -116,11 +118,7 @@ pub fn lint(workspace: Workspace, options: &Options) -> Report {
     }
     consumers::check(&consumers, &every_contract, &mut findings);
 
-    let ignored: HashSet<&str> = options
-        .ignore
-        .iter()
-        .filter_map(|s| registry::find(s).map(|r| r.code))
-        .collect();
+    let ignored: HashSet<&str> = options.ignore.iter().filter_map(|s| registry::find(s).map(|r| r.code)).collect();
     findings.retain(|f| f.fatal || !ignored.contains(f.code));
     sort(&mut findings);
     Report { findings, contracts, consumers }
@@ -154,7 +152,12 @@ fn lint_contract_schema(document: Document, out: &mut Vec<Finding>) -> Option<Co
 /// Findings in a stable order: by file, position, then code.
 pub fn sort(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
-        (a.file_name(), a.span.map(|s| s.start), a.code, &a.message).cmp(&(b.file_name(), b.span.map(|s| s.start), b.code, &b.message))
+        (a.file_name(), a.span.map(|s| s.start), a.code, &a.message).cmp(&(
+            b.file_name(),
+            b.span.map(|s| s.start),
+            b.code,
+            &b.message,
+        ))
     });
 }
 #[cfg(test)]

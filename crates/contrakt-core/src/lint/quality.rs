@@ -1,7 +1,10 @@
 //! Semantic rules over quality rules: operators, thresholds, arguments, SQL.
 
 use sqlparser::ast::{SetExpr, Statement};
-use sqlparser::dialect::{BigQueryDialect, Dialect, GenericDialect, MySqlDialect, PostgreSqlDialect, SnowflakeDialect, DatabricksDialect, DuckDbDialect, MsSqlDialect};
+use sqlparser::dialect::{
+    BigQueryDialect, DatabricksDialect, Dialect, DuckDbDialect, GenericDialect, MsSqlDialect, MySqlDialect,
+    PostgreSqlDialect, SnowflakeDialect,
+};
 use sqlparser::parser::Parser;
 
 use super::Emitter;
@@ -48,7 +51,11 @@ fn operators(doc: &ContractDocument, pointer: &str, rule: &QualityRule, e: &mut 
                     &QUALITY_OPERATOR_MULTIPLE,
                     span,
                     &at,
-                    format!("quality rule {label} sets `{}` as well as `{}`; a rule takes exactly one operator", op.key(), first.key()),
+                    format!(
+                        "quality rule {label} sets `{}` as well as `{}`; a rule takes exactly one operator",
+                        op.key(),
+                        first.key()
+                    ),
                 );
             }
         }
@@ -62,11 +69,21 @@ fn operators(doc: &ContractDocument, pointer: &str, rule: &QualityRule, e: &mut 
             let range = value.as_array().filter(|a| a.len() == 2).and_then(|a| Some((a[0].as_f64()?, a[1].as_f64()?)));
             match range {
                 None => {
-                    e.emit(&QUALITY_OPERATOR_MISMATCH, span, &at, format!("`{}` takes a list of two numbers, [low, high]", op.key()));
+                    e.emit(
+                        &QUALITY_OPERATOR_MISMATCH,
+                        span,
+                        &at,
+                        format!("`{}` takes a list of two numbers, [low, high]", op.key()),
+                    );
                 }
                 Some((low, high)) if low > high => {
-                    e.emit(&QUALITY_RANGE_REVERSED, span, &at, format!("range [{low}, {high}] lists the larger bound first"))
-                        .help = Some(format!("write [{high}, {low}]"));
+                    e.emit(
+                        &QUALITY_RANGE_REVERSED,
+                        span,
+                        &at,
+                        format!("range [{low}, {high}] lists the larger bound first"),
+                    )
+                    .help = Some(format!("write [{high}, {low}]"));
                 }
                 Some((low, high)) => {
                     if let Some(m) = metric {
@@ -80,14 +97,24 @@ fn operators(doc: &ContractDocument, pointer: &str, rule: &QualityRule, e: &mut 
         match value.as_f64() {
             Some(v) => domain(m, percent, *op, &[v], span, &at, e),
             None => {
-                e.emit(&QUALITY_OPERATOR_MISMATCH, span, &at, format!("metric `{m}` measures a number, but `{}` is {}", op.key(), json_kind(value)));
+                e.emit(
+                    &QUALITY_OPERATOR_MISMATCH,
+                    span,
+                    &at,
+                    format!("metric `{m}` measures a number, but `{}` is {}", op.key(), json_kind(value)),
+                );
             }
         }
     }
     if let Some(m) = metric {
         if m == "rowCount" && percent {
             let at = format!("{pointer}/unit");
-            e.emit(&QUALITY_OPERATOR_MISMATCH, doc.span_of(&at), &at, "`rowCount` is a number of rows; it has no percentage".into());
+            e.emit(
+                &QUALITY_OPERATOR_MISMATCH,
+                doc.span_of(&at),
+                &at,
+                "`rowCount` is a number of rows; it has no percentage".into(),
+            );
         }
     }
 }
@@ -121,7 +148,13 @@ fn domain(metric: &str, percent: bool, op: Operator, values: &[f64], span: crate
     }
 }
 
-fn arguments(doc: &ContractDocument, pointer: &str, rule: &QualityRule, property: Option<&Property>, e: &mut Emitter<'_>) {
+fn arguments(
+    doc: &ContractDocument,
+    pointer: &str,
+    rule: &QualityRule,
+    property: Option<&Property>,
+    e: &mut Emitter<'_>,
+) {
     let args = rule.arguments.as_ref();
     let label = rule_label(rule);
     match rule.metric_name() {
@@ -145,7 +178,12 @@ fn arguments(doc: &ContractDocument, pointer: &str, rule: &QualityRule, property
         Some("missingValues") => {
             if let Some(v) = args.and_then(|a| a.get("missingValues")).filter(|v| !v.is_array()) {
                 let at = format!("{pointer}/arguments/missingValues");
-                e.emit(&QUALITY_ARGUMENTS, doc.span_of(&at), &at, format!("`arguments.missingValues` must be a list of values, found {}", json_kind(v)));
+                e.emit(
+                    &QUALITY_ARGUMENTS,
+                    doc.span_of(&at),
+                    &at,
+                    format!("`arguments.missingValues` must be a list of values, found {}", json_kind(v)),
+                );
             }
         }
         _ => {}
@@ -155,7 +193,12 @@ fn arguments(doc: &ContractDocument, pointer: &str, rule: &QualityRule, property
         match pattern.as_str() {
             Some(p) => check_pattern(p, doc.span_of(&at), &at, e),
             None => {
-                e.emit(&QUALITY_ARGUMENTS, doc.span_of(&at), &at, format!("`arguments.pattern` must be a string, found {}", json_kind(pattern)));
+                e.emit(
+                    &QUALITY_ARGUMENTS,
+                    doc.span_of(&at),
+                    &at,
+                    format!("`arguments.pattern` must be a string, found {}", json_kind(pattern)),
+                );
             }
         }
     }

@@ -113,7 +113,11 @@ mod tests {
         sorted.dedup();
         assert_eq!(codes, sorted, "codes must be unique and sorted");
         for r in RULES {
-            assert!(r.code.len() == 4 && r.code.starts_with('L') && r.code[1..].bytes().all(|b| b.is_ascii_digit()), "{}", r.code);
+            assert!(
+                r.code.len() == 4 && r.code.starts_with('L') && r.code[1..].bytes().all(|b| b.is_ascii_digit()),
+                "{}",
+                r.code
+            );
         }
     }
 

@@ -25,10 +25,7 @@ fn validator(version: OdcsVersion) -> &'static Validator {
     };
     cell.get_or_init(|| {
         let schema: serde_json::Value = serde_json::from_str(text).expect("bundled ODCS schema is valid JSON");
-        jsonschema::options()
-            .with_draft(Draft::Draft201909)
-            .build(&schema)
-            .expect("bundled ODCS schema compiles")
+        jsonschema::options().with_draft(Draft::Draft201909).build(&schema).expect("bundled ODCS schema compiles")
     })
 }
 
@@ -74,13 +71,14 @@ pub(super) fn check(root: &Node, version: OdcsVersion, out: &mut Emitter<'_>) {
             ValidationErrorKind::Enum { options } => {
                 let options = options.as_array().map_or_else(
                     || options.to_string(),
-                    |a| a.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)).collect::<Vec<_>>().join(", "),
+                    |a| {
+                        a.iter()
+                            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    },
                 );
-                reports.push((
-                    node.span,
-                    pointer.clone(),
-                    format!("{} must be one of: {options}", subject(&pointer)),
-                ));
+                reports.push((node.span, pointer.clone(), format!("{} must be one of: {options}", subject(&pointer))));
             }
             _ => {
                 let mut message = error.to_string();

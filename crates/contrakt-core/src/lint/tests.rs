@@ -17,7 +17,10 @@ fn conformance() -> PathBuf {
 fn lint_paths(paths: &[PathBuf]) -> Vec<Finding> {
     let found = discover(paths).expect("paths exist");
     let mut findings: Vec<Finding> = found.errors.iter().flat_map(|e| Finding::from_error(e, None)).collect();
-    let report = lint(Workspace { contracts: found.contracts, consumers: found.consumers, context: Vec::new() }, &Options::default());
+    let report = lint(
+        Workspace { contracts: found.contracts, consumers: found.consumers, context: Vec::new() },
+        &Options::default(),
+    );
     findings.extend(report.findings);
     findings
 }
@@ -42,7 +45,16 @@ fn yaml_files(dir: &Path) -> Vec<PathBuf> {
 fn describe(findings: &[Finding]) -> String {
     findings
         .iter()
-        .map(|f| format!("{} {} {}:{:?} {}", f.code, f.level, f.file_name().unwrap_or("-"), f.location().map(|l| l.line), f.message))
+        .map(|f| {
+            format!(
+                "{} {} {}:{:?} {}",
+                f.code,
+                f.level,
+                f.file_name().unwrap_or("-"),
+                f.location().map(|l| l.line),
+                f.message
+            )
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -52,7 +64,8 @@ fn every_official_v3_1_example_lints_without_errors() {
     let files = yaml_files(&conformance().join("v3.1.0/examples"));
     assert_eq!(files.len(), 18, "the ODCS v3.1.0 example set has 18 contracts");
     for file in files {
-        let errors: Vec<Finding> = lint_paths(std::slice::from_ref(&file)).into_iter().filter(|f| f.level == Level::Error).collect();
+        let errors: Vec<Finding> =
+            lint_paths(std::slice::from_ref(&file)).into_iter().filter(|f| f.level == Level::Error).collect();
         assert!(errors.is_empty(), "{}:\n{}", file.display(), describe(&errors));
     }
 }

@@ -92,7 +92,10 @@ pub fn check_header(document: &Document) -> Result<OdcsVersion> {
             InputErrorKind::NotAContract,
             file,
             Some(root.span),
-            format!("expected a data contract (a mapping with `apiVersion` and `kind: DataContract`), found {}", root.kind_name()),
+            format!(
+                "expected a data contract (a mapping with `apiVersion` and `kind: DataContract`), found {}",
+                root.kind_name()
+            ),
         ));
     }
     let Some(api) = root.get("apiVersion") else {
@@ -122,6 +125,13 @@ pub fn check_header(document: &Document) -> Result<OdcsVersion> {
 }
 
 impl Contract {
+    /// Writes the contract as YAML, leaving out empty values.
+    pub fn to_yaml(&self) -> String {
+        let mut value = serde_json::to_value(self).unwrap_or_default();
+        prune(&mut value);
+        crate::document::to_yaml(&value)
+    }
+
     /// Every property of every object, depth first, with its JSON pointer.
     pub fn walk_properties(&self) -> Vec<PropertyRef<'_>> {
         let mut out = Vec::new();
@@ -150,12 +160,22 @@ pub struct PropertyRef<'a> {
     pub path: String,
 }
 
-fn walk<'a>(object: &'a SchemaObject, p: &'a Property, pointer: String, parent: String, out: &mut Vec<PropertyRef<'a>>) {
+fn walk<'a>(
+    object: &'a SchemaObject,
+    p: &'a Property,
+    pointer: String,
+    parent: String,
+    out: &mut Vec<PropertyRef<'a>>,
+) {
     // Explicit stack: nesting depth is bounded by the parser, but stay iterative anyway.
-    let mut todo = vec![(p, pointer, match &p.name {
-        Some(n) => format!("{parent}.{n}"),
-        None => parent.clone(),
-    })];
+    let mut todo = vec![(
+        p,
+        pointer,
+        match &p.name {
+            Some(n) => format!("{parent}.{n}"),
+            None => parent.clone(),
+        },
+    )];
     while let Some((p, pointer, path)) = todo.pop() {
         let mut children = Vec::new();
         for (j, c) in p.properties.iter().enumerate() {
@@ -174,3 +194,18 @@ fn walk<'a>(object: &'a SchemaObject, p: &'a Property, pointer: String, parent: 
         todo.extend(children.into_iter().rev());
     }
 }
+
+/// Drops nulls and empty lists from mappings, so written contracts say only what they mean.
+fn prune(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            map.retain(|_, v| !(v.is_null() || v.as_array().is_some_and(Vec::is_empty)));
+            map.values_mut().for_each(prune);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(prune),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -334,11 +334,7 @@ impl QualityRule {
             &self.must_be_between,
             &self.must_not_be_between,
         ];
-        Operator::ALL
-            .into_iter()
-            .zip(slots)
-            .filter_map(|(op, v)| v.as_ref().map(|v| (op, v)))
-            .collect()
+        Operator::ALL.into_iter().zip(slots).filter_map(|(op, v)| v.as_ref().map(|v| (op, v))).collect()
     }
 
     /// The effective rule type: ODCS treats a rule with a `metric` (or v3.0 `rule`) as `library`.

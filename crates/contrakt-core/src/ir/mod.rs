@@ -1,0 +1,230 @@
+//! The Schema IR: one canonical model of a dataset's schema that every front end (ODCS, JSON
+//! Schema, Avro, Protobuf, Arrow/Parquet, SQL DDL) lowers into. The breaking-change diff and
+//! the checker read only this model.
+//!
+//! Arrow-like logical types with widths, nesting, nullability, keys, constraints, enums,
+//! defaults and metadata, and a source span and JSON pointer for every node.
+
+mod lower;
+mod physical;
+mod types;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::Value as Json;
+
+pub use lower::lower_contract;
+pub use physical::parse_physical_type;
+pub use types::{DataType, TimeUnit};
+
+use crate::path::{FieldPath, Segment};
+use crate::source::Span;
+
+/// Where a schema came from; decides reader semantics in the diff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RecordModel {
+    /// ODCS tables, SQL, Arrow/Parquet: readers select columns by name; unknown columns are
+    /// ignored, a missing column fails a reader that selects it.
+    ByNameStrict,
+    /// Avro: missing reader fields are filled from defaults.
+    ByNameWithDefaults,
+    /// Protobuf: fields matched by number; unknown fields skipped, missing ones get zero values.
+    ByNumber,
+    /// JSON Schema: open, closed or partially open content models.
+    JsonContentModel,
+}
+
+/// A whole schema: the objects (tables, topics, messages) of one contract or producer schema.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Schema {
+    /// Display name of the source (a file name).
+    pub source: String,
+    pub record_model: RecordModel,
+    pub objects: Vec<Object>,
+}
+
+/// A table, view, topic or message.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Object {
+    pub name: String,
+    pub physical_name: Option<String>,
+    /// Stable identity across versions (ODCS `id`).
+    pub id: Option<String>,
+    /// `table`, `view`, `topic`, … as declared.
+    pub kind: Option<String>,
+    pub fields: Vec<Field>,
+    /// Primary-key field names in key order.
+    pub primary_key: Vec<String>,
+    /// Partition field names in partition order.
+    pub partitioning: Vec<String>,
+    pub description: Option<String>,
+    #[serde(skip)]
+    pub span: Span,
+    /// JSON pointer of the node in its source document.
+    pub pointer: String,
+}
+
+/// A field (column), possibly nested.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Field {
+    pub name: String,
+    pub physical_name: Option<String>,
+    /// Identity that survives renames: an ODCS `id`, Avro alias, Protobuf number, Iceberg id.
+    pub id: Option<FieldId>,
+    pub data_type: DataType,
+    /// May the value be null?
+    pub nullable: bool,
+    /// Must the field be present (JSON Schema `required`; columns always are)?
+    pub required: bool,
+    pub default: Option<Json>,
+    pub constraints: Constraints,
+    pub unique: bool,
+    /// 1-based position in the primary key.
+    pub primary_key_position: Option<u32>,
+    /// 1-based position in the partitioning.
+    pub partition_position: Option<u32>,
+    pub classification: Option<String>,
+    pub description: Option<String>,
+    /// Other names this field was known by (Avro aliases).
+    pub aliases: Vec<String>,
+    /// Format-specific attributes that change verdicts (e.g. `physicalType`).
+    pub metadata: BTreeMap<String, String>,
+    #[serde(skip)]
+    pub span: Span,
+    pub pointer: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(untagged)]
+pub enum FieldId {
+    Name(String),
+    Number(i64),
+}
+
+/// Value constraints that narrow a type without changing it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Constraints {
+    pub min_length: Option<u64>,
+    pub max_length: Option<u64>,
+    pub pattern: Option<String>,
+    /// A named format: `email`, `uuid`, `uri`, a date format, …
+    pub format: Option<String>,
+    pub minimum: Option<Bound>,
+    pub maximum: Option<Bound>,
+    pub multiple_of: Option<f64>,
+    pub min_items: Option<u64>,
+    pub max_items: Option<u64>,
+    pub unique_items: bool,
+    /// The allowed values, when the domain is closed.
+    pub enum_values: Option<Vec<Json>>,
+}
+
+/// A numeric (or ISO date/time string) bound.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Bound {
+    pub value: Json,
+    pub exclusive: bool,
+}
+
+impl Schema {
+    pub fn object(&self, name: &str) -> Option<&Object> {
+        self.objects.iter().find(|o| o.name == name)
+    }
+
+    /// The field at a path (`orders.items[].sku`), if any. Wildcards do not resolve.
+    pub fn field(&self, path: &FieldPath) -> Option<&Field> {
+        let (first, rest) = path.segments.split_first()?;
+        let Segment::Name(object) = first else { return None };
+        let object = self.object(object)?;
+        let mut fields: &[Field] = &object.fields;
+        let mut current: Option<&Field> = None;
+        for seg in rest {
+            match seg {
+                Segment::Name(n) => {
+                    let f = fields.iter().find(|f| &f.name == n)?;
+                    fields = f.data_type.children();
+                    current = Some(f);
+                }
+                Segment::Items => match &current?.data_type {
+                    DataType::List(item) => {
+                        fields = item.data_type.children();
+                        current = Some(item);
+                    }
+                    _ => return None,
+                },
+                Segment::Wildcard => return None,
+            }
+        }
+        current
+    }
+
+    /// Every field with its path, depth first in declaration order.
+    pub fn walk(&self) -> Vec<(FieldPath, &Field)> {
+        let mut out = Vec::new();
+        for o in &self.objects {
+            let base = FieldPath { segments: vec![Segment::Name(o.name.clone())] };
+            let mut todo: Vec<(FieldPath, &Field)> = o.fields.iter().rev().map(|f| (base.child(&f.name), f)).collect();
+            while let Some((path, f)) = todo.pop() {
+                let children: Vec<(FieldPath, &Field)> = match &f.data_type {
+                    DataType::Struct(fields) => fields.iter().map(|c| (path.child(&c.name), c)).collect(),
+                    DataType::List(item) => {
+                        let p = path.items();
+                        match &item.data_type {
+                            DataType::Struct(fields) => fields.iter().map(|c| (p.child(&c.name), c)).collect(),
+                            _ => Vec::new(),
+                        }
+                    }
+                    DataType::Map { value, .. } => match &value.data_type {
+                        DataType::Struct(fields) => fields.iter().map(|c| (path.child(&c.name), c)).collect(),
+                        _ => Vec::new(),
+                    },
+                    _ => Vec::new(),
+                };
+                out.push((path, f));
+                todo.extend(children.into_iter().rev());
+            }
+        }
+        out
+    }
+}
+
+impl FieldPath {
+    pub fn child(&self, name: &str) -> FieldPath {
+        let mut segments = self.segments.clone();
+        segments.push(Segment::Name(name.to_string()));
+        FieldPath { segments }
+    }
+
+    pub fn items(&self) -> FieldPath {
+        let mut segments = self.segments.clone();
+        segments.push(Segment::Items);
+        FieldPath { segments }
+    }
+}
+
+impl Field {
+    /// A field with a type and defaults for everything else; front ends fill in the rest.
+    pub fn new(name: impl Into<String>, data_type: DataType) -> Self {
+        Field {
+            name: name.into(),
+            physical_name: None,
+            id: None,
+            data_type,
+            nullable: true,
+            required: true,
+            default: None,
+            constraints: Constraints::default(),
+            unique: false,
+            primary_key_position: None,
+            partition_position: None,
+            classification: None,
+            description: None,
+            aliases: Vec::new(),
+            metadata: BTreeMap::new(),
+            span: Span::NONE,
+            pointer: String::new(),
+        }
+    }
+}
