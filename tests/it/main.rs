@@ -1,1 +1,128 @@
+//! End-to-end tests: the real `contrakt` binary, run as a user would run it.
+//!
+//! - `cli_lint`: `contrakt lint` and `contrakt rules` on the example registry and fixtures,
+//!   with snapshots of the text and JSON output.
+//! - `bad_input`: one table of broken, hostile and missing inputs, each checked for its exit
+//!   code, error code, message and location, in both output formats.
 
+mod bad_input;
+mod cli_lint;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The repository root (the root package's manifest folder).
+pub fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A finished run of the binary.
+pub struct Run {
+    pub args: Vec<String>,
+    pub dir: PathBuf,
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl fmt::Display for Run {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "command: contrakt {} (in {})", self.args.join(" "), self.dir.display())?;
+        writeln!(f, "exit code: {:?}", self.code)?;
+        writeln!(f, "--- stdout ---\n{}", self.stdout)?;
+        write!(f, "--- stderr ---\n{}", self.stderr)
+    }
+}
+
+impl Run {
+    /// Asserts the exit code, and that nothing panicked or crashed.
+    #[track_caller]
+    pub fn assert_exit(&self, expected: i32) -> &Self {
+        self.assert_no_panic();
+        assert_eq!(self.code, Some(expected), "unexpected exit code\n{self}");
+        self
+    }
+
+    #[track_caller]
+    pub fn assert_no_panic(&self) -> &Self {
+        for bad in ["panicked", "contrakt crashed", "RUST_BACKTRACE"] {
+            assert!(!self.stderr.contains(bad), "stderr contains {bad:?}\n{self}");
+        }
+        assert!(self.code.is_some(), "killed by a signal\n{self}");
+        self
+    }
+
+    /// stdout parsed as JSON.
+    #[track_caller]
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e})\n{self}"))
+    }
+
+    /// The `findings` array of `--format json` output.
+    #[track_caller]
+    pub fn findings(&self) -> Vec<serde_json::Value> {
+        match self.json().get("findings").and_then(|f| f.as_array()) {
+            Some(f) => f.clone(),
+            None => panic!("JSON output has no `findings` array\n{self}"),
+        }
+    }
+}
+
+/// Runs `contrakt ARGS` in `dir`, with colour and logging settings that do not depend on the
+/// environment the tests run in.
+pub fn contrakt_in<I, S>(dir: &Path, args: I) -> Run
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let args: Vec<std::ffi::OsString> = args.into_iter().map(|a| a.as_ref().to_os_string()).collect();
+    let output = Command::new(env!("CARGO_BIN_EXE_contrakt"))
+        .args(&args)
+        .current_dir(dir)
+        .env_remove("RUST_LOG")
+        .env_remove("CONTRAKT_LOG")
+        .env_remove("CONTRAKT_COLOR")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run the contrakt binary");
+    Run {
+        args: args.iter().map(|a| a.to_string_lossy().into_owned()).collect(),
+        dir: dir.to_path_buf(),
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Runs `contrakt ARGS` at the repository root.
+pub fn contrakt<I, S>(args: I) -> Run
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    contrakt_in(repo(), args)
+}
+
+/// 1-based line and column (in characters) of the first occurrence of `needle` at or after
+/// line `from_line` (1-based) of `text`.
+pub fn locate(text: &str, needle: &str, from_line: usize) -> (usize, usize) {
+    for (i, line) in text.lines().enumerate().skip(from_line.saturating_sub(1)) {
+        if let Some(byte) = line.find(needle) {
+            return (i + 1, line[..byte].chars().count() + 1);
+        }
+    }
+    panic!("{needle:?} not found in the text after line {from_line}");
+}
+
+/// Escapes a literal for use in an insta filter regex.
+pub fn regex_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if "\\.+*?()|[]{}^$#&-~".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}

@@ -21,5 +21,6 @@ pub(crate) fn init(verbose: u8, quiet: bool) {
         .with_writer(std::io::stderr)
         .with_span_events(if verbose > 0 { FmtSpan::CLOSE } else { FmtSpan::NONE })
         .with_target(verbose > 1)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
 }

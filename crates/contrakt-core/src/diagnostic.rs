@@ -38,7 +38,7 @@ impl Level {
 
 impl std::fmt::Display for Level {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -72,6 +72,22 @@ impl Finding {
         self.file.as_deref().map(SourceFile::name)
     }
 
+    /// A fatal finding that belongs to no file (a missing path, nothing to lint).
+    pub fn fatal(code: &'static str, name: &'static str, message: String) -> Finding {
+        Finding {
+            code,
+            name,
+            level: Level::Error,
+            message,
+            file: None,
+            span: None,
+            path: None,
+            notes: Vec::new(),
+            help: None,
+            fatal: true,
+        }
+    }
+
     /// A finding for an error that stopped a file from being read.
     pub fn from_error(error: &Error, fallback_file: Option<&str>) -> Vec<Finding> {
         match error {
@@ -88,18 +104,9 @@ impl Finding {
                 fatal: true,
             }],
             Error::Multiple(errors) => errors.iter().flat_map(|e| Finding::from_error(e, fallback_file)).collect(),
-            Error::Io { path, source } => vec![Finding {
-                code: "E100",
-                name: "io-error",
-                level: Level::Error,
-                message: format!("cannot read {}: {}", path.display(), source),
-                file: None,
-                span: None,
-                path: None,
-                notes: Vec::new(),
-                help: None,
-                fatal: true,
-            }],
+            Error::Io { path, source } => {
+                vec![Finding::fatal("E100", "io-error", format!("cannot read {}: {}", path.display(), source))]
+            }
             Error::Internal(msg) => vec![Finding {
                 code: "E000",
                 name: "internal-error",

@@ -128,6 +128,7 @@ pub fn registry_root(file: &Path) -> Option<PathBuf> {
 }
 
 fn classify(path: &Path, named: bool, found: &mut Discovery) {
+    let _s = tracing::info_span!("parse", file = %path.display()).entered();
     let document = match read_source(path).and_then(Document::parse) {
         Ok(d) => d,
         Err(e) => {

@@ -17,7 +17,7 @@ pub(crate) fn run(args: LintArgs, global: &GlobalArgs, color: bool) -> Result<Ex
         let _s = tracing::info_span!("discover", paths = args.paths.len()).entered();
         match registry::discover(&args.paths) {
             Ok(d) => d,
-            Err(e) => return Ok(report_fatal(&e, &args, color)),
+            Err(e) => return Ok(report_fatal(Finding::from_error(&e, None), &args, color)),
         }
     };
     let Discovery { contracts, consumers, config, errors, skipped, roots } = discovery;
@@ -27,11 +27,11 @@ pub(crate) fn run(args: LintArgs, global: &GlobalArgs, color: bool) -> Result<Ex
     let files = contracts.len() + consumers.len() + errors.len();
     if files == 0 {
         let shown: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
-        eprintln!(
-            "error: no contracts or consumer files found in {} (looked for *.yaml, *.yml and *.json with `kind: DataContract` or `kind: Consumer`)",
+        let message = format!(
+            "no contracts or consumer files found in {} (looked for *.yaml, *.yml and *.json with `kind: DataContract` or `kind: Consumer`)",
             shown.join(", ")
         );
-        return Ok(ExitStatus::Error);
+        return Ok(report_fatal(vec![Finding::fatal("E113", "nothing-to-lint", message)], &args, color));
     }
 
     // Consumers named on their own still resolve against their registry's contracts.
@@ -91,8 +91,8 @@ fn exit_status(findings: &[Finding], fail_on: Level, exit_zero: bool) -> ExitSta
     }
 }
 
-fn report_fatal(error: &Error, args: &LintArgs, color: bool) -> ExitStatus {
-    let findings = Finding::from_error(error, None);
+/// Reports findings that stop the run before linting; exit code 2.
+fn report_fatal(findings: Vec<Finding>, args: &LintArgs, color: bool) -> ExitStatus {
     match args.format {
         OutputFormat::Json => print(&format!("{:#}\n", to_json("lint", Summary::of(0, &findings), &findings)), color),
         OutputFormat::Text => {
@@ -100,7 +100,7 @@ fn report_fatal(error: &Error, args: &LintArgs, color: bool) -> ExitStatus {
                 if f.file.is_some() {
                     print(&render_text(std::slice::from_ref(f), TextOptions { color }), color);
                 } else {
-                    eprintln!("error: {}", f.message);
+                    eprintln!("error[{}]: {}", f.code, f.message);
                 }
             }
         }

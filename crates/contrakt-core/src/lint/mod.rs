@@ -103,6 +103,7 @@ pub fn lint(workspace: Workspace, options: &Options) -> Report {
     }
     let every_contract: Vec<&ContractDocument> = contracts.iter().chain(&workspace.context).collect();
     for doc in &contracts {
+        let _s = tracing::info_span!("rules", file = doc.source().name()).entered();
         contract::check(doc, &every_contract, &mut findings);
         quality::check(doc, &mut findings);
     }
@@ -135,7 +136,11 @@ fn lint_contract_schema(document: Document, out: &mut Vec<Finding>) -> Option<Co
         }
     };
     let before = out.len();
-    schema::check(&document.root, version, &mut Emitter::new(&source, out));
+    {
+        let _s = tracing::info_span!("json_schema", file = source.name()).entered();
+        schema::check(&document.root, version, &mut Emitter::new(&source, out));
+    }
+    let _s = tracing::info_span!("model", file = source.name()).entered();
     match odcs::type_document(document, version) {
         Ok(doc) => Some(doc),
         Err(e) => {

@@ -40,6 +40,18 @@ pub(super) fn check(root: &Node, version: OdcsVersion, out: &mut Emitter<'_>) {
     if errors.is_empty() || (version == OdcsVersion::V3_0 && validator(OdcsVersion::V3_1).is_valid(&instance)) {
         return;
     }
+    // A failing subschema leaves its keys "unevaluated", so `unevaluatedProperties: false`
+    // then calls valid keys unknown. Where an object already has another error, drop unknown-key
+    // reports for keys the standard declares somewhere: they are that cascade, not typos.
+    let other_errors: Vec<String> = errors
+        .iter()
+        .filter(|e| !matches!(e.kind(), ValidationErrorKind::UnevaluatedProperties { .. }))
+        .map(|e| e.instance_path().as_str().to_string())
+        .collect();
+    let cascades = |pointer: &str, key: &str| {
+        declared_keys(version).contains(key)
+            && other_errors.iter().any(|p| p == pointer || p.starts_with(&format!("{pointer}/")))
+    };
     let mut seen = std::collections::HashSet::new();
     for error in errors {
         let pointer = error.instance_path().as_str().to_string();
@@ -48,7 +60,8 @@ pub(super) fn check(root: &Node, version: OdcsVersion, out: &mut Emitter<'_>) {
         match error.kind() {
             ValidationErrorKind::AdditionalProperties { unexpected }
             | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
-                for key in unexpected {
+                let cascade = matches!(error.kind(), ValidationErrorKind::UnevaluatedProperties { .. });
+                for key in unexpected.iter().filter(|k| !(cascade && cascades(&pointer, k))) {
                     let span = node.entry(key).map_or(node.span, |e| e.key_span);
                     let at = join(&pointer, key);
                     reports.push((span, at, format!("unknown key `{key}`{}", hint(&pointer, key))));
@@ -81,7 +94,13 @@ pub(super) fn check(root: &Node, version: OdcsVersion, out: &mut Emitter<'_>) {
                 reports.push((node.span, pointer.clone(), format!("{} must be one of: {options}", subject(&pointer))));
             }
             _ => {
+                // Messages start with the offending value, which may be a whole mapping: name
+                // the node instead.
                 let mut message = error.to_string();
+                let instance = error.instance().to_string();
+                if let Some(rest) = message.strip_prefix(&instance) {
+                    message = format!("value{rest}");
+                }
                 if message.len() > 240 {
                     let cut = (0..=240).rev().find(|i| message.is_char_boundary(*i)).unwrap_or(0);
                     message.truncate(cut);
@@ -97,6 +116,35 @@ pub(super) fn check(root: &Node, version: OdcsVersion, out: &mut Emitter<'_>) {
             }
         }
     }
+}
+
+/// Every key the schema declares under some `properties`.
+fn declared_keys(version: OdcsVersion) -> &'static std::collections::HashSet<String> {
+    static CELLS: [OnceLock<std::collections::HashSet<String>>; 3] =
+        [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    let (cell, text) = match version {
+        OdcsVersion::V3_0 => (&CELLS[0], V3_0),
+        OdcsVersion::V3_1 => (&CELLS[1], V3_1),
+        OdcsVersion::V3_2Draft => (&CELLS[2], V3_2),
+    };
+    cell.get_or_init(|| {
+        let schema: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
+        let mut keys = std::collections::HashSet::new();
+        let mut todo = vec![&schema];
+        while let Some(v) = todo.pop() {
+            match v {
+                serde_json::Value::Object(m) => {
+                    if let Some(serde_json::Value::Object(props)) = m.get("properties") {
+                        keys.extend(props.keys().cloned());
+                    }
+                    todo.extend(m.values());
+                }
+                serde_json::Value::Array(a) => todo.extend(a),
+                _ => {}
+            }
+        }
+        keys
+    })
 }
 
 fn join(pointer: &str, key: &str) -> String {
