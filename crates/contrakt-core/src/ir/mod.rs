@@ -42,6 +42,9 @@ pub struct Schema {
     /// Display name of the source (a file name).
     pub source: String,
     pub record_model: RecordModel,
+    /// Whether paths start with the object name (`orders.amount`: ODCS, SQL, Parquet) or at
+    /// the top-level field (`amount`: JSON Schema, Avro, single-message formats).
+    pub qualified_paths: bool,
     pub objects: Vec<Object>,
 }
 

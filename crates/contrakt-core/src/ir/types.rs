@@ -142,7 +142,7 @@ impl fmt::Display for DataType {
             }
             DataType::List(item) => write!(f, "list<{}>", item.data_type),
             DataType::Map { key, value } => write!(f, "map<{}, {}>", key.data_type, value.data_type),
-            DataType::Enum { symbols } => write!(f, "enum[{}]", symbols.join(", ")),
+            DataType::Enum { symbols, .. } => write!(f, "enum[{}]", symbols.join(", ")),
             DataType::Union(types) => {
                 f.write_str("union<")?;
                 for (i, t) in types.iter().enumerate() {
