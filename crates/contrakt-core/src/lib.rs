@@ -4,6 +4,7 @@
 //! No I/O beyond reading text, no async, no query engine: this crate builds fast and is
 //! fully unit- and property-testable.
 
+pub mod diff;
 pub mod document;
 pub mod error;
 pub mod ir;

@@ -14,6 +14,8 @@ pub enum Segment {
     Name(String),
     /// `[]`: into the items of an array.
     Items,
+    /// `{}`: into the values of a map.
+    MapValues,
     /// `*`: everything below.
     Wildcard,
 }
@@ -35,22 +37,31 @@ impl FieldPath {
         let mut segments = Vec::new();
         for part in text.split('.') {
             let mut name = part;
-            let mut items = 0;
-            while let Some(rest) = name.strip_suffix("[]") {
-                name = rest;
-                items += 1;
+            let mut steps = Vec::new();
+            loop {
+                if let Some(rest) = name.strip_suffix("[]") {
+                    steps.push(Segment::Items);
+                    name = rest;
+                } else if let Some(rest) = name.strip_suffix("{}") {
+                    steps.push(Segment::MapValues);
+                    name = rest;
+                } else {
+                    break;
+                }
             }
+            steps.reverse();
+            let items = steps.len();
             match name {
                 "" if items == 0 => return Err(PathError(format!("empty segment in `{text}`"))),
                 "" => return Err(PathError(format!("`[]` must follow a name in `{text}`"))),
                 "*" if items > 0 => return Err(PathError(format!("`*[]` is not a path in `{text}`"))),
                 "*" => segments.push(Segment::Wildcard),
-                n if n.contains(['[', ']', '*']) => {
+                n if n.contains(['[', ']', '{', '}', '*']) => {
                     return Err(PathError(format!("unexpected character in segment `{n}` of `{text}`")));
                 }
                 n => segments.push(Segment::Name(n.to_string())),
             }
-            segments.extend(std::iter::repeat_n(Segment::Items, items));
+            segments.extend(steps);
         }
         if let Some(pos) = segments.iter().position(|s| *s == Segment::Wildcard) {
             if pos + 1 != segments.len() {
@@ -81,6 +92,7 @@ impl fmt::Display for FieldPath {
             let dot = if i > 0 { "." } else { "" };
             match s {
                 Segment::Items => f.write_str("[]")?,
+                Segment::MapValues => f.write_str("{}")?,
                 Segment::Name(n) => write!(f, "{dot}{n}")?,
                 Segment::Wildcard => write!(f, "{dot}*")?,
             }
@@ -107,10 +119,10 @@ mod tests {
 
     #[test]
     fn parses_and_displays() {
-        for s in ["orders.amount", "orders.items[].sku", "orders.*", "*", "m.tags[][]"] {
+        for s in ["orders.amount", "orders.items[].sku", "orders.*", "*", "m.tags[][]", "m.attrs{}.v", "m.x{}[]"] {
             assert_eq!(p(s).to_string(), s);
         }
-        for bad in ["", "a..b", "[]", "a.*.b", "a.b[", "*[]"] {
+        for bad in ["", "a..b", "[]", "a.*.b", "a.b[", "*[]", "{}", "a.b{"] {
             assert!(FieldPath::parse(bad).is_err(), "{bad} should not parse");
         }
     }

@@ -11,7 +11,12 @@ pub fn lower_contract(doc: &ContractDocument) -> Schema {
     let _span = tracing::debug_span!("lower", contract = %doc.contract.id).entered();
     let objects =
         doc.contract.schema.iter().enumerate().map(|(i, o)| lower_object(o, format!("/schema/{i}"))).collect();
-    Schema { source: doc.source().name().to_string(), record_model: RecordModel::ByNameStrict, qualified_paths: true, objects }
+    Schema {
+        source: doc.source().name().to_string(),
+        record_model: RecordModel::ByNameStrict,
+        qualified_paths: true,
+        objects,
+    }
 }
 
 fn lower_object(o: &SchemaObject, pointer: String) -> Object {

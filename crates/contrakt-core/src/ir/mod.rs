@@ -150,6 +150,13 @@ impl Schema {
                     fields = f.data_type.children();
                     current = Some(f);
                 }
+                Segment::MapValues => match &current?.data_type {
+                    DataType::Map { value, .. } => {
+                        fields = value.data_type.children();
+                        current = Some(value);
+                    }
+                    _ => return None,
+                },
                 Segment::Items => match &current?.data_type {
                     DataType::List(item) => {
                         fields = item.data_type.children();
@@ -179,10 +186,13 @@ impl Schema {
                             _ => Vec::new(),
                         }
                     }
-                    DataType::Map { value, .. } => match &value.data_type {
-                        DataType::Struct(fields) => fields.iter().map(|c| (path.child(&c.name), c)).collect(),
-                        _ => Vec::new(),
-                    },
+                    DataType::Map { value, .. } => {
+                        let p = path.map_values();
+                        match &value.data_type {
+                            DataType::Struct(fields) => fields.iter().map(|c| (p.child(&c.name), c)).collect(),
+                            _ => Vec::new(),
+                        }
+                    }
                     _ => Vec::new(),
                 };
                 out.push((path, f));
@@ -204,6 +214,18 @@ impl FieldPath {
         let mut segments = self.segments.clone();
         segments.push(Segment::Items);
         FieldPath { segments }
+    }
+
+    pub fn map_values(&self) -> FieldPath {
+        let mut segments = self.segments.clone();
+        segments.push(Segment::MapValues);
+        FieldPath { segments }
+    }
+
+    /// The path without its first segment (the object name), for formats whose paths start
+    /// at the top-level field.
+    pub fn unqualified(&self) -> String {
+        FieldPath { segments: self.segments.iter().skip(1).cloned().collect() }.to_string()
     }
 }
 

@@ -57,9 +57,12 @@ pub enum DataType {
         key: Box<Field>,
         value: Box<Field>,
     },
-    /// A closed set of symbols (Avro, Protobuf enums).
+    /// A set of symbols (Avro, Protobuf enums). `default` is the symbol an Avro reader uses
+    /// for unknown symbols; `open` enums (Protobuf 3) accept unknown values.
     Enum {
         symbols: Vec<String>,
+        default: Option<String>,
+        open: bool,
     },
     /// One of several types (Avro unions, JSON Schema `oneOf`), null excluded: nullability is
     /// the field's.

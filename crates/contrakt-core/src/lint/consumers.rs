@@ -176,6 +176,10 @@ fn resolve(props: &[Property], current: Option<&Property>, rest: &[Segment]) -> 
     let Some((seg, tail)) = rest.split_first() else { return Ok(()) };
     match seg {
         Segment::Wildcard => Ok(()),
+        Segment::MapValues => match current.and_then(|p| p.map.as_deref()).and_then(|m| m.value.as_ref()) {
+            Some(value) => resolve(&value.properties, Some(value), tail),
+            None => Err(format!("`{}` is not a map", current.and_then(|p| p.name.as_deref()).unwrap_or("?"))),
+        },
         Segment::Items => match current.and_then(|p| p.items.as_deref()) {
             Some(items) => resolve(&items.properties, Some(items), tail),
             None => Err(format!("`{}` is not an array", current.and_then(|p| p.name.as_deref()).unwrap_or("?"))),

@@ -1,0 +1,316 @@
+//! The breaking-change rule catalog (`design/breaking-rules.md` §10.4). Each rule has a stable
+//! code and slug, its default verdict per direction, the level it reports at when it breaks
+//! the checked mode, anchors in peer tools, and a doc page.
+
+use crate::diagnostic::Level;
+
+/// A rule's default verdict in one direction. `Depends` means the detector decides from the
+/// format's reader semantics or the type lattice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Compatible,
+    Breaking,
+    Depends,
+}
+
+#[derive(Debug)]
+pub struct BreakingRule {
+    pub code: &'static str,
+    pub slug: &'static str,
+    pub summary: &'static str,
+    /// BACKWARD: a reader of the new schema reads data written under the old one.
+    pub backward: Verdict,
+    /// FORWARD: a reader of the old schema (today's consumers) reads data written under the new one.
+    pub forward: Verdict,
+    /// The level when the change breaks a direction the mode checks; compatible changes report as info.
+    pub level: Level,
+    /// Names of the same check in peer tools (Confluent, Avro, buf, dbt, datacontract-cli).
+    pub aliases: &'static [&'static str],
+    /// Markdown with `## What it does`, `## Why it breaks consumers`, `## Example`, `## How to evolve safely`.
+    pub docs: &'static str,
+}
+
+use Verdict::{Breaking as X, Compatible as V, Depends as D};
+
+macro_rules! catalog {
+    ($($ident:ident = $code:literal $slug:literal [$b:ident $f:ident] $level:ident, $summary:literal, [$($alias:literal),*], $docs:literal;)*) => {
+        $(pub static $ident: BreakingRule = BreakingRule {
+            code: $code, slug: $slug, summary: $summary, backward: $b, forward: $f,
+            level: Level::$level, aliases: &[$($alias),*], docs: $docs,
+        };)*
+        /// Every breaking-change rule, in catalog order.
+        pub static CATALOG: &[&BreakingRule] = &[$(&$ident),*];
+    };
+}
+
+catalog! {
+    FIELD_ADDED_OPTIONAL = "F001" "field-added-optional" [V V] Info,
+        "A nullable (or defaulted) field was added.",
+        ["OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL", "FIELD_ADDED", "model_added"],
+        "## What it does\nReports a new field that may be null or has a default.\n\n## Why it breaks consumers\nIt does not: today's readers ignore a column they do not select, and readers of old data see nulls (or the default).\n\n## Example\n```yaml\n# added\n- {name: gift_message, logicalType: string, required: false}\n```\n\n## How to evolve safely\nThis is the safe way to add data.\n";
+    FIELD_ADDED_REQUIRED = "F002" "field-added-required" [X V] Error,
+        "A non-nullable field without a default was added.",
+        ["READER_FIELD_MISSING_DEFAULT_VALUE", "REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL", "REQUIRED_FIELD_ADDED", "MESSAGE_SAME_REQUIRED_FIELDS"],
+        "## What it does\nReports a new field that must not be null and has no default.\n\n## Why it breaks consumers\nData written before the change has no value for it, so a reader of the new schema cannot read history (BACKWARD).\n\n## Example\n```yaml\n- {name: vat_rate, logicalType: number, required: true}   # added\n```\n\n## How to evolve safely\nAdd it as nullable, or with a default, backfill, then tighten in a later version.\n";
+    FIELD_ADDED_REQUIRED_WITH_DEFAULT = "F003" "field-added-required-with-default" [V V] Info,
+        "A non-nullable field with a default was added.",
+        ["REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL"],
+        "## What it does\nReports a new required field that has a default value.\n\n## Why it breaks consumers\nIt does not: old data reads with the default.\n\n## Example\n```yaml\n- {name: channel, logicalType: string, required: true, customProperties: [{property: default, value: web}]}\n```\n\n## How to evolve safely\nSafe as is.\n";
+    FIELD_REMOVED = "F004" "field-removed" [V X] Error,
+        "A non-nullable field was removed.",
+        ["FIELD_NO_DELETE", "FIELD_DELETED", "field_removed", "Columns were removed"],
+        "## What it does\nReports a field that existed, was required, and is gone.\n\n## Why it breaks consumers\nEvery consumer that selects it fails on the new data (FORWARD).\n\n## Example\n```yaml\n# before\n- {name: discount_code, logicalType: string, required: true}\n# after: gone\n```\n\n## How to evolve safely\nDeprecate first (say so in the description), make it nullable, tell the consumers who read it (`contrakt breaking` lists them), and remove it in a new major version.\n";
+    FIELD_REMOVED_OPTIONAL = "F005" "field-removed-optional" [V D] Warning,
+        "A nullable or defaulted field was removed.",
+        ["FIELD_REMOVED", "PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL"],
+        "## What it does\nReports a removed field that was nullable or had a default.\n\n## Why it breaks consumers\nFor tables (ODCS, SQL, Parquet) a consumer that selects the column fails (FORWARD). Avro readers fill it from their default and Protobuf readers from the zero value, so there it is compatible.\n\n## Example\n```yaml\n# before\n- {name: promo_banner, logicalType: string}\n```\n\n## How to evolve safely\nAs for a required field: deprecate, notify the readers, remove in a new major version.\n";
+    FIELD_RENAMED = "F006" "field-renamed" [D D] Error,
+        "A field kept its identity (id, Protobuf number, Avro alias) but changed its name.",
+        ["FIELD_SAME_NAME", "FIELD_NAME_CHANGED", "FIELD_SAME_JSON_NAME"],
+        "## What it does\nReports a field whose stable identity matches but whose name differs.\n\n## Why it breaks consumers\nConsumers address columns by name: a rename is a removal for them. Protobuf readers match by number, so the wire still works, but JSON and generated code change.\n\n## Example\n```yaml\n# before\n- {id: amt, name: amount}\n# after\n- {id: amt, name: total_amount}\n```\n\n## How to evolve safely\nAdd the new name beside the old, populate both, migrate readers, then remove the old one.\n";
+    FIELD_REORDERED = "F007" "field-reordered" [V V] Info,
+        "Fields changed position.",
+        ["FIELD_REORDERED"],
+        "## What it does\nReports fields whose relative order changed.\n\n## Why it breaks consumers\nName-based readers do not care; positional formats (headerless CSV, `SELECT *` into a fixed layout) do.\n\n## Example\nSwapping `amount` and `currency`.\n\n## How to evolve safely\nAppend new fields at the end.\n";
+    BECAME_NON_NULLABLE = "N001" "became-non-nullable" [X V] Error,
+        "A field that allowed nulls now does not.",
+        ["NULLABLE_TO_NON_NULLABLE", "MISSING_UNION_BRANCH"],
+        "## What it does\nReports `required: false → true` (or a null branch removed from a union).\n\n## Why it breaks consumers\nOld data may hold nulls the new schema rejects (BACKWARD). Today's readers are fine: they always expected nulls.\n\n## Example\n```yaml\nrequired: false  →  required: true\n```\n\n## How to evolve safely\nBackfill the nulls first, then tighten; use FORWARD mode if history need not be readable.\n";
+    BECAME_NULLABLE = "N002" "became-nullable" [V X] Error,
+        "A field that never held nulls may now hold them.",
+        ["response-property-became-nullable"],
+        "## What it does\nReports `required: true → false`.\n\n## Why it breaks consumers\nToday's readers assume a value is always there: sums, joins and `NOT NULL` targets break on the first null (FORWARD).\n\n## Example\n```yaml\nrequired: true  →  required: false\n```\n\n## How to evolve safely\nTell the readers (they must handle null) before relaxing, or keep it required with a default.\n";
+    BECAME_REQUIRED = "N003" "became-required" [X V] Error,
+        "A field became required to be present (JSON Schema `required`).",
+        ["REQUIRED_ATTRIBUTE_ADDED"],
+        "## What it does\nReports a property added to `required`.\n\n## Why it breaks consumers\nOld documents without it no longer validate (BACKWARD).\n\n## Example\n```json\n\"required\": [\"id\"]  →  [\"id\", \"email\"]\n```\n\n## How to evolve safely\nGive it a default, or backfill first.\n";
+    BECAME_OPTIONAL = "N004" "became-optional" [V X] Error,
+        "A field no longer has to be present (JSON Schema `required`).",
+        ["REQUIRED_ATTRIBUTE_REMOVED"],
+        "## What it does\nReports a property removed from `required`.\n\n## Why it breaks consumers\nToday's readers expect it in every document (FORWARD).\n\n## Example\n```json\n\"required\": [\"id\", \"email\"]  →  [\"id\"]\n```\n\n## How to evolve safely\nNotify readers first.\n";
+    TYPE_WIDENED = "T001" "type-widened" [V X] Error,
+        "The type was widened (int32 → int64, float → double, date → timestamp).",
+        ["TYPE_EXTENDED", "TYPE_MISMATCH"],
+        "## What it does\nReports a type change along the widening lattice.\n\n## Why it breaks consumers\nNew values may not fit the old type: an int32 reader overflows on a 64-bit value (FORWARD). New readers read old data fine.\n\n## Example\n```yaml\nlogicalTypeOptions: {format: i32}  →  {format: i64}\n```\n\n## How to evolve safely\nWiden readers first (consumer-first), then writers; or use BACKWARD mode when only new readers exist.\n";
+    TYPE_WIDENED_LOSSY = "T002" "type-widened-lossy" [V X] Error,
+        "The type was widened with possible precision loss (int64 → float64).",
+        ["TYPE_EXTENDED"],
+        "## What it does\nReports a widening that reads old values approximately.\n\n## Why it breaks consumers\nAs for any widening, old readers cannot hold new values; and large integers lose precision in floating point.\n\n## Example\n`bigint → double`\n\n## How to evolve safely\nPrefer a decimal wide enough, or a new field.\n";
+    TYPE_NARROWED = "T003" "type-narrowed" [X V] Error,
+        "The type was narrowed (int64 → int32, timestamp → date).",
+        ["TYPE_NARROWED", "TYPE_MISMATCH"],
+        "## What it does\nReports a change against the widening lattice.\n\n## Why it breaks consumers\nOld values may not fit the new type (BACKWARD).\n\n## Example\n`int64 → int32`\n\n## How to evolve safely\nAdd a new, narrower field and migrate.\n";
+    TYPE_CHANGED = "T004" "type-changed" [X X] Error,
+        "The type changed to an incomparable one (string → integer).",
+        ["TYPE_CHANGED", "FIELD_SAME_TYPE", "FIELD_SCALAR_KIND_CHANGED", "field_type_updated", "TYPE_MISMATCH"],
+        "## What it does\nReports a type change that neither widens nor narrows.\n\n## Why it breaks consumers\nNeither old readers nor new readers can read the other side's values.\n\n## Example\n`string → integer`\n\n## How to evolve safely\nAdd a new field with the new type; deprecate the old one.\n";
+    TYPE_WIRE_EQUIVALENT = "T005" "type-wire-equivalent" [V V] Warning,
+        "The type changed within a wire-compatible group (Protobuf int32 ↔ int64, Avro string ↔ bytes).",
+        ["FIELD_WIRE_COMPATIBLE_TYPE", "FIELD_WIRE_JSON_COMPATIBLE_TYPE"],
+        "## What it does\nReports a change the encoding tolerates.\n\n## Why it breaks consumers\nThe bytes still decode, but values may be truncated and generated code and JSON forms change.\n\n## Example\n`int32 → int64` in Protobuf.\n\n## How to evolve safely\nCheck the value ranges; regenerate code.\n";
+    DECIMAL_WIDENED = "T006" "decimal-widened" [V X] Error,
+        "A decimal gained integer digits or scale without losing any (s' ≥ s, p'−s' ≥ p−s).",
+        ["DECIMAL_SCALE_OR_PRECISION_MISMATCH"],
+        "## What it does\nReports a decimal widening.\n\n## Why it breaks consumers\nOld readers with the narrower decimal overflow or round new values (FORWARD).\n\n## Example\n`decimal(10,2) → decimal(12,2)`\n\n## How to evolve safely\nWiden readers first.\n";
+    DECIMAL_CHANGED = "T007" "decimal-changed" [D D] Error,
+        "A decimal's precision or scale changed in a way that loses digits in some direction.",
+        ["DECIMAL_SCALE_OR_PRECISION_MISMATCH"],
+        "## What it does\nReports a decimal change; each direction reads only where its (p, s) dominates the other's.\n\n## Why it breaks consumers\nDigits are lost or values overflow.\n\n## Example\n`decimal(10,2) → decimal(10,3)`\n\n## How to evolve safely\nGrow precision along with scale.\n";
+    FIXED_SIZE_CHANGED = "T008" "fixed-size-changed" [X X] Error,
+        "A fixed-size binary changed size.",
+        ["FIXED_SIZE_MISMATCH"],
+        "## What it does\nReports `fixed(16) → fixed(32)`.\n\n## Why it breaks consumers\nFixed-size values are read by length; neither side reads the other.\n\n## Example\nAvro `fixed` size 16 → 32.\n\n## How to evolve safely\nAdd a new field.\n";
+    KIND_CHANGED = "T009" "kind-changed" [X X] Error,
+        "A field changed kind: primitive ↔ struct, list or map.",
+        ["FIELD_KIND_CHANGED", "TYPE_MISMATCH"],
+        "## What it does\nReports a change between a scalar and a nested type, or between nested kinds.\n\n## Why it breaks consumers\nNo reader can read the other shape.\n\n## Example\n`address: string → address: {street, city}`\n\n## How to evolve safely\nAdd the structured field beside the old one.\n";
+    MAP_KEY_TYPE_CHANGED = "T010" "map-key-type-changed" [X X] Error,
+        "A map's key type changed.",
+        ["MAP_KEY_TYPE_MISMATCH"],
+        "## What it does\nReports a change of a map's key type.\n\n## Why it breaks consumers\nKeys are looked up by exact type; no promotion applies (Iceberg).\n\n## Example\n`map<string,int> → map<int,int>`\n\n## How to evolve safely\nAdd a new map field.\n";
+    ENUM_VALUE_ADDED = "E001" "enum-value-added" [V D] Warning,
+        "An allowed value was added to an enumeration.",
+        ["ENUM_ARRAY_EXTENDED", "ENUM_CONST_ADDED", "field_enum_added", "MISSING_ENUM_SYMBOLS"],
+        "## What it does\nReports a new allowed value.\n\n## Why it breaks consumers\nToday's readers may switch over the known values and fail, or misreport, on the new one (FORWARD), unless the enum declares a default or is open.\n\n## Example\n`validValues: [placed, shipped] → [placed, shipped, refunded]`\n\n## How to evolve safely\nTell the readers before producing the new value; give enums a default for unknown symbols.\n";
+    ENUM_VALUE_REMOVED = "E002" "enum-value-removed" [X V] Error,
+        "An allowed value was removed from an enumeration.",
+        ["ENUM_ARRAY_NARROWED", "ENUM_VALUE_NO_DELETE", "field_enum_removed"],
+        "## What it does\nReports a value that is no longer allowed.\n\n## Why it breaks consumers\nOld data holding it no longer validates (BACKWARD).\n\n## Example\n`[placed, shipped, lost] → [placed, shipped]`\n\n## How to evolve safely\nMigrate the old values first.\n";
+    ENUM_VALUES_REPLACED = "E003" "enum-values-replaced" [X X] Error,
+        "Enumeration values were both added and removed (or renamed).",
+        ["ENUM_ARRAY_CHANGED", "ENUM_VALUE_SAME_NAME"],
+        "## What it does\nReports an enumeration that gained and lost values at once.\n\n## Why it breaks consumers\nBoth directions break.\n\n## Example\n`[placed, shipped] → [placed, dispatched]`\n\n## How to evolve safely\nAdd first, migrate, remove later.\n";
+    CONSTRAINT_TIGHTENED = "C001" "constraint-tightened" [X V] Error,
+        "A value constraint got stricter (maxLength down, minimum up, bound added).",
+        ["MAX_LENGTH_DECREASED", "MAX_LENGTH_ADDED", "MIN_LENGTH_INCREASED", "MIN_LENGTH_ADDED", "MAXIMUM_DECREASED", "MAXIMUM_ADDED", "MINIMUM_INCREASED", "MINIMUM_ADDED", "MULTIPLE_OF_EXPANDED", "MULTIPLE_OF_ADDED", "MAX_ITEMS_DECREASED", "MIN_ITEMS_INCREASED"],
+        "## What it does\nReports a constraint that accepts fewer values than before.\n\n## Why it breaks consumers\nOld data may violate it (BACKWARD).\n\n## Example\n`maxLength: 255 → 64`\n\n## How to evolve safely\nCheck the data first (`contrakt check`), then tighten.\n";
+    CONSTRAINT_LOOSENED = "C002" "constraint-loosened" [V X] Error,
+        "A value constraint got looser (maxLength up, minimum down, bound removed).",
+        ["MAX_LENGTH_INCREASED", "MAX_LENGTH_REMOVED", "MINIMUM_DECREASED", "MINIMUM_REMOVED", "MAXIMUM_INCREASED", "MAXIMUM_REMOVED", "MULTIPLE_OF_REDUCED", "MULTIPLE_OF_REMOVED"],
+        "## What it does\nReports a constraint that accepts more values than before.\n\n## Why it breaks consumers\nToday's readers sized buffers, columns or checks for the old range (FORWARD).\n\n## Example\n`maxLength: 64 → 255`\n\n## How to evolve safely\nWiden readers first.\n";
+    PATTERN_ADDED = "C003" "pattern-added" [X V] Warning,
+        "A pattern or format was added.",
+        ["PATTERN_ADDED", "field_pattern_added", "field_format_added"],
+        "## What it does\nReports a new `pattern` or `format`.\n\n## Why it breaks consumers\nOld values may not match (BACKWARD).\n\n## Example\n`pattern: '^[A-Z]{3}$'` added.\n\n## How to evolve safely\nCheck existing data against it first.\n";
+    PATTERN_REMOVED = "C004" "pattern-removed" [V X] Warning,
+        "A pattern or format was removed.",
+        ["PATTERN_REMOVED"],
+        "## What it does\nReports a removed `pattern` or `format`.\n\n## Why it breaks consumers\nReaders that relied on the shape (parsing, validation) get values they cannot handle (FORWARD).\n\n## Example\n`format: email` removed.\n\n## How to evolve safely\nNotify readers.\n";
+    PATTERN_CHANGED = "C005" "pattern-changed" [X X] Error,
+        "A pattern or format changed.",
+        ["PATTERN_CHANGED", "field_pattern_updated", "field_format_updated"],
+        "## What it does\nReports a different `pattern` or `format` (regular-expression containment is undecidable in practice, so any change counts).\n\n## Why it breaks consumers\nEither side may produce values the other rejects.\n\n## Example\n`'^[A-Z]{2}$' → '^[A-Z]{3}$'`\n\n## How to evolve safely\nAdd a new field.\n";
+    UNIQUE_ITEMS_ADDED = "C006" "unique-items-added" [X V] Error,
+        "Array items must now be unique.",
+        ["UNIQUE_ITEMS_ADDED"],
+        "## What it does\nReports `uniqueItems: true` added.\n\n## Why it breaks consumers\nOld arrays with duplicates no longer validate (BACKWARD).\n\n## Example\n`logicalTypeOptions: {uniqueItems: true}` added.\n\n## How to evolve safely\nDeduplicate data first.\n";
+    UNIQUE_ITEMS_REMOVED = "C007" "unique-items-removed" [V X] Warning,
+        "Array items may now repeat.",
+        ["UNIQUE_ITEMS_REMOVED"],
+        "## What it does\nReports `uniqueItems` dropped.\n\n## Why it breaks consumers\nReaders that treat the array as a set get duplicates (FORWARD).\n\n## Example\n`uniqueItems: true` removed.\n\n## How to evolve safely\nNotify readers.\n";
+    DEFAULT_ADDED = "D001" "default-added" [V V] Info,
+        "A default value was added.",
+        ["DEFAULT_CHANGED"],
+        "## What it does\nReports a new default.\n\n## Why it breaks consumers\nIt does not.\n\n## Example\n`default: web` added.\n\n## How to evolve safely\nSafe.\n";
+    DEFAULT_REMOVED = "D002" "default-removed" [V V] Warning,
+        "A default value was removed.",
+        ["NON_NULLABLE_DEFAULT_REMOVED", "DEFAULT_CHANGED"],
+        "## What it does\nReports a default that is gone.\n\n## Why it breaks consumers\nNot against the previous version, but transitively: a version without the field can no longer be read (Avro).\n\n## Example\n`default: web` removed.\n\n## How to evolve safely\nKeep defaults on fields older data lacks.\n";
+    DEFAULT_CHANGED = "D003" "default-changed" [V V] Warning,
+        "A default value changed.",
+        ["DEFAULT_CHANGED", "FIELD_SAME_DEFAULT"],
+        "## What it does\nReports a different default.\n\n## Why it breaks consumers\nThe schema still reads, but the meaning of missing values changed.\n\n## Example\n`default: web → app`\n\n## How to evolve safely\nTell consumers what missing now means.\n";
+    PRIMARY_KEY_REMOVED = "K001" "primary-key-removed" [V X] Error,
+        "A field left the primary key, or the key was dropped.",
+        ["field_primary_key_removed"],
+        "## What it does\nReports a field that is no longer part of the primary key.\n\n## Why it breaks consumers\nReaders that join or deduplicate on the key get duplicates (FORWARD).\n\n## Example\n`primaryKey: true → false`\n\n## How to evolve safely\nKeep the key; add a new one in a new major version.\n";
+    UNIQUE_REMOVED = "K002" "unique-removed" [V X] Error,
+        "A uniqueness guarantee was removed.",
+        ["field_unique_updated"],
+        "## What it does\nReports `unique: true → false`.\n\n## Why it breaks consumers\nReaders relying on one row per value get several (FORWARD).\n\n## Example\n`unique: true` removed from `email`.\n\n## How to evolve safely\nNotify readers first.\n";
+    PRIMARY_KEY_ADDED = "K003" "primary-key-added" [X V] Error,
+        "A field joined the primary key, or a key was declared.",
+        ["field_primary_key_added"],
+        "## What it does\nReports a new primary-key field.\n\n## Why it breaks consumers\nOld data may violate the key (BACKWARD).\n\n## Example\n`primaryKey: false → true`\n\n## How to evolve safely\nCheck the data for duplicates and nulls first.\n";
+    UNIQUE_ADDED = "K004" "unique-added" [X V] Error,
+        "A uniqueness guarantee was added.",
+        ["field_unique_updated"],
+        "## What it does\nReports `unique: false → true`.\n\n## Why it breaks consumers\nOld data may hold duplicates (BACKWARD).\n\n## Example\n`unique: true` added to `email`.\n\n## How to evolve safely\nDeduplicate first.\n";
+    PRIMARY_KEY_COLUMNS_CHANGED = "K005" "primary-key-columns-changed" [X X] Error,
+        "The primary key's columns or their order changed.",
+        [],
+        "## What it does\nReports a key whose composition or order changed (fields both added to and removed from it, or reordered).\n\n## Why it breaks consumers\nJoins, upserts and deduplication on the old key are wrong on the new data and vice versa.\n\n## Example\n`(order_id) → (order_id, line_no)`\n\n## How to evolve safely\nA new major version.\n";
+    PARTITIONING_CHANGED = "K006" "partitioning-changed" [V V] Info,
+        "The partitioning changed.",
+        [],
+        "## What it does\nReports changed partition columns or order.\n\n## Why it breaks consumers\nThe data reads the same, but readers that filter on partitions may scan more or miss pruning.\n\n## Example\n`partitioned: true` moved from `order_date` to `delivery_week`.\n\n## How to evolve safely\nTell readers that filter on partitions.\n";
+    OBJECT_REMOVED = "S001" "schema-object-removed" [V X] Error,
+        "A schema object (table, topic, message) was removed.",
+        ["MESSAGE_NO_DELETE", "MESSAGE_REMOVED", "model_removed"],
+        "## What it does\nReports a table or message that is gone.\n\n## Why it breaks consumers\nEvery reader of it fails (FORWARD).\n\n## Example\nThe `refunds` object removed from the contract.\n\n## How to evolve safely\nDeprecate, notify readers, remove in a new major version.\n";
+    OBJECT_ADDED = "S002" "schema-object-added" [V V] Info,
+        "A schema object was added.",
+        ["MESSAGE_ADDED", "model_added"],
+        "## What it does\nReports a new table or message.\n\n## Why it breaks consumers\nIt does not.\n\n## Example\nA `refunds` object added.\n\n## How to evolve safely\nSafe.\n";
+    UNION_BRANCH_ADDED = "S003" "union-branch-added" [V X] Error,
+        "A union (oneOf/anyOf, Avro union) gained a branch.",
+        ["SUM_TYPE_EXTENDED"],
+        "## What it does\nReports a new alternative type.\n\n## Why it breaks consumers\nToday's readers cannot handle values of the new branch (FORWARD).\n\n## Example\n`[\"null\", \"string\"] → [\"null\", \"string\", \"long\"]`\n\n## How to evolve safely\nUpdate readers first.\n";
+    UNION_BRANCH_REMOVED = "S004" "union-branch-removed" [X V] Error,
+        "A union lost a branch.",
+        ["SUM_TYPE_NARROWED", "MISSING_UNION_BRANCH"],
+        "## What it does\nReports a removed alternative type.\n\n## Why it breaks consumers\nOld data of that branch no longer reads (BACKWARD).\n\n## Example\n`[\"string\", \"long\"] → [\"string\"]`\n\n## How to evolve safely\nMigrate the data first.\n";
+    DESCRIPTION_CHANGED = "M001" "description-changed" [V V] Info,
+        "A description changed.",
+        ["DESCRIPTION_CHANGED", "TITLE_CHANGED"],
+        "## What it does\nReports documentation changes.\n\n## Why it breaks consumers\nIt does not; worth a look when meaning changed.\n\n## Example\nA reworded description.\n\n## How to evolve safely\nSafe.\n";
+    CLASSIFICATION_CHANGED = "M003" "classification-changed" [V V] Warning,
+        "A field's classification changed (e.g. newly restricted, or downgraded).",
+        ["field_classification_added", "field_classification_updated", "field_pii_added", "field_pii_removed"],
+        "## What it does\nReports a change of `classification`.\n\n## Why it breaks consumers\nThe data reads the same, but access may be revoked (escalation) or sensitive data exposed (downgrade: needs the owner's sign-off).\n\n## Example\n`classification: internal → restricted`\n\n## How to evolve safely\nTell consumers before escalating; never downgrade silently.\n";
+    PHYSICAL_NAME_CHANGED = "M004" "physical-name-changed" [X X] Error,
+        "A physical name (column or table name in storage) changed.",
+        [],
+        "## What it does\nReports a changed `physicalName`.\n\n## Why it breaks consumers\nConsumers query physical names: this is a rename in storage.\n\n## Example\n`physicalName: amt → amount`\n\n## How to evolve safely\nAs for a rename: add, migrate, remove.\n";
+    BREAKING_WITHOUT_MAJOR = "V001" "breaking-without-major-bump" [V V] Error,
+        "A breaking change was made without a new major version.",
+        [],
+        "## What it does\nReports a contract whose `version` did not get a new major number although the change breaks the mode.\n\n## Why it breaks consumers\nConsumers pin major versions (`versions: \">=1.0.0, <2.0.0\"`): a breaking minor release breaks them in place.\n\n## Example\n`version: 1.4.0 → 1.5.0` with a field removed.\n\n## How to evolve safely\nBump the major version (`2.0.0`); consumers pinned to 1.x are then told a new major version is coming.\n";
+    MAJOR_WITHOUT_BREAKING = "V002" "major-bump-without-breaking" [V V] Info,
+        "The major version was bumped although no change breaks the mode.",
+        [],
+        "## What it does\nNotes a major version bump with only compatible changes.\n\n## Why it breaks consumers\nIt does not, but consumers pinned to the old major version must update their range for nothing.\n\n## Example\n`1.4.0 → 2.0.0` adding a nullable field.\n\n## How to evolve safely\nUse a minor version for compatible changes.\n";
+}
+
+// Rules are statics: two references are the same rule when they have the same code.
+impl PartialEq for BreakingRule {
+    fn eq(&self, other: &Self) -> bool {
+        self.code == other.code
+    }
+}
+
+/// Finds a rule by code (`F004`, `CK-F004`) or slug, case-insensitively.
+pub fn find(selector: &str) -> Option<&'static BreakingRule> {
+    let s = selector.strip_prefix("CK-").or_else(|| selector.strip_prefix("ck-")).unwrap_or(selector);
+    CATALOG.iter().copied().find(|r| r.code.eq_ignore_ascii_case(s) || r.slug.eq_ignore_ascii_case(s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_and_slugs_are_unique_and_well_formed() {
+        let mut seen = std::collections::HashSet::new();
+        for r in CATALOG {
+            assert!(seen.insert(r.code) && seen.insert(r.slug), "{} repeats", r.code);
+            assert!(
+                r.code.len() == 4
+                    && r.code.as_bytes()[0].is_ascii_uppercase()
+                    && r.code[1..].bytes().all(|b| b.is_ascii_digit()),
+                "{}",
+                r.code
+            );
+            assert!(r.slug.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'), "{}", r.slug);
+            for h in ["## What it does", "## Why it breaks consumers", "## Example", "## How to evolve safely"] {
+                assert!(r.docs.contains(h), "{} lacks {h}", r.code);
+            }
+            assert!(r.summary.ends_with('.') && !r.summary.contains('\n'), "{}", r.code);
+        }
+    }
+
+    #[test]
+    fn inverse_rules_swap_their_verdicts() {
+        // The directional core: a change and its inverse swap backward and forward.
+        let pairs = [
+            (&BECAME_NON_NULLABLE, &BECAME_NULLABLE),
+            (&BECAME_REQUIRED, &BECAME_OPTIONAL),
+            (&TYPE_WIDENED, &TYPE_NARROWED),
+            (&ENUM_VALUE_REMOVED, &ENUM_VALUE_ADDED),
+            (&CONSTRAINT_TIGHTENED, &CONSTRAINT_LOOSENED),
+            (&PATTERN_ADDED, &PATTERN_REMOVED),
+            (&UNIQUE_ITEMS_ADDED, &UNIQUE_ITEMS_REMOVED),
+            (&PRIMARY_KEY_ADDED, &PRIMARY_KEY_REMOVED),
+            (&UNIQUE_ADDED, &UNIQUE_REMOVED),
+            (&UNION_BRANCH_REMOVED, &UNION_BRANCH_ADDED),
+            (&FIELD_ADDED_REQUIRED, &FIELD_REMOVED),
+        ];
+        for (a, b) in pairs {
+            let resolve = |v: Verdict| if v == Verdict::Depends { Verdict::Breaking } else { v };
+            assert_eq!(
+                (resolve(a.backward), resolve(a.forward)),
+                (resolve(b.forward), resolve(b.backward)),
+                "{} vs {}",
+                a.code,
+                b.code
+            );
+        }
+    }
+
+    #[test]
+    fn find_accepts_codes_prefixed_codes_and_slugs() {
+        assert_eq!(find("F004").map(|r| r.slug), Some("field-removed"));
+        assert_eq!(find("CK-F004").map(|r| r.slug), Some("field-removed"));
+        assert_eq!(find("field-removed").map(|r| r.code), Some("F004"));
+    }
+}
