@@ -1,7 +1,5 @@
 //! `contrakt lint` and `contrakt rules` end to end.
 
-use std::path::Path;
-
 use serde_json::Value;
 
 use crate::{contrakt, contrakt_in, locate, regex_escape, repo};
@@ -217,8 +215,12 @@ fn rules_lists_every_code() {
     let run = contrakt(["rules"]);
     run.assert_exit(0);
     let listed: Vec<&str> = run.stdout.lines().filter_map(|l| l.split_whitespace().next()).collect();
-    let registry: Vec<&str> = contrakt_core::lint::RULES.iter().map(|r| r.code).collect();
-    assert_eq!(listed, registry, "`contrakt rules` lists each rule once, in code order\n{run}");
+    let registry: Vec<&str> = contrakt_core::lint::RULES
+        .iter()
+        .map(|r| r.code)
+        .chain(contrakt_core::diff::rules::CATALOG.iter().map(|r| r.code))
+        .collect();
+    assert_eq!(listed, registry, "`contrakt rules` lists each lint rule, then each breaking rule, once\n{run}");
     for rule in contrakt_core::lint::RULES {
         let line = run.stdout.lines().find(|l| l.starts_with(rule.code)).unwrap_or_default();
         assert!(line.contains(rule.name) && line.contains(rule.summary), "{}: {line:?}\n{run}", rule.code);
@@ -270,16 +272,18 @@ fn rules_rejects_an_unknown_rule() {
     assert_eq!(run.stdout, "", "{run}");
 }
 
-/// `docs/lint-rules.md` is generated; it must match what the binary prints.
+/// `docs/lint-rules.md` and `docs/breaking-rules.md` are generated; they must match what the
+/// binary prints.
 #[test]
-fn the_rules_docs_page_is_up_to_date() {
-    let path = repo().join("docs/lint-rules.md");
-    let run = contrakt(["rules", "--format", "markdown"]);
-    run.assert_exit(0);
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        committed == run.stdout,
-        "{} is out of date with the rule registry; regenerate it with\n\n    cargo run -- rules --format markdown > docs/lint-rules.md\n",
-        Path::new("docs/lint-rules.md").display()
-    );
+fn the_rules_docs_pages_are_up_to_date() {
+    for kind in ["lint", "breaking"] {
+        let page = format!("docs/{kind}-rules.md");
+        let run = contrakt(["rules", "--format", "markdown", "--kind", kind]);
+        run.assert_exit(0);
+        let committed = std::fs::read_to_string(repo().join(&page)).unwrap_or_default();
+        assert!(
+            committed == run.stdout,
+            "{page} is out of date with the rule registry; regenerate it with\n\n    cargo run -- rules --format markdown --kind {kind} > {page}\n"
+        );
+    }
 }

@@ -4,8 +4,11 @@
 //!   with snapshots of the text and JSON output.
 //! - `bad_input`: one table of broken, hostile and missing inputs, each checked for its exit
 //!   code, error code, message and location, in both output formats.
+//! - `cli_diff`: `contrakt diff` on one fixture pair per breaking-change rule
+//!   (`fixtures/breaking/<CODE>/`), consumer impact, version pins, modes and bad input.
 
 mod bad_input;
+mod cli_diff;
 mod cli_lint;
 
 use std::fmt;

@@ -42,8 +42,62 @@ pub enum Command {
     /// Validate contracts against the ODCS JSON Schema and contrakt's semantic rules, and
     /// consumers against the contracts they name.
     Lint(LintArgs),
-    /// List the lint rules, or explain one (`contrakt rules L101`).
+    /// Compare two schemas or contracts (ODCS, Avro, Protobuf, SQL DDL; even across formats)
+    /// and say which changes break whom under a compatibility mode.
+    Diff(DiffArgs),
+    /// List the lint and breaking-change rules, or explain one (`contrakt rules F004`).
     Rules(RulesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The registered (old) schema.
+    pub old: PathBuf,
+    /// The proposed (new) schema.
+    pub new: PathBuf,
+    /// Compatibility mode [default: `compatibility` in contrakt.yaml, else full for contracts and
+    /// tables, backward for Avro and Protobuf]: none, backward, forward, full, and the
+    /// -transitive variants.
+    #[arg(long, value_parser = parse_mode)]
+    pub mode: Option<contrakt_core::diff::Mode>,
+    /// Earlier versions, oldest first, for the transitive modes (repeatable).
+    #[arg(long)]
+    pub history: Vec<PathBuf>,
+    /// Folder of consumer files [default: the registry's `consumers/` when NEW sits in one].
+    #[arg(long)]
+    pub consumers: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
+    /// Lowest level that fails the gate.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// Report but exit 0 unless the input cannot be read.
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Fail on breaking changes even when no registered consumer reads what they touch.
+    #[arg(long)]
+    pub strict_consumers: bool,
+    /// Format of OLD (odcs, avro, protobuf, sql) when detection is not enough.
+    #[arg(long)]
+    pub old_format: Option<String>,
+    /// Format of NEW.
+    #[arg(long)]
+    pub new_format: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+fn parse_mode(s: &str) -> Result<contrakt_core::diff::Mode, String> {
+    contrakt_core::diff::Mode::parse(s).ok_or_else(|| {
+        let all: Vec<&str> = contrakt_core::diff::Mode::ALL.iter().map(|m| m.as_str()).collect();
+        format!("unknown mode `{s}`; one of: {}", all.join(", "))
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -80,11 +134,21 @@ pub struct LintArgs {
 
 #[derive(Debug, Args)]
 pub struct RulesArgs {
-    /// A rule code or name to explain.
+    /// A rule code or name to explain (`L101`, `F004`, `field-removed`).
     pub rule: Option<String>,
+    /// Which rules: lint rules, breaking-change rules, or both.
+    #[arg(long, value_enum, default_value_t = RuleKind::All)]
+    pub kind: RuleKind,
     /// Output format: text, json, or markdown (the generated docs page).
     #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
     pub format: RulesFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RuleKind {
+    All,
+    Lint,
+    Breaking,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

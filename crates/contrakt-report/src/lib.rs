@@ -1,9 +1,11 @@
 //! One diagnostic model ([`contrakt_core::Finding`]) rendered as text (annotate-snippets) or
 //! JSON. Renderers are pure: they take findings and return strings.
 
+mod diff;
 mod json;
 mod text;
 
+pub use diff::{diff_to_json, diff_to_markdown, diff_to_text};
 pub use json::{JSON_SCHEMA_VERSION, Summary, to_json};
 pub use text::{TextOptions, render_text};
 

@@ -36,6 +36,8 @@ fn render_one(f: &Finding, renderer: &Renderer) -> String {
     let located = f.file.as_ref().zip(f.span.filter(|s| !s.is_none()));
     let group = match located {
         Some((file, span)) => {
+            // Multi-line spans (a whole mapping) underline only their first line.
+            let span = first_line(file, span);
             let mut spans = vec![(span, None)];
             spans.extend(f.notes.iter().filter(|(s, _)| !s.is_none()).map(|(s, n)| (*s, Some(n.as_str()))));
             let (window, line_start, base) = window(file, spans.iter().map(|(s, _)| *s));
@@ -60,6 +62,16 @@ fn render_one(f: &Finding, renderer: &Renderer) -> String {
         groups.push(Group::with_title(SnippetLevel::HELP.secondary_title(help.as_str())));
     }
     renderer.render(&groups)
+}
+
+fn first_line(file: &SourceFile, span: contrakt_core::Span) -> contrakt_core::Span {
+    let text = file.text();
+    let start = (span.start as usize).min(text.len());
+    let end = (span.end as usize).clamp(start, text.len());
+    match text[start..end].find('\n') {
+        Some(i) => contrakt_core::Span::new(start, text[start..start + i].trim_end().len() + start),
+        None => span,
+    }
 }
 
 /// The lines that the spans touch, as one slice of the file, with the first line's number and

@@ -797,7 +797,7 @@ fn ids_agree(a: &Field, b: &Field) -> bool {
 }
 
 fn is_proto2_required(f: &Field) -> bool {
-    f.metadata.get("label").is_some_and(|l| l == "required")
+    f.metadata.get("proto.label").is_some_and(|l| l == "required")
 }
 
 fn show_json(v: &Json) -> String {

@@ -5,6 +5,7 @@
 //! data, FORWARD whether today's readers (the old schema) read new data. Modes compose the two.
 
 mod detect;
+pub mod gate;
 pub mod lattice;
 pub mod rules;
 

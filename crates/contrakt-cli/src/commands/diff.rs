@@ -1,0 +1,192 @@
+//! `contrakt diff OLD NEW`: the breaking-change gate for one pair of schemas.
+
+use std::path::{Path, PathBuf};
+
+use contrakt_core::diff::gate::{self, Compared, Policy, Side};
+use contrakt_core::diff::{self, Mode};
+use contrakt_core::ir::{RecordModel, Schema, lower_contract};
+use contrakt_core::{Error, Finding, Level, config, consumer, odcs, registry};
+use contrakt_formats::Format;
+use contrakt_report::{TextOptions, diff_to_json, diff_to_markdown, diff_to_text, render_text};
+
+use crate::ExitStatus;
+use crate::args::{DiffArgs, DiffFormat, FailOn};
+use crate::commands::print;
+
+/// A schema read from a file, with what the gate needs to know about its side.
+pub(crate) struct Input {
+    pub schema: Schema,
+    pub side: Side,
+}
+
+pub(crate) fn run(args: DiffArgs, color: bool) -> Result<ExitStatus, Error> {
+    let parse_format = |f: &Option<String>| -> Result<Option<Format>, String> {
+        f.as_deref()
+            .map(|s| {
+                Format::parse(s)
+                    .ok_or_else(|| format!("unknown format `{s}`; one of: odcs, jsonschema, avro, protobuf, sql"))
+            })
+            .transpose()
+    };
+    let (old_format, new_format) = match (parse_format(&args.old_format), parse_format(&args.new_format)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("error: {e}");
+            return Ok(ExitStatus::Error);
+        }
+    };
+    let loaded = {
+        let _s = tracing::info_span!("load").entered();
+        let mut all = Vec::new();
+        for (path, format) in
+            args.history.iter().map(|p| (p, old_format)).chain([(&args.old, old_format), (&args.new, new_format)])
+        {
+            all.push(load(path, format));
+        }
+        all
+    };
+    let errors: Vec<Finding> =
+        loaded.iter().filter_map(|r| r.as_ref().err()).flat_map(|e| Finding::from_error(e, None)).collect();
+    if !errors.is_empty() {
+        return Ok(fatal(&errors, args.format, color));
+    }
+    let mut inputs: Vec<Input> = loaded.into_iter().filter_map(Result::ok).collect();
+    let new = inputs.pop().expect("new is loaded");
+    let old = inputs.pop().expect("old is loaded");
+    let history = inputs;
+
+    let config = registry::registry_root(&args.new).and_then(|root| {
+        let path = root.join(config::FILE_NAME);
+        registry::read_source(&path).and_then(config::load).ok().map(|c| (root, c))
+    });
+    let mode = args.mode.unwrap_or_else(|| default_mode(&new.schema, config.as_ref().map(|(_, c)| c)));
+    let consumers = match consumers(&args, config.as_ref()) {
+        Ok(c) => c,
+        Err(findings) => return Ok(fatal(&findings, args.format, color)),
+    };
+    let policy = Policy { mode, fail_on: level(args.fail_on), strict_consumers: args.strict_consumers };
+
+    let report = {
+        let _s = tracing::info_span!("diff", mode = %mode).entered();
+        let mut compared =
+            vec![Compared { changes: diff::diff(&old.schema, &new.schema), old: &old.side, label: None }];
+        if mode.is_transitive() {
+            for (i, h) in history.iter().enumerate().rev() {
+                let label = h.side.version.clone().unwrap_or_else(|| format!("history #{}", i + 1));
+                compared.push(Compared {
+                    changes: diff::diff(&h.schema, &new.schema),
+                    old: &h.side,
+                    label: Some(label),
+                });
+            }
+        }
+        gate::judge(compared, &new.side, consumers.as_deref(), &policy)
+    };
+    let text = match args.format {
+        DiffFormat::Json => format!("{:#}\n", diff_to_json(&report)),
+        DiffFormat::Markdown => {
+            diff_to_markdown(&report, &format!("`{}` → `{}`", args.old.display(), args.new.display()))
+        }
+        DiffFormat::Text => diff_to_text(&report, TextOptions { color }),
+    };
+    print(&text, color);
+    Ok(if report.passed || args.exit_zero { ExitStatus::Success } else { ExitStatus::Failure })
+}
+
+pub(crate) fn level(f: FailOn) -> Level {
+    match f {
+        FailOn::Info => Level::Info,
+        FailOn::Warning => Level::Warning,
+        FailOn::Error => Level::Error,
+    }
+}
+
+/// FULL for tables, BACKWARD for message schemas, unless contrakt.yaml says otherwise.
+pub(crate) fn default_mode(schema: &Schema, config: Option<&config::Config>) -> Mode {
+    let table = schema.record_model == RecordModel::ByNameStrict;
+    let configured = config.map(|c| if table { &c.compatibility.tables } else { &c.compatibility.topics });
+    configured.and_then(|m| Mode::parse(m)).unwrap_or(if table { Mode::Full } else { Mode::Backward })
+}
+
+/// Reads any supported format. ODCS goes through the contract loader so the gate knows the
+/// contract's id and version; other formats through `contrakt-formats`.
+pub(crate) fn load(path: &Path, format: Option<Format>) -> Result<Input, Error> {
+    let source = registry::read_source(path)?;
+    let format = match format {
+        Some(f) => f,
+        None => contrakt_formats::detect(path, source.text()).ok_or_else(|| {
+            Error::input(
+                contrakt_core::InputErrorKind::NotAContract,
+                &source,
+                None,
+                "cannot tell the schema format from the name or content; pass --old-format/--new-format (odcs, avro, protobuf, sql)",
+            )
+        })?,
+    };
+    if format == Format::Odcs {
+        let doc = odcs::load(source)?;
+        let schema = lower_contract(&doc);
+        let version_span = doc.document.root.get("version").map(|n| n.span);
+        let side = Side {
+            file: Some(doc.source().clone()),
+            contract_id: Some(doc.contract.id.clone()),
+            version: Some(doc.contract.version.clone()),
+            version_span,
+        };
+        return Ok(Input { schema, side });
+    }
+    let schema = contrakt_formats::load(path, Some(format))
+        .map_err(|e| Error::input(contrakt_core::InputErrorKind::InvalidValue, &source, None, e.to_string()))?;
+    Ok(Input { schema, side: Side { file: Some(source), ..Side::default() } })
+}
+
+/// The consumer registry: `--consumers DIR`, else the registry's folder when NEW sits in one.
+fn consumers(
+    args: &DiffArgs,
+    config: Option<&(PathBuf, config::Config)>,
+) -> Result<Option<Vec<consumer::Consumer>>, Vec<Finding>> {
+    let dir = match (&args.consumers, config) {
+        (Some(dir), _) => dir.clone(),
+        (None, Some((root, c))) => root.join(&c.consumers),
+        (None, None) => return Ok(None),
+    };
+    if !dir.is_dir() {
+        if args.consumers.is_some() {
+            return Err(vec![Finding::fatal(
+                "E100",
+                "io-error",
+                format!("consumer folder {} does not exist", dir.display()),
+            )]);
+        }
+        return Ok(None);
+    }
+    let found = registry::discover(std::slice::from_ref(&dir)).map_err(|e| Finding::from_error(&e, None))?;
+    let mut out = Vec::new();
+    let mut errors: Vec<Finding> = Vec::new();
+    for doc in found.consumers {
+        match consumer::load_document(doc) {
+            Ok(c) => out.push(c.consumer),
+            Err(e) => errors.extend(Finding::from_error(&e, None)),
+        }
+    }
+    if errors.is_empty() { Ok(Some(out)) } else { Err(errors) }
+}
+
+pub(crate) fn fatal(findings: &[Finding], format: DiffFormat, color: bool) -> ExitStatus {
+    match format {
+        DiffFormat::Json => {
+            let summary = contrakt_report::Summary::of(0, findings);
+            print(&format!("{:#}\n", contrakt_report::to_json("diff", summary, findings)), color);
+        }
+        _ => {
+            for f in findings {
+                if f.file.is_some() {
+                    print(&render_text(std::slice::from_ref(f), TextOptions { color }), color);
+                } else {
+                    eprintln!("error[{}]: {}", f.code, f.message);
+                }
+            }
+        }
+    }
+    ExitStatus::Error
+}

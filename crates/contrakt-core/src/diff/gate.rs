@@ -1,0 +1,200 @@
+//! From changes to a gate verdict: levels under the mode, consumer impact, version policy.
+
+use std::sync::Arc;
+
+use super::rules::{BREAKING_WITHOUT_MAJOR, MAJOR_WITHOUT_BREAKING};
+use super::{Change, Directions, Mode};
+use crate::consumer::Consumer;
+use crate::diagnostic::Level;
+use crate::path::FieldPath;
+use crate::source::{SourceFile, Span};
+
+/// How the gate judges findings.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub mode: Mode,
+    /// Lowest level that fails the gate.
+    pub fail_on: Level,
+    /// Keep breaking findings that touch no registered consumer at their level.
+    pub strict_consumers: bool,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy { mode: Mode::Full, fail_on: Level::Error, strict_consumers: false }
+    }
+}
+
+/// One side of a comparison: the file a change points into, and the contract's identity.
+#[derive(Debug, Clone, Default)]
+pub struct Side {
+    pub file: Option<Arc<SourceFile>>,
+    /// The contract's ODCS `id`, to find its consumers.
+    pub contract_id: Option<String>,
+    pub version: Option<String>,
+    /// Span of the `version` value, for version-policy findings.
+    pub version_span: Option<Span>,
+}
+
+/// A change as the gate reports it.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub change: Change,
+    pub level: Level,
+    /// Breaks a direction the mode checks (before consumer policy).
+    pub breaking: bool,
+    /// Consumers whose reads it breaks.
+    pub affected_consumers: Vec<String>,
+    /// Consumers pinned to versions the new one leaves: told a new major version is coming.
+    pub moving_consumers: Vec<String>,
+    /// The file and span it points at.
+    pub file: Option<Arc<SourceFile>>,
+    pub span: Option<Span>,
+    /// For transitive modes: the version this change was found against, when not the last.
+    pub against: Option<String>,
+}
+
+/// The gate's verdict over one pair (or history) of schemas.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub mode: Mode,
+    /// The schema-level verdict under the mode, before consumer policy and waivers.
+    pub compatible: bool,
+    /// The gate's verdict: what the exit code follows.
+    pub passed: bool,
+    pub findings: Vec<Finding>,
+    /// Whether a consumer registry was consulted (otherwise impact is unknown, not empty).
+    pub consumers_known: bool,
+}
+
+/// A comparison against one earlier version.
+pub struct Compared<'a> {
+    pub changes: Vec<Change>,
+    pub old: &'a Side,
+    /// `Some(label)` when this is an older version of a transitive check.
+    pub label: Option<String>,
+}
+
+/// Judges the changes: levels, consumer impact and version policy. `consumers` are the
+/// registry's consumers (all of them; those using other contracts are ignored). `None` means
+/// no registry is known, so no consumer policy applies.
+pub fn judge(compared: Vec<Compared<'_>>, new: &Side, consumers: Option<&[Consumer]>, policy: &Policy) -> Report {
+    let mode = policy.mode;
+    let new_version = new.version.as_deref().and_then(parse_version);
+    let uses: Vec<(&Consumer, &crate::consumer::Use)> = consumers
+        .unwrap_or_default()
+        .iter()
+        .flat_map(|c| c.uses.iter().filter(|u| Some(&u.contract) == new.contract_id.as_ref()).map(move |u| (c, u)))
+        .collect();
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut old_version = None;
+    for cmp in compared {
+        if cmp.label.is_none() {
+            old_version = cmp.old.version.as_deref().and_then(parse_version);
+        }
+        for change in cmp.changes {
+            let breaking = change.is_breaking(mode);
+            if cmp.label.is_some() && !breaking {
+                continue; // older versions only matter for what they break
+            }
+            if findings.iter().any(|f| f.change.rule.code == change.rule.code && f.change.path == change.path) {
+                continue; // the same change against several versions is reported once
+            }
+            let mut level = change.level_under(mode);
+            let (mut affected, mut moving) = (Vec::new(), Vec::new());
+            if breaking && change.breaks.forward {
+                for (c, u) in &uses {
+                    if !touches(&change, u) {
+                        continue;
+                    }
+                    let pinned_away = match (&u.versions, &new_version) {
+                        (Some(range), Some(v)) => semver::VersionReq::parse(range).is_ok_and(|r| !r.matches(v)),
+                        _ => false,
+                    };
+                    let list = if pinned_away { &mut moving } else { &mut affected };
+                    if !list.contains(&c.id) {
+                        list.push(c.id.clone());
+                    }
+                }
+                if consumers.is_some() && affected.is_empty() && !policy.strict_consumers && level == Level::Error {
+                    level = Level::Warning;
+                }
+            }
+            let (file, span) = if change.new_span.is_some()
+                && change.rule.code != "F004"
+                && change.rule.code != "F005"
+                && change.rule.code != "S001"
+            {
+                (new.file.clone(), change.new_span)
+            } else {
+                (cmp.old.file.clone(), change.old_span)
+            };
+            findings.push(Finding {
+                change,
+                level,
+                breaking,
+                affected_consumers: affected,
+                moving_consumers: moving,
+                file,
+                span,
+                against: cmp.label.clone(),
+            });
+        }
+    }
+    let compatible = findings.iter().all(|f| !f.breaking);
+    if let (Some(old), Some(new_v)) = (old_version, new_version.clone()) {
+        let rule = if !compatible && new_v.major <= old.major && !(old.major == 0 && new_v.minor > old.minor) {
+            Some(&BREAKING_WITHOUT_MAJOR)
+        } else if compatible && new_v.major > old.major {
+            Some(&MAJOR_WITHOUT_BREAKING)
+        } else {
+            None
+        };
+        if let Some(rule) = rule {
+            let message = if std::ptr::eq(rule, &BREAKING_WITHOUT_MAJOR) {
+                format!(
+                    "breaking changes under {mode} need a new major version, but the version went from {old} to {new_v}"
+                )
+            } else {
+                format!("the major version went from {old} to {new_v} although no change breaks under {mode}")
+            };
+            let change = Change {
+                rule,
+                path: FieldPath { segments: Vec::new() },
+                display_path: "version".into(),
+                old: Some(old.to_string()),
+                new: Some(new_v.to_string()),
+                breaks: Directions::NONE,
+                message,
+                old_span: None,
+                new_span: new.version_span,
+                level: None,
+                hint: None,
+            };
+            let level = change.level_under(mode);
+            findings.push(Finding {
+                change,
+                level,
+                breaking: false,
+                affected_consumers: Vec::new(),
+                moving_consumers: Vec::new(),
+                file: new.file.clone(),
+                span: new.version_span,
+                against: None,
+            });
+        }
+    }
+    let passed = findings.iter().all(|f| f.level < policy.fail_on);
+    Report { mode, compatible, passed, findings, consumers_known: consumers.is_some() }
+}
+
+/// A change touches a consumer's use when its path overlaps one of the paths it reads.
+fn touches(change: &Change, usage: &crate::consumer::Use) -> bool {
+    usage.reads.iter().filter_map(|r| FieldPath::parse(r).ok()).any(|r| r.overlaps(&change.path))
+}
+
+/// Semver, tolerating a leading `v` and two-part versions (`1.2`).
+pub fn parse_version(s: &str) -> Option<semver::Version> {
+    let s = s.trim().trim_start_matches('v');
+    semver::Version::parse(s).ok().or_else(|| semver::Version::parse(&format!("{s}.0")).ok())
+}
