@@ -1,13 +1,15 @@
 //! The structural walk: objects matched by id then name, fields by identity (id, Protobuf
 //! number, Avro alias) then name, nested types recursively. Emits each change once.
 
+use std::collections::HashMap;
+
 use serde_json::Value as Json;
 
 use super::lattice::{Relation, relate};
 use super::rules::*;
 use super::{Change, Directions};
 use crate::diagnostic::Level;
-use crate::ir::{Bound, Constraints, DataType, Field, Object, RecordModel, Schema};
+use crate::ir::{Bound, Constraints, DataType, Field, FieldId, Object, RecordModel, Schema};
 use crate::path::{FieldPath, Segment};
 use crate::source::Span;
 
@@ -190,29 +192,43 @@ impl Differ {
     /// Matches two field lists and compares each pair; `parent` is the path of their container.
     fn fields(&mut self, old: &[Field], new: &[Field], parent: &FieldPath) {
         let mut used = vec![false; new.len()];
-        let mut pairs: Vec<(usize, usize)> = Vec::new();
+        let mut pairs: Vec<(usize, usize)> = Vec::with_capacity(old.len());
+        let mut matched_old = vec![false; old.len()];
+        // Indexes, so matching stays linear for wide tables.
+        let mut by_id: HashMap<&FieldId, usize> = HashMap::new();
+        let mut by_name: HashMap<&str, usize> = HashMap::with_capacity(new.len());
+        let mut by_alias: HashMap<&str, usize> = HashMap::new();
+        for (j, f) in new.iter().enumerate().rev() {
+            if let Some(id) = &f.id {
+                by_id.insert(id, j);
+            }
+            by_name.insert(f.name.as_str(), j);
+            for a in &f.aliases {
+                by_alias.insert(a.as_str(), j);
+            }
+        }
         // Identity first: ids, Protobuf numbers.
         for (i, f) in old.iter().enumerate() {
-            if let Some(id) = &f.id {
-                if let Some(j) = (0..new.len()).find(|j| !used[*j] && new[*j].id.as_ref() == Some(id)) {
-                    used[j] = true;
-                    pairs.push((i, j));
-                }
+            if let Some(j) = f.id.as_ref().and_then(|id| by_id.get(id)).copied().filter(|j| !used[*j]) {
+                used[j] = true;
+                matched_old[i] = true;
+                pairs.push((i, j));
             }
         }
         // Then names, and Avro aliases (a new field naming the old one among its aliases).
         for (i, f) in old.iter().enumerate() {
-            if pairs.iter().any(|(a, _)| *a == i) {
+            if matched_old[i] {
                 continue;
             }
-            let by_name = (0..new.len()).find(|j| !used[*j] && new[*j].name == f.name && ids_agree(f, &new[*j]));
-            let by_alias = || (0..new.len()).find(|j| !used[*j] && new[*j].aliases.contains(&f.name));
-            if let Some(j) = by_name.or_else(by_alias) {
+            let by_name = by_name.get(f.name.as_str()).copied().filter(|j| !used[*j] && ids_agree(f, &new[*j]));
+            let found = by_name.or_else(|| by_alias.get(f.name.as_str()).copied().filter(|j| !used[*j]));
+            if let Some(j) = found {
                 used[j] = true;
+                matched_old[i] = true;
                 pairs.push((i, j));
             }
         }
-        let removed: Vec<usize> = (0..old.len()).filter(|i| !pairs.iter().any(|(a, _)| a == i)).collect();
+        let removed: Vec<usize> = (0..old.len()).filter(|i| !matched_old[*i]).collect();
         let added: Vec<usize> = (0..new.len()).filter(|j| !used[*j]).collect();
 
         for &i in &removed {
@@ -297,6 +313,10 @@ impl Differ {
         }
         pairs.sort_by_key(|(i, _)| *i);
         for (i, j) in pairs {
+            // Most fields of a wide schema are unchanged: skip them before building paths.
+            if same(&old[i], &new[j]) {
+                continue;
+            }
             let label = format!("`{}`", new[j].name);
             self.field(&old[i], &new[j], &parent.child(&new[j].name), &label, false);
         }
@@ -475,7 +495,6 @@ impl Differ {
     fn data_type(&mut self, a: &Field, b: &Field, path: &FieldPath, label: &str) {
         let (ta, tb) = (&a.data_type, &b.data_type);
         let spans = (Some(a.span), Some(b.span));
-        let (o, n) = (Some(ta.to_string()), Some(tb.to_string()));
         // Unions against unions, and a type against a union that contains it, are branch changes.
         match (ta, tb) {
             (DataType::Union(x), DataType::Union(y)) => return self.branches(x, y, path, label, spans),
@@ -507,7 +526,7 @@ impl Differ {
             Relation::Changed => (&TYPE_CHANGED, dirs(&TYPE_CHANGED, true, true)),
         };
         let message = format!("type of {label} changed from {ta} to {tb}");
-        self.push(rule, path.clone(), o, n, breaks, message, spans.0, spans.1);
+        self.push(rule, path.clone(), Some(ta.to_string()), Some(tb.to_string()), breaks, message, spans.0, spans.1);
         if relation == Relation::MapKeyChanged {
             self.nested(a, b, path, label);
         }
@@ -785,6 +804,35 @@ impl Differ {
                 );
             }
         }
+    }
+}
+
+/// Equal in everything the diff compares (not spans or pointers), so no change can arise.
+fn same(a: &Field, b: &Field) -> bool {
+    a.name == b.name
+        && a.nullable == b.nullable
+        && a.required == b.required
+        && a.unique == b.unique
+        && a.id == b.id
+        && a.physical_name == b.physical_name
+        && a.default == b.default
+        && a.constraints == b.constraints
+        && a.classification == b.classification
+        && a.description == b.description
+        && a.aliases == b.aliases
+        && a.primary_key_position == b.primary_key_position
+        && a.metadata.get("proto.label") == b.metadata.get("proto.label")
+        && same_type(&a.data_type, &b.data_type)
+}
+
+fn same_type(a: &DataType, b: &DataType) -> bool {
+    match (a, b) {
+        (DataType::Struct(x), DataType::Struct(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same(p, q)),
+        (DataType::List(x), DataType::List(y)) => same(x, y),
+        (DataType::Map { key: k1, value: v1 }, DataType::Map { key: k2, value: v2 }) => same(k1, k2) && same(v1, v2),
+        (DataType::Struct(_) | DataType::List(_) | DataType::Map { .. }, _)
+        | (_, DataType::Struct(_) | DataType::List(_) | DataType::Map { .. }) => false,
+        _ => a == b,
     }
 }
 
