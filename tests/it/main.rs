@@ -8,6 +8,7 @@
 //!   (`fixtures/breaking/<CODE>/`), consumer impact, version pins, modes and bad input.
 
 mod bad_input;
+mod cli_breaking;
 mod cli_diff;
 mod cli_lint;
 

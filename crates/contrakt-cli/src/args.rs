@@ -45,6 +45,9 @@ pub enum Command {
     /// Compare two schemas or contracts (ODCS, Avro, Protobuf, SQL DDL; even across formats)
     /// and say which changes break whom under a compatibility mode.
     Diff(DiffArgs),
+    /// The registry-level CI gate: compare every contract with its version at a git reference
+    /// (or in another folder), matched by ODCS `id`, and say which changes break which consumers.
+    Breaking(BreakingArgs),
     /// List the lint and breaking-change rules, or explain one (`contrakt rules F004`).
     Rules(RulesArgs),
 }
@@ -91,6 +94,34 @@ pub enum DiffFormat {
     Text,
     Json,
     Markdown,
+    /// GitHub Actions workflow commands: annotations on the right file and line.
+    Github,
+}
+
+#[derive(Debug, Args)]
+pub struct BreakingArgs {
+    /// Registry folders or contract files in the working tree.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// What to compare against: a git reference (`main`, `origin/main`, `HEAD~1`, a commit),
+    /// buf's `.git#branch=main[,subdir=contracts]`, or a folder.
+    #[arg(long)]
+    pub against: String,
+    /// Compatibility mode for every contract [default: `compatibility` in contrakt.yaml, else full].
+    #[arg(long, value_parser = parse_mode)]
+    pub mode: Option<contrakt_core::diff::Mode>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
+    /// Lowest level that fails the gate.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// Report but exit 0 unless the input cannot be read.
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Fail on breaking changes even when no registered consumer reads what they touch.
+    #[arg(long)]
+    pub strict_consumers: bool,
 }
 
 fn parse_mode(s: &str) -> Result<contrakt_core::diff::Mode, String> {

@@ -5,6 +5,7 @@
 
 mod args;
 mod commands;
+mod gitref;
 mod logging;
 
 use std::io::Write;

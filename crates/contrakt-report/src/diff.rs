@@ -175,3 +175,39 @@ pub fn diff_to_markdown(report: &Report, title: &str) -> String {
     }
     out
 }
+
+/// GitHub Actions workflow commands (`::error file=…,line=…::…`): annotations on the pull
+/// request's files.
+pub fn github_annotations(report: &Report) -> String {
+    let mut out = String::new();
+    for f in &report.findings {
+        let command = match f.level {
+            Level::Error => "error",
+            Level::Warning => "warning",
+            Level::Info => "notice",
+        };
+        let mut props = Vec::new();
+        if let Some(file) = &f.file {
+            props.push(format!("file={}", escape_property(file.name())));
+            if let Some(span) = f.span.filter(|s| !s.is_none()) {
+                let loc = file.location(span.start as usize);
+                props.push(format!("line={},col={}", loc.line, loc.column));
+            }
+        }
+        props.push(format!("title={}", escape_property(&format!("{} {}", f.change.rule.code, f.change.rule.slug))));
+        let mut message = format!("{}: {}", f.change.display_path, f.change.message);
+        if !f.affected_consumers.is_empty() {
+            message.push_str(&format!(" (breaks {})", f.affected_consumers.join(", ")));
+        }
+        out.push_str(&format!("::{command} {}::{}\n", props.join(","), escape_data(&message)));
+    }
+    out
+}
+
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}

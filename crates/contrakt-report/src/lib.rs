@@ -5,7 +5,7 @@ mod diff;
 mod json;
 mod text;
 
-pub use diff::{diff_to_json, diff_to_markdown, diff_to_text};
+pub use diff::{diff_to_json, diff_to_markdown, diff_to_text, github_annotations};
 pub use json::{JSON_SCHEMA_VERSION, Summary, to_json};
 pub use text::{TextOptions, render_text};
 

@@ -7,7 +7,7 @@ use contrakt_core::diff::{self, Mode};
 use contrakt_core::ir::{RecordModel, Schema, lower_contract};
 use contrakt_core::{Error, Finding, Level, config, consumer, odcs, registry};
 use contrakt_formats::Format;
-use contrakt_report::{TextOptions, diff_to_json, diff_to_markdown, diff_to_text, render_text};
+use contrakt_report::{TextOptions, diff_to_json, diff_to_markdown, diff_to_text, github_annotations, render_text};
 
 use crate::ExitStatus;
 use crate::args::{DiffArgs, DiffFormat, FailOn};
@@ -88,6 +88,7 @@ pub(crate) fn run(args: DiffArgs, color: bool) -> Result<ExitStatus, Error> {
             diff_to_markdown(&report, &format!("`{}` → `{}`", args.old.display(), args.new.display()))
         }
         DiffFormat::Text => diff_to_text(&report, TextOptions { color }),
+        DiffFormat::Github => github_annotations(&report),
     };
     print(&text, color);
     Ok(if report.passed || args.exit_zero { ExitStatus::Success } else { ExitStatus::Failure })

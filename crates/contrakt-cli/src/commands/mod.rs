@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub(crate) mod breaking;
 pub(crate) mod diff;
 pub(crate) mod lint;
 pub(crate) mod rules;
@@ -18,6 +19,7 @@ pub(crate) fn run(cli: Cli) -> ExitStatus {
     let result = match cli.command {
         Command::Lint(args) => lint::run(args, &cli.global, color),
         Command::Diff(args) => diff::run(args, color),
+        Command::Breaking(args) => breaking::run(args, color),
         Command::Rules(args) => rules::run(args),
     };
     match result {

@@ -1,0 +1,286 @@
+//! `contrakt breaking [PATHS] --against REF`: the `buf breaking` of data contracts.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use contrakt_core::consumer::{self, Consumer};
+use contrakt_core::diff::gate::{self, Compared, Policy, Report, Side};
+use contrakt_core::diff::{self, Change, Directions, rules};
+use contrakt_core::document::Document;
+use contrakt_core::ir::lower_contract;
+use contrakt_core::odcs::{self, ContractDocument};
+use contrakt_core::path::{FieldPath, Segment};
+use contrakt_core::{Error, Finding, config, registry};
+use contrakt_report::{TextOptions, diff_to_json, diff_to_markdown, diff_to_text, github_annotations};
+use serde_json::json;
+
+use crate::ExitStatus;
+use crate::args::{BreakingArgs, DiffFormat};
+use crate::commands::diff::{default_mode, fatal, level};
+use crate::commands::print;
+use crate::gitref::{self, Against};
+
+/// Contracts and consumers of one side.
+#[derive(Default)]
+struct Registry {
+    contracts: Vec<ContractDocument>,
+    consumers: Vec<Consumer>,
+}
+
+pub(crate) fn run(args: BreakingArgs, color: bool) -> Result<ExitStatus, Error> {
+    let started = Instant::now();
+    let against = Against::parse(&args.against);
+    let mut errors: Vec<Finding> = Vec::new();
+
+    let new = {
+        let _s = tracing::info_span!("read", side = "new").entered();
+        match registry::discover(&args.paths) {
+            Ok(found) => {
+                errors.extend(found.errors.iter().flat_map(|e| Finding::from_error(e, None)));
+                load(found.contracts, found.consumers, &mut errors)
+            }
+            Err(e) => return Ok(fatal(&Finding::from_error(&e, None), args.format, color)),
+        }
+    };
+    let old = {
+        let _s = tracing::info_span!("read", side = "old", against = %against.label()).entered();
+        let docs = match &against {
+            Against::Folder(dir) => registry::discover(std::slice::from_ref(dir)).map(|f| {
+                errors.extend(f.errors.iter().flat_map(|e| Finding::from_error(e, None)));
+                (f.contracts, f.consumers)
+            }),
+            Against::Git { reference, subdir } => match gitref::read_files(reference, subdir.as_deref(), &args.paths) {
+                Ok(files) => Ok(classify(files, &mut errors)),
+                Err(message) => {
+                    return Ok(fatal(&[Finding::fatal("E114", "git-error", message)], args.format, color));
+                }
+            },
+        };
+        match docs {
+            Ok((contracts, consumers)) => load(contracts, consumers, &mut errors),
+            Err(e) => return Ok(fatal(&Finding::from_error(&e, None), args.format, color)),
+        }
+    };
+    if !errors.is_empty() {
+        return Ok(fatal(&errors, args.format, color));
+    }
+
+    // Consumers from both sides; the working tree's version of a consumer wins.
+    let mut consumers: BTreeMap<String, Consumer> = old.consumers.into_iter().map(|c| (c.id.clone(), c)).collect();
+    consumers.extend(new.consumers.into_iter().map(|c| (c.id.clone(), c)));
+    let consumers: Vec<Consumer> = consumers.into_values().collect();
+    let config = args
+        .paths
+        .iter()
+        .find_map(|p| {
+            if p.is_dir() {
+                Some(p.join(config::FILE_NAME))
+            } else {
+                registry::registry_root(p).map(|r| r.join(config::FILE_NAME))
+            }
+        })
+        .filter(|p| p.is_file())
+        .and_then(|p| registry::read_source(&p).and_then(config::load).ok());
+
+    let _s = tracing::info_span!("gate", contracts = new.contracts.len()).entered();
+    let mut reports: Vec<(String, Report)> = Vec::new();
+    let old_by_id: BTreeMap<&str, &ContractDocument> =
+        old.contracts.iter().map(|c| (c.contract.id.as_str(), c)).collect();
+    for doc in &new.contracts {
+        let schema = lower_contract(doc);
+        let mode = args.mode.unwrap_or_else(|| default_mode(&schema, config.as_ref()));
+        let policy = Policy { mode, fail_on: level(args.fail_on), strict_consumers: args.strict_consumers };
+        let new_side = side(doc);
+        let report = match old_by_id.get(doc.contract.id.as_str()) {
+            Some(before) => {
+                let old_side = side(before);
+                let changes = diff::diff(&lower_contract(before), &schema);
+                gate::judge(
+                    vec![Compared { changes, old: &old_side, label: None }],
+                    &new_side,
+                    Some(&consumers),
+                    &policy,
+                )
+            }
+            None => {
+                let changes = schema
+                    .objects
+                    .iter()
+                    .map(|o| object_change(&rules::OBJECT_ADDED, &o.name, o.span, &doc.contract.id, true))
+                    .collect();
+                gate::judge(
+                    vec![Compared { changes, old: &Side::default(), label: None }],
+                    &new_side,
+                    Some(&consumers),
+                    &policy,
+                )
+            }
+        };
+        reports.push((doc.contract.id.clone(), report));
+    }
+    for before in &old.contracts {
+        if new.contracts.iter().any(|d| d.contract.id == before.contract.id) {
+            continue;
+        }
+        let schema = lower_contract(before);
+        let mode = args.mode.unwrap_or_else(|| default_mode(&schema, config.as_ref()));
+        let policy = Policy { mode, fail_on: level(args.fail_on), strict_consumers: args.strict_consumers };
+        let old_side = side(before);
+        let changes = schema
+            .objects
+            .iter()
+            .map(|o| object_change(&rules::OBJECT_REMOVED, &o.name, o.span, &before.contract.id, false))
+            .collect();
+        let new_side = Side { contract_id: Some(before.contract.id.clone()), ..Side::default() };
+        reports.push((
+            before.contract.id.clone(),
+            gate::judge(vec![Compared { changes, old: &old_side, label: None }], &new_side, Some(&consumers), &policy),
+        ));
+    }
+    drop(_s);
+
+    let passed = reports.iter().all(|(_, r)| r.passed);
+    let text = render(&reports, &args, &against, color, started);
+    print(&text, color);
+    Ok(if passed || args.exit_zero { ExitStatus::Success } else { ExitStatus::Failure })
+}
+
+fn side(doc: &ContractDocument) -> Side {
+    Side {
+        file: Some(doc.source().clone()),
+        contract_id: Some(doc.contract.id.clone()),
+        version: Some(doc.contract.version.clone()),
+        version_span: doc.document.root.get("version").map(|n| n.span),
+    }
+}
+
+/// A whole contract added or removed: one change per schema object.
+fn object_change(
+    rule: &'static rules::BreakingRule,
+    object: &str,
+    span: contrakt_core::Span,
+    contract: &str,
+    added: bool,
+) -> Change {
+    let breaks = if added { Directions::NONE } else { Directions { backward: false, forward: true } };
+    let (verb, old, new) =
+        if added { ("added", None, Some(object.to_string())) } else { ("removed", Some(object.to_string()), None) };
+    Change {
+        rule,
+        path: FieldPath { segments: vec![Segment::Name(object.to_string())] },
+        display_path: object.to_string(),
+        old,
+        new,
+        breaks,
+        message: format!("contract `{contract}` was {verb}, and with it schema object `{object}`"),
+        old_span: (!added).then_some(span),
+        new_span: added.then_some(span),
+        level: None,
+        hint: None,
+    }
+}
+
+fn classify(files: Vec<(String, Vec<u8>)>, errors: &mut Vec<Finding>) -> (Vec<Document>, Vec<Document>) {
+    let (mut contracts, mut consumers) = (Vec::new(), Vec::new());
+    for (name, bytes) in files {
+        match registry::source_from_bytes(name, bytes).and_then(Document::parse) {
+            Ok(doc) if odcs::looks_like_contract(&doc.root) => contracts.push(doc),
+            Ok(doc) if consumer::looks_like_consumer(&doc.root) => consumers.push(doc),
+            Ok(_) => {}
+            Err(e) => errors.extend(Finding::from_error(&e, None)),
+        }
+    }
+    (contracts, consumers)
+}
+
+fn load(contracts: Vec<Document>, consumers: Vec<Document>, errors: &mut Vec<Finding>) -> Registry {
+    let mut reg = Registry::default();
+    for d in contracts {
+        match odcs::load_document(d) {
+            Ok(c) => reg.contracts.push(c),
+            Err(e) => errors.extend(Finding::from_error(&e, None)),
+        }
+    }
+    for d in consumers {
+        match consumer::load_document(d) {
+            Ok(c) => reg.consumers.push(c.consumer),
+            Err(e) => errors.extend(Finding::from_error(&e, None)),
+        }
+    }
+    reg
+}
+
+fn render(
+    reports: &[(String, Report)],
+    args: &BreakingArgs,
+    against: &Against,
+    color: bool,
+    started: Instant,
+) -> String {
+    let passed = reports.iter().all(|(_, r)| r.passed);
+    let compatible = reports.iter().all(|(_, r)| r.compatible);
+    match args.format {
+        DiffFormat::Json => {
+            let mut findings = Vec::new();
+            for (id, r) in reports {
+                let json = diff_to_json(r);
+                for mut f in json["findings"].as_array().cloned().unwrap_or_default() {
+                    f["contract"] = json!(id);
+                    f["mode"] = json!(r.mode.as_str());
+                    findings.push(f);
+                }
+            }
+            let count = |l: &str| findings.iter().filter(|f| f["level"] == l).count();
+            let out = json!({
+                "version": contrakt_report::JSON_SCHEMA_VERSION,
+                "command": "breaking",
+                "against": against.label(),
+                "mode": args.mode.map(|m| m.as_str()),
+                "compatible": compatible,
+                "passed": passed,
+                "summary": {
+                    "contracts": reports.len(),
+                    "errors": count("error"), "warnings": count("warning"), "infos": count("info"),
+                    "breaking": findings.iter().filter(|f| f["breaking"] == true).count(),
+                },
+                "findings": findings,
+            });
+            format!("{out:#}\n")
+        }
+        DiffFormat::Github => reports.iter().map(|(_, r)| github_annotations(r)).collect(),
+        DiffFormat::Markdown => {
+            let mut out = String::new();
+            let changed: Vec<&(String, Report)> = reports.iter().filter(|(_, r)| !r.findings.is_empty()).collect();
+            let icon = if passed { "✅" } else { "❌" };
+            out.push_str(&format!(
+                "## {icon} contrakt breaking against `{}`\n\n{} contract(s) checked, {} changed; gate {}.\n\n",
+                against.label(),
+                reports.len(),
+                changed.len(),
+                if passed { "passed" } else { "failed" }
+            ));
+            for (id, r) in changed {
+                out.push_str(&diff_to_markdown(r, &format!("`{id}`")));
+                out.push('\n');
+            }
+            out
+        }
+        DiffFormat::Text => {
+            let mut out = String::new();
+            for (id, r) in reports.iter().filter(|(_, r)| !r.findings.is_empty()) {
+                out.push_str(&format!("── {id} ──\n"));
+                out.push_str(&diff_to_text(r, TextOptions { color }));
+                out.push('\n');
+            }
+            let breaking: usize = reports.iter().map(|(_, r)| r.findings.iter().filter(|f| f.breaking).count()).sum();
+            out.push_str(&format!(
+                "Checked {} contract(s) against {}: {breaking} breaking change(s); gate {} ({} ms).\n",
+                reports.len(),
+                against.label(),
+                if passed { "passed" } else { "failed" },
+                started.elapsed().as_millis()
+            ));
+            out
+        }
+    }
+}
