@@ -69,6 +69,8 @@ pub(crate) fn run(args: BreakingArgs, color: bool) -> Result<ExitStatus, Error> 
     let mut consumers: BTreeMap<String, Consumer> = old.consumers.into_iter().map(|c| (c.id.clone(), c)).collect();
     consumers.extend(new.consumers.into_iter().map(|c| (c.id.clone(), c)));
     let consumers: Vec<Consumer> = consumers.into_values().collect();
+    // With no consumer files at all, impact is unknown rather than empty: no consumer policy.
+    let known = (!consumers.is_empty()).then_some(consumers.as_slice());
     let config = args
         .paths
         .iter()
@@ -95,12 +97,7 @@ pub(crate) fn run(args: BreakingArgs, color: bool) -> Result<ExitStatus, Error> 
             Some(before) => {
                 let old_side = side(before);
                 let changes = diff::diff(&lower_contract(before), &schema);
-                gate::judge(
-                    vec![Compared { changes, old: &old_side, label: None }],
-                    &new_side,
-                    Some(&consumers),
-                    &policy,
-                )
+                gate::judge(vec![Compared { changes, old: &old_side, label: None }], &new_side, known, &policy)
             }
             None => {
                 let changes = schema
@@ -108,12 +105,7 @@ pub(crate) fn run(args: BreakingArgs, color: bool) -> Result<ExitStatus, Error> 
                     .iter()
                     .map(|o| object_change(&rules::OBJECT_ADDED, &o.name, o.span, &doc.contract.id, true))
                     .collect();
-                gate::judge(
-                    vec![Compared { changes, old: &Side::default(), label: None }],
-                    &new_side,
-                    Some(&consumers),
-                    &policy,
-                )
+                gate::judge(vec![Compared { changes, old: &Side::default(), label: None }], &new_side, known, &policy)
             }
         };
         reports.push((doc.contract.id.clone(), report));
@@ -134,7 +126,7 @@ pub(crate) fn run(args: BreakingArgs, color: bool) -> Result<ExitStatus, Error> 
         let new_side = Side { contract_id: Some(before.contract.id.clone()), ..Side::default() };
         reports.push((
             before.contract.id.clone(),
-            gate::judge(vec![Compared { changes, old: &old_side, label: None }], &new_side, Some(&consumers), &policy),
+            gate::judge(vec![Compared { changes, old: &old_side, label: None }], &new_side, known, &policy),
         ));
     }
     drop(_s);
