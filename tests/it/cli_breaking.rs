@@ -146,3 +146,48 @@ fn bad_references_are_input_errors() {
     run.assert_exit(2);
     assert_eq!(json(&run)["findings"][0]["code"], "E114", "{run}");
 }
+
+#[test]
+fn waivers_and_rule_selection_from_contrakt_yaml() {
+    let (_tmp, root) = registry_repo();
+    edit(&root, "contracts/orders.odcs.yaml", "maxLength: 3", "maxLength: 8");
+    let config = root.join("contracts/contrakt.yaml");
+    let base = std::fs::read_to_string(&config).unwrap();
+    let with = |extra: &str| std::fs::write(&config, format!("{base}\n{extra}")).unwrap();
+    let findings = |run: &crate::Run| json(run)["findings"].as_array().cloned().unwrap_or_default();
+
+    // Waived until a future date: reported as info with the reason; the gate passes.
+    with(
+        "breaking:\n  waivers:\n    - {rule: C002, contract: 'urn:contrakt:meal-kit:orders', path: orders.currency, reason: \"finance widened its column\", until: 2999-12-31}\n    - {rule: breaking-without-major-bump, contract: 'urn:contrakt:meal-kit:orders', reason: \"released as 1.4 by agreement\", until: 2999-12-31}\n",
+    );
+    let run = contrakt_in(&root, ["breaking", "contracts", "--against", "main", "--format", "json"]);
+    run.assert_exit(0);
+    let c002 = findings(&run).into_iter().find(|f| f["code"] == "C002").expect("still reported");
+    assert_eq!(c002["level"], "info", "{run}");
+    assert!(c002["hint"].as_str().unwrap().contains("finance widened its column"), "{run}");
+
+    // Expired: the finding is back at its level and the waiver itself is an error.
+    with(
+        "breaking:\n  waivers:\n    - {rule: C002, path: orders.currency, reason: \"temporary\", until: 2020-01-01}\n",
+    );
+    let run = contrakt_in(&root, ["breaking", "contracts", "--against", "main", "--format", "json"]);
+    run.assert_exit(1);
+    let all = findings(&run);
+    assert!(all.iter().any(|f| f["code"] == "W001" && f["level"] == "error"), "{run}");
+    assert!(all.iter().any(|f| f["code"] == "C002" && f["level"] == "error"), "{run}");
+
+    // A waiver that matches nothing is a warning; `except` drops a rule.
+    with(
+        "breaking:\n  except: [C002, V001]\n  waivers:\n    - {rule: F004, path: orders.nothing_here, reason: \"stale\", until: 2999-12-31}\n",
+    );
+    let run = contrakt_in(&root, ["breaking", "contracts", "--against", "main", "--format", "json"]);
+    run.assert_exit(0);
+    let all = findings(&run);
+    assert!(!all.iter().any(|f| f["code"] == "C002"), "{run}");
+    assert!(all.iter().any(|f| f["code"] == "W002" && f["level"] == "warning"), "{run}");
+
+    // A waiver without a reason is a configuration error.
+    with("breaking:\n  waivers:\n    - {rule: C002, until: 2999-12-31}\n");
+    let run = contrakt_in(&root, ["breaking", "contracts", "--against", "main"]);
+    assert_ne!(run.code, Some(0), "{run}");
+}

@@ -27,6 +27,97 @@ pub struct Config {
     pub compatibility: Compatibility,
     #[serde(default)]
     pub lint: LintConfig,
+    #[serde(default)]
+    pub breaking: BreakingConfig,
+}
+
+/// The breaking-change gate: modes per contract, rule selection, waivers.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct BreakingConfig {
+    /// Modes for particular contracts (by ODCS `id`) or contract files (by glob); the first
+    /// match wins, before `compatibility`.
+    #[serde(default)]
+    pub modes: Vec<ModeOverride>,
+    /// Rules to check: codes (`F004`), code prefixes (`F`, `T00`), slugs. Empty means all.
+    #[serde(default, rename = "use")]
+    pub use_rules: Vec<String>,
+    /// Rules never reported, in the same forms.
+    #[serde(default)]
+    pub except: Vec<String>,
+    #[serde(default)]
+    pub waivers: Vec<Waiver>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ModeOverride {
+    /// Contract ids or file globs (relative to the registry root).
+    pub contracts: Vec<String>,
+    pub mode: String,
+}
+
+/// An accepted breaking change: reported as waived until it expires.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Waiver {
+    /// Rule code or slug.
+    pub rule: String,
+    /// The contract's ODCS `id`; all contracts when absent.
+    #[serde(default)]
+    pub contract: Option<String>,
+    /// A path prefix (`orders.legacy_code`); the whole contract when absent.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// Why this is acceptable: required.
+    pub reason: String,
+    /// Last day the waiver applies (`YYYY-MM-DD`); after it, the waiver is itself a finding.
+    pub until: String,
+}
+
+impl BreakingConfig {
+    /// Does the selection keep this rule?
+    pub fn selects(&self, code: &str, slug: &str) -> bool {
+        let matches = |sel: &String| {
+            let sel = sel.strip_prefix("CK-").unwrap_or(sel);
+            code.eq_ignore_ascii_case(sel)
+                || slug.eq_ignore_ascii_case(sel)
+                || (!sel.is_empty() && code.starts_with(sel))
+        };
+        (self.use_rules.is_empty() || self.use_rules.iter().any(matches)) && !self.except.iter().any(matches)
+    }
+
+    /// The configured mode for a contract, by id or by file path relative to the root.
+    pub fn mode_for(&self, contract_id: &str, relative_file: &str) -> Option<&str> {
+        self.modes
+            .iter()
+            .find(|m| m.contracts.iter().any(|c| c == contract_id || glob_match(c, relative_file)))
+            .map(|m| m.mode.as_str())
+    }
+}
+
+/// Parses `YYYY-MM-DD` into days since 1970-01-01.
+pub fn parse_date(s: &str) -> Option<i64> {
+    let mut parts = s.trim().splitn(3, '-');
+    let (y, m, d): (i64, i64, i64) =
+        (parts.next()?.parse().ok()?, parts.next()?.parse().ok()?, parts.next()?.parse().ok()?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    // Howard Hinnant's days_from_civil.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146097 + doe - 719468)
+}
+
+/// Today, in days since 1970-01-01 (UTC).
+pub fn today() -> i64 {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    secs.div_euclid(86_400)
 }
 
 fn default_contracts() -> Vec<String> {
@@ -45,6 +136,7 @@ impl Default for Config {
             consumers: default_consumers(),
             compatibility: Compatibility::default(),
             lint: LintConfig::default(),
+            breaking: BreakingConfig::default(),
         }
     }
 }
@@ -156,6 +248,22 @@ mod tests {
         assert!(glob_match("**/*.yaml", "orders.yaml"));
         assert!(glob_match("sub/?.yaml", "sub/a.yaml"));
         assert!(!glob_match("*.yaml", "orders.yml"));
+    }
+
+    #[test]
+    fn dates_and_rule_selection() {
+        assert_eq!(parse_date("1970-01-01"), Some(0));
+        assert_eq!(parse_date("2026-11-22"), Some(20_779));
+        assert_eq!(parse_date("2026-13-01"), None);
+        let c = BreakingConfig {
+            use_rules: vec!["F".into(), "type-widened".into()],
+            except: vec!["F007".into()],
+            ..Default::default()
+        };
+        assert!(c.selects("F004", "field-removed"));
+        assert!(c.selects("T001", "type-widened"));
+        assert!(!c.selects("F007", "field-reordered"));
+        assert!(!c.selects("T003", "type-narrowed"));
     }
 
     #[test]

@@ -88,9 +88,15 @@ pub(crate) fn run(args: BreakingArgs, color: bool) -> Result<ExitStatus, Error> 
     let mut reports: Vec<(String, Report)> = Vec::new();
     let old_by_id: BTreeMap<&str, &ContractDocument> =
         old.contracts.iter().map(|c| (c.contract.id.as_str(), c)).collect();
+    let breaking_config = config.as_ref().map(|c| c.breaking.clone()).unwrap_or_default();
+    let mode_for = |id: &str, file: &str, schema: &contrakt_core::ir::Schema| {
+        args.mode
+            .or_else(|| breaking_config.mode_for(id, file.trim_start_matches("./")).and_then(diff::Mode::parse))
+            .unwrap_or_else(|| default_mode(schema, config.as_ref()))
+    };
     for doc in &new.contracts {
         let schema = lower_contract(doc);
-        let mode = args.mode.unwrap_or_else(|| default_mode(&schema, config.as_ref()));
+        let mode = mode_for(&doc.contract.id, doc.source().name(), &schema);
         let policy = Policy { mode, fail_on: level(args.fail_on), strict_consumers: args.strict_consumers };
         let new_side = side(doc);
         let report = match old_by_id.get(doc.contract.id.as_str()) {
@@ -115,7 +121,7 @@ pub(crate) fn run(args: BreakingArgs, color: bool) -> Result<ExitStatus, Error> 
             continue;
         }
         let schema = lower_contract(before);
-        let mode = args.mode.unwrap_or_else(|| default_mode(&schema, config.as_ref()));
+        let mode = mode_for(&before.contract.id, before.source().name(), &schema);
         let policy = Policy { mode, fail_on: level(args.fail_on), strict_consumers: args.strict_consumers };
         let old_side = side(before);
         let changes = schema
@@ -130,6 +136,24 @@ pub(crate) fn run(args: BreakingArgs, color: bool) -> Result<ExitStatus, Error> 
         ));
     }
     drop(_s);
+
+    // contrakt.yaml: rule selection and waivers, then waivers that matched nothing.
+    let today = config::today();
+    let mut used = Vec::new();
+    for (id, report) in &mut reports {
+        let policy =
+            Policy { mode: report.mode, fail_on: level(args.fail_on), strict_consumers: args.strict_consumers };
+        used.extend(gate::apply_config(report, id, &breaking_config, today, &policy));
+    }
+    let unused = gate::unused_waivers(&breaking_config, &used, args.mode.unwrap_or(diff::Mode::Full));
+    if !unused.is_empty() {
+        let passed = unused.iter().all(|f| f.level < level(args.fail_on));
+        let mode = args.mode.unwrap_or(diff::Mode::Full);
+        reports.push((
+            config::FILE_NAME.to_string(),
+            Report { mode, compatible: true, passed, findings: unused, consumers_known: false },
+        ));
+    }
 
     let passed = reports.iter().all(|(_, r)| r.passed);
     let text = render(&reports, &args, &against, color, started);

@@ -80,7 +80,13 @@ pub(crate) fn run(args: DiffArgs, color: bool) -> Result<ExitStatus, Error> {
                 });
             }
         }
-        gate::judge(compared, &new.side, consumers.as_deref(), &policy)
+        let mut report = gate::judge(compared, &new.side, consumers.as_deref(), &policy);
+        // Waivers and rule selection of the registry NEW sits in (unused waivers are only
+        // reported by `contrakt breaking`, which sees every contract).
+        if let (Some((_, c)), Some(id)) = (&config, &new.side.contract_id) {
+            gate::apply_config(&mut report, id, &c.breaking, config::today(), &policy);
+        }
+        report
     };
     let text = match args.format {
         DiffFormat::Json => format!("{:#}\n", diff_to_json(&report)),

@@ -198,3 +198,141 @@ pub fn parse_version(s: &str) -> Option<semver::Version> {
     let s = s.trim().trim_start_matches('v');
     semver::Version::parse(s).ok().or_else(|| semver::Version::parse(&format!("{s}.0")).ok())
 }
+
+/// An expired waiver is itself a finding: accepted breakage must be re-examined.
+pub static WAIVER_EXPIRED: super::BreakingRule = super::BreakingRule {
+    code: "W001",
+    slug: "waiver-expired",
+    summary: "A waiver in contrakt.yaml is past its `until` date.",
+    backward: super::Verdict::Compatible,
+    forward: super::Verdict::Compatible,
+    level: Level::Error,
+    aliases: &[],
+    docs: "## What it does\nReports a waiver whose `until` date has passed; the findings it covered are reported again.\n\n## Why it breaks consumers\nA waiver records that a breaking change was accepted for a while, with a reason. After its date nobody has re-checked that reason.\n\n## Example\n```yaml\nbreaking:\n  waivers:\n    - {rule: F004, path: orders.legacy_code, reason: consumers migrated, until: 2026-01-31}\n```\n\n## How to evolve safely\nRemove the waiver once the change has shipped, or extend it with a new reason.\n",
+};
+
+/// A waiver that matched nothing: stale configuration.
+pub static WAIVER_UNUSED: super::BreakingRule = super::BreakingRule {
+    code: "W002",
+    slug: "waiver-unused",
+    summary: "A waiver in contrakt.yaml matches no finding.",
+    backward: super::Verdict::Compatible,
+    forward: super::Verdict::Compatible,
+    level: Level::Warning,
+    aliases: &[],
+    docs: "## What it does\nReports a waiver that matched no finding of this run.\n\n## Why it breaks consumers\nIt does not; but a stale waiver would silently hide a future breaking change on the same path.\n\n## Example\nA waiver for `orders.legacy_code` after the field is gone.\n\n## How to evolve safely\nDelete it.\n",
+};
+
+/// Applies `contrakt.yaml`'s rule selection and waivers to a contract's report. Waived
+/// findings drop to info with the waiver's reason; expired and unused waivers become findings.
+/// Returns the indexes of the waivers that matched.
+pub fn apply_config(
+    report: &mut Report,
+    contract_id: &str,
+    config: &crate::config::BreakingConfig,
+    today: i64,
+    policy: &Policy,
+) -> Vec<usize> {
+    // Version policy is kept unless excepted by name: a `use` list of schema rules keeps it.
+    let excepted = |f: &Finding| {
+        config
+            .except
+            .iter()
+            .any(|e| e.eq_ignore_ascii_case(f.change.rule.code) || e.eq_ignore_ascii_case(f.change.rule.slug))
+    };
+    report.findings.retain(|f| {
+        config.selects(f.change.rule.code, f.change.rule.slug) || (f.change.rule.code.starts_with('V') && !excepted(f))
+    });
+    let mut used = Vec::new();
+    let mut extra = Vec::new();
+    for (i, w) in config.waivers.iter().enumerate() {
+        if w.contract.as_deref().is_some_and(|c| c != contract_id) {
+            continue;
+        }
+        let rule_matches = |f: &Finding| {
+            f.change.rule.code.eq_ignore_ascii_case(&w.rule) || f.change.rule.slug.eq_ignore_ascii_case(&w.rule)
+        };
+        let path_matches = |f: &Finding| match &w.path {
+            None => true,
+            Some(p) => {
+                FieldPath::parse(p).is_ok_and(|p| f.change.path.segments.starts_with(&p.segments))
+                    || f.change.display_path.starts_with(p.as_str())
+            }
+        };
+        let expired = crate::config::parse_date(&w.until).is_none_or(|d| d < today);
+        let mut matched = false;
+        for f in report.findings.iter_mut().filter(|f| rule_matches(f) && path_matches(f)) {
+            matched = true;
+            if !expired {
+                f.level = Level::Info;
+                f.change.hint = Some(format!("waived until {}: {}", w.until, w.reason));
+            }
+        }
+        if matched {
+            used.push(i);
+            if expired {
+                let message = if crate::config::parse_date(&w.until).is_none() {
+                    format!("waiver for {} has an invalid `until` date `{}` (write YYYY-MM-DD)", w.rule, w.until)
+                } else {
+                    format!(
+                        "waiver for {} on {} expired on {} (reason: {})",
+                        w.rule,
+                        w.path.as_deref().unwrap_or(contract_id),
+                        w.until,
+                        w.reason
+                    )
+                };
+                extra.push(config_finding(&WAIVER_EXPIRED, message, report.mode));
+            }
+        }
+    }
+    report.findings.extend(extra);
+    report.compatible = report.findings.iter().all(|f| !f.breaking);
+    report.passed = report.findings.iter().all(|f| f.level < policy.fail_on);
+    used
+}
+
+/// Warnings for waivers that matched no finding in any contract of the run.
+pub fn unused_waivers(config: &crate::config::BreakingConfig, used: &[usize], mode: Mode) -> Vec<Finding> {
+    config
+        .waivers
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !used.contains(i))
+        .map(|(_, w)| {
+            let message = format!(
+                "waiver for {} on {} matches no finding; remove it",
+                w.rule,
+                w.path.as_deref().or(w.contract.as_deref()).unwrap_or("all contracts")
+            );
+            config_finding(&WAIVER_UNUSED, message, mode)
+        })
+        .collect()
+}
+
+fn config_finding(rule: &'static super::BreakingRule, message: String, mode: Mode) -> Finding {
+    let change = Change {
+        rule,
+        path: FieldPath { segments: Vec::new() },
+        display_path: "contrakt.yaml".into(),
+        old: None,
+        new: None,
+        breaks: Directions::NONE,
+        message,
+        old_span: None,
+        new_span: None,
+        level: Some(rule.level),
+        hint: None,
+    };
+    let level = change.level_under(mode);
+    Finding {
+        change,
+        level,
+        breaking: false,
+        affected_consumers: Vec::new(),
+        moving_consumers: Vec::new(),
+        file: None,
+        span: None,
+        against: None,
+    }
+}
