@@ -58,17 +58,30 @@ pub struct DiffArgs {
     pub old: PathBuf,
     /// The proposed (new) schema.
     pub new: PathBuf,
-    /// Compatibility mode [default: `compatibility` in contrakt.yaml, else full for contracts and
-    /// tables, backward for Avro and Protobuf]: none, backward, forward, full, and the
-    /// -transitive variants.
-    #[arg(long, value_parser = parse_mode)]
-    pub mode: Option<contrakt_core::diff::Mode>,
+    #[command(flatten)]
+    pub gate: GateArgs,
     /// Earlier versions, oldest first, for the transitive modes (repeatable).
     #[arg(long)]
     pub history: Vec<PathBuf>,
     /// Folder of consumer files [default: the registry's `consumers/` when NEW sits in one].
     #[arg(long)]
     pub consumers: Option<PathBuf>,
+    /// Format of OLD (odcs, avro, protobuf, sql) when detection is not enough.
+    #[arg(long)]
+    pub old_format: Option<String>,
+    /// Format of NEW.
+    #[arg(long)]
+    pub new_format: Option<String>,
+}
+
+/// What every breaking-change gate command takes.
+#[derive(Debug, Args)]
+pub struct GateArgs {
+    /// Compatibility mode: none, backward, forward, full, or a -transitive variant [default:
+    /// contrakt.yaml's `breaking.modes`/`compatibility`, else full for contracts and tables,
+    /// backward for Avro and Protobuf].
+    #[arg(long, value_parser = parse_mode)]
+    pub mode: Option<contrakt_core::diff::Mode>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
     pub format: DiffFormat,
@@ -81,12 +94,6 @@ pub struct DiffArgs {
     /// Fail on breaking changes even when no registered consumer reads what they touch.
     #[arg(long)]
     pub strict_consumers: bool,
-    /// Format of OLD (odcs, avro, protobuf, sql) when detection is not enough.
-    #[arg(long)]
-    pub old_format: Option<String>,
-    /// Format of NEW.
-    #[arg(long)]
-    pub new_format: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -107,21 +114,8 @@ pub struct BreakingArgs {
     /// buf's `.git#branch=main[,subdir=contracts]`, or a folder.
     #[arg(long)]
     pub against: String,
-    /// Compatibility mode for every contract [default: `compatibility` in contrakt.yaml, else full].
-    #[arg(long, value_parser = parse_mode)]
-    pub mode: Option<contrakt_core::diff::Mode>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
-    pub format: DiffFormat,
-    /// Lowest level that fails the gate.
-    #[arg(long, value_enum, default_value_t = FailOn::Error)]
-    pub fail_on: FailOn,
-    /// Report but exit 0 unless the input cannot be read.
-    #[arg(long)]
-    pub exit_zero: bool,
-    /// Fail on breaking changes even when no registered consumer reads what they touch.
-    #[arg(long)]
-    pub strict_consumers: bool,
+    #[command(flatten)]
+    pub gate: GateArgs,
 }
 
 fn parse_mode(s: &str) -> Result<contrakt_core::diff::Mode, String> {

@@ -39,7 +39,7 @@ pub(crate) fn run(args: BreakingArgs, color: bool) -> Result<ExitStatus, Error> 
                 errors.extend(found.errors.iter().flat_map(|e| Finding::from_error(e, None)));
                 load(found.contracts, found.consumers, &mut errors)
             }
-            Err(e) => return Ok(fatal(&Finding::from_error(&e, None), args.format, color)),
+            Err(e) => return Ok(fatal(&Finding::from_error(&e, None), args.gate.format, color)),
         }
     };
     let old = {
@@ -52,17 +52,17 @@ pub(crate) fn run(args: BreakingArgs, color: bool) -> Result<ExitStatus, Error> 
             Against::Git { reference, subdir } => match gitref::read_files(reference, subdir.as_deref(), &args.paths) {
                 Ok(files) => Ok(classify(files, &mut errors)),
                 Err(message) => {
-                    return Ok(fatal(&[Finding::fatal("E114", "git-error", message)], args.format, color));
+                    return Ok(fatal(&[Finding::fatal("E114", "git-error", message)], args.gate.format, color));
                 }
             },
         };
         match docs {
             Ok((contracts, consumers)) => load(contracts, consumers, &mut errors),
-            Err(e) => return Ok(fatal(&Finding::from_error(&e, None), args.format, color)),
+            Err(e) => return Ok(fatal(&Finding::from_error(&e, None), args.gate.format, color)),
         }
     };
     if !errors.is_empty() {
-        return Ok(fatal(&errors, args.format, color));
+        return Ok(fatal(&errors, args.gate.format, color));
     }
 
     // Consumers from both sides; the working tree's version of a consumer wins.
@@ -90,14 +90,15 @@ pub(crate) fn run(args: BreakingArgs, color: bool) -> Result<ExitStatus, Error> 
         old.contracts.iter().map(|c| (c.contract.id.as_str(), c)).collect();
     let breaking_config = config.as_ref().map(|c| c.breaking.clone()).unwrap_or_default();
     let mode_for = |id: &str, file: &str, schema: &contrakt_core::ir::Schema| {
-        args.mode
+        args.gate
+            .mode
             .or_else(|| breaking_config.mode_for(id, file.trim_start_matches("./")).and_then(diff::Mode::parse))
             .unwrap_or_else(|| default_mode(schema, config.as_ref()))
     };
     for doc in &new.contracts {
         let schema = lower_contract(doc);
         let mode = mode_for(&doc.contract.id, doc.source().name(), &schema);
-        let policy = Policy { mode, fail_on: level(args.fail_on), strict_consumers: args.strict_consumers };
+        let policy = Policy { mode, fail_on: level(args.gate.fail_on), strict_consumers: args.gate.strict_consumers };
         let new_side = side(doc);
         let report = match old_by_id.get(doc.contract.id.as_str()) {
             Some(before) => {
@@ -122,7 +123,7 @@ pub(crate) fn run(args: BreakingArgs, color: bool) -> Result<ExitStatus, Error> 
         }
         let schema = lower_contract(before);
         let mode = mode_for(&before.contract.id, before.source().name(), &schema);
-        let policy = Policy { mode, fail_on: level(args.fail_on), strict_consumers: args.strict_consumers };
+        let policy = Policy { mode, fail_on: level(args.gate.fail_on), strict_consumers: args.gate.strict_consumers };
         let old_side = side(before);
         let changes = schema
             .objects
@@ -141,14 +142,17 @@ pub(crate) fn run(args: BreakingArgs, color: bool) -> Result<ExitStatus, Error> 
     let today = config::today();
     let mut used = Vec::new();
     for (id, report) in &mut reports {
-        let policy =
-            Policy { mode: report.mode, fail_on: level(args.fail_on), strict_consumers: args.strict_consumers };
+        let policy = Policy {
+            mode: report.mode,
+            fail_on: level(args.gate.fail_on),
+            strict_consumers: args.gate.strict_consumers,
+        };
         used.extend(gate::apply_config(report, id, &breaking_config, today, &policy));
     }
-    let unused = gate::unused_waivers(&breaking_config, &used, args.mode.unwrap_or(diff::Mode::Full));
+    let unused = gate::unused_waivers(&breaking_config, &used, args.gate.mode.unwrap_or(diff::Mode::Full));
     if !unused.is_empty() {
-        let passed = unused.iter().all(|f| f.level < level(args.fail_on));
-        let mode = args.mode.unwrap_or(diff::Mode::Full);
+        let passed = unused.iter().all(|f| f.level < level(args.gate.fail_on));
+        let mode = args.gate.mode.unwrap_or(diff::Mode::Full);
         reports.push((
             config::FILE_NAME.to_string(),
             Report { mode, compatible: true, passed, findings: unused, consumers_known: false },
@@ -158,7 +162,7 @@ pub(crate) fn run(args: BreakingArgs, color: bool) -> Result<ExitStatus, Error> 
     let passed = reports.iter().all(|(_, r)| r.passed);
     let text = render(&reports, &args, &against, color, started);
     print(&text, color);
-    Ok(if passed || args.exit_zero { ExitStatus::Success } else { ExitStatus::Failure })
+    Ok(if passed || args.gate.exit_zero { ExitStatus::Success } else { ExitStatus::Failure })
 }
 
 fn side(doc: &ContractDocument) -> Side {
@@ -235,7 +239,7 @@ fn render(
 ) -> String {
     let passed = reports.iter().all(|(_, r)| r.passed);
     let compatible = reports.iter().all(|(_, r)| r.compatible);
-    match args.format {
+    match args.gate.format {
         DiffFormat::Json => {
             let mut findings = Vec::new();
             for (id, r) in reports {
@@ -251,7 +255,7 @@ fn render(
                 "version": contrakt_report::JSON_SCHEMA_VERSION,
                 "command": "breaking",
                 "against": against.label(),
-                "mode": args.mode.map(|m| m.as_str()),
+                "mode": args.gate.mode.map(|m| m.as_str()),
                 "compatible": compatible,
                 "passed": passed,
                 "summary": {

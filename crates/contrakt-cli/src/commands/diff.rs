@@ -48,7 +48,7 @@ pub(crate) fn run(args: DiffArgs, color: bool) -> Result<ExitStatus, Error> {
     let errors: Vec<Finding> =
         loaded.iter().filter_map(|r| r.as_ref().err()).flat_map(|e| Finding::from_error(e, None)).collect();
     if !errors.is_empty() {
-        return Ok(fatal(&errors, args.format, color));
+        return Ok(fatal(&errors, args.gate.format, color));
     }
     let mut inputs: Vec<Input> = loaded.into_iter().filter_map(Result::ok).collect();
     let new = inputs.pop().expect("new is loaded");
@@ -59,12 +59,12 @@ pub(crate) fn run(args: DiffArgs, color: bool) -> Result<ExitStatus, Error> {
         let path = root.join(config::FILE_NAME);
         registry::read_source(&path).and_then(config::load).ok().map(|c| (root, c))
     });
-    let mode = args.mode.unwrap_or_else(|| default_mode(&new.schema, config.as_ref().map(|(_, c)| c)));
+    let mode = args.gate.mode.unwrap_or_else(|| default_mode(&new.schema, config.as_ref().map(|(_, c)| c)));
     let consumers = match consumers(&args, config.as_ref()) {
         Ok(c) => c,
-        Err(findings) => return Ok(fatal(&findings, args.format, color)),
+        Err(findings) => return Ok(fatal(&findings, args.gate.format, color)),
     };
-    let policy = Policy { mode, fail_on: level(args.fail_on), strict_consumers: args.strict_consumers };
+    let policy = Policy { mode, fail_on: level(args.gate.fail_on), strict_consumers: args.gate.strict_consumers };
 
     let report = {
         let _s = tracing::info_span!("diff", mode = %mode).entered();
@@ -88,7 +88,7 @@ pub(crate) fn run(args: DiffArgs, color: bool) -> Result<ExitStatus, Error> {
         }
         report
     };
-    let text = match args.format {
+    let text = match args.gate.format {
         DiffFormat::Json => format!("{:#}\n", diff_to_json(&report)),
         DiffFormat::Markdown => {
             diff_to_markdown(&report, &format!("`{}` → `{}`", args.old.display(), args.new.display()))
@@ -97,7 +97,7 @@ pub(crate) fn run(args: DiffArgs, color: bool) -> Result<ExitStatus, Error> {
         DiffFormat::Github => github_annotations(&report),
     };
     print(&text, color);
-    Ok(if report.passed || args.exit_zero { ExitStatus::Success } else { ExitStatus::Failure })
+    Ok(if report.passed || args.gate.exit_zero { ExitStatus::Success } else { ExitStatus::Failure })
 }
 
 pub(crate) fn level(f: FailOn) -> Level {
