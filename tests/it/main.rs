@@ -6,11 +6,14 @@
 //!   code, error code, message and location, in both output formats.
 //! - `cli_diff`: `contrakt diff` on one fixture pair per breaking-change rule
 //!   (`fixtures/breaking/<CODE>/`), consumer impact, version pins, modes and bad input.
+//! - `conformance`: the Confluent and buf Protobuf corpora in `../shared/conformance/`, with
+//!   an agreement table and `conformance-allowlist.yaml` for deliberate differences.
 
 mod bad_input;
 mod cli_breaking;
 mod cli_diff;
 mod cli_lint;
+mod conformance;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -52,6 +52,9 @@ pub mod metadata {
     /// Protobuf: the declared type (`sint32`, `fixed64`, `pkg.Message`, `pkg.Enum`): the IR
     /// type loses the wire encoding, which decides Protobuf compatibility.
     pub const PROTO_TYPE: &str = "proto.type";
+    /// Protobuf: a message or enum type's name relative to its package (`Order.Line`). Confluent
+    /// compares message types by this name, so a package rename alone does not change them.
+    pub const PROTO_LOCAL_TYPE: &str = "proto.local_type";
     /// Protobuf: `optional`, `required` or `repeated` when written.
     pub const PROTO_LABEL: &str = "proto.label";
     /// Protobuf: enum values with their numbers, `NAME=0,OTHER=1`.

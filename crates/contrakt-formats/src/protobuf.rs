@@ -16,7 +16,9 @@
 //!   (`Int32Value`, …) → a nullable scalar, `Struct`/`Value`/`ListValue`/`Any` → any,
 //!   `Empty` → an empty struct.
 //! - The declared type is kept in `metadata["proto.type"]` (`sint32`, `fixed64`, `pkg.Msg`),
-//!   since the IR type does not keep the wire encoding; `metadata["oneof"]` names a real oneof.
+//!   since the IR type does not keep the wire encoding, and for messages and enums the name
+//!   relative to the package in `metadata["proto.local_type"]` (`Msg`); `metadata["oneof"]`
+//!   names a real oneof.
 //!
 //! Pointers are `/messages/Order/fields/2` (0-based declaration index), nested messages
 //! `/messages/Order/messages/Line/fields/0`; map keys and values add `/key` and `/value`, list
@@ -369,6 +371,7 @@ impl Lower {
             Kind::Bytes => (DataType::Binary, "bytes"),
             Kind::Enum(e) => {
                 metadata.insert(meta::PROTO_TYPE.to_string(), e.full_name().to_string());
+                metadata.insert(meta::PROTO_LOCAL_TYPE.to_string(), local_name(e.full_name(), e.package_name()));
                 let open = e.parent_file().syntax() == Syntax::Proto3;
                 let values: Vec<String> = e.values().map(|v| format!("{}={}", v.name(), v.number())).collect();
                 metadata.insert(meta::PROTO_ENUM_VALUES.to_string(), values.join(","));
@@ -378,6 +381,7 @@ impl Lower {
             Kind::Message(m) => {
                 let full = m.full_name().to_string();
                 metadata.insert(meta::PROTO_TYPE.to_string(), full.clone());
+                metadata.insert(meta::PROTO_LOCAL_TYPE.to_string(), local_name(&full, m.package_name()));
                 if let Some(t) = well_known(&full) {
                     return Ok((t, metadata));
                 }
@@ -397,6 +401,14 @@ impl Lower {
         metadata.insert(meta::PROTO_TYPE.to_string(), name.to_string());
         Ok((t, metadata))
     }
+}
+
+/// A type's full name relative to its package: `Order.Line` for `acme.v1.Order.Line`.
+fn local_name(full: &str, package: &str) -> String {
+    if package.is_empty() {
+        return full.to_string();
+    }
+    full.strip_prefix(package).and_then(|s| s.strip_prefix('.')).unwrap_or(full).to_string()
 }
 
 /// The well-known types that stand for a value rather than a structure.

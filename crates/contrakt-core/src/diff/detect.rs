@@ -1,7 +1,7 @@
 //! The structural walk: objects matched by id then name, fields by identity (id, Protobuf
 //! number, Avro alias) then name, nested types recursively. Emits each change once.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value as Json;
 
@@ -24,7 +24,7 @@ pub fn diff(old: &Schema, new: &Schema) -> Vec<Change> {
             path,
             Some(o.name.clone()),
             None,
-            dirs(&OBJECT_REMOVED, true, true),
+            d.object_verdict(&OBJECT_REMOVED),
             format!("schema object `{}` was removed", o.name),
             Some(o.span),
             None,
@@ -37,7 +37,7 @@ pub fn diff(old: &Schema, new: &Schema) -> Vec<Change> {
             path,
             None,
             Some(o.name.clone()),
-            Directions::NONE,
+            d.object_verdict(&OBJECT_ADDED),
             format!("schema object `{}` was added", o.name),
             None,
             Some(o.span),
@@ -119,6 +119,15 @@ impl Differ {
         self.out.last_mut().expect("just pushed")
     }
 
+    /// Tables and topics are read one by one: a removed one fails its readers (FORWARD). A
+    /// Protobuf schema is read as a whole (Confluent's wire format addresses any message of the
+    /// file): a removed message fails readers of old data (BACKWARD), an added one today's
+    /// readers of new data (FORWARD).
+    fn object_verdict(&self, rule: &BreakingRule) -> Directions {
+        let proto = self.model == RecordModel::ByNumber;
+        if *rule == OBJECT_ADDED { dirs(rule, true, proto) } else { dirs(rule, proto, !proto) }
+    }
+
     fn object(&mut self, a: &Object, b: &Object) {
         let base = FieldPath { segments: vec![Segment::Name(b.name.clone())] };
         if a.physical_name != b.physical_name && a.physical_name.is_some() && b.physical_name.is_some() {
@@ -145,7 +154,7 @@ impl Differ {
                 base.clone(),
                 Some(a.name.clone()),
                 Some(b.name.clone()),
-                dirs(&OBJECT_REMOVED, true, true),
+                self.object_verdict(&OBJECT_REMOVED),
                 format!("schema object `{}` was renamed to `{}`", a.name, b.name),
                 Some(a.span),
                 Some(b.span),
@@ -231,14 +240,27 @@ impl Differ {
         let removed: Vec<usize> = (0..old.len()).filter(|i| !matched_old[*i]).collect();
         let added: Vec<usize> = (0..new.len()).filter(|j| !used[*j]).collect();
 
+        let proto = self.model == RecordModel::ByNumber;
         for &i in &removed {
             let f = &old[i];
-            let optional = f.nullable
-                || f.default.is_some()
-                || !f.required
-                || self.model == RecordModel::ByNumber && !is_proto2_required(f);
+            // Protobuf: only proto2 `required` fields are required, and those are forever.
+            let optional =
+                if proto { !is_proto2_required(f) } else { f.nullable || f.default.is_some() || !f.required };
             let path = parent.child(&f.name);
-            let change = if optional {
+            // A member of a oneof that keeps other fields: that oneof lost a branch.
+            let oneof = oneof_of(f).filter(|o| pairs.iter().any(|&(k, _)| oneof_of(&old[k]) == Some(o)));
+            let change = if let (true, Some(o)) = (proto, oneof) {
+                self.push(
+                    &UNION_BRANCH_REMOVED,
+                    path,
+                    Some(f.data_type.to_string()),
+                    None,
+                    dirs(&UNION_BRANCH_REMOVED, true, true),
+                    format!("field `{}` was removed from oneof `{o}`", f.name),
+                    Some(f.span),
+                    None,
+                )
+            } else if optional {
                 let forward = self.model == RecordModel::ByNameStrict;
                 let c = self.push(
                     &FIELD_REMOVED_OPTIONAL,
@@ -257,7 +279,7 @@ impl Differ {
                     path,
                     Some(f.data_type.to_string()),
                     None,
-                    dirs(&FIELD_REMOVED, true, true),
+                    dirs(&FIELD_REMOVED, proto, true),
                     format!("field `{}` was removed", f.name),
                     Some(f.span),
                     None,
@@ -274,24 +296,36 @@ impl Differ {
         for &j in &added {
             let f = &new[j];
             let path = parent.child(&f.name);
-            let (rule, what) =
-                if f.nullable || !f.required || self.model == RecordModel::ByNumber && !is_proto2_required(f) {
-                    (&FIELD_ADDED_OPTIONAL, "optional field")
-                } else if f.default.is_some() {
-                    (&FIELD_ADDED_REQUIRED_WITH_DEFAULT, "required field with a default")
-                } else {
-                    (&FIELD_ADDED_REQUIRED, "required field")
-                };
+            // A new member of a oneof that holds earlier fields: that oneof gained a branch.
+            let oneof = oneof_of(f).filter(|o| pairs.iter().any(|&(_, l)| oneof_of(&new[l]) == Some(o)));
+            let (rule, what) = match (proto, oneof) {
+                (true, Some(o)) => (&UNION_BRANCH_ADDED, format!("field `{}` was added to oneof `{o}`", f.name)),
+                (true, None) if !is_proto2_required(f) => {
+                    (&FIELD_ADDED_OPTIONAL, format!("optional field `{}` was added", f.name))
+                }
+                (true, None) => (&FIELD_ADDED_REQUIRED, format!("required field `{}` was added", f.name)),
+                _ if f.nullable || !f.required => {
+                    (&FIELD_ADDED_OPTIONAL, format!("optional field `{}` was added", f.name))
+                }
+                _ if f.default.is_some() => (
+                    &FIELD_ADDED_REQUIRED_WITH_DEFAULT,
+                    format!("required field with a default `{}` was added", f.name),
+                ),
+                _ => (&FIELD_ADDED_REQUIRED, format!("required field `{}` was added", f.name)),
+            };
             self.push(
                 rule,
                 path,
                 None,
                 Some(f.data_type.to_string()),
-                dirs(rule, true, true),
-                format!("{what} `{}` was added", f.name),
+                dirs(rule, true, proto),
+                what,
                 None,
                 Some(f.span),
             );
+        }
+        if proto {
+            self.oneofs(old, new, &pairs, parent);
         }
         // Reordering, once per container: matched fields in old order must stay in order.
         let mut order: Vec<(usize, usize)> = pairs.clone();
@@ -358,13 +392,15 @@ impl Differ {
             );
         }
         self.data_type(a, b, &path, label);
+        // Protobuf: nullability is presence, and an unset value reads as the zero value.
+        let proto = self.model == RecordModel::ByNumber;
         if a.nullable && !b.nullable {
             self.push(
                 &BECAME_NON_NULLABLE,
                 path.clone(),
                 Some("nullable".into()),
                 Some("not null".into()),
-                dirs(&BECAME_NON_NULLABLE, true, true),
+                dirs(&BECAME_NON_NULLABLE, !proto, true),
                 format!("{label} no longer allows nulls"),
                 spans.0,
                 spans.1,
@@ -375,14 +411,16 @@ impl Differ {
                 path.clone(),
                 Some("not null".into()),
                 Some("nullable".into()),
-                dirs(&BECAME_NULLABLE, true, true),
+                dirs(&BECAME_NULLABLE, true, !proto),
                 format!("{label} may now be null"),
                 spans.0,
                 spans.1,
             );
         }
         if !a.required && b.required {
-            let breaks = if b.default.is_some() { Directions::NONE } else { dirs(&BECAME_REQUIRED, true, true) };
+            // Protobuf `required` is forever: it breaks both directions, default or not.
+            let breaks =
+                if b.default.is_some() && !proto { Directions::NONE } else { dirs(&BECAME_REQUIRED, true, proto) };
             self.push(
                 &BECAME_REQUIRED,
                 path.clone(),
@@ -399,7 +437,7 @@ impl Differ {
                 path.clone(),
                 Some("required".into()),
                 Some("optional".into()),
-                dirs(&BECAME_OPTIONAL, true, true),
+                dirs(&BECAME_OPTIONAL, proto, true),
                 format!("{label} no longer has to be present"),
                 spans.0,
                 spans.1,
@@ -493,6 +531,11 @@ impl Differ {
     }
 
     fn data_type(&mut self, a: &Field, b: &Field, path: &FieldPath, label: &str) {
+        if self.model == RecordModel::ByNumber
+            && let (Some(x), Some(y)) = (ProtoShape::of(a), ProtoShape::of(b))
+        {
+            return self.proto_type(a, b, x, y, path, label);
+        }
         let (ta, tb) = (&a.data_type, &b.data_type);
         let spans = (Some(a.span), Some(b.span));
         // Unions against unions, and a type against a union that contains it, are branch changes.
@@ -529,6 +572,234 @@ impl Differ {
         self.push(rule, path.clone(), Some(ta.to_string()), Some(tb.to_string()), breaks, message, spans.0, spans.1);
         if relation == Relation::MapKeyChanged {
             self.nested(a, b, path, label);
+        }
+    }
+
+    /// Protobuf oneofs: fields that could be set together and now share a oneof (tightened,
+    /// once per oneof), and fields that left a oneof whose other members they now coexist with
+    /// (loosened, once per field that moved). Renaming a oneof is neither.
+    fn oneofs(&mut self, old: &[Field], new: &[Field], pairs: &[(usize, usize)], parent: &FieldPath) {
+        let mut pairs = pairs.to_vec();
+        pairs.sort_by_key(|&(_, j)| j);
+        let before = |p: (usize, usize)| oneof_of(&old[p.0]);
+        let after = |p: (usize, usize)| oneof_of(&new[p.1]);
+        let together_before = |p, q| before(p).is_some() && before(p) == before(q);
+        let together_after = |p, q| after(p).is_some() && after(p) == after(q);
+        let mut names: Vec<&str> = Vec::new();
+        for &p in &pairs {
+            if let Some(n) = after(p).filter(|n| !names.contains(n)) {
+                names.push(n);
+            }
+        }
+        for name in names {
+            let members: Vec<(usize, usize)> = pairs.iter().copied().filter(|&p| after(p) == Some(name)).collect();
+            let joined: Vec<(usize, usize)> = members
+                .iter()
+                .copied()
+                .filter(|&p| members.iter().any(|&q| q != p && !together_before(p, q)))
+                .collect();
+            let Some(&first) = joined.first() else { continue };
+            let was = |p: (usize, usize)| match before(p) {
+                Some(o) => format!("`{}` (oneof `{o}`)", old[p.0].name),
+                None => format!("`{}`", old[p.0].name),
+            };
+            let list = joined.iter().map(|&p| format!("`{}`", new[p.1].name)).collect::<Vec<_>>().join(", ");
+            self.push(
+                &CONSTRAINT_TIGHTENED,
+                parent.clone(),
+                Some(joined.iter().map(|&p| was(p)).collect::<Vec<_>>().join(", ")),
+                Some(format!("oneof {name} {{ {} }}", joined.iter().map(|&p| new[p.1].name.as_str()).collect::<Vec<_>>().join(", "))),
+                dirs(&CONSTRAINT_TIGHTENED, true, true),
+                format!("fields {list} were moved into oneof `{name}`: old data that sets more than one of them loses all but one"),
+                Some(old[first.0].span),
+                Some(new[first.1].span),
+            );
+        }
+        for &p in &pairs {
+            let Some(o) = before(p).filter(|o| after(p) != Some(o)) else { continue };
+            let freed: Vec<&str> = pairs
+                .iter()
+                .filter(|&&q| q != p && together_before(p, q) && !together_after(p, q))
+                .map(|&(_, l)| new[l].name.as_str())
+                .collect();
+            if freed.is_empty() {
+                continue;
+            }
+            let f = &new[p.1];
+            let to = after(p).map_or_else(|| "top level".to_string(), |n| format!("oneof {n}"));
+            self.push(
+                &CONSTRAINT_LOOSENED,
+                parent.child(&f.name),
+                Some(format!("oneof {o}")),
+                Some(to),
+                dirs(&CONSTRAINT_LOOSENED, true, true),
+                format!(
+                    "`{}` was moved out of oneof `{o}`: it may now be set together with `{}`, which today's readers keep only one of",
+                    f.name,
+                    freed.join("`, `")
+                ),
+                Some(old[p.0].span),
+                Some(f.span),
+            );
+        }
+    }
+
+    /// Protobuf types, compared as Confluent and the wire do: scalar, message and map kinds;
+    /// scalar wire encodings; the `repeated` label; message types by package-relative name.
+    fn proto_type(&mut self, a: &Field, b: &Field, x: ProtoShape, y: ProtoShape, path: &FieldPath, label: &str) {
+        let spans = (Some(a.span), Some(b.span));
+        let (ta, tb) = (a.data_type.to_string(), b.data_type.to_string());
+        let message = format!("type of {label} changed from {ta} to {tb}");
+        match (x.kind, y.kind) {
+            (ProtoKind::Scalar(g), ProtoKind::Scalar(h)) if g != h => {
+                let (pa, pb) = (proto_type_name(x.elem), proto_type_name(y.elem));
+                self.push(
+                    &TYPE_CHANGED,
+                    path.clone(),
+                    Some(x.show(&pa)),
+                    Some(y.show(&pb)),
+                    dirs(&TYPE_CHANGED, true, true),
+                    format!("type of {label} changed from {} to {}: another wire encoding", x.show(&pa), y.show(&pb)),
+                    spans.0,
+                    spans.1,
+                );
+                return;
+            }
+            (ProtoKind::Scalar(_), ProtoKind::Scalar(_)) => {}
+            (k, l) if k != l => {
+                self.push(
+                    &KIND_CHANGED,
+                    path.clone(),
+                    Some(ta),
+                    Some(tb),
+                    dirs(&KIND_CHANGED, true, true),
+                    message,
+                    spans.0,
+                    spans.1,
+                );
+                return;
+            }
+            _ => {}
+        }
+        if x.repeated != y.repeated {
+            // Strings, bytes and messages are length-delimited: a singular reader keeps the last
+            // element, a repeated reader a list of one. Repeated numbers are packed.
+            let delimited = matches!(x.kind, ProtoKind::Scalar(STRING_OR_BYTES) | ProtoKind::Message);
+            let card = |r: bool| if r { "repeated" } else { "singular" };
+            self.push(
+                &KIND_CHANGED,
+                path.clone(),
+                Some(ta),
+                Some(tb),
+                if delimited { Directions::NONE } else { dirs(&KIND_CHANGED, true, true) },
+                format!(
+                    "{label} changed from {} to {}{}",
+                    card(x.repeated),
+                    card(y.repeated),
+                    if delimited { " (the same on the wire for strings, bytes and messages)" } else { "" }
+                ),
+                spans.0,
+                spans.1,
+            );
+        } else if x.repeated {
+            // Both lists: compare the items as fields.
+            return self.field(x.elem, y.elem, &path.items(), &format!("items of {label}"), true);
+        }
+        let (ea, eb) = (x.elem, y.elem);
+        let spans = (Some(ea.span), Some(eb.span));
+        match x.kind {
+            ProtoKind::Map => {
+                let (DataType::Map { key: ka, value: va }, DataType::Map { key: kb, value: vb }) =
+                    (&ea.data_type, &eb.data_type)
+                else {
+                    return;
+                };
+                let (pa, pb) = (proto_type_name(ka), proto_type_name(kb));
+                if pa != pb {
+                    let (rule, breaks) = if ProtoKind::of(ka) == ProtoKind::of(kb) {
+                        (&TYPE_WIRE_EQUIVALENT, Directions::NONE)
+                    } else {
+                        (&MAP_KEY_TYPE_CHANGED, dirs(&MAP_KEY_TYPE_CHANGED, true, true))
+                    };
+                    let message = format!("key type of {label} changed from {pa} to {pb}");
+                    self.push(rule, path.clone(), Some(pa), Some(pb), breaks, message, spans.0, spans.1);
+                }
+                self.field(va, vb, &path.map_values(), &format!("values of {label}"), true);
+            }
+            ProtoKind::Message => {
+                let (la, lb) = (local_type(ea), local_type(eb));
+                if la != lb {
+                    self.push(
+                        &TYPE_CHANGED,
+                        path.clone(),
+                        Some(la.clone()),
+                        Some(lb.clone()),
+                        dirs(&TYPE_CHANGED, true, true),
+                        format!("message type of {label} changed from {la} to {lb}"),
+                        spans.0,
+                        spans.1,
+                    );
+                } else if let (DataType::Struct(p), DataType::Struct(q)) = (&ea.data_type, &eb.data_type) {
+                    self.fields(p, q, path);
+                }
+                // Otherwise a well-known type (same name, same value type) or a recursive reference.
+            }
+            ProtoKind::Scalar(_) => {
+                let (pa, pb) = (proto_type_name(ea), proto_type_name(eb));
+                let enums = matches!((&ea.data_type, &eb.data_type), (DataType::Enum { .. }, DataType::Enum { .. }));
+                if pa != pb {
+                    let (la, lb) = if enums { (local_type(ea), local_type(eb)) } else { (pa.clone(), pb.clone()) };
+                    if la != lb {
+                        let message = format!("type of {label} changed from {pa} to {pb}: the same wire encoding");
+                        self.push(
+                            &TYPE_WIRE_EQUIVALENT,
+                            path.clone(),
+                            Some(pa),
+                            Some(pb),
+                            Directions::NONE,
+                            message,
+                            spans.0,
+                            spans.1,
+                        );
+                    }
+                }
+                if enums {
+                    self.proto_enum(ea, eb, path, label, spans);
+                }
+            }
+        }
+    }
+
+    /// Protobuf enum values, compared by number: a number that appeared (E001), disappeared
+    /// (E002), or kept its value under another name (E003, the same on the wire).
+    fn proto_enum(&mut self, a: &Field, b: &Field, path: &FieldPath, label: &str, spans: (Option<Span>, Option<Span>)) {
+        let (Some(x), Some(y)) = (enum_numbers(a), enum_numbers(b)) else {
+            return self.nested(a, b, path, label);
+        };
+        let open = |f: &Field| matches!(f.data_type, DataType::Enum { open: true, .. });
+        let show = |m: &BTreeMap<i64, Vec<&str>>, n: &i64| format!("{}={n}", m[n].join("|"));
+        let (o, n) = (Some(show_all(&x)), Some(show_all(&y)));
+        let added: Vec<String> = y.keys().filter(|k| !x.contains_key(k)).map(|k| show(&y, k)).collect();
+        let removed: Vec<String> = x.keys().filter(|k| !y.contains_key(k)).map(|k| show(&x, k)).collect();
+        let renamed: Vec<String> = x
+            .keys()
+            .filter(|k| y.get(k).is_some_and(|names| *names != x[k]))
+            .map(|k| format!("{} → {}", show(&x, k), show(&y, k)))
+            .collect();
+        if !added.is_empty() {
+            // A closed (proto2) enum drops numbers it does not know.
+            let breaks = dirs(&ENUM_VALUE_ADDED, true, !open(a));
+            let message = format!("{label} allows new values: {}", added.join(", "));
+            self.push(&ENUM_VALUE_ADDED, path.clone(), o.clone(), n.clone(), breaks, message, spans.0, spans.1);
+        }
+        if !removed.is_empty() {
+            let breaks = dirs(&ENUM_VALUE_REMOVED, !open(b), true);
+            let message = format!("{label} no longer allows: {}", removed.join(", "));
+            self.push(&ENUM_VALUE_REMOVED, path.clone(), o.clone(), n.clone(), breaks, message, spans.0, spans.1);
+        }
+        if !renamed.is_empty() {
+            let message = format!("values of {label} were renamed (same numbers): {}", renamed.join(", "));
+            self.push(&ENUM_VALUES_REPLACED, path.clone(), o, n, Directions::NONE, message, spans.0, spans.1);
         }
     }
 
@@ -807,6 +1078,9 @@ impl Differ {
     }
 }
 
+/// The Protobuf front end's metadata the diff reads (see `contrakt_formats::metadata`).
+const PROTO_KEYS: [&str; 5] = ["proto.label", "proto.type", "proto.local_type", "proto.enum_values", "oneof"];
+
 /// Equal in everything the diff compares (not spans or pointers), so no change can arise.
 fn same(a: &Field, b: &Field) -> bool {
     a.name == b.name
@@ -821,7 +1095,7 @@ fn same(a: &Field, b: &Field) -> bool {
         && a.description == b.description
         && a.aliases == b.aliases
         && a.primary_key_position == b.primary_key_position
-        && a.metadata.get("proto.label") == b.metadata.get("proto.label")
+        && PROTO_KEYS.iter().all(|k| a.metadata.get(*k) == b.metadata.get(*k))
         && same_type(&a.data_type, &b.data_type)
 }
 
@@ -846,6 +1120,11 @@ fn ids_agree(a: &Field, b: &Field) -> bool {
 
 fn is_proto2_required(f: &Field) -> bool {
     f.metadata.get("proto.label").is_some_and(|l| l == "required")
+}
+
+/// The (real, not synthetic) Protobuf oneof a field belongs to.
+fn oneof_of(f: &Field) -> Option<&str> {
+    f.metadata.get("oneof").map(String::as_str)
 }
 
 fn show_json(v: &Json) -> String {
@@ -894,4 +1173,91 @@ fn rank(c: Option<&str>) -> u8 {
         Some("secret" | "highly-confidential" | "highly confidential") => 4,
         Some(_) => 2,
     }
+}
+
+/// Confluent's Protobuf scalar groups (`FieldSchemaDiff.scalarKind`): one wire encoding each.
+const GENERAL_NUMBER: u8 = 1;
+const SIGNED_NUMBER: u8 = 2;
+const STRING_OR_BYTES: u8 = 3;
+const FIXED32: u8 = 4;
+const FIXED64: u8 = 5;
+const FLOAT: u8 = 6;
+const DOUBLE: u8 = 7;
+
+/// What a Protobuf field holds: a scalar of a wire group (enums count as varint numbers), a
+/// message (well-known types included) or a map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ProtoKind {
+    Scalar(u8),
+    Message,
+    Map,
+}
+
+impl ProtoKind {
+    /// `None` for fields the Protobuf front end did not produce (no `proto.type`).
+    fn of(f: &Field) -> Option<ProtoKind> {
+        if matches!(f.data_type, DataType::Map { .. }) {
+            return Some(ProtoKind::Map);
+        }
+        let t = f.metadata.get("proto.type")?;
+        Some(match t.as_str() {
+            "int32" | "int64" | "uint32" | "uint64" | "bool" => ProtoKind::Scalar(GENERAL_NUMBER),
+            "sint32" | "sint64" => ProtoKind::Scalar(SIGNED_NUMBER),
+            "string" | "bytes" => ProtoKind::Scalar(STRING_OR_BYTES),
+            "fixed32" | "sfixed32" => ProtoKind::Scalar(FIXED32),
+            "fixed64" | "sfixed64" => ProtoKind::Scalar(FIXED64),
+            "float" => ProtoKind::Scalar(FLOAT),
+            "double" => ProtoKind::Scalar(DOUBLE),
+            _ if matches!(f.data_type, DataType::Enum { .. }) => ProtoKind::Scalar(GENERAL_NUMBER),
+            _ => ProtoKind::Message,
+        })
+    }
+}
+
+/// A Protobuf field: its label and what one element holds (`elem` is the list item for
+/// `repeated` fields, the field itself otherwise).
+#[derive(Clone, Copy)]
+struct ProtoShape<'a> {
+    repeated: bool,
+    kind: ProtoKind,
+    elem: &'a Field,
+}
+
+impl<'a> ProtoShape<'a> {
+    fn of(f: &'a Field) -> Option<ProtoShape<'a>> {
+        match &f.data_type {
+            DataType::List(item) if f.metadata.get("proto.label").is_some_and(|l| l == "repeated") => {
+                Some(ProtoShape { repeated: true, kind: ProtoKind::of(item)?, elem: item })
+            }
+            _ => Some(ProtoShape { repeated: false, kind: ProtoKind::of(f)?, elem: f }),
+        }
+    }
+
+    fn show(&self, name: &str) -> String {
+        if self.repeated { format!("repeated {name}") } else { name.to_string() }
+    }
+}
+
+/// The declared Protobuf type (`sint64`, `pkg.Msg`), or the IR type where none is recorded.
+fn proto_type_name(f: &Field) -> String {
+    f.metadata.get("proto.type").cloned().unwrap_or_else(|| f.data_type.to_string())
+}
+
+/// A message or enum type's name relative to its package: the name Confluent compares.
+fn local_type(f: &Field) -> String {
+    f.metadata.get("proto.local_type").cloned().unwrap_or_else(|| proto_type_name(f))
+}
+
+/// An enum's values by number (`proto.enum_values`: `A=0,B=1`); aliases share a number.
+fn enum_numbers(f: &Field) -> Option<BTreeMap<i64, Vec<&str>>> {
+    let mut out: BTreeMap<i64, Vec<&str>> = BTreeMap::new();
+    for v in f.metadata.get("proto.enum_values")?.split(',').filter(|v| !v.is_empty()) {
+        let (name, number) = v.rsplit_once('=')?;
+        out.entry(number.trim().parse().ok()?).or_default().push(name.trim());
+    }
+    Some(out)
+}
+
+fn show_all(values: &BTreeMap<i64, Vec<&str>>) -> String {
+    values.iter().map(|(n, names)| format!("{}={n}", names.join("|"))).collect::<Vec<_>>().join(", ")
 }

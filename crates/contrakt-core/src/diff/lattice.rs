@@ -127,6 +127,9 @@ pub fn relate(old: &DataType, new: &DataType, model: RecordModel) -> Relation {
 }
 
 /// Protobuf scalar groups share an encoding (Confluent `scalarKind`); Avro reads string ↔ bytes.
+/// For Protobuf this is the fallback when a field carries no declared type: fields from the
+/// Protobuf front end are compared on their declared types (`proto.type`, which tells `sint32`
+/// and `fixed32` from `int32`) before the lattice is consulted (`detect.rs`, `proto_type`).
 fn wire_equivalent(a: &DataType, b: &DataType, model: RecordModel) -> bool {
     use DataType::*;
     match model {

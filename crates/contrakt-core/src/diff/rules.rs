@@ -48,21 +48,21 @@ catalog! {
         "A nullable (or defaulted) field was added.",
         ["OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL", "FIELD_ADDED", "model_added"],
         "## What it does\nReports a new field that may be null or has a default.\n\n## Why it breaks consumers\nIt does not: today's readers ignore a column they do not select, and readers of old data see nulls (or the default).\n\n## Example\n```yaml\n# added\n- {name: gift_message, logicalType: string, required: false}\n```\n\n## How to evolve safely\nThis is the safe way to add data.\n";
-    FIELD_ADDED_REQUIRED = "F002" "field-added-required" [X V] Error,
+    FIELD_ADDED_REQUIRED = "F002" "field-added-required" [X D] Error,
         "A non-nullable field without a default was added.",
         ["READER_FIELD_MISSING_DEFAULT_VALUE", "REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL", "REQUIRED_FIELD_ADDED", "MESSAGE_SAME_REQUIRED_FIELDS"],
-        "## What it does\nReports a new field that must not be null and has no default.\n\n## Why it breaks consumers\nData written before the change has no value for it, so a reader of the new schema cannot read history (BACKWARD).\n\n## Example\n```yaml\n- {name: vat_rate, logicalType: number, required: true}   # added\n```\n\n## How to evolve safely\nAdd it as nullable, or with a default, backfill, then tighten in a later version.\n";
+        "## What it does\nReports a new field that must not be null and has no default.\n\n## Why it breaks consumers\nData written before the change has no value for it, so a reader of the new schema cannot read history (BACKWARD). Protobuf `required` fields (proto2) break FORWARD too: the set of required fields is fixed for the life of a message (\"required is forever\"), and Confluent and buf reject adding one in either direction.\n\n## Example\n```yaml\n- {name: vat_rate, logicalType: number, required: true}   # added\n```\n\n## How to evolve safely\nAdd it as nullable, or with a default, backfill, then tighten in a later version.\n";
     FIELD_ADDED_REQUIRED_WITH_DEFAULT = "F003" "field-added-required-with-default" [V V] Info,
         "A non-nullable field with a default was added.",
         ["REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL"],
         "## What it does\nReports a new required field that has a default value.\n\n## Why it breaks consumers\nIt does not: old data reads with the default.\n\n## Example\n```yaml\n- {name: channel, logicalType: string, required: true, customProperties: [{property: default, value: web}]}\n```\n\n## How to evolve safely\nSafe as is.\n";
-    FIELD_REMOVED = "F004" "field-removed" [V X] Error,
+    FIELD_REMOVED = "F004" "field-removed" [D X] Error,
         "A non-nullable field was removed.",
-        ["FIELD_NO_DELETE", "FIELD_DELETED", "field_removed", "Columns were removed"],
-        "## What it does\nReports a field that existed, was required, and is gone.\n\n## Why it breaks consumers\nEvery consumer that selects it fails on the new data (FORWARD).\n\n## Example\n```yaml\n# before\n- {name: discount_code, logicalType: string, required: true}\n# after: gone\n```\n\n## How to evolve safely\nDeprecate first (say so in the description), make it nullable, tell the consumers who read it (`contrakt breaking` lists them), and remove it in a new major version.\n";
+        ["FIELD_NO_DELETE", "FIELD_DELETED", "field_removed", "Columns were removed", "REQUIRED_FIELD_REMOVED", "MESSAGE_SAME_REQUIRED_FIELDS"],
+        "## What it does\nReports a field that existed, was required, and is gone.\n\n## Why it breaks consumers\nEvery consumer that selects it fails on the new data (FORWARD). Removing a Protobuf `required` field (proto2) breaks BACKWARD too: the set of required fields is fixed for the life of a message (\"required is forever\"), so Confluent and buf reject the removal in either direction.\n\n## Example\n```yaml\n# before\n- {name: discount_code, logicalType: string, required: true}\n# after: gone\n```\n\n## How to evolve safely\nDeprecate first (say so in the description), make it nullable, tell the consumers who read it (`contrakt breaking` lists them), and remove it in a new major version.\n";
     FIELD_REMOVED_OPTIONAL = "F005" "field-removed-optional" [V D] Warning,
         "A nullable or defaulted field was removed.",
-        ["FIELD_REMOVED", "PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL"],
+        ["FIELD_REMOVED", "PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL", "FIELD_NO_DELETE"],
         "## What it does\nReports a removed field that was nullable or had a default.\n\n## Why it breaks consumers\nFor tables (ODCS, SQL, Parquet) a consumer that selects the column fails (FORWARD). Avro readers fill it from their default and Protobuf readers from the zero value, so there it is compatible.\n\n## Example\n```yaml\n# before\n- {name: promo_banner, logicalType: string}\n```\n\n## How to evolve safely\nAs for a required field: deprecate, notify the readers, remove in a new major version.\n";
     FIELD_RENAMED = "F006" "field-renamed" [D D] Error,
         "A field kept its identity (id, Protobuf number, Avro alias) but changed its name.",
@@ -72,22 +72,22 @@ catalog! {
         "Fields changed position.",
         ["FIELD_REORDERED"],
         "## What it does\nReports fields whose relative order changed.\n\n## Why it breaks consumers\nName-based readers do not care; positional formats (headerless CSV, `SELECT *` into a fixed layout) do.\n\n## Example\nSwapping `amount` and `currency`.\n\n## How to evolve safely\nAppend new fields at the end.\n";
-    BECAME_NON_NULLABLE = "N001" "became-non-nullable" [X V] Error,
+    BECAME_NON_NULLABLE = "N001" "became-non-nullable" [D V] Error,
         "A field that allowed nulls now does not.",
-        ["NULLABLE_TO_NON_NULLABLE", "MISSING_UNION_BRANCH"],
-        "## What it does\nReports `required: false → true` (or a null branch removed from a union).\n\n## Why it breaks consumers\nOld data may hold nulls the new schema rejects (BACKWARD). Today's readers are fine: they always expected nulls.\n\n## Example\n```yaml\nrequired: false  →  required: true\n```\n\n## How to evolve safely\nBackfill the nulls first, then tighten; use FORWARD mode if history need not be readable.\n";
-    BECAME_NULLABLE = "N002" "became-nullable" [V X] Error,
+        ["NULLABLE_TO_NON_NULLABLE", "MISSING_UNION_BRANCH", "FIELD_SAME_CARDINALITY"],
+        "## What it does\nReports `required: false → true` (or a null branch removed from a union).\n\n## Why it breaks consumers\nOld data may hold nulls the new schema rejects (BACKWARD). Today's readers are fine: they always expected nulls. In Protobuf nullability is presence (`optional`, a oneof member): losing it reads an unset value as the zero value, which the wire allows, so there it is reported without breaking.\n\n## Example\n```yaml\nrequired: false  →  required: true\n```\n\n## How to evolve safely\nBackfill the nulls first, then tighten; use FORWARD mode if history need not be readable.\n";
+    BECAME_NULLABLE = "N002" "became-nullable" [V D] Error,
         "A field that never held nulls may now hold them.",
-        ["response-property-became-nullable"],
-        "## What it does\nReports `required: true → false`.\n\n## Why it breaks consumers\nToday's readers assume a value is always there: sums, joins and `NOT NULL` targets break on the first null (FORWARD).\n\n## Example\n```yaml\nrequired: true  →  required: false\n```\n\n## How to evolve safely\nTell the readers (they must handle null) before relaxing, or keep it required with a default.\n";
-    BECAME_REQUIRED = "N003" "became-required" [X V] Error,
+        ["response-property-became-nullable", "FIELD_SAME_CARDINALITY"],
+        "## What it does\nReports `required: true → false`.\n\n## Why it breaks consumers\nToday's readers assume a value is always there: sums, joins and `NOT NULL` targets break on the first null (FORWARD). In Protobuf nullability is presence (`optional`, a oneof member): today's readers read an unset value as the zero value, as they always did, so there it is reported without breaking.\n\n## Example\n```yaml\nrequired: true  →  required: false\n```\n\n## How to evolve safely\nTell the readers (they must handle null) before relaxing, or keep it required with a default.\n";
+    BECAME_REQUIRED = "N003" "became-required" [X D] Error,
         "A field became required to be present (JSON Schema `required`).",
-        ["REQUIRED_ATTRIBUTE_ADDED"],
-        "## What it does\nReports a property added to `required`.\n\n## Why it breaks consumers\nOld documents without it no longer validate (BACKWARD).\n\n## Example\n```json\n\"required\": [\"id\"]  →  [\"id\", \"email\"]\n```\n\n## How to evolve safely\nGive it a default, or backfill first.\n";
-    BECAME_OPTIONAL = "N004" "became-optional" [V X] Error,
+        ["REQUIRED_ATTRIBUTE_ADDED", "MESSAGE_SAME_REQUIRED_FIELDS", "FIELD_SAME_CARDINALITY"],
+        "## What it does\nReports a property added to `required`.\n\n## Why it breaks consumers\nOld documents without it no longer validate (BACKWARD). A Protobuf field that became `required` (proto2) breaks FORWARD too: the set of required fields is fixed for the life of a message (\"required is forever\").\n\n## Example\n```json\n\"required\": [\"id\"]  →  [\"id\", \"email\"]\n```\n\n## How to evolve safely\nGive it a default, or backfill first.\n";
+    BECAME_OPTIONAL = "N004" "became-optional" [D X] Error,
         "A field no longer has to be present (JSON Schema `required`).",
-        ["REQUIRED_ATTRIBUTE_REMOVED"],
-        "## What it does\nReports a property removed from `required`.\n\n## Why it breaks consumers\nToday's readers expect it in every document (FORWARD).\n\n## Example\n```json\n\"required\": [\"id\", \"email\"]  →  [\"id\"]\n```\n\n## How to evolve safely\nNotify readers first.\n";
+        ["REQUIRED_ATTRIBUTE_REMOVED", "MESSAGE_SAME_REQUIRED_FIELDS", "FIELD_SAME_CARDINALITY"],
+        "## What it does\nReports a property removed from `required`.\n\n## Why it breaks consumers\nToday's readers expect it in every document (FORWARD). A Protobuf field that is no longer `required` (proto2) breaks BACKWARD too: the set of required fields is fixed for the life of a message (\"required is forever\").\n\n## Example\n```json\n\"required\": [\"id\", \"email\"]  →  [\"id\"]\n```\n\n## How to evolve safely\nNotify readers first.\n";
     TYPE_WIDENED = "T001" "type-widened" [V X] Error,
         "The type was widened (int32 → int64, float → double, date → timestamp).",
         ["TYPE_EXTENDED", "TYPE_MISMATCH"],
@@ -102,11 +102,11 @@ catalog! {
         "## What it does\nReports a change against the widening lattice.\n\n## Why it breaks consumers\nOld values may not fit the new type (BACKWARD).\n\n## Example\n`int64 → int32`\n\n## How to evolve safely\nAdd a new, narrower field and migrate.\n";
     TYPE_CHANGED = "T004" "type-changed" [X X] Error,
         "The type changed to an incomparable one (string → integer).",
-        ["TYPE_CHANGED", "FIELD_SAME_TYPE", "FIELD_SCALAR_KIND_CHANGED", "field_type_updated", "TYPE_MISMATCH"],
-        "## What it does\nReports a type change that neither widens nor narrows.\n\n## Why it breaks consumers\nNeither old readers nor new readers can read the other side's values.\n\n## Example\n`string → integer`\n\n## How to evolve safely\nAdd a new field with the new type; deprecate the old one.\n";
+        ["TYPE_CHANGED", "FIELD_SAME_TYPE", "FIELD_WIRE_COMPATIBLE_TYPE", "FIELD_WIRE_JSON_COMPATIBLE_TYPE", "FIELD_SCALAR_KIND_CHANGED", "FIELD_NAMED_TYPE_CHANGED", "field_type_updated", "TYPE_MISMATCH"],
+        "## What it does\nReports a type change that neither widens nor narrows.\n\n## Why it breaks consumers\nNeither old readers nor new readers can read the other side's values. In Protobuf this is a change across wire encodings (`int32 → sint32`, `fixed64 → string`) or to a message of another name.\n\n## Example\n`string → integer`\n\n## How to evolve safely\nAdd a new field with the new type; deprecate the old one.\n";
     TYPE_WIRE_EQUIVALENT = "T005" "type-wire-equivalent" [V V] Warning,
         "The type changed within a wire-compatible group (Protobuf int32 ↔ int64, Avro string ↔ bytes).",
-        ["FIELD_WIRE_COMPATIBLE_TYPE", "FIELD_WIRE_JSON_COMPATIBLE_TYPE"],
+        ["FIELD_SAME_TYPE"],
         "## What it does\nReports a change the encoding tolerates.\n\n## Why it breaks consumers\nThe bytes still decode, but values may be truncated and generated code and JSON forms change.\n\n## Example\n`int32 → int64` in Protobuf.\n\n## How to evolve safely\nCheck the value ranges; regenerate code.\n";
     DECIMAL_WIDENED = "T006" "decimal-widened" [V X] Error,
         "A decimal gained integer digits or scale without losing any (s' ≥ s, p'−s' ≥ p−s).",
@@ -120,10 +120,10 @@ catalog! {
         "A fixed-size binary changed size.",
         ["FIXED_SIZE_MISMATCH"],
         "## What it does\nReports `fixed(16) → fixed(32)`.\n\n## Why it breaks consumers\nFixed-size values are read by length; neither side reads the other.\n\n## Example\nAvro `fixed` size 16 → 32.\n\n## How to evolve safely\nAdd a new field.\n";
-    KIND_CHANGED = "T009" "kind-changed" [X X] Error,
+    KIND_CHANGED = "T009" "kind-changed" [D D] Error,
         "A field changed kind: primitive ↔ struct, list or map.",
-        ["FIELD_KIND_CHANGED", "TYPE_MISMATCH"],
-        "## What it does\nReports a change between a scalar and a nested type, or between nested kinds.\n\n## Why it breaks consumers\nNo reader can read the other shape.\n\n## Example\n`address: string → address: {street, city}`\n\n## How to evolve safely\nAdd the structured field beside the old one.\n";
+        ["FIELD_KIND_CHANGED", "FIELD_NUMERIC_LABEL_CHANGED", "FIELD_STRING_OR_BYTES_LABEL_CHANGED", "FIELD_SAME_CARDINALITY", "FIELD_SAME_TYPE", "FIELD_WIRE_COMPATIBLE_TYPE", "FIELD_WIRE_JSON_COMPATIBLE_TYPE", "TYPE_MISMATCH"],
+        "## What it does\nReports a change between a scalar and a nested type, or between nested kinds.\n\n## Why it breaks consumers\nNo reader can read the other shape. The exception is Protobuf's `repeated` label on strings, bytes and messages: a singular reader takes the last element and a repeated reader a one-element list, so there the change is reported without breaking; repeated numbers are packed, so for them it breaks.\n\n## Example\n`address: string → address: {street, city}`\n\n## How to evolve safely\nAdd the structured field beside the old one.\n";
     MAP_KEY_TYPE_CHANGED = "T010" "map-key-type-changed" [X X] Error,
         "A map's key type changed.",
         ["MAP_KEY_TYPE_MISMATCH"],
@@ -132,22 +132,22 @@ catalog! {
         "An allowed value was added to an enumeration.",
         ["ENUM_ARRAY_EXTENDED", "ENUM_CONST_ADDED", "field_enum_added", "MISSING_ENUM_SYMBOLS"],
         "## What it does\nReports a new allowed value.\n\n## Why it breaks consumers\nToday's readers may switch over the known values and fail, or misreport, on the new one (FORWARD), unless the enum declares a default or is open.\n\n## Example\n`validValues: [placed, shipped] → [placed, shipped, refunded]`\n\n## How to evolve safely\nTell the readers before producing the new value; give enums a default for unknown symbols.\n";
-    ENUM_VALUE_REMOVED = "E002" "enum-value-removed" [X V] Error,
+    ENUM_VALUE_REMOVED = "E002" "enum-value-removed" [D V] Error,
         "An allowed value was removed from an enumeration.",
-        ["ENUM_ARRAY_NARROWED", "ENUM_VALUE_NO_DELETE", "field_enum_removed"],
-        "## What it does\nReports a value that is no longer allowed.\n\n## Why it breaks consumers\nOld data holding it no longer validates (BACKWARD).\n\n## Example\n`[placed, shipped, lost] → [placed, shipped]`\n\n## How to evolve safely\nMigrate the old values first.\n";
-    ENUM_VALUES_REPLACED = "E003" "enum-values-replaced" [X X] Error,
+        ["ENUM_ARRAY_NARROWED", "ENUM_VALUE_NO_DELETE", "ENUM_CONST_REMOVED", "field_enum_removed"],
+        "## What it does\nReports a value that is no longer allowed.\n\n## Why it breaks consumers\nOld data holding it no longer validates (BACKWARD). Open enums (Protobuf 3) keep unknown numbers, so there it does not break; closed ones (proto2) drop them.\n\n## Example\n`[placed, shipped, lost] → [placed, shipped]`\n\n## How to evolve safely\nMigrate the old values first.\n";
+    ENUM_VALUES_REPLACED = "E003" "enum-values-replaced" [D D] Error,
         "Enumeration values were both added and removed (or renamed).",
-        ["ENUM_ARRAY_CHANGED", "ENUM_VALUE_SAME_NAME"],
-        "## What it does\nReports an enumeration that gained and lost values at once.\n\n## Why it breaks consumers\nBoth directions break.\n\n## Example\n`[placed, shipped] → [placed, dispatched]`\n\n## How to evolve safely\nAdd first, migrate, remove later.\n";
+        ["ENUM_ARRAY_CHANGED", "ENUM_VALUE_SAME_NAME", "ENUM_CONST_CHANGED"],
+        "## What it does\nReports an enumeration that gained and lost values at once. Protobuf enums are compared by number: a number that kept its value but changed its name is reported here.\n\n## Why it breaks consumers\nBoth directions break. A Protobuf value renamed under the same number is the same on the wire (only JSON and generated code change), so it does not break.\n\n## Example\n`[placed, shipped] → [placed, dispatched]`\n\n## How to evolve safely\nAdd first, migrate, remove later.\n";
     CONSTRAINT_TIGHTENED = "C001" "constraint-tightened" [X V] Error,
         "A value constraint got stricter (maxLength down, minimum up, bound added).",
-        ["MAX_LENGTH_DECREASED", "MAX_LENGTH_ADDED", "MIN_LENGTH_INCREASED", "MIN_LENGTH_ADDED", "MAXIMUM_DECREASED", "MAXIMUM_ADDED", "MINIMUM_INCREASED", "MINIMUM_ADDED", "MULTIPLE_OF_EXPANDED", "MULTIPLE_OF_ADDED", "MAX_ITEMS_DECREASED", "MIN_ITEMS_INCREASED"],
-        "## What it does\nReports a constraint that accepts fewer values than before.\n\n## Why it breaks consumers\nOld data may violate it (BACKWARD).\n\n## Example\n`maxLength: 255 → 64`\n\n## How to evolve safely\nCheck the data first (`contrakt check`), then tighten.\n";
+        ["MAX_LENGTH_DECREASED", "MAX_LENGTH_ADDED", "MIN_LENGTH_INCREASED", "MIN_LENGTH_ADDED", "MAXIMUM_DECREASED", "MAXIMUM_ADDED", "MINIMUM_INCREASED", "MINIMUM_ADDED", "MULTIPLE_OF_EXPANDED", "MULTIPLE_OF_ADDED", "MAX_ITEMS_DECREASED", "MIN_ITEMS_INCREASED", "MULTIPLE_FIELDS_MOVED_TO_ONEOF", "FIELD_MOVED_TO_EXISTING_ONEOF", "FIELD_SAME_ONEOF"],
+        "## What it does\nReports a constraint that accepts fewer values than before. In Protobuf, fields that could be set together and were moved into one `oneof` are reported here.\n\n## Why it breaks consumers\nOld data may violate it (BACKWARD). Old Protobuf messages that set both fields lose one of them when read as a oneof.\n\n## Example\n`maxLength: 255 → 64`\n\n## How to evolve safely\nCheck the data first (`contrakt check`), then tighten.\n";
     CONSTRAINT_LOOSENED = "C002" "constraint-loosened" [V X] Error,
         "A value constraint got looser (maxLength up, minimum down, bound removed).",
-        ["MAX_LENGTH_INCREASED", "MAX_LENGTH_REMOVED", "MINIMUM_DECREASED", "MINIMUM_REMOVED", "MAXIMUM_INCREASED", "MAXIMUM_REMOVED", "MULTIPLE_OF_REDUCED", "MULTIPLE_OF_REMOVED"],
-        "## What it does\nReports a constraint that accepts more values than before.\n\n## Why it breaks consumers\nToday's readers sized buffers, columns or checks for the old range (FORWARD).\n\n## Example\n`maxLength: 64 → 255`\n\n## How to evolve safely\nWiden readers first.\n";
+        ["MAX_LENGTH_INCREASED", "MAX_LENGTH_REMOVED", "MINIMUM_DECREASED", "MINIMUM_REMOVED", "MAXIMUM_INCREASED", "MAXIMUM_REMOVED", "MULTIPLE_OF_REDUCED", "MULTIPLE_OF_REMOVED", "ONEOF_FIELD_MOVED_TO_TOP_LEVEL", "FIELD_SAME_ONEOF"],
+        "## What it does\nReports a constraint that accepts more values than before. In Protobuf, a field moved out of a `oneof`, so it may now be set together with its former members, is reported here.\n\n## Why it breaks consumers\nToday's readers sized buffers, columns or checks for the old range (FORWARD). Today's Protobuf readers still treat the fields as a oneof and keep only one of them.\n\n## Example\n`maxLength: 64 → 255`\n\n## How to evolve safely\nWiden readers first.\n";
     PATTERN_ADDED = "C003" "pattern-added" [X V] Warning,
         "A pattern or format was added.",
         ["PATTERN_ADDED", "field_pattern_added", "field_format_added"],
@@ -204,22 +204,22 @@ catalog! {
         "The partitioning changed.",
         [],
         "## What it does\nReports changed partition columns or order.\n\n## Why it breaks consumers\nThe data reads the same, but readers that filter on partitions may scan more or miss pruning.\n\n## Example\n`partitioned: true` moved from `order_date` to `delivery_week`.\n\n## How to evolve safely\nTell readers that filter on partitions.\n";
-    OBJECT_REMOVED = "S001" "schema-object-removed" [V X] Error,
+    OBJECT_REMOVED = "S001" "schema-object-removed" [D D] Error,
         "A schema object (table, topic, message) was removed.",
         ["MESSAGE_NO_DELETE", "MESSAGE_REMOVED", "model_removed"],
-        "## What it does\nReports a table or message that is gone.\n\n## Why it breaks consumers\nEvery reader of it fails (FORWARD).\n\n## Example\nThe `refunds` object removed from the contract.\n\n## How to evolve safely\nDeprecate, notify readers, remove in a new major version.\n";
-    OBJECT_ADDED = "S002" "schema-object-added" [V V] Info,
+        "## What it does\nReports a table or message that is gone.\n\n## Why it breaks consumers\nEvery reader of it fails (FORWARD). A Protobuf schema is read as a whole instead (Confluent's wire format addresses any message of the file): data written with a removed message cannot be read with the new schema (BACKWARD), while today's readers simply never see it again.\n\n## Example\nThe `refunds` object removed from the contract.\n\n## How to evolve safely\nDeprecate, notify readers, remove in a new major version.\n";
+    OBJECT_ADDED = "S002" "schema-object-added" [V D] Error,
         "A schema object was added.",
         ["MESSAGE_ADDED", "model_added"],
-        "## What it does\nReports a new table or message.\n\n## Why it breaks consumers\nIt does not.\n\n## Example\nA `refunds` object added.\n\n## How to evolve safely\nSafe.\n";
+        "## What it does\nReports a new table or message.\n\n## Why it breaks consumers\nIt does not, except in Protobuf, where a schema is read as a whole: data written with the new message cannot be read by today's readers, whose schema lacks it (FORWARD, as Confluent judges it).\n\n## Example\nA `refunds` object added.\n\n## How to evolve safely\nSafe.\n";
     UNION_BRANCH_ADDED = "S003" "union-branch-added" [V X] Error,
         "A union (oneOf/anyOf, Avro union) gained a branch.",
-        ["SUM_TYPE_EXTENDED"],
-        "## What it does\nReports a new alternative type.\n\n## Why it breaks consumers\nToday's readers cannot handle values of the new branch (FORWARD).\n\n## Example\n`[\"null\", \"string\"] → [\"null\", \"string\", \"long\"]`\n\n## How to evolve safely\nUpdate readers first.\n";
+        ["SUM_TYPE_EXTENDED", "ONEOF_FIELD_ADDED"],
+        "## What it does\nReports a new alternative type, or a field added to an existing Protobuf `oneof`.\n\n## Why it breaks consumers\nToday's readers cannot handle values of the new branch (FORWARD): a Protobuf reader sees the oneof as unset.\n\n## Example\n`[\"null\", \"string\"] → [\"null\", \"string\", \"long\"]`\n\n## How to evolve safely\nUpdate readers first.\n";
     UNION_BRANCH_REMOVED = "S004" "union-branch-removed" [X V] Error,
         "A union lost a branch.",
-        ["SUM_TYPE_NARROWED", "MISSING_UNION_BRANCH"],
-        "## What it does\nReports a removed alternative type.\n\n## Why it breaks consumers\nOld data of that branch no longer reads (BACKWARD).\n\n## Example\n`[\"string\", \"long\"] → [\"string\"]`\n\n## How to evolve safely\nMigrate the data first.\n";
+        ["SUM_TYPE_NARROWED", "MISSING_UNION_BRANCH", "ONEOF_FIELD_REMOVED"],
+        "## What it does\nReports a removed alternative type, or a field removed from a Protobuf `oneof` that keeps other fields.\n\n## Why it breaks consumers\nOld data of that branch no longer reads (BACKWARD): a Protobuf reader sees the oneof as unset.\n\n## Example\n`[\"string\", \"long\"] → [\"string\"]`\n\n## How to evolve safely\nMigrate the data first.\n";
     DESCRIPTION_CHANGED = "M001" "description-changed" [V V] Info,
         "A description changed.",
         ["DESCRIPTION_CHANGED", "TITLE_CHANGED"],
@@ -230,8 +230,8 @@ catalog! {
         "## What it does\nReports a change of `classification`.\n\n## Why it breaks consumers\nThe data reads the same, but access may be revoked (escalation) or sensitive data exposed (downgrade: needs the owner's sign-off).\n\n## Example\n`classification: internal → restricted`\n\n## How to evolve safely\nTell consumers before escalating; never downgrade silently.\n";
     PHYSICAL_NAME_CHANGED = "M004" "physical-name-changed" [X X] Error,
         "A physical name (column or table name in storage) changed.",
-        [],
-        "## What it does\nReports a changed `physicalName`.\n\n## Why it breaks consumers\nConsumers query physical names: this is a rename in storage.\n\n## Example\n`physicalName: amt → amount`\n\n## How to evolve safely\nAs for a rename: add, migrate, remove.\n";
+        ["PACKAGE_CHANGED", "FILE_SAME_PACKAGE"],
+        "## What it does\nReports a changed `physicalName`.\n\n## Why it breaks consumers\nConsumers query physical names: this is a rename in storage. A Protobuf message's physical name is its full name, so a package change is reported here.\n\n## Example\n`physicalName: amt → amount`\n\n## How to evolve safely\nAs for a rename: add, migrate, remove.\n";
     BREAKING_WITHOUT_MAJOR = "V001" "breaking-without-major-bump" [V V] Error,
         "A breaking change was made without a new major version.",
         [],
