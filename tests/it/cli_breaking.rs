@@ -191,3 +191,39 @@ fn waivers_and_rule_selection_from_contrakt_yaml() {
     let run = contrakt_in(&root, ["breaking", "contracts", "--against", "main"]);
     assert_ne!(run.code, Some(0), "{run}");
 }
+
+#[test]
+fn sarif_and_junit_reports() {
+    let (_tmp, root) = registry_repo();
+    edit(&root, "contracts/orders.odcs.yaml", "maxLength: 3", "maxLength: 8");
+    let run = contrakt_in(&root, ["breaking", "contracts", "--against", "main", "--format", "sarif"]);
+    run.assert_exit(1);
+    let sarif = json(&run);
+    assert_eq!(sarif["version"], "2.1.0");
+    let driver = &sarif["runs"][0]["tool"]["driver"];
+    assert_eq!(driver["name"], "contrakt");
+    let rule_ids: Vec<&str> = driver["rules"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    for r in results {
+        assert!(rule_ids.contains(&r["ruleId"].as_str().unwrap()), "every result's rule is described\n{run}");
+        assert!(["error", "warning", "note"].contains(&r["level"].as_str().unwrap()));
+    }
+    let c002 = results.iter().find(|r| r["ruleId"] == "C002").unwrap_or_else(|| panic!("{run}"));
+    let loc = &c002["locations"][0]["physicalLocation"];
+    assert_eq!(loc["artifactLocation"]["uri"], "contracts/orders.odcs.yaml");
+    assert!(loc["region"]["startLine"].as_u64().unwrap() > 1);
+    assert_eq!(c002["properties"]["affectedConsumers"][0], "finance-revenue-dashboard");
+
+    let run = contrakt_in(&root, ["breaking", "contracts", "--against", "main", "--format", "junit"]);
+    run.assert_exit(1);
+    let xml = &run.stdout;
+    assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"contrakt\""), "{run}");
+    assert_eq!(xml.matches("<testsuite ").count(), 5, "a suite per contract\n{run}");
+    assert_eq!(xml.matches("<testsuite ").count(), xml.matches("</testsuite>").count());
+    assert!(xml.contains("<failure type=\"C002\""), "{run}");
+    let failures = xml.matches("<failure ").count();
+    assert!(
+        xml.contains(&format!("failures=\"{failures}\" errors=\"0\">\n  <testsuite")),
+        "the total counts the failures\n{run}"
+    );
+}

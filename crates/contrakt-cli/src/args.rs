@@ -103,6 +103,10 @@ pub enum DiffFormat {
     Markdown,
     /// GitHub Actions workflow commands: annotations on the right file and line.
     Github,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
+    /// JUnit XML, for CI test-report panes.
+    Junit,
 }
 
 #[derive(Debug, Args)]

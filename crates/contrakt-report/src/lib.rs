@@ -1,10 +1,12 @@
 //! One diagnostic model ([`contrakt_core::Finding`]) rendered as text (annotate-snippets) or
 //! JSON. Renderers are pure: they take findings and return strings.
 
+mod ci;
 mod diff;
 mod json;
 mod text;
 
+pub use ci::{diff_to_junit, diff_to_sarif};
 pub use diff::{diff_to_json, diff_to_markdown, diff_to_text, github_annotations};
 pub use json::{JSON_SCHEMA_VERSION, Summary, to_json};
 pub use text::{TextOptions, render_text};

@@ -268,6 +268,14 @@ fn render(
             format!("{out:#}\n")
         }
         DiffFormat::Github => reports.iter().map(|(_, r)| github_annotations(r)).collect(),
+        DiffFormat::Sarif => {
+            let all: Vec<(&str, &Report)> = reports.iter().map(|(id, r)| (id.as_str(), r)).collect();
+            format!("{:#}\n", contrakt_report::diff_to_sarif(&all))
+        }
+        DiffFormat::Junit => {
+            let all: Vec<(&str, &Report)> = reports.iter().map(|(id, r)| (id.as_str(), r)).collect();
+            contrakt_report::diff_to_junit(&all, level(args.gate.fail_on))
+        }
         DiffFormat::Markdown => {
             let mut out = String::new();
             let changed: Vec<&(String, Report)> = reports.iter().filter(|(_, r)| !r.findings.is_empty()).collect();

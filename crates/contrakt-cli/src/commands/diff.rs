@@ -95,6 +95,14 @@ pub(crate) fn run(args: DiffArgs, color: bool) -> Result<ExitStatus, Error> {
         }
         DiffFormat::Text => diff_to_text(&report, TextOptions { color }),
         DiffFormat::Github => github_annotations(&report),
+        DiffFormat::Sarif => {
+            let name = new.side.contract_id.clone().unwrap_or_else(|| args.new.display().to_string());
+            format!("{:#}\n", contrakt_report::diff_to_sarif(&[(name.as_str(), &report)]))
+        }
+        DiffFormat::Junit => {
+            let name = new.side.contract_id.clone().unwrap_or_else(|| args.new.display().to_string());
+            contrakt_report::diff_to_junit(&[(name.as_str(), &report)], level(args.gate.fail_on))
+        }
     };
     print(&text, color);
     Ok(if report.passed || args.gate.exit_zero { ExitStatus::Success } else { ExitStatus::Failure })
