@@ -60,6 +60,9 @@ fn schema(fields: usize, variant: u64) -> Schema {
             description: None,
             span: contrakt::core::Span::NONE,
             pointer: String::new(),
+            tags: Vec::new(),
+            custom_properties: Default::default(),
+            quality: Vec::new(),
         });
     }
     Schema { source: "bench".into(), record_model: RecordModel::ByNameStrict, qualified_paths: true, objects }

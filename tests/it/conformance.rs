@@ -63,11 +63,11 @@ const CONFLUENT_TYPES: &[&str] = &[
     "FIELD_MOVED_TO_EXISTING_ONEOF",
 ];
 
-fn corpus(name: &str) -> PathBuf {
+pub(crate) fn corpus(name: &str) -> PathBuf {
     repo().join("../shared/conformance").join(name)
 }
 
-fn yaml(path: &Path) -> Value {
+pub(crate) fn yaml(path: &Path) -> Value {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let doc = Document::parse(SourceFile::new(path.display().to_string(), text))
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -75,7 +75,7 @@ fn yaml(path: &Path) -> Value {
 }
 
 /// `tests/it/conformance-allowlist.yaml`: corpus → case id → reason.
-fn allowlist() -> BTreeMap<String, BTreeMap<String, String>> {
+pub(crate) fn allowlist() -> BTreeMap<String, BTreeMap<String, String>> {
     let path = repo().join("tests/it/conformance-allowlist.yaml");
     let mut out = BTreeMap::new();
     if let Value::Object(corpora) = yaml(&path) {
@@ -99,19 +99,19 @@ fn allowlist() -> BTreeMap<String, BTreeMap<String, String>> {
 }
 
 /// One row of the agreement table, with the cases that disagree.
-struct Tally {
-    name: &'static str,
-    agree: usize,
-    total: usize,
-    disagreeing: Vec<(String, String)>,
+pub(crate) struct Tally {
+    pub(crate) name: &'static str,
+    pub(crate) agree: usize,
+    pub(crate) total: usize,
+    pub(crate) disagreeing: Vec<(String, String)>,
 }
 
 impl Tally {
-    fn new(name: &'static str) -> Self {
+    pub(crate) fn new(name: &'static str) -> Self {
         Tally { name, agree: 0, total: 0, disagreeing: Vec::new() }
     }
 
-    fn count(&mut self, id: &str, agrees: bool, detail: impl FnOnce() -> String) {
+    pub(crate) fn count(&mut self, id: &str, agrees: bool, detail: impl FnOnce() -> String) {
         self.total += 1;
         if agrees {
             self.agree += 1;
@@ -120,7 +120,7 @@ impl Tally {
         }
     }
 
-    fn row(&self) -> String {
+    pub(crate) fn row(&self) -> String {
         let pct = if self.total == 0 { 100.0 } else { 100.0 * self.agree as f64 / self.total as f64 };
         format!("  {:<48} {:>4} / {:<4} {:>6.1}%", self.name, self.agree, self.total, pct)
     }
@@ -128,7 +128,7 @@ impl Tally {
 
 /// Checks a primary tally against the allowlist: every disagreeing case must be listed, every
 /// listed case must still disagree (and exist).
-fn check_allowlist(
+pub(crate) fn check_allowlist(
     tally: &Tally,
     ids: &BTreeSet<String>,
     listed: &BTreeMap<String, String>,
@@ -557,7 +557,11 @@ fn run_buf(cases: &mut Tally, findings: &mut Tally, columns: &mut Tally) -> BTre
 fn protobuf_corpora_agree_with_confluent_and_buf() {
     let allow = allowlist();
     for corpus in allow.keys() {
-        assert!(["confluent-protobuf", "buf-breaking"].contains(&corpus.as_str()), "unknown corpus `{corpus}`");
+        // `datacontract-cli-odcs` belongs to `conformance_odcs`.
+        assert!(
+            ["confluent-protobuf", "buf-breaking", "datacontract-cli-odcs"].contains(&corpus.as_str()),
+            "unknown corpus `{corpus}`"
+        );
     }
     let empty = BTreeMap::new();
     let mut problems = Vec::new();

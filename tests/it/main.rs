@@ -8,12 +8,15 @@
 //!   (`fixtures/breaking/<CODE>/`), consumer impact, version pins, modes and bad input.
 //! - `conformance`: the Confluent and buf Protobuf corpora in `../shared/conformance/`, with
 //!   an agreement table and `conformance-allowlist.yaml` for deliberate differences.
+//! - `conformance_odcs`: datacontract-cli's ODCS corpora (PR #1482 breaking detection, changelog),
+//!   same pattern, section `datacontract-cli-odcs` of the allowlist.
 
 mod bad_input;
 mod cli_breaking;
 mod cli_diff;
 mod cli_lint;
 mod conformance;
+mod conformance_odcs;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -113,6 +113,9 @@ pub(crate) fn load(name: &str, text: &str) -> Result<Schema, Error> {
             description: def.doc.clone(),
             span: spans.get(&def.pointer),
             pointer: def.pointer.clone(),
+            tags: Vec::new(),
+            custom_properties: Default::default(),
+            quality: Vec::new(),
         });
     }
     Ok(Schema {

@@ -113,6 +113,9 @@ pub(crate) fn load(display: &str, text: &str, folder: Option<&Path>) -> Result<S
             description: location.and_then(|l| l.comment.clone()),
             span: location.map_or(Span::NONE, |l| l.span),
             pointer,
+            tags: Vec::new(),
+            custom_properties: Default::default(),
+            quality: Vec::new(),
         });
     }
     if objects.is_empty() {

@@ -325,6 +325,9 @@ impl<'a> Lower<'a> {
             description: table_comment(t),
             span: self.span(t.span()),
             pointer,
+            tags: Vec::new(),
+            custom_properties: Default::default(),
+            quality: Vec::new(),
         };
         for constraint in &t.constraints {
             self.constraint(&mut object, constraint)?;

@@ -9,7 +9,7 @@ use super::lattice::{Relation, relate};
 use super::rules::*;
 use super::{Change, Directions};
 use crate::diagnostic::Level;
-use crate::ir::{Bound, Constraints, DataType, Field, FieldId, Object, RecordModel, Schema};
+use crate::ir::{Bound, Constraints, DataType, Field, FieldId, Object, QualityCheck, RecordModel, Schema};
 use crate::path::{FieldPath, Segment};
 use crate::source::Span;
 
@@ -161,7 +161,122 @@ impl Differ {
             );
         }
         self.keys(a, b, &base);
+        let label = format!("`{}`", b.name);
+        let spans = (Some(a.span), Some(b.span));
+        if a.description != b.description {
+            self.push(
+                &DESCRIPTION_CHANGED,
+                base.clone(),
+                a.description.clone(),
+                b.description.clone(),
+                Directions::NONE,
+                format!("description of {label} changed"),
+                spans.0,
+                spans.1,
+            );
+        }
+        self.tags((&a.tags, &a.custom_properties), (&b.tags, &b.custom_properties), &base, &label, spans);
+        self.quality(&a.quality, &b.quality, &base, &label, spans);
         self.fields(&a.fields, &b.fields, &base);
+    }
+
+    /// M002: tags and custom properties (contract metadata; never a schema verdict).
+    fn tags(
+        &mut self,
+        a: (&[String], &BTreeMap<String, String>),
+        b: (&[String], &BTreeMap<String, String>),
+        path: &FieldPath,
+        label: &str,
+        spans: (Option<Span>, Option<Span>),
+    ) {
+        if a.0 != b.0 {
+            let (o, n) = (format!("[{}]", a.0.join(", ")), format!("[{}]", b.0.join(", ")));
+            let message = format!("tags of {label} changed from {o} to {n}");
+            self.push(&TAGS_CHANGED, path.clone(), Some(o), Some(n), Directions::NONE, message, spans.0, spans.1);
+        }
+        let keys: std::collections::BTreeSet<&String> = a.1.keys().chain(b.1.keys()).collect();
+        for key in keys {
+            let (o, n) = (a.1.get(key), b.1.get(key));
+            let message = match (o, n) {
+                (Some(x), Some(y)) if x != y => {
+                    format!("custom property `{key}` of {label} changed from `{x}` to `{y}`")
+                }
+                (Some(x), None) => format!("custom property `{key}` (`{x}`) was removed from {label}"),
+                (None, Some(y)) => format!("custom property `{key}` (`{y}`) was added to {label}"),
+                _ => continue,
+            };
+            let show = |v: Option<&String>| v.map(|v| format!("{key}: {v}"));
+            self.push(&TAGS_CHANGED, path.clone(), show(o), show(n), Directions::NONE, message, spans.0, spans.1);
+        }
+    }
+
+    /// M005: quality checks matched by key. Removed, weakened or redefined checks report at the
+    /// rule's level; added and tightened ones at info.
+    fn quality(
+        &mut self,
+        a: &[QualityCheck],
+        b: &[QualityCheck],
+        path: &FieldPath,
+        label: &str,
+        spans: (Option<Span>, Option<Span>),
+    ) {
+        for x in a {
+            let Some(y) = b.iter().find(|y| y.key == x.key) else {
+                self.push(
+                    &QUALITY_RULE_REMOVED,
+                    path.clone(),
+                    Some(x.key.clone()),
+                    None,
+                    Directions::NONE,
+                    format!("quality rule `{}` of {label} was removed", x.key),
+                    spans.0,
+                    spans.1,
+                );
+                continue;
+            };
+            let show = |t: &BTreeMap<String, Json>| {
+                let parts: Vec<String> = t.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+                format!("{} {{{}}}", x.key, parts.join(", "))
+            };
+            let (message, weaker) = if x.definition != y.definition {
+                (format!("quality rule `{}` of {label} changed what it checks", x.key), true)
+            } else if x.thresholds != y.thresholds {
+                match threshold_change(&x.thresholds, &y.thresholds) {
+                    Some(false) => (format!("quality rule `{}` of {label} was tightened", x.key), false),
+                    Some(true) => (format!("quality rule `{}` of {label} was weakened", x.key), true),
+                    None => (format!("quality rule `{}` of {label} changed its threshold", x.key), true),
+                }
+            } else {
+                continue;
+            };
+            let (o, n) = (show(&x.thresholds), show(&y.thresholds));
+            let c = self.push(
+                &QUALITY_RULE_REMOVED,
+                path.clone(),
+                Some(o),
+                Some(n),
+                Directions::NONE,
+                message,
+                spans.0,
+                spans.1,
+            );
+            if !weaker {
+                c.level = Some(Level::Info);
+            }
+        }
+        for y in b.iter().filter(|y| !a.iter().any(|x| x.key == y.key)) {
+            let c = self.push(
+                &QUALITY_RULE_REMOVED,
+                path.clone(),
+                None,
+                Some(y.key.clone()),
+                Directions::NONE,
+                format!("quality rule `{}` was added to {label}", y.key),
+                spans.0,
+                spans.1,
+            );
+            c.level = Some(Level::Info);
+        }
     }
 
     fn keys(&mut self, a: &Object, b: &Object, base: &FieldPath) {
@@ -528,6 +643,8 @@ impl Differ {
                 spans.1,
             );
         }
+        self.tags((&a.tags, &a.custom_properties), (&b.tags, &b.custom_properties), &path, label, spans);
+        self.quality(&a.quality, &b.quality, &path, label, spans);
     }
 
     fn data_type(&mut self, a: &Field, b: &Field, path: &FieldPath, label: &str) {
@@ -1082,6 +1199,50 @@ impl Differ {
 const PROTO_KEYS: [&str; 5] = ["proto.label", "proto.type", "proto.local_type", "proto.enum_values", "oneof"];
 
 /// Equal in everything the diff compares (not spans or pointers), so no change can arise.
+/// How a quality check's thresholds moved: `Some(true)` when the new ones accept more (a bound
+/// dropped or relaxed), `Some(false)` when they accept less, `None` when it cannot be told.
+fn threshold_change(old: &BTreeMap<String, Json>, new: &BTreeMap<String, Json>) -> Option<bool> {
+    let (mut weaker, mut tighter) = (false, false);
+    for key in old.keys().chain(new.keys().filter(|k| !old.contains_key(*k))) {
+        match (old.get(key), new.get(key)) {
+            (Some(_), None) => weaker = true,
+            (None, Some(_)) => tighter = true,
+            (Some(x), Some(y)) if x == y => {}
+            (Some(x), Some(y)) => {
+                let num = |v: &Json| v.as_f64();
+                let range = |v: &Json| match v.as_array().map(|a| a.as_slice()) {
+                    Some([lo, hi]) => Some((lo.as_f64()?, hi.as_f64()?)),
+                    _ => None,
+                };
+                let relaxed = match key.as_str() {
+                    "mustBeGreaterThan" | "mustBeGreaterOrEqualTo" => num(y)? < num(x)?,
+                    "mustBeLessThan" | "mustBeLessOrEqualTo" => num(y)? > num(x)?,
+                    "mustBeBetween" | "mustNotBeBetween" => {
+                        let ((a, b), (c, d)) = (range(x)?, range(y)?);
+                        let (wider, narrower) = (c <= a && d >= b, c >= a && d <= b);
+                        if wider == narrower {
+                            return None;
+                        }
+                        wider == (key == "mustBeBetween")
+                    }
+                    _ => return None,
+                };
+                if relaxed {
+                    weaker = true;
+                } else {
+                    tighter = true;
+                }
+            }
+            (None, None) => {}
+        }
+    }
+    match (weaker, tighter) {
+        (true, false) => Some(true),
+        (false, true) => Some(false),
+        _ => None,
+    }
+}
+
 fn same(a: &Field, b: &Field) -> bool {
     a.name == b.name
         && a.nullable == b.nullable
@@ -1093,6 +1254,9 @@ fn same(a: &Field, b: &Field) -> bool {
         && a.constraints == b.constraints
         && a.classification == b.classification
         && a.description == b.description
+        && a.tags == b.tags
+        && a.custom_properties == b.custom_properties
+        && a.quality == b.quality
         && a.aliases == b.aliases
         && a.primary_key_position == b.primary_key_position
         && PROTO_KEYS.iter().all(|k| a.metadata.get(*k) == b.metadata.get(*k))

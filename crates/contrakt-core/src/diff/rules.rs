@@ -46,23 +46,23 @@ macro_rules! catalog {
 catalog! {
     FIELD_ADDED_OPTIONAL = "F001" "field-added-optional" [V V] Info,
         "A nullable (or defaulted) field was added.",
-        ["OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL", "FIELD_ADDED", "model_added"],
+        ["OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL", "FIELD_ADDED", "field_added"],
         "## What it does\nReports a new field that may be null or has a default.\n\n## Why it breaks consumers\nIt does not: today's readers ignore a column they do not select, and readers of old data see nulls (or the default).\n\n## Example\n```yaml\n# added\n- {name: gift_message, logicalType: string, required: false}\n```\n\n## How to evolve safely\nThis is the safe way to add data.\n";
     FIELD_ADDED_REQUIRED = "F002" "field-added-required" [X D] Error,
         "A non-nullable field without a default was added.",
-        ["READER_FIELD_MISSING_DEFAULT_VALUE", "REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL", "REQUIRED_FIELD_ADDED", "MESSAGE_SAME_REQUIRED_FIELDS"],
+        ["READER_FIELD_MISSING_DEFAULT_VALUE", "REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL", "REQUIRED_FIELD_ADDED", "MESSAGE_SAME_REQUIRED_FIELDS", "field_added"],
         "## What it does\nReports a new field that must not be null and has no default.\n\n## Why it breaks consumers\nData written before the change has no value for it, so a reader of the new schema cannot read history (BACKWARD). Protobuf `required` fields (proto2) break FORWARD too: the set of required fields is fixed for the life of a message (\"required is forever\"), and Confluent and buf reject adding one in either direction.\n\n## Example\n```yaml\n- {name: vat_rate, logicalType: number, required: true}   # added\n```\n\n## How to evolve safely\nAdd it as nullable, or with a default, backfill, then tighten in a later version.\n";
     FIELD_ADDED_REQUIRED_WITH_DEFAULT = "F003" "field-added-required-with-default" [V V] Info,
         "A non-nullable field with a default was added.",
-        ["REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL"],
+        ["REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL", "field_added"],
         "## What it does\nReports a new required field that has a default value.\n\n## Why it breaks consumers\nIt does not: old data reads with the default.\n\n## Example\n```yaml\n- {name: channel, logicalType: string, required: true, customProperties: [{property: default, value: web}]}\n```\n\n## How to evolve safely\nSafe as is.\n";
     FIELD_REMOVED = "F004" "field-removed" [D X] Error,
         "A non-nullable field was removed.",
-        ["FIELD_NO_DELETE", "FIELD_DELETED", "field_removed", "Columns were removed", "REQUIRED_FIELD_REMOVED", "MESSAGE_SAME_REQUIRED_FIELDS"],
+        ["FIELD_NO_DELETE", "FIELD_DELETED", "field_removed", "Columns were removed", "REQUIRED_FIELD_REMOVED", "MESSAGE_SAME_REQUIRED_FIELDS", "field-removed"],
         "## What it does\nReports a field that existed, was required, and is gone.\n\n## Why it breaks consumers\nEvery consumer that selects it fails on the new data (FORWARD). Removing a Protobuf `required` field (proto2) breaks BACKWARD too: the set of required fields is fixed for the life of a message (\"required is forever\"), so Confluent and buf reject the removal in either direction.\n\n## Example\n```yaml\n# before\n- {name: discount_code, logicalType: string, required: true}\n# after: gone\n```\n\n## How to evolve safely\nDeprecate first (say so in the description), make it nullable, tell the consumers who read it (`contrakt breaking` lists them), and remove it in a new major version.\n";
     FIELD_REMOVED_OPTIONAL = "F005" "field-removed-optional" [V D] Warning,
         "A nullable or defaulted field was removed.",
-        ["FIELD_REMOVED", "PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL", "FIELD_NO_DELETE"],
+        ["FIELD_REMOVED", "PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL", "FIELD_NO_DELETE", "field_removed", "field-removed"],
         "## What it does\nReports a removed field that was nullable or had a default.\n\n## Why it breaks consumers\nFor tables (ODCS, SQL, Parquet) a consumer that selects the column fails (FORWARD). Avro readers fill it from their default and Protobuf readers from the zero value, so there it is compatible.\n\n## Example\n```yaml\n# before\n- {name: promo_banner, logicalType: string}\n```\n\n## How to evolve safely\nAs for a required field: deprecate, notify the readers, remove in a new major version.\n";
     FIELD_RENAMED = "F006" "field-renamed" [D D] Error,
         "A field kept its identity (id, Protobuf number, Avro alias) but changed its name.",
@@ -74,11 +74,11 @@ catalog! {
         "## What it does\nReports fields whose relative order changed.\n\n## Why it breaks consumers\nName-based readers do not care; positional formats (headerless CSV, `SELECT *` into a fixed layout) do.\n\n## Example\nSwapping `amount` and `currency`.\n\n## How to evolve safely\nAppend new fields at the end.\n";
     BECAME_NON_NULLABLE = "N001" "became-non-nullable" [D V] Error,
         "A field that allowed nulls now does not.",
-        ["NULLABLE_TO_NON_NULLABLE", "MISSING_UNION_BRANCH", "FIELD_SAME_CARDINALITY"],
+        ["NULLABLE_TO_NON_NULLABLE", "MISSING_UNION_BRANCH", "FIELD_SAME_CARDINALITY", "field_required_updated", "required-changed"],
         "## What it does\nReports `required: false → true` (or a null branch removed from a union).\n\n## Why it breaks consumers\nOld data may hold nulls the new schema rejects (BACKWARD). Today's readers are fine: they always expected nulls. In Protobuf nullability is presence (`optional`, a oneof member): losing it reads an unset value as the zero value, which the wire allows, so there it is reported without breaking.\n\n## Example\n```yaml\nrequired: false  →  required: true\n```\n\n## How to evolve safely\nBackfill the nulls first, then tighten; use FORWARD mode if history need not be readable.\n";
     BECAME_NULLABLE = "N002" "became-nullable" [V D] Error,
         "A field that never held nulls may now hold them.",
-        ["response-property-became-nullable", "FIELD_SAME_CARDINALITY"],
+        ["response-property-became-nullable", "FIELD_SAME_CARDINALITY", "field_required_updated", "required-changed"],
         "## What it does\nReports `required: true → false`.\n\n## Why it breaks consumers\nToday's readers assume a value is always there: sums, joins and `NOT NULL` targets break on the first null (FORWARD). In Protobuf nullability is presence (`optional`, a oneof member): today's readers read an unset value as the zero value, as they always did, so there it is reported without breaking.\n\n## Example\n```yaml\nrequired: true  →  required: false\n```\n\n## How to evolve safely\nTell the readers (they must handle null) before relaxing, or keep it required with a default.\n";
     BECAME_REQUIRED = "N003" "became-required" [X D] Error,
         "A field became required to be present (JSON Schema `required`).",
@@ -90,19 +90,19 @@ catalog! {
         "## What it does\nReports a property removed from `required`.\n\n## Why it breaks consumers\nToday's readers expect it in every document (FORWARD). A Protobuf field that is no longer `required` (proto2) breaks BACKWARD too: the set of required fields is fixed for the life of a message (\"required is forever\").\n\n## Example\n```json\n\"required\": [\"id\", \"email\"]  →  [\"id\"]\n```\n\n## How to evolve safely\nNotify readers first.\n";
     TYPE_WIDENED = "T001" "type-widened" [V X] Error,
         "The type was widened (int32 → int64, float → double, date → timestamp).",
-        ["TYPE_EXTENDED", "TYPE_MISMATCH"],
+        ["TYPE_EXTENDED", "TYPE_MISMATCH", "field_type_updated", "type-changed"],
         "## What it does\nReports a type change along the widening lattice.\n\n## Why it breaks consumers\nNew values may not fit the old type: an int32 reader overflows on a 64-bit value (FORWARD). New readers read old data fine.\n\n## Example\n```yaml\nlogicalTypeOptions: {format: i32}  →  {format: i64}\n```\n\n## How to evolve safely\nWiden readers first (consumer-first), then writers; or use BACKWARD mode when only new readers exist.\n";
     TYPE_WIDENED_LOSSY = "T002" "type-widened-lossy" [V X] Error,
         "The type was widened with possible precision loss (int64 → float64).",
-        ["TYPE_EXTENDED"],
+        ["TYPE_EXTENDED", "field_type_updated", "type-changed"],
         "## What it does\nReports a widening that reads old values approximately.\n\n## Why it breaks consumers\nAs for any widening, old readers cannot hold new values; and large integers lose precision in floating point.\n\n## Example\n`bigint → double`\n\n## How to evolve safely\nPrefer a decimal wide enough, or a new field.\n";
     TYPE_NARROWED = "T003" "type-narrowed" [X V] Error,
         "The type was narrowed (int64 → int32, timestamp → date).",
-        ["TYPE_NARROWED", "TYPE_MISMATCH"],
+        ["TYPE_NARROWED", "TYPE_MISMATCH", "field_type_updated", "type-changed"],
         "## What it does\nReports a change against the widening lattice.\n\n## Why it breaks consumers\nOld values may not fit the new type (BACKWARD).\n\n## Example\n`int64 → int32`\n\n## How to evolve safely\nAdd a new, narrower field and migrate.\n";
     TYPE_CHANGED = "T004" "type-changed" [X X] Error,
         "The type changed to an incomparable one (string → integer).",
-        ["TYPE_CHANGED", "FIELD_SAME_TYPE", "FIELD_WIRE_COMPATIBLE_TYPE", "FIELD_WIRE_JSON_COMPATIBLE_TYPE", "FIELD_SCALAR_KIND_CHANGED", "FIELD_NAMED_TYPE_CHANGED", "field_type_updated", "TYPE_MISMATCH"],
+        ["TYPE_CHANGED", "FIELD_SAME_TYPE", "FIELD_WIRE_COMPATIBLE_TYPE", "FIELD_WIRE_JSON_COMPATIBLE_TYPE", "FIELD_SCALAR_KIND_CHANGED", "FIELD_NAMED_TYPE_CHANGED", "field_type_updated", "TYPE_MISMATCH", "type-changed"],
         "## What it does\nReports a type change that neither widens nor narrows.\n\n## Why it breaks consumers\nNeither old readers nor new readers can read the other side's values. In Protobuf this is a change across wire encodings (`int32 → sint32`, `fixed64 → string`) or to a message of another name.\n\n## Example\n`string → integer`\n\n## How to evolve safely\nAdd a new field with the new type; deprecate the old one.\n";
     TYPE_WIRE_EQUIVALENT = "T005" "type-wire-equivalent" [V V] Warning,
         "The type changed within a wire-compatible group (Protobuf int32 ↔ int64, Avro string ↔ bytes).",
@@ -110,23 +110,23 @@ catalog! {
         "## What it does\nReports a change the encoding tolerates.\n\n## Why it breaks consumers\nThe bytes still decode, but values may be truncated and generated code and JSON forms change.\n\n## Example\n`int32 → int64` in Protobuf.\n\n## How to evolve safely\nCheck the value ranges; regenerate code.\n";
     DECIMAL_WIDENED = "T006" "decimal-widened" [V X] Error,
         "A decimal gained integer digits or scale without losing any (s' ≥ s, p'−s' ≥ p−s).",
-        ["DECIMAL_SCALE_OR_PRECISION_MISMATCH"],
+        ["DECIMAL_SCALE_OR_PRECISION_MISMATCH", "type-changed"],
         "## What it does\nReports a decimal widening.\n\n## Why it breaks consumers\nOld readers with the narrower decimal overflow or round new values (FORWARD).\n\n## Example\n`decimal(10,2) → decimal(12,2)`\n\n## How to evolve safely\nWiden readers first.\n";
     DECIMAL_CHANGED = "T007" "decimal-changed" [D D] Error,
         "A decimal's precision or scale changed in a way that loses digits in some direction.",
-        ["DECIMAL_SCALE_OR_PRECISION_MISMATCH"],
+        ["DECIMAL_SCALE_OR_PRECISION_MISMATCH", "type-changed"],
         "## What it does\nReports a decimal change; each direction reads only where its (p, s) dominates the other's.\n\n## Why it breaks consumers\nDigits are lost or values overflow.\n\n## Example\n`decimal(10,2) → decimal(10,3)`\n\n## How to evolve safely\nGrow precision along with scale.\n";
     FIXED_SIZE_CHANGED = "T008" "fixed-size-changed" [X X] Error,
         "A fixed-size binary changed size.",
-        ["FIXED_SIZE_MISMATCH"],
+        ["FIXED_SIZE_MISMATCH", "type-changed"],
         "## What it does\nReports `fixed(16) → fixed(32)`.\n\n## Why it breaks consumers\nFixed-size values are read by length; neither side reads the other.\n\n## Example\nAvro `fixed` size 16 → 32.\n\n## How to evolve safely\nAdd a new field.\n";
     KIND_CHANGED = "T009" "kind-changed" [D D] Error,
         "A field changed kind: primitive ↔ struct, list or map.",
-        ["FIELD_KIND_CHANGED", "FIELD_NUMERIC_LABEL_CHANGED", "FIELD_STRING_OR_BYTES_LABEL_CHANGED", "FIELD_SAME_CARDINALITY", "FIELD_SAME_TYPE", "FIELD_WIRE_COMPATIBLE_TYPE", "FIELD_WIRE_JSON_COMPATIBLE_TYPE", "TYPE_MISMATCH"],
+        ["FIELD_KIND_CHANGED", "FIELD_NUMERIC_LABEL_CHANGED", "FIELD_STRING_OR_BYTES_LABEL_CHANGED", "FIELD_SAME_CARDINALITY", "FIELD_SAME_TYPE", "FIELD_WIRE_COMPATIBLE_TYPE", "FIELD_WIRE_JSON_COMPATIBLE_TYPE", "TYPE_MISMATCH", "field_type_updated", "type-changed"],
         "## What it does\nReports a change between a scalar and a nested type, or between nested kinds.\n\n## Why it breaks consumers\nNo reader can read the other shape. The exception is Protobuf's `repeated` label on strings, bytes and messages: a singular reader takes the last element and a repeated reader a one-element list, so there the change is reported without breaking; repeated numbers are packed, so for them it breaks.\n\n## Example\n`address: string → address: {street, city}`\n\n## How to evolve safely\nAdd the structured field beside the old one.\n";
     MAP_KEY_TYPE_CHANGED = "T010" "map-key-type-changed" [X X] Error,
         "A map's key type changed.",
-        ["MAP_KEY_TYPE_MISMATCH"],
+        ["MAP_KEY_TYPE_MISMATCH", "type-changed"],
         "## What it does\nReports a change of a map's key type.\n\n## Why it breaks consumers\nKeys are looked up by exact type; no promotion applies (Iceberg).\n\n## Example\n`map<string,int> → map<int,int>`\n\n## How to evolve safely\nAdd a new map field.\n";
     ENUM_VALUE_ADDED = "E001" "enum-value-added" [V D] Warning,
         "An allowed value was added to an enumeration.",
@@ -138,27 +138,27 @@ catalog! {
         "## What it does\nReports a value that is no longer allowed.\n\n## Why it breaks consumers\nOld data holding it no longer validates (BACKWARD). Open enums (Protobuf 3) keep unknown numbers, so there it does not break; closed ones (proto2) drop them.\n\n## Example\n`[placed, shipped, lost] → [placed, shipped]`\n\n## How to evolve safely\nMigrate the old values first.\n";
     ENUM_VALUES_REPLACED = "E003" "enum-values-replaced" [D D] Error,
         "Enumeration values were both added and removed (or renamed).",
-        ["ENUM_ARRAY_CHANGED", "ENUM_VALUE_SAME_NAME", "ENUM_CONST_CHANGED"],
+        ["ENUM_ARRAY_CHANGED", "ENUM_VALUE_SAME_NAME", "ENUM_CONST_CHANGED", "field_enum_updated"],
         "## What it does\nReports an enumeration that gained and lost values at once. Protobuf enums are compared by number: a number that kept its value but changed its name is reported here.\n\n## Why it breaks consumers\nBoth directions break. A Protobuf value renamed under the same number is the same on the wire (only JSON and generated code change), so it does not break.\n\n## Example\n`[placed, shipped] → [placed, dispatched]`\n\n## How to evolve safely\nAdd first, migrate, remove later.\n";
     CONSTRAINT_TIGHTENED = "C001" "constraint-tightened" [X V] Error,
         "A value constraint got stricter (maxLength down, minimum up, bound added).",
-        ["MAX_LENGTH_DECREASED", "MAX_LENGTH_ADDED", "MIN_LENGTH_INCREASED", "MIN_LENGTH_ADDED", "MAXIMUM_DECREASED", "MAXIMUM_ADDED", "MINIMUM_INCREASED", "MINIMUM_ADDED", "MULTIPLE_OF_EXPANDED", "MULTIPLE_OF_ADDED", "MAX_ITEMS_DECREASED", "MIN_ITEMS_INCREASED", "MULTIPLE_FIELDS_MOVED_TO_ONEOF", "FIELD_MOVED_TO_EXISTING_ONEOF", "FIELD_SAME_ONEOF"],
+        ["MAX_LENGTH_DECREASED", "MAX_LENGTH_ADDED", "MIN_LENGTH_INCREASED", "MIN_LENGTH_ADDED", "MAXIMUM_DECREASED", "MAXIMUM_ADDED", "MINIMUM_INCREASED", "MINIMUM_ADDED", "MULTIPLE_OF_EXPANDED", "MULTIPLE_OF_ADDED", "MAX_ITEMS_DECREASED", "MIN_ITEMS_INCREASED", "MULTIPLE_FIELDS_MOVED_TO_ONEOF", "FIELD_MOVED_TO_EXISTING_ONEOF", "FIELD_SAME_ONEOF", "field_min_length_added", "field_min_length_updated", "field_max_length_added", "field_max_length_updated", "field_minimum_added", "field_minimum_updated", "field_maximum_added", "field_maximum_updated", "field_exclusive_minimum_added", "field_exclusive_minimum_updated", "field_exclusive_maximum_added", "field_exclusive_maximum_updated", "validation-constraint-changed"],
         "## What it does\nReports a constraint that accepts fewer values than before. In Protobuf, fields that could be set together and were moved into one `oneof` are reported here.\n\n## Why it breaks consumers\nOld data may violate it (BACKWARD). Old Protobuf messages that set both fields lose one of them when read as a oneof.\n\n## Example\n`maxLength: 255 → 64`\n\n## How to evolve safely\nCheck the data first (`contrakt check`), then tighten.\n";
     CONSTRAINT_LOOSENED = "C002" "constraint-loosened" [V X] Error,
         "A value constraint got looser (maxLength up, minimum down, bound removed).",
-        ["MAX_LENGTH_INCREASED", "MAX_LENGTH_REMOVED", "MINIMUM_DECREASED", "MINIMUM_REMOVED", "MAXIMUM_INCREASED", "MAXIMUM_REMOVED", "MULTIPLE_OF_REDUCED", "MULTIPLE_OF_REMOVED", "ONEOF_FIELD_MOVED_TO_TOP_LEVEL", "FIELD_SAME_ONEOF"],
+        ["MAX_LENGTH_INCREASED", "MAX_LENGTH_REMOVED", "MINIMUM_DECREASED", "MINIMUM_REMOVED", "MAXIMUM_INCREASED", "MAXIMUM_REMOVED", "MULTIPLE_OF_REDUCED", "MULTIPLE_OF_REMOVED", "ONEOF_FIELD_MOVED_TO_TOP_LEVEL", "FIELD_SAME_ONEOF", "field_min_length_removed", "field_min_length_updated", "field_max_length_removed", "field_max_length_updated", "field_minimum_removed", "field_minimum_updated", "field_maximum_removed", "field_maximum_updated", "field_exclusive_minimum_removed", "field_exclusive_minimum_updated", "field_exclusive_maximum_removed", "field_exclusive_maximum_updated", "validation-constraint-changed"],
         "## What it does\nReports a constraint that accepts more values than before. In Protobuf, a field moved out of a `oneof`, so it may now be set together with its former members, is reported here.\n\n## Why it breaks consumers\nToday's readers sized buffers, columns or checks for the old range (FORWARD). Today's Protobuf readers still treat the fields as a oneof and keep only one of them.\n\n## Example\n`maxLength: 64 → 255`\n\n## How to evolve safely\nWiden readers first.\n";
     PATTERN_ADDED = "C003" "pattern-added" [X V] Warning,
         "A pattern or format was added.",
-        ["PATTERN_ADDED", "field_pattern_added", "field_format_added"],
+        ["PATTERN_ADDED", "field_pattern_added", "field_format_added", "validation-constraint-changed"],
         "## What it does\nReports a new `pattern` or `format`.\n\n## Why it breaks consumers\nOld values may not match (BACKWARD).\n\n## Example\n`pattern: '^[A-Z]{3}$'` added.\n\n## How to evolve safely\nCheck existing data against it first.\n";
     PATTERN_REMOVED = "C004" "pattern-removed" [V X] Warning,
         "A pattern or format was removed.",
-        ["PATTERN_REMOVED"],
+        ["PATTERN_REMOVED", "field_pattern_removed", "field_format_removed", "validation-constraint-changed"],
         "## What it does\nReports a removed `pattern` or `format`.\n\n## Why it breaks consumers\nReaders that relied on the shape (parsing, validation) get values they cannot handle (FORWARD).\n\n## Example\n`format: email` removed.\n\n## How to evolve safely\nNotify readers.\n";
     PATTERN_CHANGED = "C005" "pattern-changed" [X X] Error,
         "A pattern or format changed.",
-        ["PATTERN_CHANGED", "field_pattern_updated", "field_format_updated"],
+        ["PATTERN_CHANGED", "field_pattern_updated", "field_format_updated", "validation-constraint-changed"],
         "## What it does\nReports a different `pattern` or `format` (regular-expression containment is undecidable in practice, so any change counts).\n\n## Why it breaks consumers\nEither side may produce values the other rejects.\n\n## Example\n`'^[A-Z]{2}$' → '^[A-Z]{3}$'`\n\n## How to evolve safely\nAdd a new field.\n";
     UNIQUE_ITEMS_ADDED = "C006" "unique-items-added" [X V] Error,
         "Array items must now be unique.",
@@ -182,23 +182,23 @@ catalog! {
         "## What it does\nReports a different default.\n\n## Why it breaks consumers\nThe schema still reads, but the meaning of missing values changed.\n\n## Example\n`default: web → app`\n\n## How to evolve safely\nTell consumers what missing now means.\n";
     PRIMARY_KEY_REMOVED = "K001" "primary-key-removed" [V X] Error,
         "A field left the primary key, or the key was dropped.",
-        ["field_primary_key_removed"],
+        ["field_primary_key_removed", "field_primary_key_updated", "key-constraint-changed"],
         "## What it does\nReports a field that is no longer part of the primary key.\n\n## Why it breaks consumers\nReaders that join or deduplicate on the key get duplicates (FORWARD).\n\n## Example\n`primaryKey: true → false`\n\n## How to evolve safely\nKeep the key; add a new one in a new major version.\n";
     UNIQUE_REMOVED = "K002" "unique-removed" [V X] Error,
         "A uniqueness guarantee was removed.",
-        ["field_unique_updated"],
+        ["field_unique_updated", "unique-constraint-changed"],
         "## What it does\nReports `unique: true → false`.\n\n## Why it breaks consumers\nReaders relying on one row per value get several (FORWARD).\n\n## Example\n`unique: true` removed from `email`.\n\n## How to evolve safely\nNotify readers first.\n";
     PRIMARY_KEY_ADDED = "K003" "primary-key-added" [X V] Error,
         "A field joined the primary key, or a key was declared.",
-        ["field_primary_key_added"],
+        ["field_primary_key_added", "field_primary_key_updated", "key-constraint-changed"],
         "## What it does\nReports a new primary-key field.\n\n## Why it breaks consumers\nOld data may violate the key (BACKWARD).\n\n## Example\n`primaryKey: false → true`\n\n## How to evolve safely\nCheck the data for duplicates and nulls first.\n";
     UNIQUE_ADDED = "K004" "unique-added" [X V] Error,
         "A uniqueness guarantee was added.",
-        ["field_unique_updated"],
+        ["field_unique_updated", "unique-constraint-changed"],
         "## What it does\nReports `unique: false → true`.\n\n## Why it breaks consumers\nOld data may hold duplicates (BACKWARD).\n\n## Example\n`unique: true` added to `email`.\n\n## How to evolve safely\nDeduplicate first.\n";
     PRIMARY_KEY_COLUMNS_CHANGED = "K005" "primary-key-columns-changed" [X X] Error,
         "The primary key's columns or their order changed.",
-        [],
+        ["key-constraint-changed"],
         "## What it does\nReports a key whose composition or order changed (fields both added to and removed from it, or reordered).\n\n## Why it breaks consumers\nJoins, upserts and deduplication on the old key are wrong on the new data and vice versa.\n\n## Example\n`(order_id) → (order_id, line_no)`\n\n## How to evolve safely\nA new major version.\n";
     PARTITIONING_CHANGED = "K006" "partitioning-changed" [V V] Info,
         "The partitioning changed.",
@@ -206,7 +206,7 @@ catalog! {
         "## What it does\nReports changed partition columns or order.\n\n## Why it breaks consumers\nThe data reads the same, but readers that filter on partitions may scan more or miss pruning.\n\n## Example\n`partitioned: true` moved from `order_date` to `delivery_week`.\n\n## How to evolve safely\nTell readers that filter on partitions.\n";
     OBJECT_REMOVED = "S001" "schema-object-removed" [D D] Error,
         "A schema object (table, topic, message) was removed.",
-        ["MESSAGE_NO_DELETE", "MESSAGE_REMOVED", "model_removed"],
+        ["MESSAGE_NO_DELETE", "MESSAGE_REMOVED", "model_removed", "schema-removed"],
         "## What it does\nReports a table or message that is gone.\n\n## Why it breaks consumers\nEvery reader of it fails (FORWARD). A Protobuf schema is read as a whole instead (Confluent's wire format addresses any message of the file): data written with a removed message cannot be read with the new schema (BACKWARD), while today's readers simply never see it again.\n\n## Example\nThe `refunds` object removed from the contract.\n\n## How to evolve safely\nDeprecate, notify readers, remove in a new major version.\n";
     OBJECT_ADDED = "S002" "schema-object-added" [V D] Error,
         "A schema object was added.",
@@ -222,16 +222,24 @@ catalog! {
         "## What it does\nReports a removed alternative type, or a field removed from a Protobuf `oneof` that keeps other fields.\n\n## Why it breaks consumers\nOld data of that branch no longer reads (BACKWARD): a Protobuf reader sees the oneof as unset.\n\n## Example\n`[\"string\", \"long\"] → [\"string\"]`\n\n## How to evolve safely\nMigrate the data first.\n";
     DESCRIPTION_CHANGED = "M001" "description-changed" [V V] Info,
         "A description changed.",
-        ["DESCRIPTION_CHANGED", "TITLE_CHANGED"],
+        ["DESCRIPTION_CHANGED", "TITLE_CHANGED", "field_description_added", "field_description_removed", "field_description_updated", "model_description_added", "model_description_removed", "model_description_updated", "metadata-or-unknown-change"],
         "## What it does\nReports documentation changes.\n\n## Why it breaks consumers\nIt does not; worth a look when meaning changed.\n\n## Example\nA reworded description.\n\n## How to evolve safely\nSafe.\n";
+    TAGS_CHANGED = "M002" "tags-changed" [V V] Info,
+        "Tags or custom properties of an object or field changed.",
+        ["field_tags_added", "field_tags_removed", "field_tags_updated", "field_custom_key_added", "field_custom_key_removed", "field_custom_key_updated", "metadata-or-unknown-change"],
+        "## What it does\nReports `tags` added or removed, and `customProperties` added, removed or given another value, on a schema object or a property (`default`, which contrakt reads as the field's default, is reported by the D rules instead).\n\n## Why it breaks consumers\nIt does not change what the data looks like. But tags and custom properties drive catalogs, access policies, lineage and retention jobs: a `pii: true` property or a `finance` domain tag can route the data to other owners or lock readers out.\n\n## Example\n```yaml\ncustomProperties:\n  - {property: pii, value: \"false\"}   # before\n  - {property: pii, value: \"true\"}    # after\n```\n\n## How to evolve safely\nSafe for the data; tell the teams whose tooling keys on the tag or property.\n";
     CLASSIFICATION_CHANGED = "M003" "classification-changed" [V V] Warning,
         "A field's classification changed (e.g. newly restricted, or downgraded).",
-        ["field_classification_added", "field_classification_updated", "field_pii_added", "field_pii_removed"],
+        ["field_classification_added", "field_classification_updated", "field_pii_added", "field_pii_removed", "field_classification_removed"],
         "## What it does\nReports a change of `classification`.\n\n## Why it breaks consumers\nThe data reads the same, but access may be revoked (escalation) or sensitive data exposed (downgrade: needs the owner's sign-off).\n\n## Example\n`classification: internal → restricted`\n\n## How to evolve safely\nTell consumers before escalating; never downgrade silently.\n";
     PHYSICAL_NAME_CHANGED = "M004" "physical-name-changed" [X X] Error,
         "A physical name (column or table name in storage) changed.",
         ["PACKAGE_CHANGED", "FILE_SAME_PACKAGE"],
         "## What it does\nReports a changed `physicalName`.\n\n## Why it breaks consumers\nConsumers query physical names: this is a rename in storage. A Protobuf message's physical name is its full name, so a package change is reported here.\n\n## Example\n`physicalName: amt → amount`\n\n## How to evolve safely\nAs for a rename: add, migrate, remove.\n";
+    QUALITY_RULE_REMOVED = "M005" "quality-rule-removed" [V V] Warning,
+        "A data-quality rule was removed or weakened.",
+        ["quality_removed", "quality_added", "quality_type_updated", "quality_specification_updated", "metadata-or-unknown-change"],
+        "## What it does\nReports a `quality[]` check of a schema object or property that is gone, whose threshold now accepts more (`mustBeGreaterThan: 100 → 0`, a wider `mustBeBetween`), or whose definition (type, metric, arguments, query) changed, so that nobody can tell whether it still guards the same thing. Checks are matched by `id`, then `name`, then metric. Checks that were added or tightened are reported at info level.\n\n## Why it breaks consumers\nThe schema still reads, but consumers relied on the guarantee: rows the old check rejected (nulls, duplicates, an empty load) may now reach them unnoticed.\n\n## Example\n```yaml\nquality:\n  - {name: row_count, type: sql, query: SELECT COUNT(*) FROM orders, mustBeGreaterThan: 0}   # removed\n```\n\n## How to evolve safely\nKeep the check, or replace it with an equivalent one under the same `id`; when a guarantee really goes away, tell the consumers before the release.\n";
     BREAKING_WITHOUT_MAJOR = "V001" "breaking-without-major-bump" [V V] Error,
         "A breaking change was made without a new major version.",
         [],

@@ -3,6 +3,7 @@
 use proptest::prelude::*;
 
 use super::*;
+use crate::diagnostic::Level;
 use crate::ir::{Constraints, DataType, Field, Object, RecordModel, lower_contract};
 use crate::source::SourceFile;
 
@@ -45,6 +46,51 @@ fn field_additions_and_removals() {
     );
     expect(&with("      - {name: vat, logicalType: number, required: true}\n"), ID, "F004", "orders.vat", &["forward"]);
     expect(&with("      - {name: note, logicalType: string}\n"), ID, "F005", "orders.note", &["forward"]);
+}
+
+#[test]
+fn quality_rules_and_tags_are_metadata() {
+    let q = |threshold: &str| {
+        format!(
+            "{ID}      - name: amount\n        logicalType: number\n        quality:\n          - {{name: positive, type: sql, query: SELECT 1, {threshold}}}\n"
+        )
+    };
+    let level = |old: &str, new: &str| -> Vec<(String, Level)> {
+        diff(&odcs(old), &odcs(new)).iter().map(|c| (c.rule.code.to_string(), c.level_under(Mode::Full))).collect()
+    };
+    let m005 = |l: Level| vec![("M005".to_string(), l)];
+    // Weakened, tightened, removed, added, and a range made wider.
+    assert_eq!(level(&q("mustBeGreaterThan: 10"), &q("mustBeGreaterThan: 0")), m005(Level::Warning));
+    assert_eq!(level(&q("mustBeGreaterThan: 0"), &q("mustBeGreaterThan: 10")), m005(Level::Info));
+    assert_eq!(level(&q("mustBeLessThan: 5"), &q("mustBeLessThan: 9")), m005(Level::Warning));
+    assert_eq!(level(&q("mustBeBetween: [0, 5]"), &q("mustBeBetween: [0, 9]")), m005(Level::Warning));
+    assert_eq!(level(&q("mustNotBeBetween: [0, 5]"), &q("mustNotBeBetween: [0, 9]")), m005(Level::Info));
+    assert_eq!(level(&q("mustBe: 0"), &q("mustBe: 1")), m005(Level::Warning));
+    let plain = format!("{ID}      - {{name: amount, logicalType: number}}\n");
+    assert_eq!(level(&q("mustBe: 0"), &plain), m005(Level::Warning));
+    assert_eq!(level(&plain, &q("mustBe: 0")), m005(Level::Info));
+    for c in diff(&odcs(&q("mustBe: 0")), &odcs(&plain)) {
+        assert_eq!(c.breaks, Directions::NONE, "metadata never changes the verdict");
+    }
+    // Tags and custom properties; `default` is a default (D001), not a custom property.
+    let tagged = |tags: &str, props: &str| {
+        format!(
+            "{ID}      - name: amount\n        logicalType: number\n        tags: [{tags}]\n        customProperties: [{props}]\n"
+        )
+    };
+    expect(&tagged("a", ""), &tagged("a, b", ""), "M002", "orders.amount", &[]);
+    expect(
+        &tagged("", "{property: pii, value: 'false'}"),
+        &tagged("", "{property: pii, value: 'true'}"),
+        "M002",
+        "orders.amount",
+        &[],
+    );
+    assert_eq!(level(&tagged("b, a", ""), &tagged("a, b", "")), vec![], "tag order does not matter");
+    assert_eq!(
+        level(&tagged("", ""), &tagged("", "{property: default, value: 0}")),
+        vec![("D001".to_string(), Level::Info)]
+    );
 }
 
 #[test]
@@ -195,6 +241,9 @@ fn schema(model: RecordModel) -> impl Strategy<Value = Schema> {
                     description: None,
                     span: crate::Span::NONE,
                     pointer: String::new(),
+                    tags: Vec::new(),
+                    custom_properties: Default::default(),
+                    quality: Vec::new(),
                 }],
             }
         },

@@ -3,8 +3,8 @@
 use serde_json::Value as Json;
 
 use super::physical::parse_physical_type;
-use super::{Bound, Constraints, DataType, Field, FieldId, Object, RecordModel, Schema};
-use crate::odcs::{ContractDocument, LogicalTypeOptions, Property, SchemaObject};
+use super::{Bound, Constraints, DataType, Field, FieldId, Object, QualityCheck, RecordModel, Schema};
+use crate::odcs::{ContractDocument, CustomProperty, LogicalTypeOptions, Property, QualityRule, SchemaObject};
 
 /// Lowers a loaded contract into the Schema IR.
 pub fn lower_contract(doc: &ContractDocument) -> Schema {
@@ -43,7 +43,67 @@ fn lower_object(o: &SchemaObject, pointer: String) -> Object {
         description: o.description.clone(),
         span: o.span,
         pointer,
+        tags: sorted_tags(&o.tags),
+        custom_properties: custom_properties(&o.custom_properties),
+        quality: quality_checks(&o.quality, None),
     }
+}
+
+fn sorted_tags(tags: &[String]) -> Vec<String> {
+    let mut out = tags.to_vec();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// `customProperties` as metadata; `default` is lowered into [`Field::default`] instead.
+fn custom_properties(props: &[CustomProperty]) -> std::collections::BTreeMap<String, String> {
+    props
+        .iter()
+        .filter(|c| c.property != "default")
+        .map(|c| {
+            let value = match &c.value {
+                Json::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            (c.property.clone(), value)
+        })
+        .collect()
+}
+
+/// `quality[]` as [`QualityCheck`]s; `skip` is the rule already lowered into the enum domain.
+fn quality_checks(rules: &[QualityRule], skip: Option<&QualityRule>) -> Vec<QualityCheck> {
+    let mut out: Vec<QualityCheck> = Vec::new();
+    for (i, q) in rules.iter().enumerate() {
+        if skip.is_some_and(|s| std::ptr::eq(s, q)) {
+            continue;
+        }
+        let mut key =
+            q.id.clone()
+                .or_else(|| q.name.clone())
+                .or_else(|| q.metric_name().map(str::to_string))
+                .unwrap_or_else(|| format!("quality[{i}]"));
+        if out.iter().any(|c| c.key == key) {
+            key = format!("{key}#{i}");
+        }
+        let mut definition = serde_json::Map::new();
+        let mut put = |k: &str, v: Option<Json>| {
+            if let Some(v) = v.filter(|v| !v.is_null()) {
+                definition.insert(k.to_string(), v);
+            }
+        };
+        put("type", Some(Json::String(q.kind().to_string())));
+        put("metric", q.metric_name().map(|m| Json::String(m.to_string())));
+        put("arguments", q.arguments.clone().map(Json::Object));
+        put("validValues", q.valid_values.clone().map(Json::Array));
+        put("query", q.query.clone().map(|s| Json::String(s.trim().to_string())));
+        put("engine", q.engine.clone().map(Json::String));
+        put("implementation", q.implementation.clone());
+        put("unit", q.unit.clone().map(Json::String));
+        let thresholds = q.operators().into_iter().map(|(op, v)| (op.key().to_string(), v.clone())).collect();
+        out.push(QualityCheck { key, definition: Json::Object(definition).to_string(), thresholds });
+    }
+    out
 }
 
 fn lower_property(p: &Property, pointer: String) -> Field {
@@ -83,6 +143,9 @@ fn lower_property(p: &Property, pointer: String) -> Field {
         metadata,
         span: p.span,
         pointer,
+        tags: sorted_tags(&p.tags),
+        custom_properties: custom_properties(&p.custom_properties),
+        quality: quality_checks(&p.quality, enum_rule(p)),
     }
 }
 
@@ -205,16 +268,22 @@ fn enum_values(p: &Property) -> Option<Vec<Json>> {
     if !p.enum_values.is_empty() {
         return Some(p.enum_values.iter().map(|e| e.value.clone()).collect());
     }
-    p.quality.iter().find_map(|q| {
-        let strict = q.metric_name() == Some("invalidValues") && q.must_be.as_ref().and_then(Json::as_f64) == Some(0.0);
-        let values = q
-            .arguments
-            .as_ref()
-            .and_then(|a| a.get("validValues"))
-            .and_then(Json::as_array)
-            .or(q.valid_values.as_ref());
-        strict.then(|| values.cloned()).flatten()
-    })
+    enum_rule(p).and_then(|q| enum_domain(q).cloned())
+}
+
+/// The property-level `invalidValues` rule that closes the domain (lowered into the enum).
+fn enum_rule(p: &Property) -> Option<&QualityRule> {
+    if !p.enum_values.is_empty() {
+        return None;
+    }
+    p.quality.iter().find(|q| enum_domain(q).is_some())
+}
+
+fn enum_domain(q: &QualityRule) -> Option<&Vec<Json>> {
+    let strict = q.metric_name() == Some("invalidValues") && q.must_be.as_ref().and_then(Json::as_f64) == Some(0.0);
+    let values =
+        q.arguments.as_ref().and_then(|a| a.get("validValues")).and_then(Json::as_array).or(q.valid_values.as_ref());
+    values.filter(|_| strict)
 }
 
 #[cfg(test)]

@@ -67,6 +67,13 @@ pub struct Object {
     pub span: Span,
     /// JSON pointer of the node in its source document.
     pub pointer: String,
+    /// Contract metadata (ODCS `tags`), sorted.
+    pub tags: Vec<String>,
+    /// Contract metadata (ODCS `customProperties`, except those lowered elsewhere such as
+    /// `default`): property → value as compact JSON.
+    pub custom_properties: BTreeMap<String, String>,
+    /// Data-quality checks declared on the object (ODCS `quality[]`).
+    pub quality: Vec<QualityCheck>,
 }
 
 /// A field (column), possibly nested.
@@ -97,6 +104,26 @@ pub struct Field {
     #[serde(skip)]
     pub span: Span,
     pub pointer: String,
+    /// Contract metadata (ODCS `tags`), sorted.
+    pub tags: Vec<String>,
+    /// Contract metadata (ODCS `customProperties`, except those lowered elsewhere such as
+    /// `default`): property → value as compact JSON.
+    pub custom_properties: BTreeMap<String, String>,
+    /// Data-quality checks declared on the field (ODCS `quality[]`).
+    pub quality: Vec<QualityCheck>,
+}
+
+/// A data-quality check (ODCS `quality[]`), reduced to what the diff compares: its identity,
+/// what it measures, and the thresholds the measurement must meet.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QualityCheck {
+    /// Identity across versions: `id`, else `name`, else the metric, else `quality[i]`.
+    pub key: String,
+    /// Everything but the thresholds and documentation (type, metric, arguments, query, unit…),
+    /// as compact JSON: a different definition is a different check.
+    pub definition: String,
+    /// Threshold operator (ODCS key, `mustBeGreaterThan`) → value.
+    pub thresholds: BTreeMap<String, Json>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -250,6 +277,9 @@ impl Field {
             metadata: BTreeMap::new(),
             span: Span::NONE,
             pointer: String::new(),
+            tags: Vec::new(),
+            custom_properties: BTreeMap::new(),
+            quality: Vec::new(),
         }
     }
 }
