@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::rules::{BREAKING_WITHOUT_MAJOR, MAJOR_WITHOUT_BREAKING};
+use super::rules::{BREAKING_WITHOUT_MAJOR, MAJOR_WITHOUT_BREAKING, WAIVER_EXPIRED, WAIVER_UNUSED};
 use super::{Change, Directions, Mode};
 use crate::consumer::Consumer;
 use crate::diagnostic::Level;
@@ -198,30 +198,6 @@ pub fn parse_version(s: &str) -> Option<semver::Version> {
     let s = s.trim().trim_start_matches('v');
     semver::Version::parse(s).ok().or_else(|| semver::Version::parse(&format!("{s}.0")).ok())
 }
-
-/// An expired waiver is itself a finding: accepted breakage must be re-examined.
-pub static WAIVER_EXPIRED: super::BreakingRule = super::BreakingRule {
-    code: "W001",
-    slug: "waiver-expired",
-    summary: "A waiver in contrakt.yaml is past its `until` date.",
-    backward: super::Verdict::Compatible,
-    forward: super::Verdict::Compatible,
-    level: Level::Error,
-    aliases: &[],
-    docs: "## What it does\nReports a waiver whose `until` date has passed; the findings it covered are reported again.\n\n## Why it breaks consumers\nA waiver records that a breaking change was accepted for a while, with a reason. After its date nobody has re-checked that reason.\n\n## Example\n```yaml\nbreaking:\n  waivers:\n    - {rule: F004, path: orders.legacy_code, reason: consumers migrated, until: 2026-01-31}\n```\n\n## How to evolve safely\nRemove the waiver once the change has shipped, or extend it with a new reason.\n",
-};
-
-/// A waiver that matched nothing: stale configuration.
-pub static WAIVER_UNUSED: super::BreakingRule = super::BreakingRule {
-    code: "W002",
-    slug: "waiver-unused",
-    summary: "A waiver in contrakt.yaml matches no finding.",
-    backward: super::Verdict::Compatible,
-    forward: super::Verdict::Compatible,
-    level: Level::Warning,
-    aliases: &[],
-    docs: "## What it does\nReports a waiver that matched no finding of this run.\n\n## Why it breaks consumers\nIt does not; but a stale waiver would silently hide a future breaking change on the same path.\n\n## Example\nA waiver for `orders.legacy_code` after the field is gone.\n\n## How to evolve safely\nDelete it.\n",
-};
 
 /// Applies `contrakt.yaml`'s rule selection and waivers to a contract's report. Waived
 /// findings drop to info with the waiver's reason; expired and unused waivers become findings.

@@ -248,6 +248,14 @@ catalog! {
         "The major version was bumped although no change breaks the mode.",
         [],
         "## What it does\nNotes a major version bump with only compatible changes.\n\n## Why it breaks consumers\nIt does not, but consumers pinned to the old major version must update their range for nothing.\n\n## Example\n`1.4.0 → 2.0.0` adding a nullable field.\n\n## How to evolve safely\nUse a minor version for compatible changes.\n";
+    WAIVER_EXPIRED = "W001" "waiver-expired" [V V] Error,
+        "A waiver in contrakt.yaml is past its `until` date.",
+        [],
+        "## What it does\nReports a waiver whose `until` date has passed; the findings it covered are reported again.\n\n## Why it breaks consumers\nA waiver records that a breaking change was accepted for a while, with a reason. After its date nobody has re-checked that reason.\n\n## Example\n```yaml\nbreaking:\n  waivers:\n    - {rule: F004, path: orders.legacy_code, reason: consumers migrated, until: 2026-01-31}\n```\n\n## How to evolve safely\nRemove the waiver once the change has shipped, or extend it with a new reason.\n";
+    WAIVER_UNUSED = "W002" "waiver-unused" [V V] Warning,
+        "A waiver in contrakt.yaml matches no finding.",
+        [],
+        "## What it does\nReports a waiver that matched no finding of this run.\n\n## Why it breaks consumers\nIt does not; but a stale waiver would silently hide a future breaking change on the same path.\n\n## Example\nA waiver for `orders.legacy_code` after the field is gone.\n\n## How to evolve safely\nDelete it.\n";
 }
 
 // Rules are statics: two references are the same rule when they have the same code.
