@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::{Run, contrakt, contrakt_in, locate, regex_escape, repo};
+use crate::{Run, codes, contrakt, contrakt_in, locate, repo, with_stable_output};
 
 /// Catalog codes ODCS contracts cannot trigger, so `fixtures/breaking/` has no pair for them.
 /// Checked against `ir/lower.rs` and `diff/detect.rs` / `diff/lattice.rs`:
@@ -74,27 +74,6 @@ const EXPECTED: &[(&str, &str, &[&str], &str)] = &[
     ("V001", "version", &[], "error"),
     ("V002", "version", &[], "info"),
 ];
-
-/// Runs `body` with filters that make output independent of timing and of where the
-/// repository and the temp folder live.
-fn with_stable_output(body: impl FnOnce()) {
-    let repo = regex_escape(&repo().display().to_string());
-    let tmp = regex_escape(std::env::temp_dir().display().to_string().trim_end_matches('/'));
-    insta::with_settings!({
-        filters => vec![
-            (r"\(\d+ ms\)", "([TIME])"),
-            (repo.as_str(), "[REPO]"),
-            (tmp.as_str(), "[TMP]"),
-        ],
-        prepend_module_to_snapshot => true,
-    }, {
-        body()
-    });
-}
-
-fn codes(findings: &[Value]) -> Vec<&str> {
-    findings.iter().map(|f| f["code"].as_str().unwrap_or("?")).collect()
-}
 
 /// The findings with `code`.
 fn with_code<'a>(findings: &'a [Value], code: &str) -> Vec<&'a Value> {

@@ -2,31 +2,10 @@
 
 use serde_json::Value;
 
-use crate::{contrakt, contrakt_in, locate, regex_escape, repo};
+use crate::{codes, contrakt, contrakt_in, locate, repo, with_stable_output};
 
 const SEVERAL: &str = "fixtures/bad-input/several-findings.odcs.yaml";
 const WARNING_ONLY: &str = "fixtures/lint/L102/fail/orders.odcs.yaml";
-
-/// Runs `body` with filters that make output independent of timing and of where the
-/// repository and the temp folder live.
-fn with_stable_output(body: impl FnOnce()) {
-    let repo = regex_escape(&repo().display().to_string());
-    let tmp = regex_escape(&std::env::temp_dir().display().to_string().trim_end_matches('/').to_string());
-    insta::with_settings!({
-        filters => vec![
-            (r"\(\d+ ms\)", "([TIME])"),
-            (repo.as_str(), "[REPO]"),
-            (tmp.as_str(), "[TMP]"),
-        ],
-        prepend_module_to_snapshot => true,
-    }, {
-        body()
-    });
-}
-
-fn codes(findings: &[Value]) -> Vec<&str> {
-    findings.iter().map(|f| f["code"].as_str().unwrap_or("?")).collect()
-}
 
 #[test]
 fn the_example_registry_lints_clean() {

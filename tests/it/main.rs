@@ -136,3 +136,24 @@ pub fn regex_escape(s: &str) -> String {
     }
     out
 }
+
+/// Runs snapshot assertions with timings, the repository path and the temp dir filtered out.
+pub fn with_stable_output(body: impl FnOnce()) {
+    let repo = regex_escape(&repo().display().to_string());
+    let tmp = regex_escape(std::env::temp_dir().display().to_string().trim_end_matches('/'));
+    insta::with_settings!({
+        filters => vec![
+            (r"\(\d+ ms\)", "([TIME])"),
+            (repo.as_str(), "[REPO]"),
+            (tmp.as_str(), "[TMP]"),
+        ],
+        prepend_module_to_snapshot => true,
+    }, {
+        body()
+    });
+}
+
+/// The `code` of each finding of a JSON report.
+pub fn codes(findings: &[serde_json::Value]) -> Vec<&str> {
+    findings.iter().map(|f| f["code"].as_str().unwrap_or("?")).collect()
+}
