@@ -7,6 +7,7 @@ mod args;
 mod commands;
 mod gitref;
 mod logging;
+mod progress;
 
 use std::io::Write;
 use std::process::ExitCode;

@@ -85,6 +85,7 @@ pub(crate) fn run(args: BreakingArgs, color: bool) -> Result<ExitStatus, Error> 
         .and_then(|p| registry::read_source(&p).and_then(config::load).ok());
 
     let _s = tracing::info_span!("gate", contracts = new.contracts.len()).entered();
+    let progress = crate::progress::bar(new.contracts.len() as u64, "comparing contracts");
     let mut reports: Vec<(String, Report)> = Vec::new();
     let old_by_id: BTreeMap<&str, &ContractDocument> =
         old.contracts.iter().map(|c| (c.contract.id.as_str(), c)).collect();
@@ -116,7 +117,9 @@ pub(crate) fn run(args: BreakingArgs, color: bool) -> Result<ExitStatus, Error> 
             }
         };
         reports.push((doc.contract.id.clone(), report));
+        progress.inc(1);
     }
+    progress.finish_and_clear();
     for before in &old.contracts {
         if new.contracts.iter().any(|d| d.contract.id == before.contract.id) {
             continue;
