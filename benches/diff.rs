@@ -65,7 +65,13 @@ fn schema(fields: usize, variant: u64) -> Schema {
             quality: Vec::new(),
         });
     }
-    Schema { source: "bench".into(), record_model: RecordModel::ByNameStrict, qualified_paths: true, objects }
+    Schema {
+        source: "bench".into(),
+        record_model: RecordModel::ByNameStrict,
+        expresses: contrakt::core::ir::Expresses::ALL,
+        qualified_paths: true,
+        objects,
+    }
 }
 
 fn count(schema: &Schema) -> usize {

@@ -363,6 +363,11 @@ fn load_module(dir: &Path) -> Module {
         schema: Schema {
             source: dir.display().to_string(),
             record_model: contrakt_core::ir::RecordModel::ByNumber,
+            expresses: contrakt_core::ir::Expresses {
+                descriptions: true,
+                defaults: true,
+                ..contrakt_core::ir::Expresses::NONE
+            },
             qualified_paths: true,
             objects: Vec::new(),
         },

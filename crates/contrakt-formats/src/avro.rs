@@ -22,7 +22,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use contrakt_core::ir::{DataType, Field, Object, RecordModel, Schema, TimeUnit};
+use contrakt_core::ir::{DataType, Expresses, Field, Object, RecordModel, Schema, TimeUnit};
 use contrakt_core::{SourceFile, Span};
 use serde_json::{Map, Value as Json};
 
@@ -121,6 +121,8 @@ pub(crate) fn load(name: &str, text: &str) -> Result<Schema, Error> {
     Ok(Schema {
         source: name.to_string(),
         record_model: RecordModel::ByNameWithDefaults,
+        // Avro says docs and defaults; no keys, constraints, classification or quality.
+        expresses: Expresses { descriptions: true, defaults: true, ..Expresses::NONE },
         qualified_paths: false,
         objects,
     })

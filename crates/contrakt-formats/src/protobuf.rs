@@ -29,7 +29,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use contrakt_core::ir::{DataType, Field, FieldId, Object, RecordModel, Schema, TimeUnit};
+use contrakt_core::ir::{DataType, Expresses, Field, FieldId, Object, RecordModel, Schema, TimeUnit};
 use contrakt_core::{SourceFile, Span};
 use miette::Diagnostic;
 use protox::file::{ChainFileResolver, File, FileResolver, GoogleFileResolver, IncludeFileResolver};
@@ -128,7 +128,15 @@ pub(crate) fn load(display: &str, text: &str, folder: Option<&Path>) -> Result<S
             "the file defines no top-level message",
         ));
     }
-    Ok(Schema { source: display.to_string(), record_model: RecordModel::ByNumber, qualified_paths: true, objects })
+    Ok(Schema {
+        source: display.to_string(),
+        record_model: RecordModel::ByNumber,
+        // Comments, proto2 defaults and packages (as physical names); no keys, constraints,
+        // classification or quality.
+        expresses: Expresses { descriptions: true, defaults: true, physical_names: true, ..Expresses::NONE },
+        qualified_paths: true,
+        objects,
+    })
 }
 
 /// Where imports are looked up: the file's folder, then up to [`IMPORT_ANCESTORS`] folders

@@ -20,7 +20,7 @@
 
 use std::sync::Arc;
 
-use contrakt_core::ir::{DataType, Field, Object, RecordModel, Schema, TimeUnit, parse_physical_type};
+use contrakt_core::ir::{DataType, Expresses, Field, Object, RecordModel, Schema, TimeUnit, parse_physical_type};
 use contrakt_core::{SourceFile, Span};
 use serde_json::Value as Json;
 use sqlparser::ast::{
@@ -270,6 +270,17 @@ impl<'a> Lower<'a> {
         Ok(Schema {
             source: self.file.name().to_string(),
             record_model: RecordModel::ByNameStrict,
+            // Comments, keys, defaults, VARCHAR lengths and table names; CHECK constraints are
+            // kept as text, not as bounds, patterns or domains.
+            expresses: Expresses {
+                descriptions: true,
+                keys: true,
+                defaults: true,
+                lengths: true,
+                physical_names: true,
+                partitioning: true,
+                ..Expresses::NONE
+            },
             qualified_paths: true,
             objects,
         })

@@ -9,13 +9,20 @@ use super::lattice::{Relation, relate};
 use super::rules::*;
 use super::{Change, Directions};
 use crate::diagnostic::Level;
-use crate::ir::{Bound, Constraints, DataType, Field, FieldId, Object, QualityCheck, RecordModel, Schema};
+use crate::ir::{Bound, Constraints, DataType, Expresses, Field, FieldId, Object, QualityCheck, RecordModel, Schema};
 use crate::path::{FieldPath, Segment};
 use crate::source::Span;
 
 /// Every difference between `old` and `new`, in a stable order.
 pub fn diff(old: &Schema, new: &Schema) -> Vec<Change> {
-    let mut d = Differ { model: new.record_model, qualified: new.qualified_paths, out: Vec::new() };
+    let mut d = Differ {
+        model: new.record_model,
+        qualified: new.qualified_paths,
+        out: Vec::new(),
+        can: old.expresses.and(new.expresses),
+        attr: None,
+        unexpressed: Vec::new(),
+    };
     let (pairs, removed, added) = match_objects(&old.objects, &new.objects);
     for o in removed {
         let path = FieldPath { segments: vec![Segment::Name(o.name.clone())] };
@@ -86,6 +93,20 @@ struct Differ {
     model: RecordModel,
     qualified: bool,
     out: Vec<Change>,
+    /// What both sides' languages can say: changes to anything else are not reported.
+    can: Expresses,
+    /// The constraint being compared, while `constraints` runs.
+    attr: Option<Constraint>,
+    /// Changes to attributes one side cannot express (a DDL has no classification).
+    unexpressed: Vec<Change>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Constraint {
+    Lengths,
+    Bounds,
+    Patterns,
+    Domain,
 }
 
 impl Differ {
@@ -103,7 +124,24 @@ impl Differ {
     ) -> &mut Change {
         let display_path =
             if self.qualified || path.segments.len() < 2 { path.to_string() } else { path.unqualified() };
-        self.out.push(Change {
+        let can = self.can;
+        let expressed = match (self.attr, rule.code) {
+            (Some(Constraint::Lengths), _) => can.lengths,
+            (Some(Constraint::Bounds), _) => can.value_bounds,
+            (Some(Constraint::Patterns), _) => can.patterns,
+            (Some(Constraint::Domain), _) => can.enum_domains,
+            (None, "M001") => can.descriptions,
+            (None, "M002") => can.tags,
+            (None, "M003") => can.classification,
+            (None, "M004") => can.physical_names,
+            (None, "M005") => can.quality,
+            (None, "D001" | "D002" | "D003") => can.defaults,
+            (None, "K001" | "K002" | "K003" | "K004" | "K005") => can.keys,
+            (None, "K006") => can.partitioning,
+            _ => true,
+        };
+        let target = if expressed { &mut self.out } else { &mut self.unexpressed };
+        target.push(Change {
             rule,
             path,
             display_path,
@@ -116,7 +154,7 @@ impl Differ {
             level: None,
             hint: None,
         });
-        self.out.last_mut().expect("just pushed")
+        target.last_mut().expect("just pushed")
     }
 
     /// Tables and topics are read one by one: a removed one fails its readers (FORWARD). A
@@ -999,6 +1037,7 @@ impl Differ {
         };
         let show = |v: Option<u64>| v.map_or("none".to_string(), |v| v.to_string());
         // Upper bounds: lower or added is tighter. Lower bounds: higher or added is tighter.
+        self.attr = Some(Constraint::Lengths);
         for (what, x, y, upper) in [
             ("maxLength", a.max_length, b.max_length, true),
             ("minLength", a.min_length, b.min_length, false),
@@ -1021,6 +1060,7 @@ impl Differ {
                 tighten(self, what, show(x), show(y), tighter);
             }
         }
+        self.attr = Some(Constraint::Bounds);
         for (what, x, y, upper) in
             [("maximum", &a.maximum, &b.maximum, true), ("minimum", &a.minimum, &b.minimum, false)]
         {
@@ -1082,6 +1122,7 @@ impl Differ {
                 }
             }
         }
+        self.attr = Some(Constraint::Patterns);
         for (what, x, y) in [("pattern", &a.pattern, &b.pattern), ("format", &a.format, &b.format)] {
             let (rule, message) = match (x, y) {
                 (None, Some(n)) => (&PATTERN_ADDED, format!("{name} got the {what} `{n}`")),
@@ -1093,6 +1134,7 @@ impl Differ {
             };
             self.push(rule, path.clone(), x.clone(), y.clone(), dirs(rule, true, true), message, spans.0, spans.1);
         }
+        self.attr = Some(Constraint::Lengths);
         if a.unique_items != b.unique_items {
             let rule = if b.unique_items { &UNIQUE_ITEMS_ADDED } else { &UNIQUE_ITEMS_REMOVED };
             let what = if b.unique_items { "must now be unique" } else { "may now repeat" };
@@ -1107,6 +1149,7 @@ impl Differ {
                 spans.1,
             );
         }
+        self.attr = Some(Constraint::Domain);
         match (&a.enum_values, &b.enum_values) {
             (Some(x), Some(y)) => self.domain(x.clone(), y.clone(), false, path, name, spans),
             (None, Some(y)) => {
@@ -1137,6 +1180,7 @@ impl Differ {
             }
             (None, None) => {}
         }
+        self.attr = None;
     }
 
     /// Compares two closed domains (enum symbols, allowed values).

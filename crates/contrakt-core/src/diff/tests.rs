@@ -229,6 +229,7 @@ fn schema(model: RecordModel) -> impl Strategy<Value = Schema> {
             Schema {
                 source: "gen".into(),
                 record_model: model,
+                expresses: crate::ir::Expresses::ALL,
                 qualified_paths: true,
                 objects: vec![Object {
                     name: "t".into(),
@@ -292,4 +293,22 @@ proptest! {
             }
         }
     }
+}
+
+#[test]
+fn across_languages_only_what_both_can_say_is_compared() {
+    let contract = odcs(
+        "      - {name: email, logicalType: string, required: true, classification: restricted, description: Contact, logicalTypeOptions: {pattern: '@', maxLength: 64}}\n",
+    );
+    // The same column from a language without classification, descriptions or patterns.
+    let mut producer =
+        odcs("      - {name: email, logicalType: string, required: true, logicalTypeOptions: {maxLength: 64}}\n");
+    producer.expresses = crate::ir::Expresses { lengths: true, ..crate::ir::Expresses::NONE };
+    assert_eq!(diff(&contract, &producer), Vec::new(), "nothing the producer's language can say changed");
+    // What it can say still counts.
+    let mut shorter =
+        odcs("      - {name: email, logicalType: string, required: true, logicalTypeOptions: {maxLength: 32}}\n");
+    shorter.expresses = producer.expresses;
+    let codes: Vec<&str> = diff(&contract, &shorter).iter().map(|c| c.rule.code).collect();
+    assert_eq!(codes, vec!["C001"]);
 }

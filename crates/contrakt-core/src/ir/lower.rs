@@ -3,7 +3,7 @@
 use serde_json::Value as Json;
 
 use super::physical::parse_physical_type;
-use super::{Bound, Constraints, DataType, Field, FieldId, Object, QualityCheck, RecordModel, Schema};
+use super::{Bound, Constraints, DataType, Expresses, Field, FieldId, Object, QualityCheck, RecordModel, Schema};
 use crate::odcs::{ContractDocument, CustomProperty, LogicalTypeOptions, Property, QualityRule, SchemaObject};
 
 /// Lowers a loaded contract into the Schema IR.
@@ -14,6 +14,7 @@ pub fn lower_contract(doc: &ContractDocument) -> Schema {
     Schema {
         source: doc.source().name().to_string(),
         record_model: RecordModel::ByNameStrict,
+        expresses: Expresses::ALL,
         qualified_paths: true,
         objects,
     }

@@ -42,10 +42,92 @@ pub struct Schema {
     /// Display name of the source (a file name).
     pub source: String,
     pub record_model: RecordModel,
+    /// What the source language can say; a diff across languages compares only what both can.
+    #[serde(skip)]
+    pub expresses: Expresses,
     /// Whether paths start with the object name (`orders.amount`: ODCS, SQL, Parquet) or at
     /// the top-level field (`amount`: JSON Schema, Avro, single-message formats).
     pub qualified_paths: bool,
     pub objects: Vec<Object>,
+}
+
+/// What a schema language can express beyond types, names and nullability. A contract
+/// compared with a DDL or an Avro schema must not report, say, a classification the other
+/// language has no way to state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Expresses {
+    pub descriptions: bool,
+    pub classification: bool,
+    pub tags: bool,
+    pub quality: bool,
+    pub physical_names: bool,
+    /// Primary keys and uniqueness.
+    pub keys: bool,
+    pub partitioning: bool,
+    pub defaults: bool,
+    /// min/max length and items, unique items.
+    pub lengths: bool,
+    /// minimum, maximum, multipleOf.
+    pub value_bounds: bool,
+    /// pattern and format.
+    pub patterns: bool,
+    /// Closed sets of allowed values on a field (not enum types, which every format has).
+    pub enum_domains: bool,
+}
+
+impl Expresses {
+    pub const ALL: Expresses = Expresses {
+        descriptions: true,
+        classification: true,
+        tags: true,
+        quality: true,
+        physical_names: true,
+        keys: true,
+        partitioning: true,
+        defaults: true,
+        lengths: true,
+        value_bounds: true,
+        patterns: true,
+        enum_domains: true,
+    };
+    pub const NONE: Expresses = Expresses {
+        descriptions: false,
+        classification: false,
+        tags: false,
+        quality: false,
+        physical_names: false,
+        keys: false,
+        partitioning: false,
+        defaults: false,
+        lengths: false,
+        value_bounds: false,
+        patterns: false,
+        enum_domains: false,
+    };
+
+    /// What both can say.
+    pub fn and(self, o: Expresses) -> Expresses {
+        Expresses {
+            descriptions: self.descriptions && o.descriptions,
+            classification: self.classification && o.classification,
+            tags: self.tags && o.tags,
+            quality: self.quality && o.quality,
+            physical_names: self.physical_names && o.physical_names,
+            keys: self.keys && o.keys,
+            partitioning: self.partitioning && o.partitioning,
+            defaults: self.defaults && o.defaults,
+            lengths: self.lengths && o.lengths,
+            value_bounds: self.value_bounds && o.value_bounds,
+            patterns: self.patterns && o.patterns,
+            enum_domains: self.enum_domains && o.enum_domains,
+        }
+    }
+}
+
+impl Default for Expresses {
+    fn default() -> Self {
+        Expresses::ALL
+    }
 }
 
 /// A table, view, topic or message.
