@@ -127,18 +127,11 @@ fn too_deep(text: &str) -> Option<(usize, usize)> {
     let (mut paren, mut angle) = (0usize, 0usize);
     let mut i = 0;
     while i < bytes.len() {
+        if let Some(end) = skip_opaque(bytes, i) {
+            i = end + 1;
+            continue;
+        }
         match bytes[i] {
-            q @ (b'\'' | b'"' | b'`') => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != q {
-                    i += 1;
-                }
-            }
-            b'-' if bytes.get(i + 1) == Some(&b'-') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
             b'(' | b'[' => paren += 1,
             b')' | b']' => paren = paren.saturating_sub(1),
             b'<' if angle > 0 || opens_angle(&text[..i]) => angle += 1,
@@ -711,25 +704,11 @@ fn definition_end(text: &str, from: usize, member: bool) -> usize {
     let (mut paren, mut angle) = (0usize, 0usize);
     let mut i = from;
     while i < bytes.len() {
+        if let Some(end) = skip_opaque(bytes, i) {
+            i = end + 1;
+            continue;
+        }
         match bytes[i] {
-            q @ (b'\'' | b'"' | b'`') => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != q {
-                    i += 1;
-                }
-            }
-            b'-' if bytes.get(i + 1) == Some(&b'-') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i + 1 < bytes.len() && !(bytes[i] == b'*' && bytes[i + 1] == b'/') {
-                    i += 1;
-                }
-                i += 1;
-            }
             b'(' | b'[' => paren += 1,
             b')' | b']' if paren > 0 => paren -= 1,
             b')' | b']' => break,
@@ -743,6 +722,21 @@ fn definition_end(text: &str, from: usize, member: bool) -> usize {
     }
     let end = i.min(bytes.len());
     from + text[from..end].trim_end().len()
+}
+
+/// At a quoted string or identifier, a `--` comment or a `/* */` comment: the index of its
+/// last byte, so bracket scans skip what brackets inside them mean nothing.
+fn skip_opaque(bytes: &[u8], i: usize) -> Option<usize> {
+    let find =
+        |from: usize, pred: &dyn Fn(usize) -> bool| (from..bytes.len()).find(|&j| pred(j)).unwrap_or(bytes.len());
+    match bytes[i] {
+        q @ (b'\'' | b'"' | b'`') => Some(find(i + 1, &|j| bytes[j] == q)),
+        b'-' if bytes.get(i + 1) == Some(&b'-') => Some(find(i, &|j| bytes[j] == b'\n')),
+        b'/' if bytes.get(i + 1) == Some(&b'*') => {
+            Some(find(i + 2, &|j| bytes[j] == b'*' && bytes.get(j + 1) == Some(&b'/')) + 1)
+        }
+        _ => None,
+    }
 }
 
 fn opens_angle(before: &str) -> bool {
@@ -871,3 +865,18 @@ fn apply_comment(objects: &mut [Object], object_type: &CommentObject, names: &[S
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod scan_tests {
+    use super::skip_opaque;
+
+    #[test]
+    fn quotes_and_comments_are_skipped_whole() {
+        let t = b"'a(b' -- x(\n/* (( */ (";
+        assert_eq!(skip_opaque(t, 0), Some(4), "to the closing quote");
+        assert_eq!(skip_opaque(t, 6), Some(11), "to the end of the line");
+        assert_eq!(skip_opaque(t, 12), Some(19), "to the closing slash");
+        assert_eq!(skip_opaque(t, 21), None);
+        assert_eq!(skip_opaque(b"'open", 0), Some(5), "unterminated: to the end");
+    }
+}
