@@ -1197,45 +1197,25 @@ impl Differ {
         let removed: Vec<&Json> = old.iter().filter(|v| !new.contains(v)).collect();
         let list = |v: &[&Json]| v.iter().map(|j| show_json(j)).collect::<Vec<_>>().join(", ");
         let (o, n) = (Some(list(&old.iter().collect::<Vec<_>>())), Some(list(&new.iter().collect::<Vec<_>>())));
-        match (added.is_empty(), removed.is_empty()) {
-            (true, true) => {}
-            (false, true) => {
-                self.push(
-                    &ENUM_VALUE_ADDED,
-                    path.clone(),
-                    o,
-                    n,
-                    dirs(&ENUM_VALUE_ADDED, true, !extensible),
-                    format!("{name} allows new values: {}", list(&added)),
-                    spans.0,
-                    spans.1,
-                );
-            }
-            (true, false) => {
-                self.push(
-                    &ENUM_VALUE_REMOVED,
-                    path.clone(),
-                    o,
-                    n,
-                    dirs(&ENUM_VALUE_REMOVED, true, true),
-                    format!("{name} no longer allows: {}", list(&removed)),
-                    spans.0,
-                    spans.1,
-                );
-            }
-            (false, false) => {
-                self.push(
-                    &ENUM_VALUES_REPLACED,
-                    path.clone(),
-                    o,
-                    n,
-                    dirs(&ENUM_VALUES_REPLACED, true, true),
-                    format!("{name} values changed: added {}, removed {}", list(&added), list(&removed)),
-                    spans.0,
-                    spans.1,
-                );
-            }
-        }
+        let (rule, breaks, message) = match (added.is_empty(), removed.is_empty()) {
+            (true, true) => return,
+            (false, true) => (
+                &ENUM_VALUE_ADDED,
+                dirs(&ENUM_VALUE_ADDED, true, !extensible),
+                format!("{name} allows new values: {}", list(&added)),
+            ),
+            (true, false) => (
+                &ENUM_VALUE_REMOVED,
+                dirs(&ENUM_VALUE_REMOVED, true, true),
+                format!("{name} no longer allows: {}", list(&removed)),
+            ),
+            (false, false) => (
+                &ENUM_VALUES_REPLACED,
+                dirs(&ENUM_VALUES_REPLACED, true, true),
+                format!("{name} values changed: added {}, removed {}", list(&added), list(&removed)),
+            ),
+        };
+        self.push(rule, path.clone(), o, n, breaks, message, spans.0, spans.1);
     }
 }
 
