@@ -122,6 +122,27 @@ pub struct BreakingArgs {
     pub gate: GateArgs,
 }
 
+impl FailOn {
+    pub fn level(self) -> contrakt_core::Level {
+        match self {
+            FailOn::Info => contrakt_core::Level::Info,
+            FailOn::Warning => contrakt_core::Level::Warning,
+            FailOn::Error => contrakt_core::Level::Error,
+        }
+    }
+}
+
+impl GateArgs {
+    /// The gate's policy under `mode`, with these flags.
+    pub fn policy(&self, mode: contrakt_core::diff::Mode) -> contrakt_core::diff::gate::Policy {
+        contrakt_core::diff::gate::Policy {
+            mode,
+            fail_on: self.fail_on.level(),
+            strict_consumers: self.strict_consumers,
+        }
+    }
+}
+
 fn parse_mode(s: &str) -> Result<contrakt_core::diff::Mode, String> {
     contrakt_core::diff::Mode::parse(s).ok_or_else(|| {
         let all: Vec<&str> = contrakt_core::diff::Mode::ALL.iter().map(|m| m.as_str()).collect();

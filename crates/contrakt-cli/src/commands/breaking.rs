@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use contrakt_core::consumer::{self, Consumer};
-use contrakt_core::diff::gate::{self, Compared, Policy, Report, Side};
+use contrakt_core::diff::gate::{self, Compared, Report, Side};
 use contrakt_core::diff::{self, Change, Directions, rules};
 use contrakt_core::document::Document;
 use contrakt_core::ir::lower_contract;
@@ -16,7 +16,7 @@ use serde_json::json;
 
 use crate::ExitStatus;
 use crate::args::{BreakingArgs, DiffFormat};
-use crate::commands::diff::{default_mode, fatal, level};
+use crate::commands::diff::{default_mode, fatal};
 use crate::commands::print;
 use crate::gitref::{self, Against};
 
@@ -99,7 +99,7 @@ pub(crate) fn run(args: BreakingArgs, color: bool) -> Result<ExitStatus, Error> 
     for doc in &new.contracts {
         let schema = lower_contract(doc);
         let mode = mode_for(&doc.contract.id, doc.source().name(), &schema);
-        let policy = Policy { mode, fail_on: level(args.gate.fail_on), strict_consumers: args.gate.strict_consumers };
+        let policy = args.gate.policy(mode);
         let new_side = side(doc);
         let report = match old_by_id.get(doc.contract.id.as_str()) {
             Some(before) => {
@@ -126,7 +126,7 @@ pub(crate) fn run(args: BreakingArgs, color: bool) -> Result<ExitStatus, Error> 
         }
         let schema = lower_contract(before);
         let mode = mode_for(&before.contract.id, before.source().name(), &schema);
-        let policy = Policy { mode, fail_on: level(args.gate.fail_on), strict_consumers: args.gate.strict_consumers };
+        let policy = args.gate.policy(mode);
         let old_side = side(before);
         let changes = schema
             .objects
@@ -145,16 +145,12 @@ pub(crate) fn run(args: BreakingArgs, color: bool) -> Result<ExitStatus, Error> 
     let today = config::today();
     let mut used = Vec::new();
     for (id, report) in &mut reports {
-        let policy = Policy {
-            mode: report.mode,
-            fail_on: level(args.gate.fail_on),
-            strict_consumers: args.gate.strict_consumers,
-        };
+        let policy = args.gate.policy(report.mode);
         used.extend(gate::apply_config(report, id, &breaking_config, today, &policy));
     }
     let unused = gate::unused_waivers(&breaking_config, &used, args.gate.mode.unwrap_or(diff::Mode::Full));
     if !unused.is_empty() {
-        let passed = unused.iter().all(|f| f.level < level(args.gate.fail_on));
+        let passed = unused.iter().all(|f| f.level < args.gate.fail_on.level());
         let mode = args.gate.mode.unwrap_or(diff::Mode::Full);
         reports.push((
             config::FILE_NAME.to_string(),
@@ -277,7 +273,7 @@ fn render(
         }
         DiffFormat::Junit => {
             let all: Vec<(&str, &Report)> = reports.iter().map(|(id, r)| (id.as_str(), r)).collect();
-            contrakt_report::diff_to_junit(&all, level(args.gate.fail_on))
+            contrakt_report::diff_to_junit(&all, args.gate.fail_on.level())
         }
         DiffFormat::Markdown => {
             let mut out = String::new();

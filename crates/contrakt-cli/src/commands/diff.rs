@@ -2,15 +2,15 @@
 
 use std::path::{Path, PathBuf};
 
-use contrakt_core::diff::gate::{self, Compared, Policy, Side};
+use contrakt_core::diff::gate::{self, Compared, Side};
 use contrakt_core::diff::{self, Mode};
 use contrakt_core::ir::{RecordModel, Schema, lower_contract};
-use contrakt_core::{Error, Finding, Level, config, consumer, odcs, registry};
+use contrakt_core::{Error, Finding, config, consumer, odcs, registry};
 use contrakt_formats::Format;
 use contrakt_report::{TextOptions, diff_to_json, diff_to_markdown, diff_to_text, github_annotations, render_text};
 
 use crate::ExitStatus;
-use crate::args::{DiffArgs, DiffFormat, FailOn};
+use crate::args::{DiffArgs, DiffFormat};
 use crate::commands::print;
 
 /// A schema read from a file, with what the gate needs to know about its side.
@@ -64,7 +64,7 @@ pub(crate) fn run(args: DiffArgs, color: bool) -> Result<ExitStatus, Error> {
         Ok(c) => c,
         Err(findings) => return Ok(fatal(&findings, args.gate.format, color)),
     };
-    let policy = Policy { mode, fail_on: level(args.gate.fail_on), strict_consumers: args.gate.strict_consumers };
+    let policy = args.gate.policy(mode);
 
     let report = {
         let _s = tracing::info_span!("diff", mode = %mode).entered();
@@ -101,19 +101,11 @@ pub(crate) fn run(args: DiffArgs, color: bool) -> Result<ExitStatus, Error> {
         }
         DiffFormat::Junit => {
             let name = new.side.contract_id.clone().unwrap_or_else(|| args.new.display().to_string());
-            contrakt_report::diff_to_junit(&[(name.as_str(), &report)], level(args.gate.fail_on))
+            contrakt_report::diff_to_junit(&[(name.as_str(), &report)], args.gate.fail_on.level())
         }
     };
     print(&text, color);
     Ok(if report.passed || args.gate.exit_zero { ExitStatus::Success } else { ExitStatus::Failure })
-}
-
-pub(crate) fn level(f: FailOn) -> Level {
-    match f {
-        FailOn::Info => Level::Info,
-        FailOn::Warning => Level::Warning,
-        FailOn::Error => Level::Error,
-    }
 }
 
 /// FULL for tables, BACKWARD for message schemas, unless contrakt.yaml says otherwise.

@@ -47,11 +47,7 @@ pub(crate) fn run(args: LintArgs, global: &GlobalArgs, color: bool) -> Result<Ex
     }
 
     let mut ignore = args.ignore.clone();
-    let mut fail_on = args.fail_on.map(|f| match f {
-        FailOn::Info => Level::Info,
-        FailOn::Warning => Level::Warning,
-        FailOn::Error => Level::Error,
-    });
+    let mut fail_on = args.fail_on.map(FailOn::level);
     if let Some((_, config)) = &config {
         ignore.extend(config.lint.ignore.iter().cloned());
         fail_on = fail_on.or(config.lint.fail_on.map(Level::from));
