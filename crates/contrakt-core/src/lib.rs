@@ -7,6 +7,7 @@
 pub mod diff;
 pub mod document;
 pub mod error;
+pub mod expect;
 pub mod ir;
 pub mod source;
 

@@ -1,0 +1,416 @@
+//! The check compiler: an object's expectations become measures of one fused aggregate over
+//! one scan (`count(*) FILTER (WHERE …)`, `count(DISTINCT …)`, `min`/`max`), plus a separate
+//! query only where the semantics need one (composite keys, references, user SQL that is not
+//! a plain aggregate).
+
+use datafusion::arrow::datatypes::{DataType as Arrow, Schema as ArrowSchema};
+use serde_json::Value as Json;
+
+use contrakt_core::expect::{Expectation, Measure};
+
+use crate::conformance::{Column, resolve};
+use crate::sql::{self, UserQuery, ident, string};
+
+/// How one expectation is measured.
+#[derive(Debug, Clone, PartialEq)]
+pub enum How {
+    /// A count: the sum of these parts.
+    Count(Vec<Part>),
+    /// A user query's single number.
+    Number(Part),
+    /// The age of the newest (`newest`) or oldest value of a fused `max`/`min`.
+    Age { measure: usize, newest: bool },
+    /// Known before running: skipped with the reason.
+    Skip(String),
+    /// Known before running: cannot run, with the reason.
+    Error(String),
+    /// Known before running to hold (a format guaranteed by the column's type).
+    Holds(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Part {
+    /// Index into the fused measures.
+    Fused(usize),
+    /// A query of its own, returning one number.
+    Query(String),
+}
+
+/// What to show when a check fails.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Sample {
+    /// Rows matching a predicate: key columns plus the offending column.
+    Rows { predicate: String, column: Option<String> },
+    /// Values occurring more than once, with their counts.
+    Repeats { columns: Vec<String> },
+    /// Rows whose value has no match in the referenced table.
+    Orphans { column: String, target: String, target_column: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct Planned {
+    pub how: How,
+    pub sample: Option<Sample>,
+}
+
+/// An object's compiled plan.
+#[derive(Debug, Clone, Default)]
+pub struct ObjectPlan {
+    /// The registered table the object's data is read from.
+    pub table: String,
+    /// Aggregate expressions of the fused scan; measure 0 is `count(*)`.
+    pub fused: Vec<String>,
+    /// One entry per expectation, in order.
+    pub checks: Vec<Planned>,
+}
+
+impl ObjectPlan {
+    /// The fused scan as SQL.
+    pub fn fused_sql(&self) -> String {
+        fused_sql(&self.table, &self.fused.iter().enumerate().map(|(i, m)| (i, m.as_str())).collect::<Vec<_>>())
+    }
+
+    fn measure(&mut self, expr: String) -> usize {
+        match self.fused.iter().position(|m| *m == expr) {
+            Some(i) => i,
+            None => {
+                self.fused.push(expr);
+                self.fused.len() - 1
+            }
+        }
+    }
+}
+
+/// `SELECT m AS "m0", … FROM table` for the given measures.
+pub fn fused_sql(table: &str, measures: &[(usize, &str)]) -> String {
+    let cols: Vec<String> = measures.iter().map(|(i, m)| format!("{m} AS \"m{i}\"")).collect();
+    format!("SELECT {} FROM {}", cols.join(", "), ident(table))
+}
+
+/// Resolves a referenced object to the table holding its data.
+pub trait Tables {
+    fn table_of(&self, object: &str) -> Option<(String, ArrowSchema)>;
+}
+
+/// Compiles one object's expectations against its data's schema.
+pub fn compile(table: &str, schema: &ArrowSchema, expectations: &[&Expectation], tables: &dyn Tables) -> ObjectPlan {
+    let mut plan = ObjectPlan { table: table.to_string(), fused: vec!["count(*)".into()], checks: Vec::new() };
+    for e in expectations {
+        let planned = compile_one(&mut plan, schema, e, tables);
+        plan.checks.push(planned);
+    }
+    plan
+}
+
+fn compile_one(plan: &mut ObjectPlan, schema: &ArrowSchema, e: &Expectation, tables: &dyn Tables) -> Planned {
+    let simple = |how| Planned { how, sample: None };
+    // Object-level measures first: they need no column.
+    match &e.measure {
+        Measure::Skip(why) => return simple(How::Skip(why.clone())),
+        Measure::Unusable(why) => return simple(How::Error(why.clone())),
+        Measure::RowCount => return simple(How::Count(vec![Part::Fused(0)])),
+        Measure::Sql(q) => {
+            let column = if e.column.is_empty() { None } else { resolve(schema, &e.column).map(|c| c.path.join(".")) };
+            let q = sql::substitute(q, &plan.table, column.as_deref().or(e.column.last().map(String::as_str)));
+            return match sql::classify(&q, &plan.table) {
+                Ok(UserQuery::Foldable(expr)) => simple(How::Number(Part::Fused(plan.measure(expr)))),
+                Ok(UserQuery::Separate(q)) => simple(How::Number(Part::Query(q))),
+                Err(why) => simple(How::Error(why)),
+            };
+        }
+        Measure::ExcessOf(columns) | Measure::Key(columns) => {
+            let mut exprs = Vec::new();
+            for c in columns {
+                match resolve(schema, c) {
+                    Some(col) => exprs.push(col_expr(&col.path, None)),
+                    None => return simple(How::Error(format!("column `{}` is missing from the data", c.join(".")))),
+                }
+            }
+            let all_set = exprs.iter().map(|x| format!("{x} IS NOT NULL")).collect::<Vec<_>>().join(" AND ");
+            let mut parts = Vec::new();
+            if matches!(e.measure, Measure::Key(_)) {
+                let any_null = exprs.iter().map(|x| format!("{x} IS NULL")).collect::<Vec<_>>().join(" OR ");
+                parts.push(Part::Fused(plan.measure(format!("count(*) FILTER (WHERE {any_null})"))));
+            }
+            if let [one] = exprs.as_slice() {
+                parts.push(Part::Fused(plan.measure(format!("count({one}) - count(DISTINCT {one})"))));
+            } else {
+                parts.push(Part::Query(format!(
+                    "SELECT coalesce(sum(n) - count(*), 0) FROM (SELECT count(*) AS n FROM {} WHERE {all_set} GROUP BY {})",
+                    ident(&plan.table),
+                    exprs.join(", ")
+                )));
+            }
+            let sample = Some(Sample::Repeats { columns: exprs });
+            return Planned { how: How::Count(parts), sample };
+        }
+        _ => {}
+    }
+    let Some(column) = resolve(schema, &e.column) else {
+        return simple(How::Error(format!("column `{}` is missing from the data", e.column.join("."))));
+    };
+    let c = col_expr(&column.path, None);
+    let row = |plan: &mut ObjectPlan, predicate: String| {
+        let m = plan.measure(format!("count(*) FILTER (WHERE {predicate})"));
+        Planned {
+            how: How::Count(vec![Part::Fused(m)]),
+            sample: Some(Sample::Rows { predicate, column: Some(c.clone()) }),
+        }
+    };
+    match &e.measure {
+        Measure::Nulls => row(plan, format!("{c} IS NULL")),
+        Measure::Missing(values) => {
+            let lits = literals(values, &column);
+            if lits.is_empty() {
+                row(plan, format!("{c} IS NULL"))
+            } else {
+                row(plan, format!("({c} IS NULL OR {c} IN ({}))", lits.join(", ")))
+            }
+        }
+        Measure::Invalid { valid, pattern } => {
+            let mut bad = Vec::new();
+            if let Some(v) = valid {
+                let lits = literals(v, &column);
+                bad.push(if lits.is_empty() {
+                    "true".to_string()
+                } else {
+                    format!("{c} NOT IN ({})", lits.join(", "))
+                });
+            }
+            if let Some(p) = pattern {
+                bad.push(format!("NOT regexp_like({}, {})", as_text(&c, &column), string(p)));
+            }
+            row(plan, format!("{c} IS NOT NULL AND ({})", bad.join(" OR ")))
+        }
+        Measure::NotIn(values) => {
+            let lits = literals(values, &column);
+            let pred = if lits.is_empty() { "true".into() } else { format!("{c} NOT IN ({})", lits.join(", ")) };
+            row(plan, format!("{c} IS NOT NULL AND {pred}"))
+        }
+        Measure::Excess => {
+            let m = plan.measure(format!("count({c}) - count(DISTINCT {c})"));
+            Planned {
+                how: How::Count(vec![Part::Fused(m)]),
+                sample: Some(Sample::Repeats { columns: vec![c.clone()] }),
+            }
+        }
+        Measure::Below { bound, exclusive } | Measure::Above { bound, exclusive } => {
+            let below = matches!(e.measure, Measure::Below { .. });
+            let op = match (below, exclusive) {
+                (true, false) => "<",
+                (true, true) => "<=",
+                (false, false) => ">",
+                (false, true) => ">=",
+            };
+            match bound_literal(bound, &column) {
+                Ok((lhs, lit)) => row(plan, format!("{lhs} {op} {lit}")),
+                Err(why) => simple(How::Error(why)),
+            }
+        }
+        Measure::ShorterThan(n) => row(plan, format!("character_length({}) < {n}", as_text(&c, &column))),
+        Measure::LongerThan(n) => row(plan, format!("character_length({}) > {n}", as_text(&c, &column))),
+        Measure::Mismatch(re) => {
+            row(plan, format!("{c} IS NOT NULL AND NOT regexp_like({}, {})", as_text(&c, &column), string(re)))
+        }
+        Measure::Format(f) => {
+            if !is_text(&column.data_type) {
+                return simple(How::Holds(format!("a {} column holds `{f}` values by its type", column.data_type)));
+            }
+            match format_regex(f) {
+                Some(re) => row(plan, format!("{c} IS NOT NULL AND NOT regexp_like({c}, {})", string(&re))),
+                None => simple(How::Skip(format!("format `{f}` has no well-formedness check in contrakt"))),
+            }
+        }
+        Measure::FewerItems(_) | Measure::MoreItems(_) | Measure::RepeatedItems => {
+            if !matches!(column.data_type, Arrow::List(_) | Arrow::LargeList(_) | Arrow::FixedSizeList(..)) {
+                return simple(How::Error(format!("the column is {}, not an array", column.data_type)));
+            }
+            let pred = match &e.measure {
+                Measure::FewerItems(n) => format!("cardinality({c}) < {n}"),
+                Measure::MoreItems(n) => format!("cardinality({c}) > {n}"),
+                _ => format!("cardinality(array_distinct({c})) < cardinality({c})"),
+            };
+            row(plan, pred)
+        }
+        Measure::Freshness { .. } | Measure::Retention { .. } => {
+            if !matches!(column.data_type, Arrow::Timestamp(..) | Arrow::Date32 | Arrow::Date64) {
+                return simple(How::Error(format!("the SLA element is {}, not a date or timestamp", column.data_type)));
+            }
+            let newest = matches!(e.measure, Measure::Freshness { .. });
+            let m = plan.measure(format!("{}({c})", if newest { "max" } else { "min" }));
+            simple(How::Age { measure: m, newest })
+        }
+        Measure::Reference { object, column: target_column } => {
+            let Some((target, target_schema)) = tables.table_of(object) else {
+                return simple(How::Error(format!("no data located for the referenced object `{object}`")));
+            };
+            let Some(tc) = resolve(&target_schema, std::slice::from_ref(target_column)) else {
+                return simple(How::Error(format!(
+                    "the referenced column `{object}.{target_column}` is missing from its data"
+                )));
+            };
+            let o = col_expr(&column.path, Some("o"));
+            let r = col_expr(&tc.path, Some("r"));
+            let q = format!(
+                "SELECT count(*) FROM {} o WHERE {o} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {} r WHERE {r} = {o})",
+                ident(&plan.table),
+                ident(&target)
+            );
+            Planned {
+                how: How::Count(vec![Part::Query(q)]),
+                sample: Some(Sample::Orphans { column: o, target, target_column: r }),
+            }
+        }
+        Measure::Skip(_)
+        | Measure::Unusable(_)
+        | Measure::RowCount
+        | Measure::Sql(_)
+        | Measure::ExcessOf(_)
+        | Measure::Key(_) => {
+            unreachable!("handled above")
+        }
+    }
+}
+
+/// `"payment"` or, nested, `get_field("payment", 'method')`; qualified by a table alias.
+pub fn col_expr(path: &[String], alias: Option<&str>) -> String {
+    let mut it = path.iter();
+    let first = it.next().map(|p| ident(p)).unwrap_or_default();
+    let mut out = match alias {
+        Some(a) => format!("{a}.{first}"),
+        None => first,
+    };
+    for p in it {
+        out = format!("get_field({out}, {})", string(p));
+    }
+    out
+}
+
+fn is_text(t: &Arrow) -> bool {
+    match t {
+        Arrow::Utf8 | Arrow::LargeUtf8 | Arrow::Utf8View => true,
+        Arrow::Dictionary(_, v) => is_text(v),
+        _ => false,
+    }
+}
+
+fn is_numeric(t: &Arrow) -> bool {
+    t.is_numeric() || matches!(t, Arrow::Dictionary(_, v) if v.is_numeric())
+}
+
+fn as_text(c: &str, column: &Column) -> String {
+    if is_text(&column.data_type) { c.to_string() } else { format!("CAST({c} AS VARCHAR)") }
+}
+
+/// Values as SQL literals the column can be compared with; values of another kind cannot
+/// match and are left out (a `''` missing value on an integer column).
+fn literals(values: &[Json], column: &Column) -> Vec<String> {
+    let numeric = is_numeric(&column.data_type);
+    let boolean = matches!(column.data_type, Arrow::Boolean);
+    values
+        .iter()
+        .filter_map(|v| match v {
+            Json::Null => None,
+            Json::Number(n) if numeric => Some(n.to_string()),
+            Json::Number(n) if !boolean => Some(string(&n.to_string())),
+            Json::String(s) if numeric => s.trim().parse::<f64>().ok().map(|_| s.trim().to_string()),
+            Json::String(s) if boolean => matches!(s.as_str(), "true" | "false").then(|| s.clone()),
+            Json::String(s) => Some(string(s)),
+            Json::Bool(b) if boolean => Some(b.to_string()),
+            Json::Bool(b) => Some(string(&b.to_string())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The column expression and the bound as a literal of a comparable type.
+fn bound_literal(bound: &Json, column: &Column) -> Result<(String, String), String> {
+    let c = col_expr(&column.path, None);
+    match (bound, &column.data_type) {
+        (Json::Number(n), t) if is_numeric(t) => Ok((c, n.to_string())),
+        (Json::String(s), t) if is_numeric(t) => s
+            .trim()
+            .parse::<f64>()
+            .map(|_| (c, s.trim().to_string()))
+            .map_err(|_| format!("the bound `{s}` is not a number")),
+        (Json::String(s), Arrow::Date32 | Arrow::Date64) => Ok((c, format!("CAST({} AS DATE)", string(s)))),
+        (Json::String(s), Arrow::Timestamp(..)) => Ok((c, format!("CAST({} AS TIMESTAMP)", string(s)))),
+        // A numeric bound on a text column compares the text as a number (unparsable text is
+        // left to the type and format checks).
+        (Json::Number(n), t) if is_text(t) => Ok((format!("TRY_CAST({c} AS DOUBLE)"), n.to_string())),
+        (Json::String(s), t) if is_text(t) => Ok((c, string(s))),
+        (b, t) => Err(format!("cannot compare a {t} column with the bound {b}")),
+    }
+}
+
+/// Regexes for the named formats (anchored: a format describes the whole value).
+pub fn format_regex(format: &str) -> Option<String> {
+    let re = match format.to_ascii_lowercase().as_str() {
+        "email" => r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        "uuid" => r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+        "uri" | "url" => r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s]*$",
+        "hostname" => {
+            r"^[A-Za-z0-9]([A-Za-z0-9\-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9\-]{0,61}[A-Za-z0-9])?)*$"
+        }
+        "ipv4" => r"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$",
+        "ipv6" => r"^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$",
+        "date" => r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$",
+        "date-time" => r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:?\d{2})?$",
+        "time" => r"^\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:?\d{2})?$",
+        _ => return java_date_pattern(format),
+    };
+    Some(re.to_string())
+}
+
+/// `yyyy-MM-dd`, `dd/MM/yyyy HH:mm:ss` → a regex; `None` unless the text is a date pattern.
+fn java_date_pattern(p: &str) -> Option<String> {
+    let original = p;
+    if !original.contains("yy") && !original.contains("dd") && !original.contains("HH") {
+        return None;
+    }
+    let mut re = String::from("^");
+    let chars: Vec<char> = original.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let ch = chars[i];
+        let run = chars[i..].iter().take_while(|c| **c == ch).count();
+        match ch {
+            'y' | 'M' | 'd' | 'H' | 'h' | 'm' | 's' | 'S' => re.push_str(&format!(r"\d{{{run}}}")),
+            'a' | 'A' => re.push_str("[AaPp][Mm]"),
+            c if c.is_ascii_alphabetic() => return None,
+            c => {
+                for _ in 0..run {
+                    re.push_str(&regex_escape(c));
+                }
+            }
+        }
+        i += run;
+    }
+    re.push('$');
+    Some(re)
+}
+
+fn regex_escape(c: char) -> String {
+    if "\\.+*?()|[]{}^$".contains(c) { format!("\\{c}") } else { c.to_string() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn date_patterns_become_regexes() {
+        assert_eq!(format_regex("yyyy-MM-dd").as_deref(), Some(r"^\d{4}-\d{2}-\d{2}$"));
+        assert_eq!(format_regex("dd.MM.yyyy HH:mm").as_deref(), Some(r"^\d{2}\.\d{2}\.\d{4} \d{2}:\d{2}$"));
+        assert_eq!(format_regex("i16"), None);
+        assert_eq!(format_regex("currency"), None);
+        let email = regex::Regex::new(&format_regex("email").unwrap()).unwrap();
+        assert!(email.is_match("a.b@example.com") && !email.is_match("not-an-email") && !email.is_match("a@b"));
+    }
+
+    #[test]
+    fn nested_columns_use_get_field() {
+        assert_eq!(col_expr(&["payment".into(), "method".into()], None), r#"get_field("payment", 'method')"#);
+        assert_eq!(col_expr(&["a".into()], Some("o")), r#"o."a""#);
+    }
+}

@@ -1,0 +1,237 @@
+//! Schema conformance (Q101–Q103): the dataset's Arrow schema against the contract's Schema IR,
+//! judged on the diff's type lattice.
+
+use datafusion::arrow::datatypes::{
+    DataType as Arrow, Field as ArrowField, Fields, Schema as ArrowSchema, TimeUnit as ArrowUnit,
+};
+
+use contrakt_core::Level;
+use contrakt_core::diff::lattice::widens;
+use contrakt_core::ir::{DataType, Field, Object, TimeUnit};
+
+/// Lowers an Arrow type into the IR, so both sides meet on one lattice.
+pub fn ir_type(t: &Arrow) -> DataType {
+    use Arrow as A;
+    match t {
+        A::Null => DataType::Null,
+        A::Boolean => DataType::Boolean,
+        A::Int8 => DataType::int(8),
+        A::Int16 => DataType::int(16),
+        A::Int32 => DataType::int(32),
+        A::Int64 => DataType::int(64),
+        A::UInt8 => DataType::uint(8),
+        A::UInt16 => DataType::uint(16),
+        A::UInt32 => DataType::uint(32),
+        A::UInt64 => DataType::uint(64),
+        A::Float16 => DataType::Float { bits: Some(16) },
+        A::Float32 => DataType::Float { bits: Some(32) },
+        A::Float64 => DataType::Float { bits: Some(64) },
+        A::Decimal32(p, s) | A::Decimal64(p, s) | A::Decimal128(p, s) | A::Decimal256(p, s) => {
+            DataType::Decimal { precision: Some(*p), scale: Some(*s) }
+        }
+        A::Utf8 | A::LargeUtf8 | A::Utf8View => DataType::String,
+        A::Binary | A::LargeBinary | A::BinaryView => DataType::Binary,
+        A::FixedSizeBinary(n) => DataType::FixedBinary { size: (*n).max(0) as u32 },
+        A::Date32 | A::Date64 => DataType::Date,
+        A::Time32(u) | A::Time64(u) => DataType::Time { unit: Some(unit(u)) },
+        A::Timestamp(u, tz) => DataType::Timestamp { unit: Some(unit(u)), timezone: Some(tz.is_some()) },
+        A::Duration(_) | A::Interval(_) => DataType::Duration,
+        A::List(f) | A::LargeList(f) | A::FixedSizeList(f, _) | A::ListView(f) | A::LargeListView(f) => {
+            DataType::List(Box::new(ir_field(f)))
+        }
+        A::Struct(fields) => DataType::Struct(fields.iter().map(|f| ir_field(f)).collect()),
+        A::Map(entries, _) => match entries.data_type() {
+            A::Struct(kv) if kv.len() == 2 => {
+                DataType::Map { key: Box::new(ir_field(&kv[0])), value: Box::new(ir_field(&kv[1])) }
+            }
+            other => DataType::Unknown(other.to_string()),
+        },
+        A::Dictionary(_, v) => ir_type(v),
+        A::RunEndEncoded(_, v) => ir_type(v.data_type()),
+        other => DataType::Unknown(other.to_string()),
+    }
+}
+
+fn unit(u: &ArrowUnit) -> TimeUnit {
+    match u {
+        ArrowUnit::Second => TimeUnit::Second,
+        ArrowUnit::Millisecond => TimeUnit::Millisecond,
+        ArrowUnit::Microsecond => TimeUnit::Microsecond,
+        ArrowUnit::Nanosecond => TimeUnit::Nanosecond,
+    }
+}
+
+fn ir_field(f: &ArrowField) -> Field {
+    let mut field = Field::new(f.name().clone(), ir_type(f.data_type()));
+    field.nullable = f.is_nullable();
+    field
+}
+
+/// A column found in the data for a contract property.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    /// Names as the data spells them, from the top-level column down.
+    pub path: Vec<String>,
+    pub data_type: Arrow,
+    /// Found only by ignoring case.
+    pub case_differs: bool,
+}
+
+/// Finds a property's column by its physical path: exact names first, then ignoring case.
+pub fn resolve(schema: &ArrowSchema, physical: &[String]) -> Option<Column> {
+    let mut fields: &Fields = schema.fields();
+    let mut path = Vec::new();
+    let mut case_differs = false;
+    let mut found: Option<&ArrowField> = None;
+    for name in physical {
+        let f = fields
+            .iter()
+            .find(|f| f.name() == name)
+            .or_else(|| {
+                let f = fields.iter().find(|f| f.name().eq_ignore_ascii_case(name));
+                case_differs |= f.is_some();
+                f
+            })?
+            .as_ref();
+        path.push(f.name().clone());
+        found = Some(f);
+        fields = match f.data_type() {
+            Arrow::Struct(children) => children,
+            _ => &EMPTY,
+        };
+    }
+    found.map(|f| Column { path, data_type: f.data_type().clone(), case_differs })
+}
+
+static EMPTY: std::sync::LazyLock<Fields> = std::sync::LazyLock::new(Fields::empty);
+
+/// Does data of type `data` read as the contract's `contract` type? `Ok(note)` when it does,
+/// `Err((level, why))` when it does not.
+pub fn judge_type(data: &DataType, contract: &DataType) -> Result<Option<String>, (Level, String)> {
+    use DataType as T;
+    let ok = Ok(None);
+    match (data, contract) {
+        (_, T::Unknown(_) | T::Any) => ok,
+        _ if data == contract => ok,
+        (T::String | T::FixedBinary { size: 16 }, T::Uuid) => ok,
+        (T::Int { .. }, T::Int { bits: None, .. }) | (T::Float { .. }, T::Float { bits: None }) => ok,
+        (T::Int { .. }, T::Float { bits: None }) => ok,
+        (T::Decimal { .. }, T::Decimal { precision: None, .. }) => ok,
+        (T::String, T::String) | (T::Binary, T::Binary) | (T::Date, T::Date) => ok,
+        (T::Struct(_), T::Struct(_)) | (T::List(_), T::List(_)) | (T::Map { .. }, T::Map { .. }) => ok,
+        (T::Timestamp { timezone: dz, .. }, T::Timestamp { timezone: cz, .. }) => match (dz, cz) {
+            (Some(false), Some(true)) => Err((
+                Level::Warning,
+                "the column is a timestamp without time zone; the contract promises time-zone-aware values".into(),
+            )),
+            (Some(true), Some(false)) => {
+                Ok(Some("the column carries a time zone the contract does not ask for".into()))
+            }
+            _ => ok,
+        },
+        (T::Time { .. }, T::Time { .. }) => ok,
+        (T::Enum { .. } | T::String, T::Enum { .. }) => ok,
+        _ => match widens(data, contract) {
+            Some(false) => Ok(Some(format!("{} widens to {} without loss", show(data), show(contract)))),
+            Some(true) => {
+                Err((Level::Warning, format!("{} reads as {} with precision loss", show(data), show(contract))))
+            }
+            None => Err((Level::Error, format!("{} does not read as {}", show(data), show(contract)))),
+        },
+    }
+}
+
+/// A type in the words a data engineer uses: `int64`, `decimal(12,2)`, `timestamp[us, tz]`.
+pub fn show(t: &DataType) -> String {
+    use DataType as T;
+    match t {
+        T::Int { bits: Some(b), signed: true } => format!("int{b}"),
+        T::Int { bits: Some(b), signed: false } => format!("uint{b}"),
+        T::Int { bits: None, .. } => "integer".into(),
+        T::Float { bits: Some(b) } => format!("float{b}"),
+        T::Float { bits: None } => "number".into(),
+        T::Decimal { precision: Some(p), scale } => format!("decimal({p},{})", scale.unwrap_or(0)),
+        T::Decimal { .. } => "decimal".into(),
+        T::FixedBinary { size } => format!("fixed_binary({size})"),
+        T::Timestamp { timezone: Some(true), .. } => "timestamp with time zone".into(),
+        T::Timestamp { .. } => "timestamp".into(),
+        T::Unknown(s) => s.clone(),
+        other => other.kind().to_string(),
+    }
+}
+
+/// Every field of an object with its logical and physical paths, depth first (struct children
+/// only: list items and map values are checked through their parent's type).
+pub fn walk(object: &Object) -> Vec<(Vec<String>, Vec<String>, &Field)> {
+    let mut out = Vec::new();
+    let mut todo: Vec<(Vec<String>, Vec<String>, &Field)> = object
+        .fields
+        .iter()
+        .rev()
+        .map(|f| (vec![f.name.clone()], vec![f.physical_name.clone().unwrap_or_else(|| f.name.clone())], f))
+        .collect();
+    while let Some((names, physical, f)) = todo.pop() {
+        if let DataType::Struct(children) = &f.data_type {
+            for c in children.iter().rev() {
+                let mut n = names.clone();
+                n.push(c.name.clone());
+                let mut p = physical.clone();
+                p.push(c.physical_name.clone().unwrap_or_else(|| c.name.clone()));
+                todo.push((n, p, c));
+            }
+        }
+        out.push((names, physical, f));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::arrow::datatypes::Field as F;
+    use std::sync::Arc;
+
+    #[test]
+    fn arrow_types_lower_onto_the_lattice() {
+        assert_eq!(ir_type(&Arrow::Int16), DataType::int(16));
+        assert_eq!(ir_type(&Arrow::Decimal128(12, 2)), DataType::Decimal { precision: Some(12), scale: Some(2) });
+        assert_eq!(
+            ir_type(&Arrow::Timestamp(ArrowUnit::Microsecond, Some("UTC".into()))),
+            DataType::Timestamp { unit: Some(TimeUnit::Microsecond), timezone: Some(true) }
+        );
+        assert_eq!(ir_type(&Arrow::Dictionary(Box::new(Arrow::Int32), Box::new(Arrow::Utf8))), DataType::String);
+    }
+
+    #[test]
+    fn narrower_data_passes_wider_data_fails() {
+        assert!(judge_type(&DataType::int(32), &DataType::int(64)).is_ok());
+        let (level, why) = judge_type(&DataType::int(64), &DataType::int(16)).unwrap_err();
+        assert_eq!(level, Level::Error);
+        assert_eq!(why, "int64 does not read as int16");
+        assert!(judge_type(&DataType::String, &DataType::Uuid).is_ok());
+        let tz = DataType::Timestamp { unit: None, timezone: Some(true) };
+        let naive = DataType::Timestamp { unit: Some(TimeUnit::Microsecond), timezone: Some(false) };
+        assert_eq!(judge_type(&naive, &tz).unwrap_err().0, Level::Warning);
+        assert_eq!(
+            judge_type(&DataType::Float { bits: Some(64) }, &DataType::Decimal { precision: Some(12), scale: Some(2) })
+                .unwrap_err()
+                .0,
+            Level::Error
+        );
+    }
+
+    #[test]
+    fn columns_resolve_exactly_then_ignoring_case_then_nested() {
+        let inner = Fields::from(vec![F::new("method", Arrow::Utf8, true)]);
+        let schema = ArrowSchema::new(vec![
+            Arc::new(F::new("ORDER_ID", Arrow::Utf8, false)),
+            Arc::new(F::new("payment", Arrow::Struct(inner), true)),
+        ]);
+        let c = resolve(&schema, &["order_id".into()]).unwrap();
+        assert_eq!((c.path, c.case_differs), (vec!["ORDER_ID".to_string()], true));
+        let m = resolve(&schema, &["payment".into(), "method".into()]).unwrap();
+        assert_eq!((m.path.join("."), m.data_type), ("payment.method".to_string(), Arrow::Utf8));
+        assert_eq!(resolve(&schema, &["missing".into()]), None);
+        assert_eq!(resolve(&schema, &["ORDER_ID".into(), "x".into()]), None);
+    }
+}

@@ -1,0 +1,75 @@
+//! Errors that stop a run (or one object of it). Failed checks are results, not errors.
+
+use datafusion::error::DataFusionError;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Nowhere to read an object's data from.
+    #[error("no data for object `{object}`: {hint}")]
+    NoData { object: String, hint: String },
+    /// `--data NAME=…` or `--object NAME` names no object of the contract.
+    #[error("the contract has no schema object `{object}` (it has: {known})")]
+    UnknownObject { object: String, known: String },
+    /// The data exists in name only: unreadable files, an unreachable store, no files at all.
+    #[error("cannot read the data of `{object}` at {location}: {message}")]
+    Source { object: String, location: String, message: String },
+    /// A bad option value (`--now`, `--where`, `--partition`).
+    #[error("{0}")]
+    Usage(String),
+    /// A failure inside the query engine that is not the user's data or rules.
+    #[error("query engine error: {0}")]
+    Engine(Box<DataFusionError>),
+    #[error("internal error: {0} (please report this at https://github.com/contrakt/contrakt/issues)")]
+    Internal(String),
+}
+
+impl Error {
+    pub fn source_error(object: &str, location: &str, e: &DataFusionError) -> Error {
+        Error::Source { object: object.to_string(), location: location.to_string(), message: explain(e) }
+    }
+}
+
+impl From<DataFusionError> for Error {
+    fn from(e: DataFusionError) -> Self {
+        Error::Engine(Box::new(e))
+    }
+}
+
+/// A DataFusion error as one line for people: the root cause without the layers of context
+/// DataFusion wraps around it, and without backtraces.
+pub fn explain(e: &DataFusionError) -> String {
+    let root = e.find_root();
+    let text = match root {
+        DataFusionError::ArrowError(inner, _) => inner.to_string(),
+        DataFusionError::ParquetError(inner) => format!("Parquet: {inner}"),
+        DataFusionError::ObjectStore(inner) => format!("object store: {inner}"),
+        DataFusionError::IoError(inner) => inner.to_string(),
+        DataFusionError::SQL(inner, _) => format!("SQL: {inner}"),
+        DataFusionError::Plan(m) => m.clone(),
+        DataFusionError::SchemaError(inner, _) => inner.to_string(),
+        DataFusionError::Execution(m) => m.clone(),
+        DataFusionError::ResourcesExhausted(m) => format!("out of resources: {m}"),
+        DataFusionError::NotImplemented(m) => format!("not supported: {m}"),
+        other => other.to_string(),
+    };
+    // DataFusion appends backtraces and hints on new lines; keep the first paragraph.
+    text.split("\n\n").next().unwrap_or(&text).replace('\n', " ").trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_stay_small() {
+        assert!(std::mem::size_of::<Error>() <= 80, "{}", std::mem::size_of::<Error>());
+    }
+
+    #[test]
+    fn explain_unwraps_context() {
+        let e = DataFusionError::Context("reading".into(), Box::new(DataFusionError::Plan("no such column".into())));
+        assert_eq!(explain(&e), "no such column");
+    }
+}

@@ -1,0 +1,23 @@
+//! contrakt-check: the post-publish checker. A contract's schema, quality rules and SLAs are
+//! compiled into one fused DataFusion aggregate per dataset (plus a separate plan only where the
+//! semantics need one), run, and judged into [`CheckReport`] results with evidence.
+//!
+//! ```no_run
+//! # async fn demo(doc: &contrakt_core::odcs::ContractDocument) -> contrakt_check::Result<()> {
+//! let checker = contrakt_check::Checker::new();
+//! let options = contrakt_check::CheckOptions { data: vec![(Some("orders".into()), "data/orders/".into())], ..Default::default() };
+//! let report = checker.check(doc, &options).await?;
+//! println!("{} of {} checks passed", report.summary.passed, report.summary.total);
+//! # Ok(()) }
+//! ```
+
+pub mod compile;
+pub mod conformance;
+pub mod dataset;
+pub mod error;
+mod run;
+pub mod sql;
+
+pub use contrakt_core::expect::{CheckReport, CheckResult, ObjectRun, Status, Summary};
+pub use error::{Error, Result};
+pub use run::{CheckOptions, Checker, parse_time};

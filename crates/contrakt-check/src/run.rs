@@ -1,0 +1,969 @@
+//! The runner: registers each object's data, runs its fused scan and extra plans concurrently,
+//! judges every expectation, and gathers failing-row samples only for checks that failed.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::datatypes::{DataType as Arrow, Schema as ArrowSchema};
+use datafusion::common::ScalarValue;
+use datafusion::execution::config::SessionConfig;
+use datafusion::prelude::{SQLOptions, SessionContext};
+use futures::future::join_all;
+use serde_json::{Map, Value as Json};
+use tracing::{Instrument, info_span};
+
+use contrakt_core::Level;
+use contrakt_core::expect::registry::{COLUMN_PRESENT, COLUMN_TYPE, EXTRA_COLUMN};
+use contrakt_core::expect::{
+    self, CheckKind, CheckReport, CheckResult, Expectation, Measure, ObjectRun, Status, Threshold, Unit,
+};
+use contrakt_core::ir::{self, lower_contract};
+use contrakt_core::odcs::ContractDocument;
+
+use crate::compile::{self, How, ObjectPlan, Part, Sample, Tables, col_expr};
+use crate::conformance::{self, judge_type, resolve};
+use crate::dataset::{self, DataSource};
+use crate::error::{Error, Result, explain};
+use crate::sql::{ident, string};
+
+/// How to run a check.
+#[derive(Debug, Clone)]
+pub struct CheckOptions {
+    /// `--data OBJECT=URL` (or `--data URL` for a contract with one object).
+    pub data: Vec<(Option<String>, String)>,
+    /// Read the data from this server of the contract.
+    pub server: Option<String>,
+    /// Check only these objects (all by default, or those named by `data`).
+    pub objects: Vec<String>,
+    /// The reference time for SLAs; the wall clock by default.
+    pub now: Option<DateTime<Utc>>,
+    /// Failing rows to show per failed check.
+    pub sample: usize,
+    /// Show classified values in samples.
+    pub unmask: bool,
+    /// `--where`: only rows matching this SQL predicate are checked.
+    pub filter: Option<String>,
+    /// `--partition KEY=VALUE`: only this slice is checked.
+    pub partitions: Vec<(String, String)>,
+    /// Bound on each query.
+    pub timeout: Option<Duration>,
+    /// Relative data paths resolve against this folder (the contract's).
+    pub base_dir: PathBuf,
+    /// Other contracts of the registry, for references into their objects.
+    pub registry: Vec<Arc<ContractDocument>>,
+}
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        CheckOptions {
+            data: Vec::new(),
+            server: None,
+            objects: Vec::new(),
+            now: None,
+            sample: 5,
+            unmask: false,
+            filter: None,
+            partitions: Vec::new(),
+            timeout: None,
+            base_dir: PathBuf::from("."),
+            registry: Vec::new(),
+        }
+    }
+}
+
+/// Parses `--now`: RFC 3339 (`2025-06-01T00:00:00Z`), a naive timestamp (read as UTC) or a date.
+pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t.with_timezone(&Utc));
+    }
+    for f in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M"] {
+        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(s, f) {
+            return Some(t.and_utc());
+        }
+    }
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc())
+}
+
+/// Classifications whose values never appear in samples unless `--unmask`.
+const MASKED: &[&str] = &["confidential", "restricted", "secret", "sensitive", "pii", "private", "highly-confidential"];
+
+/// Runs checks. One [`SessionContext`] per checker; cheap to create.
+pub struct Checker {
+    ctx: SessionContext,
+}
+
+impl Default for Checker {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+struct Located {
+    table: String,
+    schema: ArrowSchema,
+}
+
+struct Registered(HashMap<String, Located>);
+
+impl Tables for Registered {
+    fn table_of(&self, object: &str) -> Option<(String, ArrowSchema)> {
+        self.0.get(object).map(|l| (l.table.clone(), l.schema.clone()))
+    }
+}
+
+impl Checker {
+    pub fn new() -> Checker {
+        let config =
+            SessionConfig::new().with_information_schema(false).with_default_catalog_and_schema("contrakt", "data");
+        Checker { ctx: SessionContext::new_with_config(config) }
+    }
+
+    pub fn context(&self) -> &SessionContext {
+        &self.ctx
+    }
+
+    /// Checks a contract's data. `Err` only when nothing could be checked at all.
+    pub async fn check(&self, doc: &ContractDocument, opts: &CheckOptions) -> Result<CheckReport> {
+        let started = Instant::now();
+        let span = info_span!("check", contract = %doc.contract.id);
+        async move {
+            let prepared = self.prepare(doc, opts).await?;
+            let now = opts.now.unwrap_or_else(Utc::now);
+            let mut objects = Vec::new();
+            let mut results = Vec::new();
+            for (object, outcome) in &prepared.objects {
+                let t = Instant::now();
+                match outcome {
+                    Err(e) => {
+                        objects.push(ObjectRun {
+                            object: object.clone(),
+                            source: prepared.sources.get(object).map(|s| s.location.clone()).unwrap_or_default(),
+                            format: prepared
+                                .sources
+                                .get(object)
+                                .map(|s| s.format.name().to_string())
+                                .unwrap_or_default(),
+                            rows: None,
+                            plans: 0,
+                            duration_ms: 0,
+                            error: Some(e.to_string()),
+                        });
+                        for e2 in prepared.expectations.iter().filter(|x| x.object == *object) {
+                            results.push(not_run(doc, e2, Status::Error, format!("not checked: {e}")));
+                        }
+                    }
+                    Ok(located) => {
+                        let (run, mut rs) = self
+                            .run_object(doc, &prepared, object, located, now, opts)
+                            .instrument(info_span!("object", name = %object))
+                            .await;
+                        objects.push(ObjectRun { duration_ms: t.elapsed().as_millis() as u64, ..run });
+                        results.append(&mut rs);
+                    }
+                }
+            }
+            if !objects.is_empty() && objects.iter().all(|o| o.error.is_some()) {
+                if let Some(e) = prepared.objects.into_iter().find_map(|(_, r)| r.err()) {
+                    return Err(e);
+                }
+            }
+            let summary = CheckReport::summarize(&results);
+            let mut report = CheckReport {
+                version: 1,
+                contract: doc.contract.id.clone(),
+                contract_version: doc.contract.version.clone(),
+                file: doc.source().name().to_string(),
+                now: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                passed: false,
+                summary,
+                objects,
+                results,
+                duration_ms: started.elapsed().as_millis() as u64,
+            };
+            report.passed = !report.fails_at(Level::Error);
+            Ok(report)
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// The plans `check` would run, as SQL and DataFusion's plans, without running them.
+    pub async fn explain(&self, doc: &ContractDocument, opts: &CheckOptions) -> Result<String> {
+        let prepared = self.prepare(doc, opts).await?;
+        let mut out = String::new();
+        for (object, outcome) in &prepared.objects {
+            let located = match outcome {
+                Ok(l) => l,
+                Err(e) => {
+                    out.push_str(&format!("## {object}\n\nnot checked: {e}\n\n"));
+                    continue;
+                }
+            };
+            let (plan, _) = self.plan(&prepared, object, located);
+            out.push_str(&format!(
+                "## {object}\n\nfused scan ({} measures):\n  {}\n\n",
+                plan.fused.len(),
+                plan.fused_sql()
+            ));
+            match self.ctx.sql(&plan.fused_sql()).await {
+                Ok(df) => match df.explain(false, false) {
+                    Ok(df) => match df.collect().await {
+                        Ok(batches) => {
+                            let text = datafusion::arrow::util::pretty::pretty_format_batches(&batches)
+                                .map(|t| t.to_string())
+                                .unwrap_or_default();
+                            out.push_str(&text);
+                            out.push_str("\n\n");
+                        }
+                        Err(e) => out.push_str(&format!("cannot explain: {}\n\n", explain(&e))),
+                    },
+                    Err(e) => out.push_str(&format!("cannot explain: {}\n\n", explain(&e))),
+                },
+                Err(e) => out.push_str(&format!("the fused scan does not plan: {}\n\n", explain(&e))),
+            }
+            let extra: Vec<&String> = plan
+                .checks
+                .iter()
+                .flat_map(|c| match &c.how {
+                    How::Count(parts) => parts.iter().collect::<Vec<_>>(),
+                    How::Number(p) => vec![p],
+                    _ => vec![],
+                })
+                .filter_map(|p| match p {
+                    Part::Query(q) => Some(q),
+                    Part::Fused(_) => None,
+                })
+                .collect();
+            if !extra.is_empty() {
+                out.push_str("separate plans (run concurrently with the scan):\n");
+                for q in extra {
+                    out.push_str(&format!("  {q}\n"));
+                }
+                out.push('\n');
+            }
+        }
+        Ok(out)
+    }
+}
+
+struct Prepared {
+    expectations: Vec<Expectation>,
+    ir: ir::Schema,
+    /// Objects to check, in contract order, with their registered data or why there is none.
+    objects: Vec<(String, std::result::Result<Located, Error>)>,
+    sources: HashMap<String, DataSource>,
+    /// Every registered table by object (checked objects and referenced ones).
+    tables: Registered,
+}
+
+impl Checker {
+    async fn prepare(&self, doc: &ContractDocument, opts: &CheckOptions) -> Result<Prepared> {
+        let contract = &doc.contract;
+        let names: Vec<&str> = contract.schema.iter().map(|o| o.name.as_str()).collect();
+        let known = || names.join(", ");
+        for o in opts.objects.iter().chain(opts.data.iter().filter_map(|(o, _)| o.as_ref())) {
+            if !names.contains(&o.as_str()) {
+                return Err(Error::UnknownObject { object: o.clone(), known: known() });
+            }
+        }
+        let mut given: HashMap<String, String> = HashMap::new();
+        for (o, url) in &opts.data {
+            let object = match o {
+                Some(o) => o.clone(),
+                None => match (opts.objects.as_slice(), names.as_slice()) {
+                    ([one], _) => one.clone(),
+                    ([], [one]) => one.to_string(),
+                    _ => {
+                        return Err(Error::Usage(format!(
+                            "the contract has {} objects ({}): say which one the data is, --data OBJECT=URL",
+                            names.len(),
+                            known()
+                        )));
+                    }
+                },
+            };
+            given.insert(object, url.clone());
+        }
+        let selected: Vec<String> = if !opts.objects.is_empty() {
+            opts.objects.clone()
+        } else if !given.is_empty() {
+            names.iter().filter(|n| given.contains_key(**n)).map(|n| n.to_string()).collect()
+        } else {
+            names.iter().map(|n| n.to_string()).collect()
+        };
+        let mut sources = HashMap::new();
+        let mut objects = Vec::new();
+        let mut tables = Registered(HashMap::new());
+        for object in contract.schema.iter().filter(|o| selected.contains(&o.name)) {
+            let located = match dataset::locate(
+                contract,
+                object,
+                given.get(&object.name).map(String::as_str),
+                opts.server.as_deref(),
+                &opts.base_dir,
+            ) {
+                Ok(src) => {
+                    let r = self.register(&object.name, &object.name, &src, opts).await;
+                    sources.insert(object.name.clone(), src);
+                    r
+                }
+                Err(e) => Err(e),
+            };
+            if let Ok(l) = &located {
+                tables.0.insert(object.name.clone(), Located { table: l.table.clone(), schema: l.schema.clone() });
+            }
+            objects.push((object.name.clone(), located));
+        }
+        let expectations: Vec<Expectation> = expect::compile(doc);
+        // Referenced objects: this contract's other objects, then the registry's contracts.
+        let referenced: BTreeSet<String> = expectations
+            .iter()
+            .filter(|e| selected.contains(&e.object))
+            .filter_map(|e| match &e.measure {
+                Measure::Reference { object, .. } => Some(object.clone()),
+                _ => None,
+            })
+            .filter(|o| !tables.0.contains_key(o))
+            .collect();
+        for target in referenced {
+            let _span = info_span!("reference", object = %target).entered();
+            let own = contract.object(&target).map(|o| (contract, o, opts.base_dir.clone()));
+            let other = || {
+                opts.registry.iter().find_map(|d| d.contract.object(&target).map(|o| (&d.contract, o, contract_dir(d))))
+            };
+            let Some((c, o, base)) = own.or_else(other) else { continue };
+            let explicit = given.get(&target).map(String::as_str);
+            let server = if std::ptr::eq(c, contract) { opts.server.as_deref() } else { None };
+            if let Ok(src) = dataset::locate(c, o, explicit, server, &base) {
+                // Referenced data is read whole: the slice filter applies to checked objects only.
+                let plain = CheckOptions { filter: None, partitions: vec![], ..opts.clone() };
+                match self.register(&format!("ref_{target}"), &target, &src, &plain).await {
+                    Ok(l) => {
+                        tables.0.insert(target.clone(), l);
+                    }
+                    Err(e) => tracing::warn!(object = %target, error = %e, "referenced data not readable"),
+                }
+            }
+        }
+        Ok(Prepared { expectations, ir: lower_contract(doc), objects, sources, tables })
+    }
+
+    /// Registers data as `table`, behind a filtered view when `--where`/`--partition` are set.
+    async fn register(&self, table: &str, object: &str, src: &DataSource, opts: &CheckOptions) -> Result<Located> {
+        let span = info_span!("register", object = %object, location = %src.location);
+        async {
+            let mut predicates: Vec<String> =
+                opts.partitions.iter().map(|(k, v)| format!("{} = {}", ident(k), string(v))).collect();
+            if let Some(w) = &opts.filter {
+                predicates.push(format!("({w})"));
+            }
+            if predicates.is_empty() {
+                let schema = dataset::register(&self.ctx, table, object, src).await?;
+                return Ok(Located { table: table.to_string(), schema: schema.as_ref().clone() });
+            }
+            let raw = format!("{table}__all");
+            dataset::register(&self.ctx, &raw, object, src).await?;
+            let q = format!("SELECT * FROM {} WHERE {}", ident(&raw), predicates.join(" AND "));
+            let df = self
+                .ctx
+                .sql(&q)
+                .await
+                .map_err(|e| Error::Usage(format!("--where/--partition on `{object}`: {}", explain(&e))))?;
+            let schema = df.schema().as_arrow().clone();
+            self.ctx.register_table(table, df.into_view())?;
+            Ok(Located { table: table.to_string(), schema })
+        }
+        .instrument(span)
+        .await
+    }
+
+    fn plan(&self, prepared: &Prepared, object: &str, located: &Located) -> (ObjectPlan, Vec<usize>) {
+        let idx: Vec<usize> =
+            prepared.expectations.iter().enumerate().filter(|(_, e)| e.object == object).map(|(i, _)| i).collect();
+        let exps: Vec<&Expectation> = idx.iter().map(|i| &prepared.expectations[*i]).collect();
+        (compile::compile(&located.table, &located.schema, &exps, &prepared.tables), idx)
+    }
+
+    async fn run_object(
+        &self,
+        doc: &ContractDocument,
+        prepared: &Prepared,
+        object: &str,
+        located: &Located,
+        now: DateTime<Utc>,
+        opts: &CheckOptions,
+    ) -> (ObjectRun, Vec<CheckResult>) {
+        let src = &prepared.sources[object];
+        let mut results = conformance_results(doc, prepared, object, located);
+        let (plan, idx) = self.plan(prepared, object, located);
+        let queries: Vec<&String> = plan
+            .checks
+            .iter()
+            .flat_map(|c| match &c.how {
+                How::Count(parts) => parts.iter().collect::<Vec<_>>(),
+                How::Number(p) => vec![p],
+                _ => vec![],
+            })
+            .filter_map(|p| match p {
+                Part::Query(q) => Some(q),
+                Part::Fused(_) => None,
+            })
+            .collect();
+        // The fused scan and the separate plans run concurrently.
+        let t = Instant::now();
+        let (fused, separate) = futures::join!(
+            self.fused(&plan, opts.timeout).instrument(info_span!("fused_scan", measures = plan.fused.len())),
+            join_all(queries.iter().map(|q| self.number(q, opts.timeout)))
+                .instrument(info_span!("separate_plans", n = queries.len()))
+        );
+        let duration_ms = t.elapsed().as_millis() as u64;
+        let separate: HashMap<&str, std::result::Result<Option<f64>, String>> =
+            queries.iter().map(|q| q.as_str()).zip(separate).collect();
+        let rows = fused.first().and_then(|r| r.as_ref().ok()).and_then(|s| scalar_f64(s)).map(|n| n as u64);
+        let mut failed_samples = Vec::new();
+        for (planned, i) in plan.checks.iter().zip(&idx) {
+            let e = &prepared.expectations[*i];
+            let mut r = judge(doc, e, &planned.how, &fused, &separate, rows, now);
+            r.duration_ms = duration_ms;
+            if matches!(r.status, Status::Fail | Status::Warn) && opts.sample > 0 {
+                if let Some(s) = &planned.sample {
+                    failed_samples.push((results.len(), s.clone(), e));
+                }
+            }
+            results.push(r);
+        }
+        // Samples: bounded queries, only for what failed.
+        let key = key_columns(prepared, object, &located.schema);
+        let masked = masked_columns(doc, object, opts.unmask);
+        let sample_queries: Vec<String> =
+            failed_samples.iter().map(|(_, s, e)| sample_sql(&plan.table, s, &key, e, opts.sample)).collect();
+        let fetched = join_all(sample_queries.iter().map(|q| self.rows(q, opts.timeout)))
+            .instrument(info_span!("samples", n = sample_queries.len()))
+            .await;
+        for ((at, _, _), rows) in failed_samples.iter().zip(fetched) {
+            match rows {
+                Ok(mut rows) => {
+                    for row in &mut rows {
+                        for (k, v) in row.iter_mut() {
+                            if masked.contains(k) && !v.is_null() {
+                                *v = Json::String("***".into());
+                            }
+                        }
+                    }
+                    results[*at].samples = rows;
+                }
+                Err(e) => tracing::warn!(error = %e, "samples not gathered"),
+            }
+        }
+        let run = ObjectRun {
+            object: object.to_string(),
+            source: src.location.clone(),
+            format: src.format.name().to_string(),
+            rows,
+            plans: 1 + queries.len(),
+            duration_ms,
+            error: None,
+        };
+        (run, results)
+    }
+
+    /// Runs the fused scan. A measure that does not plan is set aside with its error and the
+    /// rest run; if execution fails, each measure runs alone so one bad rule cannot hide the
+    /// others.
+    async fn fused(
+        &self,
+        plan: &ObjectPlan,
+        timeout: Option<Duration>,
+    ) -> Vec<std::result::Result<ScalarValue, String>> {
+        let n = plan.fused.len();
+        let mut out: Vec<Option<std::result::Result<ScalarValue, String>>> = vec![None; n];
+        let mut good: Vec<(usize, &str)> = Vec::new();
+        if self.ctx.sql(&plan.fused_sql()).await.is_ok() {
+            good = plan.fused.iter().enumerate().map(|(i, m)| (i, m.as_str())).collect();
+        } else {
+            for (i, m) in plan.fused.iter().enumerate() {
+                match self.ctx.sql(&compile::fused_sql(&plan.table, &[(i, m)])).await {
+                    Ok(_) => good.push((i, m)),
+                    Err(e) => out[i] = Some(Err(explain(&e))),
+                }
+            }
+        }
+        if !good.is_empty() {
+            let sql = compile::fused_sql(&plan.table, &good);
+            match self.collect(&sql, timeout).await {
+                Ok(batches) => {
+                    for (col, (i, _)) in good.iter().enumerate() {
+                        out[*i] =
+                            Some(first_value(&batches, col).ok_or_else(|| "the scan returned no row".to_string()));
+                    }
+                }
+                Err(e) if good.len() > 1 => {
+                    tracing::warn!(error = %e, "fused scan failed; running each measure alone");
+                    let alone = join_all(good.iter().map(|(i, m)| {
+                        let sql = compile::fused_sql(&plan.table, &[(*i, *m)]);
+                        async move { self.collect(&sql, timeout).await }
+                    }))
+                    .await;
+                    for ((i, _), r) in good.iter().zip(alone) {
+                        out[*i] = Some(r.and_then(|b| first_value(&b, 0).ok_or_else(|| "no row".to_string())));
+                    }
+                }
+                Err(e) => {
+                    for (i, _) in &good {
+                        out[*i] = Some(Err(e.clone()));
+                    }
+                }
+            }
+        }
+        out.into_iter().map(|v| v.unwrap_or_else(|| Err("not run".into()))).collect()
+    }
+
+    async fn collect(&self, sql: &str, timeout: Option<Duration>) -> std::result::Result<Vec<RecordBatch>, String> {
+        let options = SQLOptions::new().with_allow_ddl(false).with_allow_dml(false).with_allow_statements(false);
+        let run = async {
+            let df = self.ctx.sql_with_options(sql, options).await.map_err(|e| explain(&e))?;
+            df.collect().await.map_err(|e| explain(&e))
+        };
+        match timeout {
+            Some(d) => {
+                tokio::time::timeout(d, run).await.unwrap_or_else(|_| Err(format!("timed out after {}", humanize(d))))
+            }
+            None => run.await,
+        }
+    }
+
+    /// A query that must return one number (or null).
+    async fn number(&self, sql: &str, timeout: Option<Duration>) -> std::result::Result<Option<f64>, String> {
+        let batches = self.collect(sql, timeout).await?;
+        let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+        let cols = batches.first().map_or(0, |b| b.num_columns());
+        if rows != 1 || cols != 1 {
+            return Err(format!(
+                "the query must return one row with one number; it returned {rows} rows of {cols} columns"
+            ));
+        }
+        let v = first_value(&batches, 0).ok_or("no value")?;
+        if v.is_null() {
+            return Ok(None);
+        }
+        scalar_f64(&v).map(Some).ok_or_else(|| format!("the query returned {} `{v}`, not a number", v.data_type()))
+    }
+
+    async fn rows(&self, sql: &str, timeout: Option<Duration>) -> std::result::Result<Vec<Map<String, Json>>, String> {
+        let batches = self.collect(sql, timeout).await?;
+        let mut out = Vec::new();
+        for b in &batches {
+            let schema = b.schema();
+            for r in 0..b.num_rows() {
+                let mut row = Map::new();
+                for (c, f) in schema.fields().iter().enumerate() {
+                    let v = ScalarValue::try_from_array(b.column(c), r).map(|s| scalar_json(&s)).unwrap_or(Json::Null);
+                    row.insert(f.name().clone(), v);
+                }
+                out.push(row);
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn contract_dir(d: &ContractDocument) -> PathBuf {
+    Path::new(d.source().name()).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn humanize(d: Duration) -> String {
+    if d.as_secs() >= 1 { format!("{}s", d.as_secs_f64()) } else { format!("{}ms", d.as_millis()) }
+}
+
+fn first_value(batches: &[RecordBatch], col: usize) -> Option<ScalarValue> {
+    let b = batches.iter().find(|b| b.num_rows() > 0)?;
+    ScalarValue::try_from_array(b.column(col), 0).ok()
+}
+
+/// A number from any numeric scalar (booleans as 0/1).
+pub(crate) fn scalar_f64(s: &ScalarValue) -> Option<f64> {
+    match s {
+        ScalarValue::Boolean(Some(b)) => Some(f64::from(u8::from(*b))),
+        s if s.data_type().is_numeric() => match s.cast_to(&Arrow::Float64).ok()? {
+            ScalarValue::Float64(v) => v,
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Seconds since the epoch of a date or timestamp; a date counts as its end when `end_of_day`.
+fn epoch_secs(s: &ScalarValue, end_of_day: bool) -> Option<f64> {
+    let day = if end_of_day { 86_400.0 } else { 0.0 };
+    match s {
+        ScalarValue::TimestampSecond(Some(v), _) => Some(*v as f64),
+        ScalarValue::TimestampMillisecond(Some(v), _) => Some(*v as f64 / 1e3),
+        ScalarValue::TimestampMicrosecond(Some(v), _) => Some(*v as f64 / 1e6),
+        ScalarValue::TimestampNanosecond(Some(v), _) => Some(*v as f64 / 1e9),
+        ScalarValue::Date32(Some(d)) => Some(f64::from(*d) * 86_400.0 + day),
+        ScalarValue::Date64(Some(ms)) => Some(*ms as f64 / 1e3 + day),
+        _ => None,
+    }
+}
+
+fn scalar_json(s: &ScalarValue) -> Json {
+    if s.is_null() {
+        return Json::Null;
+    }
+    match s {
+        ScalarValue::Boolean(Some(b)) => Json::Bool(*b),
+        ScalarValue::Int8(Some(v)) => (*v).into(),
+        ScalarValue::Int16(Some(v)) => (*v).into(),
+        ScalarValue::Int32(Some(v)) => (*v).into(),
+        ScalarValue::Int64(Some(v)) => (*v).into(),
+        ScalarValue::UInt8(Some(v)) => (*v).into(),
+        ScalarValue::UInt16(Some(v)) => (*v).into(),
+        ScalarValue::UInt32(Some(v)) => (*v).into(),
+        ScalarValue::UInt64(Some(v)) => (*v).into(),
+        ScalarValue::Float32(Some(v)) => serde_json::Number::from_f64(f64::from(*v)).map_or(Json::Null, Json::Number),
+        ScalarValue::Float64(Some(v)) => serde_json::Number::from_f64(*v).map_or(Json::Null, Json::Number),
+        ScalarValue::Utf8(Some(v)) | ScalarValue::LargeUtf8(Some(v)) | ScalarValue::Utf8View(Some(v)) => {
+            Json::String(v.clone())
+        }
+        other => Json::String(other.to_string()),
+    }
+}
+
+fn location(doc: &ContractDocument, e: &Expectation) -> Option<String> {
+    if e.span.is_none() {
+        return None;
+    }
+    let loc = doc.source().location(e.span.start as usize);
+    Some(format!("{}:{}:{}", doc.source().name(), loc.line, loc.column))
+}
+
+fn base_result(doc: &ContractDocument, e: &Expectation) -> CheckResult {
+    CheckResult {
+        id: e.id.clone(),
+        code: e.kind.code,
+        kind: e.kind.name,
+        object: e.object.clone(),
+        property: e.property_path(),
+        status: Status::Error,
+        severity: e.severity,
+        value: None,
+        threshold: None,
+        unit: None,
+        failed_rows: None,
+        total_rows: None,
+        message: String::new(),
+        samples: Vec::new(),
+        name: e.name.clone(),
+        location: location(doc, e),
+        duration_ms: 0,
+    }
+}
+
+fn not_run(doc: &ContractDocument, e: &Expectation, status: Status, message: String) -> CheckResult {
+    CheckResult { status, message, ..base_result(doc, e) }
+}
+
+type Separate<'a> = HashMap<&'a str, std::result::Result<Option<f64>, String>>;
+
+fn judge(
+    doc: &ContractDocument,
+    e: &Expectation,
+    how: &How,
+    fused: &[std::result::Result<ScalarValue, String>],
+    separate: &Separate<'_>,
+    rows: Option<u64>,
+    now: DateTime<Utc>,
+) -> CheckResult {
+    let mut r = base_result(doc, e);
+    let part = |p: &Part| -> std::result::Result<Option<f64>, String> {
+        match p {
+            Part::Fused(i) => {
+                fused[*i].as_ref().map(|s| if s.is_null() { None } else { scalar_f64(s) }).map_err(Clone::clone)
+            }
+            Part::Query(q) => separate.get(q.as_str()).cloned().unwrap_or_else(|| Err("not run".into())),
+        }
+    };
+    match how {
+        How::Skip(why) => return CheckResult { status: Status::Skipped, message: why.clone(), ..r },
+        How::Error(why) => return CheckResult { status: Status::Error, message: why.clone(), ..r },
+        How::Holds(why) => return CheckResult { status: Status::Pass, message: why.clone(), ..r },
+        How::Count(parts) => {
+            let mut count = 0.0;
+            for p in parts {
+                match part(p) {
+                    Ok(v) => count += v.unwrap_or(0.0),
+                    Err(why) => return CheckResult { status: Status::Error, message: why, ..r },
+                }
+            }
+            let total = rows.unwrap_or(0);
+            let counts_rows = e.measure.counts_rows();
+            let value = match e.unit {
+                Unit::Percent if total > 0 => count * 100.0 / total as f64,
+                Unit::Percent => 0.0,
+                Unit::Rows => count,
+            };
+            r.value = Some(round(value));
+            r.threshold = Some(e.threshold.written());
+            r.unit = Some(if e.unit == Unit::Percent { "percent" } else { "rows" });
+            r.total_rows = rows;
+            if counts_rows {
+                r.failed_rows = Some(count as u64);
+            }
+            r.status = Status::judged(e.threshold.holds(round(value)), e.severity);
+            r.message = count_message(e, count, total, value, r.status);
+        }
+        How::Number(p) => match part(p) {
+            Ok(Some(v)) => {
+                r.value = Some(v);
+                r.threshold = Some(e.threshold.written());
+                r.status = Status::judged(e.threshold.holds(v), e.severity);
+                r.message = format!("the query returned {}; the contract says {}", fmt(v), e.threshold.short());
+            }
+            Ok(None) => {
+                r.status = Status::Error;
+                r.message = "the query returned null, not a number".into();
+            }
+            Err(why) => r.message = why,
+        },
+        How::Age { measure, newest } => {
+            let (max_age, unit) = match &e.measure {
+                Measure::Freshness { max_age, unit } | Measure::Retention { max_age, unit } => (*max_age, unit.clone()),
+                _ => (0.0, "s".into()),
+            };
+            let unit_secs = expect::duration_secs(Some(&Json::from(1)), Some(&unit)).unwrap_or(1.0);
+            let allowed = max_age / unit_secs;
+            r.threshold =
+                Some(Threshold::new(contrakt_core::odcs::Operator::MustBeLessOrEqualTo, vec![allowed]).written());
+            match &fused[*measure] {
+                Err(why) => r.message = why.clone(),
+                Ok(s) if s.is_null() => {
+                    // No rows: nothing is fresh; nothing outlives retention.
+                    r.status = if *newest { Status::judged(false, e.severity) } else { Status::Pass };
+                    r.message = if *newest {
+                        "the data has no rows, so nothing is fresh".into()
+                    } else {
+                        "the data has no rows to retain".into()
+                    };
+                }
+                Ok(s) => match epoch_secs(s, *newest) {
+                    Some(ts) => {
+                        let age = (now.timestamp_millis() as f64 / 1e3 - ts) / unit_secs;
+                        r.value = Some(round(age));
+                        r.unit = None;
+                        r.status = Status::judged(age <= allowed, e.severity);
+                        let which = if *newest { "newest" } else { "oldest" };
+                        r.message = format!(
+                            "the {which} value ({s}) is {} {unit} old; the SLA allows {} {unit}",
+                            fmt(round(age)),
+                            fmt(allowed)
+                        );
+                    }
+                    None => r.message = format!("cannot read {} as a point in time", s.data_type()),
+                },
+            }
+        }
+    }
+    r
+}
+
+fn round(v: f64) -> f64 {
+    (v * 1e6).round() / 1e6
+}
+
+fn fmt(v: f64) -> String {
+    contrakt_core::expect::threshold::format_number(v)
+}
+
+fn count_message(e: &Expectation, count: f64, total: u64, value: f64, status: Status) -> String {
+    let n = count as u64;
+    let what = match &e.measure {
+        Measure::Nulls => "null".to_string(),
+        Measure::Missing(_) => "missing (null or a placeholder)".into(),
+        Measure::Invalid { .. } | Measure::NotIn(_) => "invalid".into(),
+        Measure::Excess | Measure::ExcessOf(_) => "duplicate (excess)".into(),
+        Measure::Key(_) => "key-violating (null or repeated)".into(),
+        Measure::Below { bound, exclusive } => format!("{} {bound}", if *exclusive { "at or below" } else { "below" }),
+        Measure::Above { bound, exclusive } => format!("{} {bound}", if *exclusive { "at or above" } else { "above" }),
+        Measure::ShorterThan(m) => format!("shorter than {m} characters:"),
+        Measure::LongerThan(m) => format!("longer than {m} characters:"),
+        Measure::Mismatch(re) => format!("not matching /{re}/:"),
+        Measure::Format(f) => format!("not well-formed `{f}`:"),
+        Measure::FewerItems(m) => format!("with fewer than {m} items:"),
+        Measure::MoreItems(m) => format!("with more than {m} items:"),
+        Measure::RepeatedItems => "with repeated items:".into(),
+        Measure::Reference { object, column } => format!("orphan (no match in {object}.{column}):"),
+        Measure::RowCount => {
+            return format!("{} rows; the contract says {}", n, e.threshold.short());
+        }
+        _ => "failing".into(),
+    };
+    let what = what.trim_end_matches(':');
+    let counted = if e.unit == Unit::Percent {
+        format!("{}% ({n} of {total} rows)", fmt(round(value)))
+    } else {
+        format!("{n} of {total} rows")
+    };
+    match status {
+        Status::Pass if n == 0 => format!("no {what} values"),
+        _ => format!("{counted} {what}; the contract says {}", e.threshold.short()),
+    }
+}
+
+/// Q101–Q103 for one object.
+fn conformance_results(
+    doc: &ContractDocument,
+    prepared: &Prepared,
+    object: &str,
+    located: &Located,
+) -> Vec<CheckResult> {
+    let mut out = Vec::new();
+    let Some(ir_object) = prepared.ir.object(object) else { return out };
+    let mut matched = BTreeSet::new();
+    let mk = |kind: &'static CheckKind, names: &[String], field: &ir::Field, severity: Level| CheckResult {
+        id: format!("{object}.{}.{}", names.join("."), kind.name),
+        code: kind.code,
+        kind: kind.name,
+        object: object.to_string(),
+        property: Some(names.join(".")),
+        status: Status::Pass,
+        severity,
+        value: None,
+        threshold: None,
+        unit: None,
+        failed_rows: None,
+        total_rows: None,
+        message: String::new(),
+        samples: Vec::new(),
+        name: None,
+        location: (!field.span.is_none()).then(|| {
+            let l = doc.source().location(field.span.start as usize);
+            format!("{}:{}:{}", doc.source().name(), l.line, l.column)
+        }),
+        duration_ms: 0,
+    };
+    for (names, physical, field) in conformance::walk(ir_object) {
+        let mut present = mk(&COLUMN_PRESENT, &names, field, Level::Error);
+        match resolve(&located.schema, &physical) {
+            None => {
+                present.status = Status::Fail;
+                present.message = format!("no column `{}` in the data", physical.join("."));
+                out.push(present);
+            }
+            Some(col) => {
+                if names.len() == 1 {
+                    matched.insert(col.path[0].clone());
+                }
+                present.message = if col.case_differs {
+                    format!("found as `{}` (the case differs)", col.path.join("."))
+                } else {
+                    format!("found `{}`", col.path.join("."))
+                };
+                out.push(present);
+                let data = conformance::ir_type(&col.data_type);
+                let mut typed = mk(&COLUMN_TYPE, &names, field, Level::Error);
+                match judge_type(&data, &field.data_type) {
+                    Ok(note) => {
+                        typed.message = note.unwrap_or_else(|| {
+                            format!("{} matches {}", conformance::show(&data), conformance::show(&field.data_type))
+                        });
+                    }
+                    Err((level, why)) => {
+                        typed.severity = level;
+                        typed.status = Status::judged(false, level);
+                        typed.message = why;
+                    }
+                }
+                out.push(typed);
+            }
+        }
+    }
+    for f in located.schema.fields() {
+        if !matched.contains(f.name()) {
+            let mut extra = mk(
+                &EXTRA_COLUMN,
+                std::slice::from_ref(f.name()),
+                &ir::Field::new(f.name().clone(), ir::DataType::Any),
+                Level::Info,
+            );
+            extra.status = Status::Warn;
+            extra.message = format!("column `{}` ({}) is not in the contract", f.name(), f.data_type());
+            out.push(extra);
+        }
+    }
+    out
+}
+
+/// The object's primary-key columns as they appear in the data.
+fn key_columns(prepared: &Prepared, object: &str, schema: &ArrowSchema) -> Vec<String> {
+    let Some(o) = prepared.ir.object(object) else { return vec![] };
+    o.primary_key
+        .iter()
+        .filter_map(|name| o.fields.iter().find(|f| &f.name == name))
+        .filter_map(|f| resolve(schema, &[f.physical_name.clone().unwrap_or_else(|| f.name.clone())]))
+        .map(|c| c.path.join("."))
+        .collect()
+}
+
+/// Output names of sample columns whose values are classified.
+fn masked_columns(doc: &ContractDocument, object: &str, unmask: bool) -> BTreeSet<String> {
+    if unmask {
+        return BTreeSet::new();
+    }
+    doc.contract
+        .walk_properties()
+        .into_iter()
+        .filter(|p| p.object.name == object)
+        .filter(|p| {
+            p.property.classification.as_deref().is_some_and(|c| MASKED.contains(&c.to_ascii_lowercase().as_str()))
+        })
+        .flat_map(|p| {
+            let logical = p.path.split_once('.').map(|(_, rest)| rest.to_string()).unwrap_or_default();
+            let physical = p.property.physical_name.clone();
+            [Some(logical), physical].into_iter().flatten()
+        })
+        .collect()
+}
+
+fn sample_sql(table: &str, sample: &Sample, key: &[String], e: &Expectation, limit: usize) -> String {
+    let t = ident(table);
+    let label = e.property_path().unwrap_or_else(|| "value".into());
+    let keys = |alias: Option<&str>, skip: &str| -> Vec<String> {
+        key.iter()
+            .filter(|k| k.as_str() != skip)
+            .map(|k| format!("{} AS {}", col_expr(std::slice::from_ref(k), alias), ident(k)))
+            .collect()
+    };
+    match sample {
+        Sample::Rows { predicate, column } => {
+            let mut cols = keys(None, &label);
+            if let Some(c) = column {
+                cols.push(format!("{c} AS {}", ident(&label)));
+            }
+            if cols.is_empty() {
+                cols.push("*".into());
+            }
+            format!("SELECT {} FROM {t} WHERE {predicate} LIMIT {limit}", cols.join(", "))
+        }
+        Sample::Repeats { columns } => {
+            let not_null = columns.iter().map(|c| format!("{c} IS NOT NULL")).collect::<Vec<_>>().join(" AND ");
+            format!(
+                "SELECT {}, count(*) AS occurrences FROM {t} WHERE {not_null} GROUP BY {} HAVING count(*) > 1 ORDER BY occurrences DESC LIMIT {limit}",
+                columns.join(", "),
+                columns.join(", ")
+            )
+        }
+        Sample::Orphans { column, target, target_column } => {
+            let mut cols = keys(Some("o"), &label);
+            cols.push(format!("{column} AS {}", ident(&label)));
+            format!(
+                "SELECT {} FROM {t} o WHERE {column} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {} r WHERE {target_column} = {column}) LIMIT {limit}",
+                cols.join(", "),
+                ident(target)
+            )
+        }
+    }
+}

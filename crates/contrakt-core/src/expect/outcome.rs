@@ -1,0 +1,150 @@
+//! Results of a check run: data, rendered by `contrakt-report`, routed by alerts, returned to
+//! Python. Serialised as the `--format json` report (schema version 1, `docs/check-output.md`).
+
+use serde::Serialize;
+use serde_json::{Map, Value as Json};
+
+use crate::diagnostic::Level;
+
+/// What became of one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pass,
+    /// Skipped with a reason (custom and text rules, unmeasurable SLAs): never counted as passed.
+    Skipped,
+    /// Failed, at severity warning or info.
+    Warn,
+    /// Failed, at severity error.
+    Fail,
+    /// Could not run (bad SQL, a missing column, a timeout); the other checks still ran.
+    Error,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Skipped => "skipped",
+            Status::Warn => "warn",
+            Status::Fail => "fail",
+            Status::Error => "error",
+        }
+    }
+
+    /// The status of a measured check: pass, or fail/warn by severity.
+    pub fn judged(holds: bool, severity: Level) -> Status {
+        match (holds, severity) {
+            (true, _) => Status::Pass,
+            (false, Level::Error) => Status::Fail,
+            (false, _) => Status::Warn,
+        }
+    }
+}
+
+/// One check's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckResult {
+    pub id: String,
+    /// Check kind code (`Q201`) and name (`required`).
+    pub code: &'static str,
+    pub kind: &'static str,
+    pub object: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub property: Option<String>,
+    pub status: Status,
+    pub severity: Level,
+    /// The measured number: a count, a percentage, an age in the SLA's unit. Null when the check
+    /// did not run.
+    pub value: Option<f64>,
+    /// The threshold as written in the contract (`mustBe: 0`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<String>,
+    /// `rows` or `percent` for counts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failed_rows: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total_rows: Option<u64>,
+    /// One line for people: what was found, or why the check did not run.
+    pub message: String,
+    /// Failing rows (key columns and the offending column), classified values masked.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub samples: Vec<Map<String, Json>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Where the check is declared: `file:line:col`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    /// Time of the plan that measured it (shared by every check of a fused scan).
+    pub duration_ms: u64,
+}
+
+/// How one object's data was read.
+#[derive(Debug, Clone, Serialize)]
+pub struct ObjectRun {
+    pub object: String,
+    /// Where the data came from (secrets stripped from URLs).
+    pub source: String,
+    pub format: String,
+    pub rows: Option<u64>,
+    /// Number of plans run: 1 for the fused scan, plus one per check that needs its own.
+    pub plans: usize,
+    pub duration_ms: u64,
+    /// Set when the object could not be checked at all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub total: usize,
+    pub passed: usize,
+    pub failed: usize,
+    pub warned: usize,
+    pub errors: usize,
+    pub skipped: usize,
+}
+
+/// A whole run over one contract.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckReport {
+    pub version: u32,
+    pub contract: String,
+    pub contract_version: String,
+    pub file: String,
+    /// The reference time (`--now`), RFC 3339.
+    pub now: String,
+    pub passed: bool,
+    pub summary: Summary,
+    pub objects: Vec<ObjectRun>,
+    pub results: Vec<CheckResult>,
+    pub duration_ms: u64,
+}
+
+impl CheckReport {
+    pub fn summarize(results: &[CheckResult]) -> Summary {
+        let mut s = Summary { total: results.len(), ..Summary::default() };
+        for r in results {
+            match r.status {
+                Status::Pass => s.passed += 1,
+                Status::Fail => s.failed += 1,
+                Status::Warn => s.warned += 1,
+                Status::Error => s.errors += 1,
+                Status::Skipped => s.skipped += 1,
+            }
+        }
+        s
+    }
+
+    /// Does the run fail the gate at `fail_on`? Failed checks count at their severity;
+    /// checks that could not run count always: an unmeasured promise is not a kept one.
+    pub fn fails_at(&self, fail_on: Level) -> bool {
+        self.results.iter().any(|r| match r.status {
+            Status::Fail | Status::Warn => r.severity >= fail_on,
+            Status::Error => true,
+            Status::Pass | Status::Skipped => false,
+        })
+    }
+}

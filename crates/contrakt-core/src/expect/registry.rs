@@ -1,0 +1,133 @@
+//! The check registry: every kind of check the post-publish checker runs has a stable code, a
+//! kebab-case name, a one-line summary and a doc page (`contrakt rules --kind check`,
+//! `docs/check-rules.md`). Codes never change and are never reused.
+
+#[derive(Debug)]
+pub struct CheckKind {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub summary: &'static str,
+    /// Markdown with the headings `## What it checks`, `## Decisions`, `## Example`.
+    pub docs: &'static str,
+}
+
+macro_rules! checks {
+    ($($ident:ident = $code:literal $name:literal, $summary:literal, $docs:literal;)*) => {
+        $(pub static $ident: CheckKind = CheckKind { code: $code, name: $name, summary: $summary, docs: $docs };)*
+        /// Every check kind, sorted by code.
+        pub static CHECKS: &[&CheckKind] = &[$(&$ident),*];
+    };
+}
+
+checks! {
+    COLUMN_PRESENT = "Q101" "column-present",
+        "Every property of the contract is a column of the dataset (by `physicalName`, else `name`).",
+        "## What it checks\nLooks up each top-level property in the dataset's schema: first by `physicalName`, then by `name`. Nested properties are looked up inside their struct column.\n\n## Decisions\nMatching is exact, then case-insensitive (Parquet written by some engines upper-cases names); a case-insensitive match passes with a note. A missing column fails, and every other check of that column reports `error` instead of running.\n\n## Example\n```yaml\nproperties:\n  - name: order_id        # Q101 fails when the data has no order_id column\n```\n";
+    COLUMN_TYPE = "Q102" "column-type",
+        "A column's type reads as the contract's type without loss (the diff's type lattice).",
+        "## What it checks\nLowers the column's Arrow type into the Schema IR and compares it with the property's type (from `logicalType`, `logicalTypeOptions.format` and `physicalType`) on the same lattice the breaking-change diff uses: the data's type must be the contract's type or widen to it without loss (int32 data for an int64 contract passes; int64 data for an int16 contract fails).\n\n## Decisions\nStrings pass for `uuid` (the `format` check validates the text); 16-byte fixed binary passes for `uuid` too. A timestamp without a time zone where the contract says `timezone: true` is a warning. Structs and lists compare their kind here and their children as their own properties.\n\n## Example\n```yaml\n- name: recipes_per_box\n  logicalType: integer\n  logicalTypeOptions: {format: i16}   # Q102 fails on an int64 column\n```\n";
+    EXTRA_COLUMN = "Q103" "extra-column",
+        "The dataset has a column the contract does not describe (reported as info).",
+        "## What it checks\nLists the dataset's columns that match no property of the object.\n\n## Decisions\nAlways `info`: extra columns break no consumer, but an undocumented column is often a leak (personal data nobody classified) or a rename in progress. Hive partition columns count as columns.\n\n## Example\nA `debug_payload` column in the data and not in the contract gives one Q103 result.\n";
+    REQUIRED = "Q201" "required",
+        "A `required: true` property has no nulls.",
+        "## What it checks\nCounts the rows where the column is null. Passes at 0.\n\n## Decisions\nFor a nested property, a null parent struct counts as a null value: the consumer cannot read the field either way.\n\n## Example\n```yaml\n- name: customer_id\n  required: true   # Q201: failed_rows = rows with a null customer_id\n```\n";
+    UNIQUE = "Q202" "unique",
+        "A `unique: true` property has no repeated non-null value.",
+        "## What it checks\nCounts the excess rows: non-null values minus distinct non-null values, i.e. the rows that would have to go for the column to be unique. Passes at 0.\n\n## Decisions\nNulls are not values (SQL `UNIQUE` semantics): use `required` to forbid them. Samples show the repeated values with their number of occurrences.\n\n## Example\n```yaml\n- name: order_id\n  unique: true   # Q202\n```\n";
+    PRIMARY_KEY = "Q203" "primary-key",
+        "The primary key (composite by `primaryKeyPosition`) is non-null and unique.",
+        "## What it checks\nCounts the rows with a null in any key column plus the excess rows of the key (rows minus distinct keys among the rows without nulls). Passes at 0.\n\n## Decisions\nA one-column key shares the fused scan; a composite key needs a grouping over the key columns, run as its own plan concurrently with the scan.\n\n## Example\n```yaml\n- {name: order_id, primaryKey: true, primaryKeyPosition: 1}\n- {name: line_no,  primaryKey: true, primaryKeyPosition: 2}   # one Q203 over (order_id, line_no)\n```\n";
+    MINIMUM = "Q204" "minimum",
+        "Values are at or above `logicalTypeOptions.minimum` (above, with `exclusiveMinimum`).",
+        "## What it checks\nCounts the non-null values below the bound (or at it, when exclusive). Dates and timestamps compare as dates and timestamps: write the bound as an ISO string.\n\n## Decisions\nNulls are never out of range: nullability is `required`'s job. ODCS v3.1 `exclusiveMinimum` is a number (JSON Schema 2020-12 style); the v3.0 boolean form makes `minimum` exclusive.\n\n## Example\n```yaml\nlogicalTypeOptions:\n  minimum: 0    # Q204 counts amount < 0\n```\n";
+    MAXIMUM = "Q205" "maximum",
+        "Values are at or below `logicalTypeOptions.maximum` (below, with `exclusiveMaximum`).",
+        "## What it checks\nCounts the non-null values above the bound (or at it, when exclusive).\n\n## Decisions\nAs for Q204.\n\n## Example\n```yaml\nlogicalTypeOptions:\n  maximum: 100   # Q205 counts quantity > 100\n```\n";
+    MIN_LENGTH = "Q206" "min-length",
+        "Strings are at least `minLength` characters long.",
+        "## What it checks\nCounts the non-null strings with fewer characters (Unicode scalar values, not bytes) than `minLength`.\n\n## Decisions\nThe empty string is a value of length 0, not a null.\n\n## Example\n```yaml\nlogicalTypeOptions: {minLength: 3}\n```\n";
+    MAX_LENGTH = "Q207" "max-length",
+        "Strings are at most `maxLength` characters long.",
+        "## What it checks\nCounts the non-null strings with more characters than `maxLength`.\n\n## Decisions\nCharacters, not bytes: `é` is one.\n\n## Example\n```yaml\nlogicalTypeOptions: {maxLength: 16}\n```\n";
+    PATTERN = "Q208" "pattern",
+        "Strings match `logicalTypeOptions.pattern`.",
+        "## What it checks\nCounts the non-null strings the regular expression does not match.\n\n## Decisions\nJSON Schema semantics: the pattern is searched, not anchored; write `^…$` to match the whole value. The engine is Rust's `regex` (RE2 syntax: no look-around or backreferences; `L104` lints this).\n\n## Example\n```yaml\nlogicalTypeOptions:\n  pattern: '^[A-Z]{3}$'\n```\n";
+    FORMAT = "Q209" "format",
+        "Strings are well-formed for `logicalTypeOptions.format` (email, uuid, uri, date, a date pattern, …).",
+        "## What it checks\nFor string columns, counts the non-null values that are not well-formed for the named format: `email`, `uuid`, `uri`/`url`, `hostname`, `ipv4`, `ipv6`, `date`, `date-time`, `time`, and Java-style date patterns such as `yyyy-MM-dd`.\n\n## Decisions\nA typed column (a date column with `format: yyyy-MM-dd`, an integer with `format: i16`) is checked by its type (Q102), not here. Unknown formats are `skipped` with the reason.\n\n## Example\n```yaml\nlogicalTypeOptions: {format: email}\n```\n";
+    MIN_ITEMS = "Q210" "min-items",
+        "Arrays have at least `minItems` elements.",
+        "## What it checks\nCounts the non-null arrays with fewer elements than `minItems`.\n\n## Decisions\nA null array is not an empty array.\n\n## Example\n```yaml\nlogicalTypeOptions: {minItems: 1}\n```\n";
+    MAX_ITEMS = "Q211" "max-items",
+        "Arrays have at most `maxItems` elements.",
+        "## What it checks\nCounts the non-null arrays with more elements than `maxItems`.\n\n## Decisions\nAs for Q210.\n\n## Example\n```yaml\nlogicalTypeOptions: {maxItems: 3}\n```\n";
+    UNIQUE_ITEMS = "Q212" "unique-items",
+        "Arrays with `uniqueItems: true` hold no repeated element.",
+        "## What it checks\nCounts the non-null arrays whose distinct elements are fewer than their elements.\n\n## Decisions\nNull elements compare equal to each other.\n\n## Example\n```yaml\nlogicalTypeOptions: {uniqueItems: true}\n```\n";
+    ENUM = "Q213" "enum",
+        "Values are among the property's declared `enum` values (ODCS v3.2).",
+        "## What it checks\nCounts the non-null values outside the declared enumeration.\n\n## Decisions\nComparison is exact and case-sensitive. Nulls are not invalid.\n\n## Example\n```yaml\nenum: [{value: placed}, {value: shipped}]\n```\n";
+    NULL_VALUES = "Q301" "null-values",
+        "ODCS library metric `nullValues`: the number (or percent) of null values.",
+        "## What it checks\nMeasures the null values of the property and compares the count, or with `unit: percent` the percentage of all rows, with the rule's operator.\n\n## Decisions\nPercentages are of all rows checked (after `--where`/`--partition`), on a 0–100 scale. An empty dataset has 0 rows and 0% of anything.\n\n## Example\n```yaml\nquality:\n  - metric: nullValues\n    unit: percent\n    mustBeLessOrEqualTo: 1\n```\n";
+    MISSING_VALUES = "Q302" "missing-values",
+        "ODCS library metric `missingValues`: nulls plus the values listed in `arguments.missingValues`.",
+        "## What it checks\nCounts the rows whose value is null or one of `arguments.missingValues` (for example `''`, `'N/A'`).\n\n## Decisions\nNulls always count as missing, whether or not the list names `null` (Soda's and datacontract-cli's reading). String comparison is exact.\n\n## Example\n```yaml\n- metric: missingValues\n  arguments: {missingValues: ['', 'N/A']}\n  mustBe: 0\n```\n";
+    INVALID_VALUES = "Q303" "invalid-values",
+        "ODCS library metric `invalidValues`: values outside `validValues` or not matching `pattern`.",
+        "## What it checks\nCounts the non-null values that are not in `arguments.validValues` (or v3.0 `validValues`) or do not match `arguments.pattern`; with both, a value must satisfy both. Without either, the property's own `enum` and `pattern` define validity.\n\n## Decisions\nNulls are not invalid: `nullValues` and `required` cover them. Percentages are of all rows.\n\n## Example\n```yaml\n- metric: invalidValues\n  arguments: {validValues: [GBP, EUR]}\n  mustBe: 0\n```\n";
+    DUPLICATE_VALUES = "Q304" "duplicate-values",
+        "ODCS library metric `duplicateValues`: rows repeating a value (or, at object level, a combination of `arguments.properties`).",
+        "## What it checks\nCounts the excess rows: non-null values minus distinct values, i.e. how many rows would have to go for the values to be unique. At object level, `arguments.properties` names the columns whose combination must be unique (a row with a null in any of them is left out).\n\n## Decisions\n`expected.json` of the benchmark accepts three readings (duplicated values, excess rows, rows holding a non-unique value); contrakt reports excess rows, which is 0 exactly when the column is unique and is additive across partitions.\n\n## Example\n```yaml\n- metric: duplicateValues\n  mustBe: 0\n```\n";
+    ROW_COUNT = "Q305" "row-count",
+        "ODCS library metric `rowCount`: the number of rows.",
+        "## What it checks\nCounts the rows of the object (after `--where`/`--partition`).\n\n## Decisions\n`unit: percent` has no meaning for a row count and is linted (L203). A rule with no operator is linted (L201) and checked as `mustBeGreaterThan: 0`.\n\n## Example\n```yaml\n- metric: rowCount\n  mustBeBetween: [900000, 1100000]\n```\n";
+    SQL = "Q306" "sql",
+        "An ODCS `sql` rule: a read-only query returning one number, compared with the operator.",
+        "## What it checks\nRuns the rule's query with `{object}`, `${object}`, `{property}` and `${property}` replaced by the dataset and column, and compares the single value it returns with the operator.\n\n## Decisions\nOnly one read-only `SELECT` is accepted: DDL, DML and `SET` give an `error` result. A query of the shape `SELECT <aggregate> FROM {object} [WHERE …]` is folded into the object's fused scan (its aggregates take the `WHERE` as a `FILTER`); any other query runs as its own plan, concurrently. A query returning no row, several rows or a non-number is an `error`. `--timeout` bounds each query.\n\n## Example\n```yaml\n- type: sql\n  query: SELECT count(*) FROM {object} WHERE updated_at < created_at\n  mustBe: 0\n```\n";
+    CUSTOM = "Q307" "custom",
+        "An ODCS `custom` rule (an engine-specific implementation): reported as skipped with the reason.",
+        "## What it checks\nNothing: `custom` rules hold an implementation for another engine (Soda, Great Expectations, …). contrakt reports each as `skipped` and names the engine, so a rule is never silently counted as passed.\n\n## Example\n```yaml\n- type: custom\n  engine: soda\n  implementation: 'duplicate_count(order_id) = 0'\n```\n";
+    TEXT = "Q308" "text",
+        "An ODCS `text` rule (a rule in prose): reported as skipped.",
+        "## What it checks\nNothing: a `text` rule describes an expectation for people. It is reported as `skipped` so the report shows what is not machine-checked.\n";
+    FRESHNESS = "Q401" "freshness",
+        "SLA `latency`/`freshness`: the newest value of the SLA element is no older than the agreed time.",
+        "## What it checks\nMeasures the maximum of the SLA's `element` column (a timestamp or date) and its age at the reference time (`--now`, default the wall clock). Passes when the age is at most `value` `unit` (`d`, `h`, `m`, `s`, and ODCS's long forms such as `day`).\n\n## Decisions\nA date column counts as the end of its day (a date is fresh all day). A timestamp without a time zone is read as UTC. An empty dataset fails: it has no fresh data. The value is reported in the SLA's unit.\n\n## Example\n```yaml\nslaProperties:\n  - property: latency\n    value: 2\n    unit: h\n    element: orders.updated_at\n```\n";
+    RETENTION = "Q402" "retention",
+        "SLA `retention`: no record is older than the retention period (data past it should be purged).",
+        "## What it checks\nMeasures the minimum of the SLA's `element` and its age at the reference time. Passes when the oldest record is within `value` `unit`.\n\n## Decisions\nRetention is read as an upper bound on age, the reading regulators enforce (records past the period must be deleted). The other reading, that history reaches back the whole period, cannot be checked from one snapshot without knowing when the dataset began: the oldest age is in the result for people to judge.\n\n## Example\n```yaml\n- property: retention\n  value: 7\n  unit: y\n  element: orders.order_date\n```\n";
+    SLA_NOT_MEASURABLE = "Q403" "sla-not-measurable",
+        "An SLA property contrakt cannot measure from the data (frequency, availability, support times…): skipped.",
+        "## What it checks\nNothing: `frequency`, `timeOfAvailability`, `generalAvailability`, `endOfSupport`, `endOfLife` and other SLA properties describe the process, not one snapshot of the data. Each is reported as `skipped` with the reason, never as passed.\n";
+    REFERENCE = "Q501" "reference",
+        "A foreign key (`relationships` of type `foreignKey`) has no orphans in the referenced dataset.",
+        "## What it checks\nCounts the non-null values of the property that have no match in the referenced object's column, with an anti-join planned by DataFusion (the referenced column only is read). The referenced object is found in the same contract, else in the contracts of the registry.\n\n## Decisions\nNulls are not orphans. A referenced dataset that cannot be located gives an `error` result naming what is missing.\n\n## Example\n```yaml\nrelationships:\n  - type: foreignKey\n    to: customers.customer_id\n```\n";
+}
+
+/// Looks up a check kind by code (`Q201`) or name (`required`), case-insensitively.
+pub fn find(selector: &str) -> Option<&'static CheckKind> {
+    CHECKS.iter().copied().find(|c| c.code.eq_ignore_ascii_case(selector) || c.name.eq_ignore_ascii_case(selector))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_sorted_unique_and_documented() {
+        let mut seen = std::collections::HashSet::new();
+        for w in CHECKS.windows(2) {
+            assert!(w[0].code < w[1].code, "{} before {}", w[0].code, w[1].code);
+        }
+        for c in CHECKS {
+            assert!(seen.insert(c.name), "duplicate name {}", c.name);
+            assert!(c.docs.starts_with("## What it checks"), "{} docs", c.code);
+            assert!(c.summary.ends_with('.'), "{} summary", c.code);
+        }
+        assert_eq!(find("q201").map(|c| c.name), Some("required"));
+        assert_eq!(find("primary-key").map(|c| c.code), Some("Q203"));
+        assert!(find("nope").is_none());
+    }
+}
