@@ -22,6 +22,10 @@ const NOT_EXPRESSIBLE_IN_ODCS: &[&str] = &[
     "S003", "S004",
     // W001/W002 judge contrakt.yaml waivers, not a pair of schemas (tests/it/cli_breaking.rs).
     "W001", "W002",
+    // F008–F011, C008 and C009 judge JSON Schema content models (`additionalProperties`), which
+    // ODCS does not have: `diff/detect.rs` reaches them only for `RecordModel::JsonContentModel`.
+    // Their JSON Schema pairs are under `fixtures/formats/jsonschema/` (`jsonschema_*` tests).
+    "F008", "F009", "F010", "F011", "C008", "C009",
 ];
 
 /// What each fixture pair must report: (code, display path, breaks, level). The V001 pair
@@ -512,4 +516,88 @@ fn markdown_is_a_pull_request_comment() {
     assert!(run.stdout.contains("| --- |"), "{run}");
     assert!(run.stdout.contains("`F004`"), "{run}");
     assert!(run.stdout.contains("`orders.discount_code`"), "{run}");
+}
+
+// ---- JSON Schema ----
+
+/// Two versions of a JSON Schema (`fixtures/formats/jsonschema/`), diffed under BACKWARD, the
+/// registry default: content-model rules, `$ref`s, `[]` and `{}` paths, lines in the files.
+#[test]
+fn jsonschema_pair_is_judged_by_content_models() {
+    let old = "fixtures/formats/jsonschema/orders.v1.schema.json";
+    let new = "fixtures/formats/jsonschema/orders.v2.schema.json";
+    let text = contrakt(["diff", old, new, "--mode", "backward", "--color", "never"]);
+    let json = contrakt(["diff", old, new, "--mode", "backward", "--format", "json"]);
+    assert_exit_follows_passed(&json);
+    assert_eq!(text.code, json.code, "{text}");
+    let report = json.json();
+    assert_eq!(report["compatible"], false, "{json}");
+    let findings = json.findings();
+    let got: Vec<(&str, &str, Vec<&str>)> = findings
+        .iter()
+        .map(|f| (f["code"].as_str().unwrap_or("?"), f["path"].as_str().unwrap_or("?"), strings(&f["breaks"])))
+        .collect();
+    let expected: &[(&str, &str, &[&str])] = &[
+        ("F010", "delivery_window", &["forward"]),
+        ("E002", "status", &["backward"]),
+        ("C002", "recipes_per_box", &["forward"]),
+        ("N001", "gift_message", &["backward"]),
+        ("F008", "address.floor", &["backward"]),
+        ("T001", "items[].quantity", &["forward"]),
+        ("T004", "attributes{}", &["backward", "forward"]),
+    ];
+    let mut sorted_got = got.clone();
+    sorted_got.sort();
+    let mut sorted_expected: Vec<(&str, &str, Vec<&str>)> =
+        expected.iter().map(|(c, p, b)| (*c, *p, b.to_vec())).collect();
+    sorted_expected.sort();
+    assert_eq!(sorted_got, sorted_expected, "{json}");
+    // Findings point into the file that holds the thing: the new property in NEW.
+    let added = with_code(&findings, "F010")[0];
+    let v2 = std::fs::read_to_string(repo().join(new)).expect("read fixture");
+    assert_eq!(added["file"], new, "{json}");
+    assert_eq!(added["line"], locate(&v2, "\"delivery_window\"", 1).0, "{json}");
+    // The same pair under FORWARD: other findings break.
+    let forward = contrakt(["diff", old, new, "--mode", "forward", "--format", "json"]);
+    assert_exit_follows_passed(&forward);
+    with_stable_output(|| {
+        insta::assert_snapshot!("jsonschema_text", text.stdout);
+        insta::assert_snapshot!("jsonschema_json", json.stdout);
+    });
+}
+
+#[test]
+fn jsonschema_recursion_format_override_and_remote_refs() {
+    // A recursive schema diffs clean against itself.
+    let category = "fixtures/formats/jsonschema/category.schema.json";
+    let run = contrakt(["diff", category, category, "--format", "json"]);
+    run.assert_exit(0);
+    assert!(run.findings().is_empty(), "{run}");
+
+    // Any name: the content tells a JSON Schema; `--old-format`/`--new-format` override it.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let v1 = std::fs::read_to_string(repo().join("fixtures/formats/jsonschema/orders.v1.schema.json")).expect("read");
+    std::fs::write(dir.path().join("old.txt"), &v1).expect("write");
+    std::fs::write(dir.path().join("new.txt"), &v1).expect("write");
+    let run = contrakt_in(dir.path(), ["diff", "old.txt", "new.txt", "--format", "json"]);
+    run.assert_exit(0);
+    let run = contrakt_in(dir.path(), ["diff", "old.txt", "new.txt", "--old-format", "avro", "--format", "json"]);
+    run.assert_exit(2);
+    let run = contrakt_in(
+        dir.path(),
+        ["diff", "old.txt", "new.txt", "--old-format", "jsonschema", "--new-format", "jsonschema", "--format", "json"],
+    );
+    run.assert_exit(0);
+    assert!(run.findings().is_empty(), "{run}");
+
+    // A `$ref` to another document is an input error that names it.
+    std::fs::write(
+        dir.path().join("remote.schema.json"),
+        "{\n  \"type\": \"object\",\n  \"properties\": {\"a\": {\"$ref\": \"https://example.com/a.json\"}}\n}\n",
+    )
+    .expect("write");
+    let run = contrakt_in(dir.path(), ["diff", "remote.schema.json", "remote.schema.json", "--color", "never"]);
+    run.assert_exit(2);
+    let out = format!("{}{}", run.stdout, run.stderr);
+    assert!(out.contains("https://example.com/a.json") && out.contains("remote.schema.json:3:"), "{run}");
 }

@@ -239,7 +239,7 @@ fn confluent_names(c: &Change) -> Vec<&'static str> {
 /// without one are not compared) can be paired one to one with the expected change types.
 /// A rule may carry several Confluent names (T009 is both FIELD_KIND_CHANGED and
 /// FIELD_NUMERIC_LABEL_CHANGED), hence a bipartite matching rather than a multiset comparison.
-fn change_types_agree(ours: &[Vec<&'static str>], expected: &[String]) -> bool {
+pub(crate) fn change_types_agree(ours: &[Vec<&'static str>], expected: &[String]) -> bool {
     let ours: Vec<&Vec<&str>> = ours.iter().filter(|n| !n.is_empty()).collect();
     if ours.len() != expected.len() {
         return false;
@@ -562,9 +562,11 @@ fn run_buf(cases: &mut Tally, findings: &mut Tally, columns: &mut Tally) -> BTre
 fn protobuf_corpora_agree_with_confluent_and_buf() {
     let allow = allowlist();
     for corpus in allow.keys() {
-        // `datacontract-cli-odcs` belongs to `conformance_odcs`.
+        // `datacontract-cli-odcs` belongs to `conformance_odcs`, `confluent-jsonschema` to
+        // `conformance_jsonschema`.
         assert!(
-            ["confluent-protobuf", "buf-breaking", "datacontract-cli-odcs"].contains(&corpus.as_str()),
+            ["confluent-protobuf", "buf-breaking", "datacontract-cli-odcs", "confluent-jsonschema"]
+                .contains(&corpus.as_str()),
             "unknown corpus `{corpus}`"
         );
     }

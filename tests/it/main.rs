@@ -8,6 +8,8 @@
 //!   (`fixtures/breaking/<CODE>/`), consumer impact, version pins, modes and bad input.
 //! - `conformance`: the Confluent and buf Protobuf corpora in `../shared/conformance/`, with
 //!   an agreement table and `conformance-allowlist.yaml` for deliberate differences.
+//! - `conformance_jsonschema`: Confluent's JSON Schema corpus (STRICT and LENIENT verdicts),
+//!   section `confluent-jsonschema` of the allowlist.
 //! - `conformance_odcs`: datacontract-cli's ODCS corpora (PR #1482 breaking detection, changelog),
 //!   same pattern, section `datacontract-cli-odcs` of the allowlist.
 
@@ -16,6 +18,7 @@ mod cli_breaking;
 mod cli_diff;
 mod cli_lint;
 mod conformance;
+mod conformance_jsonschema;
 mod conformance_odcs;
 
 use std::fmt;

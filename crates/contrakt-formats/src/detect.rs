@@ -11,8 +11,9 @@ use crate::Format;
 /// The format of a schema file. The extension decides where it is unambiguous (`.avsc` Avro,
 /// `.proto` Protobuf, `.sql`/`.ddl` SQL DDL, `.odcs.yaml`/`.odcs.yml`/`.odcs.json` ODCS); for
 /// `.json`, `.yaml` and `.yml` the content decides (`kind: DataContract` → ODCS; `"type":
-/// "record"`/`"enum"`/`"fixed"` or a list of records → Avro; `"$schema"`, `"type": "object"`
-/// or `"properties"` → JSON Schema); for any other name the content alone.
+/// "record"`/`"enum"`/`"fixed"` or a list of records → Avro; `"$schema"`, a JSON Schema `type`,
+/// `properties`, `$defs`, `$ref` or a combinator → JSON Schema); for any other name the
+/// content alone.
 pub fn detect(path: &Path, text: &str) -> Option<Format> {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_ascii_lowercase();
     if name.ends_with(".avsc") {
@@ -69,12 +70,25 @@ fn from_json(text: &str) -> Option<Format> {
             {
                 return Some(Format::Avro);
             }
-            if obj.contains_key("$schema")
-                || ty == Some("object")
-                || obj.contains_key("properties")
-                || obj.contains_key("$defs")
-                || obj.contains_key("definitions")
-            {
+            let json_schema_words = [
+                "$schema",
+                "properties",
+                "$defs",
+                "definitions",
+                "$ref",
+                "allOf",
+                "anyOf",
+                "oneOf",
+                "additionalProperties",
+                "patternProperties",
+                "prefixItems",
+            ];
+            if ty == Some("object") || json_schema_words.iter().any(|k| obj.contains_key(*k)) {
+                return Some(Format::JsonSchema);
+            }
+            // A JSON Schema type name alone (`{"type": "string", "maxLength": 3}`).
+            let types = ["string", "integer", "number", "boolean", "array", "null"];
+            if ty.is_some_and(|t| types.contains(&t)) || obj.get("type").is_some_and(Json::is_array) {
                 return Some(Format::JsonSchema);
             }
             None
@@ -159,7 +173,10 @@ mod tests {
         );
         assert_eq!(d("s.json", r#"{"type": "object"}"#), Some(Format::JsonSchema));
         assert_eq!(d("s.json", r#"{"properties": {"a": {"type": "string"}}}"#), Some(Format::JsonSchema));
-        assert_eq!(d("s.json", r#"{"type": "array", "items": {"type": "string"}}"#), None);
+        assert_eq!(d("s.json", r#"{"type": "array", "items": {"type": "string"}}"#), Some(Format::JsonSchema));
+        assert_eq!(d("s.json", r#"{"oneOf": [{"type": "string"}, {"type": "null"}]}"#), Some(Format::JsonSchema));
+        assert_eq!(d("s.json", r##"{"$ref": "#/$defs/a", "$defs": {"a": true}}"##), Some(Format::JsonSchema));
+        assert_eq!(d("s.json", r#"{"name": "x"}"#), None);
         // `"type": "record"` is not a JSON Schema type, so Avro wins even next to `$schema`.
         assert_eq!(d("s.json", r#"{"$schema": "x", "type": "record", "name": "A", "fields": []}"#), Some(Format::Avro));
         assert_eq!(d("s.json", r#"{"kind": "DataContract", "apiVersion": "v3.1.0"}"#), Some(Format::Odcs));

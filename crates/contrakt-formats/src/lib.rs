@@ -1,5 +1,5 @@
-//! contrakt-formats: producer-schema front ends. Each reads one schema language (ODCS, Avro,
-//! Protobuf, SQL DDL; JSON Schema, Parquet and Arrow later) into the canonical
+//! contrakt-formats: producer-schema front ends. Each reads one schema language (ODCS, JSON
+//! Schema, Avro, Protobuf, SQL DDL; Parquet and Arrow later) into the canonical
 //! [`contrakt_core::ir::Schema`], so the breaking-change diff compares any two of them.
 //!
 //! Every front end sets the schema's [`RecordModel`](contrakt_core::ir::RecordModel) and
@@ -14,6 +14,7 @@
 mod avro;
 mod detect;
 mod error;
+mod jsonschema;
 mod odcs;
 mod protobuf;
 mod spans;
@@ -59,6 +60,39 @@ pub mod metadata {
     pub const PROTO_LABEL: &str = "proto.label";
     /// Protobuf: enum values with their numbers, `NAME=0,OTHER=1`.
     pub const PROTO_ENUM_VALUES: &str = "proto.enum_values";
+    /// JSON Schema: the content model of an object, `open` (undeclared properties allowed with
+    /// any value), `closed` (`additionalProperties: false`) or `partial` (an
+    /// `additionalProperties` schema, or `patternProperties`). On the field of a nested object;
+    /// on the `Object` for the root. `unevaluatedProperties` counts as `additionalProperties`.
+    pub const JSON_CONTENT: &str = "jsonschema.content";
+    /// JSON Schema: what undeclared properties of a `partial` object may hold, as
+    /// [`contrakt_core::ir::value_set`] writes it (`string`, `integer | null`, `any`, `never`).
+    pub const JSON_ADDITIONAL: &str = "jsonschema.additional";
+    /// JSON Schema: `patternProperties`, one `regex=value set` per line.
+    pub const JSON_PATTERNS: &str = "jsonschema.patterns";
+    /// JSON Schema: tuple validation (`prefixItems`, `items: [..]`), one value set per position
+    /// and line.
+    pub const JSON_TUPLE: &str = "jsonschema.tuple";
+    /// JSON Schema: what items after the tuple (`additionalItems`, or `items` next to
+    /// `prefixItems`) may hold, as a value set.
+    pub const JSON_ADDITIONAL_ITEMS: &str = "jsonschema.additionalItems";
+    /// JSON Schema: the value set of `contains`.
+    pub const JSON_CONTAINS: &str = "jsonschema.contains";
+    /// JSON Schema: the value set of `not`.
+    pub const JSON_NOT: &str = "jsonschema.not";
+    /// JSON Schema: `dependencies`/`dependentRequired`/`dependentSchemas` as compact JSON,
+    /// property → list of names, or the value set of the dependent schema.
+    pub const JSON_DEPENDENCIES: &str = "jsonschema.dependencies";
+    /// JSON Schema: `minProperties`, `maxProperties`, `minContains`, `maxContains`.
+    pub const JSON_MIN_PROPERTIES: &str = "jsonschema.minProperties";
+    pub const JSON_MAX_PROPERTIES: &str = "jsonschema.maxProperties";
+    pub const JSON_MIN_CONTAINS: &str = "jsonschema.minContains";
+    pub const JSON_MAX_CONTAINS: &str = "jsonschema.maxContains";
+    /// JSON Schema: `title` and `$id` (annotations: changes are reported as M001).
+    pub const JSON_TITLE: &str = "jsonschema.title";
+    pub const JSON_ID: &str = "jsonschema.id";
+    /// JSON Schema: `"true"` on the `false` schema (no value is valid).
+    pub const JSON_FALSE: &str = "jsonschema.false";
 }
 
 /// A producer-schema language contrakt reads.
@@ -144,7 +178,7 @@ pub fn load(path: &Path, format: Option<Format>) -> Result<Schema, Error> {
 pub fn load_str(name: &str, text: &str, format: Format) -> Result<Schema, Error> {
     match format {
         Format::Odcs => odcs::load(name, text),
-        Format::JsonSchema => Err(Error::NotImplemented { format, file: name.to_string() }),
+        Format::JsonSchema => jsonschema::load(name, text),
         Format::Avro => avro::load(name, text),
         Format::Protobuf => protobuf::load(name, text, None),
         Format::SqlDdl => sql::load_sql(name, text, None),

@@ -116,6 +116,7 @@ pub(crate) fn load(display: &str, text: &str, folder: Option<&Path>) -> Result<S
             tags: Vec::new(),
             custom_properties: Default::default(),
             quality: Vec::new(),
+            metadata: Default::default(),
         });
     }
     if objects.is_empty() {

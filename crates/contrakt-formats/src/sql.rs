@@ -332,6 +332,7 @@ impl<'a> Lower<'a> {
             tags: Vec::new(),
             custom_properties: Default::default(),
             quality: Vec::new(),
+            metadata: Default::default(),
         };
         for constraint in &t.constraints {
             self.constraint(&mut object, constraint)?;

@@ -79,10 +79,12 @@ fn odcs_goes_through_the_core_loader_and_lowering() {
 }
 
 #[test]
-fn json_schema_says_honestly_that_it_is_not_implemented_yet() {
-    let e = load_str("s.json", r#"{"type": "object"}"#, Format::JsonSchema).unwrap_err();
-    assert!(matches!(e, Error::NotImplemented { format: Format::JsonSchema, .. }));
-    assert!(e.to_string().contains("not implemented yet"), "{e}");
+fn json_schema_files_are_detected_and_read() {
+    let path = fixture("jsonschema/orders.v1.schema.json");
+    let s = load(&path, None).unwrap();
+    assert_eq!(s.objects[0].fields.len(), 8);
+    let s = load(&path, Some(Format::JsonSchema)).unwrap();
+    assert_eq!(s.record_model, contrakt_core::ir::RecordModel::JsonContentModel);
 }
 
 #[test]

@@ -215,7 +215,10 @@ impl Differ {
         }
         self.tags((&a.tags, &a.custom_properties), (&b.tags, &b.custom_properties), &base, &label, spans);
         self.quality(&a.quality, &b.quality, &base, &label, spans);
-        self.fields(&a.fields, &b.fields, &base);
+        if self.model == RecordModel::JsonContentModel {
+            self.json_keywords(&a.metadata, &b.metadata, &base, &label, spans);
+        }
+        self.fields(&a.fields, &b.fields, &base, Some((&a.metadata, &b.metadata)));
     }
 
     /// M002: tags and custom properties (contract metadata; never a schema verdict).
@@ -352,7 +355,10 @@ impl Differ {
     }
 
     /// Matches two field lists and compares each pair; `parent` is the path of their container.
-    fn fields(&mut self, old: &[Field], new: &[Field], parent: &FieldPath) {
+    /// `containers` holds the metadata of the old and new container (the JSON Schema content
+    /// model that judges added and removed properties).
+    fn fields(&mut self, old: &[Field], new: &[Field], parent: &FieldPath, containers: Containers<'_>) {
+        let json = self.model == RecordModel::JsonContentModel;
         let mut used = vec![false; new.len()];
         let mut pairs: Vec<(usize, usize)> = Vec::with_capacity(old.len());
         let mut matched_old = vec![false; old.len()];
@@ -402,7 +408,10 @@ impl Differ {
             let path = parent.child(&f.name);
             // A member of a oneof that keeps other fields: that oneof lost a branch.
             let oneof = oneof_of(f).filter(|o| pairs.iter().any(|&(k, _)| oneof_of(&old[k]) == Some(o)));
-            let change = if let (true, Some(o)) = (proto, oneof) {
+            let change = if json {
+                let (rule, breaks, message) = json_removed(f, containers.map(|c| c.1));
+                self.push(rule, path, Some(f.data_type.to_string()), None, breaks, message, Some(f.span), None)
+            } else if let (true, Some(o)) = (proto, oneof) {
                 self.push(
                     &UNION_BRANCH_REMOVED,
                     path,
@@ -451,6 +460,11 @@ impl Differ {
             let path = parent.child(&f.name);
             // A new member of a oneof that holds earlier fields: that oneof gained a branch.
             let oneof = oneof_of(f).filter(|o| pairs.iter().any(|&(_, l)| oneof_of(&new[l]) == Some(o)));
+            if json {
+                let (rule, breaks, message) = json_added(f, containers.map(|c| c.0));
+                self.push(rule, path, None, Some(f.data_type.to_string()), breaks, message, None, Some(f.span));
+                continue;
+            }
             let (rule, what) = match (proto, oneof) {
                 (true, Some(o)) => (&UNION_BRANCH_ADDED, format!("field `{}` was added to oneof `{o}`", f.name)),
                 (true, None) if !is_proto2_required(f) => {
@@ -597,6 +611,9 @@ impl Differ {
             );
         }
         self.constraints(&a.constraints, &b.constraints, &path, label, spans);
+        if self.model == RecordModel::JsonContentModel {
+            self.json_keywords(&a.metadata, &b.metadata, &path, label, spans);
+        }
         match (&a.default, &b.default) {
             (None, Some(v)) => {
                 self.push(
@@ -703,6 +720,18 @@ impl Differ {
                 return self.branches(std::slice::from_ref(t), y, path, label, spans);
             }
             _ => {}
+        }
+        // JSON Schema: `type: null` that gains another type (`oneOf: [null, X]`) gained a branch.
+        if self.model == RecordModel::JsonContentModel {
+            match (ta, tb) {
+                (DataType::Null, t) if b.nullable && *t != DataType::Null => {
+                    return self.branches(&[], std::slice::from_ref(t), path, label, spans);
+                }
+                (t, DataType::Null) if a.nullable && *t != DataType::Null => {
+                    return self.branches(std::slice::from_ref(t), &[], path, label, spans);
+                }
+                _ => {}
+            }
         }
         let relation = relate(ta, tb, self.model);
         let (rule, breaks): (&'static BreakingRule, Directions) = match relation {
@@ -895,7 +924,7 @@ impl Differ {
                         spans.1,
                     );
                 } else if let (DataType::Struct(p), DataType::Struct(q)) = (&ea.data_type, &eb.data_type) {
-                    self.fields(p, q, path);
+                    self.fields(p, q, path, None);
                 }
                 // Otherwise a well-known type (same name, same value type) or a recursive reference.
             }
@@ -995,7 +1024,7 @@ impl Differ {
     /// Same kind on both sides: recurse into what they contain.
     fn nested(&mut self, a: &Field, b: &Field, path: &FieldPath, label: &str) {
         match (&a.data_type, &b.data_type) {
-            (DataType::Struct(x), DataType::Struct(y)) => self.fields(x, y, path),
+            (DataType::Struct(x), DataType::Struct(y)) => self.fields(x, y, path, Some((&a.metadata, &b.metadata))),
             (DataType::List(x), DataType::List(y)) => {
                 self.field(x, y, &path.items(), &format!("items of {label}"), true);
             }
@@ -1284,6 +1313,7 @@ fn same(a: &Field, b: &Field) -> bool {
         && a.aliases == b.aliases
         && a.primary_key_position == b.primary_key_position
         && PROTO_KEYS.iter().all(|k| a.metadata.get(*k) == b.metadata.get(*k))
+        && json_keys(&a.metadata).eq(json_keys(&b.metadata))
         && same_type(&a.data_type, &b.data_type)
 }
 
@@ -1448,4 +1478,398 @@ fn enum_numbers(f: &Field) -> Option<BTreeMap<i64, Vec<&str>>> {
 
 fn show_all(values: &BTreeMap<i64, Vec<&str>>) -> String {
     values.iter().map(|(n, names)| format!("{}={n}", names.join("|"))).collect::<Vec<_>>().join(", ")
+}
+
+// ---- JSON Schema content models (the JSON Schema front end's `jsonschema.*` metadata) ----
+
+type Meta = BTreeMap<String, String>;
+
+/// The metadata of the old and the new container of a field list.
+type Containers<'a> = Option<(&'a Meta, &'a Meta)>;
+
+/// The JSON Schema front end's metadata the diff compares.
+fn json_keys(m: &Meta) -> impl Iterator<Item = (&String, &String)> {
+    m.iter().filter(|(k, _)| k.starts_with("jsonschema."))
+}
+
+/// What a JSON Schema object lets an undeclared property named `name` hold, as a value set:
+/// `any` (open), `never` (closed), or the `patternProperties` / `additionalProperties` schema.
+fn undeclared(container: Option<&Meta>, name: &str) -> String {
+    let Some(m) = container else { return "any".to_string() };
+    match m.get("jsonschema.content").map(String::as_str) {
+        Some("closed") => "never".to_string(),
+        Some("partial") => {
+            for line in m.get("jsonschema.patterns").map(String::as_str).unwrap_or_default().lines() {
+                if let Some((re, set)) = line.rsplit_once('=')
+                    && pattern_matches(re, name)
+                {
+                    return set.to_string();
+                }
+            }
+            m.get("jsonschema.additional").cloned().unwrap_or_else(|| "any".to_string())
+        }
+        _ => "any".to_string(),
+    }
+}
+
+/// What undeclared properties of a JSON Schema object may hold, whatever their name.
+fn extra(m: &Meta) -> String {
+    match m.get("jsonschema.content").map(String::as_str) {
+        Some("closed") => "never".to_string(),
+        Some("partial") => m.get("jsonschema.additional").cloned().unwrap_or_else(|| "any".to_string()),
+        _ => "any".to_string(),
+    }
+}
+
+/// Whether a `patternProperties` regex matches `name`, for the patterns schemas use in practice:
+/// literal text, anchored or not with `^` and `$`. Other regexes are taken not to match, so the
+/// property is judged by `additionalProperties`.
+fn pattern_matches(re: &str, name: &str) -> bool {
+    let (start, rest) = re.strip_prefix('^').map_or((false, re), |r| (true, r));
+    let (end, literal) = rest.strip_suffix('$').map_or((false, rest), |r| (true, r));
+    if literal.chars().any(|c| "\\.+*?()|[]{}^$".contains(c)) {
+        return false;
+    }
+    match (start, end) {
+        (true, true) => name == literal,
+        (true, false) => name.starts_with(literal),
+        (false, true) => name.ends_with(literal),
+        (false, false) => name.contains(literal),
+    }
+}
+
+/// The values a field's schema accepts (`never` for the `false` schema).
+fn values_of(f: &Field) -> String {
+    if f.metadata.contains_key("jsonschema.false") {
+        return "never".to_string();
+    }
+    crate::ir::value_set(&f.data_type, f.nullable)
+}
+
+/// Whether every value of `inner` is a value of `outer` (value sets as `ir::value_set` writes
+/// them: alternatives joined by ` | `; an integer is a number).
+fn covers(outer: &str, inner: &str) -> bool {
+    if outer == "any" || inner == "never" || outer == inner {
+        return true;
+    }
+    if inner == "any" || outer == "never" {
+        return false;
+    }
+    let outer: Vec<&str> = outer.split(" | ").collect();
+    inner.split(" | ").all(|t| outer.contains(&t) || (t == "integer" && outer.contains(&"number")))
+}
+
+/// A property added to a JSON Schema object, judged by the old object's content model: old
+/// documents may already hold the name with whatever the old schema allowed for undeclared
+/// properties (BACKWARD), and today's readers accept new values only where the old schema did
+/// (FORWARD).
+fn json_added(f: &Field, old_container: Option<&Meta>) -> (&'static BreakingRule, Directions, String) {
+    let held = undeclared(old_container, &f.name);
+    let values = values_of(f);
+    let (name, backward, forward) = (&f.name, !covers(&values, &held), !covers(&held, &values));
+    if f.required && f.default.is_none() {
+        return (
+            &FIELD_ADDED_REQUIRED,
+            dirs(&FIELD_ADDED_REQUIRED, true, forward),
+            format!("required property `{name}` was added"),
+        );
+    }
+    let what = if f.required { "required property with a default" } else { "optional property" };
+    let (rule, message) = match (backward, forward) {
+        (false, false) => {
+            let rule = if f.required { &FIELD_ADDED_REQUIRED_WITH_DEFAULT } else { &FIELD_ADDED_OPTIONAL };
+            (rule, format!("{what} `{name}` was added"))
+        }
+        (true, false) if held == "any" => (
+            &FIELD_ADDED_TO_OPEN_CONTENT,
+            format!(
+                "{what} `{name}` ({values}) was added to an object that allowed undeclared properties: old documents may hold `{name}` with any value"
+            ),
+        ),
+        (false, true) if held == "never" => (
+            &FIELD_ADDED_TO_CLOSED_CONTENT,
+            format!("{what} `{name}` was added to a closed object: today's readers reject it as undeclared"),
+        ),
+        // A partially open object: the old schema already typed `name` through
+        // `additionalProperties` or `patternProperties`; the new property retypes it.
+        (b, f) => (
+            if b && f {
+                &TYPE_CHANGED
+            } else if b {
+                &TYPE_NARROWED
+            } else {
+                &TYPE_WIDENED
+            },
+            format!("{what} `{name}` ({values}) was added where the old schema let an undeclared `{name}` hold {held}"),
+        ),
+    };
+    (rule, dirs(rule, backward, forward), message)
+}
+
+/// A property removed from a JSON Schema object, judged by the new object's content model: old
+/// documents that hold it become undeclared properties of the new schema (BACKWARD), and new
+/// documents may hold the name with whatever the new schema allows for undeclared properties
+/// (FORWARD).
+fn json_removed(f: &Field, new_container: Option<&Meta>) -> (&'static BreakingRule, Directions, String) {
+    let held = undeclared(new_container, &f.name);
+    let values = values_of(f);
+    let (name, backward, forward) = (&f.name, !covers(&held, &values), !covers(&values, &held));
+    if f.required && f.default.is_none() {
+        return (
+            &FIELD_REMOVED,
+            dirs(&FIELD_REMOVED, backward, true),
+            format!("required property `{name}` was removed: today's readers expect it in every document"),
+        );
+    }
+    let (rule, message) = match (backward, forward) {
+        (false, false) => (&FIELD_REMOVED_OPTIONAL, format!("optional property `{name}` was removed")),
+        (true, false) if held == "never" => (
+            &FIELD_REMOVED_FROM_CLOSED_CONTENT,
+            format!(
+                "property `{name}` was removed from a closed object: old documents that hold it no longer validate"
+            ),
+        ),
+        (false, true) if held == "any" => (
+            &FIELD_REMOVED_FROM_OPEN_CONTENT,
+            format!(
+                "property `{name}` ({values}) was removed from an object that allows undeclared properties: new documents may hold `{name}` with any value"
+            ),
+        ),
+        // A partially open object: `name` is now typed by `additionalProperties` or
+        // `patternProperties` instead of its own schema.
+        (b, f) => (
+            if b && f {
+                &TYPE_CHANGED
+            } else if b {
+                &TYPE_NARROWED
+            } else {
+                &TYPE_WIDENED
+            },
+            format!("property `{name}` ({values}) was removed; the new schema lets an undeclared `{name}` hold {held}"),
+        ),
+    };
+    (rule, dirs(rule, backward, forward), message)
+}
+
+impl Differ {
+    /// JSON Schema keywords the front end keeps in metadata: annotations (`title`, `$id`), the
+    /// content model, `additionalItems`, `not`, property and `contains` counts, dependencies.
+    fn json_keywords(
+        &mut self,
+        a: &Meta,
+        b: &Meta,
+        path: &FieldPath,
+        label: &str,
+        spans: (Option<Span>, Option<Span>),
+    ) {
+        if json_keys(a).eq(json_keys(b)) {
+            return;
+        }
+        let get = |m: &Meta, k: &str| m.get(k).cloned();
+        for (key, what) in [("jsonschema.title", "title"), ("jsonschema.id", "`$id`")] {
+            let (x, y) = (get(a, key), get(b, key));
+            if x != y {
+                let message = format!("{what} of {label} changed");
+                self.push(&DESCRIPTION_CHANGED, path.clone(), x, y, Directions::NONE, message, spans.0, spans.1);
+            }
+        }
+        if a.contains_key("jsonschema.content") && b.contains_key("jsonschema.content") {
+            let (x, y) = (extra(a), extra(b));
+            if x != y {
+                let (rule, what) = if covers(&y, &x) {
+                    (&CONTENT_OPENED, "accept more")
+                } else if covers(&x, &y) {
+                    (&CONTENT_CLOSED, "accept less")
+                } else {
+                    (&TYPE_CHANGED, "changed type")
+                };
+                let message = format!("undeclared properties of {label} {what}: {x} → {y}");
+                self.push(rule, path.map_values(), Some(x), Some(y), dirs(rule, true, true), message, spans.0, spans.1);
+            }
+        }
+        self.json_tuple(a, b, path, label, spans);
+        self.json_set(
+            a,
+            b,
+            ("jsonschema.additionalItems", "any"),
+            false,
+            path.items(),
+            &format!("items after the tuple of {label}"),
+            spans,
+        );
+        self.json_set(
+            a,
+            b,
+            ("jsonschema.not", "never"),
+            true,
+            path.clone(),
+            &format!("the `not` schema of {label}"),
+            spans,
+        );
+        self.attr = Some(Constraint::Lengths);
+        for (key, what, upper) in [
+            ("jsonschema.minProperties", "minProperties", false),
+            ("jsonschema.maxProperties", "maxProperties", true),
+            ("jsonschema.minContains", "minContains", false),
+            ("jsonschema.maxContains", "maxContains", true),
+        ] {
+            let num = |m: &Meta| m.get(key).and_then(|v| v.parse::<u64>().ok());
+            let (x, y) = (num(a), num(b));
+            let tighter = match (x, y) {
+                (None, Some(_)) => true,
+                (Some(_), None) => false,
+                (Some(x), Some(y)) if x != y => (y < x) == upper,
+                _ => continue,
+            };
+            let show = |v: Option<u64>| v.map_or("none".to_string(), |v| v.to_string());
+            let rule = if tighter { &CONSTRAINT_TIGHTENED } else { &CONSTRAINT_LOOSENED };
+            let message = format!("{what} of {label} changed from {} to {}", show(x), show(y));
+            self.push(
+                rule,
+                path.clone(),
+                Some(show(x)),
+                Some(show(y)),
+                dirs(rule, true, true),
+                message,
+                spans.0,
+                spans.1,
+            );
+        }
+        self.attr = None;
+        self.json_dependencies(a, b, path, label, spans);
+    }
+
+    /// Tuple validation, position by position. A position that appears or disappears is judged
+    /// against what the other side allowed after its tuple (`additionalItems`): old arrays may
+    /// already hold a value there (BACKWARD), and today's readers accept new values only where
+    /// they did (FORWARD).
+    fn json_tuple(&mut self, a: &Meta, b: &Meta, path: &FieldPath, label: &str, spans: (Option<Span>, Option<Span>)) {
+        let (Some(x), Some(y)) = (a.get("jsonschema.tuple"), b.get("jsonschema.tuple")) else { return };
+        if x == y {
+            return;
+        }
+        let rest = |m: &Meta| m.get("jsonschema.additionalItems").cloned().unwrap_or_else(|| "any".to_string());
+        let (rest_a, rest_b) = (rest(a), rest(b));
+        let (xs, ys): (Vec<&str>, Vec<&str>) = (x.lines().collect(), y.lines().collect());
+        for i in 0..xs.len().max(ys.len()) {
+            let (old, new) = (xs.get(i).copied().unwrap_or(&rest_a), ys.get(i).copied().unwrap_or(&rest_b));
+            let (backward, forward) = (!covers(new, old), !covers(old, new));
+            let rule = match (backward, forward) {
+                (false, false) => continue,
+                (true, true) => &TYPE_CHANGED,
+                (true, false) => &TYPE_NARROWED,
+                (false, true) => &TYPE_WIDENED,
+            };
+            let what = match (xs.get(i), ys.get(i)) {
+                (None, _) => "was added to",
+                (_, None) => "was removed from",
+                _ => "changed in",
+            };
+            let message = format!("item {} of the tuple {what} {label}: {old} → {new}", i + 1);
+            let (o, n) = (Some(old.to_string()), Some(new.to_string()));
+            self.push(rule, path.items(), o, n, dirs(rule, backward, forward), message, spans.0, spans.1);
+        }
+    }
+
+    /// A keyword holding a value set (`absent` when not written). `inverted` for `not`, where a
+    /// larger set means fewer valid values.
+    #[allow(clippy::too_many_arguments)]
+    fn json_set(
+        &mut self,
+        a: &Meta,
+        b: &Meta,
+        (key, absent): (&str, &str),
+        inverted: bool,
+        path: FieldPath,
+        what: &str,
+        spans: (Option<Span>, Option<Span>),
+    ) {
+        let x = a.get(key).map_or(absent, String::as_str).to_string();
+        let y = b.get(key).map_or(absent, String::as_str).to_string();
+        if x == y {
+            return;
+        }
+        let (looser, tighter) =
+            if inverted { (covers(&x, &y), covers(&y, &x)) } else { (covers(&y, &x), covers(&x, &y)) };
+        let rule = if looser {
+            &CONSTRAINT_LOOSENED
+        } else if tighter {
+            &CONSTRAINT_TIGHTENED
+        } else {
+            &TYPE_CHANGED
+        };
+        let message = format!("{what} changed from {x} to {y}");
+        self.push(rule, path, Some(x), Some(y), dirs(rule, true, true), message, spans.0, spans.1);
+    }
+
+    /// `dependencies`: a new dependency (or more names required with a property) accepts fewer
+    /// documents; a dropped one more.
+    fn json_dependencies(
+        &mut self,
+        a: &Meta,
+        b: &Meta,
+        path: &FieldPath,
+        label: &str,
+        spans: (Option<Span>, Option<Span>),
+    ) {
+        let parse = |m: &Meta| -> serde_json::Map<String, Json> {
+            m.get("jsonschema.dependencies")
+                .and_then(|d| serde_json::from_str::<Json>(d).ok())
+                .and_then(|v| v.as_object().cloned())
+                .unwrap_or_default()
+        };
+        let (x, y) = (parse(a), parse(b));
+        if x == y {
+            return;
+        }
+        let names =
+            |v: &Json| -> Vec<String> { v.as_array().map(|a| a.iter().map(show_json).collect()).unwrap_or_default() };
+        let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+        for key in keys {
+            let (rule, breaks, message) = match (x.get(key), y.get(key)) {
+                (None, Some(_)) => (
+                    &CONSTRAINT_TIGHTENED,
+                    Directions { backward: true, forward: false },
+                    format!("{label} got a dependency on `{key}`"),
+                ),
+                (Some(_), None) => (
+                    &CONSTRAINT_LOOSENED,
+                    Directions { backward: false, forward: true },
+                    format!("{label} lost its dependency on `{key}`"),
+                ),
+                (Some(p @ Json::Array(_)), Some(q @ Json::Array(_))) if p != q => {
+                    let (p, q) = (names(p), names(q));
+                    let (grew, shrank) = (p.iter().all(|n| q.contains(n)), q.iter().all(|n| p.contains(n)));
+                    let message = format!(
+                        "the names `{key}` depends on in {label} changed from [{}] to [{}]",
+                        p.join(", "),
+                        q.join(", ")
+                    );
+                    match (grew, shrank) {
+                        (true, _) => (&CONSTRAINT_TIGHTENED, Directions { backward: true, forward: false }, message),
+                        (_, true) => (&CONSTRAINT_LOOSENED, Directions { backward: false, forward: true }, message),
+                        _ => (&CONSTRAINT_TIGHTENED, Directions { backward: true, forward: true }, message),
+                    }
+                }
+                (Some(Json::String(p)), Some(Json::String(q))) if p != q => {
+                    let message = format!("the schema `{key}` brings into {label} changed from {p} to {q}");
+                    if covers(q, p) {
+                        (&CONSTRAINT_LOOSENED, Directions { backward: false, forward: true }, message)
+                    } else if covers(p, q) {
+                        (&CONSTRAINT_TIGHTENED, Directions { backward: true, forward: false }, message)
+                    } else {
+                        (&TYPE_CHANGED, Directions { backward: true, forward: true }, message)
+                    }
+                }
+                (Some(p), Some(q)) if p != q => (
+                    &CONSTRAINT_TIGHTENED,
+                    Directions { backward: true, forward: true },
+                    format!("the dependency on `{key}` of {label} changed"),
+                ),
+                _ => continue,
+            };
+            let show = |v: Option<&Json>| v.map(|v| format!("{key}: {v}"));
+            self.push(rule, path.clone(), show(x.get(key)), show(y.get(key)), breaks, message, spans.0, spans.1);
+        }
+    }
 }

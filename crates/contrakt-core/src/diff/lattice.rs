@@ -90,6 +90,16 @@ pub fn relate(old: &DataType, new: &DataType, model: RecordModel) -> Relation {
     if old == new {
         return Relation::Same;
     }
+    // JSON Schema: the empty schema accepts every value, `false` (spelled `never`) none.
+    if model == RecordModel::JsonContentModel {
+        match (old, new) {
+            (_, Any) => return Relation::Widened,
+            (Any, _) => return Relation::Narrowed,
+            (Unknown(n), _) if n == "never" => return Relation::Widened,
+            (_, Unknown(n)) if n == "never" => return Relation::Narrowed,
+            _ => {}
+        }
+    }
     match (old, new) {
         (Struct(_), Struct(_)) | (List(_), List(_)) => return Relation::Same,
         (Map { key: a, .. }, Map { key: b, .. }) => {

@@ -245,6 +245,7 @@ fn schema(model: RecordModel) -> impl Strategy<Value = Schema> {
                     tags: Vec::new(),
                     custom_properties: Default::default(),
                     quality: Vec::new(),
+                    metadata: Default::default(),
                 }],
             }
         },

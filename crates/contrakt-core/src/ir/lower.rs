@@ -47,6 +47,7 @@ fn lower_object(o: &SchemaObject, pointer: String) -> Object {
         tags: sorted_tags(&o.tags),
         custom_properties: custom_properties(&o.custom_properties),
         quality: quality_checks(&o.quality, None),
+        metadata: Default::default(),
     }
 }
 

@@ -156,6 +156,9 @@ pub struct Object {
     pub custom_properties: BTreeMap<String, String>,
     /// Data-quality checks declared on the object (ODCS `quality[]`).
     pub quality: Vec<QualityCheck>,
+    /// Format-specific attributes of the object itself that change verdicts (the content
+    /// model of a JSON Schema root object), as `Field.metadata` is for fields.
+    pub metadata: BTreeMap<String, String>,
 }
 
 /// A field (column), possibly nested.
@@ -364,4 +367,21 @@ impl Field {
             quality: Vec::new(),
         }
     }
+}
+
+/// The values a schema accepts, compactly, as the JSON Schema front end records them for content
+/// models (`additionalProperties`, `patternProperties`, `not`, tuple items): the type, with
+/// ` | null` when null is allowed (`integer | null`); `any` for the empty schema (`true`, `{}`).
+/// The front end writes `never` for the `false` schema.
+pub fn value_set(data_type: &DataType, nullable: bool) -> String {
+    let mut parts: Vec<String> = match data_type {
+        DataType::Any => return "any".to_string(),
+        DataType::Null => return "null".to_string(),
+        DataType::Union(types) => types.iter().map(DataType::to_string).collect(),
+        t => vec![t.to_string()],
+    };
+    if nullable {
+        parts.push("null".to_string());
+    }
+    parts.join(" | ")
 }
