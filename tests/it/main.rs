@@ -20,6 +20,7 @@ mod cli_lint;
 mod conformance;
 mod conformance_jsonschema;
 mod conformance_odcs;
+mod fixture_data;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

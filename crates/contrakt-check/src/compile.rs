@@ -167,6 +167,18 @@ fn compile_one(plan: &mut ObjectPlan, schema: &ArrowSchema, e: &Expectation, tab
                 row(plan, format!("({c} IS NULL OR {c} IN ({}))", lits.join(", ")))
             }
         }
+        Measure::Invalid { valid: Some(v), pattern: None } if is_list(&column.data_type) => {
+            // On an array, every element must be valid.
+            let element =
+                Column { path: column.path.clone(), data_type: list_item(&column.data_type), case_differs: false };
+            let lits = literals(v, &element);
+            let pred = if lits.is_empty() {
+                "true".into()
+            } else {
+                format!("NOT array_has_all(make_array({}), {c})", lits.join(", "))
+            };
+            row(plan, format!("{c} IS NOT NULL AND cardinality({c}) > 0 AND {pred}"))
+        }
         Measure::Invalid { valid, pattern } => {
             let mut bad = Vec::new();
             if let Some(v) = valid {
@@ -222,7 +234,7 @@ fn compile_one(plan: &mut ObjectPlan, schema: &ArrowSchema, e: &Expectation, tab
             }
         }
         Measure::FewerItems(_) | Measure::MoreItems(_) | Measure::RepeatedItems => {
-            if !matches!(column.data_type, Arrow::List(_) | Arrow::LargeList(_) | Arrow::FixedSizeList(..)) {
+            if !is_list(&column.data_type) {
                 return simple(How::Error(format!("the column is {}, not an array", column.data_type)));
             }
             let pred = match &e.measure {
@@ -284,6 +296,17 @@ pub fn col_expr(path: &[String], alias: Option<&str>) -> String {
         out = format!("get_field({out}, {})", string(p));
     }
     out
+}
+
+fn is_list(t: &Arrow) -> bool {
+    matches!(t, Arrow::List(_) | Arrow::LargeList(_) | Arrow::FixedSizeList(..))
+}
+
+fn list_item(t: &Arrow) -> Arrow {
+    match t {
+        Arrow::List(f) | Arrow::LargeList(f) | Arrow::FixedSizeList(f, _) => f.data_type().clone(),
+        other => other.clone(),
+    }
 }
 
 fn is_text(t: &Arrow) -> bool {

@@ -105,6 +105,15 @@ pub fn resolve(schema: &ArrowSchema, physical: &[String]) -> Option<Column> {
 
 static EMPTY: std::sync::LazyLock<Fields> = std::sync::LazyLock::new(Fields::empty);
 
+/// Text types of SQL dialects: a contract whose `physicalType` is one of these stores any
+/// logical type (a time, a date) as text, so a text column is what it promises.
+pub fn physical_is_text(physical: Option<&str>) -> bool {
+    let Some(p) = physical else { return false };
+    let base = p.trim().to_ascii_lowercase();
+    let base = base.split('(').next().unwrap_or("").trim();
+    matches!(base, "string" | "text" | "varchar" | "char" | "character varying" | "nvarchar" | "character" | "utf8")
+}
+
 /// Does data of type `data` read as the contract's `contract` type? `Ok(note)` when it does,
 /// `Err((level, why))` when it does not.
 pub fn judge_type(data: &DataType, contract: &DataType) -> Result<Option<String>, (Level, String)> {
@@ -156,7 +165,20 @@ pub fn show(t: &DataType) -> String {
         T::Timestamp { timezone: Some(true), .. } => "timestamp with time zone".into(),
         T::Timestamp { .. } => "timestamp".into(),
         T::Unknown(s) => s.clone(),
-        other => other.kind().to_string(),
+        T::Null => "null".into(),
+        T::Boolean => "boolean".into(),
+        T::String => "string".into(),
+        T::Binary => "binary".into(),
+        T::Uuid => "uuid".into(),
+        T::Date => "date".into(),
+        T::Time { .. } => "time".into(),
+        T::Duration => "duration".into(),
+        T::Any => "any".into(),
+        T::Struct(_) => "struct".into(),
+        T::List(_) => "list".into(),
+        T::Map { .. } => "map".into(),
+        T::Enum { .. } => "enum".into(),
+        T::Union(_) => "union".into(),
     }
 }
 
@@ -200,6 +222,12 @@ mod tests {
             DataType::Timestamp { unit: Some(TimeUnit::Microsecond), timezone: Some(true) }
         );
         assert_eq!(ir_type(&Arrow::Dictionary(Box::new(Arrow::Int32), Box::new(Arrow::Utf8))), DataType::String);
+    }
+
+    #[test]
+    fn text_physical_types() {
+        assert!(physical_is_text(Some("VARCHAR(16)")) && physical_is_text(Some("string")));
+        assert!(!physical_is_text(Some("date")) && !physical_is_text(None));
     }
 
     #[test]

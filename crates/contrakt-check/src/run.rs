@@ -128,6 +128,21 @@ impl Checker {
 
     /// Checks a contract's data. `Err` only when nothing could be checked at all.
     pub async fn check(&self, doc: &ContractDocument, opts: &CheckOptions) -> Result<CheckReport> {
+        self.fresh().check_in(doc, opts).await
+    }
+
+    /// The plans `check` would run, as SQL and DataFusion's plans, without running them.
+    pub async fn explain(&self, doc: &ContractDocument, opts: &CheckOptions) -> Result<String> {
+        self.fresh().explain_in(doc, opts).await
+    }
+
+    /// A session of its own for each run, so the tables of one contract never meet another's;
+    /// the runtime (memory pool, object stores, caches) is shared.
+    fn fresh(&self) -> Checker {
+        Checker { ctx: SessionContext::new_with_config_rt(self.ctx.copied_config(), self.ctx.runtime_env()) }
+    }
+
+    async fn check_in(&self, doc: &ContractDocument, opts: &CheckOptions) -> Result<CheckReport> {
         let started = Instant::now();
         let span = info_span!("check", contract = %doc.contract.id);
         async move {
@@ -191,8 +206,7 @@ impl Checker {
         .await
     }
 
-    /// The plans `check` would run, as SQL and DataFusion's plans, without running them.
-    pub async fn explain(&self, doc: &ContractDocument, opts: &CheckOptions) -> Result<String> {
+    async fn explain_in(&self, doc: &ContractDocument, opts: &CheckOptions) -> Result<String> {
         let prepared = self.prepare(doc, opts).await?;
         let mut out = String::new();
         for (object, outcome) in &prepared.objects {
@@ -338,7 +352,11 @@ impl Checker {
             let Some((c, o, base)) = own.or_else(other) else { continue };
             let explicit = given.get(&target).map(String::as_str);
             let server = if std::ptr::eq(c, contract) { opts.server.as_deref() } else { None };
-            if let Ok(src) = dataset::locate(c, o, explicit, server, &base) {
+            let located = dataset::locate(c, o, explicit, server, &base);
+            if let Err(e) = &located {
+                tracing::info!(object = %target, error = %e, "referenced data not located");
+            }
+            if let Ok(src) = located {
                 // Referenced data is read whole: the slice filter applies to checked objects only.
                 let plain = CheckOptions { filter: None, partitions: vec![], ..opts.clone() };
                 match self.register(&format!("ref_{target}"), &target, &src, &plain).await {
@@ -482,13 +500,13 @@ impl Checker {
         let n = plan.fused.len();
         let mut out: Vec<Option<std::result::Result<ScalarValue, String>>> = vec![None; n];
         let mut good: Vec<(usize, &str)> = Vec::new();
-        if self.ctx.sql(&plan.fused_sql()).await.is_ok() {
+        if self.plans(&plan.fused_sql()).await.is_ok() {
             good = plan.fused.iter().enumerate().map(|(i, m)| (i, m.as_str())).collect();
         } else {
             for (i, m) in plan.fused.iter().enumerate() {
-                match self.ctx.sql(&compile::fused_sql(&plan.table, &[(i, m)])).await {
-                    Ok(_) => good.push((i, m)),
-                    Err(e) => out[i] = Some(Err(explain(&e))),
+                match self.plans(&compile::fused_sql(&plan.table, &[(i, m)])).await {
+                    Ok(()) => good.push((i, m)),
+                    Err(e) => out[i] = Some(Err(e)),
                 }
             }
         }
@@ -502,7 +520,7 @@ impl Checker {
                     }
                 }
                 Err(e) if good.len() > 1 => {
-                    tracing::warn!(error = %e, "fused scan failed; running each measure alone");
+                    tracing::info!(error = %e, "fused scan failed; running each measure alone");
                     let alone = join_all(good.iter().map(|(i, m)| {
                         let sql = compile::fused_sql(&plan.table, &[(*i, *m)]);
                         async move { self.collect(&sql, timeout).await }
@@ -520,6 +538,12 @@ impl Checker {
             }
         }
         out.into_iter().map(|v| v.unwrap_or_else(|| Err("not run".into()))).collect()
+    }
+
+    /// Does the query plan, down to the physical plan (where unsupported operators surface)?
+    async fn plans(&self, sql: &str) -> std::result::Result<(), String> {
+        let df = self.ctx.sql(sql).await.map_err(|e| explain(&e))?;
+        df.create_physical_plan().await.map(|_| ()).map_err(|e| explain(&e))
     }
 
     async fn collect(&self, sql: &str, timeout: Option<Duration>) -> std::result::Result<Vec<RecordBatch>, String> {
@@ -716,7 +740,9 @@ fn judge(
             r.status = Status::judged(e.threshold.holds(round(value)), e.severity);
             r.message = count_message(e, count, total, value, r.status);
         }
-        How::Number(p) => match part(p) {
+        How::Number(p) => match part(p).map_err(|why| {
+            format!("{why} (rule queries run on DataFusion's SQL; a query written for the server's dialect may need rewriting)")
+        }) {
             Ok(Some(v)) => {
                 r.value = Some(v);
                 r.threshold = Some(e.threshold.written());
@@ -865,7 +891,14 @@ fn conformance_results(
                 out.push(present);
                 let data = conformance::ir_type(&col.data_type);
                 let mut typed = mk(&COLUMN_TYPE, &names, field, Level::Error);
-                match judge_type(&data, &field.data_type) {
+                let text_ok = matches!(data, ir::DataType::String)
+                    && conformance::physical_is_text(field.metadata.get("physicalType").map(String::as_str));
+                let judged = if text_ok {
+                    Ok(Some(format!("a string column, as the physicalType `{}` says", field.metadata["physicalType"])))
+                } else {
+                    judge_type(&data, &field.data_type)
+                };
+                match judged {
                     Ok(note) => {
                         typed.message = note.unwrap_or_else(|| {
                             format!("{} matches {}", conformance::show(&data), conformance::show(&field.data_type))

@@ -48,8 +48,70 @@ pub enum Command {
     /// The registry-level CI gate: compare every contract with its version at a git reference
     /// (or in another folder), matched by ODCS `id`, and say which changes break which consumers.
     Breaking(BreakingArgs),
+    /// Check published data against its contract: schema, quality rules and SLAs, in one
+    /// DataFusion scan per dataset.
+    Check(CheckArgs),
     /// List the lint and breaking-change rules, or explain one (`contrakt rules F004`).
     Rules(RulesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Contract files, or registry folders whose contracts are all checked.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Where an object's data is: OBJECT=URL, or URL alone for a one-object contract. A file,
+    /// a glob (`data/*.parquet`) or a folder (hive partitions read as columns). Repeatable.
+    #[arg(long, value_name = "[OBJECT=]URL")]
+    pub data: Vec<String>,
+    /// Read data from this server of the contract [default: the first file server].
+    #[arg(long)]
+    pub server: Option<String>,
+    /// Check only these objects (repeatable).
+    #[arg(long)]
+    pub object: Vec<String>,
+    /// Reference time for SLAs (RFC 3339, `2025-06-01T00:00:00Z`, or a date) [default: now].
+    #[arg(long)]
+    pub now: Option<String>,
+    /// Check only rows matching this SQL predicate (the newest slice, say).
+    #[arg(long = "where", value_name = "SQL")]
+    pub filter: Option<String>,
+    /// Check only this partition (KEY=VALUE; repeatable).
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub partition: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
+    /// Lowest severity of a failed check that makes the exit code 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// Report but exit 0 unless the run could not happen.
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Failing rows to show per failed check (0 for none).
+    #[arg(long, default_value_t = 5)]
+    pub sample: usize,
+    /// Show values of classified columns (confidential, restricted, …) in samples.
+    #[arg(long)]
+    pub unmask: bool,
+    /// Bound on each query, in seconds (`30`, `2.5`).
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
+    /// Print the plans instead of running them.
+    #[arg(long)]
+    pub explain: bool,
+    /// List passing checks too (text format).
+    #[arg(long)]
+    pub show_passed: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    Text,
+    Json,
+    Markdown,
+    /// JUnit XML, for CI test-report panes.
+    Junit,
 }
 
 #[derive(Debug, Args)]

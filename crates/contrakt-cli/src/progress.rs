@@ -16,3 +16,17 @@ pub(crate) fn bar(len: u64, message: &'static str) -> ProgressBar {
     bar.set_message(message);
     bar
 }
+
+/// A spinner for work of unknown length (a scan); hidden unless stderr is a terminal.
+pub(crate) fn spinner(message: &str, quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
+        bar.set_style(style);
+    }
+    bar.set_message(message.to_string());
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}

@@ -128,7 +128,7 @@ pub fn diff_to_junit(reports: &[(&str, &Report)], fail_on: Level) -> String {
     )
 }
 
-fn xml(s: &str) -> String {
+pub(crate) fn xml(s: &str) -> String {
     s.chars()
         .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
         .collect::<String>()

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub(crate) mod breaking;
+pub(crate) mod check;
 pub(crate) mod diff;
 pub(crate) mod lint;
 pub(crate) mod rules;
@@ -20,6 +21,7 @@ pub(crate) fn run(cli: Cli) -> ExitStatus {
         Command::Lint(args) => lint::run(args, &cli.global, color),
         Command::Diff(args) => diff::run(args, color),
         Command::Breaking(args) => breaking::run(args, color),
+        Command::Check(args) => check::run(args, &cli.global, color),
         Command::Rules(args) => rules::run(args),
     };
     match result {

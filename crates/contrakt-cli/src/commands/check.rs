@@ -1,0 +1,178 @@
+//! `contrakt check [PATHS] [--data OBJECT=URL]…`: the post-publish checker.
+//!
+//! Exit codes: 0 every check passed (or failed below `--fail-on`), 1 a check failed at or above
+//! `--fail-on` or could not run, 2 the run could not happen (unreadable contract, no data).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use contrakt_check::{CheckOptions, Checker, parse_time};
+use contrakt_core::odcs::{self, ContractDocument};
+use contrakt_core::registry::{self, Discovery};
+use contrakt_core::{Error, Finding};
+use contrakt_report::{
+    CheckTextOptions, TextOptions, check_to_json, check_to_junit, check_to_markdown, check_to_text, render_text,
+};
+
+use crate::ExitStatus;
+use crate::args::{CheckArgs, CheckFormat, GlobalArgs};
+use crate::commands::print;
+
+pub(crate) fn run(args: CheckArgs, global: &GlobalArgs, color: bool) -> Result<ExitStatus, Error> {
+    let usage = |m: String| {
+        eprintln!("error: {m}");
+        Ok(ExitStatus::Error)
+    };
+    let now = match args.now.as_deref().map(|s| (s, parse_time(s))) {
+        Some((s, None)) => {
+            return usage(format!(
+                "--now: cannot read `{s}` as a time (use RFC 3339, e.g. 2025-06-01T00:00:00Z, or a date)"
+            ));
+        }
+        Some((_, t)) => t,
+        None => None,
+    };
+    let mut partitions = Vec::new();
+    for p in &args.partition {
+        match p.split_once('=') {
+            Some((k, v)) if !k.is_empty() => partitions.push((k.to_string(), v.to_string())),
+            _ => return usage(format!("--partition: expected KEY=VALUE, found `{p}`")),
+        }
+    }
+    let data: Vec<(Option<String>, String)> = args
+        .data
+        .iter()
+        .map(|d| match d.split_once('=') {
+            // `s3://…?x=y` has a `=` after the scheme: only a plain name before `=` names an object.
+            Some((o, url)) if !o.is_empty() && !o.contains(['/', ':', '.', '*']) => {
+                (Some(o.to_string()), url.to_string())
+            }
+            _ => (None, d.clone()),
+        })
+        .collect();
+    let timeout = match args.timeout {
+        Some(t) if !(t > 0.0 && t.is_finite()) => {
+            return usage(format!("--timeout: expected a positive number of seconds, found {t}"));
+        }
+        Some(t) => Some(Duration::from_secs_f64(t)),
+        None => None,
+    };
+
+    let discovery = {
+        let _s = tracing::info_span!("discover", paths = args.paths.len()).entered();
+        match registry::discover(&args.paths) {
+            Ok(d) => d,
+            Err(e) => return Ok(fatal(&Finding::from_error(&e, None), color)),
+        }
+    };
+    let Discovery { contracts, errors, roots, .. } = discovery;
+    let mut documents = Vec::new();
+    let mut findings: Vec<Finding> = errors.iter().flat_map(|e| Finding::from_error(e, None)).collect();
+    for d in contracts {
+        match odcs::load_document(d) {
+            Ok(doc) => documents.push(doc),
+            Err(e) => findings.extend(Finding::from_error(&e, None)),
+        }
+    }
+    if !findings.is_empty() {
+        return Ok(fatal(&findings, color));
+    }
+    if documents.is_empty() {
+        let shown: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
+        return usage(format!("no contracts found in {}", shown.join(", ")));
+    }
+    if (!data.is_empty() || !args.object.is_empty()) && documents.len() > 1 {
+        return usage(format!(
+            "--data and --object apply to one contract; {} were found (name one file)",
+            documents.len()
+        ));
+    }
+    // The registry's contracts, for references into objects of other contracts.
+    let mut registry: Vec<Arc<ContractDocument>> = documents.iter().cloned().map(Arc::new).collect();
+    for doc in roots.iter().flat_map(|r| registry::load_contracts(r)) {
+        if !registry.iter().any(|r| r.contract.id == doc.contract.id) {
+            registry.push(Arc::new(doc));
+        }
+    }
+
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => return usage(format!("cannot start the query runtime: {e}")),
+    };
+    let checker = Checker::new();
+    let mut reports = Vec::new();
+    let mut failed_runs = 0;
+    for doc in &documents {
+        let options = CheckOptions {
+            data: data.clone(),
+            server: args.server.clone(),
+            objects: args.object.clone(),
+            now,
+            sample: args.sample,
+            unmask: args.unmask,
+            filter: args.filter.clone(),
+            partitions: partitions.clone(),
+            timeout,
+            base_dir: folder_of(doc.source().name()),
+            registry: registry.iter().filter(|r| r.contract.id != doc.contract.id).cloned().collect(),
+        };
+        if args.explain {
+            match runtime.block_on(checker.explain(doc, &options)) {
+                Ok(text) => print(&format!("# {}\n\n{text}", doc.contract.id), false),
+                Err(e) => {
+                    eprintln!("error: {}: {e}", doc.source().name());
+                    failed_runs += 1;
+                }
+            }
+            continue;
+        }
+        let spinner = crate::progress::spinner(&format!("checking {}", doc.contract.id), global.quiet);
+        let result = runtime.block_on(checker.check(doc, &options));
+        spinner.finish_and_clear();
+        match result {
+            Ok(report) => reports.push(report),
+            Err(e) => {
+                eprintln!("error: {}: {e}", doc.source().name());
+                failed_runs += 1;
+            }
+        }
+    }
+    if args.explain {
+        return Ok(if failed_runs > 0 { ExitStatus::Error } else { ExitStatus::Success });
+    }
+    let fail_on = args.fail_on.level();
+    let text = match args.format {
+        CheckFormat::Text => check_to_text(&reports, CheckTextOptions { color, show_passed: args.show_passed }),
+        CheckFormat::Json => check_to_json(&reports, fail_on),
+        CheckFormat::Markdown => check_to_markdown(&reports, fail_on),
+        CheckFormat::Junit => check_to_junit(&reports),
+    };
+    if !reports.is_empty() {
+        print(&text, color);
+    }
+    Ok(if failed_runs > 0 && (reports.is_empty() || !args.exit_zero) {
+        ExitStatus::Error
+    } else if !args.exit_zero && reports.iter().any(|r| r.fails_at(fail_on)) {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    })
+}
+
+fn folder_of(name: &str) -> PathBuf {
+    let p = Path::new(name);
+    let dir = p.parent().map(Path::to_path_buf).unwrap_or_default();
+    if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir }
+}
+
+fn fatal(findings: &[Finding], color: bool) -> ExitStatus {
+    for f in findings {
+        if f.file.is_some() {
+            print(&render_text(std::slice::from_ref(f), TextOptions { color }), color);
+        } else {
+            eprintln!("error[{}]: {}", f.code, f.message);
+        }
+    }
+    ExitStatus::Error
+}
