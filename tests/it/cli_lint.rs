@@ -198,8 +198,12 @@ fn rules_lists_every_code() {
         .iter()
         .map(|r| r.code)
         .chain(contrakt_core::diff::rules::CATALOG.iter().map(|r| r.code))
+        .chain(contrakt_core::expect::CHECKS.iter().map(|c| c.code))
         .collect();
-    assert_eq!(listed, registry, "`contrakt rules` lists each lint rule, then each breaking rule, once\n{run}");
+    assert_eq!(
+        listed, registry,
+        "`contrakt rules` lists each lint rule, each breaking rule, then each check, once\n{run}"
+    );
     for rule in contrakt_core::lint::RULES {
         let line = run.stdout.lines().find(|l| l.starts_with(rule.code)).unwrap_or_default();
         assert!(line.contains(rule.name) && line.contains(rule.summary), "{}: {line:?}\n{run}", rule.code);
@@ -251,11 +255,11 @@ fn rules_rejects_an_unknown_rule() {
     assert_eq!(run.stdout, "", "{run}");
 }
 
-/// `docs/lint-rules.md` and `docs/breaking-rules.md` are generated; they must match what the
-/// binary prints.
+/// `docs/lint-rules.md`, `docs/breaking-rules.md` and `docs/check-rules.md` are generated; they
+/// must match what the binary prints.
 #[test]
 fn the_rules_docs_pages_are_up_to_date() {
-    for kind in ["lint", "breaking"] {
+    for kind in ["lint", "breaking", "check"] {
         let page = format!("docs/{kind}-rules.md");
         let run = contrakt(["rules", "--format", "markdown", "--kind", kind]);
         run.assert_exit(0);

@@ -979,12 +979,21 @@ fn sample_sql(table: &str, sample: &Sample, key: &[String], e: &Expectation, lim
             if cols.is_empty() {
                 cols.push("*".into());
             }
-            format!("SELECT {} FROM {t} WHERE {predicate} LIMIT {limit}", cols.join(", "))
+            // Ordered, so the same data always shows the same samples (a top-k over the
+            // failing rows only).
+            let order: Vec<String> = match (key.is_empty(), column) {
+                (false, _) => key.iter().map(|k| col_expr(std::slice::from_ref(k), None)).collect(),
+                (true, Some(c)) => vec![c.clone()],
+                (true, None) => vec![],
+            };
+            let order = if order.is_empty() { String::new() } else { format!(" ORDER BY {}", order.join(", ")) };
+            format!("SELECT {} FROM {t} WHERE {predicate}{order} LIMIT {limit}", cols.join(", "))
         }
         Sample::Repeats { columns } => {
             let not_null = columns.iter().map(|c| format!("{c} IS NOT NULL")).collect::<Vec<_>>().join(" AND ");
             format!(
-                "SELECT {}, count(*) AS occurrences FROM {t} WHERE {not_null} GROUP BY {} HAVING count(*) > 1 ORDER BY occurrences DESC LIMIT {limit}",
+                "SELECT {}, count(*) AS occurrences FROM {t} WHERE {not_null} GROUP BY {} HAVING count(*) > 1 ORDER BY occurrences DESC, {} LIMIT {limit}",
+                columns.join(", "),
                 columns.join(", "),
                 columns.join(", ")
             )
@@ -993,7 +1002,7 @@ fn sample_sql(table: &str, sample: &Sample, key: &[String], e: &Expectation, lim
             let mut cols = keys(Some("o"), &label);
             cols.push(format!("{column} AS {}", ident(&label)));
             format!(
-                "SELECT {} FROM {t} o WHERE {column} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {} r WHERE {target_column} = {column}) LIMIT {limit}",
+                "SELECT {} FROM {t} o WHERE {column} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {} r WHERE {target_column} = {column}) ORDER BY {column} LIMIT {limit}",
                 cols.join(", "),
                 ident(target)
             )

@@ -261,6 +261,8 @@ pub enum RuleKind {
     All,
     Lint,
     Breaking,
+    /// The post-publish checks of `contrakt check`.
+    Check,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -23,7 +23,7 @@ struct Entry {
 
 fn entries(kind: RuleKind) -> Vec<Entry> {
     let mut out = Vec::new();
-    if kind != RuleKind::Breaking {
+    if matches!(kind, RuleKind::All | RuleKind::Lint) {
         out.extend(lint::RULES.iter().map(|r| Entry {
             code: r.code,
             name: r.name,
@@ -33,7 +33,7 @@ fn entries(kind: RuleKind) -> Vec<Entry> {
             verdict: None,
         }));
     }
-    if kind != RuleKind::Lint {
+    if matches!(kind, RuleKind::All | RuleKind::Breaking) {
         out.extend(breaking::CATALOG.iter().map(|r| Entry {
             code: r.code,
             name: r.slug,
@@ -41,6 +41,17 @@ fn entries(kind: RuleKind) -> Vec<Entry> {
             summary: r.summary,
             docs: r.docs,
             verdict: Some((r.backward, r.forward)),
+        }));
+    }
+    if matches!(kind, RuleKind::All | RuleKind::Check) {
+        // A check's severity comes from its rule (`severity`, default error); Q103 is info.
+        out.extend(contrakt_core::expect::CHECKS.iter().map(|c| Entry {
+            code: c.code,
+            name: c.name,
+            level: if c.code == "Q103" { Level::Info } else { Level::Error },
+            summary: c.summary,
+            docs: c.docs,
+            verdict: None,
         }));
     }
     out
@@ -107,6 +118,7 @@ fn markdown(rules: &[&Entry], kind: RuleKind) -> String {
     let title = match kind {
         RuleKind::Lint => "Lint rules",
         RuleKind::Breaking => "Breaking-change rules",
+        RuleKind::Check => "Checks",
         RuleKind::All => "Rules",
     };
     let mut out = format!(
@@ -114,6 +126,7 @@ fn markdown(rules: &[&Entry], kind: RuleKind) -> String {
         match kind {
             RuleKind::Lint => "lint",
             RuleKind::Breaking => "breaking",
+            RuleKind::Check => "check",
             RuleKind::All => "all",
         }
     );
