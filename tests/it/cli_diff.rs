@@ -601,3 +601,28 @@ fn jsonschema_recursion_format_override_and_remote_refs() {
     let out = format!("{}{}", run.stdout, run.stderr);
     assert!(out.contains("https://example.com/a.json") && out.contains("remote.schema.json:3:"), "{run}");
 }
+
+/// Parquet footers and Arrow IPC files are schemas too: a dataset diffs against its contract.
+#[test]
+fn parquet_footers_diff_against_contracts() {
+    let parquet = "fixtures/data/orders/orders.parquet";
+    let run = contrakt(["diff", "contracts/orders.odcs.yaml", parquet, "--format", "json"]);
+    run.assert_exit(1);
+    let findings = run.findings();
+    let at = |code: &str, path: &str| findings.iter().any(|f| f["code"] == code && f["path"] == path);
+    // Text holding UUIDs widens `uuid`; DataFusion writes every column nullable.
+    assert!(at("T001", "orders.order_id"), "{run}");
+    assert!(at("N002", "orders.customer_id"), "{run}");
+    // Only types and nullability are compared: Parquet says nothing of keys or patterns, and
+    // an unsaid timestamp unit is not a type change.
+    assert!(!codes(&findings).iter().any(|c| c.starts_with('K') || c.starts_with('C') || *c == "T004"), "{run}");
+    assert_eq!(findings[0]["file"], parquet, "{run}");
+    let same = contrakt(["diff", parquet, parquet]);
+    same.assert_exit(0);
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.parquet");
+    std::fs::write(&bad, b"PAR1 not really PAR1").unwrap();
+    let run = contrakt_in(dir.path(), ["diff", "bad.parquet", "bad.parquet"]);
+    run.assert_exit(2);
+    assert!(run.stderr.contains("bad.parquet") || run.stdout.contains("bad.parquet"), "{run}");
+}

@@ -1,71 +1,13 @@
 //! Schema conformance (Q101–Q103): the dataset's Arrow schema against the contract's Schema IR,
 //! judged on the diff's type lattice.
 
-use datafusion::arrow::datatypes::{
-    DataType as Arrow, Field as ArrowField, Fields, Schema as ArrowSchema, TimeUnit as ArrowUnit,
-};
+use datafusion::arrow::datatypes::{DataType as Arrow, Field as ArrowField, Fields, Schema as ArrowSchema};
 
 use contrakt_core::Level;
 use contrakt_core::diff::lattice::widens;
-use contrakt_core::ir::{DataType, Field, Object, TimeUnit};
+use contrakt_core::ir::{DataType, Field, Object};
 
-/// Lowers an Arrow type into the IR, so both sides meet on one lattice.
-pub fn ir_type(t: &Arrow) -> DataType {
-    use Arrow as A;
-    match t {
-        A::Null => DataType::Null,
-        A::Boolean => DataType::Boolean,
-        A::Int8 => DataType::int(8),
-        A::Int16 => DataType::int(16),
-        A::Int32 => DataType::int(32),
-        A::Int64 => DataType::int(64),
-        A::UInt8 => DataType::uint(8),
-        A::UInt16 => DataType::uint(16),
-        A::UInt32 => DataType::uint(32),
-        A::UInt64 => DataType::uint(64),
-        A::Float16 => DataType::Float { bits: Some(16) },
-        A::Float32 => DataType::Float { bits: Some(32) },
-        A::Float64 => DataType::Float { bits: Some(64) },
-        A::Decimal32(p, s) | A::Decimal64(p, s) | A::Decimal128(p, s) | A::Decimal256(p, s) => {
-            DataType::Decimal { precision: Some(*p), scale: Some(*s) }
-        }
-        A::Utf8 | A::LargeUtf8 | A::Utf8View => DataType::String,
-        A::Binary | A::LargeBinary | A::BinaryView => DataType::Binary,
-        A::FixedSizeBinary(n) => DataType::FixedBinary { size: (*n).max(0) as u32 },
-        A::Date32 | A::Date64 => DataType::Date,
-        A::Time32(u) | A::Time64(u) => DataType::Time { unit: Some(unit(u)) },
-        A::Timestamp(u, tz) => DataType::Timestamp { unit: Some(unit(u)), timezone: Some(tz.is_some()) },
-        A::Duration(_) | A::Interval(_) => DataType::Duration,
-        A::List(f) | A::LargeList(f) | A::FixedSizeList(f, _) | A::ListView(f) | A::LargeListView(f) => {
-            DataType::List(Box::new(ir_field(f)))
-        }
-        A::Struct(fields) => DataType::Struct(fields.iter().map(|f| ir_field(f)).collect()),
-        A::Map(entries, _) => match entries.data_type() {
-            A::Struct(kv) if kv.len() == 2 => {
-                DataType::Map { key: Box::new(ir_field(&kv[0])), value: Box::new(ir_field(&kv[1])) }
-            }
-            other => DataType::Unknown(other.to_string()),
-        },
-        A::Dictionary(_, v) => ir_type(v),
-        A::RunEndEncoded(_, v) => ir_type(v.data_type()),
-        other => DataType::Unknown(other.to_string()),
-    }
-}
-
-fn unit(u: &ArrowUnit) -> TimeUnit {
-    match u {
-        ArrowUnit::Second => TimeUnit::Second,
-        ArrowUnit::Millisecond => TimeUnit::Millisecond,
-        ArrowUnit::Microsecond => TimeUnit::Microsecond,
-        ArrowUnit::Nanosecond => TimeUnit::Nanosecond,
-    }
-}
-
-fn ir_field(f: &ArrowField) -> Field {
-    let mut field = Field::new(f.name().clone(), ir_type(f.data_type()));
-    field.nullable = f.is_nullable();
-    field
-}
+pub use contrakt_formats::arrow::ir_type;
 
 /// A column found in the data for a contract property.
 #[derive(Debug, Clone, PartialEq)]
@@ -212,19 +154,9 @@ pub fn walk(object: &Object) -> Vec<(Vec<String>, Vec<String>, &Field)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use contrakt_core::ir::TimeUnit;
     use datafusion::arrow::datatypes::Field as F;
     use std::sync::Arc;
-
-    #[test]
-    fn arrow_types_lower_onto_the_lattice() {
-        assert_eq!(ir_type(&Arrow::Int16), DataType::int(16));
-        assert_eq!(ir_type(&Arrow::Decimal128(12, 2)), DataType::Decimal { precision: Some(12), scale: Some(2) });
-        assert_eq!(
-            ir_type(&Arrow::Timestamp(ArrowUnit::Microsecond, Some("UTC".into()))),
-            DataType::Timestamp { unit: Some(TimeUnit::Microsecond), timezone: Some(true) }
-        );
-        assert_eq!(ir_type(&Arrow::Dictionary(Box::new(Arrow::Int32), Box::new(Arrow::Utf8))), DataType::String);
-    }
 
     #[test]
     fn text_physical_types() {

@@ -204,7 +204,7 @@ pub async fn register(ctx: &SessionContext, name: &str, object: &str, src: &Data
     }
     if src.format == FileFormat::Parquet {
         for file in local_files(&src.url, is_dir, has_glob, ".parquet") {
-            if let Err(why) = parquet_footer_ok(&file) {
+            if let Err(why) = contrakt_formats::arrow::parquet_footer_ok(&file) {
                 return Err(Error::Source {
                     object: object.to_string(),
                     location: src.location.clone(),
@@ -259,55 +259,9 @@ fn local_files(url: &str, is_dir: bool, has_glob: bool, extension: &str) -> Vec<
     out
 }
 
-/// Checks the Parquet trailer (`<footer> <u32 footer length> PAR1`) before the reader sees the
-/// file: parquet-rs 59 overflows on a footer length larger than the file instead of erroring.
-fn parquet_footer_ok(path: &Path) -> std::result::Result<(), String> {
-    use std::io::{Read, Seek, SeekFrom};
-    let mut f = std::fs::File::open(path).map_err(|e| e.to_string())?;
-    let size = f.metadata().map_err(|e| e.to_string())?.len();
-    if size == 0 {
-        return Ok(()); // DataFusion skips empty files.
-    }
-    if size < 12 {
-        return Err(format!("{size} bytes is too short for a Parquet file"));
-    }
-    let mut head = [0u8; 4];
-    f.read_exact(&mut head).map_err(|e| e.to_string())?;
-    let mut tail = [0u8; 8];
-    f.seek(SeekFrom::End(-8)).and_then(|_| f.read_exact(&mut tail)).map_err(|e| e.to_string())?;
-    if &head != b"PAR1" || &tail[4..] != b"PAR1" {
-        return Err("no PAR1 magic at its start and end".into());
-    }
-    let footer = u64::from(u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]));
-    if footer + 12 > size {
-        return Err(format!("its footer claims {footer} bytes but the file has {size}"));
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn corrupt_parquet_trailers_are_caught_before_the_reader() {
-        let dir = tempfile::tempdir().unwrap();
-        let write = |name: &str, bytes: &[u8]| {
-            let p = dir.path().join(name);
-            std::fs::write(&p, bytes).unwrap();
-            p
-        };
-        let short = write("short.parquet", b"PAR1");
-        assert!(parquet_footer_ok(&short).unwrap_err().contains("too short"));
-        let text = write("text.parquet", b"this is not parquet at all");
-        assert!(parquet_footer_ok(&text).unwrap_err().contains("magic"));
-        let mut lying = b"PAR1xxxx".to_vec();
-        lying.extend_from_slice(&1000u32.to_le_bytes());
-        lying.extend_from_slice(b"PAR1");
-        let lying = write("lying.parquet", &lying);
-        assert!(parquet_footer_ok(&lying).unwrap_err().contains("claims 1000 bytes"));
-        assert!(parquet_footer_ok(&write("empty.parquet", b"")).is_ok());
-    }
 
     #[test]
     fn formats_from_names() {

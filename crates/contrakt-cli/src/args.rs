@@ -128,7 +128,7 @@ pub struct DiffArgs {
     /// Folder of consumer files [default: the registry's `consumers/` when NEW sits in one].
     #[arg(long)]
     pub consumers: Option<PathBuf>,
-    /// Format of OLD (odcs, avro, protobuf, sql) when detection is not enough.
+    /// Format of OLD (odcs, jsonschema, avro, protobuf, sql, parquet, arrow) when detection is not enough.
     #[arg(long)]
     pub old_format: Option<String>,
     /// Format of NEW.

@@ -1,5 +1,5 @@
 //! contrakt-formats: producer-schema front ends. Each reads one schema language (ODCS, JSON
-//! Schema, Avro, Protobuf, SQL DDL; Parquet and Arrow later) into the canonical
+//! Schema, Avro, Protobuf, SQL DDL, Parquet and Arrow IPC) into the canonical
 //! [`contrakt_core::ir::Schema`], so the breaking-change diff compares any two of them.
 //!
 //! Every front end sets the schema's [`RecordModel`](contrakt_core::ir::RecordModel) and
@@ -11,6 +11,7 @@
 //! Nothing here panics on bad input: every problem is an [`Error`] naming the file and, where
 //! the parser knows it, the line and column.
 
+pub mod arrow;
 mod avro;
 mod detect;
 mod error;
@@ -103,10 +104,22 @@ pub enum Format {
     Avro,
     Protobuf,
     SqlDdl,
+    /// The schema in a Parquet file's footer.
+    Parquet,
+    /// The schema of an Arrow IPC file or stream.
+    Arrow,
 }
 
 impl Format {
-    pub const ALL: [Format; 5] = [Format::Odcs, Format::JsonSchema, Format::Avro, Format::Protobuf, Format::SqlDdl];
+    pub const ALL: [Format; 7] = [
+        Format::Odcs,
+        Format::JsonSchema,
+        Format::Avro,
+        Format::Protobuf,
+        Format::SqlDdl,
+        Format::Parquet,
+        Format::Arrow,
+    ];
 
     /// The name used on the command line and in messages: `odcs`, `jsonschema`, `avro`,
     /// `protobuf`, `sql`.
@@ -117,6 +130,8 @@ impl Format {
             Format::Avro => "avro",
             Format::Protobuf => "protobuf",
             Format::SqlDdl => "sql",
+            Format::Parquet => "parquet",
+            Format::Arrow => "arrow",
         }
     }
 
@@ -128,6 +143,8 @@ impl Format {
             "avro" | "avsc" => Some(Format::Avro),
             "protobuf" | "proto" => Some(Format::Protobuf),
             "sql" | "ddl" => Some(Format::SqlDdl),
+            "parquet" | "pq" => Some(Format::Parquet),
+            "arrow" | "ipc" | "feather" => Some(Format::Arrow),
             _ => None,
         }
     }
@@ -140,6 +157,8 @@ impl Format {
             Format::Avro => "Avro",
             Format::Protobuf => "Protobuf",
             Format::SqlDdl => "SQL DDL",
+            Format::Parquet => "Parquet",
+            Format::Arrow => "Arrow IPC",
         }
     }
 }
@@ -154,6 +173,12 @@ impl fmt::Display for Format {
 /// [`detect`]. Protobuf imports resolve from the file's folder (and the well-known
 /// `google/protobuf/*.proto` files, which are built in).
 pub fn load(path: &Path, format: Option<Format>) -> Result<Schema, Error> {
+    // Binary formats first: their files are not text.
+    match format.or_else(|| if format.is_none() { arrow::sniff(path) } else { None }) {
+        Some(Format::Parquet) => return arrow::load_parquet(path),
+        Some(Format::Arrow) => return arrow::load_arrow(path),
+        _ => {}
+    }
     let text = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
     let format = match format {
         Some(f) => f,
@@ -182,6 +207,13 @@ pub fn load_str(name: &str, text: &str, format: Format) -> Result<Schema, Error>
         Format::Avro => avro::load(name, text),
         Format::Protobuf => protobuf::load(name, text, None),
         Format::SqlDdl => sql::load_sql(name, text, None),
+        Format::Parquet | Format::Arrow => Err(Error::Unsupported {
+            format,
+            file: name.to_string(),
+            line: None,
+            column: None,
+            message: "a binary file: read it with `load` from its path".into(),
+        }),
     }
 }
 

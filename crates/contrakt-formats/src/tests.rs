@@ -29,7 +29,8 @@ fn format_names_round_trip() {
     }
     assert_eq!(Format::parse("proto"), Some(Format::Protobuf));
     assert_eq!(Format::parse("SQL"), Some(Format::SqlDdl));
-    assert_eq!(Format::parse("parquet"), None);
+    assert_eq!(Format::parse("feather"), Some(Format::Arrow));
+    assert_eq!(Format::parse("orc"), None);
 }
 
 #[test]

@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use contrakt_core::SourceFile;
 use contrakt_core::diff::gate::{self, Compared, Side};
 use contrakt_core::diff::{self, Mode};
 use contrakt_core::ir::{RecordModel, Schema, lower_contract};
@@ -118,6 +119,17 @@ pub(crate) fn default_mode(schema: &Schema, config: Option<&config::Config>) -> 
 /// Reads any supported format. ODCS goes through the contract loader so the gate knows the
 /// contract's id and version; other formats through `contrakt-formats`.
 pub(crate) fn load(path: &Path, format: Option<Format>) -> Result<Input, Error> {
+    // Parquet footers and Arrow IPC files are binary: no text source to point into.
+    let binary = format
+        .filter(|f| matches!(f, Format::Parquet | Format::Arrow))
+        .or_else(|| if format.is_none() { contrakt_formats::arrow::sniff(path) } else { None });
+    if let Some(f) = binary {
+        // An empty source: findings name the file, with no snippet to show.
+        let source = SourceFile::new(path.display().to_string(), String::new());
+        let schema = contrakt_formats::load(path, Some(f))
+            .map_err(|e| Error::input(contrakt_core::InputErrorKind::InvalidValue, &source, None, e.to_string()))?;
+        return Ok(Input { schema, side: Side { file: Some(source), ..Side::default() } });
+    }
     let source = registry::read_source(path)?;
     let format = match format {
         Some(f) => f,
@@ -126,7 +138,7 @@ pub(crate) fn load(path: &Path, format: Option<Format>) -> Result<Input, Error> 
                 contrakt_core::InputErrorKind::NotAContract,
                 &source,
                 None,
-                "cannot tell the schema format from the name or content; pass --old-format/--new-format (odcs, avro, protobuf, sql)",
+                "cannot tell the schema format from the name or content; pass --old-format/--new-format (odcs, jsonschema, avro, protobuf, sql, parquet, arrow)",
             )
         })?,
     };

@@ -101,6 +101,15 @@ pub fn relate(old: &DataType, new: &DataType, model: RecordModel) -> Relation {
         }
     }
     match (old, new) {
+        // A language that leaves the unit unsaid (ODCS `timestamp`, SQL `timestamptz`) says
+        // nothing that a stated unit could contradict.
+        (Timestamp { unit: None, timezone: a }, Timestamp { timezone: b, .. })
+        | (Timestamp { timezone: a, .. }, Timestamp { unit: None, timezone: b })
+            if a == b =>
+        {
+            return Relation::Same;
+        }
+        (Time { unit: None }, Time { .. }) | (Time { .. }, Time { unit: None }) => return Relation::Same,
         (Struct(_), Struct(_)) | (List(_), List(_)) => return Relation::Same,
         (Map { key: a, .. }, Map { key: b, .. }) => {
             return if a.data_type == b.data_type { Relation::Same } else { Relation::MapKeyChanged };
@@ -168,6 +177,13 @@ mod tests {
     #[test]
     fn the_catalog_examples() {
         assert_eq!(relate(&DataType::int(32), &DataType::int(64), STRICT), Relation::Widened);
+        // An unsaid unit (ODCS `timestamp`, SQL `timestamptz`) is not contradicted by a stated one.
+        let unsaid = DataType::Timestamp { unit: None, timezone: Some(true) };
+        let micros = DataType::Timestamp { unit: Some(TimeUnit::Microsecond), timezone: Some(true) };
+        assert_eq!(relate(&unsaid, &micros, STRICT), Relation::Same);
+        assert_eq!(relate(&micros, &unsaid, STRICT), Relation::Same);
+        let naive = DataType::Timestamp { unit: Some(TimeUnit::Microsecond), timezone: Some(false) };
+        assert_ne!(relate(&unsaid, &naive, STRICT), Relation::Same);
         assert_eq!(relate(&DataType::int(64), &DataType::int(32), STRICT), Relation::Narrowed);
         assert_eq!(relate(&DataType::int(64), &DataType::float(64), STRICT), Relation::WidenedLossy);
         assert_eq!(relate(&DataType::int(32), &DataType::float(64), STRICT), Relation::Widened);
