@@ -249,6 +249,22 @@ mod tests {
         assert!(classify("SELEC 1", "orders").unwrap_err().contains("does not parse"));
     }
 
+    proptest::proptest! {
+        // Any text, and any mutation of a foldable query, is classified or refused: never a
+        // panic, and a fold keeps the query's aggregate.
+        #[test]
+        fn classify_never_panics(q in ".{0,200}") {
+            let _ = classify(&q, "orders");
+        }
+
+        #[test]
+        fn folds_keep_their_aggregate(col in "c_[a-z]{1,8}", n in 0i64..1000) {
+            let q = format!("SELECT count(*) FROM orders WHERE {col} > {n}");
+            let folded = classify(&q, "orders").unwrap();
+            proptest::prop_assert_eq!(folded, UserQuery::Foldable(format!("count(*) FILTER (WHERE {col} > {n})")));
+        }
+    }
+
     #[test]
     fn placeholders_and_quoting() {
         assert_eq!(
