@@ -22,6 +22,7 @@ mod conformance;
 mod conformance_jsonschema;
 mod conformance_odcs;
 mod fixture_data;
+mod s3_loopback;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

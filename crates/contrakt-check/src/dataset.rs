@@ -72,6 +72,15 @@ pub struct DataSource {
     /// Resolved: an absolute path (with any glob) or a URL.
     pub url: String,
     pub format: FileFormat,
+    /// An S3-compatible endpoint from the contract's server (`endpointUrl`); the environment's
+    /// `AWS_ENDPOINT_URL` wins.
+    pub endpoint: Option<String>,
+}
+
+impl DataSource {
+    fn remote(&self) -> bool {
+        self.url.contains("://")
+    }
 }
 
 /// Server types whose data is files contrakt can read.
@@ -87,8 +96,8 @@ pub fn locate(
     server: Option<&str>,
     base: &Path,
 ) -> Result<DataSource> {
-    let (location, format) = match given {
-        Some(g) => (g.to_string(), None),
+    let (location, format, endpoint) = match given {
+        Some(g) => (g.to_string(), None, None),
         None => {
             let server = pick_server(contract, server, &object.name)?;
             let path = server.path.clone().or_else(|| server.location.clone()).ok_or_else(|| Error::NoData {
@@ -96,7 +105,7 @@ pub fn locate(
                 hint: format!("server `{}` has no `path` or `location`", server.server),
             })?;
             let path = path.replace("{model}", &object.name).replace("{object}", &object.name);
-            (path, server.format.clone())
+            (path, server.format.clone(), server.endpoint_url.clone())
         }
     };
     let url = resolve(&location, base);
@@ -110,13 +119,15 @@ pub fn locate(
         }
         None => FileFormat::from_path(&url).or_else(|| sniff_folder(&url)).unwrap_or(FileFormat::Parquet),
     };
-    if url.contains("://") && !url.starts_with("file://") {
+    if url.contains("://") && !(url.starts_with("s3://") || url.starts_with("https://") || url.starts_with("http://")) {
         return Err(Error::NoData {
             object: object.name.clone(),
-            hint: format!("`{location}`: object stores are not supported yet; copy the data locally or mount it"),
+            hint: format!(
+                "`{location}`: contrakt reads local files, s3:// and https:// so far; copy the data or mount it"
+            ),
         });
     }
-    Ok(DataSource { location, url, format })
+    Ok(DataSource { location, url, format, endpoint })
 }
 
 fn pick_server<'a>(contract: &'a Contract, name: Option<&str>, object: &str) -> Result<&'a Server> {
@@ -193,16 +204,19 @@ fn sniff_folder(url: &str) -> Option<FileFormat> {
 /// as string columns. Returns the table's schema.
 pub async fn register(ctx: &SessionContext, name: &str, object: &str, src: &DataSource) -> Result<SchemaRef> {
     let fail = |e: DataFusionError| Error::source_error(object, &src.location, &e);
-    let is_dir = Path::new(&src.url).is_dir();
-    let has_glob = src.url.contains(['*', '?', '[']);
-    if !is_dir && !has_glob && !Path::new(&src.url).exists() {
+    if src.remote() {
+        register_store(ctx, object, src)?;
+    }
+    let is_dir = if src.remote() { src.url.ends_with('/') } else { Path::new(&src.url).is_dir() };
+    let has_glob = !src.remote() && src.url.contains(['*', '?', '[']);
+    if !src.remote() && !is_dir && !has_glob && !Path::new(&src.url).exists() {
         return Err(Error::Source {
             object: object.to_string(),
             location: src.location.clone(),
             message: format!("no such file or folder: {}", src.url),
         });
     }
-    if src.format == FileFormat::Parquet {
+    if src.format == FileFormat::Parquet && !src.remote() {
         for file in local_files(&src.url, is_dir, has_glob, ".parquet") {
             if let Err(why) = contrakt_formats::arrow::parquet_footer_ok(&file) {
                 return Err(Error::Source {
@@ -234,6 +248,40 @@ pub async fn register(ctx: &SessionContext, name: &str, object: &str, src: &Data
     let schema = datafusion::datasource::TableProvider::schema(&table);
     ctx.register_table(name, Arc::new(table)).map_err(fail)?;
     Ok(schema)
+}
+
+/// Makes an `s3://bucket/…` or `https://host/…` URL readable: credentials, region and
+/// endpoint come from the environment (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+/// `AWS_SESSION_TOKEN`, `AWS_REGION`, `AWS_ENDPOINT_URL`, `AWS_ALLOW_HTTP`, …), never from the
+/// contract, and never appear in messages.
+fn register_store(ctx: &SessionContext, object: &str, src: &DataSource) -> Result<()> {
+    let fail = |message: String| Error::Source { object: object.to_string(), location: src.location.clone(), message };
+    let url = url::Url::parse(&src.url).map_err(|e| fail(format!("not a URL: {e}")))?;
+    let store: Arc<dyn object_store::ObjectStore> = match url.scheme() {
+        "s3" => {
+            let bucket = url.host_str().ok_or_else(|| fail("an s3:// URL names a bucket: s3://bucket/path".into()))?;
+            let mut builder = object_store::aws::AmazonS3Builder::from_env().with_bucket_name(bucket);
+            let env_endpoint = ["AWS_ENDPOINT_URL", "AWS_ENDPOINT"].iter().any(|k| std::env::var_os(k).is_some());
+            if let (Some(endpoint), false) = (&src.endpoint, env_endpoint) {
+                builder = builder.with_endpoint(endpoint);
+            }
+            Arc::new(builder.build().map_err(|e| fail(format!("S3 configuration: {e}")))?)
+        }
+        "https" | "http" => {
+            let origin = url.origin().ascii_serialization();
+            let builder = object_store::http::HttpBuilder::new().with_url(origin);
+            let builder = if url.scheme() == "http" {
+                builder.with_client_options(object_store::ClientOptions::new().with_allow_http(true))
+            } else {
+                builder
+            };
+            Arc::new(builder.build().map_err(|e| fail(format!("HTTP store: {e}")))?)
+        }
+        other => return Err(fail(format!("no object store for `{other}://`"))),
+    };
+    let root = url::Url::parse(&format!("{}://{}", url.scheme(), url.authority())).map_err(|e| fail(e.to_string()))?;
+    ctx.register_object_store(&root, store);
+    Ok(())
 }
 
 /// The local files a path, folder or glob names.
