@@ -57,6 +57,7 @@ const EXPECTED: &[(&str, &str, &[&str], &str)] = &[
     ("K004", "orders.customer_email", &["backward"], "error"),
     ("K005", "orders", &["backward", "forward"], "error"),
     ("K006", "orders", &[], "info"),
+    ("K007", "orders.customer_id", &["forward"], "warning"),
     ("M001", "orders.amount", &[], "info"),
     ("M002", "orders.customer_email", &[], "info"),
     ("M003", "orders.customer_email", &[], "warning"),
@@ -110,13 +111,15 @@ fn fixture_codes() -> Vec<String> {
 /// Which file and line a finding should point at: removals into OLD (the only place the thing
 /// still exists), everything else into NEW; the line of the field, object or `version`.
 fn expected_location(code: &str, path: &str, dir: &Path) -> (String, usize) {
-    let side = if matches!(code, "F004" | "F005" | "S001") { "before" } else { "after" };
+    let side = if matches!(code, "F004" | "F005" | "S001" | "K007") { "before" } else { "after" };
     let file = format!("fixtures/breaking/{code}/{side}.odcs.yaml");
     let text = std::fs::read_to_string(dir.join(format!("{side}.odcs.yaml"))).expect("read fixture");
     let needle = match code {
         "V001" | "V002" => "version:".to_string(),
         // A reorder points at the first field of the reordered container.
         "F007" => "- name: order_id".to_string(),
+        // A removed relationship points at its entry in the old file.
+        "K007" => "- type: foreignKey".to_string(),
         _ => format!("- name: {}", path.rsplit('.').next().unwrap_or(path)),
     };
     (file, locate(&text, &needle, 1).0)

@@ -39,7 +39,8 @@ pub struct BreakingConfig {
     /// match wins, before `compatibility`.
     #[serde(default)]
     pub modes: Vec<ModeOverride>,
-    /// Rules to check: codes (`F004`), code prefixes (`F`, `T00`), slugs. Empty means all.
+    /// Rules to check: codes (`F004`), code prefixes (`F`, `T00`), slugs, categories (`WIRE`,
+    /// `SCHEMA`, `SEMANTIC`, `POLICY`). Empty means all.
     #[serde(default, rename = "use")]
     pub use_rules: Vec<String>,
     /// Rules never reported, in the same forms.
@@ -78,7 +79,11 @@ pub struct Waiver {
 impl BreakingConfig {
     /// Does the selection keep this rule?
     pub fn selects(&self, code: &str, slug: &str) -> bool {
+        let category = crate::diff::rules::find(code).map(|r| r.category());
         let matches = |sel: &String| {
+            if let Some(c) = crate::diff::rules::Category::parse(sel) {
+                return category.is_some_and(|r| c.includes(r));
+            }
             let sel = sel.strip_prefix("CK-").unwrap_or(sel);
             code.eq_ignore_ascii_case(sel)
                 || slug.eq_ignore_ascii_case(sel)
@@ -264,6 +269,15 @@ mod tests {
         assert!(c.selects("T001", "type-widened"));
         assert!(!c.selects("F007", "field-reordered"));
         assert!(!c.selects("T003", "type-narrowed"));
+        let wire = BreakingConfig { use_rules: vec!["wire".into()], ..Default::default() };
+        assert!(wire.selects("F004", "field-removed") && wire.selects("T003", "type-narrowed"));
+        // Nested: excepting SEMANTIC drops every schema rule, but not the POLICY ones.
+        let none = BreakingConfig { except: vec!["SEMANTIC".into()], ..Default::default() };
+        assert!(!none.selects("F004", "field-removed") && none.selects("V001", "breaking-without-major-bump"));
+        assert!(!wire.selects("K001", "primary-key-removed") && !wire.selects("D003", "default-changed"));
+        let schema = BreakingConfig { use_rules: vec!["SCHEMA".into()], ..Default::default() };
+        assert!(schema.selects("K001", "primary-key-removed") && schema.selects("F004", "field-removed"));
+        assert!(!schema.selects("M001", "description-changed"));
     }
 
     #[test]

@@ -93,6 +93,7 @@ pub fn from_arrow(source: &str, object: &str, schema: &ArrowSchema) -> Schema {
             fields,
             primary_key: vec![],
             partitioning: vec![],
+            foreign_keys: vec![],
             description: None,
             span: Default::default(),
             pointer: String::new(),

@@ -110,6 +110,7 @@ pub(crate) fn load(name: &str, text: &str) -> Result<Schema, Error> {
             fields,
             primary_key: Vec::new(),
             partitioning: Vec::new(),
+            foreign_keys: Vec::new(),
             description: def.doc.clone(),
             span: spans.get(&def.pointer),
             pointer: def.pointer.clone(),

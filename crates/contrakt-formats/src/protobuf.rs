@@ -110,6 +110,7 @@ pub(crate) fn load(display: &str, text: &str, folder: Option<&Path>) -> Result<S
             fields,
             primary_key: Vec::new(),
             partitioning: Vec::new(),
+            foreign_keys: Vec::new(),
             description: location.and_then(|l| l.comment.clone()),
             span: location.map_or(Span::NONE, |l| l.span),
             pointer,

@@ -20,7 +20,9 @@
 
 use std::sync::Arc;
 
-use contrakt_core::ir::{DataType, Expresses, Field, Object, RecordModel, Schema, TimeUnit, parse_physical_type};
+use contrakt_core::ir::{
+    DataType, Expresses, Field, ForeignKey, Object, RecordModel, Schema, TimeUnit, parse_physical_type,
+};
 use contrakt_core::{SourceFile, Span};
 use serde_json::Value as Json;
 use sqlparser::ast::{
@@ -259,6 +261,7 @@ impl<'a> Lower<'a> {
             if clash {
                 o.name = o.physical_name.clone().unwrap_or_default();
             }
+            column_foreign_keys(o);
         }
         Ok(Schema {
             source: self.file.name().to_string(),
@@ -326,6 +329,7 @@ impl<'a> Lower<'a> {
             fields,
             primary_key,
             partitioning: Vec::new(),
+            foreign_keys: Vec::new(),
             description: table_comment(t),
             span: self.span(t.span()),
             pointer,
@@ -377,12 +381,25 @@ impl<'a> Lower<'a> {
                     add_check(f, &expr);
                 }
             }
-            TableConstraint::ForeignKey(fk) if fk.columns.len() == 1 => {
-                if let Some(f) = object.fields.iter_mut().find(|f| same(&f.name, &fk.columns[0].value)) {
-                    let target = ident_names(&fk.foreign_table).join(".");
-                    let cols: Vec<&str> = fk.referred_columns.iter().map(|c| c.value.as_str()).collect();
-                    f.metadata.insert(meta::REFERENCES.to_string(), format!("{target}({})", cols.join(", ")));
-                }
+            TableConstraint::ForeignKey(fk) => {
+                // Tables are objects by their unqualified name (as ODCS `to: orders.order_id` says).
+                let target = ident_names(&fk.foreign_table).last().cloned().unwrap_or_default();
+                let from: Vec<String> = fk
+                    .columns
+                    .iter()
+                    .map(|c| {
+                        object
+                            .fields
+                            .iter()
+                            .find(|f| same(&f.name, &c.value))
+                            .map_or(c.value.clone(), |f| f.name.clone())
+                    })
+                    .collect();
+                let to = match fk.referred_columns.as_slice() {
+                    [] => vec![target],
+                    cols => cols.iter().map(|c| format!("{target}.{}", c.value)).collect(),
+                };
+                object.foreign_keys.push(ForeignKey { from, to, span: object.span });
             }
             _ => {}
         }
@@ -879,5 +896,22 @@ mod scan_tests {
         assert_eq!(skip_opaque(t, 12), Some(19), "to the closing slash");
         assert_eq!(skip_opaque(t, 21), None);
         assert_eq!(skip_opaque(b"'open", 0), Some(5), "unterminated: to the end");
+    }
+}
+
+/// Column-level `REFERENCES table(column)` (kept as field metadata while the table is read) as
+/// the object's foreign keys, after the table-level ones.
+fn column_foreign_keys(object: &mut Object) {
+    for f in &object.fields {
+        let Some((target, cols)) = f.metadata.get(meta::REFERENCES).and_then(|r| r.strip_suffix(')')?.split_once('('))
+        else {
+            continue;
+        };
+        let target = target.rsplit('.').next().unwrap_or(target);
+        let to = match cols.trim() {
+            "" => vec![target.to_string()],
+            cols => cols.split(',').map(|c| format!("{target}.{}", c.trim())).collect(),
+        };
+        object.foreign_keys.push(ForeignKey { from: vec![f.name.clone()], to, span: f.span });
     }
 }

@@ -19,6 +19,8 @@ struct Entry {
     docs: &'static str,
     /// Breaking rules: the default verdict per direction.
     verdict: Option<(breaking::Verdict, breaking::Verdict)>,
+    /// Breaking rules: the family `use`/`except` can select it by.
+    category: Option<breaking::Category>,
 }
 
 fn entries(kind: RuleKind) -> Vec<Entry> {
@@ -31,6 +33,7 @@ fn entries(kind: RuleKind) -> Vec<Entry> {
             summary: r.summary,
             docs: r.docs,
             verdict: None,
+            category: None,
         }));
     }
     if matches!(kind, RuleKind::All | RuleKind::Breaking) {
@@ -41,6 +44,7 @@ fn entries(kind: RuleKind) -> Vec<Entry> {
             summary: r.summary,
             docs: r.docs,
             verdict: Some((r.backward, r.forward)),
+            category: Some(r.category()),
         }));
     }
     if matches!(kind, RuleKind::All | RuleKind::Check) {
@@ -52,6 +56,7 @@ fn entries(kind: RuleKind) -> Vec<Entry> {
             summary: c.summary,
             docs: c.docs,
             verdict: None,
+            category: None,
         }));
     }
     out
@@ -83,6 +88,9 @@ pub(crate) fn run(args: RulesArgs) -> Result<ExitStatus, Error> {
                         o["backward"] = json!(verdict(b));
                         o["forward"] = json!(verdict(f));
                     }
+                    if let Some(c) = r.category {
+                        o["category"] = json!(c.name());
+                    }
                     o
                 })
                 .collect();
@@ -94,6 +102,10 @@ pub(crate) fn run(args: RulesArgs) -> Result<ExitStatus, Error> {
             let verdicts = r
                 .verdict
                 .map_or(String::new(), |(b, f)| format!("backward: {}, forward: {}\n\n", verdict(b), verdict(f)));
+            let verdicts = match r.category {
+                Some(c) => format!("{verdicts}category: {c}\n\n"),
+                None => verdicts,
+            };
             format!("{} {} ({})\n\n{}\n\n{verdicts}{}", r.code, r.name, r.level, r.summary, r.docs)
         }
         RulesFormat::Text => {
@@ -132,7 +144,7 @@ fn markdown(rules: &[&Entry], kind: RuleKind) -> String {
     );
     let breaking_table = rules.iter().any(|r| r.verdict.is_some());
     if breaking_table {
-        out.push_str("B = BACKWARD (a reader of the new schema reads old data), F = FORWARD (today's readers read new data).\n\n| code | name | B | F | level | summary |\n| --- | --- | --- | --- | --- | --- |\n");
+        out.push_str("B = BACKWARD (a reader of the new schema reads old data), F = FORWARD (today's readers read new data). Categories nest for `use`/`except` in `contrakt.yaml`: WIRE ⊂ SCHEMA ⊂ SEMANTIC; POLICY stands apart.\n\n| code | name | B | F | category | level | summary |\n| --- | --- | --- | --- | --- | --- | --- |\n");
     } else {
         out.push_str("| code | name | level | summary |\n| --- | --- | --- | --- |\n");
     }
@@ -145,12 +157,13 @@ fn markdown(rules: &[&Entry], kind: RuleKind) -> String {
         let summary = r.summary.replace('|', "\\|");
         match r.verdict {
             Some((b, f)) => out.push_str(&format!(
-                "| [{}](#{}) | `{}` | {} | {} | {} | {summary} |\n",
+                "| [{}](#{}) | `{}` | {} | {} | {} | {} | {summary} |\n",
                 r.code,
                 r.code.to_lowercase(),
                 r.name,
                 mark(b),
                 mark(f),
+                r.category.map_or("", breaking::Category::name),
                 r.level
             )),
             None => out.push_str(&format!(

@@ -136,7 +136,7 @@ impl Differ {
             (None, "M004") => can.physical_names,
             (None, "M005") => can.quality,
             (None, "D001" | "D002" | "D003") => can.defaults,
-            (None, "K001" | "K002" | "K003" | "K004" | "K005") => can.keys,
+            (None, "K001" | "K002" | "K003" | "K004" | "K005" | "K007") => can.keys,
             (None, "K006") => can.partitioning,
             _ => true,
         };
@@ -338,6 +338,25 @@ impl Differ {
                 _ => &PRIMARY_KEY_COLUMNS_CHANGED,
             };
             self.push(rule, base.clone(), o, n, dirs(rule, true, true), what, Some(a.span), Some(b.span));
+        }
+        for fk in a.foreign_keys.iter().filter(|k| !b.foreign_keys.iter().any(|n| n.from == k.from && n.to == k.to)) {
+            // A one-column key is reported at its column, so consumers reading it are affected.
+            let path = match fk.from.as_slice() {
+                [one] => base.child(one),
+                _ => base.clone(),
+            };
+            let (from, to) = (fk.from.join(", "), fk.to.join(", "));
+            self.push(
+                &RELATIONSHIP_REMOVED,
+                path,
+                Some(format!("({from}) -> ({to})")),
+                None,
+                dirs(&RELATIONSHIP_REMOVED, true, true),
+                format!("foreign key ({from}) of `{}` referencing ({to}) was removed", b.name),
+                // A removal: the old file is the only place the key still is.
+                Some(fk.span),
+                None,
+            );
         }
         if a.partitioning != b.partitioning {
             let (o, n) = (a.partitioning.join(", "), b.partitioning.join(", "));

@@ -228,6 +228,10 @@ catalog! {
         "The partitioning changed.",
         [],
         "## What it does\nReports changed partition columns or order.\n\n## Why it breaks consumers\nThe data reads the same, but readers that filter on partitions may scan more or miss pruning.\n\n## Example\n`partitioned: true` moved from `order_date` to `delivery_week`.\n\n## How to evolve safely\nTell readers that filter on partitions.\n";
+    RELATIONSHIP_REMOVED = "K007" "relationship-removed" [V X] Warning,
+        "A foreign key (relationship) was removed.",
+        ["foreign_key", "relationships_removed"],
+        "## What it does\nReports a foreign key of the old schema (an ODCS `relationships` entry of type `foreignKey`, a SQL `REFERENCES`) that the new schema no longer declares.\n\n## Why it breaks consumers\nReaders of the new schema are unaffected (BACKWARD). Today's consumers join on the relationship and trust it: once it is no longer promised, new data may hold orphans, and their joins silently drop or duplicate rows (FORWARD). Tools that enforce the key (dbt model contracts, databases) stop enforcing it.\n\n## Example\n```yaml\n# before\n- name: customer_id\n  relationships:\n    - {type: foreignKey, to: customers.customer_id}\n# after: no relationships\n```\n\n## How to evolve safely\nKeep the key until the consumers that join on it (`contrakt breaking` lists them) have moved; if the reference really can dangle now, say so in a new major version.\n";
     OBJECT_REMOVED = "S001" "schema-object-removed" [D D] Error,
         "A schema object (table, topic, message) was removed.",
         ["MESSAGE_NO_DELETE", "MESSAGE_REMOVED", "model_removed", "schema-removed"],
@@ -289,6 +293,68 @@ impl PartialEq for BreakingRule {
     }
 }
 
+/// Families of rules that `contrakt.yaml` selects together (`use: [WIRE]`), nested as buf's are:
+/// selecting `SCHEMA` selects the `WIRE` rules too, and `SEMANTIC` every schema rule. `POLICY`
+/// (versioning and waivers) stands apart: the gate keeps the version policy unless excepted by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Category {
+    /// The data itself stops reading: removed or renamed fields, type, nullability and
+    /// presence changes, enum values removed, content models that reject documents.
+    Wire,
+    /// The declared structure consumers build on: keys, constraints, new fields, order.
+    Schema,
+    /// What values mean: defaults, descriptions, tags, classification, partitioning, quality rules.
+    Semantic,
+    /// Versioning and waivers.
+    Policy,
+}
+
+impl Category {
+    pub const ALL: [Category; 4] = [Category::Wire, Category::Schema, Category::Semantic, Category::Policy];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Category::Wire => "WIRE",
+            Category::Schema => "SCHEMA",
+            Category::Semantic => "SEMANTIC",
+            Category::Policy => "POLICY",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Category> {
+        Category::ALL.into_iter().find(|c| c.name().eq_ignore_ascii_case(s))
+    }
+
+    /// Whether selecting `self` selects a rule of `rule`'s category (the nesting).
+    pub fn includes(self, rule: Category) -> bool {
+        match self {
+            Category::Policy => rule == Category::Policy,
+            _ => rule != Category::Policy && rule <= self,
+        }
+    }
+}
+
+impl std::fmt::Display for Category {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl BreakingRule {
+    /// The rule's category; one table here rather than a column in the catalog, so the
+    /// families read side by side.
+    pub fn category(&self) -> Category {
+        match self.code {
+            "F002" | "F004" | "F005" | "F006" | "F008" | "F009" | "F010" | "F011" => Category::Wire,
+            "E002" | "E003" | "S001" | "S003" | "S004" | "M004" | "C008" | "C009" => Category::Wire,
+            c if c.starts_with('N') || c.starts_with('T') => Category::Wire,
+            c if c.starts_with('V') || c.starts_with('W') => Category::Policy,
+            "D001" | "D002" | "D003" | "K006" | "M001" | "M002" | "M003" | "M005" => Category::Semantic,
+            _ => Category::Schema,
+        }
+    }
+}
+
 /// Finds a rule by code (`F004`, `CK-F004`) or slug, case-insensitively.
 pub fn find(selector: &str) -> Option<&'static BreakingRule> {
     let s = selector.strip_prefix("CK-").or_else(|| selector.strip_prefix("ck-")).unwrap_or(selector);
@@ -344,6 +410,25 @@ mod tests {
                 a.code,
                 b.code
             );
+        }
+    }
+
+    #[test]
+    fn categories_nest_and_cover_the_catalog() {
+        use Category::*;
+        assert_eq!(FIELD_REMOVED.category(), Wire);
+        assert_eq!(TYPE_WIDENED.category(), Wire);
+        assert_eq!(PRIMARY_KEY_REMOVED.category(), Schema);
+        assert_eq!(CONSTRAINT_TIGHTENED.category(), Schema);
+        assert_eq!(DEFAULT_CHANGED.category(), Semantic);
+        assert_eq!(find("V001").map(BreakingRule::category), Some(Policy));
+        assert!(Schema.includes(Wire) && !Wire.includes(Schema) && Semantic.includes(Schema));
+        assert!(!Semantic.includes(Policy) && Policy.includes(Policy) && !Policy.includes(Wire));
+        // Every category holds rules, and every rule that breaks a direction by default sits
+        // below SEMANTIC unless it is about meaning or policy.
+        for c in Category::ALL {
+            assert!(CATALOG.iter().any(|r| r.category() == c), "{c} is empty");
+            assert_eq!(Category::parse(&c.name().to_lowercase()), Some(c));
         }
     }
 

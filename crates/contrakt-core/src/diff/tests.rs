@@ -239,6 +239,7 @@ fn schema(model: RecordModel) -> impl Strategy<Value = Schema> {
                     fields,
                     primary_key,
                     partitioning: Vec::new(),
+                    foreign_keys: Vec::new(),
                     description: None,
                     span: crate::Span::NONE,
                     pointer: String::new(),

@@ -3,8 +3,12 @@
 use serde_json::Value as Json;
 
 use super::physical::parse_physical_type;
-use super::{Bound, Constraints, DataType, Expresses, Field, FieldId, Object, QualityCheck, RecordModel, Schema};
-use crate::odcs::{ContractDocument, CustomProperty, LogicalTypeOptions, Property, QualityRule, SchemaObject};
+use super::{
+    Bound, Constraints, DataType, Expresses, Field, FieldId, ForeignKey, Object, QualityCheck, RecordModel, Schema,
+};
+use crate::odcs::{
+    ContractDocument, CustomProperty, LogicalTypeOptions, Property, QualityRule, Relationship, SchemaObject,
+};
 
 /// Lowers a loaded contract into the Schema IR.
 pub fn lower_contract(doc: &ContractDocument) -> Schema {
@@ -40,6 +44,7 @@ fn lower_object(o: &SchemaObject, pointer: String) -> Object {
         kind: o.physical_type.clone(),
         primary_key: primary_key.into_iter().map(|(_, _, n)| n).collect(),
         partitioning: partitioning.into_iter().map(|(_, _, n)| n).collect(),
+        foreign_keys: foreign_keys(o),
         fields,
         description: o.description.clone(),
         span: o.span,
@@ -49,6 +54,29 @@ fn lower_object(o: &SchemaObject, pointer: String) -> Object {
         quality: quality_checks(&o.quality, None),
         metadata: Default::default(),
     }
+}
+
+/// Foreign keys declared on the object (`from` and `to`) and on its top-level properties (`to`
+/// only: `from` is the property). Other relationship types are not keys.
+fn foreign_keys(o: &SchemaObject) -> Vec<ForeignKey> {
+    let is_fk = |r: &&Relationship| r.relationship_type.as_deref().is_none_or(|t| t.eq_ignore_ascii_case("foreignKey"));
+    let on_object = o.relationships.iter().filter(is_fk).filter_map(|r| {
+        Some(ForeignKey {
+            from: r.from.as_ref()?.as_slice().to_vec(),
+            to: r.to.as_ref()?.as_slice().to_vec(),
+            span: r.span,
+        })
+    });
+    let on_properties = o.properties.iter().flat_map(|p| {
+        p.relationships.iter().filter(is_fk).filter_map(|r| {
+            let from = match &r.from {
+                Some(f) => f.as_slice().to_vec(),
+                None => vec![p.name.clone()?],
+            };
+            Some(ForeignKey { from, to: r.to.as_ref()?.as_slice().to_vec(), span: r.span })
+        })
+    });
+    on_object.chain(on_properties).collect()
 }
 
 fn sorted_tags(tags: &[String]) -> Vec<String> {

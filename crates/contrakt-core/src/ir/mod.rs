@@ -144,6 +144,9 @@ pub struct Object {
     pub primary_key: Vec<String>,
     /// Partition field names in partition order.
     pub partitioning: Vec<String>,
+    /// Foreign keys from this object's fields to other objects (ODCS `relationships`, SQL
+    /// `REFERENCES`), in declaration order.
+    pub foreign_keys: Vec<ForeignKey>,
     pub description: Option<String>,
     #[serde(skip)]
     pub span: Span,
@@ -196,6 +199,16 @@ pub struct Field {
     pub custom_properties: BTreeMap<String, String>,
     /// Data-quality checks declared on the field (ODCS `quality[]`).
     pub quality: Vec<QualityCheck>,
+}
+
+/// A foreign key: `from` columns of this object reference `to` (`customers.customer_id`), one
+/// entry per column of a composite key. Identity is the pair of lists, compared as written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ForeignKey {
+    pub from: Vec<String>,
+    pub to: Vec<String>,
+    #[serde(skip)]
+    pub span: Span,
 }
 
 /// A data-quality check (ODCS `quality[]`), reduced to what the diff compares: its identity,

@@ -90,7 +90,19 @@ fn postgres_orders_fixture_lowers_to_the_expected_ir() {
     let items = &s.objects[1];
     assert_eq!(items.primary_key, vec!["order_id", "line_no"], "composite keys in key order");
     assert_eq!(field(&items.fields, "line_no").primary_key_position, Some(2));
-    assert_eq!(meta(field(&items.fields, "order_id"), "references"), Some("commerce.orders(order_id)"));
+    let fks: Vec<(&[String], &[String])> = items.foreign_keys.iter().map(|k| (&k.from[..], &k.to[..])).collect();
+    assert_eq!(
+        fks,
+        [(&["order_id".to_string()][..], &["orders.order_id".to_string()][..])],
+        "foreign keys name the referenced table unqualified, as ODCS `to` does"
+    );
+    let orders_fks: Vec<(&[String], &[String])> =
+        s.objects[0].foreign_keys.iter().map(|k| (&k.from[..], &k.to[..])).collect();
+    assert_eq!(
+        orders_fks,
+        [(&["customer_id".to_string()][..], &["customers.customer_id".to_string()][..])],
+        "a column's REFERENCES is a one-column foreign key"
+    );
     assert_eq!(text_at(&text, field(&items.fields, "unit_price").span), "unit_price DECIMAL(8,2)");
 
     let paths: Vec<String> = s.walk().iter().map(|(p, _)| p.to_string()).collect();
