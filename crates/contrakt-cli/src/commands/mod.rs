@@ -3,6 +3,7 @@
 pub(crate) mod breaking;
 pub(crate) mod check;
 pub(crate) mod diff;
+pub(crate) mod infer;
 pub(crate) mod lint;
 pub(crate) mod rules;
 
@@ -22,6 +23,7 @@ pub(crate) fn run(cli: Cli) -> ExitStatus {
         Command::Diff(args) => diff::run(args, color),
         Command::Breaking(args) => breaking::run(args, color),
         Command::Check(args) => check::run(args, &cli.global, color),
+        Command::Infer(args) => infer::run(args, &cli.global),
         Command::Rules(args) => rules::run(args),
     };
     match result {
