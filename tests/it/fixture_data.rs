@@ -180,7 +180,14 @@ fn datasets() -> Vec<(&'static str, String)> {
         week = date(&format!("{} + w * 7", SNAPSHOT / 86_400 - 21)),
         added = ts(&format!("{SNAPSHOT} - (4 - w) * 7 * 86400 + slot")),
     );
+    // Staged releases of deliveries for `contrakt publish` (fixtures/data/README.md): the next
+    // load with delivery 77's attempts corrected, and one where every 7th delivery took 9.
+    let fixed = deliveries.replace("WHEN n = 77 THEN 7", "WHEN n = 77 THEN 2");
+    let broken = deliveries.replace("WHEN n = 77 THEN 7", "WHEN n % 7 = 0 THEN 9");
+    assert!(fixed != deliveries && broken != deliveries, "the staged variants must differ from the published data");
     vec![
+        ("staged/deliveries-fixed/deliveries.parquet", fixed),
+        ("staged/deliveries-broken/deliveries.parquet", broken),
         ("orders/orders.parquet", orders),
         ("customers/synthetic-customers.parquet", customers),
         ("order_items/order_items.parquet", items),

@@ -8,6 +8,8 @@
 //!   (`fixtures/breaking/<CODE>/`), consumer impact, version pins, modes and bad input.
 //! - `cli_infer`: `contrakt infer` on the fixture datasets: drafts that lint clean and pass
 //!   `check` on their own data.
+//! - `cli_publish`: write-audit-publish of the example registry's deliveries: failing and passing
+//!   audits, canary, rollback, a crash before the pointer moves, concurrent readers.
 //! - `conformance`: the Confluent and buf Protobuf corpora in `../shared/conformance/`, with
 //!   an agreement table and `conformance-allowlist.yaml` for deliberate differences.
 //! - `conformance_jsonschema`: Confluent's JSON Schema corpus (STRICT and LENIENT verdicts),
@@ -21,6 +23,7 @@ mod cli_check;
 mod cli_diff;
 mod cli_infer;
 mod cli_lint;
+mod cli_publish;
 mod conformance;
 mod conformance_jsonschema;
 mod conformance_odcs;

@@ -121,7 +121,7 @@ pub fn source(
     endpoint: Option<String>,
     base: &Path,
 ) -> Result<DataSource> {
-    let url = resolve(&location, base);
+    let url = follow_pointer(object, &location, resolve(&location, base))?;
     let format = match format.map(|f| (f, FileFormat::parse(f))) {
         Some((_, Some(f))) => f,
         Some((f, None)) => {
@@ -141,6 +141,36 @@ pub fn source(
         });
     }
     Ok(DataSource { location, url, format, endpoint })
+}
+
+/// A folder published by `contrakt publish` is read at its current release (the reader
+/// convention of `contrakt_publish`): `folder` and `folder/*.parquet` both follow the pointer.
+fn follow_pointer(object: &str, location: &str, url: String) -> Result<String> {
+    if url.contains("://") {
+        return Ok(url);
+    }
+    let (dir, rest) = match url.rsplit_once('/') {
+        Some((dir, pattern)) if pattern.contains(['*', '?', '[']) => (dir.to_string(), Some(pattern.to_string())),
+        _ => (url.clone(), None),
+    };
+    let dir_path = Path::new(&dir);
+    if !dir_path.is_dir() {
+        return Ok(url);
+    }
+    match contrakt_publish::resolve(dir_path) {
+        Ok(Some(current)) => {
+            let current = current.to_string_lossy().into_owned();
+            tracing::debug!(object, current, "following the published pointer");
+            Ok(match rest {
+                Some(pattern) => format!("{current}/{pattern}"),
+                None => current,
+            })
+        }
+        Ok(None) => Ok(url),
+        Err(e) => {
+            Err(Error::Source { object: object.to_string(), location: location.to_string(), message: e.to_string() })
+        }
+    }
 }
 
 fn pick_server<'a>(contract: &'a Contract, name: Option<&str>, object: &str) -> Result<&'a Server> {

@@ -54,8 +54,46 @@ pub enum Command {
     /// Draft a contract from data: profile each dataset in one scan and write an ODCS v3.1
     /// contract whose every promise the data already keeps.
     Infer(InferArgs),
+    /// Write-audit-publish: check staged data with its contract, and only if it passes make it
+    /// the published release of a folder (atomically); or roll the folder back.
+    Publish(PublishArgs),
     /// List the lint and breaking-change rules, or explain one (`contrakt rules F004`).
     Rules(RulesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// The contract the staged data must keep.
+    #[arg(required_unless_present = "rollback")]
+    pub contract: Option<PathBuf>,
+    /// The schema object the data is [default: the contract's only object].
+    #[arg(long)]
+    pub object: Option<String>,
+    /// The data to audit and publish: a folder (with hive partitions) or a file.
+    #[arg(long, value_name = "PATH", required_unless_present = "rollback")]
+    pub staged: Option<PathBuf>,
+    /// The published folder: release folders and the `_published.json` pointer readers follow.
+    #[arg(long, value_name = "PATH")]
+    pub to: PathBuf,
+    /// First check this fraction of the rows (0 to 1) and stop early if it already fails;
+    /// volume and freshness wait for the full check.
+    #[arg(long, value_name = "FRACTION")]
+    pub canary: Option<f64>,
+    /// Reference time for SLAs (RFC 3339 or a date) [default: now].
+    #[arg(long)]
+    pub now: Option<String>,
+    /// Earlier releases kept on disk for readers still on them and for rollback.
+    #[arg(long, default_value_t = 3)]
+    pub keep: usize,
+    /// Point the folder back at its previous release instead.
+    #[arg(long, conflicts_with_all = ["staged", "canary", "contract"])]
+    pub rollback: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
+    /// Lowest severity of a failed check that stops the publish.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
 }
 
 #[derive(Debug, Args)]

@@ -5,6 +5,7 @@ pub(crate) mod check;
 pub(crate) mod diff;
 pub(crate) mod infer;
 pub(crate) mod lint;
+pub(crate) mod publish;
 pub(crate) mod rules;
 
 use std::io::Write;
@@ -24,6 +25,7 @@ pub(crate) fn run(cli: Cli) -> ExitStatus {
         Command::Breaking(args) => breaking::run(args, color),
         Command::Check(args) => check::run(args, &cli.global, color),
         Command::Infer(args) => infer::run(args, &cli.global),
+        Command::Publish(args) => publish::run(args, &cli.global, color),
         Command::Rules(args) => rules::run(args),
     };
     match result {

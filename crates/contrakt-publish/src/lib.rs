@@ -1,0 +1,443 @@
+//! contrakt-publish: write-audit-publish for a folder of data files.
+//!
+//! The published folder holds every release side by side and one pointer file:
+//!
+//! ```text
+//! orders/
+//!   _published.json          {"version": 1, "current": "v=20261122T060000Z-3f2a", "history": [...], ...}
+//!   _publish_log.jsonl       one line per publish, failed audit and rollback
+//!   v=20261121T060000Z-9c41/ the previous release, kept for readers still on it and for rollback
+//!   v=20261122T060000Z-3f2a/ the current release
+//! ```
+//!
+//! **Reader convention**: read `_published.json`, then read only the files under `current`.
+//! A release folder is complete before the pointer names it (its files are copied into a
+//! hidden `.incoming-*` folder, synced, and the folder renamed into place), and the pointer is
+//! replaced by an atomic rename, so a reader sees the old release or the new one, never a mix
+//! and never a partial one. A release stays on disk for `keep` further publishes, so a reader
+//! that read the pointer just before a swap finishes reading what it started. `contrakt check`
+//! follows the pointer when a contract's server path is such a folder.
+//!
+//! The audit (running the contract's checks) is the caller's: this crate only moves data once
+//! the audit passed, and records what happened.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+pub const POINTER: &str = "_published.json";
+pub const LOG: &str = "_publish_log.jsonl";
+const LOCK: &str = "_publish.lock";
+const INCOMING: &str = ".incoming-";
+
+/// A test hook: `before-pointer` aborts the process after the release folder is in place and
+/// before the pointer moves, which is where a crash would leave the most behind.
+pub const FAULT_ENV: &str = "CONTRAKT_PUBLISH_FAULT";
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{path} is not a valid pointer file: {message}")]
+    CorruptPointer { path: PathBuf, message: String },
+    #[error("{0} has no published release (no {POINTER})")]
+    NotPublished(PathBuf),
+    #[error("{0}: there is no earlier release to roll back to")]
+    NothingToRollBack(PathBuf),
+    #[error("{path}: the pointer names `{version}`, which is not on disk")]
+    MissingVersion { path: PathBuf, version: String },
+    #[error("another publish to {path} is running (process {pid}); if it is not, delete {path}/{LOCK}")]
+    Locked { path: PathBuf, pid: String },
+    #[error("{0}: no data files to publish")]
+    Empty(PathBuf),
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
+    move |source| Error::Io { path: path.to_path_buf(), source }
+}
+
+/// The pointer file: which release is current, and the releases before it, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pointer {
+    /// The format of this file.
+    pub version: u32,
+    /// The current release's folder name (`v=<run id>`).
+    pub current: String,
+    /// Earlier releases still on disk, newest first: what `rollback` goes back to.
+    pub history: Vec<String>,
+    pub run_id: String,
+    /// When the pointer last moved (RFC 3339).
+    pub published_at: String,
+    /// The contract the release was audited against, and its version.
+    pub contract: String,
+    pub contract_version: String,
+}
+
+/// The current release folder of `dir`, if `dir` is a published folder.
+pub fn resolve(dir: &Path) -> Result<Option<PathBuf>> {
+    match read_pointer(dir)? {
+        Some(p) => {
+            let current = dir.join(&p.current);
+            if !current.is_dir() {
+                return Err(Error::MissingVersion { path: dir.to_path_buf(), version: p.current });
+            }
+            Ok(Some(current))
+        }
+        None => Ok(None),
+    }
+}
+
+pub fn read_pointer(dir: &Path) -> Result<Option<Pointer>> {
+    let path = dir.join(POINTER);
+    let text = match fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::Io { path, source: e }),
+    };
+    serde_json::from_str(&text).map(Some).map_err(|e| Error::CorruptPointer { path, message: e.to_string() })
+}
+
+/// What to publish and what it was audited against.
+#[derive(Debug, Clone)]
+pub struct Release<'a> {
+    /// A folder (copied with its sub-folders, hive partitions included) or one file.
+    pub staged: &'a Path,
+    pub target: &'a Path,
+    pub run_id: &'a str,
+    pub contract: &'a str,
+    pub contract_version: &'a str,
+    /// RFC 3339.
+    pub now: &'a str,
+    /// Earlier releases kept on disk after this one (at least 1, for rollback).
+    pub keep: usize,
+}
+
+/// Holds `_publish.lock` in the target for the life of a publish or rollback: one writer at a
+/// time. A lock left by a process that no longer runs is taken over.
+struct Lock(PathBuf);
+
+impl Lock {
+    fn take(dir: &Path) -> Result<Lock> {
+        let path = dir.join(LOCK);
+        for _ in 0..2 {
+            match OpenOptions::new().write(true).create_new(true).open(&path) {
+                Ok(mut f) => {
+                    let _ = write!(f, "{}", std::process::id());
+                    return Ok(Lock(path));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let pid = fs::read_to_string(&path).unwrap_or_default().trim().to_string();
+                    let alive = !pid.is_empty() && Path::new("/proc").join(&pid).exists();
+                    if alive || !Path::new("/proc/self").exists() {
+                        return Err(Error::Locked { path: dir.to_path_buf(), pid });
+                    }
+                    tracing::warn!(pid, "taking over the lock of a publish that no longer runs");
+                    let _ = fs::remove_file(&path);
+                }
+                Err(e) => return Err(Error::Io { path, source: e }),
+            }
+        }
+        Err(Error::Locked { path: dir.to_path_buf(), pid: "unknown".into() })
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.0);
+    }
+}
+
+/// Publishes an audited release: copies it into its own version folder, then moves the pointer.
+pub fn publish(r: &Release<'_>) -> Result<Pointer> {
+    let _span = tracing::info_span!("publish", target = %r.target.display(), run_id = r.run_id).entered();
+    fs::create_dir_all(r.target).map_err(io(r.target))?;
+    let _lock = Lock::take(r.target)?;
+    clean_incoming(r.target);
+
+    let name = format!("v={}", r.run_id);
+    let incoming = r.target.join(format!("{INCOMING}{}", r.run_id));
+    let copied = copy_tree(r.staged, &incoming)?;
+    if copied == 0 {
+        let _ = fs::remove_dir_all(&incoming);
+        return Err(Error::Empty(r.staged.to_path_buf()));
+    }
+    let version_dir = r.target.join(&name);
+    fs::rename(&incoming, &version_dir).map_err(io(&version_dir))?;
+    sync_dir(r.target)?;
+    if std::env::var(FAULT_ENV).as_deref() == Ok("before-pointer") {
+        eprintln!("{FAULT_ENV}=before-pointer: aborting after {name} and before the pointer");
+        std::process::abort();
+    }
+
+    let previous = read_pointer(r.target)?;
+    let mut history: Vec<String> =
+        previous.iter().flat_map(|p| std::iter::once(p.current.clone()).chain(p.history.clone())).collect();
+    history.retain(|v| *v != name);
+    let pruned: Vec<String> = history.split_off(history.len().min(r.keep.max(1)));
+    let pointer = Pointer {
+        version: 1,
+        current: name,
+        history,
+        run_id: r.run_id.to_string(),
+        published_at: r.now.to_string(),
+        contract: r.contract.to_string(),
+        contract_version: r.contract_version.to_string(),
+    };
+    swap_pointer(r.target, &pointer)?;
+    // Only after the swap: a reader may still be on any release the old pointer listed, so the
+    // ones beyond `keep` go now, one publish later than they stopped being current.
+    for old in pruned {
+        let _ = fs::remove_dir_all(r.target.join(&old));
+    }
+    remove_orphans(r.target, &pointer);
+    Ok(pointer)
+}
+
+/// Points back at the previous release (the newest in `history`).
+pub fn rollback(target: &Path, now: &str) -> Result<Pointer> {
+    let _span = tracing::info_span!("rollback", target = %target.display()).entered();
+    if read_pointer(target)?.is_none() {
+        return Err(Error::NotPublished(target.to_path_buf()));
+    }
+    let _lock = Lock::take(target)?;
+    // Read again under the lock: a publish may have moved it meanwhile.
+    let current = read_pointer(target)?.ok_or_else(|| Error::NotPublished(target.to_path_buf()))?;
+    let Some((back, rest)) = current.history.split_first() else {
+        return Err(Error::NothingToRollBack(target.to_path_buf()));
+    };
+    if !target.join(back).is_dir() {
+        return Err(Error::MissingVersion { path: target.to_path_buf(), version: back.clone() });
+    }
+    // The release rolled back from stays on disk (and last in history) for inspection.
+    let mut history = rest.to_vec();
+    history.push(current.current.clone());
+    let pointer = Pointer {
+        version: 1,
+        current: back.clone(),
+        history,
+        run_id: back.trim_start_matches("v=").to_string(),
+        published_at: now.to_string(),
+        contract: current.contract,
+        contract_version: current.contract_version,
+    };
+    swap_pointer(target, &pointer)?;
+    Ok(pointer)
+}
+
+/// Appends one JSON line to the target's log (`_publish_log.jsonl`), creating the folder.
+pub fn log(target: &Path, entry: &serde_json::Value) -> Result<()> {
+    fs::create_dir_all(target).map_err(io(target))?;
+    let path = target.join(LOG);
+    let mut f = OpenOptions::new().create(true).append(true).open(&path).map_err(io(&path))?;
+    // One write per line: appends of one small buffer do not interleave between writers.
+    let line = format!("{entry}\n");
+    f.write_all(line.as_bytes()).map_err(io(&path))?;
+    f.sync_data().map_err(io(&path))
+}
+
+/// Writes the pointer beside the old one and renames it over it: readers see one or the other.
+fn swap_pointer(dir: &Path, pointer: &Pointer) -> Result<()> {
+    let tmp = dir.join(format!(".{POINTER}.{}", std::process::id()));
+    let text = serde_json::to_string_pretty(pointer)
+        .map_err(|e| Error::CorruptPointer { path: tmp.clone(), message: e.to_string() })?;
+    {
+        let mut f = File::create(&tmp).map_err(io(&tmp))?;
+        f.write_all(text.as_bytes()).map_err(io(&tmp))?;
+        f.sync_all().map_err(io(&tmp))?;
+    }
+    let path = dir.join(POINTER);
+    fs::rename(&tmp, &path).map_err(io(&path))?;
+    sync_dir(dir)
+}
+
+/// Makes a rename durable: the directory entry itself must reach the disk.
+fn sync_dir(dir: &Path) -> Result<()> {
+    File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir))
+}
+
+/// Release folders no pointer ever named (a publish that died before moving the pointer):
+/// no reader can be on them.
+fn remove_orphans(dir: &Path, pointer: &Pointer) {
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with("v=") && name != pointer.current && !pointer.history.contains(&name) {
+            tracing::info!(release = name, "removing a release that was never published");
+            let _ = fs::remove_dir_all(e.path());
+        }
+    }
+}
+
+/// Leftovers of a publish that died while copying: never named by a pointer, safe to remove.
+fn clean_incoming(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        if e.file_name().to_string_lossy().starts_with(INCOMING) {
+            tracing::info!(path = %e.path().display(), "removing the leftovers of an interrupted publish");
+            let _ = fs::remove_dir_all(e.path());
+        }
+    }
+}
+
+/// Copies the data files under `from` (a folder, recursively, or one file) into `to`, syncing
+/// each; hidden files and contrakt's own files are not data. Returns the number of files.
+fn copy_tree(from: &Path, to: &Path) -> Result<usize> {
+    fs::create_dir_all(to).map_err(io(to))?;
+    let meta = fs::metadata(from).map_err(io(from))?;
+    if meta.is_file() {
+        let name = from.file_name().map(PathBuf::from).unwrap_or_else(|| PathBuf::from("data"));
+        copy_file(from, &to.join(name))?;
+        return Ok(1);
+    }
+    let mut n = 0;
+    let mut entries: Vec<_> = fs::read_dir(from).map_err(io(from))?.flatten().collect();
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let name = e.file_name();
+        let s = name.to_string_lossy();
+        if s.starts_with('.') || s.starts_with('_') {
+            continue;
+        }
+        let path = e.path();
+        if path.is_dir() {
+            n += copy_tree(&path, &to.join(&name))?;
+        } else {
+            copy_file(&path, &to.join(&name))?;
+            n += 1;
+        }
+    }
+    sync_dir(to)?;
+    Ok(n)
+}
+
+fn copy_file(from: &Path, to: &Path) -> Result<()> {
+    fs::copy(from, to).map_err(io(from))?;
+    File::open(to).and_then(|f| f.sync_all()).map_err(io(to))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn staged(dir: &Path, tag: &str) -> PathBuf {
+        let s = dir.join(format!("staged-{tag}"));
+        fs::create_dir_all(s.join("day=1")).unwrap();
+        fs::write(s.join("a.parquet"), format!("{tag}-a")).unwrap();
+        fs::write(s.join("day=1/b.parquet"), format!("{tag}-b")).unwrap();
+        fs::write(s.join("_SUCCESS"), "").unwrap();
+        s
+    }
+
+    fn release<'a>(staged: &'a Path, target: &'a Path, run_id: &'a str) -> Release<'a> {
+        Release {
+            staged,
+            target,
+            run_id,
+            contract: "urn:x",
+            contract_version: "1.0.0",
+            now: "2026-11-22T06:00:00Z",
+            keep: 2,
+        }
+    }
+
+    fn current_files(target: &Path) -> Vec<(String, String)> {
+        let dir = resolve(target).unwrap().unwrap();
+        let mut out = vec![];
+        for f in ["a.parquet", "day=1/b.parquet"] {
+            out.push((f.to_string(), fs::read_to_string(dir.join(f)).unwrap()));
+        }
+        out
+    }
+
+    #[test]
+    fn publish_rollback_and_prune() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("orders");
+        assert_eq!(resolve(&target).unwrap(), None);
+        for (i, tag) in ["r1", "r2", "r3", "r4"].iter().enumerate() {
+            let s = staged(tmp.path(), tag);
+            let p = publish(&release(&s, &target, tag)).unwrap();
+            assert_eq!(p.current, format!("v={tag}"));
+            assert_eq!(p.history.len(), i.min(2), "keep bounds the history");
+            assert_eq!(current_files(&target)[0].1, format!("{tag}-a"));
+            assert!(!target.join(format!("v={tag}/_SUCCESS")).exists(), "markers are not data");
+        }
+        // keep = 2: r1 was pruned, r2 and r3 remain behind r4.
+        assert!(!target.join("v=r1").exists());
+        let p = rollback(&target, "2026-11-23T00:00:00Z").unwrap();
+        assert_eq!((p.current.as_str(), p.history.clone()), ("v=r3", vec!["v=r2".to_string(), "v=r4".to_string()]));
+        assert_eq!(
+            current_files(&target),
+            vec![("a.parquet".into(), "r3-a".into()), ("day=1/b.parquet".into(), "r3-b".into())]
+        );
+        rollback(&target, "t").unwrap();
+        assert!(
+            matches!(rollback(&target, "t"), Ok(p) if p.current == "v=r4"),
+            "history ends with the releases rolled back from"
+        );
+    }
+
+    #[test]
+    fn nothing_to_roll_back_and_no_lock_left_behind() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("t");
+        assert!(matches!(rollback(&tmp.path().join("none"), "t"), Err(Error::NotPublished(_))));
+        let s = staged(tmp.path(), "only");
+        publish(&release(&s, &target, "only")).unwrap();
+        assert!(matches!(rollback(&target, "t"), Err(Error::NothingToRollBack(_))));
+        assert!(!target.join(LOCK).exists());
+        let empty = tmp.path().join("empty");
+        fs::create_dir_all(&empty).unwrap();
+        assert!(matches!(publish(&release(&empty, &target, "e")), Err(Error::Empty(_))));
+        assert_eq!(read_pointer(&target).unwrap().unwrap().current, "v=only");
+    }
+
+    #[test]
+    fn a_live_lock_refuses_and_a_dead_one_is_taken_over() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("t");
+        fs::create_dir_all(&target).unwrap();
+        fs::write(target.join(LOCK), std::process::id().to_string()).unwrap();
+        let s = staged(tmp.path(), "x");
+        assert!(matches!(publish(&release(&s, &target, "x")), Err(Error::Locked { .. })));
+        fs::write(target.join(LOCK), "999999999").unwrap();
+        publish(&release(&s, &target, "x")).unwrap();
+    }
+
+    #[test]
+    fn a_corrupt_pointer_is_an_error_not_a_guess() {
+        let tmp = tempfile::tempdir().unwrap();
+        fs::write(tmp.path().join(POINTER), "{\"current\": 3}").unwrap();
+        assert!(matches!(resolve(tmp.path()), Err(Error::CorruptPointer { .. })));
+        fs::write(
+            tmp.path().join(POINTER),
+            serde_json::to_string(&Pointer {
+                version: 1,
+                current: "v=gone".into(),
+                history: vec![],
+                run_id: "gone".into(),
+                published_at: "t".into(),
+                contract: "c".into(),
+                contract_version: "1".into(),
+            })
+            .unwrap(),
+        )
+        .unwrap();
+        assert!(matches!(resolve(tmp.path()), Err(Error::MissingVersion { .. })));
+    }
+
+    #[test]
+    fn leftovers_of_an_interrupted_copy_are_removed_on_the_next_publish() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("t");
+        fs::create_dir_all(target.join(".incoming-dead")).unwrap();
+        let s = staged(tmp.path(), "y");
+        publish(&release(&s, &target, "y")).unwrap();
+        assert!(!target.join(".incoming-dead").exists());
+    }
+}

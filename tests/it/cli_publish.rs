@@ -1,0 +1,231 @@
+//! `contrakt publish` end to end on the example registry's deliveries: a failing audit leaves
+//! the published folder alone, a passing one swaps it atomically, readers never see a mix,
+//! a crash between audit and publish leaves a consistent folder, and rollback restores the
+//! previous release byte for byte.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use serde_json::Value;
+
+use crate::{contrakt_in, repo};
+
+const NOW: &str = "2026-11-22T06:00:00Z";
+const CONTRACT: &str = "contracts/deliveries.odcs.yaml";
+
+fn staged(kind: &str) -> PathBuf {
+    repo().join("fixtures/data/staged").join(format!("deliveries-{kind}"))
+}
+
+fn publish(target: &Path, staged: &Path, extra: &[&str]) -> crate::Run {
+    let mut args =
+        vec!["publish", CONTRACT, "--staged", staged.to_str().unwrap(), "--to", target.to_str().unwrap(), "--now", NOW];
+    args.extend_from_slice(extra);
+    contrakt_in(repo(), args)
+}
+
+fn pointer(target: &Path) -> Option<Value> {
+    let text = std::fs::read_to_string(target.join("_published.json")).ok()?;
+    Some(serde_json::from_str(&text).expect("the pointer is JSON"))
+}
+
+fn log_events(target: &Path) -> Vec<String> {
+    std::fs::read_to_string(target.join("_publish_log.jsonl"))
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("a JSON line")["event"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Every file under `dir` (relative path → bytes).
+fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.insert(p.strip_prefix(dir).unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+fn current(target: &Path) -> PathBuf {
+    target.join(pointer(target).expect("a pointer")["current"].as_str().unwrap())
+}
+
+#[test]
+fn a_failing_audit_publishes_nothing_and_a_passing_one_publishes_atomically() {
+    let tmp = tempfile::tempdir().unwrap();
+    let target = tmp.path().join("deliveries");
+
+    let refused = publish(&target, &staged("broken"), &[]);
+    refused.assert_exit(1);
+    assert!(refused.stdout.contains("not published: the audit failed"), "{refused}");
+    assert!(refused.stdout.contains("still serves nothing"), "{refused}");
+    assert!(pointer(&target).is_none(), "no pointer after a failed audit");
+    assert!(staged("broken").join("deliveries.parquet").exists(), "the staged data stays for inspection");
+    assert_eq!(log_events(&target), ["audit-failed"]);
+
+    let published = publish(&target, &staged("fixed"), &["--format", "json"]);
+    published.assert_exit(0);
+    let json = published.json();
+    assert_eq!(json["published"], true, "{published}");
+    assert_eq!(json["check"]["passed"], true);
+    let p = pointer(&target).unwrap();
+    assert_eq!(json["current"], p["current"]);
+    assert_eq!(p["contract"], "urn:contrakt:meal-kit:deliveries");
+    assert_eq!(files(&current(&target)), files(&staged("fixed")), "the release is the staged data, byte for byte");
+    assert_eq!(log_events(&target), ["audit-failed", "published"]);
+
+    // A second failing audit leaves the published release in place.
+    let refused = publish(&target, &staged("broken"), &[]);
+    refused.assert_exit(1);
+    assert_eq!(pointer(&target).unwrap(), p, "a failing audit leaves the pointer unchanged");
+    assert!(refused.stdout.contains(&format!("still serves {}", p["current"].as_str().unwrap())), "{refused}");
+
+    // Readers follow the pointer: `check` on the published folder reads the current release.
+    let check = contrakt_in(
+        repo(),
+        ["check", CONTRACT, "--data", &format!("deliveries={}", target.display()), "--now", NOW, "--format", "json"],
+    );
+    check.assert_exit(0);
+    assert_eq!(check.json()["reports"][0]["objects"][0]["rows"], 5100, "{check}");
+}
+
+#[test]
+fn the_canary_stops_a_bad_release_before_the_full_audit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let target = tmp.path().join("deliveries");
+    let run = publish(&target, &staged("broken"), &["--canary", "0.5"]);
+    run.assert_exit(1);
+    assert!(run.stdout.contains("the canary (0.5 of the rows) already fails"), "{run}");
+    assert_eq!(log_events(&target), ["canary-failed"]);
+    // A good release passes the canary and the full audit.
+    publish(&target, &staged("fixed"), &["--canary", "0.5"]).assert_exit(0);
+    let bad = publish(&target, &staged("fixed"), &["--canary", "1.5"]);
+    bad.assert_exit(2);
+    assert!(bad.stderr.contains("--canary"), "{bad}");
+}
+
+/// Two releases with different files: the fixed data, and the same rows under another name.
+fn second_release(tmp: &Path) -> PathBuf {
+    let dir = tmp.join("second");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(staged("fixed").join("deliveries.parquet"), dir.join("part-2.parquet")).unwrap();
+    dir
+}
+
+#[test]
+fn rollback_restores_the_previous_release_exactly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let target = tmp.path().join("deliveries");
+    let second = second_release(tmp.path());
+    publish(&target, &staged("fixed"), &[]).assert_exit(0);
+    let first = files(&current(&target));
+    // Run ids have a one-second stamp: make sure the second differs.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    publish(&target, &second, &[]).assert_exit(0);
+    assert_eq!(files(&current(&target)), files(&second));
+
+    let back = contrakt_in(repo(), ["publish", "--rollback", "--to", target.to_str().unwrap()]);
+    back.assert_exit(0);
+    assert!(back.stdout.contains("rolled back"), "{back}");
+    assert_eq!(files(&current(&target)), first, "rollback restores the previous data exactly");
+    assert_eq!(log_events(&target), ["published", "published", "rollback"]);
+
+    let empty = tmp.path().join("never-published");
+    let none = contrakt_in(repo(), ["publish", "--rollback", "--to", empty.to_str().unwrap()]);
+    none.assert_exit(2);
+    assert!(none.stderr.contains("has no published release"), "{none}");
+}
+
+#[test]
+fn a_crash_between_audit_and_pointer_leaves_the_published_release_in_place() {
+    let tmp = tempfile::tempdir().unwrap();
+    let target = tmp.path().join("deliveries");
+    publish(&target, &staged("fixed"), &[]).assert_exit(0);
+    let before = pointer(&target).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let second = second_release(tmp.path());
+    let out = Command::new(env!("CARGO_BIN_EXE_contrakt"))
+        .args([
+            "publish",
+            CONTRACT,
+            "--staged",
+            second.to_str().unwrap(),
+            "--to",
+            target.to_str().unwrap(),
+            "--now",
+            NOW,
+        ])
+        .env(contrakt_publish::FAULT_ENV, "before-pointer")
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), None, "the fault hook aborts the process");
+    assert_eq!(pointer(&target).unwrap(), before, "the pointer did not move");
+    assert_eq!(files(&current(&target)), files(&staged("fixed")), "readers still get the first release");
+    assert!(target.join("_publish.lock").exists(), "the aborted run left its lock behind");
+    let orphans = || {
+        std::fs::read_dir(&target)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("v=") && *n != before["current"])
+            .count()
+    };
+    assert_eq!(orphans(), 1, "the aborted release is on disk but named by no pointer");
+    // The next publish takes over the dead process's lock and completes.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    publish(&target, &second, &[]).assert_exit(0);
+    assert_eq!(files(&current(&target)), files(&second));
+    assert_eq!(orphans(), 1, "the never-published release was removed; only the new one is beside the first");
+}
+
+#[test]
+fn concurrent_readers_never_see_a_mixed_or_partial_release() {
+    let tmp = tempfile::tempdir().unwrap();
+    let target = tmp.path().join("deliveries");
+    let second = second_release(tmp.path());
+    let releases = [files(&staged("fixed")), files(&second)];
+    publish(&target, &staged("fixed"), &[]).assert_exit(0);
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let readers: Vec<_> = (0..2)
+        .map(|_| {
+            let (stop, target, releases) = (stop.clone(), target.clone(), releases.clone());
+            std::thread::spawn(move || {
+                let mut reads = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    // The reader convention: the pointer, then only the files under `current`.
+                    let seen = files(&current(&target));
+                    assert!(
+                        releases.contains(&seen),
+                        "a reader saw a release that was never published: {:?}",
+                        seen.keys()
+                    );
+                    reads += 1;
+                }
+                reads
+            })
+        })
+        .collect();
+    for (i, dir) in [&second, &staged("fixed"), &second].into_iter().enumerate() {
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        publish(&target, dir, &[]).assert_exit(0);
+        if i == 1 {
+            contrakt_in(repo(), ["publish", "--rollback", "--to", target.to_str().unwrap()]).assert_exit(0);
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    let reads: usize = readers.into_iter().map(|r| r.join().expect("a reader failed")).sum();
+    assert!(reads > 10, "the readers ran during the publishes ({reads} reads)");
+}
