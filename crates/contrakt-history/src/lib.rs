@@ -1,0 +1,179 @@
+//! contrakt-history: every check run's metrics in a store, and adaptive checks that judge a
+//! new value against what the metric's history predicts.
+//!
+//! ```text
+//! check report ──metrics()──▶ Store::record        (row counts, durations, every check's value)
+//!      │                           │
+//!      └──anomalies()◀── Store::series ── baseline::judge (median / seasonal / trend)
+//! ```
+
+pub mod baseline;
+pub mod store;
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use contrakt_core::Level;
+use contrakt_core::expect::{CheckReport, CheckResult, Status};
+use contrakt_core::odcs::ContractDocument;
+
+pub use baseline::{Band, Judgement, Spec};
+pub use store::{Metric, Point, Query, Run, Store};
+
+/// The `customProperties` name of an adaptive check on a schema object.
+pub const SPEC_PROPERTY: &str = "contraktAnomaly";
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("history store {path}: {message}")]
+    Store { path: PathBuf, message: String },
+    #[error("history store: {0}")]
+    Sql(String),
+    #[error("{location}: `{SPEC_PROPERTY}` is not a valid adaptive check: {message}")]
+    Spec { location: String, message: String },
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        Error::Sql(e.to_string())
+    }
+}
+
+/// The metrics a report measured: each object's row count and scan time, and the value of
+/// every check that produced one (keyed by the check's stable id).
+pub fn metrics(report: &CheckReport) -> Vec<Metric> {
+    let mut out = Vec::new();
+    for o in &report.objects {
+        if let Some(rows) = o.rows {
+            out.push(metric(&o.object, "", "rowCount", rows as f64));
+        }
+        out.push(metric(&o.object, "", "duration", o.duration_ms as f64));
+    }
+    for r in report.results.iter().filter(|r| r.code != "Q601") {
+        if let Some(v) = r.value {
+            out.push(metric(&r.object, r.property.as_deref().unwrap_or(""), &r.id, v));
+        }
+    }
+    out
+}
+
+fn metric(object: &str, property: &str, name: &str, value: f64) -> Metric {
+    Metric { object: object.into(), property: property.into(), metric: name.into(), partition: String::new(), value }
+}
+
+/// The adaptive checks a contract declares: (object, spec, where it is written).
+pub fn specs(doc: &ContractDocument) -> Result<Vec<(String, Spec, String)>> {
+    let mut out = Vec::new();
+    for o in &doc.contract.schema {
+        for c in o.custom_properties.iter().filter(|c| c.property == SPEC_PROPERTY) {
+            let l = doc.source().location(c.span.start as usize);
+            let location = format!("{}:{}:{}", doc.source().name(), l.line, l.column);
+            let values = match &c.value {
+                serde_json::Value::Array(list) => list.clone(),
+                one => vec![one.clone()],
+            };
+            for v in values {
+                let spec: Spec = serde_json::from_value(v)
+                    .map_err(|e| Error::Spec { location: location.clone(), message: e.to_string() })?;
+                out.push((o.name.clone(), spec, location.clone()));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Judges a report's metrics against the store's history and returns one Q601 result per
+/// adaptive check. Call before recording the run, so a value is never its own baseline.
+pub fn anomalies(doc: &ContractDocument, report: &CheckReport, store: &Store) -> Result<Vec<CheckResult>> {
+    let now = DateTime::parse_from_rfc3339(&report.now).map(|t| t.with_timezone(&Utc)).unwrap_or_else(|_| Utc::now());
+    let measured = metrics(report);
+    let mut out = Vec::new();
+    for (object, spec, location) in specs(doc)? {
+        let severity = match spec.severity.as_deref() {
+            Some("error") => Level::Error,
+            Some("info") => Level::Info,
+            _ => Level::Warning,
+        };
+        let found = measured.iter().find(|m| m.object == object && m.metric == spec.metric);
+        let mut result = CheckResult {
+            id: format!("{object}.anomaly.{}", spec.metric),
+            code: "Q601",
+            kind: "anomaly",
+            object: object.clone(),
+            property: found.filter(|m| !m.property.is_empty()).map(|m| m.property.clone()),
+            status: Status::Skipped,
+            severity,
+            value: found.map(|m| m.value),
+            threshold: None,
+            unit: None,
+            failed_rows: None,
+            total_rows: None,
+            message: String::new(),
+            samples: Vec::new(),
+            name: None,
+            location: Some(location),
+            duration_ms: 0,
+        };
+        let Some(m) = found else {
+            result.status = Status::Error;
+            result.message = format!("this run measured no `{}` for `{object}`", spec.metric);
+            out.push(result);
+            continue;
+        };
+        let history = store.series(&report.contract, &object, &spec.metric, &m.property, now)?;
+        let model = match (spec.model, spec.season) {
+            (baseline::Model::Seasonal, Some(baseline::Season::Daily)) => "seasonal daily".to_string(),
+            (baseline::Model::Seasonal, _) => "seasonal weekly".to_string(),
+            (baseline::Model::Median, _) => "rolling median".to_string(),
+            (baseline::Model::Trend, _) => "trend".to_string(),
+        };
+        match baseline::judge(&spec, &history, now, m.value) {
+            Judgement::WarmingUp { have, need } => {
+                result.status = Status::Skipped;
+                result.message = format!("warming up: {have} of {need} runs recorded for the {model} baseline");
+            }
+            verdict @ (Judgement::Normal { .. } | Judgement::Anomaly { .. }) => {
+                let (Judgement::Normal { band } | Judgement::Anomaly { band }) = verdict else { unreachable!() };
+                let anomalous = matches!(verdict, Judgement::Anomaly { .. });
+                result.threshold = Some(format!("{:.4}..{:.4} ({model}, {} points)", band.low, band.high, band.points));
+                result.status = match (anomalous, severity) {
+                    (false, _) => Status::Pass,
+                    (true, Level::Error) => Status::Fail,
+                    (true, _) => Status::Warn,
+                };
+                result.message = if anomalous {
+                    format!(
+                        "{} = {} is outside the expected {:.2}..{:.2} (expected about {:.2}; {model} over {} runs, sensitivity {})",
+                        spec.metric, m.value, band.low, band.high, band.expected, band.points, spec.sensitivity
+                    )
+                } else {
+                    format!("{} = {} within {:.2}..{:.2} ({model})", spec.metric, m.value, band.low, band.high)
+                };
+            }
+        }
+        out.push(result);
+    }
+    Ok(out)
+}
+
+/// Adds results to a report and recomputes its summary and verdict.
+pub fn extend_report(report: &mut CheckReport, results: Vec<CheckResult>) {
+    report.results.extend(results);
+    report.summary = CheckReport::summarize(&report.results);
+    report.passed = !report.fails_at(Level::Error);
+}
+
+/// The run to record for a report.
+pub fn run_of(report: &CheckReport) -> Run {
+    Run {
+        contract: report.contract.clone(),
+        contract_version: report.contract_version.clone(),
+        at: DateTime::parse_from_rfc3339(&report.now).map(|t| t.with_timezone(&Utc)).unwrap_or_else(|_| Utc::now()),
+        passed: report.passed,
+        metrics: metrics(report),
+    }
+}
