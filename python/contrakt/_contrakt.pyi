@@ -1,0 +1,43 @@
+# Stubs for the native module. The public API is the Python package around it (`contrakt`).
+from os import PathLike
+from typing import Any, Protocol
+
+__version__: str
+
+class ArrowStreamExportable(Protocol):
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object: ...
+
+class Contract:
+    @property
+    def file(self) -> str: ...
+    @property
+    def path(self) -> str | None: ...
+    @property
+    def text(self) -> str: ...
+    def to_json(self) -> str: ...
+    def to_yaml(self) -> str: ...
+    def lint(self) -> str: ...
+
+def load_path(path: str | PathLike[str]) -> Contract: ...
+def load_text(text: str, name: str = "<string>") -> Contract: ...
+def check(
+    contract: Contract,
+    frames: list[tuple[str | None, str, ArrowStreamExportable]],
+    data: list[tuple[str | None, str]],
+    objects: list[str],
+    now: str | None = None,
+    sample: int = 5,
+    unmask: bool = False,
+    filter: str | None = None,
+    fail_on: str = "error",
+) -> str: ...
+def failure_cases(report_json: str) -> Any: ...
+def diff(
+    old: Contract | str | PathLike[str],
+    new: Contract | str | PathLike[str],
+    mode: str | None = None,
+    consumers: str | PathLike[str] | None = None,
+    strict_consumers: bool = False,
+    fail_on: str = "error",
+) -> str: ...
+def panic_for_tests() -> None: ...
