@@ -188,3 +188,20 @@ def test_mixed_object_column_is_a_clear_error() -> None:
         contrakt.check(df, ORDERS, now=NOW)
     assert "status" in str(e.value)
     assert not type(e.value).__name__ == "PanicException"
+
+
+@pytest.mark.pyarrow
+def test_the_gil_is_released_while_checking(orders_table) -> None:
+    import threading
+    import time
+
+    done: list[contrakt.CheckResult] = []
+    worker = threading.Thread(target=lambda: done.append(contrakt.check(orders_table, ORDERS, now=NOW)))
+    ticks = 0
+    worker.start()
+    while worker.is_alive():
+        ticks += 1  # Python runs here only while the check has let go of the GIL
+        time.sleep(0.001)
+    worker.join()
+    assert done and not done[0].passed
+    assert ticks >= 10, ticks
