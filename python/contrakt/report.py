@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from . import _contrakt, _html
@@ -158,6 +158,22 @@ class CheckResult:
                 f"{len(self.failures)} checks of {self.contract} failed:\n{shown}{more}", result=self
             )
         return self
+
+    def _rows(self) -> list[dict[str, Any]]:
+        # Samples stay in `failure_cases`; a results frame has one flat row per check.
+        return [{k: v for k, v in asdict(r).items() if k != "samples"} for r in self.results]
+
+    def to_pandas(self) -> Any:
+        """The results as a pandas DataFrame, one row per check (pandas imported lazily)."""
+        import pandas as pd
+
+        return pd.DataFrame(self._rows())
+
+    def to_polars(self) -> Any:
+        """The results as a polars DataFrame, one row per check (polars imported lazily)."""
+        import polars as pl
+
+        return pl.DataFrame(self._rows(), infer_schema_length=None)
 
     def to_json(self) -> str:
         """The report as JSON, the shape of ``contrakt check --format json``."""

@@ -205,3 +205,33 @@ def test_the_gil_is_released_while_checking(orders_table) -> None:
     worker.join()
     assert done and not done[0].passed
     assert ticks >= 10, ticks
+
+
+@pytest.mark.pandas
+@pytest.mark.polars
+def test_results_as_frames(orders_table) -> None:
+    result = contrakt.check(orders_table, ORDERS, now=NOW)
+    pdf, plf = result.to_pandas(), result.to_polars()
+    assert len(pdf) == plf.height == len(result.results)
+    assert set(pdf[pdf["status"] == "fail"]["id"]) == {r.id for r in result.results if r.status == "fail"}
+
+
+def test_a_forked_child_is_refused_not_hung() -> None:
+    import multiprocessing as mp
+
+    contrakt.check(None, ORDERS, now=NOW)  # the runtime now runs in this process
+    ctx = mp.get_context("fork")
+    queue = ctx.Queue()
+    child = ctx.Process(target=_check_in_child, args=(queue,))
+    child.start()
+    child.join(60)
+    assert child.exitcode == 0
+    assert "forked" in queue.get(timeout=5)
+
+
+def _check_in_child(queue) -> None:
+    try:
+        contrakt.check(None, ORDERS, now=NOW)
+        queue.put("no error")
+    except contrakt.CheckExecutionError as e:
+        queue.put(str(e))
