@@ -16,6 +16,7 @@ from .exceptions import (
     ContractViolationError,
     ContraktError,
     ContraktUsageError,
+    DataConversionError,
 )
 from .report import ArrowTable, CheckResult, DiffFinding, DiffReport, Outcome
 
@@ -30,6 +31,7 @@ __all__ = [
     "ContractViolationError",
     "ContraktError",
     "ContraktUsageError",
+    "DataConversionError",
     "DiffFinding",
     "DiffReport",
     "Finding",

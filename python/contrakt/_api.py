@@ -10,7 +10,7 @@ from typing import Any, Callable, Mapping, TypeVar
 
 from . import _contrakt
 from .contract import Contract, load
-from .exceptions import ContraktUsageError
+from .exceptions import ContraktError, ContraktUsageError, DataConversionError
 from .report import CheckResult, DiffReport
 
 __all__ = ["check", "diff", "validates"]
@@ -98,9 +98,16 @@ def check(
         paths.append((object, os.fspath(data)))
     else:
         frames.append((object, _label(data), _arrow(data)))
-    report = _contrakt.check(
-        c._native, frames, paths, objects, now=_now(now), sample=sample, unmask=unmask, filter=where, fail_on=fail_on
-    )
+    try:
+        report = _contrakt.check(
+            c._native, frames, paths, objects, now=_now(now), sample=sample, unmask=unmask, filter=where, fail_on=fail_on
+        )
+    except ContraktError:
+        raise
+    except Exception as e:
+        # Anything else comes from exporting the frames (the producer's conversion to Arrow).
+        names = ", ".join(label for _, label, _ in frames) or "the data"
+        raise DataConversionError(f"cannot read {names} as Arrow: {e}") from e
     return CheckResult(json.loads(report), fail_on=fail_on)
 
 

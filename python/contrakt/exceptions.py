@@ -11,6 +11,7 @@ __all__ = [
     "ContractNotFoundError",
     "ContraktUsageError",
     "CheckExecutionError",
+    "DataConversionError",
     "ContractViolationError",
     "BreakingChangeError",
 ]
@@ -55,6 +56,11 @@ class ContraktUsageError(ContraktError, ValueError):
 
 class CheckExecutionError(ContraktError):
     """A check run could not happen: no data, unreadable data, a query engine failure."""
+
+
+class DataConversionError(ContraktError, TypeError):
+    """Data that cannot be read as Arrow: a pandas object column of mixed types, an unsupported
+    dtype. The producer's own error is the ``__cause__``."""
 
 
 class ContractViolationError(ContraktError):
