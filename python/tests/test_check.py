@@ -236,3 +236,11 @@ def _check_in_child(queue) -> None:
         queue.put("no error")
     except contrakt.CheckExecutionError as e:
         queue.put(str(e))
+
+
+def test_duckdb_relation() -> None:
+    duckdb = pytest.importorskip("duckdb")
+    rel = duckdb.sql(f"SELECT * FROM read_parquet('{DATA / 'orders' / 'orders.parquet'}')")
+    result = contrakt.check(rel, ORDERS, now=NOW)
+    assert result.objects[0]["source"] == "duckdb.DuckDBPyRelation"
+    assert_known_order_violations(result)
