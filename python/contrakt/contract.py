@@ -151,6 +151,11 @@ class Contract:
             return team.get("members", [])
         return []
 
+    def consumers(self, folder: str | os.PathLike[str] | None = None) -> list[dict[str, Any]]:
+        """The registered consumers that use this contract (``id``, ``team``, ``contacts``,
+        ``uses``), from ``folder`` or else the consumer folder of the contract's registry."""
+        return json.loads(self._native.consumers(None if folder is None else os.fspath(folder)))
+
     def to_dict(self) -> dict[str, Any]:
         return json.loads(json.dumps(self._dict))
 

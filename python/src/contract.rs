@@ -7,7 +7,7 @@ use pyo3::prelude::*;
 
 use contrakt_core::lint::{self, Workspace};
 use contrakt_core::odcs::{self, ContractDocument};
-use contrakt_core::{SourceFile, registry};
+use contrakt_core::{Finding, SourceFile, config, consumer, registry};
 
 use crate::error::Failure;
 
@@ -57,6 +57,35 @@ impl Contract {
 
     fn to_yaml(&self) -> String {
         self.doc.contract.to_yaml()
+    }
+
+    /// The consumers (JSON list) whose `uses` name this contract, from `folder` or else the
+    /// consumer folder of the registry the contract sits in (none for a contract from text).
+    #[pyo3(signature = (folder = None))]
+    fn consumers(&self, py: Python<'_>, folder: Option<PathBuf>) -> PyResult<String> {
+        let json = py.detach(|| -> Result<String, Failure> {
+            let folder = folder.or_else(|| {
+                let root = registry::registry_root(self.path.as_deref()?)?;
+                let config = registry::read_source(&root.join(config::FILE_NAME)).and_then(config::load).ok();
+                Some(root.join(config.map(|c| c.consumers).unwrap_or_else(|| "consumers/".into())))
+            });
+            let Some(folder) = folder.filter(|f| f.is_dir()) else { return Ok("[]".into()) };
+            let found = registry::discover(std::slice::from_ref(&folder))?;
+            let mut out = Vec::new();
+            let mut problems = Vec::new();
+            for doc in found.consumers {
+                match consumer::load_document(doc) {
+                    Ok(c) if c.consumer.uses.iter().any(|u| u.contract == self.doc.contract.id) => out.push(c.consumer),
+                    Ok(_) => {}
+                    Err(e) => problems.extend(Finding::from_error(&e, None)),
+                }
+            }
+            if !problems.is_empty() {
+                return Err(Failure::Parse(problems));
+            }
+            serde_json::to_string(&out).map_err(|e| Failure::Execution(e.to_string()))
+        })?;
+        Ok(json)
     }
 
     /// `contrakt lint` on this contract alone, as its JSON report.

@@ -69,3 +69,15 @@ def test_contracts_pickle() -> None:
 def test_every_registry_contract_loads() -> None:
     for path in CONTRACTS.glob("*.odcs.yaml"):
         assert contrakt.load(path).objects
+
+
+def test_consumers_of_a_contract(tmp_path) -> None:
+    consumers = contrakt.load(ORDERS).consumers()
+    ids = {c["id"] for c in consumers}
+    assert "finance-revenue-dashboard" in ids
+    assert all(any(u["contract"] == "urn:contrakt:meal-kit:orders" for u in c["uses"]) for c in consumers)
+    assert contrakt.load(MINIMAL).consumers() == []  # text: no registry
+    assert contrakt.load(ORDERS).consumers(tmp_path) == []
+    (tmp_path / "bad.yaml").write_text("apiVersion: contrakt/v1\nkind: Consumer\nid: x\nunknown: 1\n")
+    with pytest.raises(contrakt.ContractParseError):
+        contrakt.load(ORDERS).consumers(tmp_path)
