@@ -15,6 +15,19 @@ NOTEBOOK = REPO / "python" / "examples" / "quickstart.ipynb"
 
 @pytest.mark.pyarrow
 @pytest.mark.pandas
+def test_the_example_notebook_runs_under_a_kernel() -> None:
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    nbclient.NotebookClient(nb, timeout=300, resources={"metadata": {"path": str(REPO)}}).execute()
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    html = [o["data"]["text/html"] for o in outputs if "text/html" in o.get("data", {})]
+    assert any("<table>" in h for h in html)
+
+
+@pytest.mark.pyarrow
+@pytest.mark.pandas
 def test_the_example_notebook_runs() -> None:
     nb = json.loads(NOTEBOOK.read_text())
     cwd = os.getcwd()
