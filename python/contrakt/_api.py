@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import importlib.util
 import json
 import os
+import sys
+import threading
 from typing import Any, Callable, Mapping, TypeVar
 
 from . import _contrakt
@@ -53,6 +56,37 @@ def _now(now: Any) -> str | None:
     raise TypeError(f"now: expected a datetime, a date or an RFC 3339 string, got {type(now).__name__}")
 
 
+def _interactive() -> bool:
+    return "ipykernel" in sys.modules or (hasattr(sys.stderr, "isatty") and sys.stderr.isatty())
+
+
+def _with_progress(call: Callable[[], str], label: str, progress: bool | None) -> str:
+    """Runs ``call`` (which releases the GIL) on a worker thread while a tqdm bar shows the time
+    taken, when tqdm is installed and ``progress`` is True (or None in a notebook or terminal).
+    Waiting in short slices keeps the caller interruptible (Ctrl-C, a notebook's stop button)."""
+    if progress is False or importlib.util.find_spec("tqdm") is None or (progress is None and not _interactive()):
+        return call()
+    from tqdm.auto import tqdm
+
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            box["value"] = call()
+        except BaseException as e:  # handed to the caller's thread
+            box["error"] = e
+
+    worker = threading.Thread(target=work, name="contrakt-check", daemon=True)
+    with tqdm(total=None, desc=label, bar_format="{desc}: {elapsed}", leave=False) as bar:
+        worker.start()
+        while worker.is_alive():
+            worker.join(0.1)
+            bar.update(0)
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
 def check(
     data: Any,
     contract: str | os.PathLike[str] | Contract,
@@ -63,6 +97,7 @@ def check(
     fail_on: str = "error",
     where: str | None = None,
     unmask: bool = False,
+    progress: bool | None = None,
 ) -> CheckResult:
     """Checks data against a contract: schema conformance, property constraints, quality rules,
     SLAs and references, in one fused DataFusion scan per object.
@@ -72,6 +107,8 @@ def check(
     files, a dict of either by object name, or ``None`` to read what the contract's servers name.
     ``object`` names the contract object a single frame is (needed when the contract has several).
     Failed checks are results, not exceptions: call ``raise_for_failures()`` to stop a pipeline.
+    ``progress`` shows a tqdm bar while the check runs (default: in notebooks and terminals,
+    when tqdm is installed).
     """
     if fail_on not in _FAIL_ON:
         raise ContraktUsageError(f"fail_on: expected one of {', '.join(_FAIL_ON)}, found {fail_on!r}")
@@ -99,8 +136,13 @@ def check(
     else:
         frames.append((object, _label(data), _arrow(data)))
     try:
-        report = _contrakt.check(
-            c._native, frames, paths, objects, now=_now(now), sample=sample, unmask=unmask, filter=where, fail_on=fail_on
+        report = _with_progress(
+            lambda: _contrakt.check(
+                c._native, frames, paths, objects, now=_now(now), sample=sample, unmask=unmask, filter=where,
+                fail_on=fail_on,
+            ),
+            f"checking {c.id}",
+            progress,
         )
     except ContraktError:
         raise

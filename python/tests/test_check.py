@@ -244,3 +244,16 @@ def test_duckdb_relation() -> None:
     result = contrakt.check(rel, ORDERS, now=NOW)
     assert result.objects[0]["source"] == "duckdb.DuckDBPyRelation"
     assert_known_order_violations(result)
+
+
+@pytest.mark.pyarrow
+def test_progress_bar_when_asked(orders_table, capsys) -> None:
+    pytest.importorskip("tqdm")
+    result = contrakt.check(orders_table, ORDERS, now=NOW, progress=True)
+    assert_known_order_violations(result)
+    assert "checking urn:contrakt:meal-kit:orders" in capsys.readouterr().err
+    with pytest.raises(contrakt.ContraktUsageError):  # errors cross back from the worker thread
+        contrakt.check(orders_table, ORDERS, object="nope", progress=True)
+    capsys.readouterr()
+    contrakt.check(orders_table, ORDERS, now=NOW, progress=False)
+    assert capsys.readouterr().err == ""
