@@ -66,7 +66,10 @@ def _with_progress(call: Callable[[], str], label: str, progress: bool | None) -
     Waiting in short slices keeps the caller interruptible (Ctrl-C, a notebook's stop button)."""
     if progress is False or importlib.util.find_spec("tqdm") is None or (progress is None and not _interactive()):
         return call()
-    from tqdm.auto import tqdm
+    if importlib.util.find_spec("ipywidgets") is not None:
+        from tqdm.auto import tqdm  # a notebook widget where there is one
+    else:
+        from tqdm import tqdm  # text (tqdm.auto would warn about missing widgets)
 
     box: dict[str, Any] = {}
 
