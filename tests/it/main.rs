@@ -18,6 +18,7 @@
 //!   same pattern, section `datacontract-cli-odcs` of the allowlist.
 
 mod bad_input;
+mod check_memory;
 mod cli_breaking;
 mod cli_check;
 mod cli_diff;

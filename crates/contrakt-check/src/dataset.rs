@@ -5,7 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
+use datafusion::datasource::MemTable;
 use datafusion::datasource::file_format::FileFormat as DfFileFormat;
 use datafusion::datasource::file_format::arrow::ArrowFormat;
 use datafusion::datasource::file_format::csv::CsvFormat;
@@ -325,6 +327,30 @@ fn register_store(ctx: &SessionContext, object: &str, src: &DataSource) -> Resul
     let root = url::Url::parse(&format!("{}://{}", url.scheme(), url.authority())).map_err(|e| fail(e.to_string()))?;
     ctx.register_object_store(&root, store);
     Ok(())
+}
+
+/// Data already in memory, checked in place of files: how the Python package hands over a
+/// DataFrame (its Arrow buffers, shared, not copied).
+#[derive(Debug, Clone)]
+pub struct InMemory {
+    /// Where it came from, for the report (`pyarrow.Table`, `polars.DataFrame`).
+    pub label: String,
+    pub schema: SchemaRef,
+    pub batches: Vec<RecordBatch>,
+}
+
+/// Registers in-memory batches as table `name`, spread over the session's partitions so the
+/// scan uses every core. Returns the table's schema.
+pub fn register_memory(ctx: &SessionContext, name: &str, object: &str, data: &InMemory) -> Result<SchemaRef> {
+    let fail = |e: DataFusionError| Error::source_error(object, &data.label, &e);
+    let n = ctx.copied_config().target_partitions().clamp(1, data.batches.len().max(1));
+    let mut partitions = vec![Vec::new(); n];
+    for (i, b) in data.batches.iter().enumerate() {
+        partitions[i % n].push(b.clone());
+    }
+    let table = MemTable::try_new(data.schema.clone(), partitions).map_err(fail)?;
+    ctx.register_table(name, Arc::new(table)).map_err(fail)?;
+    Ok(data.schema.clone())
 }
 
 /// The local files a path, folder or glob names.

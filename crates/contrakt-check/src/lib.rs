@@ -21,5 +21,6 @@ mod run;
 pub mod sql;
 
 pub use contrakt_core::expect::{CheckReport, CheckResult, ObjectRun, Status, Summary};
+pub use dataset::InMemory;
 pub use error::{Error, Result};
 pub use run::{CheckOptions, Checker, parse_time};

@@ -26,7 +26,7 @@ use contrakt_core::odcs::ContractDocument;
 
 use crate::compile::{self, How, ObjectPlan, Part, Sample, Tables, col_expr};
 use crate::conformance::{self, judge_type, resolve};
-use crate::dataset::{self, DataSource};
+use crate::dataset::{self, DataSource, FileFormat, InMemory};
 use crate::error::{Error, Result, explain};
 use crate::sql::{ident, string};
 
@@ -55,6 +55,9 @@ pub struct CheckOptions {
     pub base_dir: PathBuf,
     /// Other contracts of the registry, for references into their objects.
     pub registry: Vec<Arc<ContractDocument>>,
+    /// Data already in memory, by object like `data` (`None`: the one object checked). An
+    /// object given here is not read from files; references to it read it too.
+    pub frames: Vec<(Option<String>, InMemory)>,
 }
 
 impl Default for CheckOptions {
@@ -71,6 +74,7 @@ impl Default for CheckOptions {
             timeout: None,
             base_dir: PathBuf::from("."),
             registry: Vec::new(),
+            frames: Vec::new(),
         }
     }
 }
@@ -264,6 +268,40 @@ impl Checker {
     }
 }
 
+/// An object's data as the caller gave it.
+enum Given {
+    Url(String),
+    Memory(InMemory),
+}
+
+impl Given {
+    fn locate(
+        given: Option<&Given>,
+        contract: &contrakt_core::odcs::Contract,
+        object: &contrakt_core::odcs::SchemaObject,
+        server: Option<&str>,
+        base: &Path,
+    ) -> Result<DataSource> {
+        match given {
+            Some(Given::Memory(m)) => Ok(DataSource {
+                location: m.label.clone(),
+                url: String::new(),
+                format: FileFormat::Arrow,
+                endpoint: None,
+            }),
+            Some(Given::Url(u)) => dataset::locate(contract, object, Some(u), server, base),
+            None => dataset::locate(contract, object, None, server, base),
+        }
+    }
+
+    fn memory(given: Option<&Given>) -> Option<&InMemory> {
+        match given {
+            Some(Given::Memory(m)) => Some(m),
+            _ => None,
+        }
+    }
+}
+
 struct Prepared {
     expectations: Vec<Expectation>,
     ir: ir::Schema,
@@ -284,8 +322,21 @@ impl Checker {
                 return Err(Error::UnknownObject { object: o.clone(), known: known() });
             }
         }
-        let mut given: HashMap<String, String> = HashMap::new();
-        for (o, url) in &opts.data {
+        // Data in memory may also be an object of another contract of the registry that this
+        // one references (its rows are read for the reference, not checked).
+        let referable = |o: &str| names.contains(&o) || opts.registry.iter().any(|d| d.contract.object(o).is_some());
+        for o in opts.frames.iter().filter_map(|(o, _)| o.as_ref()) {
+            if !referable(o) {
+                return Err(Error::UnknownObject { object: o.clone(), known: known() });
+            }
+        }
+        let mut given: HashMap<String, Given> = HashMap::new();
+        let all_given = opts
+            .data
+            .iter()
+            .map(|(o, url)| (o, Given::Url(url.clone())))
+            .chain(opts.frames.iter().map(|(o, m)| (o, Given::Memory(m.clone()))));
+        for (o, data) in all_given {
             let object = match o {
                 Some(o) => o.clone(),
                 None => match (opts.objects.as_slice(), names.as_slice()) {
@@ -300,7 +351,7 @@ impl Checker {
                     }
                 },
             };
-            given.insert(object, url.clone());
+            given.insert(object, data);
         }
         let selected: Vec<String> = if !opts.objects.is_empty() {
             opts.objects.clone()
@@ -313,15 +364,10 @@ impl Checker {
         let mut objects = Vec::new();
         let mut tables = Registered(HashMap::new());
         for object in contract.schema.iter().filter(|o| selected.contains(&o.name)) {
-            let located = match dataset::locate(
-                contract,
-                object,
-                given.get(&object.name).map(String::as_str),
-                opts.server.as_deref(),
-                &opts.base_dir,
-            ) {
+            let given = given.get(&object.name);
+            let located = match Given::locate(given, contract, object, opts.server.as_deref(), &opts.base_dir) {
                 Ok(src) => {
-                    let r = self.register(&object.name, &object.name, &src, opts).await;
+                    let r = self.register(&object.name, &object.name, &src, Given::memory(given), opts).await;
                     sources.insert(object.name.clone(), src);
                     r
                 }
@@ -350,16 +396,16 @@ impl Checker {
                 opts.registry.iter().find_map(|d| d.contract.object(&target).map(|o| (&d.contract, o, contract_dir(d))))
             };
             let Some((c, o, base)) = own.or_else(other) else { continue };
-            let explicit = given.get(&target).map(String::as_str);
+            let explicit = given.get(&target);
             let server = if std::ptr::eq(c, contract) { opts.server.as_deref() } else { None };
-            let located = dataset::locate(c, o, explicit, server, &base);
+            let located = Given::locate(explicit, c, o, server, &base);
             if let Err(e) = &located {
                 tracing::info!(object = %target, error = %e, "referenced data not located");
             }
             if let Ok(src) = located {
                 // Referenced data is read whole: the slice filter applies to checked objects only.
                 let plain = CheckOptions { filter: None, partitions: vec![], ..opts.clone() };
-                match self.register(&format!("ref_{target}"), &target, &src, &plain).await {
+                match self.register(&format!("ref_{target}"), &target, &src, Given::memory(explicit), &plain).await {
                     Ok(l) => {
                         tables.0.insert(target.clone(), l);
                     }
@@ -371,7 +417,14 @@ impl Checker {
     }
 
     /// Registers data as `table`, behind a filtered view when `--where`/`--partition` are set.
-    async fn register(&self, table: &str, object: &str, src: &DataSource, opts: &CheckOptions) -> Result<Located> {
+    async fn register(
+        &self,
+        table: &str,
+        object: &str,
+        src: &DataSource,
+        memory: Option<&InMemory>,
+        opts: &CheckOptions,
+    ) -> Result<Located> {
         let span = info_span!("register", object = %object, location = %src.location);
         async {
             let mut predicates: Vec<String> =
@@ -379,12 +432,18 @@ impl Checker {
             if let Some(w) = &opts.filter {
                 predicates.push(format!("({w})"));
             }
+            let register = |name: String| async move {
+                match memory {
+                    Some(m) => dataset::register_memory(&self.ctx, &name, object, m),
+                    None => dataset::register(&self.ctx, &name, object, src).await,
+                }
+            };
             if predicates.is_empty() {
-                let schema = dataset::register(&self.ctx, table, object, src).await?;
+                let schema = register(table.to_string()).await?;
                 return Ok(Located { table: table.to_string(), schema: schema.as_ref().clone() });
             }
             let raw = format!("{table}__all");
-            dataset::register(&self.ctx, &raw, object, src).await?;
+            register(raw.clone()).await?;
             let q = format!("SELECT * FROM {} WHERE {}", ident(&raw), predicates.join(" AND "));
             let df = self
                 .ctx

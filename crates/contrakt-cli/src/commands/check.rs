@@ -116,6 +116,7 @@ pub(crate) fn run(args: CheckArgs, global: &GlobalArgs, color: bool) -> Result<E
             timeout,
             base_dir: folder_of(doc.source().name()),
             registry: registry.iter().filter(|r| r.contract.id != doc.contract.id).cloned().collect(),
+            frames: Vec::new(),
         };
         if args.explain {
             match runtime.block_on(checker.explain(doc, &options)) {

@@ -15,7 +15,7 @@ use crate::args::{DiffArgs, DiffFormat};
 use crate::commands::print;
 
 /// A schema read from a file, with what the gate needs to know about its side.
-pub(crate) struct Input {
+pub struct Input {
     pub schema: Schema,
     pub side: Side,
 }
@@ -56,38 +56,15 @@ pub(crate) fn run(args: DiffArgs, color: bool) -> Result<ExitStatus, Error> {
     let old = inputs.pop().expect("old is loaded");
     let history = inputs;
 
-    let config = registry::registry_root(&args.new).and_then(|root| {
-        let path = root.join(config::FILE_NAME);
-        registry::read_source(&path).and_then(config::load).ok().map(|c| (root, c))
-    });
-    let mode = args.gate.mode.unwrap_or_else(|| default_mode(&new.schema, config.as_ref().map(|(_, c)| c)));
-    let consumers = match consumers(&args, config.as_ref()) {
-        Ok(c) => c,
-        Err(findings) => return Ok(fatal(&findings, args.gate.format, color)),
+    let gate_options = GateOptions {
+        mode: args.gate.mode,
+        consumers: args.consumers.clone(),
+        strict_consumers: args.gate.strict_consumers,
+        fail_on: args.gate.fail_on.level(),
     };
-    let policy = args.gate.policy(mode);
-
-    let report = {
-        let _s = tracing::info_span!("diff", mode = %mode).entered();
-        let mut compared =
-            vec![Compared { changes: diff::diff(&old.schema, &new.schema), old: &old.side, label: None }];
-        if mode.is_transitive() {
-            for (i, h) in history.iter().enumerate().rev() {
-                let label = h.side.version.clone().unwrap_or_else(|| format!("history #{}", i + 1));
-                compared.push(Compared {
-                    changes: diff::diff(&h.schema, &new.schema),
-                    old: &h.side,
-                    label: Some(label),
-                });
-            }
-        }
-        let mut report = gate::judge(compared, &new.side, consumers.as_deref(), &policy);
-        // Waivers and rule selection of the registry NEW sits in (unused waivers are only
-        // reported by `contrakt breaking`, which sees every contract).
-        if let (Some((_, c)), Some(id)) = (&config, &new.side.contract_id) {
-            gate::apply_config(&mut report, id, &c.breaking, config::today(), &policy);
-        }
-        report
+    let report = match gate(&old, &new, &history, &args.new, &gate_options) {
+        Ok(r) => r,
+        Err(findings) => return Ok(fatal(&findings, args.gate.format, color)),
     };
     let text = match args.gate.format {
         DiffFormat::Json => format!("{:#}\n", diff_to_json(&report)),
@@ -109,6 +86,50 @@ pub(crate) fn run(args: DiffArgs, color: bool) -> Result<ExitStatus, Error> {
     Ok(if report.passed || args.gate.exit_zero { ExitStatus::Success } else { ExitStatus::Failure })
 }
 
+/// How to judge a pair of schemas (the gate options of `contrakt diff`).
+#[derive(Debug, Clone)]
+pub struct GateOptions {
+    /// The compatibility mode; by default from `contrakt.yaml`, else by the kind of schema.
+    pub mode: Option<Mode>,
+    /// The consumer registry folder; by default the registry's that `new_path` sits in.
+    pub consumers: Option<PathBuf>,
+    pub strict_consumers: bool,
+    pub fail_on: contrakt_core::Level,
+}
+
+/// Judges OLD → NEW (and, for transitive modes, every earlier version in `history`) with the
+/// settings of the registry `new_path` sits in. `Err`: the consumer registry is unreadable.
+pub fn gate(
+    old: &Input,
+    new: &Input,
+    history: &[Input],
+    new_path: &Path,
+    options: &GateOptions,
+) -> Result<gate::Report, Vec<Finding>> {
+    let config = registry::registry_root(new_path).and_then(|root| {
+        let path = root.join(config::FILE_NAME);
+        registry::read_source(&path).and_then(config::load).ok().map(|c| (root, c))
+    });
+    let mode = options.mode.unwrap_or_else(|| default_mode(&new.schema, config.as_ref().map(|(_, c)| c)));
+    let consumers = consumers(options.consumers.as_ref(), config.as_ref())?;
+    let policy = gate::Policy { mode, fail_on: options.fail_on, strict_consumers: options.strict_consumers };
+    let _s = tracing::info_span!("diff", mode = %mode).entered();
+    let mut compared = vec![Compared { changes: diff::diff(&old.schema, &new.schema), old: &old.side, label: None }];
+    if mode.is_transitive() {
+        for (i, h) in history.iter().enumerate().rev() {
+            let label = h.side.version.clone().unwrap_or_else(|| format!("history #{}", i + 1));
+            compared.push(Compared { changes: diff::diff(&h.schema, &new.schema), old: &h.side, label: Some(label) });
+        }
+    }
+    let mut report = gate::judge(compared, &new.side, consumers.as_deref(), &policy);
+    // Waivers and rule selection of the registry NEW sits in (unused waivers are only
+    // reported by `contrakt breaking`, which sees every contract).
+    if let (Some((_, c)), Some(id)) = (&config, &new.side.contract_id) {
+        gate::apply_config(&mut report, id, &c.breaking, config::today(), &policy);
+    }
+    Ok(report)
+}
+
 /// FULL for tables, BACKWARD for message schemas, unless contrakt.yaml says otherwise.
 pub(crate) fn default_mode(schema: &Schema, config: Option<&config::Config>) -> Mode {
     let table = schema.record_model == RecordModel::ByNameStrict;
@@ -118,7 +139,7 @@ pub(crate) fn default_mode(schema: &Schema, config: Option<&config::Config>) -> 
 
 /// Reads any supported format. ODCS goes through the contract loader so the gate knows the
 /// contract's id and version; other formats through `contrakt-formats`.
-pub(crate) fn load(path: &Path, format: Option<Format>) -> Result<Input, Error> {
+pub fn load(path: &Path, format: Option<Format>) -> Result<Input, Error> {
     // Parquet footers and Arrow IPC files are binary: no text source to point into.
     let binary = format
         .filter(|f| matches!(f, Format::Parquet | Format::Arrow))
@@ -143,34 +164,42 @@ pub(crate) fn load(path: &Path, format: Option<Format>) -> Result<Input, Error> 
         })?,
     };
     if format == Format::Odcs {
-        let doc = odcs::load(source)?;
-        let schema = lower_contract(&doc);
-        let version_span = doc.document.root.get("version").map(|n| n.span);
-        let side = Side {
-            file: Some(doc.source().clone()),
-            contract_id: Some(doc.contract.id.clone()),
-            version: Some(doc.contract.version.clone()),
-            version_span,
-        };
-        return Ok(Input { schema, side });
+        return Ok(contract_input(&odcs::load(source)?));
     }
     let schema = contrakt_formats::load(path, Some(format))
         .map_err(|e| Error::input(contrakt_core::InputErrorKind::InvalidValue, &source, None, e.to_string()))?;
     Ok(Input { schema, side: Side { file: Some(source), ..Side::default() } })
 }
 
+/// An ODCS contract already in memory (`name` is for messages).
+pub fn load_contract_text(name: &str, text: &str) -> Result<Input, Error> {
+    let doc = odcs::load(SourceFile::new(name, text))?;
+    Ok(contract_input(&doc))
+}
+
+fn contract_input(doc: &odcs::ContractDocument) -> Input {
+    let version_span = doc.document.root.get("version").map(|n| n.span);
+    let side = Side {
+        file: Some(doc.source().clone()),
+        contract_id: Some(doc.contract.id.clone()),
+        version: Some(doc.contract.version.clone()),
+        version_span,
+    };
+    Input { schema: lower_contract(doc), side }
+}
+
 /// The consumer registry: `--consumers DIR`, else the registry's folder when NEW sits in one.
 fn consumers(
-    args: &DiffArgs,
+    given: Option<&PathBuf>,
     config: Option<&(PathBuf, config::Config)>,
 ) -> Result<Option<Vec<consumer::Consumer>>, Vec<Finding>> {
-    let dir = match (&args.consumers, config) {
+    let dir = match (given, config) {
         (Some(dir), _) => dir.clone(),
         (None, Some((root, c))) => root.join(&c.consumers),
         (None, None) => return Ok(None),
     };
     if !dir.is_dir() {
-        if args.consumers.is_some() {
+        if given.is_some() {
             return Err(vec![Finding::fatal(
                 "E100",
                 "io-error",

@@ -1,0 +1,45 @@
+"""contrakt: data contracts, enforced.
+
+>>> import contrakt
+>>> result = contrakt.check(df, "contracts/orders.odcs.yaml")      # doctest: +SKIP
+>>> result.raise_for_failures()                                     # doctest: +SKIP
+"""
+
+from ._api import check, diff, validates
+from ._contrakt import __version__
+from .contract import Contract, Finding, SchemaObject, load
+from .exceptions import (
+    BreakingChangeError,
+    CheckExecutionError,
+    ContractNotFoundError,
+    ContractParseError,
+    ContractViolationError,
+    ContraktError,
+    ContraktUsageError,
+    DataConversionError,
+)
+from .report import ArrowTable, CheckResult, DiffFinding, DiffReport, Outcome
+
+__all__ = [
+    "ArrowTable",
+    "BreakingChangeError",
+    "CheckExecutionError",
+    "CheckResult",
+    "Contract",
+    "ContractNotFoundError",
+    "ContractParseError",
+    "ContractViolationError",
+    "ContraktError",
+    "ContraktUsageError",
+    "DataConversionError",
+    "DiffFinding",
+    "DiffReport",
+    "Finding",
+    "Outcome",
+    "SchemaObject",
+    "__version__",
+    "check",
+    "diff",
+    "load",
+    "validates",
+]

@@ -1,0 +1,220 @@
+"""``check``, ``diff`` and the ``validates`` decorator."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import importlib.util
+import json
+import os
+import sys
+import threading
+from typing import Any, Callable, Mapping, TypeVar
+
+from . import _contrakt
+from .contract import Contract, load
+from .exceptions import ContraktError, ContraktUsageError, DataConversionError
+from .report import CheckResult, DiffReport
+
+__all__ = ["check", "diff", "validates"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+_FAIL_ON = ("error", "warning", "info")
+
+
+def _label(data: Any) -> str:
+    t = type(data)
+    return f"{t.__module__.split('.')[0]}.{t.__name__}"
+
+
+def _arrow(data: Any) -> Any:
+    """Something the native module reads as Arrow, without copying where the producer allows."""
+    if hasattr(data, "__arrow_c_stream__") or hasattr(data, "__arrow_c_array__"):
+        return data
+    module = type(data).__module__
+    if module.startswith("polars") and hasattr(data, "collect"):  # a LazyFrame
+        return data.collect()
+    if module.startswith("pandas"):  # pandas before 2.2 exports no capsule
+        import pyarrow as pa
+
+        return pa.Table.from_pandas(data, preserve_index=False)
+    raise TypeError(
+        f"contrakt.check: cannot read a {_label(data)} as data; pass a pyarrow, polars or pandas frame (anything "
+        "with __arrow_c_stream__), a path, or a dict of them by object name"
+    )
+
+
+def _is_path(data: Any) -> bool:
+    return isinstance(data, (str, os.PathLike))
+
+
+def _now(now: Any) -> str | None:
+    if now is None or isinstance(now, str):
+        return now
+    if isinstance(now, (_dt.datetime, _dt.date)):
+        return now.isoformat()
+    raise TypeError(f"now: expected a datetime, a date or an RFC 3339 string, got {type(now).__name__}")
+
+
+def _interactive() -> bool:
+    return "ipykernel" in sys.modules or (hasattr(sys.stderr, "isatty") and sys.stderr.isatty())
+
+
+def _with_progress(call: Callable[[], str], label: str, progress: bool | None) -> str:
+    """Runs ``call`` (which releases the GIL) on a worker thread while a tqdm bar shows the time
+    taken, when tqdm is installed and ``progress`` is True (or None in a notebook or terminal).
+    Waiting in short slices keeps the caller interruptible (Ctrl-C, a notebook's stop button)."""
+    if progress is False or importlib.util.find_spec("tqdm") is None or (progress is None and not _interactive()):
+        return call()
+    if importlib.util.find_spec("ipywidgets") is not None:
+        from tqdm.auto import tqdm  # a notebook widget where there is one
+    else:
+        from tqdm import tqdm  # text (tqdm.auto would warn about missing widgets)
+
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            box["value"] = call()
+        except BaseException as e:  # handed to the caller's thread
+            box["error"] = e
+
+    worker = threading.Thread(target=work, name="contrakt-check", daemon=True)
+    with tqdm(total=None, desc=label, bar_format="{desc}: {elapsed}", leave=False) as bar:
+        worker.start()
+        while worker.is_alive():
+            worker.join(0.1)
+            bar.update(0)
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def check(
+    data: Any,
+    contract: str | os.PathLike[str] | Contract,
+    object: str | None = None,
+    *,
+    now: _dt.datetime | _dt.date | str | None = None,
+    sample: int = 5,
+    fail_on: str = "error",
+    where: str | None = None,
+    unmask: bool = False,
+    progress: bool | None = None,
+) -> CheckResult:
+    """Checks data against a contract: schema conformance, property constraints, quality rules,
+    SLAs and references, in one fused DataFusion scan per object.
+
+    ``data`` is a dataframe-like object (pyarrow, polars, pandas, DuckDB or anything exporting
+    ``__arrow_c_stream__``, read without a copy), a path or folder of Parquet/CSV/NDJSON/Arrow
+    files, a dict of either by object name, or ``None`` to read what the contract's servers name.
+    ``object`` names the contract object a single frame is (needed when the contract has several).
+    Failed checks are results, not exceptions: call ``raise_for_failures()`` to stop a pipeline.
+    ``progress`` shows a tqdm bar while the check runs (default: in notebooks and terminals,
+    when tqdm is installed).
+    """
+    if fail_on not in _FAIL_ON:
+        raise ContraktUsageError(f"fail_on: expected one of {', '.join(_FAIL_ON)}, found {fail_on!r}")
+    if isinstance(sample, bool) or not isinstance(sample, int) or sample < 0:
+        raise ContraktUsageError(f"sample: expected a count of rows (0 or more), found {sample!r}")
+    c = load(contract)
+    frames: list[tuple[str | None, str, Any]] = []
+    paths: list[tuple[str | None, str]] = []
+    objects: list[str] = []
+    if data is None:
+        if object is not None:
+            objects.append(object)
+    elif isinstance(data, Mapping):
+        if object is not None:
+            raise ContraktUsageError("object: with a dict of data, the dict's keys name the objects")
+        for name, d in data.items():
+            if not isinstance(name, str):
+                raise TypeError(f"data: dict keys must be object names, found {name!r}")
+            if _is_path(d):
+                paths.append((name, os.fspath(d)))
+            else:
+                frames.append((name, _label(d), _arrow(d)))
+    elif _is_path(data):
+        paths.append((object, os.fspath(data)))
+    else:
+        frames.append((object, _label(data), _arrow(data)))
+    try:
+        report = _with_progress(
+            lambda: _contrakt.check(
+                c._native, frames, paths, objects, now=_now(now), sample=sample, unmask=unmask, filter=where,
+                fail_on=fail_on,
+            ),
+            f"checking {c.id}",
+            progress,
+        )
+    except ContraktError:
+        raise
+    except Exception as e:
+        # Anything else comes from exporting the frames (the producer's conversion to Arrow).
+        names = ", ".join(label for _, label, _ in frames) or "the data"
+        raise DataConversionError(f"cannot read {names} as Arrow: {e}") from e
+    return CheckResult(json.loads(report), fail_on=fail_on)
+
+
+def diff(
+    old: str | os.PathLike[str] | Contract,
+    new: str | os.PathLike[str] | Contract,
+    mode: str | None = "full",
+    consumers: str | os.PathLike[str] | None = None,
+    *,
+    strict_consumers: bool = False,
+    fail_on: str = "error",
+) -> DiffReport:
+    """Compares two schemas (ODCS contracts, JSON Schema, Avro, Protobuf, SQL DDL, Parquet or
+    Arrow files) and judges which changes break whom under ``mode`` (``none``, ``backward``,
+    ``forward``, ``full``; ``None`` picks the registry's default). ``consumers`` is a consumer
+    registry folder; by default the one of the registry ``new`` sits in."""
+    if fail_on not in _FAIL_ON:
+        raise ContraktUsageError(f"fail_on: expected one of {', '.join(_FAIL_ON)}, found {fail_on!r}")
+
+    def side(s: Any) -> Any:
+        if isinstance(s, Contract):
+            return s._native
+        if isinstance(s, (str, os.PathLike)):
+            text = os.fspath(s)
+            # Contract text (not a path) is loaded first, as `load` would.
+            return load(text)._native if "\n" in text else text
+        raise TypeError(f"contrakt.diff: expected a path or a Contract, got {type(s).__name__}")
+
+    report = _contrakt.diff(
+        side(old),
+        side(new),
+        mode=mode,
+        consumers=None if consumers is None else os.fspath(consumers),
+        strict_consumers=strict_consumers,
+        fail_on=fail_on,
+    )
+    return DiffReport(json.loads(report))
+
+
+def validates(
+    contract: str | os.PathLike[str] | Contract,
+    object: str | None = None,
+    *,
+    fail_on: str = "error",
+    now: _dt.datetime | _dt.date | str | None = None,
+    sample: int = 5,
+) -> Callable[[F], F]:
+    """Decorates a function that returns a dataframe: the frame is checked against the contract
+    on every call and returned unchanged, or :class:`ContractViolationError` is raised.
+
+    The contract is loaded once, when the function is decorated, so a broken contract fails at
+    import time rather than mid-pipeline.
+    """
+    c = load(contract)
+
+    def decorate(fn: F) -> F:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            frame = fn(*args, **kwargs)
+            check(frame, c, object, now=now, sample=sample, fail_on=fail_on).raise_for_failures()
+            return frame
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate

@@ -1,0 +1,137 @@
+//! `check`: a contract's checks on data given as Arrow (any `__arrow_c_stream__` exporter,
+//! imported without a copy), as paths, or read from the contract's servers.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{ArrayRef, RecordBatch, StringArray};
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
+use datafusion::arrow::record_batch::RecordBatchReader;
+use pyo3::prelude::*;
+use pyo3_arrow::PyTable;
+use pyo3_arrow::input::AnyRecordBatch;
+use serde_json::Value as Json;
+
+use contrakt_check::{CheckOptions, Checker, InMemory, parse_time};
+use contrakt_core::{Level, registry};
+
+use crate::contract::Contract;
+use crate::error::{Failure, no_panic};
+use crate::runtime::rt;
+
+/// Runs the checks. `frames`: (object or None, label, Arrow data); `data`: (object or None,
+/// path). Returns the JSON report (`docs/check-output.md`).
+#[pyfunction]
+#[pyo3(signature = (contract, frames, data, objects, now = None, sample = 5, unmask = false, filter = None, fail_on = "error"))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn check(
+    py: Python<'_>,
+    contract: &Contract,
+    frames: Vec<(Option<String>, String, AnyRecordBatch)>,
+    data: Vec<(Option<String>, String)>,
+    objects: Vec<String>,
+    now: Option<String>,
+    sample: usize,
+    unmask: bool,
+    filter: Option<String>,
+    fail_on: &str,
+) -> PyResult<String> {
+    let fail_on = Level::parse(fail_on)
+        .ok_or_else(|| Failure::Usage(format!("fail_on: expected error, warning or info, found {fail_on:?}")))?;
+    let now = match now {
+        Some(s) => Some(parse_time(&s).ok_or_else(|| {
+            Failure::Usage(format!("now: cannot read {s:?} as a time (use RFC 3339, e.g. 2025-06-01T00:00:00Z)"))
+        })?),
+        None => None,
+    };
+    // The Arrow streams are drained with the GIL held (a producer may be Python code); the
+    // batches share the producer's buffers.
+    let mut memory = Vec::new();
+    for (object, label, frame) in frames {
+        let reader = frame.into_reader()?;
+        let schema = reader.schema();
+        let batches = reader
+            .collect::<Result<Vec<RecordBatch>, _>>()
+            .map_err(|e| Failure::Execution(format!("cannot read the data of {label}: {e}")))?;
+        memory.push((object, InMemory { label, schema, batches }));
+    }
+    let doc = Arc::clone(&contract.doc);
+    let path = contract.path.clone();
+    let report = py.detach(move || {
+        no_panic(|| {
+            let base_dir = path
+                .as_deref()
+                .and_then(|p| p.parent())
+                .map(|p| if p.as_os_str().is_empty() { std::path::Path::new(".") } else { p })
+                .unwrap_or(std::path::Path::new("."))
+                .to_path_buf();
+            // The rest of the registry the contract sits in, for references into other contracts.
+            let registry = path
+                .as_deref()
+                .and_then(registry::registry_root)
+                .map(|root| registry::load_contracts(&root))
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|d| d.contract.id != doc.contract.id)
+                .map(Arc::new)
+                .collect();
+            let options = CheckOptions {
+                data,
+                objects,
+                now,
+                sample,
+                unmask,
+                filter,
+                base_dir,
+                registry,
+                frames: memory,
+                ..CheckOptions::default()
+            };
+            let report = rt()?.block_on(Checker::new().check(&doc, &options))?;
+            Ok(report)
+        })
+    })?;
+    Ok(contrakt_report::check_to_json(std::slice::from_ref(&report), fail_on))
+}
+
+/// The failing rows sampled in a check report (the JSON `check` returns), as an Arrow table:
+/// one row per sample, naming the check, the offending value and the whole row (as JSON, since
+/// each check samples different columns). Built on demand, so results stay plain data.
+#[pyfunction]
+pub(crate) fn failure_cases(report_json: &str) -> PyResult<PyTable> {
+    let report: Json =
+        serde_json::from_str(report_json).map_err(|e| Failure::Usage(format!("not a check report: {e}")))?;
+    let text = |v: Option<&Json>| match v {
+        None | Some(Json::Null) => None,
+        Some(Json::String(s)) => Some(s.clone()),
+        Some(other) => Some(other.to_string()),
+    };
+    let mut cols: [Vec<Option<String>>; 7] = Default::default();
+    let reports = report.get("reports").and_then(Json::as_array).cloned().unwrap_or_default();
+    for r in reports.iter().flat_map(|rep| rep.get("results").and_then(Json::as_array).cloned().unwrap_or_default()) {
+        let property = text(r.get("property"));
+        for row in r.get("samples").and_then(Json::as_array).map(Vec::as_slice).unwrap_or_default() {
+            // Samples name columns by their last path segment.
+            let value = property
+                .as_deref()
+                .and_then(|p| text(row.get(p).or_else(|| row.get(p.rsplit('.').next().unwrap_or(p)))));
+            let values = [
+                text(r.get("id")),
+                text(r.get("code")),
+                text(r.get("status")),
+                text(r.get("object")),
+                property.clone(),
+                value,
+                Some(row.to_string()),
+            ];
+            for (c, v) in cols.iter_mut().zip(values) {
+                c.push(v);
+            }
+        }
+    }
+    let names = ["check", "code", "status", "object", "property", "failure_case", "row"];
+    let fields: Vec<Field> = names.iter().map(|n| Field::new(*n, DataType::Utf8, true)).collect();
+    let schema = Arc::new(Schema::new(fields));
+    let arrays: Vec<ArrayRef> = cols.into_iter().map(|c| Arc::new(StringArray::from(c)) as ArrayRef).collect();
+    let batch = RecordBatch::try_new(schema.clone(), arrays).map_err(|e| Failure::Execution(e.to_string()))?;
+    PyTable::try_new(vec![batch], schema)
+}
