@@ -2,6 +2,8 @@
 //!
 //! - `cli_lint`: `contrakt lint` and `contrakt rules` on the example registry and fixtures,
 //!   with snapshots of the text and JSON output.
+//! - `cli_alerts`: `contrakt alerts` on the example registry's check report, and delivery to a
+//!   webhook receiver on loopback (dedup across runs, dead letters, retry, secrets never shown).
 //! - `bad_input`: one table of broken, hostile and missing inputs, each checked for its exit
 //!   code, error code, message and location, in both output formats.
 //! - `cli_diff`: `contrakt diff` on one fixture pair per breaking-change rule
@@ -18,6 +20,7 @@
 //!   same pattern, section `datacontract-cli-odcs` of the allowlist.
 
 mod bad_input;
+mod cli_alerts;
 mod cli_breaking;
 mod cli_check;
 mod cli_diff;

@@ -26,6 +26,17 @@ impl Registry<'_> {
     fn contract(&self, id: &str) -> Result<&ContractDocument> {
         self.contracts.iter().find(|c| c.contract.id == id).ok_or_else(|| Error::UnknownContract(id.to_string()))
     }
+
+    /// The runs about the contracts given (a report of the whole registry routed for one
+    /// contract file routes that contract); an error when none is.
+    fn covered<'r>(&self, runs: &'r [CheckRun]) -> Result<Vec<&'r CheckRun>> {
+        let covered: Vec<&CheckRun> =
+            runs.iter().filter(|r| self.contracts.iter().any(|c| c.contract.id == r.contract)).collect();
+        match (covered.is_empty(), runs.first()) {
+            (true, Some(first)) => Err(Error::UnknownContract(first.contract.clone())),
+            _ => Ok(covered),
+        }
+    }
 }
 
 /// What happens for one check: its alerts with their deliveries, and who is not told.
@@ -51,7 +62,7 @@ pub struct PlannedAlert {
 pub fn explain(runs: &[CheckRun], registry: &Registry<'_>, settings: &Settings, now_ms: i64) -> Result<Vec<CheckPlan>> {
     let _s = tracing::info_span!("route", runs = runs.len()).entered();
     let mut plans = Vec::new();
-    for run in runs {
+    for run in registry.covered(runs)? {
         let doc = registry.contract(&run.contract)?;
         for row in run.results.iter().filter(|r| r.is_failure()) {
             plans.push(plan(run, row, doc, registry, settings, Event::Trigger, row.level(), now_ms, None));
@@ -120,7 +131,7 @@ pub fn record(
     let mut plans = Vec::new();
     let tx = store.immediate()?;
     let wall = outbox::now_ms();
-    for run in runs {
+    for run in registry.covered(runs)? {
         let doc = registry.contract(&run.contract)?;
         for row in &run.results {
             let fingerprint = route::fingerprint(&run.contract, row);
