@@ -29,6 +29,8 @@ pub struct Settings {
     pub routes: Vec<Route>,
     /// Where secret variables are read from.
     pub secrets: Secrets,
+    /// Send `stdout` channels to standard error instead (when standard output holds a report).
+    pub stdout_to_stderr: bool,
 }
 
 /// Where the values of `url-env` and `secret-env` variables come from: the process
@@ -278,6 +280,7 @@ pub fn resolve(config: &AlertsConfig, root: &Path, source: Option<&Arc<SourceFil
         channels,
         routes,
         secrets: Secrets::Environment,
+        stdout_to_stderr: false,
     })
 }
 

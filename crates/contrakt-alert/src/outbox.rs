@@ -14,9 +14,12 @@ use crate::config::Settings;
 use crate::error::Result;
 use crate::store::Store;
 
-/// How long a claimed row stays someone's: longer than a batch of sends can take.
-const LEASE_MS: i64 = 5 * 60 * 1000;
-const BATCH: usize = 16;
+/// How long a claimed row stays someone's: longer than a batch of sends can take (4 × the 10 s
+/// request timeout), short enough that rows a killed run had claimed are sent by the next run
+/// a minute later. A send that outlives its lease may be repeated: receivers see the same
+/// idempotency key.
+const LEASE_MS: i64 = 60 * 1000;
+const BATCH: usize = 4;
 
 /// Wall-clock milliseconds: when deliveries are due is real time, even under `--now`.
 pub fn now_ms() -> i64 {
@@ -199,7 +202,7 @@ pub fn deliver(store: &mut Store, settings: &Settings, budget: Duration) -> Resu
                 continue;
             }
             let outcome = match (settings.channel(&c.channel), serde_json::from_str::<Alert>(&c.payload)) {
-                (Some(ch), Ok(alert)) => channel::send(&agent, ch, &settings.secrets, &alert, &c.key),
+                (Some(ch), Ok(alert)) => channel::send(&agent, ch, settings, &alert, &c.key),
                 (None, _) => Outcome::Dead { error: format!("channel `{}` is no longer configured", c.channel) },
                 (_, Err(e)) => Outcome::Dead { error: format!("unreadable payload: {e}") },
             };

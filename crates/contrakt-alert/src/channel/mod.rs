@@ -9,7 +9,7 @@ mod webhook;
 use std::time::Duration;
 
 use crate::alert::Alert;
-use crate::config::{Channel, ChannelKind, Secrets};
+use crate::config::{Channel, ChannelKind, Secrets, Settings};
 
 pub use webhook::{body as webhook_body, signature};
 
@@ -35,10 +35,11 @@ pub fn agent() -> ureq::Agent {
         .into()
 }
 
-pub fn send(agent: &ureq::Agent, channel: &Channel, secrets: &Secrets, alert: &Alert, key: &str) -> Outcome {
+pub fn send(agent: &ureq::Agent, channel: &Channel, settings: &Settings, alert: &Alert, key: &str) -> Outcome {
+    let secrets = &settings.secrets;
     let _s = tracing::debug_span!("send", channel = %channel.name, kind = channel.kind.as_str()).entered();
     match channel.kind {
-        ChannelKind::Stdout => stdout::send(alert),
+        ChannelKind::Stdout => stdout::send(alert, settings.stdout_to_stderr),
         ChannelKind::File => file::send(channel, alert, key),
         ChannelKind::Webhook => webhook::send(agent, channel, secrets, alert, key),
         ChannelKind::Slack => slack::send(agent, channel, secrets, alert, key),

@@ -155,7 +155,8 @@ pub(crate) fn run(args: CheckArgs, global: &GlobalArgs, color: bool) -> Result<E
         // Alerts must not change what the check says: a failure to alert is reported, and
         // whatever was queued waits in the outbox for the next run.
         let runs: Vec<_> = reports.iter().map(contrakt_alert::report::from_report).collect();
-        let routed = crate::commands::alerts::load(&args.paths, None, true).and_then(|loaded| {
+        let routed = crate::commands::alerts::load(&args.paths, None, true).and_then(|mut loaded| {
+            loaded.settings.stdout_to_stderr = true;
             let registry = contrakt_alert::Registry { contracts: &loaded.contracts, consumers: &loaded.consumers };
             let at = now.map_or_else(contrakt_alert::outbox::now_ms, |t| t.timestamp_millis());
             let format = crate::args::OutputFormat::Text;
