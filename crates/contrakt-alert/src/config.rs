@@ -66,6 +66,8 @@ impl std::fmt::Debug for Secrets {
 pub enum ChannelKind {
     Webhook,
     Slack,
+    /// PagerDuty Events API v2.
+    Pagerduty,
     Stdout,
     File,
 }
@@ -75,6 +77,7 @@ impl ChannelKind {
         match self {
             ChannelKind::Webhook => "webhook",
             ChannelKind::Slack => "slack",
+            ChannelKind::Pagerduty => "pagerduty",
             ChannelKind::Stdout => "stdout",
             ChannelKind::File => "file",
         }
@@ -91,6 +94,8 @@ pub struct Channel {
     pub url_env: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret_env: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub routing_key_env: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<PathBuf>,
 }
@@ -195,22 +200,28 @@ pub fn resolve(config: &AlertsConfig, root: &Path, source: Option<&Arc<SourceFil
         let kind = match c.kind.as_str() {
             "webhook" => ChannelKind::Webhook,
             "slack" => ChannelKind::Slack,
+            "pagerduty" => ChannelKind::Pagerduty,
             "stdout" => ChannelKind::Stdout,
             "file" => ChannelKind::File,
-            "pagerduty" | "email" | "teams" => {
+            "email" | "teams" => {
                 return Err(err(c.span, format!("channel `{}`: kind `{}` is not supported yet", c.name, c.kind)));
             }
             other => {
                 return Err(err(
                     c.span,
-                    format!("channel `{}`: unknown kind `{other}` (expected webhook, slack, stdout or file)", c.name),
+                    format!(
+                        "channel `{}`: unknown kind `{other}` (expected webhook, slack, pagerduty, stdout or file)",
+                        c.name
+                    ),
                 ));
             }
         };
         if channels.iter().any(|d| d.name == c.name) {
             return Err(err(c.span, format!("channel `{}` is defined twice", c.name)));
         }
-        for (key, var) in [("url-env", &c.url_env), ("secret-env", &c.secret_env)] {
+        for (key, var) in
+            [("url-env", &c.url_env), ("secret-env", &c.secret_env), ("routing-key-env", &c.routing_key_env)]
+        {
             // Only a variable's name may be written down; the value of a would-be secret is
             // never repeated back, not even in this error.
             if let Some(v) = var.as_deref().filter(|v| !is_env_name(v)) {
@@ -228,6 +239,9 @@ pub fn resolve(config: &AlertsConfig, root: &Path, source: Option<&Arc<SourceFil
         if needs_url && c.url_env.is_none() {
             return Err(err(c.span, format!("channel `{}`: a {} channel needs `url-env`", c.name, c.kind)));
         }
+        if kind == ChannelKind::Pagerduty && c.routing_key_env.is_none() {
+            return Err(err(c.span, format!("channel `{}`: a pagerduty channel needs `routing-key-env`", c.name)));
+        }
         if kind == ChannelKind::File && c.path.is_none() {
             return Err(err(c.span, format!("channel `{}`: a file channel needs `path`", c.name)));
         }
@@ -236,6 +250,7 @@ pub fn resolve(config: &AlertsConfig, root: &Path, source: Option<&Arc<SourceFil
             kind,
             url_env: c.url_env.clone(),
             secret_env: c.secret_env.clone(),
+            routing_key_env: c.routing_key_env.clone(),
             path: c.path.as_ref().map(|p| root.join(p)),
         });
     }

@@ -299,3 +299,31 @@ fn the_file_channel_writes_json_lines() {
     assert_eq!(lines[0]["schema"], "contrakt.alert/v1");
     assert_eq!(lines[1]["audience"], "consumers");
 }
+
+#[test]
+fn pagerduty_triggers_then_resolves_on_one_dedup_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let receiver = Receiver::start();
+    let s = settings(
+        dir.path(),
+        "  channels:\n    - {name: pager, kind: pagerduty, routing-key-env: PD_KEY, url-env: PD_URL}\n  routes:\n    - {audience: owners, min-severity: error, channels: [pager]}\n",
+        &[("PD_KEY", "R0UTINGKEY0123456789abcdef012345".into()), ("PD_URL", receiver.url("/v2/enqueue"))],
+    );
+    receiver.answer([(202, vec![])]);
+    let mut store = Store::open(&s.state).unwrap();
+    record(&mut store, &s, STATUS_FAILS, T0);
+    record(&mut store, &s, &[("orders_status_valid", Some("status"), "pass")], T0 + HOUR);
+    assert_eq!(deliver(&mut store, &s, 10.0).delivered, 2);
+    let got = receiver.received();
+    let (trigger, resolve) = (got[0].json(), got[1].json());
+    assert_eq!(got[0].path, "/v2/enqueue");
+    assert_eq!(trigger["event_action"], "trigger");
+    assert_eq!(resolve["event_action"], "resolve");
+    assert_eq!(trigger["dedup_key"], resolve["dedup_key"]);
+    assert_eq!(trigger["routing_key"], "R0UTINGKEY0123456789abcdef012345");
+    assert_eq!(trigger["payload"]["severity"], "error");
+    assert_eq!(trigger["payload"]["source"], "urn:contrakt:meal-kit:orders v1.4.0");
+    assert!(trigger["payload"]["summary"].as_str().unwrap().starts_with("FAIL: orders.status"));
+    assert!(!format!("{s:?}").contains("R0UTINGKEY"));
+    receiver.stop();
+}

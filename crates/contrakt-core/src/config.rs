@@ -75,14 +75,17 @@ pub struct AlertChannel {
     #[serde(rename = "$span", default, skip_serializing)]
     pub span: Span,
     pub name: String,
-    /// `webhook`, `slack`, `stdout` or `file`.
+    /// `webhook`, `slack`, `pagerduty`, `stdout` or `file`.
     pub kind: String,
-    /// The variable holding the URL (webhook, slack).
+    /// The variable holding the URL (webhook, slack; for pagerduty, to override the Events API).
     #[serde(default)]
     pub url_env: Option<String>,
     /// The variable holding the webhook's HMAC signing secret.
     #[serde(default)]
     pub secret_env: Option<String>,
+    /// The variable holding a PagerDuty integration (routing) key.
+    #[serde(default)]
+    pub routing_key_env: Option<String>,
     /// The JSON-lines file (file), relative to the registry root.
     #[serde(default)]
     pub path: Option<String>,

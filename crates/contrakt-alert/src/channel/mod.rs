@@ -2,6 +2,7 @@
 //! says whether the outbox marks it delivered, retries it, or gives it up.
 
 mod file;
+mod pagerduty;
 mod slack;
 mod stdout;
 mod webhook;
@@ -11,6 +12,7 @@ use std::time::Duration;
 use crate::alert::Alert;
 use crate::config::{Channel, ChannelKind, Secrets, Settings};
 
+pub use pagerduty::event as pagerduty_event;
 pub use webhook::{body as webhook_body, signature};
 
 /// What became of one attempt.
@@ -43,6 +45,7 @@ pub fn send(agent: &ureq::Agent, channel: &Channel, settings: &Settings, alert: 
         ChannelKind::File => file::send(channel, alert, key),
         ChannelKind::Webhook => webhook::send(agent, channel, secrets, alert, key),
         ChannelKind::Slack => slack::send(agent, channel, secrets, alert, key),
+        ChannelKind::Pagerduty => pagerduty::send(agent, channel, secrets, alert, key),
     }
 }
 
