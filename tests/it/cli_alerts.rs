@@ -181,3 +181,67 @@ fn unknown_alert_keys_are_located() {
     let all = format!("{}{}", run.stdout, run.stderr);
     assert!(all.contains("unknown field `min-severty`") && all.contains("contrakt.yaml:8:"), "{run}");
 }
+
+/// The fault test: `contrakt alerts route` killed with SIGKILL while sending 100 alerts,
+/// then run again. Nothing is lost; a delivery in flight at the kill may arrive twice, with the
+/// same idempotency key.
+#[test]
+fn a_run_killed_while_sending_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    registry_with_webhook(dir.path());
+    std::fs::write(
+        dir.path().join("contrakt.yaml"),
+        "version: 1\ncontracts: [\"*.odcs.yaml\"]\nalerts:\n  lease: 500ms\n  min-backoff: 10ms\n  channels:\n    - {name: hook, kind: webhook, url-env: CONTRAKT_TEST_HOOK_URL}\n",
+    )
+    .unwrap();
+    // 50 failing checks on orders.status: each to the owners and to the consumers.
+    let rows: Vec<serde_json::Value> = (0..50)
+        .map(|i| {
+            serde_json::json!({"id": format!("kill_rule_{i:02}"), "code": "Q303", "kind": "invalid-values",
+                "object": "orders", "property": "status", "status": "fail", "severity": "error", "value": 1.0,
+                "message": "1 of 10 rows invalid", "duration_ms": 1})
+        })
+        .collect();
+    let report = serde_json::json!({"version": 1, "reports": [{"contract": "urn:contrakt:meal-kit:orders",
+        "contract_version": "1.4.0", "file": "orders.odcs.yaml", "now": "2026-11-22T06:00:00Z", "results": rows}]});
+    std::fs::write(dir.path().join("report.json"), report.to_string()).unwrap();
+    let receiver = Receiver::start();
+    receiver.slow(std::time::Duration::from_millis(25));
+    let url = receiver.url("/hooks/k");
+    let spawn = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_contrakt"))
+            .args(["alerts", "route", ".", "--report", "report.json"])
+            .current_dir(dir.path())
+            .env("CONTRAKT_TEST_HOOK_URL", &url)
+            .env("NO_COLOR", "1")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let mut child = spawn();
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while receiver.received().len() < 30 && std::time::Instant::now() < until {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let at_kill = receiver.received().len();
+    assert!((30..100).contains(&at_kill), "killed after {at_kill} deliveries");
+    receiver.slow(std::time::Duration::ZERO);
+    std::thread::sleep(std::time::Duration::from_millis(600)); // past the killed run's lease
+    let status = spawn().wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    let got = receiver.received();
+    let keys: std::collections::BTreeSet<_> = got.iter().map(|r| r.headers["idempotency-key"].clone()).collect();
+    let duplicated = got.len() - keys.len();
+    eprintln!(
+        "fault test: 100 alerts, {at_kill} received before SIGKILL, {} received in all, {} distinct, {duplicated} duplicated, {} lost",
+        got.len(),
+        keys.len(),
+        100 - keys.len()
+    );
+    assert_eq!(keys.len(), 100, "nothing lost");
+    assert!(duplicated <= 4, "at most the killed run's claimed batch is sent again ({duplicated})");
+    receiver.stop();
+}

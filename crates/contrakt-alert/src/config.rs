@@ -24,6 +24,8 @@ pub struct Settings {
     pub give_up_after: Duration,
     pub min_backoff: Duration,
     pub max_backoff: Duration,
+    /// How long claimed deliveries stay a sender's.
+    pub lease: Duration,
     pub runbook_url: Option<String>,
     pub channels: Vec<Channel>,
     pub routes: Vec<Route>,
@@ -291,6 +293,7 @@ pub fn resolve(config: &AlertsConfig, root: &Path, source: Option<&Arc<SourceFil
         give_up_after: duration(&config.give_up_after, "give-up-after", Duration::from_secs(24 * 3600))?,
         min_backoff: duration(&config.min_backoff, "min-backoff", Duration::from_secs(1))?,
         max_backoff: duration(&config.max_backoff, "max-backoff", Duration::from_secs(300))?,
+        lease: duration(&config.lease, "lease", Duration::from_secs(60))?,
         runbook_url: config.runbook_url.clone(),
         channels,
         routes,

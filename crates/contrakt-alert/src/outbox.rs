@@ -14,11 +14,10 @@ use crate::config::Settings;
 use crate::error::Result;
 use crate::store::Store;
 
-/// How long a claimed row stays someone's: longer than a batch of sends can take (4 × the 10 s
-/// request timeout), short enough that rows a killed run had claimed are sent by the next run
-/// a minute later. A send that outlives its lease may be repeated: receivers see the same
-/// idempotency key.
-const LEASE_MS: i64 = 60 * 1000;
+/// Rows claimed at once. The lease (`alerts.lease`, default 60 s) must outlast a batch's sends
+/// (4 × the 10 s request timeout) and is short enough that rows a killed run had claimed go out
+/// with a run a minute later. A send that outlives its lease may be repeated: receivers see the
+/// same idempotency key.
 const BATCH: usize = 4;
 
 /// Wall-clock milliseconds: when deliveries are due is real time, even under `--now`.
@@ -65,7 +64,7 @@ struct Claimed {
     created_at: i64,
 }
 
-fn claim(store: &mut Store, owner: &str, now: i64) -> Result<Vec<Claimed>> {
+fn claim(store: &mut Store, owner: &str, now: i64, lease_ms: i64) -> Result<Vec<Claimed>> {
     let path = store.path().to_path_buf();
     let state = |source| crate::error::Error::State { path: path.clone(), source };
     let tx = store.immediate()?;
@@ -94,7 +93,7 @@ fn claim(store: &mut Store, owner: &str, now: i64) -> Result<Vec<Claimed>> {
     for c in &claimed {
         tx.execute(
             "UPDATE deliveries SET lease_owner = ?2, lease_until = ?3 WHERE id = ?1",
-            params![c.id, owner, now + LEASE_MS],
+            params![c.id, owner, now + lease_ms],
         )
         .map_err(state)?;
     }
@@ -167,7 +166,7 @@ pub fn deliver(store: &mut Store, settings: &Settings, budget: Duration) -> Resu
     let agent = channel::agent();
     let mut stats = Delivered::default();
     loop {
-        let batch = claim(store, &owner, now_ms())?;
+        let batch = claim(store, &owner, now_ms(), settings.lease.as_millis() as i64)?;
         if batch.is_empty() {
             let next: Option<i64> = store
                 .conn

@@ -58,6 +58,10 @@ pub struct AlertsConfig {
     /// Longest wait between two attempts of one delivery (default 5m).
     #[serde(default)]
     pub max_backoff: Option<String>,
+    /// How long a sender holds the deliveries it claimed (default 60s): a killed run's claims
+    /// go out with a run after this.
+    #[serde(default)]
+    pub lease: Option<String>,
     /// A link put on every message as the runbook when a check names none.
     #[serde(default)]
     pub runbook_url: Option<String>,

@@ -33,6 +33,7 @@ pub struct Receiver {
     pub addr: SocketAddr,
     received: Arc<Mutex<Vec<Received>>>,
     script: Arc<Mutex<VecDeque<Answer>>>,
+    delay: Arc<Mutex<Duration>>,
     stop: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -50,21 +51,22 @@ impl Receiver {
         let received = Arc::new(Mutex::new(Vec::new()));
         let script: Arc<Mutex<VecDeque<Answer>>> = Arc::new(Mutex::new(VecDeque::new()));
         let stop = Arc::new(AtomicBool::new(false));
-        let (r, s, st) = (received.clone(), script.clone(), stop.clone());
+        let delay = Arc::new(Mutex::new(Duration::ZERO));
+        let (r, s, st, dl) = (received.clone(), script.clone(), stop.clone(), delay.clone());
         // Bounded: stops when told, or after a minute whatever happens.
         let thread = std::thread::spawn(move || {
             let until = Instant::now() + Duration::from_secs(60);
             while !st.load(Ordering::Relaxed) && Instant::now() < until {
                 match listener.accept() {
                     Ok((stream, _)) => {
-                        let (r, s, st) = (r.clone(), s.clone(), st.clone());
-                        std::thread::spawn(move || serve(stream, &r, &s, &st));
+                        let (r, s, st, dl) = (r.clone(), s.clone(), st.clone(), dl.clone());
+                        std::thread::spawn(move || serve(stream, &r, &s, &st, &dl));
                     }
                     Err(_) => std::thread::sleep(Duration::from_millis(2)),
                 }
             }
         });
-        Receiver { addr, received, script, stop, thread: Some(thread) }
+        Receiver { addr, received, script, delay, stop, thread: Some(thread) }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -74,6 +76,11 @@ impl Receiver {
     /// Answers to give, in order, before falling back to 200.
     pub fn answer(&self, answers: impl IntoIterator<Item = Answer>) {
         self.script.lock().unwrap().extend(answers);
+    }
+
+    /// Wait this long before answering each request (a slow receiver).
+    pub fn slow(&self, by: Duration) {
+        *self.delay.lock().unwrap() = by;
     }
 
     pub fn received(&self) -> Vec<Received> {
@@ -94,7 +101,13 @@ impl Drop for Receiver {
     }
 }
 
-fn serve(stream: TcpStream, received: &Mutex<Vec<Received>>, script: &Mutex<VecDeque<Answer>>, stop: &AtomicBool) {
+fn serve(
+    stream: TcpStream,
+    received: &Mutex<Vec<Received>>,
+    script: &Mutex<VecDeque<Answer>>,
+    stop: &AtomicBool,
+    delay: &Mutex<Duration>,
+) {
     stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     stream.set_nonblocking(false).unwrap();
     let mut writer = stream.try_clone().unwrap();
@@ -126,6 +139,8 @@ fn serve(stream: TcpStream, received: &Mutex<Vec<Received>>, script: &Mutex<VecD
             return;
         }
         received.lock().unwrap().push(Received { path, headers, body, at: Instant::now() });
+        let wait = *delay.lock().unwrap();
+        std::thread::sleep(wait);
         let (status, extra) = script.lock().unwrap().pop_front().unwrap_or((200, vec![]));
         let text = if status == 200 { "ok" } else { "no" };
         let mut response = format!("HTTP/1.1 {status} X\r\nContent-Length: {}\r\n", text.len());
