@@ -116,6 +116,14 @@ fn route_delivers_once_and_a_rerun_sends_nothing() {
     assert!(again.stdout.contains("0 deliveries queued"), "{again}");
     let list = contrakt_env(dir.path(), &url, &["alerts", "list", "."]);
     list.assert_exit(0);
+    let incidents = contrakt_env(dir.path(), &url, &["alerts", "list", ".", "--incidents"]);
+    incidents.assert_exit(0);
+    assert!(
+        incidents
+            .stdout
+            .contains("urn:contrakt:meal-kit:orders orders_status_valid (orders): 2 failing runs, 1 alerts"),
+        "{incidents}"
+    );
     assert!(list.stdout.contains(&format!("{} deliveries", got.len())), "{list}");
     for shown in [&run, &again, &list] {
         assert!(!shown.stdout.contains("secret-path-token") && !shown.stderr.contains("secret-path-token"), "{shown}");

@@ -155,7 +155,7 @@ pub struct Incident {
 pub fn list(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<Incident>> {
     let mut stmt = conn.prepare(
         "SELECT fingerprint, contract, object, check_id, state, severity, alerts, occurrences, opened_at, last_seen
-         FROM incidents ORDER BY state, opened_at, fingerprint",
+         FROM incidents ORDER BY state = 'resolved', opened_at, fingerprint",
     )?;
     let rows = stmt.query_map([], |r| {
         Ok(Incident {

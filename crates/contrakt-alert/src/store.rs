@@ -69,6 +69,11 @@ impl Store {
         Ok(Store { conn, path: path.to_path_buf() })
     }
 
+    /// Every incident, open ones first.
+    pub fn incidents(&self) -> Result<Vec<crate::incident::Incident>> {
+        crate::incident::list(&self.conn).map_err(|e| self.err(e))
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }

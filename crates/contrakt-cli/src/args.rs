@@ -76,7 +76,8 @@ pub enum AlertsCommand {
     /// incidents, queue alerts in the outbox and deliver them (or only say who would be told,
     /// with --explain).
     Route(AlertsRouteArgs),
-    /// List the outbox: every delivery, or with --failed the dead letters.
+    /// List the outbox: every delivery, with --failed the dead letters, with --incidents the
+    /// incidents.
     List(AlertsListArgs),
     /// Requeue dead letters (all, or --id) and deliver what is due.
     Retry(AlertsRetryArgs),
@@ -122,6 +123,9 @@ pub struct AlertsListArgs {
     /// Only deliveries given up (dead letters); exit 1 when there are any.
     #[arg(long)]
     pub failed: bool,
+    /// List the incidents (one per failing check: open or resolved) instead of deliveries.
+    #[arg(long, conflicts_with = "failed")]
+    pub incidents: bool,
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
     /// The incident and outbox database.

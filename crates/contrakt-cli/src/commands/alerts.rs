@@ -173,6 +173,34 @@ fn summary(recorded: &Recorded, plans: &[CheckPlan], d: &Delivered, dead: &[outb
 fn list(args: AlertsListArgs) -> Result<ExitStatus, contrakt_alert::Error> {
     let loaded = load(&args.paths, args.state.as_deref(), false)?;
     let store = Store::open(&loaded.settings.state)?;
+    if args.incidents {
+        let incidents = store.incidents()?;
+        match args.format {
+            OutputFormat::Json => print(&json_out(&json!({"version": 1, "incidents": incidents})), false),
+            OutputFormat::Text => {
+                let mut out = String::new();
+                for i in &incidents {
+                    out.push_str(&format!(
+                        "{} {:<8} {:<7} {} {} ({}): {} failing runs, {} alerts, opened {}, last seen {}\n",
+                        i.fingerprint,
+                        i.state,
+                        i.severity,
+                        i.contract,
+                        i.check,
+                        i.object,
+                        i.occurrences,
+                        i.alerts,
+                        explain::rfc3339(i.opened_at),
+                        explain::rfc3339(i.last_seen)
+                    ));
+                }
+                let open = incidents.iter().filter(|i| i.state == "open").count();
+                out.push_str(&format!("{} incidents, {open} open\n", incidents.len()));
+                print(&out, false);
+            }
+        }
+        return Ok(ExitStatus::Success);
+    }
     let rows = outbox::list(&store, args.failed)?;
     match args.format {
         OutputFormat::Json => print(&json_out(&json!({"version": 1, "deliveries": rows})), false),
