@@ -2,6 +2,8 @@
 //!
 //! - `cli_lint`: `contrakt lint` and `contrakt rules` on the example registry and fixtures,
 //!   with snapshots of the text and JSON output.
+//! - `cli_alerts`: `contrakt alerts` on the example registry's check report, and delivery to a
+//!   webhook receiver on loopback (dedup across runs, dead letters, retry, secrets never shown).
 //! - `bad_input`: one table of broken, hostile and missing inputs, each checked for its exit
 //!   code, error code, message and location, in both output formats.
 //! - `cli_diff`: `contrakt diff` on one fixture pair per breaking-change rule
@@ -19,6 +21,7 @@
 
 mod bad_input;
 mod check_memory;
+mod cli_alerts;
 mod cli_breaking;
 mod cli_check;
 mod cli_diff;

@@ -59,6 +59,92 @@ pub enum Command {
     Publish(PublishArgs),
     /// List the lint and breaking-change rules, or explain one (`contrakt rules F004`).
     Rules(RulesArgs),
+    /// Tell the owners and consumers of failed checks: route a check report, list and retry
+    /// deliveries.
+    Alerts(AlertsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AlertsArgs {
+    #[command(subcommand)]
+    pub command: AlertsCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AlertsCommand {
+    /// Route a check report (`contrakt check --format json`) to owners and consumers: record
+    /// incidents, queue alerts in the outbox and deliver them (or only say who would be told,
+    /// with --explain).
+    Route(AlertsRouteArgs),
+    /// List the outbox: every delivery, with --failed the dead letters, with --incidents the
+    /// incidents.
+    List(AlertsListArgs),
+    /// Requeue dead letters (all, or --id) and deliver what is due.
+    Retry(AlertsRetryArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AlertsRouteArgs {
+    /// The registry: folders or contract and consumer files (with its contrakt.yaml).
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// The check report, as written by `contrakt check --format json` (`-` for stdin).
+    #[arg(long, value_name = "REPORT.json")]
+    pub report: PathBuf,
+    /// Say who would be told of what, through which channels; send nothing, record nothing.
+    #[arg(long)]
+    pub explain: bool,
+    /// The time of this routing, for cool-downs and quiet hours (RFC 3339 or a date) [default: now].
+    #[arg(long)]
+    pub now: Option<String>,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    #[command(flatten)]
+    pub delivery: DeliveryArgs,
+}
+
+/// Where the outbox is and how long to keep delivering.
+#[derive(Debug, Args)]
+pub struct DeliveryArgs {
+    /// Keep retrying due deliveries for up to this long; what is left waits for the next run.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    pub deliver_for: f64,
+    /// The incident and outbox database [default: contrakt.yaml's `alerts.state`, else
+    /// `.contrakt/alerts.db` in the registry].
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct AlertsListArgs {
+    /// The registry folder (for its contrakt.yaml).
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Only deliveries given up (dead letters); exit 1 when there are any.
+    #[arg(long)]
+    pub failed: bool,
+    /// List the incidents (one per failing check: open or resolved) instead of deliveries.
+    #[arg(long, conflicts_with = "failed")]
+    pub incidents: bool,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// The incident and outbox database.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct AlertsRetryArgs {
+    /// The registry folder (for its contrakt.yaml).
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Requeue only these deliveries (repeatable) [default: every dead letter].
+    #[arg(long)]
+    pub id: Vec<i64>,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    #[command(flatten)]
+    pub delivery: DeliveryArgs,
 }
 
 #[derive(Debug, Args)]
@@ -164,6 +250,10 @@ pub struct CheckArgs {
     /// List passing checks too (text format).
     #[arg(long)]
     pub show_passed: bool,
+    /// Then route the results to owners and consumers through contrakt.yaml's `alerts:` (as
+    /// `contrakt alerts route` does); the exit code stays the check's.
+    #[arg(long)]
+    pub notify: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

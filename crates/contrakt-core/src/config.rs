@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::diagnostic::Level;
 use crate::document::{Document, from_node};
 use crate::error::{Error, InputErrorKind, Result};
-use crate::source::SourceFile;
+use crate::source::{SourceFile, Span};
 
 pub const FILE_NAME: &str = "contrakt.yaml";
 
@@ -29,6 +29,122 @@ pub struct Config {
     pub lint: LintConfig,
     #[serde(default)]
     pub breaking: BreakingConfig,
+    /// Alert channels and routes for failed checks (read by `contrakt-alert`).
+    #[serde(default)]
+    pub alerts: AlertsConfig,
+}
+
+/// `alerts:`: where failed checks are told, and to whom. Only the shape lives here, so unknown
+/// keys fail with a location like the rest of the file; `contrakt-alert` resolves the meaning
+/// (channel names, durations, environment variables).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct AlertsConfig {
+    #[serde(rename = "$span", default, skip_serializing)]
+    pub span: Span,
+    /// The incident and outbox database, relative to the registry root
+    /// (default `.contrakt/alerts.db`).
+    #[serde(default)]
+    pub state: Option<String>,
+    /// No repeat of an open incident's alert within this time (`24h`, `30m`; default 24h).
+    #[serde(default)]
+    pub cooldown: Option<String>,
+    /// A delivery still failing after this long goes to the dead letters (default 24h).
+    #[serde(default)]
+    pub give_up_after: Option<String>,
+    /// Wait before the first retry of a failed delivery; doubles per attempt (default 1s).
+    #[serde(default)]
+    pub min_backoff: Option<String>,
+    /// Longest wait between two attempts of one delivery (default 5m).
+    #[serde(default)]
+    pub max_backoff: Option<String>,
+    /// How long a sender holds the deliveries it claimed (default 60s): a killed run's claims
+    /// go out with a run after this.
+    #[serde(default)]
+    pub lease: Option<String>,
+    /// A link put on every message as the runbook when a check names none.
+    #[serde(default)]
+    pub runbook_url: Option<String>,
+    /// Named channels, in the order written.
+    #[serde(default)]
+    pub channels: Vec<AlertChannel>,
+    #[serde(default)]
+    pub routes: Vec<AlertRoute>,
+}
+
+/// One channel. Secrets are named by environment variable, never written here.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct AlertChannel {
+    #[serde(rename = "$span", default, skip_serializing)]
+    pub span: Span,
+    pub name: String,
+    /// `webhook`, `slack`, `pagerduty`, `stdout` or `file`.
+    pub kind: String,
+    /// The variable holding the URL (webhook, slack; for pagerduty, to override the Events API).
+    #[serde(default)]
+    pub url_env: Option<String>,
+    /// The variable holding the webhook's HMAC signing secret.
+    #[serde(default)]
+    pub secret_env: Option<String>,
+    /// The variable holding a PagerDuty integration (routing) key.
+    #[serde(default)]
+    pub routing_key_env: Option<String>,
+    /// The JSON-lines file (file), relative to the registry root.
+    #[serde(default)]
+    pub path: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct AlertRoute {
+    #[serde(rename = "$span", default, skip_serializing)]
+    pub span: Span,
+    #[serde(default)]
+    pub name: Option<String>,
+    /// `owners`, `consumers` or `all` (default).
+    #[serde(default)]
+    pub audience: Option<String>,
+    /// Lowest severity sent: `info`, `warning` (default) or `error`.
+    #[serde(default)]
+    pub min_severity: Option<LevelName>,
+    #[serde(default, rename = "match")]
+    pub matches: AlertMatch,
+    pub channels: Vec<String>,
+    #[serde(default)]
+    pub quiet_hours: Option<QuietHours>,
+}
+
+/// Every list given must match (any of its entries); an empty list matches everything.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct AlertMatch {
+    /// Contract ids.
+    #[serde(default)]
+    pub contracts: Vec<String>,
+    /// Schema object names.
+    #[serde(default)]
+    pub objects: Vec<String>,
+    /// Check codes or code prefixes (`Q2`), kinds (`unique`), or check ids (quality rule ids).
+    #[serde(default)]
+    pub checks: Vec<String>,
+    /// Lowest consumer criticality (`low`, `medium`, `high`) for consumer alerts.
+    #[serde(default)]
+    pub min_criticality: Option<crate::consumer::Criticality>,
+}
+
+/// A daily window in which the route sends nothing (deliveries wait in the outbox until it
+/// ends). Times `HH:MM`; the window may wrap midnight.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct QuietHours {
+    #[serde(rename = "$span", default, skip_serializing)]
+    pub span: Span,
+    pub from: String,
+    pub to: String,
+    /// A fixed offset from UTC (`+01:00`, `-05:00`; default `+00:00`).
+    #[serde(default)]
+    pub utc_offset: Option<String>,
 }
 
 /// The breaking-change gate: modes per contract, rule selection, waivers.
@@ -142,6 +258,7 @@ impl Default for Config {
             compatibility: Compatibility::default(),
             lint: LintConfig::default(),
             breaking: BreakingConfig::default(),
+            alerts: AlertsConfig::default(),
         }
     }
 }
@@ -278,6 +395,21 @@ mod tests {
         let schema = BreakingConfig { use_rules: vec!["SCHEMA".into()], ..Default::default() };
         assert!(schema.selects("K001", "primary-key-removed") && schema.selects("F004", "field-removed"));
         assert!(!schema.selects("M001", "description-changed"));
+    }
+
+    #[test]
+    fn alerts_section_is_strict_and_located() {
+        let text = "version: 1\nalerts:\n  channels:\n    - {name: ops, kind: slack, url-env: X}\n  routes:\n    - channels: [ops]\n      min-severty: error\n";
+        let Err(Error::Input(e)) = load(SourceFile::new("contrakt.yaml", text)) else { panic!("expected an error") };
+        assert!(e.message.contains("unknown field `min-severty`"), "{}", e.message);
+        let at = e.file.location(e.span.expect("located").start as usize);
+        assert_eq!(at.line, 7, "{}", e.message);
+        let ok = load(SourceFile::new(
+            "contrakt.yaml",
+            "version: 1\nalerts:\n  channels:\n    - {name: ops, kind: stdout}\n",
+        ))
+        .expect("valid");
+        assert_eq!(ok.alerts.channels[0].name, "ops");
     }
 
     #[test]

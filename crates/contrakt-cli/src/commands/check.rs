@@ -152,6 +152,25 @@ pub(crate) fn run(args: CheckArgs, global: &GlobalArgs, color: bool) -> Result<E
     if !reports.is_empty() {
         print(&text, color);
     }
+    if args.notify && !reports.is_empty() {
+        // Alerts must not change what the check says: a failure to alert is reported, and
+        // whatever was queued waits in the outbox for the next run.
+        let runs: Vec<_> = reports.iter().map(contrakt_alert::report::from_report).collect();
+        let routed = crate::commands::alerts::load(&args.paths, None, true).and_then(|mut loaded| {
+            loaded.settings.stdout_to_stderr = true;
+            let registry = contrakt_alert::Registry { contracts: &loaded.contracts, consumers: &loaded.consumers };
+            let at = now.map_or_else(contrakt_alert::outbox::now_ms, |t| t.timestamp_millis());
+            let format = crate::args::OutputFormat::Text;
+            crate::commands::alerts::notify(&runs, &registry, &loaded.settings, at, Duration::from_secs(30), format)
+        });
+        // On stderr: stdout holds the report, which may be JSON.
+        match routed {
+            Ok((_, summary)) => eprint!("{summary}"),
+            Err(e) => {
+                crate::commands::alerts::fail(&e, color);
+            }
+        }
+    }
     Ok(if failed_runs > 0 && (reports.is_empty() || !args.exit_zero) {
         ExitStatus::Error
     } else if !args.exit_zero && reports.iter().any(|r| r.fails_at(fail_on)) {

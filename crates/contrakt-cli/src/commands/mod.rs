@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub(crate) mod alerts;
 pub(crate) mod breaking;
 pub(crate) mod check;
 pub(crate) mod diff;
@@ -27,6 +28,7 @@ pub(crate) fn run(cli: Cli) -> ExitStatus {
         Command::Infer(args) => infer::run(args, &cli.global),
         Command::Publish(args) => publish::run(args, &cli.global, color),
         Command::Rules(args) => rules::run(args),
+        Command::Alerts(args) => alerts::run(args, color),
     };
     match result {
         Ok(status) => status,

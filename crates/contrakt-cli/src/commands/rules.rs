@@ -48,11 +48,16 @@ fn entries(kind: RuleKind) -> Vec<Entry> {
         }));
     }
     if matches!(kind, RuleKind::All | RuleKind::Check) {
-        // A check's severity comes from its rule (`severity`, default error); Q103 is info.
+        // A check's severity comes from its rule (`severity`, default error); Q103 is info, Q601 a warning.
         out.extend(contrakt_core::expect::CHECKS.iter().map(|c| Entry {
             code: c.code,
             name: c.name,
-            level: if c.code == "Q103" { Level::Info } else { Level::Error },
+            level: match c.code {
+                "Q103" => Level::Info,
+                // An anomaly warns unless its spec says `severity: error`.
+                "Q601" => Level::Warning,
+                _ => Level::Error,
+            },
             summary: c.summary,
             docs: c.docs,
             verdict: None,

@@ -1,0 +1,101 @@
+//! Sending one delivery over its channel. Each channel speaks its real protocol; the outcome
+//! says whether the outbox marks it delivered, retries it, or gives it up.
+
+mod file;
+mod pagerduty;
+mod slack;
+mod stdout;
+mod webhook;
+
+use std::time::Duration;
+
+use crate::alert::Alert;
+use crate::config::{Channel, ChannelKind, Secrets, Settings};
+
+pub use pagerduty::event as pagerduty_event;
+pub use webhook::{body as webhook_body, signature};
+
+/// What became of one attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// A 2xx (or the line written).
+    Delivered,
+    /// Worth another try: a 5xx, 408, 429, a refused connection, a timeout. `after` is the
+    /// receiver's `Retry-After`.
+    Retry { error: String, after: Option<Duration> },
+    /// Will not succeed as it is: another 4xx, a missing secret. `alerts retry` requeues.
+    Dead { error: String },
+}
+
+/// One HTTP agent per delivery run: connections to a receiver are reused.
+pub fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(10)))
+        .user_agent(concat!("contrakt/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .into()
+}
+
+pub fn send(agent: &ureq::Agent, channel: &Channel, settings: &Settings, alert: &Alert, key: &str) -> Outcome {
+    let secrets = &settings.secrets;
+    let _s = tracing::debug_span!("send", channel = %channel.name, kind = channel.kind.as_str()).entered();
+    match channel.kind {
+        ChannelKind::Stdout => stdout::send(alert, settings.stdout_to_stderr),
+        ChannelKind::File => file::send(channel, alert, key),
+        ChannelKind::Webhook => webhook::send(agent, channel, secrets, alert, key),
+        ChannelKind::Slack => slack::send(agent, channel, secrets, alert, key),
+        ChannelKind::Pagerduty => pagerduty::send(agent, channel, secrets, alert, key),
+    }
+}
+
+/// The secret named by `var`, or the outcome that says it is missing (by name only).
+fn secret(channel: &Channel, secrets: &Secrets, var: Option<&str>) -> Result<Option<String>, Outcome> {
+    let Some(var) = var else { return Ok(None) };
+    match secrets.get(var) {
+        Some(v) => Ok(Some(v)),
+        None => Err(Outcome::Dead {
+            error: format!("environment variable {var} (for channel `{}`) is not set", channel.name),
+        }),
+    }
+}
+
+/// POSTs a JSON body and classifies the answer. Errors never carry the URL: it is a secret.
+fn post(agent: &ureq::Agent, url: &str, body: &[u8], headers: &[(&str, String)]) -> Outcome {
+    let mut request = agent.post(url).header("Content-Type", "application/json");
+    for (k, v) in headers {
+        request = request.header(*k, v.as_str());
+    }
+    match request.send(body) {
+        Ok(response) => {
+            let status = response.status().as_u16();
+            let retry_after = response
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(Duration::from_secs);
+            // Read the body: the connection goes back to the pool, and Slack says why in it.
+            let text = response.into_body().with_config().limit(4096).read_to_string().unwrap_or_default();
+            let said = redact(text.trim(), url);
+            let error = if said.is_empty() { format!("HTTP {status}") } else { format!("HTTP {status}: {said}") };
+            match status {
+                200..=299 => Outcome::Delivered,
+                408 | 425 | 429 | 500..=599 => Outcome::Retry { error, after: retry_after },
+                _ => Outcome::Dead { error },
+            }
+        }
+        Err(e) => Outcome::Retry { error: redact(&e.to_string(), url), after: None },
+    }
+}
+
+/// Removes a secret URL (and its path, where webhook tokens live) from a message.
+fn redact(message: &str, url: &str) -> String {
+    let mut out = message.replace(url, "<url>");
+    if let Some(path) = url.split_once("://").and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..])) {
+        if path.len() > 1 {
+            out = out.replace(path, "/<redacted>");
+        }
+    }
+    out
+}

@@ -1,0 +1,22 @@
+//! The alert as text on standard output (standard error under `check --notify`, whose
+//! standard output is the report): for cron logs and trying routes out.
+
+use std::io::Write;
+
+use super::Outcome;
+use crate::alert::Alert;
+
+pub(super) fn send(alert: &Alert, to_stderr: bool) -> Outcome {
+    let line = format!("── {} [{} · {}]\n{}\n", alert.title, alert.audience_str(), alert.fingerprint, alert.text);
+    let written = if to_stderr {
+        let mut err = std::io::stderr().lock();
+        err.write_all(line.as_bytes()).and_then(|()| err.flush())
+    } else {
+        let mut out = std::io::stdout().lock();
+        out.write_all(line.as_bytes()).and_then(|()| out.flush())
+    };
+    match written {
+        Ok(()) => Outcome::Delivered,
+        Err(e) => Outcome::Retry { error: format!("stdout: {e}"), after: None },
+    }
+}

@@ -1,0 +1,410 @@
+//! The `alerts:` section of `contrakt.yaml`, resolved: channel kinds checked, routes pointed at
+//! channels that exist, durations and quiet hours read. The shape (and its unknown-key errors)
+//! is `contrakt_core::config::AlertsConfig`; this module gives it meaning.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use contrakt_core::config::{AlertMatch, AlertsConfig, QuietHours};
+use contrakt_core::consumer::Criticality;
+use contrakt_core::{Error as CoreError, InputErrorKind, Level, SourceFile, Span};
+use serde::Serialize;
+
+use crate::error::Result;
+
+pub const DEFAULT_STATE: &str = ".contrakt/alerts.db";
+
+/// Everything alerts need from the configuration.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The SQLite file holding incidents and the outbox.
+    pub state: PathBuf,
+    pub cooldown: Duration,
+    pub give_up_after: Duration,
+    pub min_backoff: Duration,
+    pub max_backoff: Duration,
+    /// How long claimed deliveries stay a sender's.
+    pub lease: Duration,
+    pub runbook_url: Option<String>,
+    pub channels: Vec<Channel>,
+    pub routes: Vec<Route>,
+    /// Where secret variables are read from.
+    pub secrets: Secrets,
+    /// Send `stdout` channels to standard error instead (when standard output holds a report).
+    pub stdout_to_stderr: bool,
+}
+
+/// Where the values of `url-env` and `secret-env` variables come from: the process
+/// environment, or (for tests and embedding) a fixed map. Never printed.
+#[derive(Clone, Default)]
+pub enum Secrets {
+    #[default]
+    Environment,
+    Fixed(std::collections::BTreeMap<String, String>),
+}
+
+impl Secrets {
+    pub fn get(&self, var: &str) -> Option<String> {
+        match self {
+            Secrets::Environment => std::env::var(var).ok(),
+            Secrets::Fixed(map) => map.get(var).cloned(),
+        }
+        .filter(|v| !v.is_empty())
+    }
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Secrets::Environment => f.write_str("Environment"),
+            Secrets::Fixed(map) => f.debug_list().entries(map.keys()).finish(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChannelKind {
+    Webhook,
+    Slack,
+    /// PagerDuty Events API v2.
+    Pagerduty,
+    Stdout,
+    File,
+}
+
+impl ChannelKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChannelKind::Webhook => "webhook",
+            ChannelKind::Slack => "slack",
+            ChannelKind::Pagerduty => "pagerduty",
+            ChannelKind::Stdout => "stdout",
+            ChannelKind::File => "file",
+        }
+    }
+}
+
+/// A place alerts are sent. Holds the names of secret variables, never their values: those are
+/// read at send time and kept out of every message, log line and database row.
+#[derive(Debug, Clone, Serialize)]
+pub struct Channel {
+    pub name: String,
+    pub kind: ChannelKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url_env: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret_env: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub routing_key_env: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<PathBuf>,
+}
+
+/// Who an alert is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Audience {
+    Owners,
+    Consumers,
+}
+
+impl Audience {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Audience::Owners => "owners",
+            Audience::Consumers => "consumers",
+        }
+    }
+}
+
+/// Which alerts go to which channels.
+#[derive(Debug, Clone)]
+pub struct Route {
+    /// The configured name, or `route N` (1-based).
+    pub name: String,
+    /// `None` for both audiences.
+    pub audience: Option<Audience>,
+    pub min_severity: Level,
+    pub matches: AlertMatch,
+    pub channels: Vec<String>,
+    pub quiet: Option<Quiet>,
+}
+
+/// A daily quiet window, in minutes of the day at a fixed UTC offset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quiet {
+    pub from: u32,
+    pub to: u32,
+    pub offset_minutes: i32,
+}
+
+impl Quiet {
+    /// Whether `at_ms` (Unix milliseconds) falls in the window, and if so when the window ends.
+    pub fn holds_until(&self, at_ms: i64) -> Option<i64> {
+        let local_ms = at_ms + i64::from(self.offset_minutes) * 60_000;
+        let day_ms = local_ms.rem_euclid(86_400_000);
+        let minute = (day_ms / 60_000) as u32;
+        let inside = if self.from <= self.to {
+            minute >= self.from && minute < self.to
+        } else {
+            minute >= self.from || minute < self.to
+        };
+        if !inside {
+            return None;
+        }
+        let start_of_day = local_ms - day_ms;
+        let mut end = start_of_day + i64::from(self.to) * 60_000;
+        if end <= local_ms {
+            end += 86_400_000;
+        }
+        Some(end - i64::from(self.offset_minutes) * 60_000)
+    }
+
+    pub fn describe(&self) -> String {
+        let hm = |m: u32| format!("{:02}:{:02}", m / 60, m % 60);
+        let sign = if self.offset_minutes < 0 { '-' } else { '+' };
+        let off = self.offset_minutes.unsigned_abs();
+        format!("{}–{} UTC{sign}{:02}:{:02}", hm(self.from), hm(self.to), off / 60, off % 60)
+    }
+}
+
+impl Settings {
+    pub fn channel(&self, name: &str) -> Option<&Channel> {
+        self.channels.iter().find(|c| c.name == name)
+    }
+}
+
+/// Resolves the section. `root` is the registry folder (relative paths start there); `source`
+/// is `contrakt.yaml`'s text, for locating errors.
+pub fn resolve(config: &AlertsConfig, root: &Path, source: Option<&Arc<SourceFile>>) -> Result<Settings> {
+    let fallback;
+    let file = match source {
+        Some(f) => f,
+        None => {
+            fallback = SourceFile::new(contrakt_core::config::FILE_NAME, "");
+            &fallback
+        }
+    };
+    let err = |span: Span, message: String| -> crate::error::Error {
+        let span = (!span.is_none() && source.is_some()).then_some(span);
+        CoreError::input(InputErrorKind::InvalidConfig, file, span, format!("alerts: {message}")).into()
+    };
+    let duration = |value: &Option<String>, key: &str, default: Duration| match value {
+        None => Ok(default),
+        Some(v) => parse_duration(v).ok_or_else(|| {
+            err(config.span, format!("{key}: cannot read `{v}` as a duration (use 30s, 15m, 24h or 2d)"))
+        }),
+    };
+    let mut channels: Vec<Channel> = Vec::new();
+    for c in &config.channels {
+        let kind = match c.kind.as_str() {
+            "webhook" => ChannelKind::Webhook,
+            "slack" => ChannelKind::Slack,
+            "pagerduty" => ChannelKind::Pagerduty,
+            "stdout" => ChannelKind::Stdout,
+            "file" => ChannelKind::File,
+            "email" | "teams" => {
+                return Err(err(c.span, format!("channel `{}`: kind `{}` is not supported yet", c.name, c.kind)));
+            }
+            other => {
+                return Err(err(
+                    c.span,
+                    format!(
+                        "channel `{}`: unknown kind `{other}` (expected webhook, slack, pagerduty, stdout or file)",
+                        c.name
+                    ),
+                ));
+            }
+        };
+        if channels.iter().any(|d| d.name == c.name) {
+            return Err(err(c.span, format!("channel `{}` is defined twice", c.name)));
+        }
+        for (key, var) in
+            [("url-env", &c.url_env), ("secret-env", &c.secret_env), ("routing-key-env", &c.routing_key_env)]
+        {
+            // Only a variable's name may be written down; the value of a would-be secret is
+            // never repeated back, not even in this error.
+            if let Some(v) = var.as_deref().filter(|v| !is_env_name(v)) {
+                let _ = v;
+                return Err(err(
+                    c.span,
+                    format!(
+                        "channel `{}`: {key} must name an environment variable (like CONTRAKT_SLACK_URL), not hold the secret itself",
+                        c.name
+                    ),
+                ));
+            }
+        }
+        let needs_url = matches!(kind, ChannelKind::Webhook | ChannelKind::Slack);
+        if needs_url && c.url_env.is_none() {
+            return Err(err(c.span, format!("channel `{}`: a {} channel needs `url-env`", c.name, c.kind)));
+        }
+        if kind == ChannelKind::Pagerduty && c.routing_key_env.is_none() {
+            return Err(err(c.span, format!("channel `{}`: a pagerduty channel needs `routing-key-env`", c.name)));
+        }
+        if kind == ChannelKind::File && c.path.is_none() {
+            return Err(err(c.span, format!("channel `{}`: a file channel needs `path`", c.name)));
+        }
+        channels.push(Channel {
+            name: c.name.clone(),
+            kind,
+            url_env: c.url_env.clone(),
+            secret_env: c.secret_env.clone(),
+            routing_key_env: c.routing_key_env.clone(),
+            path: c.path.as_ref().map(|p| root.join(p)),
+        });
+    }
+    let mut routes = Vec::new();
+    for (i, r) in config.routes.iter().enumerate() {
+        let name = r.name.clone().unwrap_or_else(|| format!("route {}", i + 1));
+        let audience = match r.audience.as_deref() {
+            None | Some("all") => None,
+            Some("owners") => Some(Audience::Owners),
+            Some("consumers") => Some(Audience::Consumers),
+            Some(other) => {
+                return Err(err(r.span, format!("{name}: audience `{other}` (expected owners, consumers or all)")));
+            }
+        };
+        for c in &r.channels {
+            if !channels.iter().any(|d| &d.name == c) {
+                return Err(err(r.span, format!("{name}: no channel named `{c}` under alerts.channels")));
+            }
+        }
+        let quiet = match &r.quiet_hours {
+            Some(q) => Some(parse_quiet(q).ok_or_else(|| {
+                err(q.span, format!("{name}: quiet-hours need `from`/`to` as HH:MM and `utc-offset` as +HH:MM"))
+            })?),
+            None => None,
+        };
+        routes.push(Route {
+            name,
+            audience,
+            min_severity: r.min_severity.map_or(Level::Warning, Level::from),
+            matches: r.matches.clone(),
+            channels: r.channels.clone(),
+            quiet,
+        });
+    }
+    Ok(Settings {
+        state: root.join(config.state.as_deref().unwrap_or(DEFAULT_STATE)),
+        cooldown: duration(&config.cooldown, "cooldown", Duration::from_secs(24 * 3600))?,
+        give_up_after: duration(&config.give_up_after, "give-up-after", Duration::from_secs(24 * 3600))?,
+        min_backoff: duration(&config.min_backoff, "min-backoff", Duration::from_secs(1))?,
+        max_backoff: duration(&config.max_backoff, "max-backoff", Duration::from_secs(300))?,
+        lease: duration(&config.lease, "lease", Duration::from_secs(60))?,
+        runbook_url: config.runbook_url.clone(),
+        channels,
+        routes,
+        secrets: Secrets::Environment,
+        stdout_to_stderr: false,
+    })
+}
+
+fn is_env_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+        && !s.as_bytes()[0].is_ascii_digit()
+}
+
+/// `500ms`, `30s`, `15m`, `24h`, `2d`.
+pub fn parse_duration(s: &str) -> Option<Duration> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit() && c != '.')?;
+    let (n, unit) = s.split_at(split);
+    let n: f64 = n.parse().ok()?;
+    let secs = match unit.trim() {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        "d" => n * 86_400.0,
+        _ => return None,
+    };
+    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
+}
+
+fn parse_quiet(q: &QuietHours) -> Option<Quiet> {
+    let hm = |s: &str| -> Option<u32> {
+        let (h, m) = s.trim().split_once(':')?;
+        let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+        (h < 24 && m < 60).then_some(h * 60 + m)
+    };
+    let offset_minutes = match q.utc_offset.as_deref().map(str::trim) {
+        None | Some("Z") => 0,
+        Some(o) => {
+            let (sign, rest) = match o.as_bytes().first()? {
+                b'+' => (1, &o[1..]),
+                b'-' => (-1, &o[1..]),
+                _ => return None,
+            };
+            let m = hm(rest)? as i32;
+            (m <= 14 * 60).then_some(sign * m)?
+        }
+    };
+    Some(Quiet { from: hm(&q.from)?, to: hm(&q.to)?, offset_minutes })
+}
+
+/// Does a check match a route's `match.checks` entry: a code or code prefix, a kind, an id?
+pub fn check_matches(selector: &str, code: &str, kind: &str, id: &str) -> bool {
+    selector.eq_ignore_ascii_case(kind)
+        || selector == id
+        || (selector.len() >= 2 && code.starts_with(&selector.to_ascii_uppercase()))
+}
+
+/// Whether any criticality among a consumer alert's recipients reaches the route's floor.
+pub fn criticality_reaches(min: Option<Criticality>, found: impl IntoIterator<Item = Criticality>) -> bool {
+    match min {
+        None => true,
+        Some(min) => found.into_iter().any(|c| c >= min),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("24h"), Some(Duration::from_secs(86_400)));
+        assert_eq!(parse_duration("250ms"), Some(Duration::from_millis(250)));
+        assert_eq!(parse_duration("1.5m"), Some(Duration::from_secs(90)));
+        assert_eq!(parse_duration("3 weeks"), None);
+        assert_eq!(parse_duration("h"), None);
+    }
+
+    #[test]
+    fn quiet_hours_wrap_midnight_at_an_offset() {
+        let q = Quiet { from: 22 * 60, to: 7 * 60, offset_minutes: 60 };
+        let at = |h: i64, m: i64| (20_779 * 86_400 + h * 3600 + m * 60) * 1000; // 2026-11-22, UTC
+        // 21:30 UTC is 22:30 at +01:00: held until 07:00 local = 06:00 UTC next day.
+        assert_eq!(q.holds_until(at(21, 30)), Some(at(24 + 6, 0)));
+        // 05:59 UTC is 06:59 local: held one more minute.
+        assert_eq!(q.holds_until(at(5, 59)), Some(at(6, 0)));
+        assert_eq!(q.holds_until(at(6, 0)), None);
+        assert_eq!(q.holds_until(at(12, 0)), None);
+        assert_eq!(q.describe(), "22:00–07:00 UTC+01:00");
+    }
+
+    #[test]
+    fn secrets_are_named_not_written() {
+        let text = "version: 1\nalerts:\n  channels:\n    - name: ops\n      kind: slack\n      url-env: https://hooks.slack.com/services/T000/B000/XXXXSECRET\n";
+        let source = SourceFile::new("contrakt.yaml", text);
+        let config = contrakt_core::config::load(source.clone()).expect("shape is fine");
+        let e = resolve(&config.alerts, Path::new("."), Some(&source)).expect_err("a literal URL is refused");
+        let shown = e.to_string();
+        assert!(shown.contains("must name an environment variable"), "{shown}");
+        assert!(!shown.contains("XXXXSECRET"), "{shown}");
+    }
+
+    #[test]
+    fn routes_name_existing_channels() {
+        let text = "version: 1\nalerts:\n  channels:\n    - {name: log, kind: stdout}\n  routes:\n    - {name: owners, audience: owners, channels: [pager]}\n";
+        let source = SourceFile::new("contrakt.yaml", text);
+        let config = contrakt_core::config::load(source.clone()).expect("shape is fine");
+        let e = resolve(&config.alerts, Path::new("."), Some(&source)).expect_err("unknown channel");
+        assert!(e.to_string().contains("no channel named `pager`"), "{e}");
+        assert!(e.to_string().contains("contrakt.yaml:6:"), "{e}");
+    }
+}

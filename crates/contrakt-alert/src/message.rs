@@ -1,0 +1,212 @@
+//! What people read. Owners are told what broke, the evidence and the runbook; consumers are
+//! told which of the data they rely on is affected and that the owners are on it.
+
+use std::fmt::Write;
+
+use serde_json::{Value as Json, json};
+
+use crate::alert::{Alert, AudienceName, Event, Recipient, RecipientKind};
+
+/// How many sample rows a message shows (the webhook body carries them all).
+const SHOWN_SAMPLES: usize = 5;
+
+pub fn title(alert: &Alert, contract_name: Option<&str>) -> String {
+    let what = path(alert);
+    let contract = contract_name.unwrap_or(&alert.contract.id);
+    let check = format!("{} {}", alert.check.code, alert.check.kind);
+    match (alert.event, alert.audience) {
+        (Event::Resolve, _) => {
+            format!("Resolved: {what} passes {check} again ({contract} v{})", alert.contract.version)
+        }
+        (Event::Trigger, AudienceName::Owners) => {
+            format!("{}: {what} breaks {check} ({contract} v{})", badge(alert), alert.contract.version)
+        }
+        (Event::Trigger, AudienceName::Consumers) => format!(
+            "{}: data you rely on, {what}, fails {check} ({contract} v{})",
+            badge(alert),
+            alert.contract.version
+        ),
+    }
+}
+
+fn badge(alert: &Alert) -> &'static str {
+    match alert.status {
+        crate::report::StatusName::Fail => "FAIL",
+        crate::report::StatusName::Warn => "WARN",
+        _ => "NOTE",
+    }
+}
+
+fn path(alert: &Alert) -> String {
+    match &alert.check.property {
+        Some(p) => format!("{}.{p}", alert.check.object),
+        None => alert.check.object.clone(),
+    }
+}
+
+/// The plain-text message: the body of stdout lines, Slack fallbacks and the webhook's `text`.
+pub fn text(alert: &Alert, owners: &[Recipient], consumers: &[Recipient]) -> String {
+    let mut out = String::new();
+    let c = &alert.check;
+    let rule = match &c.name {
+        Some(n) => format!("{} \"{n}\"", c.id),
+        None => c.id.clone(),
+    };
+    if alert.event == Event::Resolve {
+        let _ = writeln!(out, "{} passes again at {}: {}.", path(alert), alert.checked_at, c.message);
+        let _ = writeln!(out, "Check: {} {} ({rule}). The incident is resolved.", c.code, c.kind);
+        return out;
+    }
+    match alert.audience {
+        AudienceName::Owners => {
+            let _ = writeln!(
+                out,
+                "Your dataset broke a promise of contract {} v{} in the run at {}.",
+                alert.contract.id, alert.contract.version, alert.checked_at
+            );
+        }
+        AudienceName::Consumers => {
+            let _ = writeln!(
+                out,
+                "Data you rely on is failing a check of contract {} v{} (run at {}).",
+                alert.contract.id, alert.contract.version, alert.checked_at
+            );
+        }
+    }
+    let _ = writeln!(out, "What failed: {} {} on {}: {}", c.code, c.kind, path(alert), c.message);
+    let _ = writeln!(out, "Rule: {rule}{}", c.location.as_ref().map(|l| format!(" at {l}")).unwrap_or_default());
+    if let (Some(value), Some(threshold)) = (c.value, &c.threshold) {
+        let unit = c.unit.as_deref().map(|u| format!(" {u}")).unwrap_or_default();
+        let _ = writeln!(out, "Measured: {value}{unit}; the contract says {threshold}");
+    }
+    match alert.audience {
+        AudienceName::Owners => {
+            if !alert.samples.is_empty() {
+                let _ = writeln!(out, "Evidence ({} of the failing rows):", alert.samples.len().min(SHOWN_SAMPLES));
+                for s in alert.samples.iter().take(SHOWN_SAMPLES) {
+                    let _ = writeln!(out, "  {}", Json::Object(s.clone()));
+                }
+            }
+            if consumers.is_empty() {
+                let _ = writeln!(out, "Consumers told: none registered reads this.");
+            } else {
+                let names: Vec<String> = consumers.iter().map(consumer_line).collect();
+                let _ = writeln!(out, "Consumers told: {}", names.join("; "));
+            }
+            let _ = writeln!(out, "Reproduce: {}", alert.runbook.reproduce);
+            if let Some(sql) = &alert.runbook.sql {
+                let _ = writeln!(out, "The rule's query:\n  {}", sql.replace('\n', "\n  "));
+            }
+            let _ = writeln!(out, "Next steps:");
+            for (i, s) in alert.runbook.steps.iter().enumerate() {
+                let _ = writeln!(out, "  {}. {s}", i + 1);
+            }
+        }
+        AudienceName::Consumers => {
+            for r in consumers {
+                let _ = writeln!(out, "Why you: {}", consumer_line(r));
+            }
+            let _ = writeln!(out, "Owners: {}", owner_line(owners));
+            let _ = writeln!(
+                out,
+                "Until this resolves, treat {} from this run with care; you will be told when it passes again.",
+                path(alert)
+            );
+        }
+    }
+    for l in &alert.runbook.links {
+        let _ = writeln!(out, "{}: {}", capitalise(&l.label), l.url);
+    }
+    out
+}
+
+fn consumer_line(r: &Recipient) -> String {
+    let crit = r.criticality.map(|c| format!(", {} criticality", format!("{c:?}").to_lowercase())).unwrap_or_default();
+    format!("{} ({}{crit})", r.id, r.because.join(", "))
+}
+
+fn owner_line(owners: &[Recipient]) -> String {
+    let people: Vec<String> = owners
+        .iter()
+        .filter(|r| r.kind == RecipientKind::Member)
+        .map(|r| format!("{}, {}", r.name.as_deref().unwrap_or(&r.id), r.role.as_deref().unwrap_or("owner")))
+        .collect();
+    let channels: Vec<String> =
+        owners.iter().filter(|r| r.kind == RecipientKind::Support).filter_map(|r| r.name.clone()).collect();
+    let team = owners.iter().find_map(|r| r.team.clone());
+    let mut s = team.unwrap_or_else(|| "the owning team".into());
+    if !people.is_empty() {
+        let _ = write!(s, " ({})", people.join("; "));
+    }
+    s.push_str(" are told with the evidence and own the fix");
+    if !channels.is_empty() {
+        let _ = write!(s, "; reach them at {}", channels.join(" or "));
+    }
+    s.push('.');
+    s
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+}
+
+/// A Slack incoming-webhook message in Block Kit: a header, the failed check, samples as a code
+/// block, and buttons to the runbook and the contract. `text` is the notification fallback.
+pub fn slack(alert: &Alert) -> Json {
+    let c = &alert.check;
+    let mut blocks = vec![
+        json!({"type": "header", "text": {"type": "plain_text", "text": truncate(&alert.title, 150), "emoji": true}}),
+        json!({"type": "section", "fields": [
+            {"type": "mrkdwn", "text": format!("*Check*\n`{}` {}", c.code, c.kind)},
+            {"type": "mrkdwn", "text": format!("*Where*\n`{}`", path(alert))},
+            {"type": "mrkdwn", "text": format!("*Contract*\n{} v{}", alert.contract.id, alert.contract.version)},
+            {"type": "mrkdwn", "text": format!("*Severity*\n{}", format!("{:?}", alert.severity).to_lowercase())},
+        ]}),
+        json!({"type": "section", "text": {"type": "mrkdwn", "text": truncate(&slack_escape(&alert.text), 2900)}}),
+    ];
+    if alert.event == Event::Trigger && !alert.samples.is_empty() {
+        let rows: Vec<String> =
+            alert.samples.iter().take(SHOWN_SAMPLES).map(|s| Json::Object(s.clone()).to_string()).collect();
+        blocks.push(json!({"type": "section", "text": {"type": "mrkdwn",
+            "text": truncate(&format!("*Samples*\n```{}```", rows.join("\n")), 2900)}}));
+    }
+    let buttons: Vec<Json> = alert
+        .runbook
+        .links
+        .iter()
+        .filter(|l| l.url.starts_with("https://") || l.url.starts_with("http://"))
+        .take(5)
+        .map(|l| json!({"type": "button", "text": {"type": "plain_text", "text": capitalise(&l.label)}, "url": l.url}))
+        .collect();
+    if !buttons.is_empty() {
+        blocks.push(json!({"type": "actions", "elements": buttons}));
+    }
+    blocks.push(json!({"type": "context", "elements": [
+        {"type": "mrkdwn", "text": format!("fingerprint `{}` · {} · contrakt", alert.fingerprint, alert.audience_str())}
+    ]}));
+    json!({"text": alert.title, "blocks": blocks})
+}
+
+impl Alert {
+    pub fn audience_str(&self) -> &'static str {
+        match self.audience {
+            AudienceName::Owners => "owners",
+            AudienceName::Consumers => "consumers",
+        }
+    }
+}
+
+/// Slack's mrkdwn treats `&`, `<` and `>` as markup.
+fn slack_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut t: String = s.chars().take(max - 1).collect();
+    t.push('…');
+    t
+}

@@ -1,0 +1,329 @@
+//! Delivery against a real HTTP receiver on loopback: payloads, signatures, retries, backoff,
+//! `Retry-After`, a receiver that is down, dead letters, deduplication and resolution.
+//! Every loop here is bounded in count and time.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use contrakt_alert::config::Secrets;
+use contrakt_alert::outbox::{self, Delivered};
+use contrakt_alert::pipeline::Recorded;
+use contrakt_alert::{Registry, Settings, Store};
+use contrakt_core::SourceFile;
+use support::{Receiver, registry, report};
+
+const T0: i64 = 1_795_327_200_000; // 2026-11-22T06:00:00Z
+const HOUR: i64 = 3_600_000;
+const SECRET: &str = "s3cr3t-signing-key";
+
+/// Settings from an `alerts:` section, rooted in `dir`, with secrets from a map.
+fn settings(dir: &Path, alerts: &str, secrets: &[(&str, String)]) -> Settings {
+    let text = format!("version: 1\nalerts:\n{alerts}");
+    let source = SourceFile::new("contrakt.yaml", text);
+    let config = contrakt_core::config::load(source.clone()).expect("config");
+    let mut s = contrakt_alert::resolve(&config.alerts, dir, Some(&source)).expect("resolves");
+    s.secrets = Secrets::Fixed(secrets.iter().map(|(k, v)| (k.to_string(), v.clone())).collect::<BTreeMap<_, _>>());
+    s.min_backoff = Duration::from_millis(20);
+    s
+}
+
+fn webhook(dir: &Path, receiver: &Receiver, audience: &str) -> Settings {
+    settings(
+        dir,
+        &format!(
+            "  channels:\n    - {{name: hook, kind: webhook, url-env: HOOK_URL, secret-env: HOOK_SECRET}}\n  routes:\n    - {{audience: {audience}, channels: [hook]}}\n"
+        ),
+        &[("HOOK_URL", receiver.url("/alerts")), ("HOOK_SECRET", SECRET.into())],
+    )
+}
+
+fn record(store: &mut Store, s: &Settings, results: &[(&str, Option<&str>, &str)], now: i64) -> Recorded {
+    let (contracts, consumers) = registry();
+    let registry = Registry { contracts: &contracts, consumers: &consumers };
+    contrakt_alert::record(&report(results), &registry, s, store, now).expect("records").0
+}
+
+fn deliver(store: &mut Store, s: &Settings, secs: f64) -> Delivered {
+    outbox::deliver(store, s, Duration::from_secs_f64(secs)).expect("delivers")
+}
+
+const STATUS_FAILS: &[(&str, Option<&str>, &str)] = &[("orders_status_valid", Some("status"), "fail")];
+
+#[test]
+fn webhook_body_is_versioned_keyed_and_signed() {
+    let dir = tempfile::tempdir().unwrap();
+    let receiver = Receiver::start();
+    let s = webhook(dir.path(), &receiver, "all");
+    let mut store = Store::open(&s.state).unwrap();
+    let r = record(&mut store, &s, STATUS_FAILS, T0);
+    assert_eq!((r.opened, r.queued), (1, 2), "one incident, an owners and a consumers alert");
+    assert_eq!(deliver(&mut store, &s, 10.0), Delivered { delivered: 2, ..Default::default() });
+
+    let got = receiver.received();
+    assert_eq!(got.len(), 2);
+    for req in &got {
+        assert_eq!(req.path, "/alerts");
+        let body = req.json();
+        assert_eq!(body["schema"], "contrakt.alert/v1");
+        assert_eq!(body["event"], "trigger");
+        assert_eq!(body["contract"]["id"], "urn:contrakt:meal-kit:orders");
+        assert_eq!(body["check"]["id"], "orders_status_valid");
+        assert_eq!(req.headers["idempotency-key"], body["idempotency_key"].as_str().unwrap());
+        assert_eq!(req.headers["content-type"], "application/json");
+        // The receiver's side of the signature: HMAC-SHA256 of the raw body under the secret.
+        let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, SECRET.as_bytes());
+        let hex = req.headers["x-contrakt-signature"].strip_prefix("sha256=").expect("sha256= prefix");
+        let tag: Vec<u8> = (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect();
+        ring::hmac::verify(&key, &req.body, &tag).expect("the signature verifies");
+    }
+    let audiences: Vec<_> = got.iter().map(|r| r.json()["audience"].as_str().unwrap().to_string()).collect();
+    assert_eq!(audiences, ["owners", "consumers"]);
+    let consumers = got[1].json();
+    let ids: Vec<&str> =
+        consumers["recipients"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["finance-revenue-dashboard", "logistics-planner", "marketing-crm-sync"]);
+    assert!(
+        got[0].json()["runbook"]["reproduce"]
+            .as_str()
+            .unwrap()
+            .starts_with("contrakt check contracts/orders.odcs.yaml")
+    );
+    receiver.stop();
+}
+
+#[test]
+fn three_server_errors_then_success_delivers_exactly_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let receiver = Receiver::start();
+    receiver.answer([(500, vec![]), (500, vec![]), (500, vec![])]);
+    let s = webhook(dir.path(), &receiver, "owners");
+    let mut store = Store::open(&s.state).unwrap();
+    record(&mut store, &s, STATUS_FAILS, T0);
+    let d = deliver(&mut store, &s, 20.0);
+    assert_eq!(d, Delivered { delivered: 1, retried: 3, dead: 0, pending: 0 });
+    let got = receiver.received();
+    assert_eq!(got.len(), 4);
+    let keys: std::collections::BTreeSet<_> = got.iter().map(|r| r.headers["idempotency-key"].clone()).collect();
+    assert_eq!(keys.len(), 1, "every attempt carries the same key");
+    // Backoff doubles: 10–20 ms, 20–40 ms, 40–80 ms (jitter over the upper half).
+    let gaps: Vec<Duration> = got.windows(2).map(|w| w[1].at - w[0].at).collect();
+    assert!(gaps[0] >= Duration::from_millis(10) && gaps[2] >= Duration::from_millis(40), "{gaps:?}");
+    let rows = outbox::list(&store, false).unwrap();
+    assert_eq!((rows[0].state.as_str(), rows[0].attempts), ("delivered", 4));
+    // A second run has nothing left to send.
+    assert_eq!(deliver(&mut store, &s, 1.0).delivered, 0);
+    assert_eq!(receiver.received().len(), 4);
+    receiver.stop();
+}
+
+#[test]
+fn retry_after_is_honoured() {
+    let dir = tempfile::tempdir().unwrap();
+    let receiver = Receiver::start();
+    receiver.answer([(429, vec![("Retry-After", "1".to_string())])]);
+    let s = webhook(dir.path(), &receiver, "owners");
+    let mut store = Store::open(&s.state).unwrap();
+    record(&mut store, &s, STATUS_FAILS, T0);
+    let d = deliver(&mut store, &s, 10.0);
+    assert_eq!((d.delivered, d.retried), (1, 1));
+    let got = receiver.received();
+    let gap = got[1].at - got[0].at;
+    // The backoff alone would have waited ~20 ms.
+    assert!(gap >= Duration::from_millis(950), "waited only {gap:?}");
+    receiver.stop();
+}
+
+#[test]
+fn a_receiver_that_is_down_gets_the_alert_on_the_next_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let receiver = Receiver::start();
+    let addr = receiver.addr;
+    let s = webhook(dir.path(), &receiver, "owners");
+    receiver.stop();
+    let mut store = Store::open(&s.state).unwrap();
+    record(&mut store, &s, STATUS_FAILS, T0);
+    let d = deliver(&mut store, &s, 0.3);
+    assert_eq!(d.delivered, 0);
+    assert_eq!(d.pending, 1, "kept in the outbox");
+    assert!(d.retried >= 1);
+    drop(store);
+
+    // Back up, and a later run (a new process would open the same file) delivers it.
+    let receiver = Receiver::bind(addr);
+    std::thread::sleep(Duration::from_millis(300)); // past the last backoff
+    let mut store = Store::open(&s.state).unwrap();
+    let d = deliver(&mut store, &s, 10.0);
+    assert_eq!((d.delivered, d.pending), (1, 0));
+    assert_eq!(receiver.received().len(), 1);
+    receiver.stop();
+}
+
+#[test]
+fn a_permanent_client_error_is_a_dead_letter_until_retried() {
+    let dir = tempfile::tempdir().unwrap();
+    let receiver = Receiver::start();
+    receiver.answer([(404, vec![])]);
+    let s = webhook(dir.path(), &receiver, "owners");
+    let mut store = Store::open(&s.state).unwrap();
+    record(&mut store, &s, STATUS_FAILS, T0);
+    let d = deliver(&mut store, &s, 10.0);
+    assert_eq!(d, Delivered { delivered: 0, retried: 0, dead: 1, pending: 0 });
+    let dead = outbox::list(&store, true).unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].last_error.as_deref(), Some("HTTP 404: no"));
+    assert_eq!(outbox::requeue(&mut store, &[]).unwrap(), 1);
+    let d = deliver(&mut store, &s, 10.0);
+    assert_eq!(d.delivered, 1);
+    assert!(outbox::list(&store, true).unwrap().is_empty());
+    let got = receiver.received();
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[0].headers["idempotency-key"], got[1].headers["idempotency-key"]);
+    receiver.stop();
+}
+
+#[test]
+fn the_same_failure_alerts_once_a_rise_alerts_again_and_a_pass_resolves() {
+    let dir = tempfile::tempdir().unwrap();
+    let receiver = Receiver::start();
+    let s = webhook(dir.path(), &receiver, "owners");
+    let mut store = Store::open(&s.state).unwrap();
+    let warn = &[("orders_status_valid", Some("status"), "warn")];
+    let pass = &[("orders_status_valid", Some("status"), "pass")];
+
+    assert_eq!(record(&mut store, &s, warn, T0).opened, 1);
+    let again = record(&mut store, &s, warn, T0 + HOUR);
+    assert_eq!((again.suppressed, again.queued), (1, 0), "within the cool-down: no alert");
+    let worse = record(&mut store, &s, STATUS_FAILS, T0 + 2 * HOUR);
+    assert_eq!((worse.escalated, worse.queued), (1, 1), "warning → error alerts at once");
+    let same = record(&mut store, &s, STATUS_FAILS, T0 + 3 * HOUR);
+    assert_eq!(same.suppressed, 1);
+    let later = record(&mut store, &s, STATUS_FAILS, T0 + 27 * HOUR);
+    assert_eq!((later.reminded, later.queued), (1, 1), "after the 24 h cool-down: a reminder");
+    let fixed = record(&mut store, &s, pass, T0 + 28 * HOUR);
+    assert_eq!((fixed.resolved, fixed.queued), (1, 1));
+    let quiet = record(&mut store, &s, pass, T0 + 29 * HOUR);
+    assert_eq!(quiet, Recorded::default(), "a pass with nothing open says nothing");
+    let reopened = record(&mut store, &s, warn, T0 + 30 * HOUR);
+    assert_eq!((reopened.opened, reopened.queued), (1, 1));
+
+    assert_eq!(deliver(&mut store, &s, 10.0).delivered, 5);
+    let events: Vec<String> = receiver
+        .received()
+        .iter()
+        .map(|r| format!("{} {}", r.json()["event"].as_str().unwrap(), r.json()["severity"].as_str().unwrap()))
+        .collect();
+    assert_eq!(events, ["trigger warning", "trigger error", "trigger error", "resolve error", "trigger warning"]);
+    let keys: std::collections::BTreeSet<_> =
+        receiver.received().iter().map(|r| r.headers["idempotency-key"].clone()).collect();
+    assert_eq!(keys.len(), 5, "each alert its own key");
+    receiver.stop();
+}
+
+#[test]
+fn slack_gets_block_kit_and_its_url_is_never_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let receiver = Receiver::start();
+    let secret_url = receiver.url("/services/T0001/B0001/XyZsecretTOKEN42");
+    let s = settings(
+        dir.path(),
+        "  runbook-url: https://runbooks.example.com/data-quality\n  channels:\n    - {name: slack, kind: slack, url-env: SLACK_URL}\n  routes:\n    - {audience: owners, channels: [slack]}\n",
+        &[("SLACK_URL", secret_url.clone())],
+    );
+    assert!(!format!("{s:?}").contains("XyZsecretTOKEN42"));
+    let mut store = Store::open(&s.state).unwrap();
+    record(&mut store, &s, STATUS_FAILS, T0);
+    assert_eq!(deliver(&mut store, &s, 10.0).delivered, 1);
+    let body = receiver.received()[0].json();
+    insta::assert_json_snapshot!("slack_owner_message", body);
+
+    // Down: the error recorded must not carry the URL or its token.
+    let addr = receiver.addr;
+    receiver.stop();
+    let _ = addr;
+    let pass = &[("orders_status_valid", Some("status"), "pass")];
+    record(&mut store, &s, pass, T0 + HOUR);
+    let d = deliver(&mut store, &s, 0.2);
+    assert_eq!(d.pending, 1);
+    let rows = outbox::list(&store, false).unwrap();
+    let shown = serde_json::to_string(&rows).unwrap();
+    assert!(rows.iter().any(|r| r.last_error.is_some()), "{shown}");
+    assert!(!shown.contains("XyZsecretTOKEN42") && !shown.contains(&secret_url), "{shown}");
+    drop(store);
+    let raw = std::fs::read(&s.state).unwrap();
+    let wal = std::fs::read(s.state.with_extension("db-wal")).unwrap_or_default();
+    let needle = b"XyZsecretTOKEN42";
+    let holds = |b: &[u8]| b.windows(needle.len()).any(|w| w == needle);
+    assert!(!holds(&raw) && !holds(&wal), "the secret reached the state file");
+}
+
+#[test]
+fn two_senders_over_one_outbox_send_each_alert_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let receiver = Receiver::start();
+    let s = webhook(dir.path(), &receiver, "all");
+    let mut store = Store::open(&s.state).unwrap();
+    let ids: Vec<String> = (0..20).map(|i| format!("rule_{i}")).collect();
+    let results: Vec<(&str, Option<&str>, &str)> = ids.iter().map(|id| (id.as_str(), Some("status"), "fail")).collect();
+    assert_eq!(record(&mut store, &s, &results, T0).queued, 40);
+    drop(store);
+    let senders: Vec<_> = (0..2)
+        .map(|_| {
+            let s = s.clone();
+            std::thread::spawn(move || {
+                let mut store = Store::open(&s.state).unwrap();
+                outbox::deliver(&mut store, &s, Duration::from_secs(20)).unwrap().delivered
+            })
+        })
+        .collect();
+    let total: usize = senders.into_iter().map(|t| t.join().unwrap()).sum();
+    assert_eq!(total, 40);
+    let got = receiver.received();
+    let keys: std::collections::BTreeSet<_> = got.iter().map(|r| r.headers["idempotency-key"].clone()).collect();
+    assert_eq!((got.len(), keys.len()), (40, 40), "nothing twice, nothing lost");
+    receiver.stop();
+}
+
+#[test]
+fn the_file_channel_writes_json_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = settings(dir.path(), "  channels:\n    - {name: log, kind: file, path: alerts/alerts.jsonl}\n", &[]);
+    let mut store = Store::open(&s.state).unwrap();
+    record(&mut store, &s, STATUS_FAILS, T0);
+    assert_eq!(deliver(&mut store, &s, 5.0).delivered, 2);
+    let text = std::fs::read_to_string(dir.path().join("alerts/alerts.jsonl")).unwrap();
+    let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["schema"], "contrakt.alert/v1");
+    assert_eq!(lines[1]["audience"], "consumers");
+}
+
+#[test]
+fn pagerduty_triggers_then_resolves_on_one_dedup_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let receiver = Receiver::start();
+    let s = settings(
+        dir.path(),
+        "  channels:\n    - {name: pager, kind: pagerduty, routing-key-env: PD_KEY, url-env: PD_URL}\n  routes:\n    - {audience: owners, min-severity: error, channels: [pager]}\n",
+        &[("PD_KEY", "R0UTINGKEY0123456789abcdef012345".into()), ("PD_URL", receiver.url("/v2/enqueue"))],
+    );
+    receiver.answer([(202, vec![])]);
+    let mut store = Store::open(&s.state).unwrap();
+    record(&mut store, &s, STATUS_FAILS, T0);
+    record(&mut store, &s, &[("orders_status_valid", Some("status"), "pass")], T0 + HOUR);
+    assert_eq!(deliver(&mut store, &s, 10.0).delivered, 2);
+    let got = receiver.received();
+    let (trigger, resolve) = (got[0].json(), got[1].json());
+    assert_eq!(got[0].path, "/v2/enqueue");
+    assert_eq!(trigger["event_action"], "trigger");
+    assert_eq!(resolve["event_action"], "resolve");
+    assert_eq!(trigger["dedup_key"], resolve["dedup_key"]);
+    assert_eq!(trigger["routing_key"], "R0UTINGKEY0123456789abcdef012345");
+    assert_eq!(trigger["payload"]["severity"], "error");
+    assert_eq!(trigger["payload"]["source"], "urn:contrakt:meal-kit:orders v1.4.0");
+    assert!(trigger["payload"]["summary"].as_str().unwrap().starts_with("FAIL: orders.status"));
+    assert!(!format!("{s:?}").contains("R0UTINGKEY"));
+    receiver.stop();
+}

@@ -1,0 +1,290 @@
+//! `contrakt alerts route|list|retry`: tell the owners and consumers of failed checks.
+//!
+//! Exit codes: `route --explain` and `list` 0; `route` and `retry` 0 when every delivery of the
+//! run was delivered, 1 when some are still pending (retried by the next run) or were given up
+//! (`alerts list --failed`; `alerts retry`); `list --failed` 1 when there are dead letters; 2 the
+//! registry, configuration or report could not be read.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use contrakt_alert::outbox::{self, Delivered};
+use contrakt_alert::pipeline::{CheckPlan, Recorded};
+use contrakt_alert::report::CheckRun;
+use contrakt_alert::{Registry, Settings, Store, explain};
+use contrakt_core::consumer::{self, Consumer};
+use contrakt_core::odcs::{self, ContractDocument};
+use contrakt_core::registry;
+use contrakt_core::{Error, Finding};
+use serde_json::json;
+
+use crate::ExitStatus;
+use crate::args::{AlertsArgs, AlertsCommand, AlertsListArgs, AlertsRetryArgs, AlertsRouteArgs, OutputFormat};
+use crate::commands::print;
+
+pub(crate) fn run(args: AlertsArgs, color: bool) -> Result<ExitStatus, Error> {
+    let status = match args.command {
+        AlertsCommand::Route(a) => route(a, color),
+        AlertsCommand::List(a) => list(a),
+        AlertsCommand::Retry(a) => retry(a),
+    };
+    Ok(status.unwrap_or_else(|e| fail(&e, color)))
+}
+
+/// The registry's contracts, consumers and alert settings.
+pub(crate) struct Loaded {
+    pub contracts: Vec<ContractDocument>,
+    pub consumers: Vec<Consumer>,
+    pub settings: Settings,
+}
+
+pub(crate) fn load(
+    paths: &[PathBuf],
+    state: Option<&Path>,
+    need_registry: bool,
+) -> Result<Loaded, contrakt_alert::Error> {
+    let _s = tracing::info_span!("discover", paths = paths.len()).entered();
+    let found = registry::discover(paths)?;
+    if need_registry {
+        if let Some(e) = found.errors.into_iter().next() {
+            return Err(e.into());
+        }
+    }
+    let contracts = if need_registry {
+        found.contracts.into_iter().map(odcs::load_document).collect::<Result<Vec<_>, _>>()?
+    } else {
+        Vec::new()
+    };
+    let mut consumers: Vec<Consumer> = if need_registry {
+        found.consumers.into_iter().map(|d| consumer::load_document(d).map(|c| c.consumer)).collect::<Result<_, _>>()?
+    } else {
+        Vec::new()
+    };
+    // A contract file named on its own still has its registry's consumers.
+    if need_registry && !found.roots.is_empty() {
+        let around = registry::discover(&found.roots)?;
+        for d in around.consumers {
+            let c = consumer::load_document(d)?.consumer;
+            if !consumers.iter().any(|k| k.id == c.id) {
+                consumers.push(c);
+            }
+        }
+    }
+    let (settings, root) = match found.config {
+        Some((path, config)) => {
+            let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
+            let source = registry::read_source(&path)?;
+            (contrakt_alert::resolve(&config.alerts, &root, Some(&source))?, root)
+        }
+        None => {
+            let root = paths.first().map_or_else(
+                || PathBuf::from("."),
+                |p| {
+                    if p.is_dir() { p.clone() } else { p.parent().map(Path::to_path_buf).unwrap_or_default() }
+                },
+            );
+            (contrakt_alert::resolve(&Default::default(), &root, None)?, root)
+        }
+    };
+    let mut settings = settings;
+    if let Some(s) = state {
+        settings.state = s.to_path_buf();
+    }
+    tracing::debug!(root = %root.display(), state = %settings.state.display(), "alert settings");
+    Ok(Loaded { contracts, consumers, settings })
+}
+
+fn read_report(path: &Path) -> Result<Vec<CheckRun>, contrakt_alert::Error> {
+    let name = path.display().to_string();
+    let text = if name == "-" { std::io::read_to_string(std::io::stdin()) } else { std::fs::read_to_string(path) }
+        .map_err(|source| contrakt_alert::Error::Io { path: path.to_path_buf(), source })?;
+    contrakt_alert::report::parse(&name, &text)
+}
+
+fn route(args: AlertsRouteArgs, color: bool) -> Result<ExitStatus, contrakt_alert::Error> {
+    let now = match args.now.as_deref().map(|s| (s, explain::parse_time(s))) {
+        Some((s, None)) => {
+            eprintln!("error: --now: cannot read `{s}` as a time (use RFC 3339, e.g. 2026-11-22T06:00:00Z, or a date)");
+            return Ok(ExitStatus::Error);
+        }
+        Some((_, Some(t))) => t,
+        None => outbox::now_ms(),
+    };
+    let Some(budget) = budget(args.delivery.deliver_for) else { return Ok(ExitStatus::Error) };
+    let loaded = load(&args.paths, args.delivery.state.as_deref(), true)?;
+    let runs = read_report(&args.report)?;
+    let registry = Registry { contracts: &loaded.contracts, consumers: &loaded.consumers };
+    if args.explain {
+        let plans = contrakt_alert::explain(&runs, &registry, &loaded.settings, now)?;
+        match args.format {
+            OutputFormat::Text => print(&explain::text(&plans), color),
+            OutputFormat::Json => print(&json_out(&json!({"version": 1, "checks": plans})), false),
+        }
+        return Ok(ExitStatus::Success);
+    }
+    let (status, text) = notify(&runs, &registry, &loaded.settings, now, budget, args.format)?;
+    print(&text, color);
+    Ok(status)
+}
+
+/// Records a report against the incidents, queues its alerts and delivers the outbox; returns
+/// the exit status and the summary to show. Shared with `check --notify`.
+pub(crate) fn notify(
+    runs: &[CheckRun],
+    registry: &Registry<'_>,
+    settings: &Settings,
+    now: i64,
+    budget: Duration,
+    format: OutputFormat,
+) -> Result<(ExitStatus, String), contrakt_alert::Error> {
+    let mut store = Store::open(&settings.state)?;
+    let (recorded, plans) = contrakt_alert::record(runs, registry, settings, &mut store, now)?;
+    let delivered = outbox::deliver(&mut store, settings, budget)?;
+    let dead = outbox::list(&store, true)?;
+    let text = match format {
+        OutputFormat::Text => summary(&recorded, &plans, &delivered, &dead),
+        OutputFormat::Json => {
+            json_out(&json!({"version": 1, "recorded": recorded, "delivered": delivered, "dead_letters": dead.len()}))
+        }
+    };
+    let status = if delivered.pending > 0 || delivered.dead > 0 { ExitStatus::Failure } else { ExitStatus::Success };
+    Ok((status, text))
+}
+
+fn summary(recorded: &Recorded, plans: &[CheckPlan], d: &Delivered, dead: &[outbox::Row]) -> String {
+    let Recorded { opened, escalated, reminded, suppressed, resolved, queued } = recorded;
+    let mut s = format!(
+        "alerts: {} checks changed incidents: {opened} opened, {escalated} escalated, {reminded} reminded, {resolved} resolved, {suppressed} unchanged within the cool-down; {queued} deliveries queued\n",
+        plans.len()
+    );
+    s.push_str(&format!(
+        "delivered {}, failed attempts {}, given up {}, still pending {}\n",
+        d.delivered, d.retried, d.dead, d.pending
+    ));
+    if !dead.is_empty() {
+        s.push_str(&format!(
+            "{} dead letters: `contrakt alerts list --failed` shows them, `contrakt alerts retry` resends\n",
+            dead.len()
+        ));
+    }
+    s
+}
+
+fn list(args: AlertsListArgs) -> Result<ExitStatus, contrakt_alert::Error> {
+    let loaded = load(&args.paths, args.state.as_deref(), false)?;
+    let store = Store::open(&loaded.settings.state)?;
+    if args.incidents {
+        let incidents = store.incidents()?;
+        match args.format {
+            OutputFormat::Json => print(&json_out(&json!({"version": 1, "incidents": incidents})), false),
+            OutputFormat::Text => {
+                let mut out = String::new();
+                for i in &incidents {
+                    out.push_str(&format!(
+                        "{} {:<8} {:<7} {} {} ({}): {} failing runs, {} alerts, opened {}, last seen {}\n",
+                        i.fingerprint,
+                        i.state,
+                        i.severity,
+                        i.contract,
+                        i.check,
+                        i.object,
+                        i.occurrences,
+                        i.alerts,
+                        explain::rfc3339(i.opened_at),
+                        explain::rfc3339(i.last_seen)
+                    ));
+                }
+                let open = incidents.iter().filter(|i| i.state == "open").count();
+                out.push_str(&format!("{} incidents, {open} open\n", incidents.len()));
+                print(&out, false);
+            }
+        }
+        return Ok(ExitStatus::Success);
+    }
+    let rows = outbox::list(&store, args.failed)?;
+    match args.format {
+        OutputFormat::Json => print(&json_out(&json!({"version": 1, "deliveries": rows})), false),
+        OutputFormat::Text => {
+            let mut out = String::new();
+            for r in &rows {
+                out.push_str(&format!(
+                    "#{:<4} {:<9} {:<12} {:<8} {:<9} attempts {}  {}\n",
+                    r.id, r.state, r.channel, r.event, r.audience, r.attempts, r.title
+                ));
+                if let Some(e) = r.last_error.as_deref().filter(|_| r.state != "delivered") {
+                    out.push_str(&format!("      last error: {e}\n"));
+                }
+            }
+            out.push_str(&format!(
+                "{} {}{}\n",
+                rows.len(),
+                if rows.len() == 1 { "delivery" } else { "deliveries" },
+                if args.failed { " given up" } else { "" }
+            ));
+            print(&out, false);
+        }
+    }
+    Ok(if args.failed && !rows.is_empty() { ExitStatus::Failure } else { ExitStatus::Success })
+}
+
+fn retry(args: AlertsRetryArgs) -> Result<ExitStatus, contrakt_alert::Error> {
+    let Some(budget) = budget(args.delivery.deliver_for) else { return Ok(ExitStatus::Error) };
+    let loaded = load(&args.paths, args.delivery.state.as_deref(), false)?;
+    let mut store = Store::open(&loaded.settings.state)?;
+    let requeued = outbox::requeue(&mut store, &args.id)?;
+    let d = outbox::deliver(&mut store, &loaded.settings, budget)?;
+    match args.format {
+        OutputFormat::Json => {
+            print(&json_out(&json!({"version": 1, "requeued": requeued, "delivered": d})), false);
+        }
+        OutputFormat::Text => print(
+            &format!(
+                "requeued {requeued}; delivered {}, failed attempts {}, given up {}, still pending {}\n",
+                d.delivered, d.retried, d.dead, d.pending
+            ),
+            false,
+        ),
+    }
+    Ok(if d.pending > 0 || d.dead > 0 { ExitStatus::Failure } else { ExitStatus::Success })
+}
+
+pub(crate) fn budget(secs: f64) -> Option<Duration> {
+    if secs.is_finite() && secs >= 0.0 {
+        Some(Duration::from_secs_f64(secs))
+    } else {
+        eprintln!("error: --deliver-for: expected a number of seconds, found {secs}");
+        None
+    }
+}
+
+fn json_out(v: &serde_json::Value) -> String {
+    let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+pub(crate) fn fail(e: &contrakt_alert::Error, color: bool) -> ExitStatus {
+    match e {
+        contrakt_alert::Error::Input(inner) => {
+            for f in Finding::from_error(inner, None) {
+                if f.file.is_some() {
+                    print(
+                        &contrakt_report::render_text(std::slice::from_ref(&f), contrakt_report::TextOptions { color }),
+                        color,
+                    );
+                } else {
+                    eprintln!("error[{}]: {}", f.code, f.message);
+                }
+            }
+        }
+        other => {
+            eprintln!("error: {other}");
+            let mut source = std::error::Error::source(other);
+            while let Some(s) = source {
+                eprintln!("  caused by: {s}");
+                source = s.source();
+            }
+        }
+    }
+    ExitStatus::Error
+}

@@ -1,0 +1,255 @@
+//! `contrakt alerts`: routing the example registry's check report (`--explain` snapshots), and
+//! delivery end to end through the real binary to a webhook receiver on loopback.
+
+#[path = "../../crates/contrakt-alert/tests/support/mod.rs"]
+mod support;
+
+use std::path::Path;
+
+use support::Receiver;
+
+use crate::{contrakt, contrakt_in, repo, with_stable_output};
+
+const REPORT: &str = "fixtures/alerts/check-report.json";
+
+#[test]
+fn explain_says_who_is_told_of_what() {
+    // Noon: outside the consumers route's quiet hours.
+    let run =
+        contrakt(["alerts", "route", "contracts/", "--report", REPORT, "--explain", "--now", "2026-11-22T12:00:00Z"]);
+    run.assert_exit(0);
+    with_stable_output(|| insta::assert_snapshot!("explain_example_registry", run.stdout));
+}
+
+#[test]
+fn explain_holds_consumer_alerts_in_quiet_hours_and_has_a_json_form() {
+    let run = contrakt([
+        "alerts",
+        "route",
+        "contracts/orders.odcs.yaml",
+        "--report",
+        REPORT,
+        "--explain",
+        "--now",
+        "2026-11-22T23:30:00Z",
+        "--format",
+        "json",
+    ]);
+    run.assert_exit(0);
+    let checks = run.json()["checks"].as_array().unwrap().clone();
+    let status = checks.iter().find(|c| c["check"]["id"] == "orders_status_valid").expect("status rule routed");
+    let consumers =
+        status["alerts"].as_array().unwrap().iter().find(|a| a["alert"]["audience"] == "consumers").unwrap();
+    let d = &consumers["deliveries"][0];
+    assert_eq!(d["channel"], "alert-log");
+    // Held until 07:00 the next morning.
+    assert_eq!(d["held_until"], 1_795_417_200_000_i64, "{d}");
+    let owners = status["alerts"].as_array().unwrap().iter().find(|a| a["alert"]["audience"] == "owners").unwrap();
+    assert!(owners["deliveries"][0].get("held_until").is_none());
+}
+
+/// The example registry in a temp folder, with `alerts:` pointing at a webhook.
+fn registry_with_webhook(dir: &Path) {
+    let src = repo().join("contracts");
+    std::fs::create_dir_all(dir.join("consumers")).unwrap();
+    for entry in std::fs::read_dir(&src).unwrap().chain(std::fs::read_dir(src.join("consumers")).unwrap()) {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "yaml") && path.file_name().unwrap() != "contrakt.yaml" {
+            let rel = path.strip_prefix(&src).unwrap();
+            std::fs::copy(&path, dir.join(rel)).unwrap();
+        }
+    }
+    std::fs::write(
+        dir.join("contrakt.yaml"),
+        "version: 1\ncontracts: [\"*.odcs.yaml\"]\nalerts:\n  min-backoff: 10ms\n  channels:\n    - {name: hook, kind: webhook, url-env: CONTRAKT_TEST_HOOK_URL, secret-env: CONTRAKT_TEST_HOOK_SECRET}\n  routes:\n    - {name: errors, min-severity: error, match: {contracts: [\"urn:contrakt:meal-kit:orders\"]}, channels: [hook]}\n",
+    )
+    .unwrap();
+}
+
+fn contrakt_env(dir: &Path, url: &str, args: &[&str]) -> crate::Run {
+    let report = repo().join(REPORT);
+    let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    if all[1] == "route" {
+        all.extend(["--report".into(), report.display().to_string()]);
+    }
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_contrakt"))
+        .args(&all)
+        .current_dir(dir)
+        .env("CONTRAKT_TEST_HOOK_URL", url)
+        .env("CONTRAKT_TEST_HOOK_SECRET", "hook-signing-secret")
+        .env("NO_COLOR", "1")
+        .env_remove("RUST_LOG")
+        .env_remove("CONTRAKT_LOG")
+        .output()
+        .unwrap();
+    crate::Run {
+        args: all,
+        dir: dir.to_path_buf(),
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn route_delivers_once_and_a_rerun_sends_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    registry_with_webhook(dir.path());
+    let receiver = Receiver::start();
+    let url = receiver.url("/hooks/secret-path-token-123");
+    let run = contrakt_env(dir.path(), &url, &["alerts", "route", "."]);
+    run.assert_exit(0);
+    let got = receiver.received();
+    // The orders contract's failed (error) checks, each to owners and to consumers.
+    assert!(got.len() >= 10, "{run}\n{} received", got.len());
+    for r in &got {
+        assert_eq!(r.json()["schema"], "contrakt.alert/v1");
+        assert_eq!(r.json()["contract"]["id"], "urn:contrakt:meal-kit:orders");
+        assert_eq!(r.json()["severity"], "error");
+        let sig = contrakt_alert::channel::signature(b"hook-signing-secret", &r.body);
+        assert_eq!(r.headers["x-contrakt-signature"], sig);
+    }
+    assert!(run.stdout.contains(&format!("delivered {}", got.len())), "{run}");
+    let again = contrakt_env(dir.path(), &url, &["alerts", "route", "."]);
+    again.assert_exit(0);
+    assert_eq!(receiver.received().len(), got.len(), "the same report again alerts nobody\n{again}");
+    assert!(again.stdout.contains("0 deliveries queued"), "{again}");
+    let list = contrakt_env(dir.path(), &url, &["alerts", "list", "."]);
+    list.assert_exit(0);
+    let incidents = contrakt_env(dir.path(), &url, &["alerts", "list", ".", "--incidents"]);
+    incidents.assert_exit(0);
+    assert!(
+        incidents
+            .stdout
+            .contains("urn:contrakt:meal-kit:orders orders_status_valid (orders): 2 failing runs, 1 alerts"),
+        "{incidents}"
+    );
+    assert!(list.stdout.contains(&format!("{} deliveries", got.len())), "{list}");
+    for shown in [&run, &again, &list] {
+        assert!(!shown.stdout.contains("secret-path-token") && !shown.stderr.contains("secret-path-token"), "{shown}");
+        assert!(!shown.stdout.contains("hook-signing-secret") && !shown.stderr.contains("hook-signing-secret"));
+    }
+    receiver.stop();
+}
+
+#[test]
+fn dead_letters_are_listed_and_retried_and_secrets_stay_hidden() {
+    let dir = tempfile::tempdir().unwrap();
+    registry_with_webhook(dir.path());
+    let receiver = Receiver::start();
+    receiver.answer((0..100).map(|_| (404, vec![])));
+    let url = receiver.url("/hooks/secret-path-token-456");
+    let run = contrakt_env(dir.path(), &url, &["alerts", "route", "."]);
+    run.assert_exit(1);
+    let failed = contrakt_env(dir.path(), &url, &["alerts", "list", ".", "--failed"]);
+    failed.assert_exit(1);
+    assert!(failed.stdout.contains("last error: HTTP 404"), "{failed}");
+    let dead = receiver.received().len();
+    receiver.stop();
+
+    let receiver = Receiver::start();
+    let url = receiver.url("/hooks/secret-path-token-456");
+    let retry = contrakt_env(dir.path(), &url, &["alerts", "retry", "."]);
+    retry.assert_exit(0);
+    assert!(retry.stdout.starts_with(&format!("requeued {dead}; delivered {dead}")), "{retry}");
+    contrakt_env(dir.path(), &url, &["alerts", "list", ".", "--failed"]).assert_exit(0);
+    for shown in [&run, &failed, &retry] {
+        assert!(!format!("{shown}").contains("secret-path-token"), "{shown}");
+    }
+    receiver.stop();
+}
+
+#[test]
+fn a_secret_written_into_the_config_is_refused_without_being_repeated() {
+    let dir = tempfile::tempdir().unwrap();
+    registry_with_webhook(dir.path());
+    let config = "version: 1\ncontracts: [\"*.odcs.yaml\"]\nalerts:\n  channels:\n    - name: team\n      kind: slack\n      url-env: https://hooks.slack.com/services/T0/B0/LiteralToken99\n";
+    std::fs::write(dir.path().join("contrakt.yaml"), config).unwrap();
+    let run = contrakt_in(
+        dir.path(),
+        ["alerts", "route", ".", "--report", &repo().join(REPORT).display().to_string(), "--explain"],
+    );
+    run.assert_exit(2);
+    assert!(
+        run.stdout.contains("must name an environment variable")
+            || run.stderr.contains("must name an environment variable"),
+        "{run}"
+    );
+    assert!(!format!("{run}").contains("LiteralToken99"), "{run}");
+}
+
+#[test]
+fn unknown_alert_keys_are_located() {
+    let dir = tempfile::tempdir().unwrap();
+    registry_with_webhook(dir.path());
+    let config = "version: 1\ncontracts: [\"*.odcs.yaml\"]\nalerts:\n  channels:\n    - {name: log, kind: stdout}\n  routes:\n    - channels: [log]\n      min-severty: error\n";
+    std::fs::write(dir.path().join("contrakt.yaml"), config).unwrap();
+    let run = contrakt_in(dir.path(), ["alerts", "list", "."]);
+    run.assert_exit(2);
+    let all = format!("{}{}", run.stdout, run.stderr);
+    assert!(all.contains("unknown field `min-severty`") && all.contains("contrakt.yaml:8:"), "{run}");
+}
+
+/// The fault test: `contrakt alerts route` killed with SIGKILL while sending 100 alerts,
+/// then run again. Nothing is lost; a delivery in flight at the kill may arrive twice, with the
+/// same idempotency key.
+#[test]
+fn a_run_killed_while_sending_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    registry_with_webhook(dir.path());
+    std::fs::write(
+        dir.path().join("contrakt.yaml"),
+        "version: 1\ncontracts: [\"*.odcs.yaml\"]\nalerts:\n  lease: 500ms\n  min-backoff: 10ms\n  channels:\n    - {name: hook, kind: webhook, url-env: CONTRAKT_TEST_HOOK_URL}\n",
+    )
+    .unwrap();
+    // 50 failing checks on orders.status: each to the owners and to the consumers.
+    let rows: Vec<serde_json::Value> = (0..50)
+        .map(|i| {
+            serde_json::json!({"id": format!("kill_rule_{i:02}"), "code": "Q303", "kind": "invalid-values",
+                "object": "orders", "property": "status", "status": "fail", "severity": "error", "value": 1.0,
+                "message": "1 of 10 rows invalid", "duration_ms": 1})
+        })
+        .collect();
+    let report = serde_json::json!({"version": 1, "reports": [{"contract": "urn:contrakt:meal-kit:orders",
+        "contract_version": "1.4.0", "file": "orders.odcs.yaml", "now": "2026-11-22T06:00:00Z", "results": rows}]});
+    std::fs::write(dir.path().join("report.json"), report.to_string()).unwrap();
+    let receiver = Receiver::start();
+    receiver.slow(std::time::Duration::from_millis(25));
+    let url = receiver.url("/hooks/k");
+    let spawn = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_contrakt"))
+            .args(["alerts", "route", ".", "--report", "report.json"])
+            .current_dir(dir.path())
+            .env("CONTRAKT_TEST_HOOK_URL", &url)
+            .env("NO_COLOR", "1")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let mut child = spawn();
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while receiver.received().len() < 30 && std::time::Instant::now() < until {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let at_kill = receiver.received().len();
+    assert!((30..100).contains(&at_kill), "killed after {at_kill} deliveries");
+    receiver.slow(std::time::Duration::ZERO);
+    std::thread::sleep(std::time::Duration::from_millis(600)); // past the killed run's lease
+    let status = spawn().wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    let got = receiver.received();
+    let keys: std::collections::BTreeSet<_> = got.iter().map(|r| r.headers["idempotency-key"].clone()).collect();
+    let duplicated = got.len() - keys.len();
+    eprintln!(
+        "fault test: 100 alerts, {at_kill} received before SIGKILL, {} received in all, {} distinct, {duplicated} duplicated, {} lost",
+        got.len(),
+        keys.len(),
+        100 - keys.len()
+    );
+    assert_eq!(keys.len(), 100, "nothing lost");
+    assert!(duplicated <= 4, "at most the killed run's claimed batch is sent again ({duplicated})");
+    receiver.stop();
+}
