@@ -25,6 +25,7 @@ mod cli_alerts;
 mod cli_breaking;
 mod cli_check;
 mod cli_diff;
+mod cli_history;
 mod cli_infer;
 mod cli_lint;
 mod cli_publish;

@@ -54,6 +54,9 @@ pub enum Command {
     /// Draft a contract from data: profile each dataset in one scan and write an ODCS v3.1
     /// contract whose every promise the data already keeps.
     Infer(InferArgs),
+    /// Metrics of past check runs from the history store; `history annotate` marks expected
+    /// events so they stay out of baselines.
+    History(HistoryArgs),
     /// Write-audit-publish: check staged data with its contract, and only if it passes make it
     /// the published release of a folder (atomically); or roll the folder back.
     Publish(PublishArgs),
@@ -183,6 +186,66 @@ pub struct PublishArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct HistoryArgs {
+    #[command(subcommand)]
+    pub action: Option<HistoryAction>,
+    /// Only this contract (its ODCS id, or a contract file).
+    pub contract: Option<String>,
+    /// The history store [default: `history.path` of ./contrakt.yaml, else .contrakt/history.db].
+    #[arg(long, value_name = "FILE")]
+    pub store: Option<PathBuf>,
+    /// Only this schema object.
+    #[arg(long)]
+    pub object: Option<String>,
+    /// Only this metric (`rowCount`, `duration`, a check id).
+    #[arg(long)]
+    pub metric: Option<String>,
+    /// Only runs at or after this time (RFC 3339 or a date).
+    #[arg(long)]
+    pub since: Option<String>,
+    #[arg(long, value_enum, default_value_t = HistoryFormat::Text)]
+    pub format: HistoryFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HistoryFormat {
+    Text,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum HistoryAction {
+    /// Mark a time range of a contract's metrics as expected (a backfill, a holiday): shown in
+    /// `history`, left out of every baseline.
+    Annotate(AnnotateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AnnotateArgs {
+    /// The contract (its ODCS id, or a contract file).
+    pub contract: String,
+    /// What happened.
+    #[arg(long)]
+    pub note: String,
+    /// Start of the range (RFC 3339 or a date); a date alone covers that whole day.
+    #[arg(long)]
+    pub from: String,
+    /// End of the range [default: the end of `--from`'s day, or `--from` itself for a time].
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Only this schema object.
+    #[arg(long)]
+    pub object: Option<String>,
+    /// Only this metric.
+    #[arg(long)]
+    pub metric: Option<String>,
+    #[arg(long, value_name = "FILE")]
+    pub store: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
 pub struct InferArgs {
     /// Datasets: a file, a glob or a folder (hive partitions), local, s3:// or https://; as
     /// OBJECT=URL to name the schema object [default: the file or folder name].
@@ -254,6 +317,13 @@ pub struct CheckArgs {
     /// `contrakt alerts route` does); the exit code stays the check's.
     #[arg(long)]
     pub notify: bool,
+    /// Record this run's metrics in this history store and judge the contract's adaptive checks
+    /// (`contraktAnomaly`) against it [default: `history.path` of contrakt.yaml, if set].
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
+    /// Neither record nor judge against history, whatever contrakt.yaml says.
+    #[arg(long, conflicts_with = "history")]
+    pub no_history: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -32,6 +32,9 @@ pub struct Config {
     /// Alert channels and routes for failed checks (read by `contrakt-alert`).
     #[serde(default)]
     pub alerts: AlertsConfig,
+    /// Where `check` records every run's metrics, for `contrakt history` and adaptive checks.
+    #[serde(default)]
+    pub history: Option<HistoryConfig>,
 }
 
 /// `alerts:`: where failed checks are told, and to whom. Only the shape lives here, so unknown
@@ -147,6 +150,14 @@ pub struct QuietHours {
     pub utc_offset: Option<String>,
 }
 
+/// The metrics history store.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct HistoryConfig {
+    /// An SQLite file, relative to the registry root (`.contrakt/history.db`).
+    pub path: String,
+}
+
 /// The breaking-change gate: modes per contract, rule selection, waivers.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -259,6 +270,7 @@ impl Default for Config {
             lint: LintConfig::default(),
             breaking: BreakingConfig::default(),
             alerts: AlertsConfig::default(),
+            history: None,
         }
     }
 }

@@ -20,6 +20,10 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
 pub struct Spec {
+    /// The schema object: implied on an object's `customProperties`, required on the
+    /// contract's own when it has several objects.
+    #[serde(default)]
+    pub object: Option<String>,
     /// `rowCount`, `duration` or the id of one of the contract's checks (its measured value).
     pub metric: String,
     #[serde(default)]
@@ -204,6 +208,7 @@ mod tests {
 
     fn spec(model: Model) -> Spec {
         Spec {
+            object: None,
             metric: "rowCount".into(),
             model,
             season: Some(Season::Weekly),

@@ -65,22 +65,35 @@ fn metric(object: &str, property: &str, name: &str, value: f64) -> Metric {
     Metric { object: object.into(), property: property.into(), metric: name.into(), partition: String::new(), value }
 }
 
-/// The adaptive checks a contract declares: (object, spec, where it is written).
+/// The adaptive checks a contract declares, on its objects or on the contract itself (naming
+/// the object): (object, spec, where it is written).
 pub fn specs(doc: &ContractDocument) -> Result<Vec<(String, Spec, String)>> {
+    let objects: Vec<&str> = doc.contract.schema.iter().map(|o| o.name.as_str()).collect();
+    let on_objects =
+        doc.contract.schema.iter().flat_map(|o| o.custom_properties.iter().map(move |c| (Some(o.name.as_str()), c)));
+    let on_contract = doc.contract.custom_properties.iter().map(|c| (None, c));
     let mut out = Vec::new();
-    for o in &doc.contract.schema {
-        for c in o.custom_properties.iter().filter(|c| c.property == SPEC_PROPERTY) {
-            let l = doc.source().location(c.span.start as usize);
-            let location = format!("{}:{}:{}", doc.source().name(), l.line, l.column);
-            let values = match &c.value {
-                serde_json::Value::Array(list) => list.clone(),
-                one => vec![one.clone()],
+    for (owner, c) in on_objects.chain(on_contract).filter(|(_, c)| c.property == SPEC_PROPERTY) {
+        let l = doc.source().location(c.span.start as usize);
+        let location = format!("{}:{}:{}", doc.source().name(), l.line, l.column);
+        let bad = |message: String| Error::Spec { location: location.clone(), message };
+        let values = match &c.value {
+            serde_json::Value::Array(list) => list.clone(),
+            one => vec![one.clone()],
+        };
+        for v in values {
+            let spec: Spec = serde_json::from_value(v).map_err(|e| bad(e.to_string()))?;
+            let object = match (owner, spec.object.as_deref(), objects.as_slice()) {
+                (Some(o), Some(named), _) if o != named => {
+                    return Err(bad(format!("it sits on `{o}` but names object `{named}`")));
+                }
+                (Some(o), _, _) => o.to_string(),
+                (None, Some(named), _) if objects.contains(&named) => named.to_string(),
+                (None, Some(named), _) => return Err(bad(format!("the contract has no object `{named}`"))),
+                (None, None, [only]) => only.to_string(),
+                (None, None, _) => return Err(bad("name the `object` it measures".into())),
             };
-            for v in values {
-                let spec: Spec = serde_json::from_value(v)
-                    .map_err(|e| Error::Spec { location: location.clone(), message: e.to_string() })?;
-                out.push((o.name.clone(), spec, location.clone()));
-            }
+            out.push((object, spec, location.clone()));
         }
     }
     Ok(out)

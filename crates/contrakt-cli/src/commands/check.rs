@@ -142,6 +142,10 @@ pub(crate) fn run(args: CheckArgs, global: &GlobalArgs, color: bool) -> Result<E
     if args.explain {
         return Ok(if failed_runs > 0 { ExitStatus::Error } else { ExitStatus::Success });
     }
+    let store = if args.no_history { None } else { args.history.clone().or_else(|| configured_store(&roots)) };
+    if let Some(path) = &store {
+        record_history(path, &documents, &mut reports);
+    }
     let fail_on = args.fail_on.level();
     let text = match args.format {
         CheckFormat::Text => check_to_text(&reports, CheckTextOptions { color, show_passed: args.show_passed }),
@@ -178,6 +182,38 @@ pub(crate) fn run(args: CheckArgs, global: &GlobalArgs, color: bool) -> Result<E
     } else {
         ExitStatus::Success
     })
+}
+
+/// `history.path` of the registry's contrakt.yaml, relative to the registry root.
+pub(crate) fn configured_store(roots: &[PathBuf]) -> Option<PathBuf> {
+    roots.iter().find_map(|root| {
+        let file = root.join(contrakt_core::config::FILE_NAME);
+        let config = registry::read_source(&file).and_then(contrakt_core::config::load).ok()?;
+        config.history.map(|h| root.join(h.path))
+    })
+}
+
+/// Judges each report's adaptive checks against the history, then records the run. History
+/// never changes whether the data was checked: its failures are warnings on stderr.
+fn record_history(path: &Path, documents: &[ContractDocument], reports: &mut [contrakt_check::CheckReport]) {
+    let _s = tracing::info_span!("history", store = %path.display()).entered();
+    let mut store = match contrakt_history::Store::open(path) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("warning: history not recorded: {e}");
+            return;
+        }
+    };
+    for report in reports.iter_mut() {
+        let Some(doc) = documents.iter().find(|d| d.contract.id == report.contract) else { continue };
+        match contrakt_history::anomalies(doc, report, &store) {
+            Ok(results) => contrakt_history::extend_report(report, results),
+            Err(e) => eprintln!("warning: adaptive checks not judged: {e}"),
+        }
+        if let Err(e) = store.record(&contrakt_history::run_of(report)) {
+            eprintln!("warning: history not recorded for {}: {e}", report.contract);
+        }
+    }
 }
 
 fn folder_of(name: &str) -> PathBuf {

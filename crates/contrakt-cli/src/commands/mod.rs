@@ -4,6 +4,7 @@ pub(crate) mod alerts;
 pub(crate) mod breaking;
 pub(crate) mod check;
 pub(crate) mod diff;
+pub(crate) mod history;
 pub(crate) mod infer;
 pub(crate) mod lint;
 pub(crate) mod publish;
@@ -25,6 +26,7 @@ pub(crate) fn run(cli: Cli) -> ExitStatus {
         Command::Diff(args) => diff::run(args, color),
         Command::Breaking(args) => breaking::run(args, color),
         Command::Check(args) => check::run(args, &cli.global, color),
+        Command::History(args) => history::run(args),
         Command::Infer(args) => infer::run(args, &cli.global),
         Command::Publish(args) => publish::run(args, &cli.global, color),
         Command::Rules(args) => rules::run(args),

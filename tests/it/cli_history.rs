@@ -1,0 +1,161 @@
+//! Metrics history end to end: `check --history` records every run, an adaptive check warms up
+//! and then catches a drop in volume, `history` reads it back as text, JSON and CSV,
+//! `history annotate` marks an expected event, and concurrent runs lose nothing.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::{contrakt_in, repo};
+
+fn contract(dir: &Path) -> std::path::PathBuf {
+    let data = repo().join("fixtures/data/weekly_menu");
+    let text = format!(
+        "apiVersion: v3.1.0
+kind: DataContract
+id: urn:contrakt:test:menu
+name: menu
+version: 1.0.0
+status: active
+servers:
+  - {{server: local, type: local, path: '{}', format: parquet}}
+schema:
+  - name: weekly_menu
+    physicalType: table
+    customProperties:
+      - property: contraktAnomaly
+        value: {{metric: rowCount, model: median, min_history: 5, sensitivity: 3, severity: error}}
+    properties:
+      - {{name: menu_slot, logicalType: integer, required: true}}
+",
+        data.display()
+    );
+    let path = dir.join("menu.odcs.yaml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn check(dir: &Path, day: u32, filter: Option<&str>) -> crate::Run {
+    let now = format!("2026-11-{day:02}T06:00:00Z");
+    let mut args = vec!["check", "menu.odcs.yaml", "--history", "h.db", "--now", &now, "--format", "json"];
+    if let Some(f) = filter {
+        args.extend(["--where", f]);
+    }
+    contrakt_in(dir, args)
+}
+
+fn anomaly(run: &crate::Run) -> Value {
+    let json = run.json();
+    json["reports"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["code"] == "Q601")
+        .cloned()
+        .expect("a Q601 result")
+}
+
+#[test]
+fn an_adaptive_check_warms_up_then_catches_a_drop_and_history_reads_it_back() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    contract(dir);
+    for day in 1..=5 {
+        let run = check(dir, day, None);
+        run.assert_exit(0);
+        let a = anomaly(&run);
+        assert_eq!(a["status"], "skipped", "{run}");
+        assert_eq!(a["message"], format!("warming up: {} of 5 runs recorded for the rolling median baseline", day - 1));
+    }
+    let normal = check(dir, 6, None);
+    normal.assert_exit(0);
+    assert_eq!(anomaly(&normal)["status"], "pass", "{normal}");
+
+    // A third of the usual rows: outside the band, and `severity: error` fails the run.
+    let drop = check(dir, 7, Some("menu_slot <= 10"));
+    drop.assert_exit(1);
+    let a = anomaly(&drop);
+    assert_eq!((a["status"].as_str(), a["value"].as_f64()), (Some("fail"), Some(40.0)), "{drop}");
+    assert!(a["message"].as_str().unwrap().contains("rowCount = 40 is outside the expected"), "{a}");
+    assert_eq!(a["id"], "weekly_menu.anomaly.rowCount");
+
+    // Read back: every run's row count, oldest first.
+    let csv = contrakt_in(
+        dir,
+        ["history", "urn:contrakt:test:menu", "--store", "h.db", "--metric", "rowCount", "--format", "csv"],
+    );
+    csv.assert_exit(0);
+    let lines: Vec<&str> = csv.stdout.lines().collect();
+    assert_eq!(lines[0], "at,contract,contract_version,object,property,metric,partition,value,run_id,expected");
+    let values: Vec<&str> = lines[1..].iter().map(|l| l.split(',').nth(7).unwrap()).collect();
+    assert_eq!(values, ["120", "120", "120", "120", "120", "120", "40"]);
+
+    // The contract file names the contract as well as its id does.
+    let by_file = contrakt_in(dir, ["history", "menu.odcs.yaml", "--store", "h.db", "--metric", "rowCount"]);
+    by_file.assert_exit(0);
+    assert_eq!(by_file.stdout.lines().count(), 7, "{by_file}");
+
+    // The drop was a planned menu change: annotated, it shows as expected and leaves the
+    // baseline, so the next ordinary day is judged against the 120s only.
+    let note = contrakt_in(
+        dir,
+        [
+            "history",
+            "annotate",
+            "menu.odcs.yaml",
+            "--store",
+            "h.db",
+            "--from",
+            "2026-11-07",
+            "--note",
+            "half menu week",
+        ],
+    );
+    note.assert_exit(0);
+    let json = contrakt_in(dir, ["history", "--store", "h.db", "--metric", "rowCount", "--format", "json"]);
+    let points: Vec<Value> = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(points.iter().filter(|p| p["expected"] == "half menu week").count(), 1, "{json}");
+    let next = check(dir, 8, None);
+    next.assert_exit(0);
+    let a = anomaly(&next);
+    assert_eq!(a["status"], "pass");
+    assert!(a["threshold"].as_str().unwrap().contains("6 points"), "the annotated run is not a point: {a}");
+}
+
+#[test]
+fn concurrent_runs_record_every_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    contract(dir);
+    let runs: Vec<_> = (1..=4)
+        .map(|day| {
+            let dir = dir.to_path_buf();
+            std::thread::spawn(move || check(&dir, day, None))
+        })
+        .collect();
+    for r in runs {
+        r.join().unwrap().assert_exit(0);
+    }
+    let json = contrakt_in(dir, ["history", "--store", "h.db", "--metric", "rowCount", "--format", "json"]);
+    json.assert_exit(0);
+    let points: Vec<Value> = serde_json::from_str(&json.stdout).unwrap();
+    let mut runs: Vec<i64> = points.iter().map(|p| p["run_id"].as_i64().unwrap()).collect();
+    runs.dedup();
+    assert_eq!(runs.len(), 4, "{json}");
+}
+
+#[test]
+fn a_bad_spec_or_store_is_a_warning_not_a_lost_check() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let path = contract(dir);
+    let text = std::fs::read_to_string(&path).unwrap().replace("model: median", "model: psychic");
+    std::fs::write(&path, text).unwrap();
+    let run = check(dir, 1, None);
+    run.assert_exit(0);
+    assert!(run.stderr.contains("adaptive checks not judged") && run.stderr.contains("psychic"), "{run}");
+
+    let missing = contrakt_in(dir, ["history", "--store", "nowhere.db"]);
+    missing.assert_exit(2);
+    assert!(missing.stderr.contains("no history store at nowhere.db"), "{missing}");
+}
