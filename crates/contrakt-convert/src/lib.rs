@@ -1,0 +1,26 @@
+//! contrakt-convert: one job, converting between the Schema IR and schema languages.
+//!
+//! - [`import`]: any schema the front ends of `contrakt-formats` read (JSON Schema, Avro,
+//!   Protobuf, SQL DDL, Parquet, Arrow) into an ODCS v3.1 contract, the inverse of the ODCS
+//!   lowering in `contrakt_core::ir`.
+//!
+//! What a target language cannot say is never dropped silently: each conversion returns the
+//! losses as warnings for the command to print.
+
+pub mod import;
+
+pub use import::{ImportOptions, Imported, import};
+
+/// Why a conversion could not happen at all (losses are warnings, not errors).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The input schema could not be read.
+    #[error(transparent)]
+    Format(#[from] contrakt_formats::Error),
+    /// The contract has nothing to convert, or not the object asked for.
+    #[error("{0}")]
+    Object(String),
+}
+
+#[cfg(test)]
+mod tests;
