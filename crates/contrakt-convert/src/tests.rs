@@ -119,3 +119,192 @@ fn imported_contracts_read_as_expected() {
         insta::assert_snapshot!(snapshot, format!("{warnings}{}", imported.to_yaml()));
     }
 }
+
+mod generated {
+    //! lower(import(s)) against s, over generated schemas of what ODCS v3.1 expresses.
+
+    use contrakt_core::ir::{Bound, DataType, Expresses, Field, Object, RecordModel, Schema, TimeUnit};
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    use super::*;
+
+    fn primitive() -> impl Strategy<Value = DataType> {
+        prop_oneof![
+            Just(DataType::Boolean),
+            (prop::sample::select(vec![8u8, 16, 32, 64, 128]), any::<bool>())
+                .prop_map(|(b, signed)| DataType::Int { bits: Some(b), signed: signed || b == 128 }),
+            Just(DataType::Int { bits: None, signed: true }),
+            prop::sample::select(vec![Some(32u8), Some(64), None]).prop_map(|bits| DataType::Float { bits }),
+            (1u8..=38)
+                .prop_flat_map(|p| (Just(p), 0..=p as i8))
+                .prop_map(|(p, s)| DataType::Decimal { precision: Some(p), scale: Some(s) }),
+            Just(DataType::String),
+            Just(DataType::Binary),
+            (1u32..64).prop_map(|size| DataType::FixedBinary { size }),
+            Just(DataType::Uuid),
+            Just(DataType::Date),
+            prop::option::of(prop::sample::select(vec![
+                TimeUnit::Second,
+                TimeUnit::Millisecond,
+                TimeUnit::Microsecond,
+                TimeUnit::Nanosecond
+            ]))
+            .prop_map(|unit| DataType::Time { unit }),
+            (prop::option::of(prop::sample::select(vec![TimeUnit::Millisecond, TimeUnit::Microsecond])), any::<bool>())
+                .prop_map(|(unit, tz)| DataType::Timestamp { unit, timezone: Some(tz) }),
+            Just(DataType::Timestamp { unit: None, timezone: None }),
+            Just(DataType::Any),
+            Just(DataType::Duration),
+        ]
+    }
+
+    fn name() -> impl Strategy<Value = String> {
+        "[a-z][a-z0-9_]{0,8}"
+    }
+
+    /// A field with constraints that fit its type, as the ODCS lowering would produce them.
+    fn field(data_type: DataType) -> impl Strategy<Value = Field> {
+        (name(), any::<bool>(), any::<bool>(), prop::option::of("[a-z ]{1,12}"), any::<u8>(), any::<i16>()).prop_map(
+            move |(n, nullable, unique, description, knob, bound)| {
+                let mut f = Field::new(n, data_type.clone());
+                f.nullable = nullable;
+                f.unique = unique;
+                f.description = description;
+                match &f.data_type {
+                    DataType::String => {
+                        if knob & 1 != 0 {
+                            f.constraints.max_length = Some(u64::from(knob) + 1);
+                        }
+                        if knob & 2 != 0 {
+                            f.constraints.min_length = Some(1);
+                        }
+                        if knob & 4 != 0 {
+                            f.constraints.pattern = Some("^[a-z]+$".into());
+                        }
+                        if knob & 8 != 0 {
+                            f.constraints.enum_values = Some(vec![json!("a"), json!("b")]);
+                        }
+                        if knob & 16 != 0 {
+                            f.constraints.format = Some("email".into());
+                        }
+                    }
+                    DataType::Int { .. } | DataType::Float { .. } | DataType::Decimal { .. } => {
+                        if knob & 1 != 0 {
+                            f.constraints.minimum = Some(Bound { value: json!(bound), exclusive: knob & 2 != 0 });
+                        }
+                        if knob & 4 != 0 {
+                            f.constraints.maximum =
+                                Some(Bound { value: json!(i32::from(bound) + 1000), exclusive: knob & 8 != 0 });
+                        }
+                        if knob & 16 != 0 {
+                            f.constraints.multiple_of = Some(5.0);
+                        }
+                    }
+                    DataType::Date => {
+                        if knob & 1 != 0 {
+                            f.constraints.minimum = Some(Bound { value: json!("2020-01-01"), exclusive: false });
+                        }
+                    }
+                    _ => {}
+                }
+                if knob & 32 != 0 && !matches!(f.data_type, DataType::Any | DataType::Duration) {
+                    f.default = Some(json!(knob));
+                }
+                f
+            },
+        )
+    }
+
+    fn data_type() -> impl Strategy<Value = DataType> {
+        primitive().prop_recursive(3, 16, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone().prop_flat_map(field), 1..4)
+                    .prop_map(|fs| DataType::Struct(dedup(fs))),
+                inner.prop_flat_map(field).prop_map(|mut item| {
+                    item.name = "item".into();
+                    DataType::List(Box::new(item))
+                }),
+            ]
+        })
+    }
+
+    fn dedup(mut fields: Vec<Field>) -> Vec<Field> {
+        let mut seen = std::collections::HashSet::new();
+        fields.retain(|f| seen.insert(f.name.clone()));
+        fields
+    }
+
+    fn schema() -> impl Strategy<Value = Schema> {
+        (prop::collection::vec(data_type().prop_flat_map(field), 1..8), 0usize..3).prop_map(|(fields, keys)| {
+            let mut fields = dedup(fields);
+            // The first `keys` primitive fields form the primary key.
+            let mut position = 0;
+            for f in fields.iter_mut().filter(|f| f.data_type.kind() == "primitive").take(keys) {
+                position += 1;
+                f.primary_key_position = Some(position);
+                f.nullable = false;
+            }
+            let mut object = Object {
+                name: "t".into(),
+                physical_name: None,
+                id: None,
+                kind: Some("table".into()),
+                fields,
+                primary_key: Vec::new(),
+                partitioning: Vec::new(),
+                foreign_keys: Vec::new(),
+                description: None,
+                span: Default::default(),
+                pointer: String::new(),
+                tags: Vec::new(),
+                custom_properties: Default::default(),
+                quality: Vec::new(),
+                metadata: Default::default(),
+            };
+            let mut key: Vec<(u32, String)> =
+                object.fields.iter().filter_map(|f| Some((f.primary_key_position?, f.name.clone()))).collect();
+            key.sort();
+            object.primary_key = key.into_iter().map(|(_, n)| n).collect();
+            Schema {
+                source: "generated".into(),
+                record_model: RecordModel::ByNameStrict,
+                expresses: Expresses::ALL,
+                qualified_paths: true,
+                objects: vec![object],
+            }
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        #[test]
+        fn lowering_the_import_gives_the_schema_back(s in schema()) {
+            let imported = import(&s, &ImportOptions::default());
+            let yaml = imported.to_yaml();
+            let problems = lint_problems("generated.odcs.yaml", &yaml);
+            prop_assert!(problems.is_empty(), "{}\n{yaml}", problems.join("\n"));
+            let lowered = lower("generated.odcs.yaml", &yaml);
+            let changes: Vec<String> = diff::diff(&s, &lowered)
+                .iter()
+                .chain(diff::diff(&lowered, &s).iter())
+                .map(|c| format!("{} {}: {}", c.rule.code, c.display_path, c.message))
+                .collect();
+            prop_assert!(changes.is_empty(), "{}\n{yaml}", changes.join("\n"));
+            // And field by field, not only through the diff's eyes.
+            let (a, b) = (&s.objects[0], &lowered.objects[0]);
+            prop_assert_eq!(&a.primary_key, &b.primary_key);
+            prop_assert_eq!(a.fields.len(), b.fields.len());
+            for (x, y) in a.fields.iter().zip(&b.fields) {
+                prop_assert_eq!(&x.name, &y.name);
+                prop_assert_eq!(x.data_type.to_string(), y.data_type.to_string(), "{}\n{}", x.name, yaml);
+                prop_assert_eq!(x.nullable, y.nullable);
+                prop_assert_eq!(x.unique, y.unique);
+                prop_assert_eq!(&x.default, &y.default);
+                prop_assert_eq!(&x.description, &y.description);
+                prop_assert_eq!(x.primary_key_position, y.primary_key_position);
+                prop_assert_eq!(&x.constraints, &y.constraints, "{}\n{}", x.name, yaml);
+            }
+        }
+    }
+}
