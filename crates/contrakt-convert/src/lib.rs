@@ -3,12 +3,16 @@
 //! - [`import`]: any schema the front ends of `contrakt-formats` read (JSON Schema, Avro,
 //!   Protobuf, SQL DDL, Parquet, Arrow) into an ODCS v3.1 contract, the inverse of the ODCS
 //!   lowering in `contrakt_core::ir`.
+//! - [`export`]: a contract's objects into JSON Schema 2020-12, Avro, Protobuf (proto3) or
+//!   SQL DDL (PostgreSQL, Snowflake, BigQuery, Spark).
 //!
 //! What a target language cannot say is never dropped silently: each conversion returns the
 //! losses as warnings for the command to print.
 
+pub mod export;
 pub mod import;
 
+pub use export::{Dialect, Exported, Target, export};
 pub use import::{ImportOptions, Imported, import};
 
 /// Why a conversion could not happen at all (losses are warnings, not errors).

@@ -308,3 +308,177 @@ mod generated {
         }
     }
 }
+
+mod exports {
+    //! Every contract of the example registry, every object, every target: checked by a
+    //! consumer of the format, then read back through the front ends and diffed.
+
+    use contrakt_core::ir::Schema;
+
+    use super::*;
+    use crate::{Dialect, Target, export};
+
+    pub(super) fn contracts() -> Vec<(String, Schema)> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("contracts"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.to_string_lossy().ends_with(".odcs.yaml"))
+            .collect();
+        files.sort();
+        files
+            .into_iter()
+            .map(|p| {
+                let name = p.file_name().unwrap().to_string_lossy().to_string();
+                (name.clone(), lower(&name, &std::fs::read_to_string(&p).unwrap()))
+            })
+            .collect()
+    }
+
+    pub(super) fn targets() -> Vec<Target> {
+        let mut t = vec![Target::JsonSchema, Target::Avro, Target::Protobuf];
+        t.extend(Dialect::ALL.map(Target::Sql));
+        t
+    }
+
+    /// The exported text read back by our own front end (which parses SQL with sqlparser in
+    /// the dialect and compiles Protobuf with protox).
+    pub(super) fn reimport(text: &str, target: Target) -> Schema {
+        let result = match target {
+            Target::JsonSchema => contrakt_formats::load_str("export.schema.json", text, Format::JsonSchema),
+            Target::Avro => contrakt_formats::load_str("export.avsc", text, Format::Avro),
+            Target::Protobuf => contrakt_formats::load_str("export.proto", text, Format::Protobuf),
+            Target::Sql(d) => contrakt_formats::load_sql("export.sql", text, Some(d.sqlparser_name())),
+        };
+        result.unwrap_or_else(|e| panic!("{target}: {e}\n{text}"))
+    }
+
+    /// Checks by a consumer of each format other than our front end.
+    fn consume(text: &str, target: Target) {
+        match target {
+            Target::JsonSchema => {
+                let schema: serde_json::Value = serde_json::from_str(text).unwrap();
+                jsonschema::draft202012::meta::validate(&schema).unwrap_or_else(|e| panic!("{e}\n{text}"));
+                jsonschema::validator_for(&schema).unwrap_or_else(|e| panic!("{e}\n{text}"));
+            }
+            Target::Protobuf => {
+                let dir = tempfile::tempdir().unwrap();
+                std::fs::write(dir.path().join("export.proto"), text).unwrap();
+                protox::compile(["export.proto"], [dir.path()]).unwrap_or_else(|e| panic!("{e:?}\n{text}"));
+            }
+            Target::Sql(d) => {
+                let dialect = sqlparser::dialect::dialect_from_str(d.sqlparser_name()).unwrap();
+                sqlparser::parser::Parser::parse_sql(dialect.as_ref(), text)
+                    .unwrap_or_else(|e| panic!("{d:?}: {e}\n{text}"));
+            }
+            // No Avro library in the build: the front end is the consumer.
+            Target::Avro => {}
+        }
+    }
+
+    #[test]
+    fn every_export_is_read_by_a_consumer_and_diffs_clean_against_the_contract() {
+        let (mut failures, mut listed_losses) = (Vec::new(), 0);
+        for (file, schema) in contracts() {
+            for object in &schema.objects {
+                for target in targets() {
+                    let one = Schema { objects: vec![object.clone()], ..schema.clone() };
+                    let exported = export(&one, target, None, "freshbox").unwrap();
+                    consume(&exported.text, target);
+                    let mut back = reimport(&exported.text, target);
+                    // Other languages name the object their own way (`$`, the record, the
+                    // message); the name is not what this test is about.
+                    if back.objects.len() == 1 {
+                        back.objects[0].name = object.name.clone();
+                        back.objects[0].physical_name = object.physical_name.clone();
+                    }
+                    // Every breaking difference must be a loss the export listed: a warning
+                    // on the field, or on a field that encloses it.
+                    let listed: Vec<&str> =
+                        exported.warnings.iter().filter_map(|w| w.split_once(": ").map(|(p, _)| p)).collect();
+                    for c in diff::diff(&one, &back).iter().filter(|c| c.is_breaking(default_mode(&back))) {
+                        let path = c.path.to_string();
+                        // An object-level warning covers the object, not every field in it.
+                        let covered = listed.iter().any(|p| {
+                            path == *p
+                                || (p.contains('.')
+                                    && [".", "[", "{"].iter().any(|s| path.starts_with(&format!("{p}{s}"))))
+                        });
+                        listed_losses += usize::from(covered);
+                        if !covered {
+                            failures.push(format!(
+                                "{file} {} → {target}: {} {} {path}: {}",
+                                object.name, c.rule.code, c.rule.slug, c.message
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+        assert!(listed_losses > 50, "the registry exercises the listed losses ({listed_losses})");
+    }
+
+    fn orders() -> Schema {
+        contracts().into_iter().find(|(f, _)| f == "orders.odcs.yaml").unwrap().1
+    }
+
+    #[test]
+    fn the_orders_json_schema_accepts_a_good_order_and_rejects_bad_ones() {
+        let exported = export(&orders(), Target::JsonSchema, Some("orders"), "freshbox").unwrap();
+        let schema: serde_json::Value = serde_json::from_str(&exported.text).unwrap();
+        let validator = jsonschema::draft202012::new(&schema).unwrap();
+        let good = serde_json::json!({
+            "order_id": "8d494f58-1388-4d5a-8bf7-05046765727c",
+            "customer_id": "1b4e28ba-2fa1-11d2-883f-0016d3cca427",
+            "box_plan": "2P-3R",
+            "recipes_per_box": 3,
+            "order_date": "2026-11-20",
+            "delivery_week": "2026-11-23",
+            "total_amount": 42.5,
+            "currency": "GBP",
+            "status": "confirmed",
+            "is_first_box": false,
+            "promo_codes": null,
+            "customer_email": "a@example.com",
+            "created_at": "2026-11-20T10:00:00Z",
+            "updated_at": "2026-11-20T10:00:00Z",
+        });
+        let mut good = good.as_object().unwrap().clone();
+        // Fill the properties this sample does not set with null where the schema allows it.
+        for (name, prop) in schema["properties"].as_object().unwrap() {
+            if !good.contains_key(name) {
+                let nullable = prop["type"].as_array().is_some_and(|t| t.contains(&serde_json::json!("null")))
+                    || prop.get("type").is_none();
+                assert!(nullable, "the sample must set the not-null property `{name}`");
+                good.insert(name.clone(), serde_json::Value::Null);
+            }
+        }
+        let good = serde_json::Value::Object(good);
+        let errors: Vec<String> =
+            validator.iter_errors(&good).map(|e| format!("{e} at {}", e.instance_path())).collect();
+        assert!(errors.is_empty(), "{}", errors.join("\n"));
+        for (property, bad) in [
+            ("status", serde_json::json!("lost")),
+            ("recipes_per_box", serde_json::json!("three")),
+            ("order_id", serde_json::json!(null)),
+            ("total_amount", serde_json::json!(-1)),
+        ] {
+            let mut doc = good.clone();
+            doc[property] = bad.clone();
+            assert!(!validator.is_valid(&doc), "{property} = {bad} should be rejected");
+        }
+        let mut missing = good.clone();
+        missing.as_object_mut().unwrap().remove("order_id");
+        assert!(!validator.is_valid(&missing), "a missing column is rejected");
+    }
+
+    #[test]
+    fn orders_exports_read_as_expected() {
+        for target in targets() {
+            let exported = export(&orders(), target, Some("orders"), "freshbox.commerce").unwrap();
+            let warnings: String = exported.warnings.iter().map(|w| format!("-- warning: {w}\n")).collect();
+            let name = format!("export_orders_{}", target.to_string().replace(':', "_"));
+            insta::assert_snapshot!(name, format!("{warnings}{}", exported.text));
+        }
+    }
+}
