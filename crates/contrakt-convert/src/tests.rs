@@ -482,3 +482,30 @@ mod exports {
         }
     }
 }
+
+#[test]
+fn a_dbt_manifest_imports_its_models_columns_constraints_and_tests() {
+    let path = root().join("fixtures/dbt/manifest.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(crate::dbt::is_manifest(&text));
+    let (schema, losses) = crate::dbt::load("manifest.json", &text, &[]).unwrap();
+    let names: Vec<&str> = schema.objects.iter().map(|o| o.name.as_str()).collect();
+    assert_eq!(names, ["customers", "orders"], "models only, no seeds");
+    let orders = schema.object("orders").unwrap();
+    assert_eq!(orders.primary_key, ["order_id"]);
+    assert_eq!(orders.foreign_keys.len(), 1, "the constraint and the relationships test are one key");
+    let status = orders.fields.iter().find(|f| f.name == "status").unwrap();
+    assert!(!status.nullable);
+    assert_eq!(status.constraints.enum_values.as_ref().unwrap().len(), 4);
+    assert_eq!(status.constraints.max_length, Some(16));
+    assert!(schema.object("customers").unwrap().fields.iter().any(|f| f.name == "email" && f.unique && !f.nullable));
+    let imported =
+        import(&schema, &ImportOptions { id: Some("urn:freshbox:dbt".into()), name: Some("freshbox".into()) });
+    let yaml = imported.to_yaml();
+    assert_eq!(lint_problems("freshbox.odcs.yaml", &yaml), Vec::<String>::new(), "{yaml}");
+    let back = lower("freshbox.odcs.yaml", &yaml);
+    assert_eq!(breaking(&schema, &back, Mode::Full), Vec::<String>::new());
+    assert_eq!(breaking(&back, &schema, Mode::Full), Vec::<String>::new());
+    let warnings: String = losses.iter().chain(&imported.warnings).map(|w| format!("# warning: {w}\n")).collect();
+    insta::assert_snapshot!("import_dbt_manifest", format!("{warnings}{yaml}"));
+}
