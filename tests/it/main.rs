@@ -16,6 +16,7 @@
 mod bad_input;
 mod cli_breaking;
 mod cli_check;
+mod cli_convert;
 mod cli_diff;
 mod cli_lint;
 mod conformance;

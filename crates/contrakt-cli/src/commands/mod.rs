@@ -3,6 +3,8 @@
 pub(crate) mod breaking;
 pub(crate) mod check;
 pub(crate) mod diff;
+pub(crate) mod export;
+pub(crate) mod import;
 pub(crate) mod lint;
 pub(crate) mod rules;
 
@@ -23,6 +25,8 @@ pub(crate) fn run(cli: Cli) -> ExitStatus {
         Command::Breaking(args) => breaking::run(args, color),
         Command::Check(args) => check::run(args, &cli.global, color),
         Command::Rules(args) => rules::run(args),
+        Command::Import(args) => import::run(args, &cli.global, color),
+        Command::Export(args) => export::run(args, &cli.global, color),
     };
     match result {
         Ok(status) => status,
