@@ -6,6 +6,8 @@
 //!   code, error code, message and location, in both output formats.
 //! - `cli_diff`: `contrakt diff` on one fixture pair per breaking-change rule
 //!   (`fixtures/breaking/<CODE>/`), consumer impact, version pins, modes and bad input.
+//! - `cli_infer`: `contrakt infer` on the fixture datasets: drafts that lint clean and pass
+//!   `check` on their own data.
 //! - `conformance`: the Confluent and buf Protobuf corpora in `../shared/conformance/`, with
 //!   an agreement table and `conformance-allowlist.yaml` for deliberate differences.
 //! - `conformance_jsonschema`: Confluent's JSON Schema corpus (STRICT and LENIENT verdicts),
@@ -18,6 +20,7 @@ mod cli_breaking;
 mod cli_check;
 mod cli_convert;
 mod cli_diff;
+mod cli_infer;
 mod cli_lint;
 mod conformance;
 mod conformance_jsonschema;

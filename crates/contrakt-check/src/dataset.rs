@@ -108,12 +108,25 @@ pub fn locate(
             (path, server.format.clone(), server.endpoint_url.clone())
         }
     };
+    source(object.name.as_str(), location, format.as_deref(), endpoint, base)
+}
+
+/// A data location as written (a path, glob, folder or URL, relative to `base`) and its
+/// declared format, if any, as a [`DataSource`]; the format is otherwise taken from the
+/// extension or the files of a folder. `object` names the data in errors.
+pub fn source(
+    object: &str,
+    location: String,
+    format: Option<&str>,
+    endpoint: Option<String>,
+    base: &Path,
+) -> Result<DataSource> {
     let url = resolve(&location, base);
-    let format = match format.as_deref().map(|f| (f, FileFormat::parse(f))) {
+    let format = match format.map(|f| (f, FileFormat::parse(f))) {
         Some((_, Some(f))) => f,
         Some((f, None)) => {
             return Err(Error::NoData {
-                object: object.name.clone(),
+                object: object.to_string(),
                 hint: format!("format `{f}` is not one contrakt reads (parquet, csv, json, arrow)"),
             });
         }
@@ -121,7 +134,7 @@ pub fn locate(
     };
     if url.contains("://") && !(url.starts_with("s3://") || url.starts_with("https://") || url.starts_with("http://")) {
         return Err(Error::NoData {
-            object: object.name.clone(),
+            object: object.to_string(),
             hint: format!(
                 "`{location}`: contrakt reads local files, s3:// and https:// so far; copy the data or mount it"
             ),

@@ -14,7 +14,9 @@
 pub mod compile;
 pub mod conformance;
 pub mod dataset;
+pub mod draft;
 pub mod error;
+pub mod profile;
 mod run;
 pub mod sql;
 

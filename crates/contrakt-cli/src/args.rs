@@ -51,6 +51,9 @@ pub enum Command {
     /// Check published data against its contract: schema, quality rules and SLAs, in one
     /// DataFusion scan per dataset.
     Check(CheckArgs),
+    /// Draft a contract from data: profile each dataset in one scan and write an ODCS v3.1
+    /// contract whose every promise the data already keeps.
+    Infer(InferArgs),
     /// List the lint and breaking-change rules, or explain one (`contrakt rules F004`).
     Rules(RulesArgs),
     /// Draft an ODCS v3.1 contract from a schema: JSON Schema, Avro, Protobuf, SQL DDL, the
@@ -101,6 +104,26 @@ pub struct ImportArgs {
     pub id: Option<String>,
     /// Write the contract here instead of to stdout.
     #[arg(short, long, value_name = "OUT")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct InferArgs {
+    /// Datasets: a file, a glob or a folder (hive partitions), local, s3:// or https://; as
+    /// OBJECT=URL to name the schema object [default: the file or folder name].
+    #[arg(required = true, value_name = "[OBJECT=]URL")]
+    pub data: Vec<String>,
+    /// The contract's `id` [default: urn:contrakt:inferred:<first object>].
+    #[arg(long)]
+    pub id: Option<String>,
+    /// Profile only the first N rows of each dataset (for huge data; no volume rule then).
+    #[arg(long, value_name = "ROWS")]
+    pub sample: Option<u64>,
+    /// Reference time for the freshness SLA (RFC 3339 or a date) [default: now].
+    #[arg(long)]
+    pub now: Option<String>,
+    /// Write the contract here instead of standard output (server paths are made relative to it).
+    #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 }
 

@@ -5,6 +5,7 @@ pub(crate) mod check;
 pub(crate) mod diff;
 pub(crate) mod export;
 pub(crate) mod import;
+pub(crate) mod infer;
 pub(crate) mod lint;
 pub(crate) mod rules;
 
@@ -24,6 +25,7 @@ pub(crate) fn run(cli: Cli) -> ExitStatus {
         Command::Diff(args) => diff::run(args, color),
         Command::Breaking(args) => breaking::run(args, color),
         Command::Check(args) => check::run(args, &cli.global, color),
+        Command::Infer(args) => infer::run(args, &cli.global),
         Command::Rules(args) => rules::run(args),
         Command::Import(args) => import::run(args, &cli.global, color),
         Command::Export(args) => export::run(args, &cli.global, color),

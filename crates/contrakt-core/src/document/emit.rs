@@ -1,5 +1,6 @@
-//! A small block-style YAML writer for serde_json values. Strings are always double-quoted
-//! (JSON escaping is valid YAML), so no value can change type on the way back in.
+//! A small block-style YAML writer for serde_json values. Strings are double-quoted (JSON
+//! escaping is valid YAML) unless they are plainly words (`orders`, `v3.1.0`, `urn:a:b`), so no
+//! value can change type on the way back in and the output still reads like hand-written YAML.
 
 use serde_json::Value;
 
@@ -21,10 +22,22 @@ fn scalar(v: &Value) -> String {
         Value::Null => "null".into(),
         Value::Bool(b) => b.to_string(),
         Value::Number(n) => n.to_string(),
+        Value::String(s) if is_plain(s) => s.clone(),
         Value::String(s) => serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into()),
         Value::Array(_) => "[]".into(),
         Value::Object(_) => "{}".into(),
     }
+}
+
+/// A string YAML reads back as the same string without quotes: it starts with a letter (so it
+/// is no number), holds only word characters, `.`, `/`, `-` and `:` not before a space or at
+/// the end (so it is no mapping), and is none of the words YAML 1.1 or 1.2 read as something else.
+fn is_plain(s: &str) -> bool {
+    const RESERVED: &[&str] = &["true", "false", "null", "yes", "no", "on", "off", "y", "n", "nan", "inf"];
+    s.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '/' | '-' | ':'))
+        && !s.ends_with(':')
+        && !RESERVED.iter().any(|r| r.eq_ignore_ascii_case(s))
 }
 
 fn is_block(v: &Value) -> bool {
@@ -95,5 +108,28 @@ mod tests {
         let text = to_yaml(&v);
         let node = parse(&SourceFile::new("t", text.clone()), &Limits::default()).unwrap();
         assert_eq!(node.to_json(), v, "{text}");
+    }
+
+    #[test]
+    fn words_are_plain_and_lookalikes_are_quoted() {
+        let words = ["orders", "v3.1.0", "urn:contrakt:a", "N/A", "s3://b/k", "box-2P", "a_b"];
+        let lookalikes =
+            ["true", "No", "null", "1.0", "0x1F", "~", "a: b", "a:", "#x", "- x", "", "1e3", "Inf", "a b", "2P-2R"];
+        for w in words {
+            assert_eq!(scalar(&Value::String(w.into())), w);
+        }
+        for l in lookalikes {
+            assert!(scalar(&Value::String(l.into())).starts_with('"'), "{l}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_string_round_trips(key in "[ -~]{0,12}", value in "[ -~\\n\u{e9}]{0,16}") {
+            let v = serde_json::json!({ key.clone(): value.clone(), "list": [value.clone()] });
+            let text = to_yaml(&v);
+            let node = parse(&SourceFile::new("t", text.clone()), &Limits::default()).unwrap();
+            proptest::prop_assert_eq!(node.to_json(), v, "{}", text);
+        }
     }
 }
