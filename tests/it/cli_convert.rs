@@ -51,6 +51,7 @@ fn export_writes_every_language_and_reads_back() {
         ("protobuf", "orders.proto", "protobuf"),
         ("sql:postgres", "orders.sql", "sql"),
         ("sql:spark", "orders_spark.sql", "sql"),
+        ("arrow", "orders.arrow", "arrow"),
     ] {
         let out = dir.path().join(file);
         let run = contrakt(["export", "contracts/orders.odcs.yaml", "--to", to, "-o", out.to_str().unwrap()]);
@@ -71,6 +72,9 @@ fn export_rejects_bad_input_with_exit_2() {
     run.assert_exit(2);
     assert!(run.stderr.contains("no schema object `nope`"), "{run}");
     contrakt(["export", "no/such.odcs.yaml", "--to", "avro"]).assert_exit(2);
+    let run = contrakt(["export", "contracts/orders.odcs.yaml", "--to", "arrow", "--object", "orders"]);
+    run.assert_exit(2);
+    assert!(run.stderr.contains("binary file"), "{run}");
 }
 
 #[test]

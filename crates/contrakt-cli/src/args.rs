@@ -61,7 +61,7 @@ pub enum Command {
     /// cannot say is listed as warnings.
     Import(ImportArgs),
     /// Write a contract's schema in another language: JSON Schema 2020-12, Avro, Protobuf
-    /// (proto3) or SQL DDL. What the language cannot say is listed as warnings.
+    /// (proto3), SQL DDL or an Arrow schema. What the language cannot say is listed as warnings.
     Export(ExportArgs),
 }
 
@@ -70,7 +70,7 @@ pub struct ExportArgs {
     /// The ODCS contract.
     pub contract: PathBuf,
     /// The language: jsonschema, avro, protobuf, sql (PostgreSQL), sql:postgres,
-    /// sql:snowflake, sql:bigquery or sql:spark.
+    /// sql:snowflake, sql:bigquery, sql:spark, or arrow (an IPC file with the schema; needs -o).
     #[arg(long, value_parser = parse_target)]
     pub to: contrakt_convert::Target,
     /// Export only this schema object (required for jsonschema and avro when the contract has
@@ -84,7 +84,7 @@ pub struct ExportArgs {
 
 fn parse_target(s: &str) -> Result<contrakt_convert::Target, String> {
     contrakt_convert::Target::parse(s).ok_or_else(|| {
-        format!("unknown target `{s}`; one of: jsonschema, avro, protobuf, sql, sql:postgres, sql:snowflake, sql:bigquery, sql:spark")
+        format!("unknown target `{s}`; one of: jsonschema, avro, protobuf, sql, sql:postgres, sql:snowflake, sql:bigquery, sql:spark, arrow")
     })
 }
 

@@ -8,6 +8,10 @@ use crate::args::{ExportArgs, GlobalArgs};
 use crate::commands::print;
 
 pub(crate) fn run(args: ExportArgs, global: &GlobalArgs, color: bool) -> Result<ExitStatus, Error> {
+    if args.to.is_binary() && args.output.is_none() {
+        eprintln!("error: {} is a binary file: name it with -o", args.to);
+        return Ok(ExitStatus::Error);
+    }
     let schema = match contrakt_formats::load(&args.contract, Some(Format::Odcs)) {
         Ok(s) => s,
         Err(e) => {
@@ -32,12 +36,12 @@ pub(crate) fn run(args: ExportArgs, global: &GlobalArgs, color: bool) -> Result<
     }
     match &args.output {
         Some(out) => {
-            if let Err(e) = std::fs::write(out, &exported.text) {
+            if let Err(e) = std::fs::write(out, &exported.content) {
                 eprintln!("error: cannot write {}: {e}", out.display());
                 return Ok(ExitStatus::Error);
             }
         }
-        None => print(&exported.text, color),
+        None => print(&exported.text(), color),
     }
     Ok(ExitStatus::Success)
 }

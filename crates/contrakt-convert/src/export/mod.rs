@@ -4,6 +4,7 @@
 //! exporting, reading the output back through the front ends and diffing against the contract
 //! shows nothing but those losses.
 
+mod arrow;
 mod avro;
 mod jsonschema;
 mod protobuf;
@@ -28,6 +29,8 @@ pub enum Target {
     Protobuf,
     /// `CREATE TABLE` statements for every object.
     Sql(Dialect),
+    /// An Arrow IPC file with the schema of one object and no rows (binary).
+    Arrow,
 }
 
 impl Target {
@@ -43,6 +46,7 @@ impl Target {
                 "avro" | "avsc" => Some(Target::Avro),
                 "protobuf" | "proto" => Some(Target::Protobuf),
                 "sql" => Some(Target::Sql(Dialect::Postgres)),
+                "arrow" | "ipc" => Some(Target::Arrow),
                 _ => None,
             },
         }
@@ -50,7 +54,12 @@ impl Target {
 
     /// Single-schema languages export one object at a time.
     fn one_object(self) -> bool {
-        matches!(self, Target::JsonSchema | Target::Avro)
+        matches!(self, Target::JsonSchema | Target::Avro | Target::Arrow)
+    }
+
+    /// Binary output (not for a terminal).
+    pub fn is_binary(self) -> bool {
+        self == Target::Arrow
     }
 }
 
@@ -61,14 +70,16 @@ impl fmt::Display for Target {
             Target::Avro => f.write_str("avro"),
             Target::Protobuf => f.write_str("protobuf"),
             Target::Sql(d) => write!(f, "sql:{}", d.name()),
+            Target::Arrow => f.write_str("arrow"),
         }
     }
 }
 
-/// The exported text and what it could not say.
+/// The exported file and what it could not say.
 #[derive(Debug, Clone)]
 pub struct Exported {
-    pub text: String,
+    /// UTF-8 text, except for [`Target::Arrow`].
+    pub content: Vec<u8>,
     /// One line per loss, naming the path (`orders.order_id: primary key not expressible`).
     pub warnings: Vec<String>,
 }
@@ -93,13 +104,21 @@ pub fn export(schema: &Schema, target: Target, object: Option<&str>, package: &s
         )));
     }
     let mut warnings = Vec::new();
-    let text = match target {
-        Target::JsonSchema => jsonschema::export(objects[0], &mut warnings),
-        Target::Avro => avro::export(objects[0], &mut warnings),
-        Target::Protobuf => protobuf::export(&objects, package, &mut warnings),
-        Target::Sql(dialect) => sql::export(&objects, dialect, &mut warnings),
+    let content = match target {
+        Target::JsonSchema => jsonschema::export(objects[0], &mut warnings).into_bytes(),
+        Target::Avro => avro::export(objects[0], &mut warnings).into_bytes(),
+        Target::Protobuf => protobuf::export(&objects, package, &mut warnings).into_bytes(),
+        Target::Sql(dialect) => sql::export(&objects, dialect, &mut warnings).into_bytes(),
+        Target::Arrow => arrow::export(objects[0], &mut warnings)?,
     };
-    Ok(Exported { text, warnings })
+    Ok(Exported { content, warnings })
+}
+
+impl Exported {
+    /// The content as text (lossy for binary targets).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.content).into_owned()
+    }
 }
 
 fn names(schema: &Schema) -> String {
@@ -144,4 +163,25 @@ fn foreign_keys_lost(o: &Object, target: &str, warnings: &mut Vec<String>) {
         };
         warnings.push(format!("{at}: {target} cannot say the foreign key to {}; left out", k.to.join(", ")));
     }
+}
+
+/// Value constraints a target's types cannot carry; `keeps_max_length`: the type says it
+/// (`varchar(n)`).
+fn constraint_losses(f: &contrakt_core::ir::Field, keeps_max_length: bool) -> Vec<&'static str> {
+    let c = &f.constraints;
+    [
+        ("minLength", c.min_length.is_some()),
+        ("maxLength", c.max_length.is_some() && !keeps_max_length),
+        ("pattern", c.pattern.is_some()),
+        ("format", c.format.is_some()),
+        ("minimum", c.minimum.is_some()),
+        ("maximum", c.maximum.is_some()),
+        ("multipleOf", c.multiple_of.is_some()),
+        ("item counts", c.min_items.is_some() || c.max_items.is_some()),
+        ("uniqueItems", c.unique_items),
+        ("the allowed values", c.enum_values.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(name, present)| present.then_some(name))
+    .collect()
 }

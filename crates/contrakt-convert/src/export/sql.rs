@@ -7,7 +7,7 @@
 
 use contrakt_core::ir::{DataType, Field, Object, TimeUnit};
 
-use super::{lost, metadata_losses};
+use super::{constraint_losses, lost, metadata_losses};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
@@ -73,7 +73,7 @@ fn table(out: &mut String, o: &Object, d: Dialect, warnings: &mut Vec<String>) {
         }
         // BigQuery has no UNIQUE; the others take it inline.
         let mut losses = metadata_losses(f, true);
-        losses.extend(constraint_losses(f));
+        losses.extend(constraint_losses(f, matches!(f.data_type, DataType::String | DataType::Enum { .. })));
         if f.unique && f.primary_key_position.is_none() {
             if d == Dialect::BigQuery || d == Dialect::Spark {
                 losses.push("unique");
@@ -294,27 +294,6 @@ fn column_type(t: &DataType, d: Dialect, f: &Field, path: &str, warnings: &mut V
             if d == Postgres || d == Snowflake { "TEXT".into() } else { "STRING".into() }
         }
     }
-}
-
-/// Value constraints a column type cannot carry (a `varchar(n)` carries the maximum length).
-fn constraint_losses(f: &Field) -> Vec<&'static str> {
-    let c = &f.constraints;
-    let max_length_kept = matches!(f.data_type, DataType::String | DataType::Enum { .. });
-    [
-        ("minLength", c.min_length.is_some()),
-        ("maxLength", c.max_length.is_some() && !max_length_kept),
-        ("pattern", c.pattern.is_some()),
-        ("format", c.format.is_some()),
-        ("minimum", c.minimum.is_some()),
-        ("maximum", c.maximum.is_some()),
-        ("multipleOf", c.multiple_of.is_some()),
-        ("item counts", c.min_items.is_some() || c.max_items.is_some()),
-        ("uniqueItems", c.unique_items),
-        ("the allowed values", c.enum_values.is_some()),
-    ]
-    .into_iter()
-    .filter_map(|(name, present)| present.then_some(name))
-    .collect()
 }
 
 /// A literal default, when the value is one (a string default such as `now()` is kept as an
