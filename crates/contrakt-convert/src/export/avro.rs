@@ -155,6 +155,10 @@ fn schema_of(f: &Field, path: &str, names: &mut Vec<String>, warnings: &mut Vec<
         DataType::Date => logical("int", "date"),
         DataType::Time { unit } => match unit {
             Some(TimeUnit::Second | TimeUnit::Millisecond) => logical("int", "time-millis"),
+            Some(TimeUnit::Nanosecond) => {
+                warnings.push(format!("{path}: Avro times hold at most microseconds; {t} written with them"));
+                logical("long", "time-micros")
+            }
             _ => logical("long", "time-micros"),
         },
         DataType::Timestamp { unit, timezone } => {
@@ -163,6 +167,11 @@ fn schema_of(f: &Field, path: &str, names: &mut Vec<String>, warnings: &mut Vec<
                 Some(TimeUnit::Nanosecond) => "nanos",
                 _ => "micros",
             };
+            if timezone.is_none() {
+                warnings.push(format!(
+                    "{path}: the contract does not say whether the timestamp has a time zone; written as UTC instants"
+                ));
+            }
             let local = if *timezone == Some(false) { "local-" } else { "" };
             logical("long", &format!("{local}timestamp-{precision}"))
         }

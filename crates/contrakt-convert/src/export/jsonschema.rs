@@ -121,6 +121,7 @@ fn value(t: &DataType, path: &str, warnings: &mut Vec<String>) -> Map<String, Js
         DataType::Uuid => {
             ty("string");
             m.insert("format".into(), json!("uuid"));
+            temporal(warnings, path, t, "uuid");
         }
         DataType::Date => {
             ty("string");
@@ -170,7 +171,7 @@ fn value(t: &DataType, path: &str, warnings: &mut Vec<String>) -> Map<String, Js
     m
 }
 
-/// JSON has no temporal types: a string whose `format` says which (any format the contract
+/// JSON has no temporal or uuid types: a string whose `format` says which (any format the contract
 /// gave, such as `yyyy-MM-dd`, is replaced by the JSON Schema one).
 fn temporal(warnings: &mut Vec<String>, path: &str, t: &DataType, format: &str) {
     warnings.push(format!("{path}: JSON has no {t} type; written as a string with format {format}"));

@@ -104,6 +104,13 @@ pub fn export(schema: &Schema, target: Target, object: Option<&str>, package: &s
         )));
     }
     let mut warnings = Vec::new();
+    if target != Target::JsonSchema {
+        for o in &objects {
+            for f in &o.fields {
+                unsaid_widths(f, &format!("{}.{}", o.name, f.name), target, &mut warnings);
+            }
+        }
+    }
     let content = match target {
         Target::JsonSchema => jsonschema::export(objects[0], &mut warnings).into_bytes(),
         Target::Avro => avro::export(objects[0], &mut warnings).into_bytes(),
@@ -184,4 +191,26 @@ fn constraint_losses(f: &contrakt_core::ir::Field, keeps_max_length: bool) -> Ve
     .into_iter()
     .filter_map(|(name, present)| present.then_some(name))
     .collect()
+}
+
+/// Every typed language needs a width the contract may leave unsaid (`integer`, `number`):
+/// the export picks the widest, which reads back as a narrower type than "any width".
+fn unsaid_widths(f: &contrakt_core::ir::Field, path: &str, target: Target, warnings: &mut Vec<String>) {
+    use contrakt_core::ir::DataType;
+    match &f.data_type {
+        t @ (DataType::Int { bits: None, .. } | DataType::Float { bits: None }) => {
+            warnings.push(format!("{path}: the contract does not say the width of this {t}; {target} gets the widest"));
+        }
+        DataType::Struct(children) => {
+            for c in children {
+                unsaid_widths(c, &format!("{path}.{}", c.name), target, warnings);
+            }
+        }
+        DataType::List(item) => unsaid_widths(item, &format!("{path}[]"), target, warnings),
+        DataType::Map { key, value } => {
+            unsaid_widths(key, &format!("{path}{{}}"), target, warnings);
+            unsaid_widths(value, &format!("{path}{{}}"), target, warnings);
+        }
+        _ => {}
+    }
 }

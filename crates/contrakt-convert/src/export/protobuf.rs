@@ -97,10 +97,10 @@ fn field_type(
             if item.nullable {
                 warnings.push(format!("{path}[]: Protobuf list items cannot be null"));
             }
-            if f.nullable {
-                warnings.push(format!("{path}: a Protobuf repeated field cannot be null (it is empty instead)"));
-            }
-            let (_, t) = scalar(item, &format!("{path}[]"), depth, nested, imports, warnings);
+            // Always: an empty repeated field is not on the wire, so it reads as absent.
+            warnings.push(format!("{path}: Protobuf cannot tell an empty list from an absent or null one"));
+            let (_, t) =
+                scalar(item, &format!("{}_item", f.name), &format!("{path}[]"), depth, nested, imports, warnings);
             ("repeated ", t)
         }
         DataType::Map { key, value } => {
@@ -121,19 +121,20 @@ fn field_type(
                 warnings.push(format!("{path}: Protobuf map values cannot be lists or maps; written as strings"));
                 return ("", format!("map<{k}, string>"));
             }
-            if f.nullable {
-                warnings.push(format!("{path}: a Protobuf map cannot be null (it is empty instead)"));
-            }
-            let (_, v) = scalar(value, &format!("{path}{{}}"), depth, nested, imports, warnings);
+            warnings.push(format!("{path}: Protobuf cannot tell an empty map from an absent or null one"));
+            let (_, v) =
+                scalar(value, &format!("{}_value", f.name), &format!("{path}{{}}"), depth, nested, imports, warnings);
             ("", format!("map<{k}, {v}>"))
         }
-        _ => scalar(f, path, depth, nested, imports, warnings),
+        _ => scalar(f, &f.name, path, depth, nested, imports, warnings),
     }
 }
 
 /// A singular field's type; nullable scalars are `optional` (messages always have presence).
+#[allow(clippy::too_many_arguments)]
 fn scalar(
     f: &Field,
+    name: &str,
     path: &str,
     depth: usize,
     nested: &mut String,
@@ -154,16 +155,32 @@ fn scalar(
         DataType::Float { bits: Some(32) } => (false, "float".into()),
         DataType::Float { .. } => (false, "double".into()),
         DataType::String | DataType::Enum { .. } => (false, "string".into()),
-        DataType::Binary | DataType::FixedBinary { .. } => (false, "bytes".into()),
-        DataType::Timestamp { .. } => {
+        DataType::Binary => (false, "bytes".into()),
+        DataType::FixedBinary { .. } => {
+            warnings.push(format!("{path}: Protobuf bytes have no fixed size; {t} written as bytes"));
+            (false, "bytes".into())
+        }
+        DataType::Timestamp { timezone, .. } => {
+            if *timezone != Some(true) {
+                warnings.push(format!("{path}: google.protobuf.Timestamp is a UTC instant; {t} written as one"));
+            }
             (true, message_type("google/protobuf/timestamp.proto", "google.protobuf.Timestamp"))
         }
         DataType::Duration => (true, message_type("google/protobuf/duration.proto", "google.protobuf.Duration")),
         DataType::Any => (true, message_type("google/protobuf/struct.proto", "google.protobuf.Value")),
         DataType::Struct(fields) => {
-            let name = identifier(&f.name, true);
-            message(nested, &f.name, None, fields, path, depth, imports, warnings);
-            (true, name)
+            // Named after the field (`items` → `ItemsItem` for list items), unique among the
+            // enclosing message's nested messages.
+            let pad = "  ".repeat(depth);
+            let base = identifier(name, true);
+            let mut unique = base.clone();
+            let mut i = 2;
+            while nested.lines().any(|l| l == format!("{pad}message {unique} {{")) {
+                unique = format!("{base}{i}");
+                i += 1;
+            }
+            message(nested, &unique, None, fields, path, depth, imports, warnings);
+            (true, unique)
         }
         DataType::Int { .. } | DataType::Decimal { .. } | DataType::Uuid | DataType::Date | DataType::Time { .. } => {
             warnings.push(format!("{path}: Protobuf has no {t}; written as a string"));
@@ -174,8 +191,13 @@ fn scalar(
             (false, "string".into())
         }
     };
-    if !f.nullable && is_message {
-        warnings.push(format!("{path}: a Protobuf message field may always be unset; not null is lost"));
+    if is_message {
+        // Unset is absent, whatever the contract says about presence and nulls.
+        warnings.push(format!("{path}: a Protobuf message field may always be unset (absent)"));
+    } else if !f.nullable {
+        warnings.push(format!("{path}: proto3 cannot require a field; an unset value reads as the zero value"));
+    } else {
+        warnings.push(format!("{path}: a proto3 optional field may be absent as well as unset"));
     }
     let label = if f.nullable && !is_message { "optional " } else { "" };
     (label, ty)

@@ -146,6 +146,23 @@ fn table(out: &mut String, o: &Object, d: Dialect, warnings: &mut Vec<String>) {
 /// A column's type; `f` carries the length a character type declares.
 fn column_type(t: &DataType, d: Dialect, f: &Field, path: &str, warnings: &mut Vec<String>) -> String {
     use Dialect::*;
+    // Element types carry no NOT NULL, keys or constraints in these dialects' DDL.
+    let element = match t {
+        DataType::List(item) => Some((item.as_ref(), format!("{path}[]"))),
+        DataType::Map { value, .. } => Some((value.as_ref(), format!("{path}{{}}"))),
+        _ => None,
+    };
+    if let Some((e, at)) = element {
+        let mut losses = metadata_losses(e, false);
+        losses.extend(constraint_losses(e, matches!(e.data_type, DataType::String | DataType::Enum { .. })));
+        if !e.nullable {
+            losses.push("not null");
+        }
+        if e.default.is_some() {
+            losses.push("a default");
+        }
+        lost(warnings, &at, &losses, d.name());
+    }
     let digits = |u: &Option<TimeUnit>| match u {
         Some(TimeUnit::Second) => "(0)",
         Some(TimeUnit::Millisecond) => "(3)",
@@ -161,7 +178,7 @@ fn column_type(t: &DataType, d: Dialect, f: &Field, path: &str, warnings: &mut V
             // Unsigned values need the next wider signed type: no dialect here has unsigned.
             let needed = bits.map(|b| if *signed { b } else { b.saturating_mul(2) });
             let name = match (needed, d) {
-                (Some(8), Spark) => "TINYINT",
+                (Some(8), Spark | Snowflake) => "TINYINT",
                 (Some(_), BigQuery) | (None, BigQuery) if needed.is_none_or(|n| n <= 64) => "INT64",
                 (Some(8 | 16), _) => "SMALLINT",
                 (Some(32), _) => "INTEGER",
@@ -205,17 +222,37 @@ fn column_type(t: &DataType, d: Dialect, f: &Field, path: &str, warnings: &mut V
             (None, Snowflake) => "VARCHAR".into(),
             (None, _) => "STRING".into(),
         },
-        (DataType::Binary | DataType::FixedBinary { .. }, Postgres) => "BYTEA".into(),
-        (DataType::Binary | DataType::FixedBinary { .. }, BigQuery) => "BYTES".into(),
-        (DataType::Binary | DataType::FixedBinary { .. }, _) => "BINARY".into(),
+        (DataType::FixedBinary { size }, Snowflake) => format!("BINARY({size})"),
+        (DataType::FixedBinary { .. }, _) => {
+            lossy(format!("{} has no fixed-size binary; {t} written as variable-length", d.name()));
+            if d == Postgres {
+                "BYTEA".into()
+            } else if d == BigQuery {
+                "BYTES".into()
+            } else {
+                "BINARY".into()
+            }
+        }
+        (DataType::Binary, Postgres) => "BYTEA".into(),
+        (DataType::Binary, BigQuery) => "BYTES".into(),
+        (DataType::Binary, _) => "BINARY".into(),
         (DataType::Uuid, Postgres) => "UUID".into(),
         (DataType::Uuid, _) => {
             lossy(format!("{} has no uuid type; written as a string", d.name()));
             if d == Snowflake { "VARCHAR".into() } else { "STRING".into() }
         }
         (DataType::Date, _) => "DATE".into(),
+        (DataType::Time { unit: Some(TimeUnit::Nanosecond) }, Postgres) => {
+            lossy("PostgreSQL times hold microseconds; written with them".into());
+            "TIME(6)".into()
+        }
         (DataType::Time { unit }, Postgres | Snowflake) => format!("TIME{}", digits(unit)),
-        (DataType::Time { .. }, BigQuery) => "TIME".into(),
+        (DataType::Time { unit }, BigQuery) => {
+            if unit.is_some_and(|u| u != TimeUnit::Microsecond) {
+                lossy(format!("BigQuery times hold microseconds; {t} written with them"));
+            }
+            "TIME".into()
+        }
         (DataType::Time { .. }, Spark) => {
             lossy("Spark has no time of day; written as STRING".into());
             "STRING".into()
@@ -225,6 +262,15 @@ fn column_type(t: &DataType, d: Dialect, f: &Field, path: &str, warnings: &mut V
             if timezone.is_none() {
                 lossy("the contract does not say whether the timestamp has a time zone; written with one".into());
             }
+            // BigQuery and Spark store microseconds; PostgreSQL keeps at most microseconds.
+            let fixed = matches!(d, BigQuery | Spark);
+            let unit = &match unit {
+                Some(u) if (fixed && *u != TimeUnit::Microsecond) || (d == Postgres && *u == TimeUnit::Nanosecond) => {
+                    lossy(format!("{} timestamps hold microseconds; {t} written with them", d.name()));
+                    Some(TimeUnit::Microsecond)
+                }
+                other => *other,
+            };
             match (d, tz) {
                 (Postgres, true) => format!("TIMESTAMP{} WITH TIME ZONE", digits(unit)),
                 (Postgres, false) => format!("TIMESTAMP{}", digits(unit)),
@@ -271,6 +317,14 @@ fn column_type(t: &DataType, d: Dialect, f: &Field, path: &str, warnings: &mut V
                     if !c.nullable {
                         warnings.push(format!("{path}.{}: NOT NULL inside a STRUCT is not kept", c.name));
                     }
+                    // A member has a type and a name only.
+                    let mut losses = metadata_losses(c, false);
+                    losses
+                        .extend(constraint_losses(c, matches!(c.data_type, DataType::String | DataType::Enum { .. })));
+                    if c.default.is_some() {
+                        losses.push("a default");
+                    }
+                    lost(warnings, &format!("{path}.{}", c.name), &losses, d.name());
                     format!("{}{sep}{ty}", quote(&c.name, d, false))
                 })
                 .collect();
