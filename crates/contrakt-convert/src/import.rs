@@ -149,10 +149,10 @@ impl Ctx<'_> {
         let path = format!("{path}.{}", f.name);
         let mut m = Map::new();
         m.insert("name".into(), json!(f.name));
-        if let Some(FieldId::Name(id)) = f.id.as_ref().filter(|_| top) {
-            if is_stable_id(id) {
-                m.insert("id".into(), json!(id));
-            }
+        if let Some(FieldId::Name(id)) = f.id.as_ref().filter(|_| top)
+            && is_stable_id(id)
+        {
+            m.insert("id".into(), json!(id));
         }
         if let Some(p) = &f.physical_name {
             m.insert("physicalName".into(), json!(p));

@@ -203,10 +203,8 @@ mod generated {
                             f.constraints.multiple_of = Some(5.0);
                         }
                     }
-                    DataType::Date => {
-                        if knob & 1 != 0 {
-                            f.constraints.minimum = Some(Bound { value: json!("2020-01-01"), exclusive: false });
-                        }
+                    DataType::Date if knob & 1 != 0 => {
+                        f.constraints.minimum = Some(Bound { value: json!("2020-01-01"), exclusive: false });
                     }
                     _ => {}
                 }
