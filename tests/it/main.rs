@@ -24,6 +24,7 @@ mod check_memory;
 mod cli_alerts;
 mod cli_breaking;
 mod cli_check;
+mod cli_convert;
 mod cli_diff;
 mod cli_history;
 mod cli_infer;

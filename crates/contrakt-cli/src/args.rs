@@ -65,6 +65,13 @@ pub enum Command {
     /// Tell the owners and consumers of failed checks: route a check report, list and retry
     /// deliveries.
     Alerts(AlertsArgs),
+    /// Draft an ODCS v3.1 contract from a schema: JSON Schema, Avro, Protobuf, SQL DDL, the
+    /// schema of a Parquet or Arrow IPC file, or dbt models in a `manifest.json`. What ODCS
+    /// cannot say is listed as warnings.
+    Import(ImportArgs),
+    /// Write a contract's schema in another language: JSON Schema 2020-12, Avro, Protobuf
+    /// (proto3), SQL DDL or an Arrow schema. What the language cannot say is listed as warnings.
+    Export(ExportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -243,6 +250,48 @@ pub struct AnnotateArgs {
     pub metric: Option<String>,
     #[arg(long, value_name = "FILE")]
     pub store: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The ODCS contract.
+    pub contract: PathBuf,
+    /// The language: jsonschema, avro, protobuf, sql (PostgreSQL), sql:postgres,
+    /// sql:snowflake, sql:bigquery, sql:spark, or arrow (an IPC file with the schema; needs -o).
+    #[arg(long, value_parser = parse_target)]
+    pub to: contrakt_convert::Target,
+    /// Export only this schema object (required for jsonschema and avro when the contract has
+    /// several).
+    #[arg(long)]
+    pub object: Option<String>,
+    /// Write here instead of to stdout.
+    #[arg(short, long, value_name = "OUT")]
+    pub output: Option<PathBuf>,
+}
+
+fn parse_target(s: &str) -> Result<contrakt_convert::Target, String> {
+    contrakt_convert::Target::parse(s).ok_or_else(|| {
+        format!("unknown target `{s}`; one of: jsonschema, avro, protobuf, sql, sql:postgres, sql:snowflake, sql:bigquery, sql:spark, arrow")
+    })
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The schema file.
+    pub file: PathBuf,
+    /// Its format (jsonschema, avro, protobuf, sql, parquet, arrow, dbt) when detection is not
+    /// enough.
+    #[arg(long)]
+    pub format: Option<String>,
+    /// dbt manifest: import only this model (repeatable) [default: every model].
+    #[arg(long)]
+    pub model: Vec<String>,
+    /// The contract's `id` [default: urn:contrakt:imported:<file stem>].
+    #[arg(long)]
+    pub id: Option<String>,
+    /// Write the contract here instead of to stdout.
+    #[arg(short, long, value_name = "OUT")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

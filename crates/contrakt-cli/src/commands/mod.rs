@@ -4,7 +4,9 @@ pub(crate) mod alerts;
 pub(crate) mod breaking;
 pub(crate) mod check;
 pub(crate) mod diff;
+pub(crate) mod export;
 pub(crate) mod history;
+pub(crate) mod import;
 pub(crate) mod infer;
 pub(crate) mod lint;
 pub(crate) mod publish;
@@ -31,6 +33,8 @@ pub(crate) fn run(cli: Cli) -> ExitStatus {
         Command::Publish(args) => publish::run(args, &cli.global, color),
         Command::Rules(args) => rules::run(args),
         Command::Alerts(args) => alerts::run(args, color),
+        Command::Import(args) => import::run(args, &cli.global, color),
+        Command::Export(args) => export::run(args, &cli.global, color),
     };
     match result {
         Ok(status) => status,

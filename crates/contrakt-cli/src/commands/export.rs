@@ -1,0 +1,47 @@
+//! `contrakt export CONTRACT --to LANGUAGE`: a contract's schema in another language.
+
+use contrakt_core::Error;
+use contrakt_formats::Format;
+
+use crate::ExitStatus;
+use crate::args::{ExportArgs, GlobalArgs};
+use crate::commands::print;
+
+pub(crate) fn run(args: ExportArgs, global: &GlobalArgs, color: bool) -> Result<ExitStatus, Error> {
+    if args.to.is_binary() && args.output.is_none() {
+        eprintln!("error: {} is a binary file: name it with -o", args.to);
+        return Ok(ExitStatus::Error);
+    }
+    let schema = match contrakt_formats::load(&args.contract, Some(Format::Odcs)) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitStatus::Error);
+        }
+    };
+    // The Protobuf package: the contract file's name without its extensions.
+    let file = args.contract.file_name().and_then(|n| n.to_str()).unwrap_or("contract");
+    let package = file.split('.').next().filter(|s| !s.is_empty()).unwrap_or("contract");
+    let exported = match contrakt_convert::export(&schema, args.to, args.object.as_deref(), package) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitStatus::Error);
+        }
+    };
+    if !global.quiet {
+        for w in &exported.warnings {
+            eprintln!("warning: {w}");
+        }
+    }
+    match &args.output {
+        Some(out) => {
+            if let Err(e) = std::fs::write(out, &exported.content) {
+                eprintln!("error: cannot write {}: {e}", out.display());
+                return Ok(ExitStatus::Error);
+            }
+        }
+        None => print(&exported.text(), color),
+    }
+    Ok(ExitStatus::Success)
+}
