@@ -909,26 +909,12 @@ fn conformance_results(
     let Some(ir_object) = prepared.ir.object(object) else { return out };
     let mut matched = BTreeSet::new();
     let mk = |kind: &'static CheckKind, names: &[String], field: &ir::Field, severity: Level| CheckResult {
-        id: format!("{object}.{}.{}", names.join("."), kind.name),
-        code: kind.code,
-        kind: kind.name,
-        object: object.to_string(),
         property: Some(names.join(".")),
-        status: Status::Pass,
-        severity,
-        value: None,
-        threshold: None,
-        unit: None,
-        failed_rows: None,
-        total_rows: None,
-        message: String::new(),
-        samples: Vec::new(),
-        name: None,
         location: (!field.span.is_none()).then(|| {
             let l = doc.source().location(field.span.start as usize);
             format!("{}:{}:{}", doc.source().name(), l.line, l.column)
         }),
-        duration_ms: 0,
+        ..CheckResult::new(format!("{object}.{}.{}", names.join("."), kind.name), kind, object, Status::Pass, severity)
     };
     for (names, physical, field) in conformance::walk(ir_object) {
         let mut present = mk(&COLUMN_PRESENT, &names, field, Level::Error);

@@ -14,6 +14,7 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 use contrakt_core::Level;
+use contrakt_core::expect::registry::ANOMALY;
 use contrakt_core::expect::{CheckReport, CheckResult, Status};
 use contrakt_core::odcs::ContractDocument;
 
@@ -113,23 +114,16 @@ pub fn anomalies(doc: &ContractDocument, report: &CheckReport, store: &Store) ->
         };
         let found = measured.iter().find(|m| m.object == object && m.metric == spec.metric);
         let mut result = CheckResult {
-            id: format!("{object}.anomaly.{}", spec.metric),
-            code: "Q601",
-            kind: "anomaly",
-            object: object.clone(),
             property: found.filter(|m| !m.property.is_empty()).map(|m| m.property.clone()),
-            status: Status::Skipped,
-            severity,
             value: found.map(|m| m.value),
-            threshold: None,
-            unit: None,
-            failed_rows: None,
-            total_rows: None,
-            message: String::new(),
-            samples: Vec::new(),
-            name: None,
             location: Some(location),
-            duration_ms: 0,
+            ..CheckResult::new(
+                format!("{object}.anomaly.{}", spec.metric),
+                &ANOMALY,
+                &object,
+                Status::Skipped,
+                severity,
+            )
         };
         let Some(m) = found else {
             result.status = Status::Error;

@@ -81,6 +81,31 @@ pub struct CheckResult {
     pub duration_ms: u64,
 }
 
+impl CheckResult {
+    /// A result of `kind` on `object` with nothing measured yet: the caller fills in the rest.
+    pub fn new(id: String, kind: &super::CheckKind, object: &str, status: Status, severity: Level) -> CheckResult {
+        CheckResult {
+            id,
+            code: kind.code,
+            kind: kind.name,
+            object: object.to_string(),
+            property: None,
+            status,
+            severity,
+            value: None,
+            threshold: None,
+            unit: None,
+            failed_rows: None,
+            total_rows: None,
+            message: String::new(),
+            samples: Vec::new(),
+            name: None,
+            location: None,
+            duration_ms: 0,
+        }
+    }
+}
+
 /// How one object's data was read.
 #[derive(Debug, Clone, Serialize)]
 pub struct ObjectRun {
