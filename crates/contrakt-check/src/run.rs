@@ -716,33 +716,12 @@ fn scalar_json(s: &ScalarValue) -> Json {
     }
 }
 
-fn location(doc: &ContractDocument, e: &Expectation) -> Option<String> {
-    if e.span.is_none() {
-        return None;
-    }
-    let loc = doc.source().location(e.span.start as usize);
-    Some(format!("{}:{}:{}", doc.source().name(), loc.line, loc.column))
-}
-
 fn base_result(doc: &ContractDocument, e: &Expectation) -> CheckResult {
     CheckResult {
-        id: e.id.clone(),
-        code: e.kind.code,
-        kind: e.kind.name,
-        object: e.object.clone(),
         property: e.property_path(),
-        status: Status::Error,
-        severity: e.severity,
-        value: None,
-        threshold: None,
-        unit: None,
-        failed_rows: None,
-        total_rows: None,
-        message: String::new(),
-        samples: Vec::new(),
         name: e.name.clone(),
-        location: location(doc, e),
-        duration_ms: 0,
+        location: doc.locate(e.span),
+        ..CheckResult::new(e.id.clone(), e.kind, &e.object, Status::Error, e.severity)
     }
 }
 
@@ -910,10 +889,7 @@ fn conformance_results(
     let mut matched = BTreeSet::new();
     let mk = |kind: &'static CheckKind, names: &[String], field: &ir::Field, severity: Level| CheckResult {
         property: Some(names.join(".")),
-        location: (!field.span.is_none()).then(|| {
-            let l = doc.source().location(field.span.start as usize);
-            format!("{}:{}:{}", doc.source().name(), l.line, l.column)
-        }),
+        location: doc.locate(field.span),
         ..CheckResult::new(format!("{object}.{}.{}", names.join("."), kind.name), kind, object, Status::Pass, severity)
     };
     for (names, physical, field) in conformance::walk(ir_object) {

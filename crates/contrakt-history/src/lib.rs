@@ -75,8 +75,7 @@ pub fn specs(doc: &ContractDocument) -> Result<Vec<(String, Spec, String)>> {
     let on_contract = doc.contract.custom_properties.iter().map(|c| (None, c));
     let mut out = Vec::new();
     for (owner, c) in on_objects.chain(on_contract).filter(|(_, c)| c.property == SPEC_PROPERTY) {
-        let l = doc.source().location(c.span.start as usize);
-        let location = format!("{}:{}:{}", doc.source().name(), l.line, l.column);
+        let location = doc.locate(c.span).unwrap_or_else(|| doc.source().name().to_string());
         let bad = |message: String| Error::Spec { location: location.clone(), message };
         let values = match &c.value {
             serde_json::Value::Array(list) => list.clone(),

@@ -43,12 +43,9 @@ pub(crate) fn run(args: CheckArgs, global: &GlobalArgs, color: bool) -> Result<E
     let data: Vec<(Option<String>, String)> = args
         .data
         .iter()
-        .map(|d| match d.split_once('=') {
-            // `s3://…?x=y` has a `=` after the scheme: only a plain name before `=` names an object.
-            Some((o, url)) if !o.is_empty() && !o.contains(['/', ':', '.', '*']) => {
-                (Some(o.to_string()), url.to_string())
-            }
-            _ => (None, d.clone()),
+        .map(|d| {
+            let (object, url) = object_and_url(d);
+            (object.map(str::to_string), url.to_string())
         })
         .collect();
     let timeout = match args.timeout {
@@ -216,9 +213,18 @@ fn record_history(path: &Path, documents: &[ContractDocument], reports: &mut [co
     }
 }
 
-fn folder_of(name: &str) -> PathBuf {
-    let p = Path::new(name);
-    let dir = p.parent().map(Path::to_path_buf).unwrap_or_default();
+/// `[OBJECT=]URL` as given to `--data` (and `infer`): the object name, if any, and the URL.
+pub(crate) fn object_and_url(given: &str) -> (Option<&str>, &str) {
+    match given.split_once('=') {
+        // `s3://…?x=y` has a `=` after the scheme: only a plain name before `=` names an object.
+        Some((o, url)) if !o.is_empty() && !o.contains(['/', ':', '.', '*']) => (Some(o), url),
+        _ => (None, given),
+    }
+}
+
+/// The folder a contract file is in: relative data paths resolve against it.
+pub(crate) fn folder_of(file: impl AsRef<Path>) -> PathBuf {
+    let dir = file.as_ref().parent().map(Path::to_path_buf).unwrap_or_default();
     if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir }
 }
 

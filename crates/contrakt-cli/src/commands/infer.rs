@@ -33,9 +33,9 @@ pub(crate) fn run(args: InferArgs, global: &GlobalArgs) -> Result<ExitStatus, Er
     };
     let mut sources = Vec::new();
     for d in &args.data {
-        let (object, location) = match d.split_once('=') {
-            Some((o, url)) if !o.is_empty() && !o.contains(['/', ':', '.', '*']) => (o.to_string(), url.to_string()),
-            _ => (object_name(d), d.clone()),
+        let (object, location) = match crate::commands::check::object_and_url(d) {
+            (Some(o), url) => (o.to_string(), url.to_string()),
+            (None, url) => (object_name(url), url.to_string()),
         };
         if sources.iter().any(|(o, _, _): &(String, _, _)| *o == object) {
             return usage(format!("two datasets are both named `{object}`: name them with OBJECT=URL"));

@@ -5,7 +5,7 @@
 //! Exit codes: 0 published (or rolled back), 1 the audit failed and nothing was published,
 //! 2 the run could not happen (bad contract, unreadable data, a usage error, a failed move).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use contrakt_check::{CheckOptions, CheckReport, Checker, parse_time};
@@ -81,7 +81,7 @@ pub(crate) fn run(args: PublishArgs, global: &GlobalArgs, color: bool) -> Result
         data: vec![(Some(object.clone()), staged_abs.to_string_lossy().into_owned())],
         objects: vec![object.clone()],
         now,
-        base_dir: folder_of(contract_path),
+        base_dir: crate::commands::check::folder_of(contract_path),
         registry: others,
         ..CheckOptions::default()
     };
@@ -251,11 +251,4 @@ fn load(path: &Path) -> Result<(ContractDocument, Vec<Arc<ContractDocument>>), V
         .map(Arc::new)
         .collect();
     Ok((doc, others))
-}
-
-fn folder_of(path: &Path) -> PathBuf {
-    match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
 }

@@ -47,6 +47,16 @@ impl ContractDocument {
         &self.document.source
     }
 
+    /// Where a span starts, as `file:line:column`; `None` for an empty span (a node that was
+    /// not written, such as a default).
+    pub fn locate(&self, span: Span) -> Option<String> {
+        if span.is_none() {
+            return None;
+        }
+        let l = self.source().location(span.start as usize);
+        Some(format!("{}:{}:{}", self.source().name(), l.line, l.column))
+    }
+
     /// The span of the node at a JSON pointer, falling back to the nearest existing ancestor.
     pub fn span_of(&self, pointer: &str) -> Span {
         self.document.root.pointer(pointer).0.span
