@@ -45,6 +45,13 @@ const EXPECTED: &[(&str, &str, &[&str], &str)] = &[
     ("E002", "orders.status", &["backward"], "error"),
     ("E003", "orders.status", &["backward", "forward"], "error"),
     ("F001", "orders.note", &[], "info"),
+    ("G001", "slaProperties.latency", &[], "error"),
+    ("G002", "slaProperties.retention", &[], "error"),
+    ("G003", "slaProperties.latency", &[], "info"),
+    ("G004", "servers.production.host", &[], "error"),
+    ("G005", "status", &[], "warning"),
+    ("G006", "team.members.bob.role", &[], "info"),
+    ("G007", "description.purpose", &[], "info"),
     ("F002", "orders.vat_rate", &["backward"], "error"),
     ("F003", "orders.channel", &[], "info"),
     ("F004", "orders.discount_code", &["forward"], "error"),
@@ -111,7 +118,7 @@ fn fixture_codes() -> Vec<String> {
 /// Which file and line a finding should point at: removals into OLD (the only place the thing
 /// still exists), everything else into NEW; the line of the field, object or `version`.
 fn expected_location(code: &str, path: &str, dir: &Path) -> (String, usize) {
-    let side = if matches!(code, "F004" | "F005" | "S001" | "K007") { "before" } else { "after" };
+    let side = if matches!(code, "F004" | "F005" | "S001" | "K007" | "G002") { "before" } else { "after" };
     let file = format!("fixtures/breaking/{code}/{side}.odcs.yaml");
     let text = std::fs::read_to_string(dir.join(format!("{side}.odcs.yaml"))).expect("read fixture");
     let needle = match code {
@@ -120,6 +127,14 @@ fn expected_location(code: &str, path: &str, dir: &Path) -> (String, usize) {
         "F007" => "- name: order_id".to_string(),
         // A removed relationship points at its entry in the old file.
         "K007" => "- type: foreignKey".to_string(),
+        // Contract-level changes point at the SLA entry or the value that changed.
+        "G001" | "G003" => "- property: latency".to_string(),
+        "G002" => "- property: retention".to_string(),
+        "G004" => "host: db2".to_string(),
+        "G005" => "status:".to_string(),
+        "G007" => "purpose:".to_string(),
+        // bob's role, the second `role: owner` of the file.
+        "G006" => return (file, locate(&text, "role: owner", locate(&text, "username: bob", 1).0).0),
         _ => format!("- name: {}", path.rsplit('.').next().unwrap_or(path)),
     };
     (file, locate(&text, &needle, 1).0)
@@ -628,4 +643,43 @@ fn parquet_footers_diff_against_contracts() {
     let run = contrakt_in(dir.path(), ["diff", "bad.parquet", "bad.parquet"]);
     run.assert_exit(2);
     assert!(run.stderr.contains("bad.parquet") || run.stdout.contains("bad.parquet"), "{run}");
+}
+
+#[test]
+fn a_weaker_sla_or_a_moved_server_names_the_consumers_who_rely_on_it() {
+    let text = std::fs::read_to_string(repo().join("contracts/orders.odcs.yaml")).unwrap();
+    let slower = text.replacen("    property: latency\n    value: 2\n", "    property: latency\n    value: 6\n", 1);
+    assert_ne!(slower, text, "the orders contract promises a 2 h latency");
+    let (_dir, copy) = temp_orders(&slower);
+    let run = diff_orders(&copy, &[]);
+    run.assert_exit(1);
+    let findings = run.findings();
+    assert_eq!(codes(&findings), ["G001"], "only the SLA changed\n{run}");
+    let g = with_code(&findings, "G001")[0];
+    assert_eq!(g["path"], "slaProperties.latency", "{run}");
+    assert_eq!(g["level"], "error", "{run}");
+    // The three consumers of orders all name `latency` in relies_on.sla for it.
+    let mut affected = strings(&g["affected_consumers"]);
+    affected.sort();
+    assert_eq!(affected, ["finance-revenue-dashboard", "logistics-planner", "marketing-crm-sync"], "{run}");
+    // It does not change the schema verdict.
+    assert_eq!(run.json()["compatible"], true, "{run}");
+
+    // A stronger SLA is information, and concerns nobody.
+    let faster = text.replacen("    property: latency\n    value: 2\n", "    property: latency\n    value: 1\n", 1);
+    let (_dir2, copy) = temp_orders(&faster);
+    let run = diff_orders(&copy, &[]);
+    run.assert_exit(0);
+    let g = run.findings().into_iter().find(|f| f["code"] == "G003").expect("G003");
+    assert_eq!((g["level"].as_str(), strings(&g["affected_consumers"]).len()), (Some("info"), 0), "{run}");
+
+    // Moving the warehouse concerns every consumer of the contract.
+    let moved = text.replacen("host: warehouse.freshbox.internal", "host: warehouse2.freshbox.internal", 1);
+    assert_ne!(moved, text);
+    let (_dir3, copy) = temp_orders(&moved);
+    let run = diff_orders(&copy, &[]);
+    run.assert_exit(1);
+    let g = run.findings().into_iter().find(|f| f["code"] == "G004").expect("G004");
+    assert_eq!(g["path"], "servers.warehouse.host", "{run}");
+    assert_eq!(strings(&g["affected_consumers"]).len(), 3, "{run}");
 }

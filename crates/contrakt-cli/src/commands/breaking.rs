@@ -165,12 +165,7 @@ pub(crate) fn run(args: BreakingArgs, color: bool) -> Result<ExitStatus, Error> 
 }
 
 fn side(doc: &ContractDocument) -> Side {
-    Side {
-        file: Some(doc.source().clone()),
-        contract_id: Some(doc.contract.id.clone()),
-        version: Some(doc.contract.version.clone()),
-        version_span: doc.document.root.get("version").map(|n| n.span),
-    }
+    Side::of_contract(doc)
 }
 
 /// A whole contract added or removed: one change per schema object.

@@ -178,14 +178,7 @@ pub fn load_contract_text(name: &str, text: &str) -> Result<Input, Error> {
 }
 
 fn contract_input(doc: &odcs::ContractDocument) -> Input {
-    let version_span = doc.document.root.get("version").map(|n| n.span);
-    let side = Side {
-        file: Some(doc.source().clone()),
-        contract_id: Some(doc.contract.id.clone()),
-        version: Some(doc.contract.version.clone()),
-        version_span,
-    };
-    Input { schema: lower_contract(doc), side }
+    Input { schema: lower_contract(doc), side: Side::of_contract(doc) }
 }
 
 /// The consumer registry: `--consumers DIR`, else the registry's folder when NEW sits in one.

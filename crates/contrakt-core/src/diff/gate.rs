@@ -6,6 +6,8 @@ use super::rules::{BREAKING_WITHOUT_MAJOR, MAJOR_WITHOUT_BREAKING, WAIVER_EXPIRE
 use super::{Change, Directions, Mode};
 use crate::consumer::Consumer;
 use crate::diagnostic::Level;
+use crate::document::Node;
+use crate::odcs::ContractDocument;
 use crate::path::FieldPath;
 use crate::source::{SourceFile, Span};
 
@@ -34,6 +36,21 @@ pub struct Side {
     pub version: Option<String>,
     /// Span of the `version` value, for version-policy findings.
     pub version_span: Option<Span>,
+    /// The whole ODCS document, for the contract-level changes (SLA, servers, status, team).
+    pub document: Option<Arc<Node>>,
+}
+
+impl Side {
+    /// The side of an ODCS contract.
+    pub fn of_contract(doc: &ContractDocument) -> Side {
+        Side {
+            file: Some(doc.source().clone()),
+            contract_id: Some(doc.contract.id.clone()),
+            version: Some(doc.contract.version.clone()),
+            version_span: doc.document.root.get("version").map(|n| n.span),
+            document: Some(Arc::new(doc.document.root.clone())),
+        }
+    }
 }
 
 /// A change as the gate reports it.
@@ -89,15 +106,24 @@ pub fn judge(compared: Vec<Compared<'_>>, new: &Side, consumers: Option<&[Consum
     let mut findings: Vec<Finding> = Vec::new();
     let mut old_version = None;
     for cmp in compared {
+        let mut changes = cmp.changes;
         if cmp.label.is_none() {
             old_version = cmp.old.version.as_deref().and_then(parse_version);
+            if let (Some(old), Some(new)) = (&cmp.old.document, &new.document) {
+                // The version is the version policy's (V001/V002), not a change to report.
+                changes.extend(super::contract::changes(old, new).into_iter().filter(|c| c.display_path != "version"));
+            }
         }
-        for change in cmp.changes {
+        for change in changes {
             let breaking = change.is_breaking(mode);
             if cmp.label.is_some() && !breaking {
                 continue; // older versions only matter for what they break
             }
-            if findings.iter().any(|f| f.change.rule.code == change.rule.code && f.change.path == change.path) {
+            if findings.iter().any(|f| {
+                f.change.rule.code == change.rule.code
+                    && f.change.path == change.path
+                    && f.change.display_path == change.display_path
+            }) {
                 continue; // the same change against several versions is reported once
             }
             let mut level = change.level_under(mode);
@@ -114,6 +140,21 @@ pub fn judge(compared: Vec<Compared<'_>>, new: &Side, consumers: Option<&[Consum
                     let list = if pinned_away { &mut moving } else { &mut affected };
                     if !list.contains(&c.id) {
                         list.push(c.id.clone());
+                    }
+                }
+                if consumers.is_some() && affected.is_empty() && !policy.strict_consumers && level == Level::Error {
+                    level = Level::Warning;
+                }
+            } else if let Some(relied) = contract_level_reliance(&change) {
+                // SLA and server changes: the consumers who rely on the promise or read from the
+                // server; nobody relying on it lowers the level as for schema changes.
+                for (c, u) in &uses {
+                    let hit = match relied {
+                        Reliance::Sla(p) => u.relies_on.sla.iter().any(|s| same_sla(s, p)),
+                        Reliance::Everyone => true,
+                    };
+                    if hit && !affected.contains(&c.id) {
+                        affected.push(c.id.clone());
                     }
                 }
                 if consumers.is_some() && affected.is_empty() && !policy.strict_consumers && level == Level::Error {
@@ -186,6 +227,35 @@ pub fn judge(compared: Vec<Compared<'_>>, new: &Side, consumers: Option<&[Consum
     }
     let passed = findings.iter().all(|f| f.level < policy.fail_on);
     Report { mode, compatible, passed, findings, consumers_known: consumers.is_some() }
+}
+
+/// Whom a contract-level change concerns.
+enum Reliance<'a> {
+    /// Consumers whose `relies_on.sla` names this SLA property.
+    Sla(&'a str),
+    /// Every consumer of the contract (they read from its servers).
+    Everyone,
+}
+
+fn contract_level_reliance(change: &Change) -> Option<Reliance<'_>> {
+    match change.rule.code {
+        "G001" | "G002" => change.display_path.strip_prefix("slaProperties.").map(Reliance::Sla),
+        // An SLA change contrakt cannot order may be a weakening.
+        "G003" if change.level == Some(Level::Warning) => {
+            change.display_path.strip_prefix("slaProperties.").map(Reliance::Sla)
+        }
+        "G004" => Some(Reliance::Everyone),
+        _ => None,
+    }
+}
+
+/// `latency` and `freshness` name the same promise (ODCS calls it latency; most people say freshness).
+fn same_sla(a: &str, b: &str) -> bool {
+    let canon = |s: &str| match s.to_ascii_lowercase().as_str() {
+        "freshness" => "latency".to_string(),
+        other => other.to_string(),
+    };
+    canon(a) == canon(b)
 }
 
 /// A change touches a consumer's use when its path overlaps one of the paths it reads.

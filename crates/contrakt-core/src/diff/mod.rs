@@ -4,6 +4,7 @@
 //! A change is detected once; BACKWARD asks whether a reader of the new schema reads old
 //! data, FORWARD whether today's readers (the old schema) read new data. Modes compose the two.
 
+pub mod contract;
 mod detect;
 pub mod gate;
 pub mod lattice;
@@ -141,7 +142,8 @@ impl Change {
         if let Some(level) = self.level {
             return level;
         }
-        let metadata = self.rule.code.starts_with('M') || self.rule.code.starts_with('V');
+        let metadata =
+            self.rule.code.starts_with('M') || self.rule.code.starts_with('V') || self.rule.code.starts_with('G');
         if metadata && self.breaks == Directions::NONE {
             return self.rule.level;
         }

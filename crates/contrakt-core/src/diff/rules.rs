@@ -268,6 +268,34 @@ catalog! {
         "A data-quality rule was removed or weakened.",
         ["quality_removed", "quality_added", "quality_type_updated", "quality_specification_updated", "metadata-or-unknown-change"],
         "## What it does\nReports a `quality[]` check of a schema object or property that is gone, whose threshold now accepts more (`mustBeGreaterThan: 100 → 0`, a wider `mustBeBetween`), or whose definition (type, metric, arguments, query) changed, so that nobody can tell whether it still guards the same thing. Checks are matched by `id`, then `name`, then metric. Checks that were added or tightened are reported at info level.\n\n## Why it breaks consumers\nThe schema still reads, but consumers relied on the guarantee: rows the old check rejected (nulls, duplicates, an empty load) may now reach them unnoticed.\n\n## Example\n```yaml\nquality:\n  - {name: row_count, type: sql, query: SELECT COUNT(*) FROM orders, mustBeGreaterThan: 0}   # removed\n```\n\n## How to evolve safely\nKeep the check, or replace it with an equivalent one under the same `id`; when a guarantee really goes away, tell the consumers before the release.\n";
+    SLA_WEAKENED = "G001" "sla-weakened" [V V] Error,
+        "A service-level promise got weaker (later, less often, shorter retention, lower availability).",
+        ["slaProperties_updated"],
+        "## What it does\nCompares each `slaProperties` entry (matched by `property`) as a promise: value and unit together, in the direction that makes it stronger for that property. Later or less often (`latency`, `freshness`, `frequency`, `errorRate`, `timeOfAvailability`, time to detect, notify or repair) is weaker; shorter or lower (`retention`, `availability`, `throughput`, `endOfSupport`, `endOfLife`) is weaker. `1 h → 90 min` is weaker, `1 h → 60 min` is no change.\n\n## Why it breaks consumers\nThe data reads the same, but consumers built schedules, dashboards and their own SLAs on the old promise. Consumers whose `relies_on.sla` names the property are listed as affected; with a consumer registry and nobody relying on it, the finding drops to a warning.\n\n## Example\n```yaml\nslaProperties:\n  - {property: latency, value: 1, unit: h}   # before\n  - {property: latency, value: 6, unit: h}   # after\n```\n\n## How to evolve safely\nAgree the new promise with the consumers who rely on it (`contrakt breaking` lists them), then change it, in a new major version if they pin one.\n";
+    SLA_REMOVED = "G002" "sla-removed" [V V] Error,
+        "A service-level property was removed.",
+        ["slaProperties_removed"],
+        "## What it does\nReports an `slaProperties` entry that is gone.\n\n## Why it breaks consumers\nA promise nobody checks any more: consumers whose `relies_on.sla` names it lose it silently (contrakt stops checking it after publish too).\n\n## Example\n```yaml\nslaProperties:\n  - {property: retention, value: 3, unit: y}   # removed\n```\n\n## How to evolve safely\nTell the consumers who rely on it first; keep it if anyone still does.\n";
+    SLA_CHANGED = "G003" "sla-changed" [V V] Info,
+        "A service-level property was added, strengthened, or changed in a way contrakt cannot order.",
+        ["slaProperties_added", "slaProperties_updated"],
+        "## What it does\nReports an SLA property added or made stronger (info), or changed in a way that has no order contrakt knows (an unknown property, a value it cannot read, another `element`): a warning, since it may be weaker.\n\n## Why it breaks consumers\nA stronger promise does not. An unreadable change may: check it.\n\n## Example\n```yaml\n- {property: latency, value: 6, unit: h}   # before\n- {property: latency, value: 1, unit: h}   # after\n```\n\n## How to evolve safely\nWrite values contrakt can read: a number and a `unit` (`ms`, `s`, `m`, `h`, `d`, `w`, `y`, `%`), or a date.\n";
+    SERVER_CHANGED = "G004" "server-removed-or-moved" [V V] Error,
+        "A server consumers read the data from was removed, or its location changed.",
+        ["servers_removed", "servers_updated"],
+        "## What it does\nReports a `servers` entry (matched by `server`) that is gone, or whose location changed: its type, host, port, database, schema, catalog, project, dataset, path, format, account, endpoint or topic.\n\n## Why it breaks consumers\nConsumers read from the server: the data is no longer where their jobs look. Every consumer of the contract is listed as affected.\n\n## Example\n```yaml\nservers:\n  - {server: prod, type: postgres, host: db1, database: sales}   # before\n  - {server: prod, type: postgres, host: db2, database: sales}   # after\n```\n\n## How to evolve safely\nPublish to both places, move the consumers, then retire the old server.\n";
+    STATUS_CHANGED = "G005" "status-changed" [V V] Info,
+        "The contract's status changed (a warning when it becomes deprecated or retired).",
+        ["status_updated"],
+        "## What it does\nReports a change of `status`; `deprecated` and `retired` are warnings.\n\n## Why it breaks consumers\nA deprecated contract is going away: its consumers need to plan a move.\n\n## Example\n`status: active → deprecated`\n\n## How to evolve safely\nSay what replaces it and when, and tell the consumers.\n";
+    OWNERSHIP_CHANGED = "G006" "ownership-changed" [V V] Info,
+        "The team, support channels or access roles changed.",
+        ["team_updated", "support_updated", "roles_updated"],
+        "## What it does\nReports changes to `team` (members and their roles, matched by `username`), `support` channels, and access `roles` of the contract or of a server.\n\n## Why it breaks consumers\nIt does not change the data, but alerts and questions go to the people listed here, and a removed role can take away a consumer's access.\n\n## Example\n```yaml\nteam:\n  members:\n    - {username: bob, role: engineer}   # before: bob's role\n    - {username: bob, role: owner}      # after\n```\n\n## How to evolve safely\nSafe; tell consumers whose access a role change touches.\n";
+    CONTRACT_METADATA_CHANGED = "G007" "contract-metadata-changed" [V V] Info,
+        "Other contract-level metadata changed (name, domain, version, description, price, tags, custom properties).",
+        ["metadata-or-unknown-change"],
+        "## What it does\nReports any other change outside `schema`: `name`, `domain`, `tenant`, `version`, `description` (purpose, usage, limitations), `price`, `tags`, contract-level `customProperties` and `authoritativeDefinitions`, server descriptions.\n\n## Why it breaks consumers\nIt does not; it is the changelog of the agreement.\n\n## Example\n`description.purpose` reworded.\n\n## How to evolve safely\nSafe.\n";
     BREAKING_WITHOUT_MAJOR = "V001" "breaking-without-major-bump" [V V] Error,
         "A breaking change was made without a new major version.",
         [],
@@ -350,6 +378,7 @@ impl BreakingRule {
             c if c.starts_with('N') || c.starts_with('T') => Category::Wire,
             c if c.starts_with('V') || c.starts_with('W') => Category::Policy,
             "D001" | "D002" | "D003" | "K006" | "M001" | "M002" | "M003" | "M005" => Category::Semantic,
+            c if c.starts_with('G') => Category::Semantic,
             _ => Category::Schema,
         }
     }
