@@ -57,6 +57,7 @@ fn schema(fields: usize, variant: u64) -> Schema {
             fields: fs,
             primary_key: vec![],
             partitioning: vec![],
+            foreign_keys: Vec::new(),
             description: None,
             span: contrakt::core::Span::NONE,
             pointer: String::new(),
