@@ -49,6 +49,9 @@ pub(crate) fn run(args: ReportArgs, color: bool) -> Result<ExitStatus, Error> {
     if args.runs == 0 {
         return usage("--runs: expected at least 1".into());
     }
+    if args.output.exists() && !args.output.is_dir() {
+        return usage(format!("-o: {} is a file; the site needs a folder", args.output.display()));
+    }
     let loaded = match crate::commands::alerts::load(&args.paths, args.alerts_state.as_deref(), true) {
         Ok(l) => l,
         Err(e) => return Ok(crate::commands::alerts::fail(&e, color)),
