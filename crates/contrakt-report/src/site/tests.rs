@@ -8,6 +8,10 @@ fn point(day: i64, value: f64, band: Option<(f64, f64)>, flag: PointFlag) -> Ser
 }
 
 fn site() -> Site {
+    site_with(HOSTILE)
+}
+
+fn site_with(text: &str) -> Site {
     let checks = vec![
         CheckSeries {
             id: "deliveries.anomaly.rowCount".into(),
@@ -23,9 +27,9 @@ fn site() -> Site {
             ..CheckSeries::default()
         },
         CheckSeries {
-            id: HOSTILE.into(),
-            object: HOSTILE.into(),
-            property: Some(HOSTILE.into()),
+            id: text.into(),
+            object: text.into(),
+            property: Some(text.into()),
             kind: Some("Q303 invalid-values".into()),
             unit: "rows".into(),
             rule: Some("= 0".into()),
@@ -33,27 +37,27 @@ fn site() -> Site {
             points: vec![
                 point(0, 0.0, None, PointFlag::Normal),
                 point(1, 3.0, None, PointFlag::Failed),
-                point(2, 4.0, None, PointFlag::Expected(HOSTILE.into())),
+                point(2, 4.0, None, PointFlag::Expected(text.into())),
             ],
-            latest: Some(Latest { value: 3.0, verdict: Some(Verdict::Fail), note: HOSTILE.into() }),
+            latest: Some(Latest { value: 3.0, verdict: Some(Verdict::Fail), note: text.into() }),
             ..CheckSeries::default()
         },
     ];
     Site {
-        title: format!("Registry {HOSTILE}"),
+        title: format!("Registry {text}"),
         generated_at: Some("2026-11-24T06:00:00Z".into()),
-        sources: vec![format!("history from {HOSTILE}")],
+        sources: vec![format!("history from {text}")],
         contracts: vec![
             ContractSite {
-                id: format!("urn:{HOSTILE}"),
-                name: Some(HOSTILE.into()),
+                id: format!("urn:{text}"),
+                name: Some(text.into()),
                 version: "1.0.0".into(),
                 status: "active".into(),
-                file: format!("{HOSTILE}.odcs.yaml"),
-                domain: Some(HOSTILE.into()),
-                purpose: Some(HOSTILE.into()),
-                team: Some(HOSTILE.into()),
-                owners: vec![format!("{HOSTILE} (owner)")],
+                file: format!("{text}.odcs.yaml"),
+                domain: Some(text.into()),
+                purpose: Some(text.into()),
+                team: Some(text.into()),
+                owners: vec![format!("{text} (owner)")],
                 latest: Some(LatestRun {
                     at: "2026-11-24T06:00:00.000000Z".into(),
                     version: "1.0.0".into(),
@@ -62,8 +66,8 @@ fn site() -> Site {
                 }),
                 checks,
                 incidents: vec![IncidentSite {
-                    check: HOSTILE.into(),
-                    object: HOSTILE.into(),
+                    check: text.into(),
+                    object: text.into(),
                     state: "open".into(),
                     severity: "error".into(),
                     occurrences: 2,
@@ -75,17 +79,17 @@ fn site() -> Site {
                     commits: vec![CommitSite {
                         commit: "abc1234".into(),
                         date: "2026-11-01T09:00:00+00:00".into(),
-                        author: HOSTILE.into(),
-                        subject: HOSTILE.into(),
+                        author: text.into(),
+                        subject: text.into(),
                         version: "0.9.0 → 1.0.0".into(),
                         note: None,
                         breaking: vec![ChangeFinding {
                             code: "F004".into(),
                             rule: "field-removed".into(),
                             level: "error".into(),
-                            path: HOSTILE.into(),
-                            message: HOSTILE.into(),
-                            consumers: vec![HOSTILE.into()],
+                            path: text.into(),
+                            message: text.into(),
+                            consumers: vec![text.into()],
                         }],
                         other: vec![],
                     }],
@@ -102,14 +106,14 @@ fn site() -> Site {
             },
         ],
         consumers: vec![ConsumerSite {
-            id: HOSTILE.into(),
-            team: Some(HOSTILE.into()),
+            id: text.into(),
+            team: Some(text.into()),
             uses: vec![
                 ConsumerUse {
-                    contract: format!("urn:{HOSTILE}"),
+                    contract: format!("urn:{text}"),
                     criticality: "high".into(),
                     versions: None,
-                    reads: vec![HOSTILE.into()],
+                    reads: vec![text.into()],
                 },
                 ConsumerUse {
                     contract: "urn:elsewhere".into(),
@@ -169,4 +173,20 @@ fn charts_draw_band_threshold_and_flags_with_a_legend() {
 fn overview_snapshot() {
     let files = render_site(&site());
     insta::assert_snapshot!(files[1].contents);
+}
+
+proptest::proptest! {
+    /// Whatever text a contract, consumer, store or commit holds, it adds no markup: every page
+    /// has the same tags and attribute quotes as with plain text in its place.
+    #[test]
+    fn any_text_adds_no_markup(text in "\\PC{0,40}") {
+        let plain = render_site(&site_with("plain"));
+        let given = render_site(&site_with(&text));
+        proptest::prop_assert_eq!(plain.len(), given.len());
+        for (p, g) in plain.iter().zip(&given) {
+            for c in ['<', '>', '"'] {
+                proptest::prop_assert_eq!(p.contents.matches(c).count(), g.contents.matches(c).count(), "{} {:?}", g.path, c);
+            }
+        }
+    }
 }
