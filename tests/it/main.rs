@@ -20,6 +20,7 @@
 //!   section `confluent-jsonschema` of the allowlist.
 //! - `conformance_odcs`: datacontract-cli's ODCS corpora (PR #1482 breaking detection, changelog),
 //!   same pattern, section `datacontract-cli-odcs` of the allowlist.
+//! - `postgres`: a real PostgreSQL server on loopback for the tests that need one.
 
 mod bad_input;
 mod check_memory;
@@ -38,6 +39,7 @@ mod conformance_jsonschema;
 mod conformance_odcs;
 mod fixture_data;
 mod month;
+mod postgres;
 mod s3_loopback;
 
 use std::fmt;
