@@ -12,6 +12,8 @@
 //!   `check` on their own data.
 //! - `cli_publish`: write-audit-publish of the example registry's deliveries: failing and passing
 //!   audits, canary, rollback, a crash before the pointer moves, concurrent readers.
+//! - `cli_report`: `contrakt report` on the example registry after a generated month of runs
+//!   (`month`), in git with a breaking commit, rendered in headless Chromium.
 //! - `conformance`: the Confluent and buf Protobuf corpora in `../shared/conformance/`, with
 //!   an agreement table and `conformance-allowlist.yaml` for deliberate differences.
 //! - `conformance_jsonschema`: Confluent's JSON Schema corpus (STRICT and LENIENT verdicts),
@@ -31,10 +33,12 @@ mod cli_history;
 mod cli_infer;
 mod cli_lint;
 mod cli_publish;
+mod cli_report;
 mod conformance;
 mod conformance_jsonschema;
 mod conformance_odcs;
 mod fixture_data;
+mod month;
 mod postgres;
 mod s3_loopback;
 

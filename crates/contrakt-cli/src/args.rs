@@ -57,6 +57,10 @@ pub enum Command {
     /// Metrics of past check runs from the history store; `history annotate` marks expected
     /// events so they stay out of baselines.
     History(HistoryArgs),
+    /// A static HTML site for the registry: each contract's latest status, owners and consumers,
+    /// its checks' history as charts with baseline bands and anomalies, open incidents and its
+    /// breaking changes in git. One folder, no JavaScript; open index.html from disk.
+    Report(ReportArgs),
     /// Write-audit-publish: check staged data with its contract, and only if it passes make it
     /// the published release of a folder (atomically); or roll the folder back.
     Publish(PublishArgs),
@@ -213,6 +217,36 @@ pub struct HistoryArgs {
     pub since: Option<String>,
     #[arg(long, value_enum, default_value_t = HistoryFormat::Text)]
     pub format: HistoryFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The registry: folders or contract and consumer files (with its contrakt.yaml).
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// The folder to write the site into (created if missing; files of the same name are replaced).
+    #[arg(short, long, value_name = "DIR")]
+    pub output: PathBuf,
+    /// The metrics history store [default: `history.path` of contrakt.yaml].
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
+    /// The alert state with the incidents [default: contrakt.yaml's `alerts.state`, else
+    /// `.contrakt/alerts.db` in the registry].
+    #[arg(long, value_name = "FILE")]
+    pub alerts_state: Option<PathBuf>,
+    /// The time to print as the report's date (RFC 3339 or a date); without it the site holds
+    /// no wall-clock time, so the same inputs give the same bytes.
+    #[arg(long)]
+    pub now: Option<String>,
+    /// How many of the latest runs each chart shows.
+    #[arg(long, value_name = "N", default_value_t = 90)]
+    pub runs: usize,
+    /// How many of the latest commits of each contract file to compare.
+    #[arg(long, value_name = "N", default_value_t = 30)]
+    pub commits: usize,
+    /// The site's title.
+    #[arg(long, default_value = "Data contracts")]
+    pub title: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

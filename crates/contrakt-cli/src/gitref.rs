@@ -140,6 +140,109 @@ fn cat_files(top: &Path, commit: &str, label: &str, files: &[&str]) -> Result<Ve
     Ok(result)
 }
 
+/// A commit that changed a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileCommit {
+    pub commit: String,
+    /// The first parent, if any.
+    pub parent: Option<String>,
+    /// Committer date, strict ISO 8601.
+    pub date: String,
+    pub author: String,
+    pub subject: String,
+}
+
+/// A file's history in git: its repository, its path there, and the commits that changed it,
+/// newest first.
+pub struct FileHistory {
+    pub top: PathBuf,
+    pub path: String,
+    pub commits: Vec<FileCommit>,
+}
+
+/// The commits that changed `file` (at its current path), or why there are none to show: not
+/// in a repository, not committed, no git.
+pub fn file_history(file: &Path) -> Result<FileHistory, String> {
+    let abs = std::path::absolute(file).map_err(|e| e.to_string())?;
+    let abs = abs.canonicalize().unwrap_or(abs);
+    let dir = abs.parent().map(Path::to_path_buf).unwrap_or_default();
+    let top = match Command::new("git").args(["rev-parse", "--show-toplevel"]).current_dir(&dir).output() {
+        Err(e) => return Err(format!("No breaking-change history: git cannot run ({e}).")),
+        Ok(out) if !out.status.success() => {
+            return Err("No breaking-change history: the contract is not in a git repository.".into());
+        }
+        Ok(out) => PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()),
+    };
+    let top_c = top.canonicalize().unwrap_or_else(|_| top.clone());
+    let rel = abs.strip_prefix(&top_c).map_err(|_| format!("{} is outside {}", file.display(), top.display()))?;
+    let rel = rel.to_string_lossy().replace('\\', "/");
+    // Fields split by unit separators, records by record separators: subjects may hold anything else.
+    let log = git(&top, &["log", "--first-parent", "--format=%x1e%H%x1f%P%x1f%cI%x1f%an%x1f%s", "--", &rel])
+        .unwrap_or_default();
+    let commits: Vec<FileCommit> = log
+        .split('\x1e')
+        .filter_map(|rec| {
+            let f: Vec<&str> = rec.trim_end_matches('\n').split('\x1f').collect();
+            let [commit, parents, date, author, subject] = f.as_slice() else { return None };
+            Some(FileCommit {
+                commit: commit.to_string(),
+                parent: parents.split_whitespace().next().map(str::to_string),
+                date: date.to_string(),
+                author: author.to_string(),
+                subject: subject.to_string(),
+            })
+        })
+        .collect();
+    if commits.is_empty() {
+        return Err(format!("No breaking-change history: {rel} is not committed to git yet."));
+    }
+    Ok(FileHistory { top, path: rel, commits })
+}
+
+/// The bytes of `REV:PATH` objects, read through one `git cat-file --batch`; `None` for an
+/// object that does not exist (a file added or removed by a commit).
+pub fn read_objects(top: &Path, specs: &[String]) -> Result<Vec<Option<Vec<u8>>>, String> {
+    if specs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut child = Command::new("git")
+        .args(["cat-file", "--batch"])
+        .current_dir(top)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot run git cat-file: {e}"))?;
+    let mut stdin = child.stdin.take().ok_or("git cat-file: no stdin")?;
+    let requests: String = specs.iter().map(|s| format!("{s}\n")).collect();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(requests.as_bytes());
+    });
+    let mut out = BufReader::new(child.stdout.take().ok_or("git cat-file: no stdout")?);
+    let mut result = Vec::with_capacity(specs.len());
+    for spec in specs {
+        let mut header = String::new();
+        out.read_line(&mut header).map_err(|e| e.to_string())?;
+        if header.trim_end().ends_with(" missing") || header.trim_end().ends_with(" ambiguous") {
+            result.push(None);
+            continue;
+        }
+        let size: usize = header
+            .split_whitespace()
+            .nth(2)
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| format!("git cat-file: unexpected answer `{}` for {spec}", header.trim()))?;
+        let mut bytes = vec![0; size];
+        out.read_exact(&mut bytes).map_err(|e| e.to_string())?;
+        let mut newline = [0u8; 1];
+        out.read_exact(&mut newline).map_err(|e| e.to_string())?;
+        result.push(Some(bytes));
+    }
+    let _ = writer.join();
+    let _ = child.wait();
+    Ok(result)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,7 +19,7 @@ use contrakt_core::expect::{CheckReport, CheckResult, Status};
 use contrakt_core::odcs::ContractDocument;
 
 pub use baseline::{Band, Judgement, Spec};
-pub use store::{Metric, Point, Query, Run, Store};
+pub use store::{Metric, Point, Query, Run, RunSummary, Store};
 
 /// The `customProperties` name of an adaptive check on a schema object.
 pub const SPEC_PROPERTY: &str = "contraktAnomaly";

@@ -82,6 +82,17 @@ pub struct Point {
     pub expected: Option<String>,
 }
 
+/// A recorded run, without its metrics.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunSummary {
+    pub run_id: i64,
+    pub contract: String,
+    pub contract_version: String,
+    pub at: String,
+    /// Whether the run passed its gate (no check failed at severity error).
+    pub passed: bool,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Query {
     pub contract: Option<String>,
@@ -230,6 +241,25 @@ impl Store {
             .collect())
     }
 
+    /// Each contract's latest run (by reference time, then by id), in contract order.
+    pub fn latest_runs(&self) -> Result<Vec<RunSummary>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, contract, contract_version, at, passed FROM runs r
+             WHERE id = (SELECT id FROM runs l WHERE l.contract = r.contract ORDER BY l.at DESC, l.id DESC LIMIT 1)
+             ORDER BY contract",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(RunSummary {
+                run_id: r.get(0)?,
+                contract: r.get(1)?,
+                contract_version: r.get(2)?,
+                at: r.get(3)?,
+                passed: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
     /// The number of runs recorded.
     pub fn runs(&self) -> Result<i64> {
         Ok(self.conn.query_row("SELECT count(*) FROM runs", [], |r| r.get(0)).optional()?.unwrap_or(0))
@@ -312,6 +342,19 @@ mod tests {
         assert_eq!(all.iter().filter(|p| p.expected.as_deref() == Some("backfill outage")).count(), 1);
         // Only points before the cutoff: a run is never its own baseline.
         assert_eq!(store.series("urn:c", "orders", "rowCount", "", day(3)).unwrap().len(), 3);
+    }
+
+    #[test]
+    fn latest_runs_are_the_latest_by_reference_time() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&tmp.path().join("h.db")).unwrap();
+        store.record(&run(day(3), 1.0)).unwrap();
+        // Recorded later, but for an earlier day (a backfill): not the latest.
+        store.record(&Run { passed: false, ..run(day(1), 1.0) }).unwrap();
+        store.record(&Run { contract: "urn:b".into(), passed: false, ..run(day(0), 1.0) }).unwrap();
+        let latest = store.latest_runs().unwrap();
+        let seen: Vec<_> = latest.iter().map(|r| (r.contract.as_str(), r.run_id, r.passed)).collect();
+        assert_eq!(seen, [("urn:b", 3, false), ("urn:c", 1, true)]);
     }
 
     #[test]

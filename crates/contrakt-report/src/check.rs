@@ -198,7 +198,7 @@ pub fn check_to_markdown(reports: &[CheckReport], fail_on: Level) -> String {
                 r.code,
                 cell(&r.id),
                 cell(&at),
-                r.value.map(|v| contrakt_core::expect::threshold::format_number(v)).unwrap_or_default(),
+                r.value.map(contrakt_core::expect::threshold::format_number).unwrap_or_default(),
                 cell(r.threshold.as_deref().unwrap_or("")),
                 cell(&r.message)
             );

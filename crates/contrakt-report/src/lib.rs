@@ -1,10 +1,12 @@
 //! One diagnostic model ([`contrakt_core::Finding`]) rendered as text (annotate-snippets) or
-//! JSON. Renderers are pure: they take findings and return strings.
+//! JSON, and the registry's static HTML site ([`site`]). Renderers are pure: they take findings
+//! and return strings.
 
 mod check;
 mod ci;
 mod diff;
 mod json;
+pub mod site;
 mod text;
 
 pub use check::{

@@ -45,10 +45,8 @@ pub(crate) fn load(
 ) -> Result<Loaded, contrakt_alert::Error> {
     let _s = tracing::info_span!("discover", paths = paths.len()).entered();
     let found = registry::discover(paths)?;
-    if need_registry {
-        if let Some(e) = found.errors.into_iter().next() {
-            return Err(e.into());
-        }
+    if need_registry && let Some(e) = found.errors.into_iter().next() {
+        return Err(e.into());
     }
     let contracts = if need_registry {
         found.contracts.into_iter().map(odcs::load_document).collect::<Result<Vec<_>, _>>()?

@@ -164,7 +164,7 @@ pub(crate) fn run(args: BreakingArgs, color: bool) -> Result<ExitStatus, Error> 
     Ok(if passed || args.gate.exit_zero { ExitStatus::Success } else { ExitStatus::Failure })
 }
 
-fn side(doc: &ContractDocument) -> Side {
+pub(crate) fn side(doc: &ContractDocument) -> Side {
     Side::of_contract(doc)
 }
 

@@ -10,6 +10,7 @@ pub(crate) mod import;
 pub(crate) mod infer;
 pub(crate) mod lint;
 pub(crate) mod publish;
+pub(crate) mod report;
 pub(crate) mod rules;
 
 use std::io::Write;
@@ -29,6 +30,7 @@ pub(crate) fn run(cli: Cli) -> ExitStatus {
         Command::Breaking(args) => breaking::run(args, color),
         Command::Check(args) => check::run(args, &cli.global, color),
         Command::History(args) => history::run(args),
+        Command::Report(args) => report::run(args, color),
         Command::Infer(args) => infer::run(args, &cli.global),
         Command::Publish(args) => publish::run(args, &cli.global, color),
         Command::Rules(args) => rules::run(args),

@@ -1,0 +1,536 @@
+//! `contrakt report [PATHS] -o DIR`: the registry as a static HTML site. This module gathers
+//! (contracts and consumers, the metrics history and its baselines, the alert state's incidents,
+//! each contract file's commits compared by the breaking-change rules); `contrakt_report::site`
+//! renders.
+//!
+//! Exit codes: 0 the site was written, 2 the registry, a store or the folder could not be read
+//! or written.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use contrakt_check::parse_time;
+use contrakt_core::consumer::Consumer;
+use contrakt_core::diff::gate::{self, Compared, Policy};
+use contrakt_core::diff::{self};
+use contrakt_core::document::Document;
+use contrakt_core::expect::{self, Expectation, Measure, Status, Unit};
+use contrakt_core::ir::lower_contract;
+use contrakt_core::odcs::{self, ContractDocument, Team};
+use contrakt_core::{Error, Level, config, registry};
+use contrakt_history::baseline::{self, Judgement, Model, Season, Spec};
+use contrakt_history::{Point, Query, RunSummary};
+use contrakt_report::site::{
+    ChangeFinding, ChangeHistory, CheckSeries, CommitSite, ConsumerSite, ConsumerUse, ContractSite, IncidentSite,
+    Latest, LatestRun, PointFlag, SeriesPoint, Site, Verdict, render_site,
+};
+
+use crate::ExitStatus;
+use crate::args::ReportArgs;
+use crate::gitref;
+
+/// What the history store holds, read once.
+struct History {
+    latest: Vec<RunSummary>,
+    store: contrakt_history::Store,
+}
+
+pub(crate) fn run(args: ReportArgs, color: bool) -> Result<ExitStatus, Error> {
+    let usage = |m: String| {
+        eprintln!("error: {m}");
+        Ok(ExitStatus::Error)
+    };
+    let now = match args.now.as_deref().map(|s| (s, parse_time(s))) {
+        Some((s, None)) => return usage(format!("--now: cannot read `{s}` as a time (RFC 3339 or a date)")),
+        Some((_, t)) => t,
+        None => None,
+    };
+    if args.runs == 0 {
+        return usage("--runs: expected at least 1".into());
+    }
+    if args.output.exists() && !args.output.is_dir() {
+        return usage(format!("-o: {} is a file; the site needs a folder", args.output.display()));
+    }
+    let loaded = match crate::commands::alerts::load(&args.paths, args.alerts_state.as_deref(), true) {
+        Ok(l) => l,
+        Err(e) => return Ok(crate::commands::alerts::fail(&e, color)),
+    };
+    if loaded.contracts.is_empty() {
+        let shown: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
+        return usage(format!("no contracts found in {}", shown.join(", ")));
+    }
+    let found = registry::discover(&args.paths)?;
+    let config = found.config.as_ref().map(|(_, c)| c.clone());
+    let mut sources = Vec::new();
+
+    let history_path = args.history.clone().or_else(|| crate::commands::check::configured_store(&found.roots));
+    let history = match &history_path {
+        Some(p) if !p.exists() => {
+            if args.history.is_some() {
+                return usage(format!("--history: no history store at {}", p.display()));
+            }
+            sources.push(format!("No history store at {} yet", p.display()));
+            None
+        }
+        Some(p) => {
+            let _s = tracing::info_span!("history", store = %p.display()).entered();
+            let opened =
+                contrakt_history::Store::open(p).and_then(|store| Ok(History { latest: store.latest_runs()?, store }));
+            match opened {
+                Ok(h) => {
+                    sources.push(format!("Metrics from {}", p.display()));
+                    Some(h)
+                }
+                Err(e) => return usage(e.to_string()),
+            }
+        }
+        None => {
+            sources.push("No history store configured (check --history or history.path in contrakt.yaml)".into());
+            None
+        }
+    };
+
+    // Never create an alert state just to read it.
+    let state = &loaded.settings.state;
+    let incidents = if state.exists() {
+        let _s = tracing::info_span!("incidents", state = %state.display()).entered();
+        match contrakt_alert::Store::open(state).and_then(|s| s.incidents()) {
+            Ok(list) => {
+                sources.push(format!("Incidents from {}", state.display()));
+                list
+            }
+            Err(e) => return Ok(crate::commands::alerts::fail(&e, color)),
+        }
+    } else {
+        sources.push(format!("No alert state at {}", state.display()));
+        Vec::new()
+    };
+
+    let mut contracts: Vec<&ContractDocument> = loaded.contracts.iter().collect();
+    contracts.sort_by(|a, b| a.contract.id.cmp(&b.contract.id).then_with(|| a.source().name().cmp(b.source().name())));
+    let mut pages = Vec::new();
+    for doc in contracts {
+        let _s = tracing::info_span!("contract", id = %doc.contract.id).entered();
+        let mut page = contract_site(doc);
+        if let Some(h) = &history {
+            match checks(doc, h, args.runs) {
+                Ok((latest, series)) => {
+                    page.latest = latest;
+                    page.checks = series;
+                }
+                Err(e) => return usage(e.to_string()),
+            }
+        }
+        page.incidents = incidents
+            .iter()
+            .filter(|i| i.contract == doc.contract.id)
+            .map(|i| IncidentSite {
+                check: i.check.clone(),
+                object: i.object.clone(),
+                state: i.state.clone(),
+                severity: i.severity.to_string(),
+                occurrences: i.occurrences,
+                alerts: i.alerts,
+                opened_at: millis(i.opened_at),
+                last_seen: millis(i.last_seen),
+            })
+            .collect();
+        page.changes = changes(doc, &loaded.consumers, config.as_ref(), args.commits);
+        pages.push(page);
+    }
+    let mut consumers: Vec<&Consumer> = loaded.consumers.iter().collect();
+    consumers.sort_by(|a, b| a.id.cmp(&b.id));
+    let site = Site {
+        title: args.title.clone(),
+        generated_at: now.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        sources,
+        contracts: pages,
+        consumers: consumers
+            .into_iter()
+            .map(|c| ConsumerSite {
+                id: c.id.clone(),
+                team: c.team.clone(),
+                uses: c
+                    .uses
+                    .iter()
+                    .map(|u| ConsumerUse {
+                        contract: u.contract.clone(),
+                        criticality: format!("{:?}", u.criticality).to_lowercase(),
+                        versions: u.versions.clone(),
+                        reads: u.reads.clone(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    };
+    let files = {
+        let _s = tracing::info_span!("render").entered();
+        render_site(&site)
+    };
+    let _s = tracing::info_span!("write", dir = %args.output.display()).entered();
+    for f in &files {
+        let path = args.output.join(&f.path);
+        if let Some(dir) = path.parent()
+            && let Err(e) = std::fs::create_dir_all(dir)
+        {
+            return usage(format!("cannot create {}: {e}", dir.display()));
+        }
+        if let Err(e) = std::fs::write(&path, &f.contents) {
+            return usage(format!("cannot write {}: {e}", path.display()));
+        }
+    }
+    let failing = site.contracts.iter().filter(|c| c.latest.as_ref().is_some_and(|l| !l.passed)).count();
+    crate::commands::print(
+        &format!(
+            "wrote {} ({} contracts, {} failing in their latest run; {} files)\n",
+            args.output.join("index.html").display(),
+            site.contracts.len(),
+            failing,
+            files.len()
+        ),
+        false,
+    );
+    Ok(ExitStatus::Success)
+}
+
+fn millis(ms: i64) -> String {
+    DateTime::from_timestamp_millis(ms)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_else(|| ms.to_string())
+}
+
+/// What the contract itself says: identity, owners.
+fn contract_site(doc: &ContractDocument) -> ContractSite {
+    let c = &doc.contract;
+    let team = c.team.as_ref().and_then(|t| match t {
+        Team::Object(o) => o.name.clone().or_else(|| o.id.clone()),
+        Team::Members(_) => None,
+    });
+    let owners = contrakt_alert::route::owners(c)
+        .into_iter()
+        .map(|r| {
+            let who = r.name.clone().unwrap_or_else(|| r.id.clone());
+            match &r.role {
+                Some(role) => format!("{who} ({role})"),
+                None => who,
+            }
+        })
+        .collect();
+    ContractSite {
+        id: c.id.clone(),
+        name: c.name.clone(),
+        version: c.version.clone(),
+        status: c.status.clone(),
+        file: doc.source().name().to_string(),
+        domain: c.domain.clone(),
+        purpose: c.description.as_ref().and_then(|d| d.purpose.clone()).map(|p| p.trim().to_string()),
+        team,
+        owners,
+        ..ContractSite::default()
+    }
+}
+
+fn parse_at(at: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(at).ok().map(|t| t.with_timezone(&Utc))
+}
+
+/// The contract's latest run and one series per recorded metric: adaptive checks first (with
+/// the band their baseline drew at each point), then per object its row count, duration and
+/// checks in contract order.
+fn checks(
+    doc: &ContractDocument,
+    h: &History,
+    keep: usize,
+) -> contrakt_history::Result<(Option<LatestRun>, Vec<CheckSeries>)> {
+    let id = &doc.contract.id;
+    let points = h.store.points(&Query { contract: Some(id.clone()), ..Query::default() })?;
+    let mut runs: Vec<i64> = points.iter().map(|p| p.run_id).collect();
+    runs.sort_unstable();
+    runs.dedup();
+    let latest = h.latest.iter().find(|r| &r.contract == id).map(|r| LatestRun {
+        at: r.at.clone(),
+        version: r.contract_version.clone(),
+        passed: r.passed,
+        runs: runs.len().max(1),
+    });
+    // Series keyed by (object, property, metric), in first-seen order.
+    let mut series: BTreeMap<(String, String, String), Vec<&Point>> = BTreeMap::new();
+    for p in &points {
+        series.entry((p.object.clone(), p.property.clone(), p.metric.clone())).or_default().push(p);
+    }
+    let compiled = expect::compile(doc);
+    let expectations: BTreeMap<&str, (usize, &Expectation)> =
+        compiled.iter().enumerate().map(|(i, e)| (e.id.as_str(), (i, e))).collect();
+    let specs = contrakt_history::specs(doc).unwrap_or_default();
+    let mut out = Vec::new();
+    let mut charted: Vec<(String, String)> = Vec::new();
+    for (object, spec, _) in &specs {
+        let Some(((_, property, _), pts)) =
+            series.iter().find(|((o, _, m), _)| o == object && *m == spec.metric).map(|(k, v)| (k.clone(), v))
+        else {
+            continue;
+        };
+        out.push(adaptive(object, &property, spec, pts, keep));
+        charted.push((object.clone(), spec.metric.clone()));
+    }
+    // Objects in contract order, then any the contract no longer has.
+    let mut objects: Vec<String> = doc.contract.schema.iter().map(|o| o.name.clone()).collect();
+    for (o, _, _) in series.keys() {
+        if !objects.contains(o) {
+            objects.push(o.clone());
+        }
+    }
+    for object in &objects {
+        let mut keys: Vec<&(String, String, String)> = series.keys().filter(|(o, _, _)| o == object).collect();
+        keys.sort_by_key(|(_, _, m)| match m.as_str() {
+            "rowCount" => (0, 0, m.clone()),
+            "duration" => (1, 0, m.clone()),
+            _ => (2, expectations.get(m.as_str()).map_or(usize::MAX, |(i, _)| *i), m.clone()),
+        });
+        for key in keys {
+            let (_, property, metric) = key;
+            if charted.iter().any(|(o, m)| o == object && m == metric) {
+                continue;
+            }
+            out.push(plain(
+                object,
+                property,
+                metric,
+                expectations.get(metric.as_str()).map(|(_, e)| *e),
+                &series[key],
+                keep,
+            ));
+        }
+    }
+    Ok((latest, out))
+}
+
+fn unit_of(metric: &str, e: Option<&Expectation>) -> String {
+    match (metric, e) {
+        ("rowCount", _) => "rows".into(),
+        ("duration", _) => "ms".into(),
+        (_, Some(e)) => match &e.measure {
+            Measure::Freshness { unit, .. } | Measure::Retention { unit, .. } => unit.clone(),
+            Measure::RowCount => "rows".into(),
+            Measure::Sql(_) => "value".into(),
+            _ if e.unit == Unit::Percent => "% of rows".into(),
+            _ => "rows".into(),
+        },
+        (_, None) => "value".into(),
+    }
+}
+
+/// A check's values against its threshold.
+fn plain(
+    object: &str,
+    property: &str,
+    metric: &str,
+    e: Option<&Expectation>,
+    pts: &[&Point],
+    keep: usize,
+) -> CheckSeries {
+    let shown = &pts[pts.len().saturating_sub(keep)..];
+    let judge = |v: f64| e.map(|e| Status::judged(e.threshold.holds(v), e.severity));
+    let points: Vec<SeriesPoint> = shown
+        .iter()
+        .filter_map(|p| {
+            let at = parse_at(&p.at)?;
+            let flag = match (&p.expected, judge(p.value)) {
+                (Some(note), _) => PointFlag::Expected(note.clone()),
+                (None, Some(Status::Fail | Status::Warn)) => PointFlag::Failed,
+                _ => PointFlag::Normal,
+            };
+            Some(SeriesPoint { at: p.at.clone(), x: at.timestamp(), value: p.value, band: None, flag })
+        })
+        .collect();
+    let latest = points.last().map(|p| {
+        let verdict = match judge(p.value) {
+            Some(Status::Pass) => Verdict::Pass,
+            Some(Status::Fail) => Verdict::Fail,
+            Some(Status::Warn) => Verdict::Warn,
+            _ => Verdict::Unjudged,
+        };
+        let note = match e {
+            Some(e) => format!("the contract says {}", e.threshold.short()),
+            None => "no threshold: measured for the record".into(),
+        };
+        Latest { value: p.value, verdict: Some(verdict), note }
+    });
+    CheckSeries {
+        id: metric.to_string(),
+        object: object.to_string(),
+        property: (!property.is_empty()).then(|| property.to_string()),
+        kind: e.map(|e| format!("{} {}", e.kind.code, e.kind.name)),
+        unit: unit_of(metric, e),
+        rule: e.map(|e| e.threshold.short()),
+        limits: e.map(|e| e.threshold.values.clone()).unwrap_or_default(),
+        model: None,
+        points,
+        latest,
+    }
+}
+
+fn model_name(spec: &Spec) -> String {
+    let model = match (spec.model, spec.season) {
+        (Model::Seasonal, Some(Season::Daily)) => "seasonal daily",
+        (Model::Seasonal, _) => "seasonal weekly",
+        (Model::Median, _) => "rolling median",
+        (Model::Trend, _) => "trend",
+    };
+    format!("{model}, sensitivity {}, min_history {}", spec.sensitivity, spec.min_history)
+}
+
+/// An adaptive check: each point judged, as `check --history` judged it, against the history
+/// before it (annotated points left out).
+fn adaptive(object: &str, property: &str, spec: &Spec, pts: &[&Point], keep: usize) -> CheckSeries {
+    let mut history: Vec<(DateTime<Utc>, f64)> = Vec::new();
+    let mut points = Vec::new();
+    let mut last = None;
+    let anomaly = if spec.severity.as_deref() == Some("error") { Verdict::Fail } else { Verdict::Warn };
+    for p in pts {
+        let Some(at) = parse_at(&p.at) else { continue };
+        let judged = baseline::judge(spec, &history, at, p.value);
+        let (band, flag, verdict, note) = match &judged {
+            Judgement::WarmingUp { have, need } => {
+                (None, PointFlag::Normal, Verdict::WarmingUp, format!("warming up: {have} of {need} runs"))
+            }
+            Judgement::Normal { band } => (
+                Some((band.low, band.high)),
+                PointFlag::Normal,
+                Verdict::Pass,
+                format!("within {}..{} (expected about {})", round(band.low), round(band.high), round(band.expected)),
+            ),
+            Judgement::Anomaly { band } => (
+                Some((band.low, band.high)),
+                PointFlag::Anomaly,
+                anomaly,
+                format!("outside {}..{} (expected about {})", round(band.low), round(band.high), round(band.expected)),
+            ),
+        };
+        let flag = match &p.expected {
+            Some(n) => PointFlag::Expected(n.clone()),
+            None => {
+                history.push((at, p.value));
+                flag
+            }
+        };
+        last = Some(Latest { value: p.value, verdict: Some(verdict), note });
+        points.push(SeriesPoint { at: p.at.clone(), x: at.timestamp(), value: p.value, band, flag });
+    }
+    let points = points.split_off(points.len().saturating_sub(keep));
+    CheckSeries {
+        id: format!("{object}.anomaly.{}", spec.metric),
+        object: object.to_string(),
+        property: (!property.is_empty()).then(|| property.to_string()),
+        kind: Some("Q601 anomaly".into()),
+        unit: unit_of(&spec.metric, None),
+        rule: None,
+        limits: Vec::new(),
+        model: Some(model_name(spec)),
+        points,
+        latest: last,
+    }
+}
+
+fn round(v: f64) -> String {
+    if v.abs() >= 100.0 { format!("{v:.0}") } else { format!("{v:.2}") }
+}
+
+/// Each commit that changed the contract's file, compared with its parent.
+fn changes(
+    doc: &ContractDocument,
+    consumers: &[Consumer],
+    config: Option<&config::Config>,
+    max: usize,
+) -> ChangeHistory {
+    let _s = tracing::info_span!("git", file = %doc.source().name()).entered();
+    let file = Path::new(doc.source().name());
+    let history = match gitref::file_history(file) {
+        Ok(h) => h,
+        Err(why) => return ChangeHistory::Unavailable(why),
+    };
+    let more = history.commits.len().saturating_sub(max);
+    let commits = &history.commits[..history.commits.len().min(max)];
+    let mut specs = Vec::new();
+    for c in commits {
+        specs.push(format!("{}:{}", c.commit, history.path));
+        specs.push(c.parent.as_ref().map(|p| format!("{p}:{}", history.path)).unwrap_or_else(|| "0000000:-".into()));
+    }
+    let blobs = match gitref::read_objects(&history.top, &specs) {
+        Ok(b) => b,
+        Err(e) => return ChangeHistory::Unavailable(format!("No breaking-change history: {e}")),
+    };
+    let known = (!consumers.is_empty()).then_some(consumers);
+    let mut out = Vec::new();
+    for (i, c) in commits.iter().enumerate() {
+        let short: String = c.commit.chars().take(10).collect();
+        let mut site = CommitSite {
+            commit: short.clone(),
+            date: c.date.clone(),
+            author: c.author.clone(),
+            subject: c.subject.clone(),
+            ..CommitSite::default()
+        };
+        let load = |bytes: &Option<Vec<u8>>, rev: &str| -> Option<Result<ContractDocument, String>> {
+            let bytes = bytes.clone()?;
+            let name = format!("{rev}:{}", history.path);
+            Some(
+                registry::source_from_bytes(name, bytes)
+                    .and_then(Document::parse)
+                    .and_then(odcs::load_document)
+                    .map_err(|e| e.to_string()),
+            )
+        };
+        let new = load(&blobs[2 * i], &short);
+        let old = load(&blobs[2 * i + 1], "parent");
+        match (old, new) {
+            (_, None) => {
+                site.version = "removed".into();
+                site.note = Some("The file was removed in this commit.".into());
+            }
+            (_, Some(Err(e))) | (Some(Err(e)), _) => {
+                site.version = "not comparable".into();
+                site.note = Some(format!("Not compared: a side does not read as a contract ({e})."));
+            }
+            (None, Some(Ok(new))) => {
+                site.version = format!("added at {}", new.contract.version);
+                site.note = Some("The contract was added in this commit.".into());
+            }
+            (Some(Ok(old)), Some(Ok(new))) => {
+                site.version = if old.contract.version == new.contract.version {
+                    format!("version {} (unchanged)", new.contract.version)
+                } else {
+                    format!("{} → {}", old.contract.version, new.contract.version)
+                };
+                let schema = lower_contract(&new);
+                let mode = crate::commands::diff::default_mode(&schema, config);
+                let changes = diff::diff(&lower_contract(&old), &schema);
+                let old_side = crate::commands::breaking::side(&old);
+                let report = gate::judge(
+                    vec![Compared { changes, old: &old_side, label: None }],
+                    &crate::commands::breaking::side(&new),
+                    known,
+                    &Policy { mode, fail_on: Level::Error, strict_consumers: false },
+                );
+                for f in &report.findings {
+                    let row = ChangeFinding {
+                        code: f.change.rule.code.to_string(),
+                        rule: f.change.rule.slug.to_string(),
+                        level: f.level.as_str().to_string(),
+                        path: f.change.display_path.clone(),
+                        message: f.change.message.clone(),
+                        consumers: f.affected_consumers.clone(),
+                    };
+                    if f.breaking || (f.level == Level::Error && f.change.rule.code.starts_with('V')) {
+                        site.breaking.push(row);
+                    } else {
+                        site.other.push(row);
+                    }
+                }
+            }
+        }
+        out.push(site);
+    }
+    ChangeHistory::Commits { commits: out, more }
+}
