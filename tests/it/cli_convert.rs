@@ -253,7 +253,7 @@ fn soda_export_of_orders() {
         "duplicate_count(order_id) = 0",
         "invalid_count(status) = 0",
         "freshness(updated_at) < 2h",
-        "values in (customer_id) must exist in customers (customer_id)",
+        "values in (customer_id) must exist in customers_v3 (customer_id)",
         "missing_percent(box_plan)",
         "orders_total_amount_non_negative = 0",
         "failed rows",
@@ -356,4 +356,141 @@ fn avro_exports_of_the_registry_parse_with_fastavro() {
     let parsed = consumer("avro_parse.py", &paths);
     assert!(parsed.status.success(), "{}", String::from_utf8_lossy(&parsed.stderr));
     assert_eq!(String::from_utf8_lossy(&parsed.stdout).lines().count(), files.len());
+}
+
+/// The type PostgreSQL reports in `information_schema.columns` (`data_type`, and for arrays
+/// `udt_name`) for a contract type, with the length, precision and scale it must keep.
+fn postgres_type(
+    t: &contrakt_core::ir::DataType,
+    max_length: Option<u64>,
+) -> (String, Option<u64>, Option<(u64, u64)>) {
+    use contrakt_core::ir::DataType::*;
+    let plain = |s: &str| (s.to_string(), None, None);
+    match t {
+        Boolean => plain("boolean"),
+        // The narrowest signed type that holds every value (PostgreSQL has no unsigned types).
+        Int { bits: Some(8 | 16), signed: true } | Int { bits: Some(8), signed: false } => plain("smallint"),
+        Int { bits: Some(32), signed: true } | Int { bits: Some(16), signed: false } => plain("integer"),
+        Int { bits: Some(64) | None, signed: true } | Int { bits: Some(32), signed: false } => plain("bigint"),
+        Int { .. } => plain("numeric"),
+        Float { bits: Some(32) } => plain("real"),
+        Float { .. } => plain("double precision"),
+        Decimal { precision: Some(p), scale } => {
+            ("numeric".into(), None, Some((u64::from(*p), scale.map_or(0, |s| s as u64))))
+        }
+        Decimal { .. } => plain("numeric"),
+        String | Enum { .. } if max_length.is_some() => ("character varying".into(), max_length, None),
+        String | Enum { .. } => plain("text"),
+        Uuid => plain("uuid"),
+        Date => plain("date"),
+        Time { .. } => plain("time without time zone"),
+        Timestamp { timezone: Some(false), .. } => plain("timestamp without time zone"),
+        Timestamp { .. } => plain("timestamp with time zone"),
+        Binary | FixedBinary { .. } => plain("bytea"),
+        Duration => plain("interval"),
+        // Arrays of scalars; nested values are documents (the export warns).
+        List(item) if !matches!(item.data_type, List(_) | Struct(_) | Map { .. }) => plain("ARRAY"),
+        List(_) => plain("jsonb"),
+        Struct(_) | Map { .. } | Any => plain("jsonb"),
+        other => panic!("no PostgreSQL type expected for {other}"),
+    }
+}
+
+#[test]
+fn sql_exports_of_the_registry_create_the_contracts_tables_in_postgres() {
+    let pg = crate::postgres::server();
+    let url = pg.create_database("export_ddl");
+    // Every contract's DDL, created in an order where referenced tables come first.
+    let mut pending: Vec<(std::path::PathBuf, String)> = registry()
+        .into_iter()
+        .map(|c| {
+            let run = contrakt(["export", c.to_str().unwrap(), "--to", "sql:postgres"]);
+            run.assert_exit(0);
+            (c, run.stdout)
+        })
+        .collect();
+    let word_after = |sql: &str, keyword: &str| -> Vec<String> {
+        sql.split(keyword).skip(1).filter_map(|rest| rest.split_whitespace().next()).map(str::to_string).collect()
+    };
+    let mut created: Vec<String> = Vec::new();
+    while !pending.is_empty() {
+        let ready = pending
+            .iter()
+            .position(|(_, sql)| {
+                let own = word_after(sql, "CREATE TABLE ");
+                word_after(sql, "REFERENCES ").iter().all(|t| created.contains(t) || own.contains(t))
+            })
+            .unwrap_or_else(|| panic!("foreign keys point at tables no contract creates: {pending:#?}"));
+        let (_, sql) = pending.remove(ready);
+        pg.psql(&url, &sql);
+        created.extend(word_after(&sql, "CREATE TABLE "));
+    }
+    // Read each table back and compare with its contract.
+    for contract in registry() {
+        let schema = contrakt_formats::load(&contract, Some(contrakt_formats::Format::Odcs)).unwrap();
+        for o in &schema.objects {
+            let table = o.physical_name.clone().unwrap_or_else(|| o.name.clone());
+            let rows = pg.psql(
+                &url,
+                &format!(
+                    "SELECT column_name, data_type, is_nullable, coalesce(character_maximum_length::text, ''), \
+                     coalesce(numeric_precision::text, ''), coalesce(numeric_scale::text, '') \
+                     FROM information_schema.columns WHERE table_name = '{table}' ORDER BY ordinal_position"
+                ),
+            );
+            let actual: Vec<Vec<&str>> = rows.lines().map(|l| l.split('|').collect()).collect();
+            assert_eq!(actual.len(), o.fields.len(), "{table}: columns\n{rows}");
+            for (f, row) in o.fields.iter().zip(&actual) {
+                let at = format!("{table}.{}", f.name);
+                assert_eq!(row[0], f.physical_name.as_deref().unwrap_or(&f.name), "{at}: column order and names");
+                let (ty, length, numeric) = postgres_type(&f.data_type, f.constraints.max_length);
+                assert_eq!(row[1], ty, "{at}: type of {}", f.data_type);
+                assert_eq!(row[2], if f.nullable { "YES" } else { "NO" }, "{at}: nullability");
+                if let Some(n) = length {
+                    assert_eq!(row[3], n.to_string(), "{at}: length");
+                }
+                if let Some((p, s)) = numeric {
+                    assert_eq!((row[4], row[5]), (p.to_string().as_str(), s.to_string().as_str()), "{at}: precision");
+                }
+            }
+            // Keys, as PostgreSQL states them.
+            let constraints = pg.psql(
+                &url,
+                &format!(
+                    "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = '{table}'::regclass ORDER BY conname"
+                ),
+            );
+            let constraints: Vec<&str> = constraints.lines().collect();
+            let col = |name: &String| {
+                o.fields
+                    .iter()
+                    .find(|f| &f.name == name)
+                    .and_then(|f| f.physical_name.clone())
+                    .unwrap_or_else(|| name.clone())
+            };
+            if !o.primary_key.is_empty() {
+                let key = format!("PRIMARY KEY ({})", o.primary_key.iter().map(col).collect::<Vec<_>>().join(", "));
+                assert!(constraints.contains(&key.as_str()), "{table}: {key} in {constraints:#?}");
+            }
+            for f in o.fields.iter().filter(|f| f.unique && f.primary_key_position.is_none()) {
+                let key = format!("UNIQUE ({})", col(&f.name));
+                assert!(constraints.contains(&key.as_str()), "{table}: {key} in {constraints:#?}");
+            }
+            for k in &o.foreign_keys {
+                let (target, _) = k.to[0].split_once('.').unwrap();
+                let target_table = created.iter().find(|t| t.starts_with(target)).unwrap_or_else(|| panic!("{target}"));
+                let to: Vec<&str> = k.to.iter().map(|t| t.split_once('.').unwrap().1).collect();
+                let key = format!(
+                    "FOREIGN KEY ({}) REFERENCES {target_table}({})",
+                    k.from.iter().map(col).collect::<Vec<_>>().join(", "),
+                    to.join(", ")
+                );
+                assert!(constraints.contains(&key.as_str()), "{table}: {key} in {constraints:#?}");
+            }
+            let expected = usize::from(!o.primary_key.is_empty())
+                + o.fields.iter().filter(|f| f.unique && f.primary_key_position.is_none()).count()
+                + o.foreign_keys.len();
+            assert_eq!(constraints.len(), expected, "{table}: no other constraints\n{constraints:#?}");
+        }
+    }
 }

@@ -22,7 +22,18 @@ pub(crate) fn run(args: ExportArgs, global: &GlobalArgs, color: bool) -> Result<
     // The Protobuf package: the contract file's name without its extensions.
     let file = args.contract.file_name().and_then(|n| n.to_str()).unwrap_or("contract");
     let package = file.split('.').next().filter(|s| !s.is_empty()).unwrap_or("contract");
-    let exported = match contrakt_convert::export_contract(&doc, args.to, args.object.as_deref(), package) {
+    // Foreign keys name objects; DDL and reference checks name tables, which for another
+    // contract of the registry only that contract knows.
+    let mut others = contrakt_convert::export::Tables::new();
+    if let Some(root) = contrakt_core::registry::registry_root(&args.contract) {
+        for other in contrakt_core::registry::load_contracts(&root) {
+            for o in &other.contract.schema {
+                let table = o.physical_name.clone().unwrap_or_else(|| o.name.clone());
+                others.entry(o.name.clone()).or_insert(table);
+            }
+        }
+    }
+    let exported = match contrakt_convert::export_contract(&doc, args.to, args.object.as_deref(), package, &others) {
         Ok(e) => e,
         Err(e) => {
             eprintln!("error: {e}");

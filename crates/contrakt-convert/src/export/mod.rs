@@ -13,6 +13,7 @@ mod protobuf;
 mod soda;
 mod sql;
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use contrakt_core::expect::{self, Expectation};
@@ -115,6 +116,30 @@ pub struct Exported {
 /// Schema and Avro when the contract has several). `package` names the Protobuf package.
 /// The check languages need the whole contract: see [`export_contract`].
 pub fn export(schema: &Schema, target: Target, object: Option<&str>, package: &str) -> Result<Exported, Error> {
+    export_schema(schema, target, object, package, &Tables::new())
+}
+
+/// Object name → the table it is stored in (`physicalName`), for the objects of other
+/// contracts that foreign keys point at: DDL and reference checks name tables, contracts name
+/// objects.
+pub type Tables = BTreeMap<String, String>;
+
+/// The tables of a schema's own objects, then `others`.
+fn tables_of(schema: &Schema, others: &Tables) -> Tables {
+    let mut tables = others.clone();
+    for o in &schema.objects {
+        tables.insert(o.name.clone(), o.physical_name.clone().unwrap_or_else(|| o.name.clone()));
+    }
+    tables
+}
+
+fn export_schema(
+    schema: &Schema,
+    target: Target,
+    object: Option<&str>,
+    package: &str,
+    others: &Tables,
+) -> Result<Exported, Error> {
     if target.is_checks() {
         return Err(Error::Object(format!("{target} exports a contract's checks: export the contract itself")));
     }
@@ -131,7 +156,7 @@ pub fn export(schema: &Schema, target: Target, object: Option<&str>, package: &s
         Target::JsonSchema => jsonschema::export(objects[0], &mut warnings).into_bytes(),
         Target::Avro => avro::export(objects[0], &mut warnings).into_bytes(),
         Target::Protobuf => protobuf::export(&objects, package, &mut warnings).into_bytes(),
-        Target::Sql(dialect) => sql::export(&objects, dialect, &mut warnings).into_bytes(),
+        Target::Sql(dialect) => sql::export(&objects, dialect, &tables_of(schema, others), &mut warnings).into_bytes(),
         Target::Arrow => arrow::export(objects[0], &mut warnings)?,
         Target::Dbt(_) | Target::Soda | Target::GreatExpectations => unreachable!("checked above"),
     };
@@ -141,16 +166,18 @@ pub fn export(schema: &Schema, target: Target, object: Option<&str>, package: &s
 /// Exports a contract: its schema for the schema languages (as [`export`]), and for the check
 /// languages its schema plus the expectations the checker would run (property constraints,
 /// quality rules, keys, references, SLAs), each written as the target's own check or listed
-/// as a warning.
+/// as a warning. `others`: the tables of objects in other contracts (of the registry) that
+/// foreign keys point at.
 pub fn export_contract(
     doc: &ContractDocument,
     target: Target,
     object: Option<&str>,
     package: &str,
+    others: &Tables,
 ) -> Result<Exported, Error> {
     let schema = contrakt_core::ir::lower_contract(doc);
     if !target.is_checks() {
-        return export(&schema, target, object, package);
+        return export_schema(&schema, target, object, package, others);
     }
     let objects = select(&schema, target, object)?;
     let expectations = expect::compile(doc);
@@ -160,7 +187,7 @@ pub fn export_contract(
             let dialect = dialect.unwrap_or_else(|| server_dialect(doc, &mut warnings));
             dbt::export(&objects, &expectations, dialect, &mut warnings)
         }
-        Target::Soda => soda::export(&objects, &expectations, &schema, &mut warnings),
+        Target::Soda => soda::export(&objects, &expectations, &tables_of(&schema, others), &mut warnings),
         Target::GreatExpectations => {
             gx::export(objects[0], &of(&expectations, objects[0]), server_dialect(doc, &mut Vec::new()), &mut warnings)
         }

@@ -13,7 +13,7 @@ use serde_json::{Map, Value as Json, json};
 
 use contrakt_core::Level;
 use contrakt_core::expect::{Expectation, Measure, Threshold, Unit};
-use contrakt_core::ir::{Object, Schema};
+use contrakt_core::ir::Object;
 
 use super::{check_lost, failing_when, passing_when};
 
@@ -22,7 +22,7 @@ const TARGET: &str = "soda";
 pub(super) fn export(
     objects: &[&Object],
     expectations: &[Expectation],
-    schema: &Schema,
+    tables: &super::Tables,
     warnings: &mut Vec<String>,
 ) -> String {
     let mut doc = Map::new();
@@ -30,7 +30,7 @@ pub(super) fn export(
         let table = table_name(o);
         let mut checks = vec![schema_check(o)];
         for e in super::of(expectations, o) {
-            for check in checks_of(e, &table, schema, warnings) {
+            for check in checks_of(e, &table, tables, warnings) {
                 // A rule and a constraint often say the same (`required` and a nullValues
                 // rule): one check, named after the first.
                 if !checks.iter().any(|c| same_check(c, &check)) {
@@ -60,7 +60,7 @@ fn schema_check(o: &Object) -> Json {
 
 /// One expectation as Soda checks (several for a primary key); none, with a warning, where
 /// SodaCL has no way to say it.
-fn checks_of(e: &Expectation, table: &str, schema: &Schema, warnings: &mut Vec<String>) -> Vec<Json> {
+fn checks_of(e: &Expectation, table: &str, tables: &super::Tables, warnings: &mut Vec<String>) -> Vec<Json> {
     let col = e.column.join(".");
     if e.column.len() > 1 {
         check_lost(warnings, e, TARGET, "SodaCL checks name top-level columns");
@@ -173,7 +173,7 @@ fn checks_of(e: &Expectation, table: &str, schema: &Schema, warnings: &mut Vec<S
             }];
         }
         Measure::Reference { object, column } => {
-            let target = schema.object(object).map_or_else(|| object.clone(), table_name);
+            let target = tables.get(object).unwrap_or(object);
             if e.threshold != Threshold::must_be_zero() || percent {
                 warnings.push(format!(
                     "{}.{col}: a soda reference check fails on any orphan; the threshold is not kept",

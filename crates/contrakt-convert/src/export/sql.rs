@@ -50,15 +50,16 @@ impl Dialect {
     }
 }
 
-pub(super) fn export(objects: &[&Object], d: Dialect, warnings: &mut Vec<String>) -> String {
+/// `tables`: object name → table, for the targets of foreign keys.
+pub(super) fn export(objects: &[&Object], d: Dialect, tables: &super::Tables, warnings: &mut Vec<String>) -> String {
     let mut out = String::new();
     for o in objects {
-        table(&mut out, o, d, warnings);
+        table(&mut out, o, d, tables, warnings);
     }
     out
 }
 
-fn table(out: &mut String, o: &Object, d: Dialect, warnings: &mut Vec<String>) {
+fn table(out: &mut String, o: &Object, d: Dialect, tables: &super::Tables, warnings: &mut Vec<String>) {
     let name = quote(o.physical_name.as_deref().unwrap_or(&o.name), d, true);
     let mut lines: Vec<String> = Vec::new();
     for f in &o.fields {
@@ -111,7 +112,7 @@ fn table(out: &mut String, o: &Object, d: Dialect, warnings: &mut Vec<String>) {
         lines.push(format!(
             "    FOREIGN KEY ({}) REFERENCES {} ({}){enforced}",
             from.join(", "),
-            quote(target, d, true),
+            quote(tables.get(target).map_or(target, String::as_str), d, true),
             to.join(", ")
         ));
     }
