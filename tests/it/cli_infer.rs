@@ -136,3 +136,39 @@ fn bad_data_gives_a_clear_error() {
     now.assert_exit(2);
     assert!(now.stderr.contains("--now"), "{now}");
 }
+
+#[test]
+fn country_code_columns_are_recognised() {
+    // 60 shipments: destinations in 15 alpha-2 countries, origins in 8 alpha-3 ones, warehouses
+    // coded XA..XF (two letters, user-assigned: no country), a market of GB and IE only.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("shipments.odcs.yaml");
+    let data = repo().join("fixtures/infer/shipments.csv");
+    let run = contrakt(["infer", data.to_str().unwrap(), "--now", NOW, "-o", out.to_str().unwrap()]);
+    run.assert_exit(0);
+    let c = as_json(&std::fs::read_to_string(&out).unwrap());
+
+    let destination = property(&c, "destination");
+    assert!(destination["description"].as_str().unwrap().contains("every value an ISO 3166-1 alpha-2 country code"));
+    let countries = rule(destination, "invalidValues").expect("a country rule");
+    let valid = countries["arguments"]["validValues"].as_array().unwrap();
+    assert_eq!(valid.len(), 249, "every officially assigned code, not only the 15 seen");
+    assert!(valid.contains(&"NO".into()) && valid.contains(&"SE".into()) && !valid.contains(&"UK".into()));
+    let seen = countries["description"].as_str().unwrap();
+    assert!(seen.starts_with("Seen ~15 distinct values in 60 rows"), "{seen}");
+
+    // Eight alpha-3 origins: a small domain, whose own values are the stricter promise.
+    let origin = property(&c, "origin_iso3");
+    assert!(origin["description"].as_str().unwrap().contains("ISO 3166-1 alpha-3 country code"));
+    assert_eq!(rule(origin, "invalidValues").unwrap()["arguments"]["validValues"].as_array().unwrap().len(), 8);
+
+    // Fixed-width codes that are not countries, and too little evidence, are not countries.
+    for name in ["warehouse", "market"] {
+        assert!(!property(&c, name)["description"].as_str().unwrap().contains("country"), "{name}");
+    }
+
+    contrakt(["lint", out.to_str().unwrap()]).assert_exit(0);
+    let check = contrakt(["check", out.to_str().unwrap(), "--now", NOW, "--format", "json"]);
+    check.assert_exit(0);
+    assert_eq!(check.json()["summary"]["failed"], 0, "{check}");
+}

@@ -167,9 +167,27 @@ fn column(c: &ColumnProfile, rows: u64, key: bool) -> Map<String, Json> {
         options.insert("format".into(), json!(fmt));
         seen.push(format!("all {fmt}"));
     }
-    if let Some(values) = c.values.as_ref().filter(|v| {
+    let enumeration = c.values.as_ref().filter(|v| {
         !v.is_empty() && v.len() as u64 <= MAX_ENUM_VALUES && non_null >= v.len() as u64 * ROWS_PER_ENUM_VALUE
-    }) {
+    });
+    if let Some(list) = c.country {
+        seen.push(format!("every value an {} country code", list.name()));
+        // A small domain's own values are the stricter promise; otherwise any assigned code.
+        if enumeration.is_none() {
+            quality.push(json!({
+                "type": "library",
+                "metric": "invalidValues",
+                "description": format!(
+                    "Seen ~{} distinct values in {non_null} rows, every one an {} country code: any officially assigned code is allowed.",
+                    c.distinct.min(non_null),
+                    list.name()
+                ),
+                "arguments": {"validValues": list.codes()},
+                "mustBe": 0,
+            }));
+        }
+    }
+    if let Some(values) = enumeration {
         let listed: Vec<String> = values.iter().map(|(v, n)| format!("{v} ({n})")).collect();
         quality.push(json!({
             "type": "library",

@@ -13,6 +13,7 @@
 
 pub mod compile;
 pub mod conformance;
+pub mod countries;
 pub mod dataset;
 pub mod draft;
 pub mod error;

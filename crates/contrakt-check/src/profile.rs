@@ -3,7 +3,8 @@
 //! One fused aggregate measures every top-level column (nulls, approximate distinct counts,
 //! min/max, string lengths, how many values match the formats contrakt checks); a second,
 //! small query runs only where the first found something worth confirming: exact distinct
-//! counts for columns that look unique, and the values of low-cardinality strings.
+//! counts for columns that look unique, fixed-width codes against the ISO 3166-1 country
+//! lists, and the values of low-cardinality strings.
 
 use std::collections::BTreeMap;
 
@@ -21,6 +22,35 @@ pub const FORMATS: &[&str] = &["uuid", "email", "date-time", "date", "uri"];
 
 /// At most this many distinct values make a string column an enumeration candidate.
 pub const MAX_ENUM_VALUES: u64 = 12;
+
+/// A column of fixed-width codes is taken for country codes only with this much evidence: a
+/// handful of two-letter values can all be countries by chance (about a third of the
+/// two-letter pairs are), twenty rows over five different ones rarely are.
+pub const MIN_COUNTRY_ROWS: u64 = 20;
+pub const MIN_COUNTRY_DISTINCT: u64 = 5;
+
+/// Which ISO 3166-1 code list every value of a column is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CountryCodes {
+    Alpha2,
+    Alpha3,
+}
+
+impl CountryCodes {
+    pub fn name(self) -> &'static str {
+        match self {
+            CountryCodes::Alpha2 => "ISO 3166-1 alpha-2",
+            CountryCodes::Alpha3 => "ISO 3166-1 alpha-3",
+        }
+    }
+
+    pub fn codes(self) -> &'static [&'static str] {
+        match self {
+            CountryCodes::Alpha2 => &crate::countries::ALPHA_2,
+            CountryCodes::Alpha3 => &crate::countries::ALPHA_3,
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ColumnProfile {
@@ -44,6 +74,9 @@ pub struct ColumnProfile {
     pub format_matches: BTreeMap<&'static str, u64>,
     /// Low-cardinality strings: each value and how often it occurs, sorted by value.
     pub values: Option<Vec<(String, u64)>>,
+    /// Fixed-width strings whose every value is a country code of this list (with at least
+    /// [`MIN_COUNTRY_ROWS`] rows and [`MIN_COUNTRY_DISTINCT`] distinct values).
+    pub country: Option<CountryCodes>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -143,6 +176,7 @@ async fn measure(ctx: &SessionContext, object: &str, src: &DataSource, sample: O
             max_length: None,
             format_matches: BTreeMap::new(),
             values: None,
+            country: None,
         };
         if is_flat(t) {
             p.distinct = int(&next()).unwrap_or(0);
@@ -181,6 +215,38 @@ async fn measure(ctx: &SessionContext, object: &str, src: &DataSource, sample: O
         for (k, &i) in candidates.iter().enumerate() {
             let col = batch.column(k).as_boolean();
             columns[i].unique = col.is_valid(0) && col.value(0);
+        }
+    }
+    // Country codes: fixed-width two- or three-letter strings with enough evidence, counted
+    // against the official lists in one more aggregate.
+    let countries: Vec<(usize, CountryCodes)> = columns
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| {
+            is_string(&c.data_type)
+                && rows - c.nulls >= MIN_COUNTRY_ROWS
+                && c.distinct >= MIN_COUNTRY_DISTINCT
+                && c.min_length == c.max_length
+        })
+        .filter_map(|(i, c)| match c.min_length {
+            Some(2) => Some((i, CountryCodes::Alpha2)),
+            Some(3) => Some((i, CountryCodes::Alpha3)),
+            _ => None,
+        })
+        .collect();
+    if !countries.is_empty() {
+        let select: Vec<String> = countries
+            .iter()
+            .map(|&(i, list)| {
+                let codes: Vec<String> = list.codes().iter().map(|c| string(c)).collect();
+                format!("count(*) FILTER (WHERE {} IN ({})) AS k{i}", ident(&columns[i].name), codes.join(", "))
+            })
+            .collect();
+        let batch = one_row(ctx, who, &format!("SELECT {} FROM {table}", select.join(", "))).await?;
+        for (k, &(i, list)) in countries.iter().enumerate() {
+            if int(batch.column(k)) == Some(rows - columns[i].nulls) {
+                columns[i].country = Some(list);
+            }
         }
     }
     for c in columns.iter_mut().filter(|c| is_string(&c.data_type) && c.distinct <= MAX_ENUM_VALUES) {

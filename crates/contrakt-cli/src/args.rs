@@ -291,7 +291,9 @@ pub struct ExportArgs {
     /// The ODCS contract.
     pub contract: PathBuf,
     /// The language: jsonschema, avro, protobuf, sql (PostgreSQL), sql:postgres,
-    /// sql:snowflake, sql:bigquery, sql:spark, or arrow (an IPC file with the schema; needs -o).
+    /// sql:snowflake, sql:bigquery, sql:spark, arrow (an IPC file with the schema; needs -o),
+    /// dbt (a model properties YAML; dbt:DIALECT for the column types), soda (SodaCL checks) or
+    /// great-expectations (a GX 1.x suite, one object).
     #[arg(long, value_parser = parse_target)]
     pub to: contrakt_convert::Target,
     /// Export only this schema object (required for jsonschema and avro when the contract has
@@ -305,7 +307,7 @@ pub struct ExportArgs {
 
 fn parse_target(s: &str) -> Result<contrakt_convert::Target, String> {
     contrakt_convert::Target::parse(s).ok_or_else(|| {
-        format!("unknown target `{s}`; one of: jsonschema, avro, protobuf, sql, sql:postgres, sql:snowflake, sql:bigquery, sql:spark, arrow")
+        format!("unknown target `{s}`; one of: jsonschema, avro, protobuf, sql, sql:postgres, sql:snowflake, sql:bigquery, sql:spark, arrow, dbt, dbt:DIALECT, soda, great-expectations")
     })
 }
 

@@ -3,8 +3,9 @@
 //! - [`import`]: any schema the front ends of `contrakt-formats` read (JSON Schema, Avro,
 //!   Protobuf, SQL DDL, Parquet, Arrow, and dbt manifests through [`dbt`]) into an ODCS v3.1 contract, the inverse of the ODCS
 //!   lowering in `contrakt_core::ir`.
-//! - [`export`]: a contract's objects into JSON Schema 2020-12, Avro, Protobuf (proto3) or
-//!   SQL DDL (PostgreSQL, Snowflake, BigQuery, Spark).
+//! - [`export`]: a contract's objects into JSON Schema 2020-12, Avro, Protobuf (proto3),
+//!   SQL DDL (PostgreSQL, Snowflake, BigQuery, Spark) or Arrow, and with its checks
+//!   ([`export_contract`]) into a dbt model properties file, SodaCL or a Great Expectations suite.
 //!
 //! What a target language cannot say is never dropped silently: each conversion returns the
 //! losses as warnings for the command to print.
@@ -13,7 +14,7 @@ pub mod dbt;
 pub mod export;
 pub mod import;
 
-pub use export::{Dialect, Exported, Target, export};
+pub use export::{Dialect, Exported, Target, export, export_contract};
 pub use import::{ImportOptions, Imported, import};
 
 /// Why a conversion could not happen at all (losses are warnings, not errors).

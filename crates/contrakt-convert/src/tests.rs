@@ -390,6 +390,7 @@ mod exports {
             Target::Protobuf => contrakt_formats::load_str("export.proto", text, Format::Protobuf),
             Target::Sql(d) => contrakt_formats::load_sql("export.sql", text, Some(d.sqlparser_name())),
             Target::Arrow => unreachable!("binary: see reimport_bytes"),
+            Target::Dbt(_) | Target::Soda | Target::GreatExpectations => unreachable!("check languages: not schemas"),
         };
         result.unwrap_or_else(|e| panic!("{target}: {e}\n{text}"))
     }
@@ -415,6 +416,7 @@ mod exports {
             // No Avro library in the build: the front end is the consumer; Arrow's reader is
             // the front end's own.
             Target::Avro | Target::Arrow => {}
+            Target::Dbt(_) | Target::Soda | Target::GreatExpectations => unreachable!("check languages: not schemas"),
         }
     }
 

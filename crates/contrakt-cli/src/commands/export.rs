@@ -1,7 +1,6 @@
 //! `contrakt export CONTRACT --to LANGUAGE`: a contract's schema in another language.
 
 use contrakt_core::Error;
-use contrakt_formats::Format;
 
 use crate::ExitStatus;
 use crate::args::{ExportArgs, GlobalArgs};
@@ -12,8 +11,9 @@ pub(crate) fn run(args: ExportArgs, global: &GlobalArgs, color: bool) -> Result<
         eprintln!("error: {} is a binary file: name it with -o", args.to);
         return Ok(ExitStatus::Error);
     }
-    let schema = match contrakt_formats::load(&args.contract, Some(Format::Odcs)) {
-        Ok(s) => s,
+    // The whole contract: the check languages carry its quality rules and SLAs too.
+    let doc = match contrakt_core::registry::read_source(&args.contract).and_then(contrakt_core::odcs::load) {
+        Ok(d) => d,
         Err(e) => {
             eprintln!("error: {e}");
             return Ok(ExitStatus::Error);
@@ -22,7 +22,18 @@ pub(crate) fn run(args: ExportArgs, global: &GlobalArgs, color: bool) -> Result<
     // The Protobuf package: the contract file's name without its extensions.
     let file = args.contract.file_name().and_then(|n| n.to_str()).unwrap_or("contract");
     let package = file.split('.').next().filter(|s| !s.is_empty()).unwrap_or("contract");
-    let exported = match contrakt_convert::export(&schema, args.to, args.object.as_deref(), package) {
+    // Foreign keys name objects; DDL and reference checks name tables, which for another
+    // contract of the registry only that contract knows.
+    let mut others = contrakt_convert::export::Tables::new();
+    if let Some(root) = contrakt_core::registry::registry_root(&args.contract) {
+        for other in contrakt_core::registry::load_contracts(&root) {
+            for o in &other.contract.schema {
+                let table = o.physical_name.clone().unwrap_or_else(|| o.name.clone());
+                others.entry(o.name.clone()).or_insert(table);
+            }
+        }
+    }
+    let exported = match contrakt_convert::export_contract(&doc, args.to, args.object.as_deref(), package, &others) {
         Ok(e) => e,
         Err(e) => {
             eprintln!("error: {e}");

@@ -6,13 +6,19 @@
 
 mod arrow;
 mod avro;
+mod dbt;
+mod gx;
 mod jsonschema;
 mod protobuf;
+mod soda;
 mod sql;
 
+use std::collections::BTreeMap;
 use std::fmt;
 
+use contrakt_core::expect::{self, Expectation};
 use contrakt_core::ir::{Object, Schema};
+use contrakt_core::odcs::ContractDocument;
 
 use crate::Error;
 
@@ -31,15 +37,24 @@ pub enum Target {
     Sql(Dialect),
     /// An Arrow IPC file with the schema of one object and no rows (binary).
     Arrow,
+    /// A dbt model properties file (`schema.yml`) with an enforced contract, constraints and
+    /// data tests; column types in this dialect, or the first SQL server's of the contract.
+    Dbt(Option<Dialect>),
+    /// A SodaCL checks file (`checks for <table>:`), every object.
+    Soda,
+    /// A Great Expectations (1.x) expectation suite, one object.
+    GreatExpectations,
 }
 
 impl Target {
     /// Reads `jsonschema`, `avro`, `protobuf`, `sql` (PostgreSQL) or `sql:postgres`,
-    /// `sql:snowflake`, `sql:bigquery`, `sql:spark`.
+    /// `sql:snowflake`, `sql:bigquery`, `sql:spark`, `arrow`, `dbt` (or `dbt:DIALECT`), `soda`,
+    /// `great-expectations` (`gx`).
     pub fn parse(s: &str) -> Option<Target> {
         let s = s.trim().to_ascii_lowercase();
         match s.split_once(':') {
             Some(("sql", d)) => Dialect::parse(d).map(Target::Sql),
+            Some(("dbt", d)) => Dialect::parse(d).map(|d| Target::Dbt(Some(d))),
             Some(_) => None,
             None => match s.as_str() {
                 "jsonschema" | "json-schema" => Some(Target::JsonSchema),
@@ -47,6 +62,9 @@ impl Target {
                 "protobuf" | "proto" => Some(Target::Protobuf),
                 "sql" => Some(Target::Sql(Dialect::Postgres)),
                 "arrow" | "ipc" => Some(Target::Arrow),
+                "dbt" => Some(Target::Dbt(None)),
+                "soda" | "sodacl" => Some(Target::Soda),
+                "great-expectations" | "great_expectations" | "gx" => Some(Target::GreatExpectations),
                 _ => None,
             },
         }
@@ -54,7 +72,13 @@ impl Target {
 
     /// Single-schema languages export one object at a time.
     fn one_object(self) -> bool {
-        matches!(self, Target::JsonSchema | Target::Avro | Target::Arrow)
+        matches!(self, Target::JsonSchema | Target::Avro | Target::Arrow | Target::GreatExpectations)
+    }
+
+    /// Check languages carry the contract's quality rules and SLAs, so they export from the
+    /// contract itself ([`export_contract`]), not from its schema alone.
+    pub fn is_checks(self) -> bool {
+        matches!(self, Target::Dbt(_) | Target::Soda | Target::GreatExpectations)
     }
 
     /// Binary output (not for a terminal).
@@ -71,6 +95,10 @@ impl fmt::Display for Target {
             Target::Protobuf => f.write_str("protobuf"),
             Target::Sql(d) => write!(f, "sql:{}", d.name()),
             Target::Arrow => f.write_str("arrow"),
+            Target::Dbt(None) => f.write_str("dbt"),
+            Target::Dbt(Some(d)) => write!(f, "dbt:{}", d.name()),
+            Target::Soda => f.write_str("soda"),
+            Target::GreatExpectations => f.write_str("great-expectations"),
         }
     }
 }
@@ -86,7 +114,124 @@ pub struct Exported {
 
 /// Exports the objects of a contract's schema (`object`: only that one; required for JSON
 /// Schema and Avro when the contract has several). `package` names the Protobuf package.
+/// The check languages need the whole contract: see [`export_contract`].
 pub fn export(schema: &Schema, target: Target, object: Option<&str>, package: &str) -> Result<Exported, Error> {
+    export_schema(schema, target, object, package, &Tables::new())
+}
+
+/// Object name → the table it is stored in (`physicalName`), for the objects of other
+/// contracts that foreign keys point at: DDL and reference checks name tables, contracts name
+/// objects.
+pub type Tables = BTreeMap<String, String>;
+
+/// The tables of a schema's own objects, then `others`.
+fn tables_of(schema: &Schema, others: &Tables) -> Tables {
+    let mut tables = others.clone();
+    for o in &schema.objects {
+        tables.insert(o.name.clone(), o.physical_name.clone().unwrap_or_else(|| o.name.clone()));
+    }
+    tables
+}
+
+fn export_schema(
+    schema: &Schema,
+    target: Target,
+    object: Option<&str>,
+    package: &str,
+    others: &Tables,
+) -> Result<Exported, Error> {
+    if target.is_checks() {
+        return Err(Error::Object(format!("{target} exports a contract's checks: export the contract itself")));
+    }
+    let objects = select(schema, target, object)?;
+    let mut warnings = Vec::new();
+    if target != Target::JsonSchema {
+        for o in &objects {
+            for f in &o.fields {
+                unsaid_widths(f, &format!("{}.{}", o.name, f.name), target, &mut warnings);
+            }
+        }
+    }
+    let content = match target {
+        Target::JsonSchema => jsonschema::export(objects[0], &mut warnings).into_bytes(),
+        Target::Avro => avro::export(objects[0], &mut warnings).into_bytes(),
+        Target::Protobuf => protobuf::export(&objects, package, &mut warnings).into_bytes(),
+        Target::Sql(dialect) => sql::export(&objects, dialect, &tables_of(schema, others), &mut warnings).into_bytes(),
+        Target::Arrow => arrow::export(objects[0], &mut warnings)?,
+        Target::Dbt(_) | Target::Soda | Target::GreatExpectations => unreachable!("checked above"),
+    };
+    Ok(Exported { content, warnings })
+}
+
+/// Exports a contract: its schema for the schema languages (as [`export`]), and for the check
+/// languages its schema plus the expectations the checker would run (property constraints,
+/// quality rules, keys, references, SLAs), each written as the target's own check or listed
+/// as a warning. `others`: the tables of objects in other contracts (of the registry) that
+/// foreign keys point at.
+pub fn export_contract(
+    doc: &ContractDocument,
+    target: Target,
+    object: Option<&str>,
+    package: &str,
+    others: &Tables,
+) -> Result<Exported, Error> {
+    let schema = contrakt_core::ir::lower_contract(doc);
+    if !target.is_checks() {
+        return export_schema(&schema, target, object, package, others);
+    }
+    let objects = select(&schema, target, object)?;
+    let expectations = expect::compile(doc);
+    let mut warnings = Vec::new();
+    let content = match target {
+        Target::Dbt(dialect) => {
+            let dialect = dialect.unwrap_or_else(|| server_dialect(doc, &mut warnings));
+            dbt::export(&objects, &expectations, dialect, &mut warnings)
+        }
+        Target::Soda => soda::export(&objects, &expectations, &tables_of(&schema, others), &mut warnings),
+        Target::GreatExpectations => {
+            gx::export(objects[0], &of(&expectations, objects[0]), server_dialect(doc, &mut Vec::new()), &mut warnings)
+        }
+        _ => unreachable!("schema targets returned above"),
+    };
+    Ok(Exported { content: content.into_bytes(), warnings })
+}
+
+/// The expectations about one object, less the `format`s its column types already say (an
+/// `i16` integer, a `yyyy-MM-dd` date, a uuid column): the target's type carries those.
+fn of<'a>(expectations: &'a [Expectation], o: &Object) -> Vec<&'a Expectation> {
+    use contrakt_core::ir::DataType;
+    let typed = |e: &Expectation| {
+        matches!(e.measure, expect::Measure::Format(_))
+            && o.fields.iter().any(|f| {
+                e.column.len() == 1
+                    && f.physical_name.as_deref().unwrap_or(&f.name) == e.column[0]
+                    && !matches!(f.data_type, DataType::String | DataType::Enum { .. })
+            })
+    };
+    expectations.iter().filter(|e| e.object == o.name && !typed(e)).collect()
+}
+
+/// The SQL dialect of the contract's first server that has one (dbt's `data_type`s are the
+/// warehouse's); PostgreSQL, with a warning, when none does.
+fn server_dialect(doc: &ContractDocument, warnings: &mut Vec<String>) -> Dialect {
+    let found = doc.contract.servers.iter().find_map(|s| match s.server_type.to_ascii_lowercase().as_str() {
+        "postgres" | "postgresql" => Some(Dialect::Postgres),
+        "snowflake" => Some(Dialect::Snowflake),
+        "bigquery" => Some(Dialect::BigQuery),
+        "databricks" | "spark" => Some(Dialect::Spark),
+        _ => None,
+    });
+    found.unwrap_or_else(|| {
+        warnings.push(
+            "no server of the contract is a SQL warehouse; column types are PostgreSQL's (pick one with --to dbt:snowflake, …)"
+                .into(),
+        );
+        Dialect::Postgres
+    })
+}
+
+/// The objects to export: `object` alone, or all of them where the target takes several.
+fn select<'a>(schema: &'a Schema, target: Target, object: Option<&str>) -> Result<Vec<&'a Object>, Error> {
     let objects: Vec<&Object> =
         match object {
             Some(name) => vec![schema.object(name).ok_or_else(|| {
@@ -103,22 +248,7 @@ pub fn export(schema: &Schema, target: Target, object: Option<&str>, package: &s
             names(schema)
         )));
     }
-    let mut warnings = Vec::new();
-    if target != Target::JsonSchema {
-        for o in &objects {
-            for f in &o.fields {
-                unsaid_widths(f, &format!("{}.{}", o.name, f.name), target, &mut warnings);
-            }
-        }
-    }
-    let content = match target {
-        Target::JsonSchema => jsonschema::export(objects[0], &mut warnings).into_bytes(),
-        Target::Avro => avro::export(objects[0], &mut warnings).into_bytes(),
-        Target::Protobuf => protobuf::export(&objects, package, &mut warnings).into_bytes(),
-        Target::Sql(dialect) => sql::export(&objects, dialect, &mut warnings).into_bytes(),
-        Target::Arrow => arrow::export(objects[0], &mut warnings)?,
-    };
-    Ok(Exported { content, warnings })
+    Ok(objects)
 }
 
 impl Exported {
@@ -213,4 +343,67 @@ fn unsaid_widths(f: &contrakt_core::ir::Field, path: &str, target: Target, warni
         }
         _ => {}
     }
+}
+
+/// Where an expectation sits, for warnings: `orders.status`, or `orders` for the object's own.
+fn expectation_path(e: &Expectation) -> String {
+    match e.property_path() {
+        Some(p) => format!("{}.{p}", e.object),
+        None => e.object.clone(),
+    }
+}
+
+/// The warning for a check a target has no way to run.
+fn check_lost(warnings: &mut Vec<String>, e: &Expectation, target: &str, why: &str) {
+    warnings.push(format!(
+        "{}: {target} cannot run `{}` ({}); left out: {why}",
+        expectation_path(e),
+        e.id,
+        e.kind.name
+    ));
+}
+
+/// A threshold number as people write it: `0`, `10000`, `0.1`.
+fn number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 { format!("{}", v as i64) } else { format!("{v}") }
+}
+
+/// The threshold as a condition the measured value must meet: `= 0`, `> 10000`,
+/// `between 1 and 5`.
+fn passing_when(t: &expect::Threshold) -> String {
+    use contrakt_core::odcs::Operator::*;
+    let v: Vec<String> = t.values.iter().map(|v| number(*v)).collect();
+    let one = v.first().cloned().unwrap_or_default();
+    let two = v.get(1).cloned().unwrap_or_default();
+    match t.op {
+        MustBe => format!("= {one}"),
+        MustNotBe => format!("!= {one}"),
+        MustBeGreaterThan => format!("> {one}"),
+        MustBeGreaterOrEqualTo => format!(">= {one}"),
+        MustBeLessThan => format!("< {one}"),
+        MustBeLessOrEqualTo => format!("<= {one}"),
+        MustBeBetween => format!("between {one} and {two}"),
+        MustNotBeBetween => format!("not between {one} and {two}"),
+    }
+}
+
+/// The opposite: the condition under which the measured value breaks the threshold.
+fn failing_when(t: &expect::Threshold) -> String {
+    use contrakt_core::odcs::Operator::*;
+    let negated = match t.op {
+        MustBe => MustNotBe,
+        MustNotBe => MustBe,
+        MustBeGreaterThan => MustBeLessOrEqualTo,
+        MustBeGreaterOrEqualTo => MustBeLessThan,
+        MustBeLessThan => MustBeGreaterOrEqualTo,
+        MustBeLessOrEqualTo => MustBeGreaterThan,
+        MustBeBetween => MustNotBeBetween,
+        MustNotBeBetween => MustBeBetween,
+    };
+    passing_when(&expect::Threshold { op: negated, values: t.values.clone() })
+}
+
+/// The physical (data) name of a top-level field, given its contract name.
+fn column_name(o: &Object, name: &str) -> String {
+    o.fields.iter().find(|f| f.name == name).and_then(|f| f.physical_name.clone()).unwrap_or_else(|| name.to_string())
 }

@@ -50,15 +50,16 @@ impl Dialect {
     }
 }
 
-pub(super) fn export(objects: &[&Object], d: Dialect, warnings: &mut Vec<String>) -> String {
+/// `tables`: object name → table, for the targets of foreign keys.
+pub(super) fn export(objects: &[&Object], d: Dialect, tables: &super::Tables, warnings: &mut Vec<String>) -> String {
     let mut out = String::new();
     for o in objects {
-        table(&mut out, o, d, warnings);
+        table(&mut out, o, d, tables, warnings);
     }
     out
 }
 
-fn table(out: &mut String, o: &Object, d: Dialect, warnings: &mut Vec<String>) {
+fn table(out: &mut String, o: &Object, d: Dialect, tables: &super::Tables, warnings: &mut Vec<String>) {
     let name = quote(o.physical_name.as_deref().unwrap_or(&o.name), d, true);
     let mut lines: Vec<String> = Vec::new();
     for f in &o.fields {
@@ -111,7 +112,7 @@ fn table(out: &mut String, o: &Object, d: Dialect, warnings: &mut Vec<String>) {
         lines.push(format!(
             "    FOREIGN KEY ({}) REFERENCES {} ({}){enforced}",
             from.join(", "),
-            quote(target, d, true),
+            quote(tables.get(target).map_or(target, String::as_str), d, true),
             to.join(", ")
         ));
     }
@@ -144,7 +145,7 @@ fn table(out: &mut String, o: &Object, d: Dialect, warnings: &mut Vec<String>) {
 }
 
 /// A column's type; `f` carries the length a character type declares.
-fn column_type(t: &DataType, d: Dialect, f: &Field, path: &str, warnings: &mut Vec<String>) -> String {
+pub(super) fn column_type(t: &DataType, d: Dialect, f: &Field, path: &str, warnings: &mut Vec<String>) -> String {
     use Dialect::*;
     // Element types carry no NOT NULL, keys or constraints in these dialects' DDL.
     let element = match t {
@@ -364,13 +365,13 @@ fn literal(v: &serde_json::Value, _d: Dialect) -> Option<String> {
     }
 }
 
-fn string(s: &str) -> String {
+pub(super) fn string(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
 /// Quotes an identifier when it is not a plain lower-case word (BigQuery and Spark with
 /// backticks). `dotted`: a qualified table name, each part quoted on its own.
-fn quote(name: &str, d: Dialect, dotted: bool) -> String {
+pub(super) fn quote(name: &str, d: Dialect, dotted: bool) -> String {
     let one = |part: &str| {
         let plain = part.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
             && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
