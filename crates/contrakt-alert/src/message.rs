@@ -210,3 +210,71 @@ fn truncate(s: &str, max: usize) -> String {
     t.push('…');
     t
 }
+
+/// The HTML part of an email: the same message as [`text`], with the facts as a table, the
+/// samples as preformatted rows and the links as links. Everything from the alert is escaped.
+pub fn html(alert: &Alert) -> String {
+    let c = &alert.check;
+    let mut out = String::from(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"></head>\n<body style=\"font-family: sans-serif\">\n",
+    );
+    let _ = writeln!(out, "<h2>{}</h2>", escape_html(&alert.title));
+    out.push_str("<table>\n");
+    let mut facts = vec![
+        ("Check", format!("{} {}", c.code, c.kind)),
+        ("Where", path(alert)),
+        ("Contract", format!("{} v{}", alert.contract.id, alert.contract.version)),
+        ("Severity", format!("{:?}", alert.severity).to_lowercase()),
+    ];
+    if let (Some(value), Some(threshold)) = (c.value, &c.threshold) {
+        let unit = c.unit.as_deref().map(|u| format!(" {u}")).unwrap_or_default();
+        facts.push(("Measured", format!("{value}{unit}; the contract says {threshold}")));
+    }
+    for (k, v) in facts {
+        let _ = writeln!(out, "<tr><th align=\"left\">{k}</th><td>{}</td></tr>", escape_html(&v));
+    }
+    out.push_str("</table>\n");
+    let _ = writeln!(out, "<p>{}</p>", escape_html(alert.text.trim_end()).replace('\n', "<br>\n"));
+    if alert.event == Event::Trigger && !alert.samples.is_empty() {
+        let rows: Vec<String> = alert
+            .samples
+            .iter()
+            .take(SHOWN_SAMPLES)
+            .map(|s| escape_html(&Json::Object(s.clone()).to_string()))
+            .collect();
+        let _ = writeln!(out, "<h3>Samples</h3>\n<pre>{}</pre>", rows.join("\n"));
+    }
+    let links: Vec<String> = alert
+        .runbook
+        .links
+        .iter()
+        .filter(|l| l.url.starts_with("https://") || l.url.starts_with("http://"))
+        .map(|l| format!("<a href=\"{}\">{}</a>", escape_html(&l.url), escape_html(&capitalise(&l.label))))
+        .collect();
+    if !links.is_empty() {
+        let _ = writeln!(out, "<p>{}</p>", links.join(" · "));
+    }
+    let _ = writeln!(
+        out,
+        "<p style=\"color: #666; font-size: small\">fingerprint {} · {} · contrakt</p>\n</body></html>",
+        escape_html(&alert.fingerprint),
+        alert.audience_str()
+    );
+    out
+}
+
+/// Escapes text for HTML element content and double-quoted attributes.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}

@@ -172,14 +172,14 @@ fn consumers_of(
     let (mut told, mut skipped) = (Vec::new(), Vec::new());
     for consumer in consumers {
         for usage in consumer.uses.iter().filter(|u| u.contract == run.contract) {
-            if let (Some(range), Some(v)) = (usage.versions.as_deref(), version.as_ref()) {
-                if semver::VersionReq::parse(range).is_ok_and(|r| !r.matches(v)) {
-                    skipped.push(Skipped {
-                        consumer: consumer.id.clone(),
-                        why: format!("pinned to `{range}`; this data is v{v}"),
-                    });
-                    continue;
-                }
+            if let (Some(range), Some(v)) = (usage.versions.as_deref(), version.as_ref())
+                && semver::VersionReq::parse(range).is_ok_and(|r| !r.matches(v))
+            {
+                skipped.push(Skipped {
+                    consumer: consumer.id.clone(),
+                    why: format!("pinned to `{range}`; this data is v{v}"),
+                });
+                continue;
             }
             let mut because = Vec::new();
             // Only a property-level check touches columns; an object-level check (a row count,
@@ -195,10 +195,10 @@ fn consumers_of(
             if usage.relies_on.rules.iter().any(named) {
                 because.push(format!("relies on rule {}", row.id));
             }
-            if let Some(sla) = &sla {
-                if usage.relies_on.sla.iter().any(|s| s.eq_ignore_ascii_case(sla)) {
-                    because.push(format!("relies on SLA {sla}"));
-                }
+            if let Some(sla) = &sla
+                && usage.relies_on.sla.iter().any(|s| s.eq_ignore_ascii_case(sla))
+            {
+                because.push(format!("relies on SLA {sla}"));
             }
             if because.is_empty() {
                 skipped.push(Skipped {
@@ -275,10 +275,10 @@ fn runbook(
             }
         }
         for p in &rule.custom_properties {
-            if p.property.eq_ignore_ascii_case("runbook") {
-                if let Some(url) = p.value.as_str() {
-                    links.push(Link { label: "runbook".into(), url: url.to_string() });
-                }
+            if p.property.eq_ignore_ascii_case("runbook")
+                && let Some(url) = p.value.as_str()
+            {
+                links.push(Link { label: "runbook".into(), url: url.to_string() });
             }
         }
     }

@@ -327,3 +327,142 @@ fn pagerduty_triggers_then_resolves_on_one_dedup_key() {
     assert!(!format!("{s:?}").contains("R0UTINGKEY"));
     receiver.stop();
 }
+
+/// An email channel to the loopback SMTP server.
+fn email(dir: &Path, smtp: &support::SmtpServer, extra: &str, secrets: &[(&str, String)]) -> Settings {
+    settings(
+        dir,
+        &format!(
+            "  channels:\n    - {{name: mail, kind: email, host: 127.0.0.1, port: {}, from: \"contrakt <alerts@freshbox.example.com>\", to: [data-oncall@freshbox.example.com]{extra}}}\n",
+            smtp.port
+        ),
+        secrets,
+    )
+}
+
+const SMTP_PASSWORD: &str = "smtp-pa55word-Xq9";
+
+#[test]
+fn email_over_starttls_logs_in_and_sends_text_and_html() {
+    let dir = tempfile::tempdir().unwrap();
+    let smtp = support::SmtpServer::start("starttls", Some(("alerts", SMTP_PASSWORD)));
+    let ca = smtp.cert.clone().unwrap();
+    let s = email(
+        dir.path(),
+        &smtp,
+        &format!(
+            ", tls: starttls, to-contacts: true, username: alerts, password-env: SMTP_PASS, ca-file: {}",
+            ca.display()
+        ),
+        &[("SMTP_PASS", SMTP_PASSWORD.into())],
+    );
+    let mut store = Store::open(&s.state).unwrap();
+    assert_eq!(record(&mut store, &s, STATUS_FAILS, T0).queued, 2);
+    assert_eq!(deliver(&mut store, &s, 20.0), Delivered { delivered: 2, ..Default::default() });
+    let got = smtp.messages();
+    assert_eq!(got.len(), 2);
+    let rows = outbox::list(&store, false).unwrap();
+    for (m, row) in got.iter().zip(&rows) {
+        assert_eq!(m["tls"], true, "STARTTLS before the mail");
+        assert_eq!(m["login"], "alerts");
+        assert_eq!(m["mail_from"], "alerts@freshbox.example.com");
+        let h = &m["headers"];
+        assert_eq!(h["from"], "contrakt <alerts@freshbox.example.com>");
+        assert_eq!(h["subject"], row.title.as_str());
+        assert_eq!(h["message-id"], format!("<{}@contrakt.alert>", row.key));
+        assert_eq!(h["x-contrakt-event"], "trigger");
+        assert_eq!(h["x-contrakt-fingerprint"], row.fingerprint.as_str());
+        assert_eq!(m["content_type"], "multipart/alternative");
+        let parts = m["parts"].as_array().unwrap();
+        let types: Vec<&str> = parts.iter().map(|p| p["content_type"].as_str().unwrap()).collect();
+        assert_eq!(types, ["text/plain", "text/html"]);
+        let (text, html) = (parts[0]["body"].as_str().unwrap(), parts[1]["body"].as_str().unwrap());
+        assert!(text.contains("What failed: Q303 invalid-values on orders.status"), "{text}");
+        assert!(html.contains("<th align=\"left\">Where</th><td>orders.status</td>"), "{html}");
+    }
+    let (owners, consumers) = (&got[0], &got[1]);
+    assert!(owners["headers"]["subject"].as_str().unwrap().starts_with("FAIL: orders.status breaks Q303"));
+    // The owners get the sample rows: as JSON in the text, escaped in the HTML.
+    assert!(owners["parts"][0]["body"].as_str().unwrap().contains(r#"{"order_id":"427eceae","status":"lost"}"#));
+    assert!(owners["parts"][1]["body"].as_str().unwrap().contains("{&quot;order_id&quot;:&quot;427eceae&quot;"));
+    // to-contacts: the owners' email support channel and the consumers' email contacts too.
+    assert_eq!(
+        owners["rcpt_tos"],
+        serde_json::json!(["data-oncall@freshbox.example.com", "commerce-data@freshbox.example.com"])
+    );
+    assert_eq!(
+        consumers["rcpt_tos"],
+        serde_json::json!([
+            "data-oncall@freshbox.example.com",
+            "finance-data@freshbox.example.com",
+            "logistics-oncall@freshbox.example.com",
+            "growth-data@freshbox.example.com"
+        ])
+    );
+    assert!(consumers["parts"][0]["body"].as_str().unwrap().starts_with("Data you rely on is failing"));
+    // The password reaches the server and nothing else.
+    drop(store);
+    let raw = std::fs::read(&s.state).unwrap();
+    let wal = std::fs::read(s.state.with_extension("db-wal")).unwrap_or_default();
+    let needle = SMTP_PASSWORD.as_bytes();
+    assert!(!raw.windows(needle.len()).any(|w| w == needle) && !wal.windows(needle.len()).any(|w| w == needle));
+    assert!(!format!("{s:?}").contains(SMTP_PASSWORD));
+}
+
+#[test]
+fn email_over_implicit_tls_and_plain_to_loopback() {
+    let dir = tempfile::tempdir().unwrap();
+    let smtp = support::SmtpServer::start("tls", None);
+    let ca = smtp.cert.clone().unwrap();
+    let s = email(dir.path(), &smtp, &format!(", tls: tls, ca-file: {}", ca.display()), &[]);
+    let mut store = Store::open(&s.state).unwrap();
+    record(&mut store, &s, STATUS_FAILS, T0);
+    assert_eq!(deliver(&mut store, &s, 20.0).delivered, 2);
+    assert_eq!(smtp.messages().len(), 2);
+    assert_eq!(smtp.messages()[0]["tls"], true);
+
+    let dir = tempfile::tempdir().unwrap();
+    let plain = support::SmtpServer::start("plain", None);
+    let s = email(dir.path(), &plain, ", tls: none", &[]);
+    let mut store = Store::open(&s.state).unwrap();
+    record(&mut store, &s, STATUS_FAILS, T0);
+    assert_eq!(deliver(&mut store, &s, 20.0).delivered, 2);
+    assert_eq!(plain.messages()[1]["tls"], false);
+}
+
+#[test]
+fn an_untrusted_certificate_is_a_dead_letter_and_plain_smtp_stays_on_loopback() {
+    let dir = tempfile::tempdir().unwrap();
+    let smtp = support::SmtpServer::start("starttls", None);
+    // No ca-file: the self-signed certificate is not trusted, and nothing is sent in clear.
+    let s = email(dir.path(), &smtp, "", &[]);
+    let mut store = Store::open(&s.state).unwrap();
+    record(&mut store, &s, STATUS_FAILS, T0);
+    let d = deliver(&mut store, &s, 20.0);
+    assert_eq!((d.delivered, d.dead), (0, 2), "{d:?}");
+    assert!(smtp.messages().is_empty());
+    let dead = outbox::list(&store, true).unwrap();
+    let error = dead[0].last_error.as_deref().unwrap();
+    assert!(error.starts_with("SMTP 127.0.0.1:") && error.to_lowercase().contains("certificate"), "{error}");
+
+    let refuse = |alerts: &str| {
+        let text = format!("version: 1\nalerts:\n{alerts}");
+        let source = SourceFile::new("contrakt.yaml", text);
+        let config = contrakt_core::config::load(source.clone()).expect("shape");
+        contrakt_alert::resolve(&config.alerts, dir.path(), Some(&source)).expect_err("refused").to_string()
+    };
+    let e = refuse(
+        "  channels:\n    - {name: m, kind: email, host: smtp.example.com, tls: none, from: a@b.example, to: [c@d.example]}\n",
+    );
+    assert!(e.contains("tls: none sends in clear text and is allowed only to a loopback host"), "{e}");
+    let e = refuse(
+        "  channels:\n    - {name: m, kind: email, host: smtp.example.com, from: not an address, to: [c@d.example]}\n",
+    );
+    assert!(e.contains("`not an address` is not an email address"), "{e}");
+    let e = refuse(
+        "  channels:\n    - {name: m, kind: email, host: h, from: a@b.example, to: [c@d.example], username: u, password-env: hunter2}\n",
+    );
+    assert!(e.contains("password-env must name an environment variable") && !e.contains("hunter2"), "{e}");
+    let e = refuse("  channels:\n    - {name: w, kind: webhook, url-env: U, host: smtp.example.com}\n");
+    assert!(e.contains("`host` applies to email channels only"), "{e}");
+}

@@ -1,6 +1,7 @@
 //! Sending one delivery over its channel. Each channel speaks its real protocol; the outcome
 //! says whether the outbox marks it delivered, retries it, or gives it up.
 
+mod email;
 mod file;
 mod pagerduty;
 mod slack;
@@ -12,6 +13,7 @@ use std::time::Duration;
 use crate::alert::Alert;
 use crate::config::{Channel, ChannelKind, Secrets, Settings};
 
+pub use email::{message as email_message, recipients as email_recipients};
 pub use pagerduty::event as pagerduty_event;
 pub use webhook::{body as webhook_body, signature};
 
@@ -46,6 +48,7 @@ pub fn send(agent: &ureq::Agent, channel: &Channel, settings: &Settings, alert: 
         ChannelKind::Webhook => webhook::send(agent, channel, secrets, alert, key),
         ChannelKind::Slack => slack::send(agent, channel, secrets, alert, key),
         ChannelKind::Pagerduty => pagerduty::send(agent, channel, secrets, alert, key),
+        ChannelKind::Email => email::send(channel, secrets, alert, key),
     }
 }
 
@@ -92,10 +95,10 @@ fn post(agent: &ureq::Agent, url: &str, body: &[u8], headers: &[(&str, String)])
 /// Removes a secret URL (and its path, where webhook tokens live) from a message.
 fn redact(message: &str, url: &str) -> String {
     let mut out = message.replace(url, "<url>");
-    if let Some(path) = url.split_once("://").and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..])) {
-        if path.len() > 1 {
-            out = out.replace(path, "/<redacted>");
-        }
+    if let Some(path) = url.split_once("://").and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
+        && path.len() > 1
+    {
+        out = out.replace(path, "/<redacted>");
     }
     out
 }
