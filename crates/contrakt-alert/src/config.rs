@@ -72,6 +72,8 @@ pub enum ChannelKind {
     Pagerduty,
     /// SMTP, multipart text and HTML.
     Email,
+    /// A Microsoft Teams incoming webhook: an Adaptive Card.
+    Teams,
     Stdout,
     File,
 }
@@ -83,6 +85,7 @@ impl ChannelKind {
             ChannelKind::Slack => "slack",
             ChannelKind::Pagerduty => "pagerduty",
             ChannelKind::Email => "email",
+            ChannelKind::Teams => "teams",
             ChannelKind::Stdout => "stdout",
             ChannelKind::File => "file",
         }
@@ -242,14 +245,12 @@ pub fn resolve(config: &AlertsConfig, root: &Path, source: Option<&Arc<SourceFil
             "stdout" => ChannelKind::Stdout,
             "file" => ChannelKind::File,
             "email" => ChannelKind::Email,
-            "teams" => {
-                return Err(err(c.span, format!("channel `{}`: kind `{}` is not supported yet", c.name, c.kind)));
-            }
+            "teams" => ChannelKind::Teams,
             other => {
                 return Err(err(
                     c.span,
                     format!(
-                        "channel `{}`: unknown kind `{other}` (expected webhook, slack, pagerduty, email, stdout or file)",
+                        "channel `{}`: unknown kind `{other}` (expected webhook, slack, teams, pagerduty, email, stdout or file)",
                         c.name
                     ),
                 ));
@@ -277,7 +278,7 @@ pub fn resolve(config: &AlertsConfig, root: &Path, source: Option<&Arc<SourceFil
                 ));
             }
         }
-        let needs_url = matches!(kind, ChannelKind::Webhook | ChannelKind::Slack);
+        let needs_url = matches!(kind, ChannelKind::Webhook | ChannelKind::Slack | ChannelKind::Teams);
         if needs_url && c.url_env.is_none() {
             return Err(err(c.span, format!("channel `{}`: a {} channel needs `url-env`", c.name, c.kind)));
         }

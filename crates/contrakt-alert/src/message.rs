@@ -188,6 +188,54 @@ pub fn slack(alert: &Alert) -> Json {
     json!({"text": alert.title, "blocks": blocks})
 }
 
+/// A Microsoft Teams message: an Adaptive Card (1.4, full width) with the title, the facts, the
+/// message, samples in monospace and buttons to the runbook and the contract.
+pub fn teams(alert: &Alert) -> Json {
+    let c = &alert.check;
+    let mut facts = vec![
+        json!({"title": "Check", "value": format!("{} {}", c.code, c.kind)}),
+        json!({"title": "Where", "value": path(alert)}),
+        json!({"title": "Contract", "value": format!("{} v{}", alert.contract.id, alert.contract.version)}),
+        json!({"title": "Severity", "value": format!("{:?}", alert.severity).to_lowercase()}),
+    ];
+    if let (Some(value), Some(threshold)) = (c.value, &c.threshold) {
+        let unit = c.unit.as_deref().map(|u| format!(" {u}")).unwrap_or_default();
+        facts.push(json!({"title": "Measured", "value": format!("{value}{unit}; the contract says {threshold}")}));
+    }
+    let mut body = vec![
+        json!({"type": "TextBlock", "text": alert.title, "size": "Large", "weight": "Bolder", "wrap": true,
+            "style": "heading"}),
+        json!({"type": "FactSet", "facts": facts}),
+        json!({"type": "TextBlock", "text": alert.text.trim_end(), "wrap": true}),
+    ];
+    if alert.event == Event::Trigger && !alert.samples.is_empty() {
+        let rows: Vec<String> =
+            alert.samples.iter().take(SHOWN_SAMPLES).map(|s| Json::Object(s.clone()).to_string()).collect();
+        body.push(json!({"type": "TextBlock", "text": "Samples", "weight": "Bolder"}));
+        body.push(json!({"type": "TextBlock", "text": rows.join("\n"), "fontType": "Monospace", "wrap": true}));
+    }
+    body.push(json!({"type": "TextBlock", "isSubtle": true, "size": "Small", "wrap": true,
+        "text": format!("fingerprint {} · {} · contrakt", alert.fingerprint, alert.audience_str())}));
+    let actions: Vec<Json> = alert
+        .runbook
+        .links
+        .iter()
+        .filter(|l| l.url.starts_with("https://") || l.url.starts_with("http://"))
+        .map(|l| json!({"type": "Action.OpenUrl", "title": capitalise(&l.label), "url": l.url}))
+        .collect();
+    let card = json!({
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard",
+        "version": "1.4",
+        "body": body,
+        "actions": actions,
+        "msteams": {"width": "Full"},
+    });
+    json!({"type": "message", "attachments": [
+        {"contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": null, "content": card}
+    ]})
+}
+
 impl Alert {
     pub fn audience_str(&self) -> &'static str {
         match self.audience {

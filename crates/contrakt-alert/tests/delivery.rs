@@ -466,3 +466,38 @@ fn an_untrusted_certificate_is_a_dead_letter_and_plain_smtp_stays_on_loopback() 
     let e = refuse("  channels:\n    - {name: w, kind: webhook, url-env: U, host: smtp.example.com}\n");
     assert!(e.contains("`host` applies to email channels only"), "{e}");
 }
+
+#[test]
+fn teams_gets_an_adaptive_card() {
+    let dir = tempfile::tempdir().unwrap();
+    let receiver = Receiver::start();
+    let s = settings(
+        dir.path(),
+        "  runbook-url: https://runbooks.example.com/data-quality\n  channels:\n    - {name: teams, kind: teams, url-env: TEAMS_URL}\n",
+        &[("TEAMS_URL", receiver.url("/webhookb2/abc/IncomingWebhook/def"))],
+    );
+    let mut store = Store::open(&s.state).unwrap();
+    record(&mut store, &s, STATUS_FAILS, T0);
+    assert_eq!(deliver(&mut store, &s, 10.0).delivered, 2);
+    let got = receiver.received();
+    assert_eq!(got[0].path, "/webhookb2/abc/IncomingWebhook/def");
+    assert_eq!(got[0].headers["content-type"], "application/json");
+    insta::assert_json_snapshot!("teams_owner_message", got[0].json());
+    let consumers = got[1].json();
+    let card = &consumers["attachments"][0]["content"];
+    assert_eq!(card["type"], "AdaptiveCard");
+    assert!(card["body"][2]["text"].as_str().unwrap().starts_with("Data you rely on is failing"));
+    receiver.stop();
+}
+
+#[test]
+fn the_generic_webhook_body() {
+    let dir = tempfile::tempdir().unwrap();
+    let receiver = Receiver::start();
+    let s = webhook(dir.path(), &receiver, "owners");
+    let mut store = Store::open(&s.state).unwrap();
+    record(&mut store, &s, STATUS_FAILS, T0);
+    assert_eq!(deliver(&mut store, &s, 10.0).delivered, 1);
+    insta::assert_json_snapshot!("webhook_owner_body", receiver.received()[0].json());
+    receiver.stop();
+}

@@ -6,6 +6,7 @@ mod file;
 mod pagerduty;
 mod slack;
 mod stdout;
+mod teams;
 mod webhook;
 
 use std::time::Duration;
@@ -49,6 +50,7 @@ pub fn send(agent: &ureq::Agent, channel: &Channel, settings: &Settings, alert: 
         ChannelKind::Slack => slack::send(agent, channel, secrets, alert, key),
         ChannelKind::Pagerduty => pagerduty::send(agent, channel, secrets, alert, key),
         ChannelKind::Email => email::send(channel, secrets, alert, key),
+        ChannelKind::Teams => teams::send(agent, channel, secrets, alert, key),
     }
 }
 
