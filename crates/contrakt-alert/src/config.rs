@@ -109,6 +109,9 @@ pub struct Channel {
     /// The SMTP settings of an email channel.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub smtp: Option<Smtp>,
+    /// The message template that overrides contrakt's title, text and HTML.
+    #[serde(skip)]
+    pub template: Option<std::sync::Arc<crate::template::Template>>,
 }
 
 /// Where and how an email channel mails. The password is named by `password_env` only.
@@ -315,6 +318,10 @@ pub fn resolve(config: &AlertsConfig, root: &Path, source: Option<&Arc<SourceFil
             routing_key_env: c.routing_key_env.clone(),
             path: c.path.as_ref().map(|p| root.join(p)),
             smtp,
+            template: match &c.template {
+                Some(p) => Some(std::sync::Arc::new(crate::template::load(&root.join(p))?)),
+                None => None,
+            },
         });
     }
     let mut routes = Vec::new();

@@ -19,6 +19,7 @@ pub mod pipeline;
 pub mod report;
 pub mod route;
 pub mod store;
+pub mod template;
 
 pub use alert::{Alert, Audience, Event, Recipient};
 pub use config::{Settings, resolve};

@@ -501,3 +501,51 @@ fn the_generic_webhook_body() {
     insta::assert_json_snapshot!("webhook_owner_body", receiver.received()[0].json());
     receiver.stop();
 }
+
+#[test]
+fn a_channel_template_words_the_message_and_escapes_its_html() {
+    let dir = tempfile::tempdir().unwrap();
+    let smtp = support::SmtpServer::start("plain", None);
+    std::fs::write(
+        dir.path().join("owners.yaml"),
+        "title: \"[{{ severity }}] {{contract}} {{where}}: {{check}}\"\ntext: |\n  {{message}}\n  Rerun: {{reproduce}}\nhtml: |\n  <p><b>{{rule}}</b> {{message}}</p>\n  <pre>{{samples}}</pre>\n",
+    )
+    .unwrap();
+    let s = email(dir.path(), &smtp, ", tls: none, template: owners.yaml", &[]);
+    let mut store = Store::open(&s.state).unwrap();
+    // A rule whose name and sample hold markup: the HTML shows it, never runs it.
+    let mut runs = report(STATUS_FAILS);
+    runs[0].results[0].message = "3 rows <script>alert(1)</script> & more".into();
+    let (contracts, consumers) = registry();
+    let registry = Registry { contracts: &contracts, consumers: &consumers };
+    contrakt_alert::record(&runs, &registry, &s, &mut store, T0).unwrap();
+    assert_eq!(deliver(&mut store, &s, 20.0).delivered, 2);
+    let m = &smtp.messages()[0];
+    assert_eq!(m["headers"]["subject"], "[error] urn:contrakt:meal-kit:orders orders.status: Q303 invalid-values");
+    // Mail lines end in CRLF on the wire.
+    let part = |i: usize| m["parts"][i]["body"].as_str().unwrap().replace("\r\n", "\n");
+    assert_eq!(
+        part(0),
+        "3 rows <script>alert(1)</script> & more\nRerun: contrakt check contracts/orders.odcs.yaml --object orders --now 2026-11-22T06:00:00Z --sample 100\n"
+    );
+    assert_eq!(
+        part(1),
+        "<p><b>orders_status_valid</b> 3 rows &lt;script&gt;alert(1)&lt;/script&gt; &amp; more</p>\n<pre>{&quot;order_id&quot;:&quot;427eceae&quot;,&quot;status&quot;:&quot;lost&quot;}</pre>\n"
+    );
+
+    // A placeholder that does not exist is refused when the configuration is read, located.
+    std::fs::write(dir.path().join("typo.yaml"), "title: ok\ntext: \"{{contract}} {{severety}}\"\n").unwrap();
+    let text = "version: 1\nalerts:\n  channels:\n    - {name: log, kind: stdout, template: typo.yaml}\n";
+    let source = SourceFile::new("contrakt.yaml", text);
+    let config = contrakt_core::config::load(source.clone()).unwrap();
+    let e = contrakt_alert::resolve(&config.alerts, dir.path(), Some(&source)).expect_err("unknown placeholder");
+    let shown = format!("{e}");
+    assert!(shown.contains("alert template `text`: unknown placeholder `{{severety}}`"), "{shown}");
+    let located = match &e {
+        contrakt_alert::Error::Input(inner) => contrakt_core::Finding::from_error(inner, None),
+        other => panic!("{other}"),
+    };
+    let file = located[0].file.as_ref().expect("located in the template");
+    assert!(file.name().ends_with("typo.yaml"), "{}", file.name());
+    assert_eq!(file.location(located[0].span.expect("a span").range().start).line, 2);
+}

@@ -123,6 +123,9 @@ pub struct AlertChannel {
     /// A PEM file of certificates to trust besides the system's (email), relative to the root.
     #[serde(default)]
     pub ca_file: Option<String>,
+    /// A YAML file overriding the message's `title`, `text` and `html`, relative to the root.
+    #[serde(default)]
+    pub template: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -15,7 +15,7 @@ use crate::config::{Channel, Secrets, Smtp, SmtpTls};
 
 const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
-pub(super) fn send(channel: &Channel, secrets: &Secrets, alert: &Alert, key: &str) -> Outcome {
+pub(super) fn send(channel: &Channel, secrets: &Secrets, alert: &Alert, html: Option<String>, key: &str) -> Outcome {
     let Some(smtp) = &channel.smtp else {
         return Outcome::Dead { error: format!("channel `{}` has no SMTP settings", channel.name) };
     };
@@ -23,7 +23,7 @@ pub(super) fn send(channel: &Channel, secrets: &Secrets, alert: &Alert, key: &st
         Ok(p) => p,
         Err(o) => return o,
     };
-    let message = match message(smtp, alert, key) {
+    let message = match message(smtp, alert, html, key) {
         Ok(m) => m,
         Err(error) => return Outcome::Dead { error },
     };
@@ -73,7 +73,8 @@ pub fn recipients(smtp: &Smtp, alert: &Alert) -> Vec<String> {
     out
 }
 
-pub fn message(smtp: &Smtp, alert: &Alert, key: &str) -> Result<Message, String> {
+/// The email; `html` replaces contrakt's HTML part (a channel template's).
+pub fn message(smtp: &Smtp, alert: &Alert, html: Option<String>, key: &str) -> Result<Message, String> {
     let parse = |a: &str| a.parse::<Mailbox>().map_err(|e| format!("`{a}` is not an email address: {e}"));
     let header = |name: &'static str, value: &str| HeaderValue::new(HeaderName::new_from_ascii_str(name), value.into());
     let mut builder = Message::builder()
@@ -91,7 +92,10 @@ pub fn message(smtp: &Smtp, alert: &Alert, key: &str) -> Result<Message, String>
         builder = builder.to(parse(a)?);
     }
     builder
-        .multipart(MultiPart::alternative_plain_html(alert.text.clone(), crate::message::html(alert)))
+        .multipart(MultiPart::alternative_plain_html(
+            alert.text.clone(),
+            html.unwrap_or_else(|| crate::message::html(alert)),
+        ))
         .map_err(|e| format!("cannot build the message: {e}"))
 }
 

@@ -43,14 +43,24 @@ pub fn agent() -> ureq::Agent {
 pub fn send(agent: &ureq::Agent, channel: &Channel, settings: &Settings, alert: &Alert, key: &str) -> Outcome {
     let secrets = &settings.secrets;
     let _s = tracing::debug_span!("send", channel = %channel.name, kind = channel.kind.as_str()).entered();
+    let (templated, html) = templated(channel, alert);
+    let alert = &templated;
     match channel.kind {
         ChannelKind::Stdout => stdout::send(alert, settings.stdout_to_stderr),
         ChannelKind::File => file::send(channel, alert, key),
         ChannelKind::Webhook => webhook::send(agent, channel, secrets, alert, key),
         ChannelKind::Slack => slack::send(agent, channel, secrets, alert, key),
         ChannelKind::Pagerduty => pagerduty::send(agent, channel, secrets, alert, key),
-        ChannelKind::Email => email::send(channel, secrets, alert, key),
+        ChannelKind::Email => email::send(channel, secrets, alert, html, key),
         ChannelKind::Teams => teams::send(agent, channel, secrets, alert, key),
+    }
+}
+
+/// The alert as the channel's template words it, and the template's HTML if any.
+fn templated(channel: &Channel, alert: &Alert) -> (Alert, Option<String>) {
+    match &channel.template {
+        Some(t) => t.apply(alert),
+        None => (alert.clone(), None),
     }
 }
 
