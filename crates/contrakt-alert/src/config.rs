@@ -26,6 +26,8 @@ pub struct Settings {
     pub max_backoff: Duration,
     /// How long claimed deliveries stay a sender's.
     pub lease: Duration,
+    /// Bound on one send (an HTTP request, an SMTP session).
+    pub timeout: Duration,
     pub runbook_url: Option<String>,
     pub channels: Vec<Channel>,
     pub routes: Vec<Route>,
@@ -362,6 +364,7 @@ pub fn resolve(config: &AlertsConfig, root: &Path, source: Option<&Arc<SourceFil
         min_backoff: duration(&config.min_backoff, "min-backoff", Duration::from_secs(1))?,
         max_backoff: duration(&config.max_backoff, "max-backoff", Duration::from_secs(300))?,
         lease: duration(&config.lease, "lease", Duration::from_secs(60))?,
+        timeout: duration(&config.timeout, "timeout", Duration::from_secs(10))?,
         runbook_url: config.runbook_url.clone(),
         channels,
         routes,

@@ -6,6 +6,7 @@ use std::fmt::Write;
 use serde_json::{Value as Json, json};
 
 use crate::alert::{Alert, AudienceName, Event, Recipient, RecipientKind};
+use crate::report::StatusName;
 
 /// How many sample rows a message shows (the webhook body carries them all).
 const SHOWN_SAMPLES: usize = 5;
@@ -17,6 +18,9 @@ pub fn title(alert: &Alert, contract_name: Option<&str>) -> String {
     match (alert.event, alert.audience) {
         (Event::Resolve, _) => {
             format!("Resolved: {what} passes {check} again ({contract} v{})", alert.contract.version)
+        }
+        (Event::Trigger, AudienceName::Owners) if alert.status == StatusName::Error => {
+            format!("ERROR: {check} on {what} could not run ({contract} v{})", alert.contract.version)
         }
         (Event::Trigger, AudienceName::Owners) => {
             format!("{}: {what} breaks {check} ({contract} v{})", badge(alert), alert.contract.version)
@@ -31,8 +35,9 @@ pub fn title(alert: &Alert, contract_name: Option<&str>) -> String {
 
 fn badge(alert: &Alert) -> &'static str {
     match alert.status {
-        crate::report::StatusName::Fail => "FAIL",
-        crate::report::StatusName::Warn => "WARN",
+        StatusName::Fail => "FAIL",
+        StatusName::Warn => "WARN",
+        StatusName::Error => "ERROR",
         _ => "NOTE",
     }
 }
@@ -57,7 +62,15 @@ pub fn text(alert: &Alert, owners: &[Recipient], consumers: &[Recipient]) -> Str
         let _ = writeln!(out, "Check: {} {} ({rule}). The incident is resolved.", c.code, c.kind);
         return out;
     }
+    let could_not_run = alert.status == StatusName::Error;
     match alert.audience {
+        AudienceName::Owners if could_not_run => {
+            let _ = writeln!(
+                out,
+                "A check of contract {} v{} could not run at {}: until it does, this promise is unverified.",
+                alert.contract.id, alert.contract.version, alert.checked_at
+            );
+        }
         AudienceName::Owners => {
             let _ = writeln!(
                 out,
@@ -73,7 +86,8 @@ pub fn text(alert: &Alert, owners: &[Recipient], consumers: &[Recipient]) -> Str
             );
         }
     }
-    let _ = writeln!(out, "What failed: {} {} on {}: {}", c.code, c.kind, path(alert), c.message);
+    let what = if could_not_run { "What went wrong" } else { "What failed" };
+    let _ = writeln!(out, "{what}: {} {} on {}: {}", c.code, c.kind, path(alert), c.message);
     let _ = writeln!(out, "Rule: {rule}{}", c.location.as_ref().map(|l| format!(" at {l}")).unwrap_or_default());
     if let (Some(value), Some(threshold)) = (c.value, &c.threshold) {
         let unit = c.unit.as_deref().map(|u| format!(" {u}")).unwrap_or_default();
@@ -87,7 +101,10 @@ pub fn text(alert: &Alert, owners: &[Recipient], consumers: &[Recipient]) -> Str
                     let _ = writeln!(out, "  {}", Json::Object(s.clone()));
                 }
             }
-            if consumers.is_empty() {
+            if could_not_run {
+                let _ =
+                    writeln!(out, "Consumers told: none (they hear of failures, not of checks that could not run).");
+            } else if consumers.is_empty() {
                 let _ = writeln!(out, "Consumers told: none registered reads this.");
             } else {
                 let names: Vec<String> = consumers.iter().map(consumer_line).collect();

@@ -72,10 +72,10 @@ impl CheckRow {
         }
     }
 
-    /// Failed or warned: what alerts are about. Checks that could not run are the checker's
-    /// exit code's business, not a broken promise to tell consumers about.
+    /// Failed, warned, or could not run: what alerts are about. A check that could not run
+    /// (status `error`) is told to the owners only: its data is unverified, not known bad.
     pub fn is_failure(&self) -> bool {
-        matches!(self.status, StatusName::Fail | StatusName::Warn)
+        matches!(self.status, StatusName::Fail | StatusName::Warn | StatusName::Error)
     }
 }
 

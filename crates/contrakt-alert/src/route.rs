@@ -56,7 +56,12 @@ pub fn route(
 ) -> Routed {
     let contract = &doc.contract;
     let owners = owners(contract);
-    let (told, skipped) = consumers_of(run, row, contract, consumers);
+    // Consumers hear of broken promises; a check that could not run is the owners' to fix.
+    let (told, skipped) = if row.status == crate::report::StatusName::Error {
+        (Vec::new(), Vec::new())
+    } else {
+        consumers_of(run, row, contract, consumers)
+    };
     let rule = find_rule(contract, &row.id);
     let runbook = runbook(run, row, contract, rule, runbook_url);
     let contract_ref = ContractRef {

@@ -549,3 +549,63 @@ fn a_channel_template_words_the_message_and_escapes_its_html() {
     assert!(file.name().ends_with("typo.yaml"), "{}", file.name());
     assert_eq!(file.location(located[0].span.expect("a span").range().start).line, 2);
 }
+
+#[test]
+fn a_receiver_that_never_answers_times_out_and_the_next_run_delivers() {
+    let dir = tempfile::tempdir().unwrap();
+    let receiver = Receiver::start();
+    // It accepts and reads the request, then says nothing for longer than the send may take.
+    receiver.slow(Duration::from_secs(30));
+    let mut s = webhook(dir.path(), &receiver, "owners");
+    s.timeout = Duration::from_millis(300);
+    let mut store = Store::open(&s.state).unwrap();
+    record(&mut store, &s, STATUS_FAILS, T0);
+    let started = std::time::Instant::now();
+    let d = deliver(&mut store, &s, 0.5);
+    assert_eq!((d.delivered, d.pending), (0, 1), "{d:?}");
+    assert!(d.retried >= 1, "{d:?}");
+    assert!(started.elapsed() < Duration::from_secs(3), "each send is bounded: {:?}", started.elapsed());
+    let rows = outbox::list(&store, false).unwrap();
+    assert_eq!(rows[0].state, "pending");
+    assert!(
+        rows[0].last_error.as_deref().is_some_and(|e| e.contains("timeout") || e.contains("timed out")),
+        "{rows:?}"
+    );
+    drop(store);
+
+    // The next run, with the receiver answering again, delivers it under the same key.
+    receiver.slow(Duration::ZERO);
+    std::thread::sleep(Duration::from_millis(100)); // past the backoff
+    let mut store = Store::open(&s.state).unwrap();
+    let d = deliver(&mut store, &s, 10.0);
+    assert_eq!((d.delivered, d.pending), (1, 0), "{d:?}");
+    let got = receiver.received();
+    assert!(got.len() >= 2);
+    let keys: std::collections::BTreeSet<_> = got.iter().map(|r| r.headers["idempotency-key"].clone()).collect();
+    assert_eq!(keys.len(), 1, "every attempt carries the same key");
+    receiver.stop();
+}
+
+#[test]
+fn a_check_that_could_not_run_tells_the_owners_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let receiver = Receiver::start();
+    let s = webhook(dir.path(), &receiver, "all");
+    let mut store = Store::open(&s.state).unwrap();
+    let error = &[("orders_status_valid", Some("status"), "error")];
+    let r = record(&mut store, &s, error, T0);
+    assert_eq!((r.opened, r.queued), (1, 1), "owners only");
+    assert_eq!(record(&mut store, &s, error, T0 + HOUR).suppressed, 1, "once per incident");
+    let pass = &[("orders_status_valid", Some("status"), "pass")];
+    assert_eq!(record(&mut store, &s, pass, T0 + 2 * HOUR).resolved, 1);
+    assert_eq!(deliver(&mut store, &s, 10.0).delivered, 2);
+    let got = receiver.received();
+    let body = got[0].json();
+    assert_eq!((body["audience"].as_str(), body["status"].as_str()), (Some("owners"), Some("error")));
+    assert_eq!(body["title"], "ERROR: Q303 invalid-values on orders.status could not run (Orders v1.4.0)");
+    let text = body["text"].as_str().unwrap();
+    assert!(text.starts_with("A check of contract urn:contrakt:meal-kit:orders v1.4.0 could not run"), "{text}");
+    assert!(text.contains("Consumers told: none (they hear of failures"), "{text}");
+    assert_eq!(got[1].json()["event"], "resolve");
+    receiver.stop();
+}

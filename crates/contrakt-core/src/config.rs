@@ -65,6 +65,10 @@ pub struct AlertsConfig {
     /// go out with a run after this.
     #[serde(default)]
     pub lease: Option<String>,
+    /// Bound on one send: an HTTP request or an SMTP session (default 10s). A send that
+    /// times out is retried like any failure.
+    #[serde(default)]
+    pub timeout: Option<String>,
     /// A link put on every message as the runbook when a check names none.
     #[serde(default)]
     pub runbook_url: Option<String>,

@@ -13,9 +13,14 @@ use super::{Outcome, secret};
 use crate::alert::{Alert, RecipientKind};
 use crate::config::{Channel, Secrets, Smtp, SmtpTls};
 
-const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
-
-pub(super) fn send(channel: &Channel, secrets: &Secrets, alert: &Alert, html: Option<String>, key: &str) -> Outcome {
+pub(super) fn send(
+    channel: &Channel,
+    secrets: &Secrets,
+    alert: &Alert,
+    html: Option<String>,
+    key: &str,
+    timeout: std::time::Duration,
+) -> Outcome {
     let Some(smtp) = &channel.smtp else {
         return Outcome::Dead { error: format!("channel `{}` has no SMTP settings", channel.name) };
     };
@@ -27,7 +32,7 @@ pub(super) fn send(channel: &Channel, secrets: &Secrets, alert: &Alert, html: Op
         Ok(m) => m,
         Err(error) => return Outcome::Dead { error },
     };
-    let transport = match transport(smtp, password) {
+    let transport = match transport(smtp, password, timeout) {
         Ok(t) => t,
         Err(error) => return Outcome::Dead { error },
     };
@@ -99,7 +104,7 @@ pub fn message(smtp: &Smtp, alert: &Alert, html: Option<String>, key: &str) -> R
         .map_err(|e| format!("cannot build the message: {e}"))
 }
 
-fn transport(smtp: &Smtp, password: Option<String>) -> Result<SmtpTransport, String> {
+fn transport(smtp: &Smtp, password: Option<String>, timeout: std::time::Duration) -> Result<SmtpTransport, String> {
     let tls = match smtp.tls {
         SmtpTls::None => Tls::None,
         SmtpTls::Starttls | SmtpTls::Tls => {
@@ -114,7 +119,7 @@ fn transport(smtp: &Smtp, password: Option<String>) -> Result<SmtpTransport, Str
         }
     };
     let mut builder =
-        SmtpTransport::builder_dangerous(smtp.host.as_str()).port(smtp.port).tls(tls).timeout(Some(TIMEOUT));
+        SmtpTransport::builder_dangerous(smtp.host.as_str()).port(smtp.port).tls(tls).timeout(Some(timeout));
     if let (Some(user), Some(password)) = (&smtp.username, password) {
         builder = builder.credentials(Credentials::new(user.clone(), password));
     }

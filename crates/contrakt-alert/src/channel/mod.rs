@@ -31,10 +31,10 @@ pub enum Outcome {
 }
 
 /// One HTTP agent per delivery run: connections to a receiver are reused.
-pub fn agent() -> ureq::Agent {
+pub fn agent(timeout: Duration) -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(10)))
+        .timeout_global(Some(timeout))
         .user_agent(concat!("contrakt/", env!("CARGO_PKG_VERSION")))
         .build()
         .into()
@@ -51,7 +51,7 @@ pub fn send(agent: &ureq::Agent, channel: &Channel, settings: &Settings, alert: 
         ChannelKind::Webhook => webhook::send(agent, channel, secrets, alert, key),
         ChannelKind::Slack => slack::send(agent, channel, secrets, alert, key),
         ChannelKind::Pagerduty => pagerduty::send(agent, channel, secrets, alert, key),
-        ChannelKind::Email => email::send(channel, secrets, alert, html, key),
+        ChannelKind::Email => email::send(channel, secrets, alert, html, key, settings.timeout),
         ChannelKind::Teams => teams::send(agent, channel, secrets, alert, key),
     }
 }
