@@ -253,3 +253,60 @@ fn a_run_killed_while_sending_loses_nothing() {
     assert!(duplicated <= 4, "at most the killed run's claimed batch is sent again ({duplicated})");
     receiver.stop();
 }
+
+/// `contrakt run`, the cron job, through the real binary over the orders data with its known
+/// violations: it checks, records the history, alerts, and exits with the check's status. Two runs
+/// over the same data send one set of alerts; `--dry-run-alerts` prints them and sends nothing.
+#[test]
+fn run_checks_records_and_alerts_once() {
+    let with_history = |dir: &Path| {
+        registry_with_webhook(dir);
+        let config = std::fs::read_to_string(dir.join("contrakt.yaml")).unwrap();
+        std::fs::write(dir.join("contrakt.yaml"), format!("{config}history:\n  path: .contrakt/history.db\n")).unwrap();
+    };
+    let dir = tempfile::tempdir().unwrap();
+    with_history(dir.path());
+    let data = format!("orders={}", repo().join("fixtures/data/orders/*.parquet").display());
+    let args = ["run", "orders.odcs.yaml", "--data", data.as_str(), "--now", "2026-11-22T06:00:00Z"];
+    let receiver = Receiver::start();
+    let url = receiver.url("/hooks/run-secret-token");
+    let first = contrakt_env(dir.path(), &url, &args);
+    first.assert_exit(1);
+    assert!(first.stdout.contains("orders_status_valid"), "the check's report\n{first}");
+    let sent = receiver.received().len();
+    // The orders data's failed checks (error severity), to the owners and the consumers.
+    assert!(sent >= 10, "{first}\n{sent} received");
+    assert!(first.stderr.contains(&format!("delivered {sent}, failed attempts 0")), "{first}");
+    for r in receiver.received() {
+        assert_eq!(r.json()["checked_at"], "2026-11-22T06:00:00Z");
+        assert_eq!(r.json()["contract"]["id"], "urn:contrakt:meal-kit:orders");
+    }
+
+    let second = contrakt_env(dir.path(), &url, &args);
+    second.assert_exit(1);
+    assert_eq!(receiver.received().len(), sent, "the same data again alerts nobody\n{second}");
+    assert!(second.stderr.contains("0 deliveries queued"), "{second}");
+    let history = contrakt_env(dir.path(), &url, &["history", "--format", "json", "--metric", "rowCount"]);
+    history.assert_exit(0);
+    let runs: std::collections::BTreeSet<i64> =
+        history.json().as_array().unwrap().iter().map(|p| p["run_id"].as_i64().unwrap()).collect();
+    assert_eq!(runs.len(), 2, "both runs recorded\n{history}");
+
+    let dry_dir = tempfile::tempdir().unwrap();
+    with_history(dry_dir.path());
+    let mut dry_args = args.to_vec();
+    dry_args.push("--dry-run-alerts");
+    let dry = contrakt_env(dry_dir.path(), &url, &dry_args);
+    dry.assert_exit(1);
+    assert_eq!(receiver.received().len(), sent, "a dry run sends nothing");
+    assert!(!dry_dir.path().join(".contrakt/alerts.db").exists(), "nor records an incident");
+    assert!(dry.stdout.contains("── hook (webhook) · owners · route errors\n{"), "{dry}");
+    assert!(dry.stdout.contains("\"schema\": \"contrakt.alert/v1\""), "{dry}");
+    assert!(dry.stdout.contains(&format!("dry run: {sent} payloads, nothing sent or recorded")), "{dry}");
+    for shown in [&first, &second, &dry] {
+        assert!(
+            !format!("{shown}").contains("run-secret-token") && !format!("{shown}").contains("hook-signing-secret")
+        );
+    }
+    receiver.stop();
+}

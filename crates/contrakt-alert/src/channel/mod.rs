@@ -56,6 +56,30 @@ pub fn send(agent: &ureq::Agent, channel: &Channel, settings: &Settings, alert: 
     }
 }
 
+/// What [`send`] would send, for `run --dry-run-alerts`: the JSON body of an HTTP channel (the
+/// file channel's line), the email as fields, the text of stdout. No secret is read, so
+/// PagerDuty's routing key is absent.
+pub fn preview(channel: &Channel, alert: &Alert, key: &str) -> serde_json::Value {
+    let (alert, html) = templated(channel, alert);
+    match channel.kind {
+        ChannelKind::Webhook | ChannelKind::File => {
+            serde_json::from_slice(&webhook::body(&alert, key)).unwrap_or_default()
+        }
+        ChannelKind::Slack => crate::message::slack(&alert),
+        ChannelKind::Teams => crate::message::teams(&alert),
+        ChannelKind::Pagerduty => pagerduty::event(&alert),
+        ChannelKind::Email => {
+            let (from, to) = match &channel.smtp {
+                Some(smtp) => (smtp.from.clone(), email::recipients(smtp, &alert)),
+                None => (String::new(), Vec::new()),
+            };
+            let html = html.unwrap_or_else(|| crate::message::html(&alert));
+            serde_json::json!({"from": from, "to": to, "subject": alert.title, "text": alert.text, "html": html})
+        }
+        ChannelKind::Stdout => serde_json::Value::String(stdout::line(&alert)),
+    }
+}
+
 /// The alert as the channel's template words it, and the template's HTML if any.
 fn templated(channel: &Channel, alert: &Alert) -> (Alert, Option<String>) {
     match &channel.template {

@@ -28,6 +28,7 @@ pub(crate) fn run(cli: Cli) -> ExitStatus {
         Command::Diff(args) => diff::run(args, color),
         Command::Breaking(args) => breaking::run(args, color),
         Command::Check(args) => check::run(args, &cli.global, color),
+        Command::Run(args) => check::cron(args, &cli.global, color),
         Command::History(args) => history::run(args),
         Command::Infer(args) => infer::run(args, &cli.global),
         Command::Publish(args) => publish::run(args, &cli.global, color),
