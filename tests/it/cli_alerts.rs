@@ -310,3 +310,57 @@ fn run_checks_records_and_alerts_once() {
     }
     receiver.stop();
 }
+
+/// `contrakt breaking … --notify`: a proposed rename of `orders.status` tells the consumers who
+/// read it, and the owners which consumers were told; the same comparison again tells nobody.
+#[test]
+fn breaking_notify_tells_the_consumers_a_change_breaks_once() {
+    let dir = tempfile::tempdir().unwrap();
+    registry_with_webhook(&dir.path().join("old"));
+    registry_with_webhook(&dir.path().join("new"));
+    let orders = dir.path().join("new/orders.odcs.yaml");
+    let text = std::fs::read_to_string(&orders).unwrap();
+    // `status` becomes an integer: every reader of orders.status breaks.
+    let renamed = text.replacen(
+        "        logicalType: string\n        logicalTypeOptions:\n          maxLength: 16\n        physicalType: varchar(16)\n",
+        "        logicalType: integer\n        physicalType: integer\n",
+        1,
+    );
+    assert_ne!(text, renamed);
+    std::fs::write(&orders, renamed).unwrap();
+    let receiver = Receiver::start();
+    let url = receiver.url("/hooks/preflight");
+    let args = ["breaking", "new", "--against", "old", "--notify"];
+    let run = contrakt_env(dir.path(), &url, &args);
+    run.assert_exit(1);
+    let got = receiver.received();
+    let bodies: Vec<serde_json::Value> = got.iter().map(|r| r.json()).collect();
+    let consumers: Vec<&serde_json::Value> = bodies.iter().filter(|b| b["audience"] == "consumers").collect();
+    let owners: Vec<&serde_json::Value> = bodies.iter().filter(|b| b["audience"] == "owners").collect();
+    assert!(!consumers.is_empty() && consumers.len() == owners.len(), "{run}\n{bodies:#?}");
+    let told: std::collections::BTreeSet<&str> = consumers
+        .iter()
+        .flat_map(|b| b["recipients"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()))
+        .collect();
+    assert_eq!(told, ["finance-revenue-dashboard", "logistics-planner", "marketing-crm-sync"].into());
+    let c = consumers[0];
+    assert_eq!(c["contract"]["id"], "urn:contrakt:meal-kit:orders");
+    assert!(
+        c["title"].as_str().unwrap().starts_with("BREAKING: a proposed change to Orders breaks orders.status"),
+        "{c:#}"
+    );
+    assert!(c["text"].as_str().unwrap().contains("Why you: finance-revenue-dashboard (reads orders.status)"), "{c:#}");
+    let o = owners[0];
+    assert!(
+        o["text"].as_str().unwrap().contains("Consumers told: finance-revenue-dashboard (reads orders.status)"),
+        "{o:#}"
+    );
+    assert_eq!(o["recipients"][0]["role"], "owner");
+    assert!(run.stderr.contains(&format!("deliveries queued; delivered {}", got.len())), "{run}");
+
+    let again = contrakt_env(dir.path(), &url, &args);
+    again.assert_exit(1);
+    assert_eq!(receiver.received().len(), got.len(), "the same comparison tells nobody again\n{again}");
+    assert!(again.stderr.contains(" 0 deliveries queued"), "{again}");
+    receiver.stop();
+}

@@ -16,6 +16,7 @@ pub mod incident;
 pub mod message;
 pub mod outbox;
 pub mod pipeline;
+pub mod preflight;
 pub mod report;
 pub mod route;
 pub mod store;

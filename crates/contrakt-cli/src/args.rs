@@ -475,6 +475,10 @@ pub struct BreakingArgs {
     pub against: String,
     #[command(flatten)]
     pub gate: GateArgs,
+    /// Tell each consumer a breaking change touches, and the owners which consumers were told,
+    /// through contrakt.yaml's `alerts:`; a rerun of the same comparison tells nobody again.
+    #[arg(long)]
+    pub notify: bool,
 }
 
 impl FailOn {
