@@ -364,3 +364,70 @@ fn breaking_notify_tells_the_consumers_a_change_breaks_once() {
     assert!(again.stderr.contains(" 0 deliveries queued"), "{again}");
     receiver.stop();
 }
+
+/// `contrakt publish … --notify`: a refused release of deliveries alerts the owners, and of the
+/// consumers only those whose data it puts at risk (the logistics planner relies on the latency
+/// SLA; a carrier report that reads none of the failed columns is not told). The next, passing
+/// release resolves it.
+#[test]
+fn a_refused_publish_alerts_the_owners_and_the_consumers_at_risk() {
+    // The registry beside the example data, so references into `orders` can be checked.
+    let tmp = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(repo().join("fixtures"), tmp.path().join("fixtures")).unwrap();
+    let dir = tmp.path().join("contracts");
+    let dir = dir.as_path();
+    registry_with_webhook(dir);
+    std::fs::write(
+        dir.join("contrakt.yaml"),
+        "version: 1\ncontracts: [\"*.odcs.yaml\"]\nalerts:\n  min-backoff: 10ms\n  channels:\n    - {name: hook, kind: webhook, url-env: CONTRAKT_TEST_HOOK_URL}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("consumers/carrier-report.yaml"),
+        "apiVersion: contrakt/v1\nkind: Consumer\nid: carrier-report\ncontacts:\n  - {channel: email, target: carriers@freshbox.example.com}\nuses:\n  - contract: urn:contrakt:meal-kit:deliveries\n    criticality: low\n    reads: [deliveries.carrier]\n    relies_on:\n      sla: [availability]\n",
+    )
+    .unwrap();
+    let target = tmp.path().join("published");
+    let receiver = Receiver::start();
+    let url = receiver.url("/hooks/publish");
+    let publish = |kind: &str| {
+        let staged = repo().join("fixtures/data/staged").join(format!("deliveries-{kind}"));
+        let (staged, to) = (staged.display().to_string(), target.display().to_string());
+        let args = ["publish", "deliveries.odcs.yaml", "--staged", &staged, "--to", &to];
+        contrakt_env(dir, &url, &[&args[..], &["--now", "2026-11-22T06:00:00Z", "--notify"]].concat())
+    };
+    let refused = publish("broken");
+    refused.assert_exit(1);
+    let got: Vec<serde_json::Value> = receiver.received().iter().map(|r| r.json()).collect();
+    let owners: Vec<&serde_json::Value> = got.iter().filter(|b| b["audience"] == "owners").collect();
+    let consumers: Vec<&serde_json::Value> = got.iter().filter(|b| b["audience"] == "consumers").collect();
+    let attempts =
+        owners.iter().find(|b| b["check"]["property"] == "attempt_count").expect("the failed check, to the owners");
+    assert_eq!(attempts["publish"]["outcome"], "refused", "{attempts:#}");
+    assert!(
+        attempts["title"].as_str().unwrap().starts_with("REFUSED: staged deliveries.attempt_count fails"),
+        "{attempts:#}"
+    );
+    assert!(
+        attempts["text"]
+            .as_str()
+            .unwrap()
+            .contains("failed its audit against contract urn:contrakt:meal-kit:deliveries")
+    );
+    let told: std::collections::BTreeSet<&str> = consumers
+        .iter()
+        .flat_map(|b| b["recipients"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()))
+        .collect();
+    assert_eq!(told, ["logistics-planner"].into(), "{refused}");
+    let late = consumers.iter().find(|b| b["check"]["property"] == "attempt_count").expect("told of the failed check");
+    assert!(late["title"].as_str().unwrap().starts_with("LATE: a new release of deliveries failed its audit"));
+    let because = late["recipients"][0]["because"].as_array().unwrap();
+    assert_eq!(because, &[serde_json::json!("relies on SLA latency, which the refused release misses")]);
+
+    let published = publish("fixed");
+    published.assert_exit(0);
+    let after: Vec<serde_json::Value> = receiver.received()[got.len()..].iter().map(|r| r.json()).collect();
+    assert!(after.iter().any(|b| b["check"]["property"] == "attempt_count" && b["event"] == "resolve"), "{published}");
+    assert!(after.iter().all(|b| b["event"] == "resolve" && b["publish"]["outcome"] == "published"));
+    receiver.stop();
+}

@@ -15,7 +15,15 @@ pub fn title(alert: &Alert, contract_name: Option<&str>) -> String {
     let what = path(alert);
     let contract = contract_name.unwrap_or(&alert.contract.id);
     let check = format!("{} {}", alert.check.code, alert.check.kind);
+    let refused = alert.publish.as_ref().is_some_and(|p| p.outcome == "refused");
     match (alert.event, alert.audience) {
+        (Event::Trigger, AudienceName::Owners) if refused => {
+            format!("REFUSED: staged {what} fails {check}; not published ({contract} v{})", alert.contract.version)
+        }
+        (Event::Trigger, AudienceName::Consumers) if refused => format!(
+            "LATE: a new release of {} failed its audit ({contract} v{}); you keep the previous data",
+            alert.check.object, alert.contract.version
+        ),
         (Event::Resolve, _) => {
             format!("Resolved: {what} passes {check} again ({contract} v{})", alert.contract.version)
         }
@@ -63,7 +71,32 @@ pub fn text(alert: &Alert, owners: &[Recipient], consumers: &[Recipient]) -> Str
         return out;
     }
     let could_not_run = alert.status == StatusName::Error;
+    let refused = alert.publish.as_ref().filter(|p| p.outcome == "refused");
     match alert.audience {
+        _ if refused.is_some() => {
+            if let Some(p) = refused {
+                let _ = match alert.audience {
+                    AudienceName::Owners => writeln!(
+                        out,
+                        "The staged release of {} ({}) failed its audit against contract {} v{} and was not published; {} still serves {}.",
+                        c.object,
+                        p.staged,
+                        alert.contract.id,
+                        alert.contract.version,
+                        p.target,
+                        p.serving.as_deref().unwrap_or("nothing")
+                    ),
+                    AudienceName::Consumers => writeln!(
+                        out,
+                        "A new release of {} (contract {} v{}) failed its audit and was not published: you keep reading the previous release ({}) until a fixed one passes, so the data is late.",
+                        c.object,
+                        alert.contract.id,
+                        alert.contract.version,
+                        p.serving.as_deref().unwrap_or("none yet")
+                    ),
+                };
+            }
+        }
         AudienceName::Owners if could_not_run => {
             let _ = writeln!(
                 out,

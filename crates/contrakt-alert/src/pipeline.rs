@@ -134,7 +134,7 @@ pub fn record(
     for run in registry.covered(runs)? {
         let doc = registry.contract(&run.contract)?;
         for row in &run.results {
-            let fingerprint = route::fingerprint(&run.contract, row);
+            let fingerprint = route::fingerprint_of(run, row);
             let observed = match row.status {
                 StatusName::Fail | StatusName::Warn | StatusName::Error => Some(
                     incident::fail(&tx, &run.contract, &fingerprint, row, now_ms, settings.cooldown.as_millis() as i64)

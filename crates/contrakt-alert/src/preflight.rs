@@ -208,6 +208,7 @@ pub fn alerts(
         samples: Vec::new(),
         recipients: Vec::new(),
         runbook,
+        publish: None,
     };
     let name = contract.name.as_deref().unwrap_or(&change.contract);
     let names: Vec<String> = told.iter().map(|r| format!("{} ({})", r.id, r.because.join(", "))).collect();

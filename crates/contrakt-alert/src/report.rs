@@ -17,6 +17,9 @@ pub struct CheckRun {
     pub file: String,
     pub now: String,
     pub results: Vec<CheckRow>,
+    /// Set for the audit of a publish: its alerts are the publish's own incidents.
+    #[serde(skip)]
+    pub publish: Option<crate::alert::PublishRef>,
 }
 
 /// One check's result, owned (the checker's own type borrows static names).
@@ -130,5 +133,6 @@ pub fn from_report(report: &CheckReport) -> CheckRun {
         file: report.file.clone(),
         now: report.now.clone(),
         results,
+        publish: None,
     }
 }

@@ -187,6 +187,11 @@ pub struct PublishArgs {
     /// Point the folder back at its previous release instead.
     #[arg(long, conflicts_with_all = ["staged", "canary", "contract"])]
     pub rollback: bool,
+    /// Alert through contrakt.yaml's `alerts:` when the audit refuses the release: the owners
+    /// always, consumers when it puts data they rely on at risk (they read a failed column or
+    /// rely on the freshness SLA). A later published release resolves the alert.
+    #[arg(long, conflicts_with = "rollback")]
+    pub notify: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
     pub format: CheckFormat,
