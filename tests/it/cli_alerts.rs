@@ -253,3 +253,181 @@ fn a_run_killed_while_sending_loses_nothing() {
     assert!(duplicated <= 4, "at most the killed run's claimed batch is sent again ({duplicated})");
     receiver.stop();
 }
+
+/// `contrakt run`, the cron job, through the real binary over the orders data with its known
+/// violations: it checks, records the history, alerts, and exits with the check's status. Two runs
+/// over the same data send one set of alerts; `--dry-run-alerts` prints them and sends nothing.
+#[test]
+fn run_checks_records_and_alerts_once() {
+    let with_history = |dir: &Path| {
+        registry_with_webhook(dir);
+        let config = std::fs::read_to_string(dir.join("contrakt.yaml")).unwrap();
+        std::fs::write(dir.join("contrakt.yaml"), format!("{config}history:\n  path: .contrakt/history.db\n")).unwrap();
+    };
+    let dir = tempfile::tempdir().unwrap();
+    with_history(dir.path());
+    let data = format!("orders={}", repo().join("fixtures/data/orders/*.parquet").display());
+    let args = ["run", "orders.odcs.yaml", "--data", data.as_str(), "--now", "2026-11-22T06:00:00Z"];
+    let receiver = Receiver::start();
+    let url = receiver.url("/hooks/run-secret-token");
+    let first = contrakt_env(dir.path(), &url, &args);
+    first.assert_exit(1);
+    assert!(first.stdout.contains("orders_status_valid"), "the check's report\n{first}");
+    let sent = receiver.received().len();
+    // The orders data's failed checks (error severity), to the owners and the consumers.
+    assert!(sent >= 10, "{first}\n{sent} received");
+    assert!(first.stderr.contains(&format!("delivered {sent}, failed attempts 0")), "{first}");
+    for r in receiver.received() {
+        assert_eq!(r.json()["checked_at"], "2026-11-22T06:00:00Z");
+        assert_eq!(r.json()["contract"]["id"], "urn:contrakt:meal-kit:orders");
+    }
+
+    let second = contrakt_env(dir.path(), &url, &args);
+    second.assert_exit(1);
+    assert_eq!(receiver.received().len(), sent, "the same data again alerts nobody\n{second}");
+    assert!(second.stderr.contains("0 deliveries queued"), "{second}");
+    let history = contrakt_env(dir.path(), &url, &["history", "--format", "json", "--metric", "rowCount"]);
+    history.assert_exit(0);
+    let runs: std::collections::BTreeSet<i64> =
+        history.json().as_array().unwrap().iter().map(|p| p["run_id"].as_i64().unwrap()).collect();
+    assert_eq!(runs.len(), 2, "both runs recorded\n{history}");
+
+    let dry_dir = tempfile::tempdir().unwrap();
+    with_history(dry_dir.path());
+    let mut dry_args = args.to_vec();
+    dry_args.push("--dry-run-alerts");
+    let dry = contrakt_env(dry_dir.path(), &url, &dry_args);
+    dry.assert_exit(1);
+    assert_eq!(receiver.received().len(), sent, "a dry run sends nothing");
+    assert!(!dry_dir.path().join(".contrakt/alerts.db").exists(), "nor records an incident");
+    assert!(dry.stdout.contains("── hook (webhook) · owners · route errors\n{"), "{dry}");
+    assert!(dry.stdout.contains("\"schema\": \"contrakt.alert/v1\""), "{dry}");
+    assert!(dry.stdout.contains(&format!("dry run: {sent} payloads, nothing sent or recorded")), "{dry}");
+    for shown in [&first, &second, &dry] {
+        assert!(
+            !format!("{shown}").contains("run-secret-token") && !format!("{shown}").contains("hook-signing-secret")
+        );
+    }
+    receiver.stop();
+}
+
+/// `contrakt breaking … --notify`: a proposed rename of `orders.status` tells the consumers who
+/// read it, and the owners which consumers were told; the same comparison again tells nobody.
+#[test]
+fn breaking_notify_tells_the_consumers_a_change_breaks_once() {
+    let dir = tempfile::tempdir().unwrap();
+    registry_with_webhook(&dir.path().join("old"));
+    registry_with_webhook(&dir.path().join("new"));
+    let orders = dir.path().join("new/orders.odcs.yaml");
+    let text = std::fs::read_to_string(&orders).unwrap();
+    // `status` becomes an integer: every reader of orders.status breaks.
+    let renamed = text.replacen(
+        "        logicalType: string\n        logicalTypeOptions:\n          maxLength: 16\n        physicalType: varchar(16)\n",
+        "        logicalType: integer\n        physicalType: integer\n",
+        1,
+    );
+    assert_ne!(text, renamed);
+    std::fs::write(&orders, renamed).unwrap();
+    let receiver = Receiver::start();
+    let url = receiver.url("/hooks/preflight");
+    let args = ["breaking", "new", "--against", "old", "--notify"];
+    let run = contrakt_env(dir.path(), &url, &args);
+    run.assert_exit(1);
+    let got = receiver.received();
+    let bodies: Vec<serde_json::Value> = got.iter().map(|r| r.json()).collect();
+    let consumers: Vec<&serde_json::Value> = bodies.iter().filter(|b| b["audience"] == "consumers").collect();
+    let owners: Vec<&serde_json::Value> = bodies.iter().filter(|b| b["audience"] == "owners").collect();
+    assert!(!consumers.is_empty() && consumers.len() == owners.len(), "{run}\n{bodies:#?}");
+    let told: std::collections::BTreeSet<&str> = consumers
+        .iter()
+        .flat_map(|b| b["recipients"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()))
+        .collect();
+    assert_eq!(told, ["finance-revenue-dashboard", "logistics-planner", "marketing-crm-sync"].into());
+    let c = consumers[0];
+    assert_eq!(c["contract"]["id"], "urn:contrakt:meal-kit:orders");
+    assert!(
+        c["title"].as_str().unwrap().starts_with("BREAKING: a proposed change to Orders breaks orders.status"),
+        "{c:#}"
+    );
+    assert!(c["text"].as_str().unwrap().contains("Why you: finance-revenue-dashboard (reads orders.status)"), "{c:#}");
+    let o = owners[0];
+    assert!(
+        o["text"].as_str().unwrap().contains("Consumers told: finance-revenue-dashboard (reads orders.status)"),
+        "{o:#}"
+    );
+    assert_eq!(o["recipients"][0]["role"], "owner");
+    assert!(run.stderr.contains(&format!("deliveries queued; delivered {}", got.len())), "{run}");
+
+    let again = contrakt_env(dir.path(), &url, &args);
+    again.assert_exit(1);
+    assert_eq!(receiver.received().len(), got.len(), "the same comparison tells nobody again\n{again}");
+    assert!(again.stderr.contains(" 0 deliveries queued"), "{again}");
+    receiver.stop();
+}
+
+/// `contrakt publish … --notify`: a refused release of deliveries alerts the owners, and of the
+/// consumers only those whose data it puts at risk (the logistics planner relies on the latency
+/// SLA; a carrier report that reads none of the failed columns is not told). The next, passing
+/// release resolves it.
+#[test]
+fn a_refused_publish_alerts_the_owners_and_the_consumers_at_risk() {
+    // The registry beside the example data, so references into `orders` can be checked.
+    let tmp = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(repo().join("fixtures"), tmp.path().join("fixtures")).unwrap();
+    let dir = tmp.path().join("contracts");
+    let dir = dir.as_path();
+    registry_with_webhook(dir);
+    std::fs::write(
+        dir.join("contrakt.yaml"),
+        "version: 1\ncontracts: [\"*.odcs.yaml\"]\nalerts:\n  min-backoff: 10ms\n  channels:\n    - {name: hook, kind: webhook, url-env: CONTRAKT_TEST_HOOK_URL}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("consumers/carrier-report.yaml"),
+        "apiVersion: contrakt/v1\nkind: Consumer\nid: carrier-report\ncontacts:\n  - {channel: email, target: carriers@freshbox.example.com}\nuses:\n  - contract: urn:contrakt:meal-kit:deliveries\n    criticality: low\n    reads: [deliveries.carrier]\n    relies_on:\n      sla: [availability]\n",
+    )
+    .unwrap();
+    let target = tmp.path().join("published");
+    let receiver = Receiver::start();
+    let url = receiver.url("/hooks/publish");
+    let publish = |kind: &str| {
+        let staged = repo().join("fixtures/data/staged").join(format!("deliveries-{kind}"));
+        let (staged, to) = (staged.display().to_string(), target.display().to_string());
+        let args = ["publish", "deliveries.odcs.yaml", "--staged", &staged, "--to", &to];
+        contrakt_env(dir, &url, &[&args[..], &["--now", "2026-11-22T06:00:00Z", "--notify"]].concat())
+    };
+    let refused = publish("broken");
+    refused.assert_exit(1);
+    let got: Vec<serde_json::Value> = receiver.received().iter().map(|r| r.json()).collect();
+    let owners: Vec<&serde_json::Value> = got.iter().filter(|b| b["audience"] == "owners").collect();
+    let consumers: Vec<&serde_json::Value> = got.iter().filter(|b| b["audience"] == "consumers").collect();
+    let attempts =
+        owners.iter().find(|b| b["check"]["property"] == "attempt_count").expect("the failed check, to the owners");
+    assert_eq!(attempts["publish"]["outcome"], "refused", "{attempts:#}");
+    assert!(
+        attempts["title"].as_str().unwrap().starts_with("REFUSED: staged deliveries.attempt_count fails"),
+        "{attempts:#}"
+    );
+    assert!(
+        attempts["text"]
+            .as_str()
+            .unwrap()
+            .contains("failed its audit against contract urn:contrakt:meal-kit:deliveries")
+    );
+    let told: std::collections::BTreeSet<&str> = consumers
+        .iter()
+        .flat_map(|b| b["recipients"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()))
+        .collect();
+    assert_eq!(told, ["logistics-planner"].into(), "{refused}");
+    let late = consumers.iter().find(|b| b["check"]["property"] == "attempt_count").expect("told of the failed check");
+    assert!(late["title"].as_str().unwrap().starts_with("LATE: a new release of deliveries failed its audit"));
+    let because = late["recipients"][0]["because"].as_array().unwrap();
+    assert_eq!(because, &[serde_json::json!("relies on SLA latency, which the refused release misses")]);
+
+    let published = publish("fixed");
+    published.assert_exit(0);
+    let after: Vec<serde_json::Value> = receiver.received()[got.len()..].iter().map(|r| r.json()).collect();
+    assert!(after.iter().any(|b| b["check"]["property"] == "attempt_count" && b["event"] == "resolve"), "{published}");
+    assert!(after.iter().all(|b| b["event"] == "resolve" && b["publish"]["outcome"] == "published"));
+    receiver.stop();
+}

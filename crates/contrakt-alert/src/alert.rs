@@ -53,6 +53,21 @@ pub struct Alert {
     pub samples: Vec<Map<String, Json>>,
     pub recipients: Vec<Recipient>,
     pub runbook: Runbook,
+    /// Set when the check was a write-audit-publish audit (`contrakt publish --notify`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub publish: Option<PublishRef>,
+}
+
+/// The publish an audit judged: refused (nothing published) or published.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PublishRef {
+    /// `refused` or `published`.
+    pub outcome: String,
+    pub staged: String,
+    pub target: String,
+    /// The release readers get now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serving: Option<String>,
 }
 
 /// The audience as written in payloads (an owned copy of [`Audience`] that deserialises).

@@ -26,6 +26,8 @@ pub struct Settings {
     pub max_backoff: Duration,
     /// How long claimed deliveries stay a sender's.
     pub lease: Duration,
+    /// Bound on one send (an HTTP request, an SMTP session).
+    pub timeout: Duration,
     pub runbook_url: Option<String>,
     pub channels: Vec<Channel>,
     pub routes: Vec<Route>,
@@ -70,6 +72,10 @@ pub enum ChannelKind {
     Slack,
     /// PagerDuty Events API v2.
     Pagerduty,
+    /// SMTP, multipart text and HTML.
+    Email,
+    /// A Microsoft Teams incoming webhook: an Adaptive Card.
+    Teams,
     Stdout,
     File,
 }
@@ -80,6 +86,8 @@ impl ChannelKind {
             ChannelKind::Webhook => "webhook",
             ChannelKind::Slack => "slack",
             ChannelKind::Pagerduty => "pagerduty",
+            ChannelKind::Email => "email",
+            ChannelKind::Teams => "teams",
             ChannelKind::Stdout => "stdout",
             ChannelKind::File => "file",
         }
@@ -100,6 +108,42 @@ pub struct Channel {
     pub routing_key_env: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<PathBuf>,
+    /// The SMTP settings of an email channel.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smtp: Option<Smtp>,
+    /// The message template that overrides contrakt's title, text and HTML.
+    #[serde(skip)]
+    pub template: Option<std::sync::Arc<crate::template::Template>>,
+}
+
+/// Where and how an email channel mails. The password is named by `password_env` only.
+#[derive(Debug, Clone, Serialize)]
+pub struct Smtp {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    pub from: String,
+    pub to: Vec<String>,
+    /// Also mail the alert's recipients at their `email` contacts.
+    pub to_contacts: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password_env: Option<String>,
+    /// PEM certificates trusted besides the system's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain connection upgraded with STARTTLS, which must succeed (port 587).
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// No encryption: only to a loopback host (a local relay, tests).
+    None,
 }
 
 /// Who an alert is for.
@@ -205,14 +249,13 @@ pub fn resolve(config: &AlertsConfig, root: &Path, source: Option<&Arc<SourceFil
             "pagerduty" => ChannelKind::Pagerduty,
             "stdout" => ChannelKind::Stdout,
             "file" => ChannelKind::File,
-            "email" | "teams" => {
-                return Err(err(c.span, format!("channel `{}`: kind `{}` is not supported yet", c.name, c.kind)));
-            }
+            "email" => ChannelKind::Email,
+            "teams" => ChannelKind::Teams,
             other => {
                 return Err(err(
                     c.span,
                     format!(
-                        "channel `{}`: unknown kind `{other}` (expected webhook, slack, pagerduty, stdout or file)",
+                        "channel `{}`: unknown kind `{other}` (expected webhook, slack, teams, pagerduty, email, stdout or file)",
                         c.name
                     ),
                 ));
@@ -221,9 +264,12 @@ pub fn resolve(config: &AlertsConfig, root: &Path, source: Option<&Arc<SourceFil
         if channels.iter().any(|d| d.name == c.name) {
             return Err(err(c.span, format!("channel `{}` is defined twice", c.name)));
         }
-        for (key, var) in
-            [("url-env", &c.url_env), ("secret-env", &c.secret_env), ("routing-key-env", &c.routing_key_env)]
-        {
+        for (key, var) in [
+            ("url-env", &c.url_env),
+            ("secret-env", &c.secret_env),
+            ("routing-key-env", &c.routing_key_env),
+            ("password-env", &c.password_env),
+        ] {
             // Only a variable's name may be written down; the value of a would-be secret is
             // never repeated back, not even in this error.
             if let Some(v) = var.as_deref().filter(|v| !is_env_name(v)) {
@@ -237,7 +283,7 @@ pub fn resolve(config: &AlertsConfig, root: &Path, source: Option<&Arc<SourceFil
                 ));
             }
         }
-        let needs_url = matches!(kind, ChannelKind::Webhook | ChannelKind::Slack);
+        let needs_url = matches!(kind, ChannelKind::Webhook | ChannelKind::Slack | ChannelKind::Teams);
         if needs_url && c.url_env.is_none() {
             return Err(err(c.span, format!("channel `{}`: a {} channel needs `url-env`", c.name, c.kind)));
         }
@@ -247,6 +293,25 @@ pub fn resolve(config: &AlertsConfig, root: &Path, source: Option<&Arc<SourceFil
         if kind == ChannelKind::File && c.path.is_none() {
             return Err(err(c.span, format!("channel `{}`: a file channel needs `path`", c.name)));
         }
+        let smtp = if kind == ChannelKind::Email {
+            Some(smtp(c, root).map_err(|m| err(c.span, format!("channel `{}`: {m}", c.name)))?)
+        } else {
+            let given = [
+                ("host", c.host.is_some()),
+                ("port", c.port.is_some()),
+                ("tls", c.tls.is_some()),
+                ("from", c.from.is_some()),
+                ("to", !c.to.is_empty()),
+                ("to-contacts", c.to_contacts),
+                ("username", c.username.is_some()),
+                ("password-env", c.password_env.is_some()),
+                ("ca-file", c.ca_file.is_some()),
+            ];
+            if let Some((key, _)) = given.iter().find(|(_, set)| *set) {
+                return Err(err(c.span, format!("channel `{}`: `{key}` applies to email channels only", c.name)));
+            }
+            None
+        };
         channels.push(Channel {
             name: c.name.clone(),
             kind,
@@ -254,6 +319,11 @@ pub fn resolve(config: &AlertsConfig, root: &Path, source: Option<&Arc<SourceFil
             secret_env: c.secret_env.clone(),
             routing_key_env: c.routing_key_env.clone(),
             path: c.path.as_ref().map(|p| root.join(p)),
+            smtp,
+            template: match &c.template {
+                Some(p) => Some(std::sync::Arc::new(crate::template::load(&root.join(p))?)),
+                None => None,
+            },
         });
     }
     let mut routes = Vec::new();
@@ -294,11 +364,58 @@ pub fn resolve(config: &AlertsConfig, root: &Path, source: Option<&Arc<SourceFil
         min_backoff: duration(&config.min_backoff, "min-backoff", Duration::from_secs(1))?,
         max_backoff: duration(&config.max_backoff, "max-backoff", Duration::from_secs(300))?,
         lease: duration(&config.lease, "lease", Duration::from_secs(60))?,
+        timeout: duration(&config.timeout, "timeout", Duration::from_secs(10))?,
         runbook_url: config.runbook_url.clone(),
         channels,
         routes,
         secrets: Secrets::Environment,
         stdout_to_stderr: false,
+    })
+}
+
+/// An email channel's SMTP settings, checked: addresses parse, plain SMTP only to loopback.
+fn smtp(c: &contrakt_core::config::AlertChannel, root: &Path) -> std::result::Result<Smtp, String> {
+    let host = c.host.clone().filter(|h| !h.trim().is_empty()).ok_or("an email channel needs `host`")?;
+    let tls = match c.tls.as_deref() {
+        None | Some("starttls") => SmtpTls::Starttls,
+        Some("tls") => SmtpTls::Tls,
+        Some("none") => SmtpTls::None,
+        Some(other) => return Err(format!("tls: `{other}` (expected starttls, tls or none)")),
+    };
+    // Credentials and alerts in clear text cross no network: only a relay on this machine.
+    let loopback = host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    if tls == SmtpTls::None && !loopback {
+        return Err(format!("tls: none sends in clear text and is allowed only to a loopback host, not `{host}`"));
+    }
+    let from = c.from.clone().ok_or("an email channel needs `from`")?;
+    let mailbox = |a: &str| {
+        a.parse::<lettre::message::Mailbox>().map(|_| ()).map_err(|e| format!("`{a}` is not an email address: {e}"))
+    };
+    mailbox(&from)?;
+    for a in &c.to {
+        mailbox(a)?;
+    }
+    if c.to.is_empty() && !c.to_contacts {
+        return Err("an email channel needs `to` addresses or `to-contacts: true`".into());
+    }
+    if c.password_env.is_some() && c.username.is_none() {
+        return Err("`password-env` needs `username`".into());
+    }
+    let port = c.port.unwrap_or(match tls {
+        SmtpTls::Starttls => 587,
+        SmtpTls::Tls => 465,
+        SmtpTls::None => 25,
+    });
+    Ok(Smtp {
+        host,
+        port,
+        tls,
+        from,
+        to: c.to.clone(),
+        to_contacts: c.to_contacts,
+        username: c.username.clone(),
+        password_env: c.password_env.clone(),
+        ca_file: c.ca_file.as_ref().map(|p| root.join(p)),
     })
 }
 

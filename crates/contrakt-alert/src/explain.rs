@@ -36,6 +36,7 @@ pub fn text(plans: &[CheckPlan]) -> String {
             (crate::alert::Event::Resolve, _) => "RESOLVED",
             (_, StatusName::Fail) => "FAIL",
             (_, StatusName::Warn) => "warn",
+            (_, StatusName::Error) => "ERROR",
             _ => "?",
         };
         let decision = p.decision.map(|d| format!(" ({d})")).unwrap_or_default();

@@ -16,9 +16,11 @@ pub mod incident;
 pub mod message;
 pub mod outbox;
 pub mod pipeline;
+pub mod preflight;
 pub mod report;
 pub mod route;
 pub mod store;
+pub mod template;
 
 pub use alert::{Alert, Audience, Event, Recipient};
 pub use config::{Settings, resolve};

@@ -6,6 +6,7 @@ use std::fmt::Write;
 use serde_json::{Value as Json, json};
 
 use crate::alert::{Alert, AudienceName, Event, Recipient, RecipientKind};
+use crate::report::StatusName;
 
 /// How many sample rows a message shows (the webhook body carries them all).
 const SHOWN_SAMPLES: usize = 5;
@@ -14,9 +15,20 @@ pub fn title(alert: &Alert, contract_name: Option<&str>) -> String {
     let what = path(alert);
     let contract = contract_name.unwrap_or(&alert.contract.id);
     let check = format!("{} {}", alert.check.code, alert.check.kind);
+    let refused = alert.publish.as_ref().is_some_and(|p| p.outcome == "refused");
     match (alert.event, alert.audience) {
+        (Event::Trigger, AudienceName::Owners) if refused => {
+            format!("REFUSED: staged {what} fails {check}; not published ({contract} v{})", alert.contract.version)
+        }
+        (Event::Trigger, AudienceName::Consumers) if refused => format!(
+            "LATE: a new release of {} failed its audit ({contract} v{}); you keep the previous data",
+            alert.check.object, alert.contract.version
+        ),
         (Event::Resolve, _) => {
             format!("Resolved: {what} passes {check} again ({contract} v{})", alert.contract.version)
+        }
+        (Event::Trigger, AudienceName::Owners) if alert.status == StatusName::Error => {
+            format!("ERROR: {check} on {what} could not run ({contract} v{})", alert.contract.version)
         }
         (Event::Trigger, AudienceName::Owners) => {
             format!("{}: {what} breaks {check} ({contract} v{})", badge(alert), alert.contract.version)
@@ -31,8 +43,9 @@ pub fn title(alert: &Alert, contract_name: Option<&str>) -> String {
 
 fn badge(alert: &Alert) -> &'static str {
     match alert.status {
-        crate::report::StatusName::Fail => "FAIL",
-        crate::report::StatusName::Warn => "WARN",
+        StatusName::Fail => "FAIL",
+        StatusName::Warn => "WARN",
+        StatusName::Error => "ERROR",
         _ => "NOTE",
     }
 }
@@ -57,7 +70,40 @@ pub fn text(alert: &Alert, owners: &[Recipient], consumers: &[Recipient]) -> Str
         let _ = writeln!(out, "Check: {} {} ({rule}). The incident is resolved.", c.code, c.kind);
         return out;
     }
+    let could_not_run = alert.status == StatusName::Error;
+    let refused = alert.publish.as_ref().filter(|p| p.outcome == "refused");
     match alert.audience {
+        _ if refused.is_some() => {
+            if let Some(p) = refused {
+                let _ = match alert.audience {
+                    AudienceName::Owners => writeln!(
+                        out,
+                        "The staged release of {} ({}) failed its audit against contract {} v{} and was not published; {} still serves {}.",
+                        c.object,
+                        p.staged,
+                        alert.contract.id,
+                        alert.contract.version,
+                        p.target,
+                        p.serving.as_deref().unwrap_or("nothing")
+                    ),
+                    AudienceName::Consumers => writeln!(
+                        out,
+                        "A new release of {} (contract {} v{}) failed its audit and was not published: you keep reading the previous release ({}) until a fixed one passes, so the data is late.",
+                        c.object,
+                        alert.contract.id,
+                        alert.contract.version,
+                        p.serving.as_deref().unwrap_or("none yet")
+                    ),
+                };
+            }
+        }
+        AudienceName::Owners if could_not_run => {
+            let _ = writeln!(
+                out,
+                "A check of contract {} v{} could not run at {}: until it does, this promise is unverified.",
+                alert.contract.id, alert.contract.version, alert.checked_at
+            );
+        }
         AudienceName::Owners => {
             let _ = writeln!(
                 out,
@@ -73,7 +119,8 @@ pub fn text(alert: &Alert, owners: &[Recipient], consumers: &[Recipient]) -> Str
             );
         }
     }
-    let _ = writeln!(out, "What failed: {} {} on {}: {}", c.code, c.kind, path(alert), c.message);
+    let what = if could_not_run { "What went wrong" } else { "What failed" };
+    let _ = writeln!(out, "{what}: {} {} on {}: {}", c.code, c.kind, path(alert), c.message);
     let _ = writeln!(out, "Rule: {rule}{}", c.location.as_ref().map(|l| format!(" at {l}")).unwrap_or_default());
     if let (Some(value), Some(threshold)) = (c.value, &c.threshold) {
         let unit = c.unit.as_deref().map(|u| format!(" {u}")).unwrap_or_default();
@@ -87,7 +134,10 @@ pub fn text(alert: &Alert, owners: &[Recipient], consumers: &[Recipient]) -> Str
                     let _ = writeln!(out, "  {}", Json::Object(s.clone()));
                 }
             }
-            if consumers.is_empty() {
+            if could_not_run {
+                let _ =
+                    writeln!(out, "Consumers told: none (they hear of failures, not of checks that could not run).");
+            } else if consumers.is_empty() {
                 let _ = writeln!(out, "Consumers told: none registered reads this.");
             } else {
                 let names: Vec<String> = consumers.iter().map(consumer_line).collect();
@@ -188,6 +238,54 @@ pub fn slack(alert: &Alert) -> Json {
     json!({"text": alert.title, "blocks": blocks})
 }
 
+/// A Microsoft Teams message: an Adaptive Card (1.4, full width) with the title, the facts, the
+/// message, samples in monospace and buttons to the runbook and the contract.
+pub fn teams(alert: &Alert) -> Json {
+    let c = &alert.check;
+    let mut facts = vec![
+        json!({"title": "Check", "value": format!("{} {}", c.code, c.kind)}),
+        json!({"title": "Where", "value": path(alert)}),
+        json!({"title": "Contract", "value": format!("{} v{}", alert.contract.id, alert.contract.version)}),
+        json!({"title": "Severity", "value": format!("{:?}", alert.severity).to_lowercase()}),
+    ];
+    if let (Some(value), Some(threshold)) = (c.value, &c.threshold) {
+        let unit = c.unit.as_deref().map(|u| format!(" {u}")).unwrap_or_default();
+        facts.push(json!({"title": "Measured", "value": format!("{value}{unit}; the contract says {threshold}")}));
+    }
+    let mut body = vec![
+        json!({"type": "TextBlock", "text": alert.title, "size": "Large", "weight": "Bolder", "wrap": true,
+            "style": "heading"}),
+        json!({"type": "FactSet", "facts": facts}),
+        json!({"type": "TextBlock", "text": alert.text.trim_end(), "wrap": true}),
+    ];
+    if alert.event == Event::Trigger && !alert.samples.is_empty() {
+        let rows: Vec<String> =
+            alert.samples.iter().take(SHOWN_SAMPLES).map(|s| Json::Object(s.clone()).to_string()).collect();
+        body.push(json!({"type": "TextBlock", "text": "Samples", "weight": "Bolder"}));
+        body.push(json!({"type": "TextBlock", "text": rows.join("\n"), "fontType": "Monospace", "wrap": true}));
+    }
+    body.push(json!({"type": "TextBlock", "isSubtle": true, "size": "Small", "wrap": true,
+        "text": format!("fingerprint {} · {} · contrakt", alert.fingerprint, alert.audience_str())}));
+    let actions: Vec<Json> = alert
+        .runbook
+        .links
+        .iter()
+        .filter(|l| l.url.starts_with("https://") || l.url.starts_with("http://"))
+        .map(|l| json!({"type": "Action.OpenUrl", "title": capitalise(&l.label), "url": l.url}))
+        .collect();
+    let card = json!({
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard",
+        "version": "1.4",
+        "body": body,
+        "actions": actions,
+        "msteams": {"width": "Full"},
+    });
+    json!({"type": "message", "attachments": [
+        {"contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": null, "content": card}
+    ]})
+}
+
 impl Alert {
     pub fn audience_str(&self) -> &'static str {
         match self.audience {
@@ -209,4 +307,72 @@ fn truncate(s: &str, max: usize) -> String {
     let mut t: String = s.chars().take(max - 1).collect();
     t.push('…');
     t
+}
+
+/// The HTML part of an email: the same message as [`text`], with the facts as a table, the
+/// samples as preformatted rows and the links as links. Everything from the alert is escaped.
+pub fn html(alert: &Alert) -> String {
+    let c = &alert.check;
+    let mut out = String::from(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"></head>\n<body style=\"font-family: sans-serif\">\n",
+    );
+    let _ = writeln!(out, "<h2>{}</h2>", escape_html(&alert.title));
+    out.push_str("<table>\n");
+    let mut facts = vec![
+        ("Check", format!("{} {}", c.code, c.kind)),
+        ("Where", path(alert)),
+        ("Contract", format!("{} v{}", alert.contract.id, alert.contract.version)),
+        ("Severity", format!("{:?}", alert.severity).to_lowercase()),
+    ];
+    if let (Some(value), Some(threshold)) = (c.value, &c.threshold) {
+        let unit = c.unit.as_deref().map(|u| format!(" {u}")).unwrap_or_default();
+        facts.push(("Measured", format!("{value}{unit}; the contract says {threshold}")));
+    }
+    for (k, v) in facts {
+        let _ = writeln!(out, "<tr><th align=\"left\">{k}</th><td>{}</td></tr>", escape_html(&v));
+    }
+    out.push_str("</table>\n");
+    let _ = writeln!(out, "<p>{}</p>", escape_html(alert.text.trim_end()).replace('\n', "<br>\n"));
+    if alert.event == Event::Trigger && !alert.samples.is_empty() {
+        let rows: Vec<String> = alert
+            .samples
+            .iter()
+            .take(SHOWN_SAMPLES)
+            .map(|s| escape_html(&Json::Object(s.clone()).to_string()))
+            .collect();
+        let _ = writeln!(out, "<h3>Samples</h3>\n<pre>{}</pre>", rows.join("\n"));
+    }
+    let links: Vec<String> = alert
+        .runbook
+        .links
+        .iter()
+        .filter(|l| l.url.starts_with("https://") || l.url.starts_with("http://"))
+        .map(|l| format!("<a href=\"{}\">{}</a>", escape_html(&l.url), escape_html(&capitalise(&l.label))))
+        .collect();
+    if !links.is_empty() {
+        let _ = writeln!(out, "<p>{}</p>", links.join(" · "));
+    }
+    let _ = writeln!(
+        out,
+        "<p style=\"color: #666; font-size: small\">fingerprint {} · {} · contrakt</p>\n</body></html>",
+        escape_html(&alert.fingerprint),
+        alert.audience_str()
+    );
+    out
+}
+
+/// Escapes text for HTML element content and double-quoted attributes.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }

@@ -15,7 +15,7 @@ use crate::error::Result;
 use crate::store::Store;
 
 /// Rows claimed at once. The lease (`alerts.lease`, default 60 s) must outlast a batch's sends
-/// (4 × the 10 s request timeout) and is short enough that rows a killed run had claimed go out
+/// (4 × `alerts.timeout`, default 10 s) and is short enough that rows a killed run had claimed go out
 /// with a run a minute later. A send that outlives its lease may be repeated: receivers see the
 /// same idempotency key.
 const BATCH: usize = 4;
@@ -53,6 +53,18 @@ pub fn enqueue(
         ],
     )?;
     Ok(n == 1)
+}
+
+/// The audiences alerted (queued at least) since the fingerprint's last resolution: a
+/// resolution tells them and no one else (consumers never hear of a check that could not run,
+/// so they are not told it runs again).
+pub fn told(tx: &Transaction<'_>, fingerprint: &str) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = tx.prepare(
+        "SELECT DISTINCT audience FROM deliveries WHERE fingerprint = ?1 AND event = 'trigger'
+            AND id > COALESCE((SELECT MAX(id) FROM deliveries WHERE fingerprint = ?1 AND event = 'resolve'), 0)",
+    )?;
+    let rows = stmt.query_map([fingerprint], |r| r.get(0))?;
+    rows.collect()
 }
 
 struct Claimed {
@@ -163,7 +175,7 @@ pub fn deliver(store: &mut Store, settings: &Settings, budget: Duration) -> Resu
     let _s = tracing::info_span!("deliver").entered();
     let owner = format!("{}-{:016x}", std::process::id(), fastrand::u64(..));
     let deadline = Instant::now() + budget;
-    let agent = channel::agent();
+    let agent = channel::agent(settings.timeout);
     let mut stats = Delivered::default();
     loop {
         let batch = claim(store, &owner, now_ms(), settings.lease.as_millis() as i64)?;

@@ -134,14 +134,14 @@ pub fn record(
     for run in registry.covered(runs)? {
         let doc = registry.contract(&run.contract)?;
         for row in &run.results {
-            let fingerprint = route::fingerprint(&run.contract, row);
+            let fingerprint = route::fingerprint_of(run, row);
             let observed = match row.status {
-                StatusName::Fail | StatusName::Warn => Some(
+                StatusName::Fail | StatusName::Warn | StatusName::Error => Some(
                     incident::fail(&tx, &run.contract, &fingerprint, row, now_ms, settings.cooldown.as_millis() as i64)
                         .map_err(state)?,
                 ),
                 StatusName::Pass => incident::pass(&tx, &fingerprint, now_ms).map_err(state)?,
-                StatusName::Skipped | StatusName::Error => None,
+                StatusName::Skipped => None,
             };
             let Some(observed) = observed else { continue };
             match observed.decision {
@@ -156,6 +156,10 @@ pub fn record(
                 plan(run, row, doc, registry, settings, event, observed.severity, now_ms, Some(observed.decision));
             if !observed.decision.alerts() {
                 p.alerts.clear();
+            }
+            if observed.decision == Decision::Resolve {
+                let told = outbox::told(&tx, &fingerprint).map_err(state)?;
+                p.alerts.retain(|a| told.iter().any(|t| t == a.alert.audience_str()));
             }
             for a in &p.alerts {
                 for d in &a.deliveries {

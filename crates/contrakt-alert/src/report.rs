@@ -17,6 +17,9 @@ pub struct CheckRun {
     pub file: String,
     pub now: String,
     pub results: Vec<CheckRow>,
+    /// Set for the audit of a publish: its alerts are the publish's own incidents.
+    #[serde(skip)]
+    pub publish: Option<crate::alert::PublishRef>,
 }
 
 /// One check's result, owned (the checker's own type borrows static names).
@@ -72,10 +75,10 @@ impl CheckRow {
         }
     }
 
-    /// Failed or warned: what alerts are about. Checks that could not run are the checker's
-    /// exit code's business, not a broken promise to tell consumers about.
+    /// Failed, warned, or could not run: what alerts are about. A check that could not run
+    /// (status `error`) is told to the owners only: its data is unverified, not known bad.
     pub fn is_failure(&self) -> bool {
-        matches!(self.status, StatusName::Fail | StatusName::Warn)
+        matches!(self.status, StatusName::Fail | StatusName::Warn | StatusName::Error)
     }
 }
 
@@ -130,5 +133,6 @@ pub fn from_report(report: &CheckReport) -> CheckRun {
         file: report.file.clone(),
         now: report.now.clone(),
         results,
+        publish: None,
     }
 }

@@ -41,6 +41,15 @@ pub fn fingerprint(contract: &str, row: &CheckRow) -> String {
     hex(&digest.as_ref()[..8])
 }
 
+/// The fingerprint of a row of this run: a publish's audit has incidents of its own, apart
+/// from the checks of the published data.
+pub fn fingerprint_of(run: &CheckRun, row: &CheckRow) -> String {
+    match &run.publish {
+        Some(_) => fingerprint(&format!("{}#publish", run.contract), row),
+        None => fingerprint(&run.contract, row),
+    }
+}
+
 pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -56,7 +65,14 @@ pub fn route(
 ) -> Routed {
     let contract = &doc.contract;
     let owners = owners(contract);
-    let (told, skipped) = consumers_of(run, row, contract, consumers);
+    // Consumers hear of broken promises; a check that could not run is the owners' to fix.
+    let (told, skipped) = if row.status == crate::report::StatusName::Error {
+        (Vec::new(), Vec::new())
+    } else if run.publish.is_some() {
+        consumers_at_risk(run, row, contract, consumers)
+    } else {
+        consumers_of(run, row, contract, consumers)
+    };
     let rule = find_rule(contract, &row.id);
     let runbook = runbook(run, row, contract, rule, runbook_url);
     let contract_ref = ContractRef {
@@ -80,7 +96,7 @@ pub fn route(
         total_rows: row.total_rows,
         location: row.location.clone(),
     };
-    let fingerprint = fingerprint(&run.contract, row);
+    let fingerprint = fingerprint_of(run, row);
     let mut alerts = Vec::new();
     let audiences = [(Audience::Owners, &owners), (Audience::Consumers, &told)];
     for (audience, recipients) in audiences {
@@ -104,6 +120,7 @@ pub fn route(
             samples: row.samples.clone(),
             recipients: recipients.clone(),
             runbook: runbook.clone(),
+            publish: run.publish.clone(),
         };
         alert.title = message::title(&alert, contract.name.as_deref());
         alert.text = message::text(&alert, &owners, &told);
@@ -172,14 +189,14 @@ fn consumers_of(
     let (mut told, mut skipped) = (Vec::new(), Vec::new());
     for consumer in consumers {
         for usage in consumer.uses.iter().filter(|u| u.contract == run.contract) {
-            if let (Some(range), Some(v)) = (usage.versions.as_deref(), version.as_ref()) {
-                if semver::VersionReq::parse(range).is_ok_and(|r| !r.matches(v)) {
-                    skipped.push(Skipped {
-                        consumer: consumer.id.clone(),
-                        why: format!("pinned to `{range}`; this data is v{v}"),
-                    });
-                    continue;
-                }
+            if let (Some(range), Some(v)) = (usage.versions.as_deref(), version.as_ref())
+                && semver::VersionReq::parse(range).is_ok_and(|r| !r.matches(v))
+            {
+                skipped.push(Skipped {
+                    consumer: consumer.id.clone(),
+                    why: format!("pinned to `{range}`; this data is v{v}"),
+                });
+                continue;
             }
             let mut because = Vec::new();
             // Only a property-level check touches columns; an object-level check (a row count,
@@ -195,10 +212,10 @@ fn consumers_of(
             if usage.relies_on.rules.iter().any(named) {
                 because.push(format!("relies on rule {}", row.id));
             }
-            if let Some(sla) = &sla {
-                if usage.relies_on.sla.iter().any(|s| s.eq_ignore_ascii_case(sla)) {
-                    because.push(format!("relies on SLA {sla}"));
-                }
+            if let Some(sla) = &sla
+                && usage.relies_on.sla.iter().any(|s| s.eq_ignore_ascii_case(sla))
+            {
+                because.push(format!("relies on SLA {sla}"));
             }
             if because.is_empty() {
                 skipped.push(Skipped {
@@ -207,20 +224,71 @@ fn consumers_of(
                 });
                 continue;
             }
-            told.push(Recipient {
-                kind: RecipientKind::Consumer,
-                id: consumer.id.clone(),
-                name: consumer.name.clone(),
-                role: None,
-                team: consumer.team.clone(),
-                contacts: consumer
-                    .contacts
-                    .iter()
-                    .map(|c| ContactRef { channel: c.channel.clone(), target: c.target.clone() })
-                    .collect(),
-                criticality: Some(usage.criticality),
-                because,
-            });
+            told.push(consumer_recipient(consumer, usage, because));
+        }
+    }
+    (told, skipped)
+}
+
+fn consumer_recipient(consumer: &Consumer, usage: &contrakt_core::consumer::Use, because: Vec<String>) -> Recipient {
+    Recipient {
+        kind: RecipientKind::Consumer,
+        id: consumer.id.clone(),
+        name: consumer.name.clone(),
+        role: None,
+        team: consumer.team.clone(),
+        contacts: consumer
+            .contacts
+            .iter()
+            .map(|c| ContactRef { channel: c.channel.clone(), target: c.target.clone() })
+            .collect(),
+        criticality: Some(usage.criticality),
+        because,
+    }
+}
+
+/// SLA properties a late release misses.
+const FRESHNESS: &[&str] = &["latency", "freshness", "timeOfAvailability"];
+
+/// The consumers a refused publish puts at risk: those who read a failed column (the data they
+/// wait for is not coming as it is), and those who rely on the contract's freshness SLA (a
+/// refused release is a late one). Others keep reading the published data, unchanged.
+fn consumers_at_risk(
+    run: &CheckRun,
+    row: &CheckRow,
+    contract: &Contract,
+    consumers: &[Consumer],
+) -> (Vec<Recipient>, Vec<Skipped>) {
+    let path = FieldPath::parse(&row.path()).ok();
+    let slas: Vec<&str> = contract
+        .sla_properties
+        .iter()
+        .map(|s| s.property.as_str())
+        .filter(|p| FRESHNESS.iter().any(|f| f.eq_ignore_ascii_case(p)))
+        .collect();
+    let (mut told, mut skipped) = (Vec::new(), Vec::new());
+    for consumer in consumers {
+        for usage in consumer.uses.iter().filter(|u| u.contract == run.contract) {
+            let mut because = Vec::new();
+            if let (Some(p), true) = (&path, row.property.is_some()) {
+                for read in &usage.reads {
+                    if FieldPath::parse(read).is_ok_and(|r| r.overlaps(p)) {
+                        because.push(format!("reads {read}"));
+                    }
+                }
+            }
+            for sla in usage.relies_on.sla.iter().filter(|s| slas.iter().any(|l| l.eq_ignore_ascii_case(s))) {
+                because.push(format!("relies on SLA {sla}, which the refused release misses"));
+            }
+            if because.is_empty() {
+                skipped.push(Skipped {
+                    consumer: consumer.id.clone(),
+                    why: "reads none of the failed columns and relies on no freshness SLA: what it reads is unchanged"
+                        .into(),
+                });
+                continue;
+            }
+            told.push(consumer_recipient(consumer, usage, because));
         }
     }
     (told, skipped)
@@ -275,10 +343,10 @@ fn runbook(
             }
         }
         for p in &rule.custom_properties {
-            if p.property.eq_ignore_ascii_case("runbook") {
-                if let Some(url) = p.value.as_str() {
-                    links.push(Link { label: "runbook".into(), url: url.to_string() });
-                }
+            if p.property.eq_ignore_ascii_case("runbook")
+                && let Some(url) = p.value.as_str()
+            {
+                links.push(Link { label: "runbook".into(), url: url.to_string() });
             }
         }
     }

@@ -327,3 +327,285 @@ fn pagerduty_triggers_then_resolves_on_one_dedup_key() {
     assert!(!format!("{s:?}").contains("R0UTINGKEY"));
     receiver.stop();
 }
+
+/// An email channel to the loopback SMTP server.
+fn email(dir: &Path, smtp: &support::SmtpServer, extra: &str, secrets: &[(&str, String)]) -> Settings {
+    settings(
+        dir,
+        &format!(
+            "  channels:\n    - {{name: mail, kind: email, host: 127.0.0.1, port: {}, from: \"contrakt <alerts@freshbox.example.com>\", to: [data-oncall@freshbox.example.com]{extra}}}\n",
+            smtp.port
+        ),
+        secrets,
+    )
+}
+
+const SMTP_PASSWORD: &str = "smtp-pa55word-Xq9";
+
+#[test]
+fn email_over_starttls_logs_in_and_sends_text_and_html() {
+    let dir = tempfile::tempdir().unwrap();
+    let smtp = support::SmtpServer::start("starttls", Some(("alerts", SMTP_PASSWORD)));
+    let ca = smtp.cert.clone().unwrap();
+    let s = email(
+        dir.path(),
+        &smtp,
+        &format!(
+            ", tls: starttls, to-contacts: true, username: alerts, password-env: SMTP_PASS, ca-file: {}",
+            ca.display()
+        ),
+        &[("SMTP_PASS", SMTP_PASSWORD.into())],
+    );
+    let mut store = Store::open(&s.state).unwrap();
+    assert_eq!(record(&mut store, &s, STATUS_FAILS, T0).queued, 2);
+    assert_eq!(deliver(&mut store, &s, 20.0), Delivered { delivered: 2, ..Default::default() });
+    let got = smtp.messages();
+    assert_eq!(got.len(), 2);
+    let rows = outbox::list(&store, false).unwrap();
+    for (m, row) in got.iter().zip(&rows) {
+        assert_eq!(m["tls"], true, "STARTTLS before the mail");
+        assert_eq!(m["login"], "alerts");
+        assert_eq!(m["mail_from"], "alerts@freshbox.example.com");
+        let h = &m["headers"];
+        assert_eq!(h["from"], "contrakt <alerts@freshbox.example.com>");
+        assert_eq!(h["subject"], row.title.as_str());
+        assert_eq!(h["message-id"], format!("<{}@contrakt.alert>", row.key));
+        assert_eq!(h["x-contrakt-event"], "trigger");
+        assert_eq!(h["x-contrakt-fingerprint"], row.fingerprint.as_str());
+        assert_eq!(m["content_type"], "multipart/alternative");
+        let parts = m["parts"].as_array().unwrap();
+        let types: Vec<&str> = parts.iter().map(|p| p["content_type"].as_str().unwrap()).collect();
+        assert_eq!(types, ["text/plain", "text/html"]);
+        let (text, html) = (parts[0]["body"].as_str().unwrap(), parts[1]["body"].as_str().unwrap());
+        assert!(text.contains("What failed: Q303 invalid-values on orders.status"), "{text}");
+        assert!(html.contains("<th align=\"left\">Where</th><td>orders.status</td>"), "{html}");
+    }
+    let (owners, consumers) = (&got[0], &got[1]);
+    assert!(owners["headers"]["subject"].as_str().unwrap().starts_with("FAIL: orders.status breaks Q303"));
+    // The owners get the sample rows: as JSON in the text, escaped in the HTML.
+    assert!(owners["parts"][0]["body"].as_str().unwrap().contains(r#"{"order_id":"427eceae","status":"lost"}"#));
+    assert!(owners["parts"][1]["body"].as_str().unwrap().contains("{&quot;order_id&quot;:&quot;427eceae&quot;"));
+    // to-contacts: the owners' email support channel and the consumers' email contacts too.
+    assert_eq!(
+        owners["rcpt_tos"],
+        serde_json::json!(["data-oncall@freshbox.example.com", "commerce-data@freshbox.example.com"])
+    );
+    assert_eq!(
+        consumers["rcpt_tos"],
+        serde_json::json!([
+            "data-oncall@freshbox.example.com",
+            "finance-data@freshbox.example.com",
+            "logistics-oncall@freshbox.example.com",
+            "growth-data@freshbox.example.com"
+        ])
+    );
+    assert!(consumers["parts"][0]["body"].as_str().unwrap().starts_with("Data you rely on is failing"));
+    // The password reaches the server and nothing else.
+    drop(store);
+    let raw = std::fs::read(&s.state).unwrap();
+    let wal = std::fs::read(s.state.with_extension("db-wal")).unwrap_or_default();
+    let needle = SMTP_PASSWORD.as_bytes();
+    assert!(!raw.windows(needle.len()).any(|w| w == needle) && !wal.windows(needle.len()).any(|w| w == needle));
+    assert!(!format!("{s:?}").contains(SMTP_PASSWORD));
+}
+
+#[test]
+fn email_over_implicit_tls_and_plain_to_loopback() {
+    let dir = tempfile::tempdir().unwrap();
+    let smtp = support::SmtpServer::start("tls", None);
+    let ca = smtp.cert.clone().unwrap();
+    let s = email(dir.path(), &smtp, &format!(", tls: tls, ca-file: {}", ca.display()), &[]);
+    let mut store = Store::open(&s.state).unwrap();
+    record(&mut store, &s, STATUS_FAILS, T0);
+    assert_eq!(deliver(&mut store, &s, 20.0).delivered, 2);
+    assert_eq!(smtp.messages().len(), 2);
+    assert_eq!(smtp.messages()[0]["tls"], true);
+
+    let dir = tempfile::tempdir().unwrap();
+    let plain = support::SmtpServer::start("plain", None);
+    let s = email(dir.path(), &plain, ", tls: none", &[]);
+    let mut store = Store::open(&s.state).unwrap();
+    record(&mut store, &s, STATUS_FAILS, T0);
+    assert_eq!(deliver(&mut store, &s, 20.0).delivered, 2);
+    assert_eq!(plain.messages()[1]["tls"], false);
+}
+
+#[test]
+fn an_untrusted_certificate_is_a_dead_letter_and_plain_smtp_stays_on_loopback() {
+    let dir = tempfile::tempdir().unwrap();
+    let smtp = support::SmtpServer::start("starttls", None);
+    // No ca-file: the self-signed certificate is not trusted, and nothing is sent in clear.
+    let s = email(dir.path(), &smtp, "", &[]);
+    let mut store = Store::open(&s.state).unwrap();
+    record(&mut store, &s, STATUS_FAILS, T0);
+    let d = deliver(&mut store, &s, 20.0);
+    assert_eq!((d.delivered, d.dead), (0, 2), "{d:?}");
+    assert!(smtp.messages().is_empty());
+    let dead = outbox::list(&store, true).unwrap();
+    let error = dead[0].last_error.as_deref().unwrap();
+    assert!(error.starts_with("SMTP 127.0.0.1:") && error.to_lowercase().contains("certificate"), "{error}");
+
+    let refuse = |alerts: &str| {
+        let text = format!("version: 1\nalerts:\n{alerts}");
+        let source = SourceFile::new("contrakt.yaml", text);
+        let config = contrakt_core::config::load(source.clone()).expect("shape");
+        contrakt_alert::resolve(&config.alerts, dir.path(), Some(&source)).expect_err("refused").to_string()
+    };
+    let e = refuse(
+        "  channels:\n    - {name: m, kind: email, host: smtp.example.com, tls: none, from: a@b.example, to: [c@d.example]}\n",
+    );
+    assert!(e.contains("tls: none sends in clear text and is allowed only to a loopback host"), "{e}");
+    let e = refuse(
+        "  channels:\n    - {name: m, kind: email, host: smtp.example.com, from: not an address, to: [c@d.example]}\n",
+    );
+    assert!(e.contains("`not an address` is not an email address"), "{e}");
+    let e = refuse(
+        "  channels:\n    - {name: m, kind: email, host: h, from: a@b.example, to: [c@d.example], username: u, password-env: hunter2}\n",
+    );
+    assert!(e.contains("password-env must name an environment variable") && !e.contains("hunter2"), "{e}");
+    let e = refuse("  channels:\n    - {name: w, kind: webhook, url-env: U, host: smtp.example.com}\n");
+    assert!(e.contains("`host` applies to email channels only"), "{e}");
+}
+
+#[test]
+fn teams_gets_an_adaptive_card() {
+    let dir = tempfile::tempdir().unwrap();
+    let receiver = Receiver::start();
+    let s = settings(
+        dir.path(),
+        "  runbook-url: https://runbooks.example.com/data-quality\n  channels:\n    - {name: teams, kind: teams, url-env: TEAMS_URL}\n",
+        &[("TEAMS_URL", receiver.url("/webhookb2/abc/IncomingWebhook/def"))],
+    );
+    let mut store = Store::open(&s.state).unwrap();
+    record(&mut store, &s, STATUS_FAILS, T0);
+    assert_eq!(deliver(&mut store, &s, 10.0).delivered, 2);
+    let got = receiver.received();
+    assert_eq!(got[0].path, "/webhookb2/abc/IncomingWebhook/def");
+    assert_eq!(got[0].headers["content-type"], "application/json");
+    insta::assert_json_snapshot!("teams_owner_message", got[0].json());
+    let consumers = got[1].json();
+    let card = &consumers["attachments"][0]["content"];
+    assert_eq!(card["type"], "AdaptiveCard");
+    assert!(card["body"][2]["text"].as_str().unwrap().starts_with("Data you rely on is failing"));
+    receiver.stop();
+}
+
+#[test]
+fn the_generic_webhook_body() {
+    let dir = tempfile::tempdir().unwrap();
+    let receiver = Receiver::start();
+    let s = webhook(dir.path(), &receiver, "owners");
+    let mut store = Store::open(&s.state).unwrap();
+    record(&mut store, &s, STATUS_FAILS, T0);
+    assert_eq!(deliver(&mut store, &s, 10.0).delivered, 1);
+    insta::assert_json_snapshot!("webhook_owner_body", receiver.received()[0].json());
+    receiver.stop();
+}
+
+#[test]
+fn a_channel_template_words_the_message_and_escapes_its_html() {
+    let dir = tempfile::tempdir().unwrap();
+    let smtp = support::SmtpServer::start("plain", None);
+    std::fs::write(
+        dir.path().join("owners.yaml"),
+        "title: \"[{{ severity }}] {{contract}} {{where}}: {{check}}\"\ntext: |\n  {{message}}\n  Rerun: {{reproduce}}\nhtml: |\n  <p><b>{{rule}}</b> {{message}}</p>\n  <pre>{{samples}}</pre>\n",
+    )
+    .unwrap();
+    let s = email(dir.path(), &smtp, ", tls: none, template: owners.yaml", &[]);
+    let mut store = Store::open(&s.state).unwrap();
+    // A rule whose name and sample hold markup: the HTML shows it, never runs it.
+    let mut runs = report(STATUS_FAILS);
+    runs[0].results[0].message = "3 rows <script>alert(1)</script> & more".into();
+    let (contracts, consumers) = registry();
+    let registry = Registry { contracts: &contracts, consumers: &consumers };
+    contrakt_alert::record(&runs, &registry, &s, &mut store, T0).unwrap();
+    assert_eq!(deliver(&mut store, &s, 20.0).delivered, 2);
+    let m = &smtp.messages()[0];
+    assert_eq!(m["headers"]["subject"], "[error] urn:contrakt:meal-kit:orders orders.status: Q303 invalid-values");
+    // Mail lines end in CRLF on the wire.
+    let part = |i: usize| m["parts"][i]["body"].as_str().unwrap().replace("\r\n", "\n");
+    assert_eq!(
+        part(0),
+        "3 rows <script>alert(1)</script> & more\nRerun: contrakt check contracts/orders.odcs.yaml --object orders --now 2026-11-22T06:00:00Z --sample 100\n"
+    );
+    assert_eq!(
+        part(1),
+        "<p><b>orders_status_valid</b> 3 rows &lt;script&gt;alert(1)&lt;/script&gt; &amp; more</p>\n<pre>{&quot;order_id&quot;:&quot;427eceae&quot;,&quot;status&quot;:&quot;lost&quot;}</pre>\n"
+    );
+
+    // A placeholder that does not exist is refused when the configuration is read, located.
+    std::fs::write(dir.path().join("typo.yaml"), "title: ok\ntext: \"{{contract}} {{severety}}\"\n").unwrap();
+    let text = "version: 1\nalerts:\n  channels:\n    - {name: log, kind: stdout, template: typo.yaml}\n";
+    let source = SourceFile::new("contrakt.yaml", text);
+    let config = contrakt_core::config::load(source.clone()).unwrap();
+    let e = contrakt_alert::resolve(&config.alerts, dir.path(), Some(&source)).expect_err("unknown placeholder");
+    let shown = format!("{e}");
+    assert!(shown.contains("alert template `text`: unknown placeholder `{{severety}}`"), "{shown}");
+    let located = match &e {
+        contrakt_alert::Error::Input(inner) => contrakt_core::Finding::from_error(inner, None),
+        other => panic!("{other}"),
+    };
+    let file = located[0].file.as_ref().expect("located in the template");
+    assert!(file.name().ends_with("typo.yaml"), "{}", file.name());
+    assert_eq!(file.location(located[0].span.expect("a span").range().start).line, 2);
+}
+
+#[test]
+fn a_receiver_that_never_answers_times_out_and_the_next_run_delivers() {
+    let dir = tempfile::tempdir().unwrap();
+    let receiver = Receiver::start();
+    // It accepts and reads the request, then says nothing for longer than the send may take.
+    receiver.slow(Duration::from_secs(30));
+    let mut s = webhook(dir.path(), &receiver, "owners");
+    s.timeout = Duration::from_millis(300);
+    let mut store = Store::open(&s.state).unwrap();
+    record(&mut store, &s, STATUS_FAILS, T0);
+    let started = std::time::Instant::now();
+    let d = deliver(&mut store, &s, 0.5);
+    assert_eq!((d.delivered, d.pending), (0, 1), "{d:?}");
+    assert!(d.retried >= 1, "{d:?}");
+    assert!(started.elapsed() < Duration::from_secs(3), "each send is bounded: {:?}", started.elapsed());
+    let rows = outbox::list(&store, false).unwrap();
+    assert_eq!(rows[0].state, "pending");
+    assert!(
+        rows[0].last_error.as_deref().is_some_and(|e| e.contains("timeout") || e.contains("timed out")),
+        "{rows:?}"
+    );
+    drop(store);
+
+    // The next run, with the receiver answering again, delivers it under the same key.
+    receiver.slow(Duration::ZERO);
+    std::thread::sleep(Duration::from_millis(100)); // past the backoff
+    let mut store = Store::open(&s.state).unwrap();
+    let d = deliver(&mut store, &s, 10.0);
+    assert_eq!((d.delivered, d.pending), (1, 0), "{d:?}");
+    let got = receiver.received();
+    assert!(got.len() >= 2);
+    let keys: std::collections::BTreeSet<_> = got.iter().map(|r| r.headers["idempotency-key"].clone()).collect();
+    assert_eq!(keys.len(), 1, "every attempt carries the same key");
+    receiver.stop();
+}
+
+#[test]
+fn a_check_that_could_not_run_tells_the_owners_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let receiver = Receiver::start();
+    let s = webhook(dir.path(), &receiver, "all");
+    let mut store = Store::open(&s.state).unwrap();
+    let error = &[("orders_status_valid", Some("status"), "error")];
+    let r = record(&mut store, &s, error, T0);
+    assert_eq!((r.opened, r.queued), (1, 1), "owners only");
+    assert_eq!(record(&mut store, &s, error, T0 + HOUR).suppressed, 1, "once per incident");
+    let pass = &[("orders_status_valid", Some("status"), "pass")];
+    assert_eq!(record(&mut store, &s, pass, T0 + 2 * HOUR).resolved, 1);
+    assert_eq!(deliver(&mut store, &s, 10.0).delivered, 2);
+    let got = receiver.received();
+    let body = got[0].json();
+    assert_eq!((body["audience"].as_str(), body["status"].as_str()), (Some("owners"), Some("error")));
+    assert_eq!(body["title"], "ERROR: Q303 invalid-values on orders.status could not run (Orders v1.4.0)");
+    let text = body["text"].as_str().unwrap();
+    assert!(text.starts_with("A check of contract urn:contrakt:meal-kit:orders v1.4.0 could not run"), "{text}");
+    assert!(text.contains("Consumers told: none (they hear of failures"), "{text}");
+    assert_eq!(got[1].json()["event"], "resolve");
+    receiver.stop();
+}

@@ -51,6 +51,9 @@ pub enum Command {
     /// Check published data against its contract: schema, quality rules and SLAs, in one
     /// DataFusion scan per dataset.
     Check(CheckArgs),
+    /// The cron job: check, record the run in the metrics history (`history:` of contrakt.yaml),
+    /// alert owners and consumers once per incident, and exit with the check's status.
+    Run(RunArgs),
     /// Draft a contract from data: profile each dataset in one scan and write an ODCS v3.1
     /// contract whose every promise the data already keeps.
     Infer(InferArgs),
@@ -188,6 +191,11 @@ pub struct PublishArgs {
     /// Point the folder back at its previous release instead.
     #[arg(long, conflicts_with_all = ["staged", "canary", "contract"])]
     pub rollback: bool,
+    /// Alert through contrakt.yaml's `alerts:` when the audit refuses the release: the owners
+    /// always, consumers when it puts data they rely on at risk (they read a failed column or
+    /// rely on the freshness SLA). A later published release resolves the alert.
+    #[arg(long, conflicts_with = "rollback")]
+    pub notify: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
     pub format: CheckFormat,
@@ -352,6 +360,30 @@ pub struct InferArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
+    #[command(flatten)]
+    pub check: CheckCommonArgs,
+    /// Then route the results to owners and consumers through contrakt.yaml's `alerts:` (as
+    /// `contrakt alerts route` does); the exit code stays the check's.
+    #[arg(long)]
+    pub notify: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub check: CheckCommonArgs,
+    /// Print every alert payload the results call for, channel by channel, and send nothing
+    /// (incidents and the outbox are left as they are).
+    #[arg(long)]
+    pub dry_run_alerts: bool,
+    /// Keep retrying failed deliveries for up to this long; what is left waits for the next run.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    pub deliver_for: f64,
+}
+
+/// What `check` and `run` take.
+#[derive(Debug, Args)]
+pub struct CheckCommonArgs {
     /// Contract files, or registry folders whose contracts are all checked.
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
@@ -398,10 +430,6 @@ pub struct CheckArgs {
     /// List passing checks too (text format).
     #[arg(long)]
     pub show_passed: bool,
-    /// Then route the results to owners and consumers through contrakt.yaml's `alerts:` (as
-    /// `contrakt alerts route` does); the exit code stays the check's.
-    #[arg(long)]
-    pub notify: bool,
     /// Record this run's metrics in this history store and judge the contract's adaptive checks
     /// (`contraktAnomaly`) against it [default: `history.path` of contrakt.yaml, if set].
     #[arg(long, value_name = "FILE")]
@@ -488,6 +516,10 @@ pub struct BreakingArgs {
     pub against: String,
     #[command(flatten)]
     pub gate: GateArgs,
+    /// Tell each consumer a breaking change touches, and the owners which consumers were told,
+    /// through contrakt.yaml's `alerts:`; a rerun of the same comparison tells nobody again.
+    #[arg(long)]
+    pub notify: bool,
 }
 
 impl FailOn {

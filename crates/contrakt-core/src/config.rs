@@ -65,6 +65,10 @@ pub struct AlertsConfig {
     /// go out with a run after this.
     #[serde(default)]
     pub lease: Option<String>,
+    /// Bound on one send: an HTTP request or an SMTP session (default 10s). A send that
+    /// times out is retried like any failure.
+    #[serde(default)]
+    pub timeout: Option<String>,
     /// A link put on every message as the runbook when a check names none.
     #[serde(default)]
     pub runbook_url: Option<String>,
@@ -96,6 +100,36 @@ pub struct AlertChannel {
     /// The JSON-lines file (file), relative to the registry root.
     #[serde(default)]
     pub path: Option<String>,
+    /// The SMTP server's host name or address (email).
+    #[serde(default)]
+    pub host: Option<String>,
+    /// The SMTP port (email; default 587 for `starttls`, 465 for `tls`, 25 for `none`).
+    #[serde(default)]
+    pub port: Option<u16>,
+    /// `starttls` (default), `tls` (implicit TLS) or `none` (plain, loopback hosts only).
+    #[serde(default)]
+    pub tls: Option<String>,
+    /// The sender address (email).
+    #[serde(default)]
+    pub from: Option<String>,
+    /// Recipient addresses (email).
+    #[serde(default)]
+    pub to: Vec<String>,
+    /// Also mail the alert's recipients at their email contacts (email).
+    #[serde(default)]
+    pub to_contacts: bool,
+    /// The SMTP login (email); its password comes from `password-env`.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// The variable holding the SMTP password.
+    #[serde(default)]
+    pub password_env: Option<String>,
+    /// A PEM file of certificates to trust besides the system's (email), relative to the root.
+    #[serde(default)]
+    pub ca_file: Option<String>,
+    /// A YAML file overriding the message's `title`, `text` and `html`, relative to the root.
+    #[serde(default)]
+    pub template: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

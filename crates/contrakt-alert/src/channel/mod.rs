@@ -1,10 +1,12 @@
 //! Sending one delivery over its channel. Each channel speaks its real protocol; the outcome
 //! says whether the outbox marks it delivered, retries it, or gives it up.
 
+mod email;
 mod file;
 mod pagerduty;
 mod slack;
 mod stdout;
+mod teams;
 mod webhook;
 
 use std::time::Duration;
@@ -12,6 +14,7 @@ use std::time::Duration;
 use crate::alert::Alert;
 use crate::config::{Channel, ChannelKind, Secrets, Settings};
 
+pub use email::{message as email_message, recipients as email_recipients};
 pub use pagerduty::event as pagerduty_event;
 pub use webhook::{body as webhook_body, signature};
 
@@ -28,10 +31,10 @@ pub enum Outcome {
 }
 
 /// One HTTP agent per delivery run: connections to a receiver are reused.
-pub fn agent() -> ureq::Agent {
+pub fn agent(timeout: Duration) -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(10)))
+        .timeout_global(Some(timeout))
         .user_agent(concat!("contrakt/", env!("CARGO_PKG_VERSION")))
         .build()
         .into()
@@ -40,12 +43,48 @@ pub fn agent() -> ureq::Agent {
 pub fn send(agent: &ureq::Agent, channel: &Channel, settings: &Settings, alert: &Alert, key: &str) -> Outcome {
     let secrets = &settings.secrets;
     let _s = tracing::debug_span!("send", channel = %channel.name, kind = channel.kind.as_str()).entered();
+    let (templated, html) = templated(channel, alert);
+    let alert = &templated;
     match channel.kind {
         ChannelKind::Stdout => stdout::send(alert, settings.stdout_to_stderr),
         ChannelKind::File => file::send(channel, alert, key),
         ChannelKind::Webhook => webhook::send(agent, channel, secrets, alert, key),
         ChannelKind::Slack => slack::send(agent, channel, secrets, alert, key),
         ChannelKind::Pagerduty => pagerduty::send(agent, channel, secrets, alert, key),
+        ChannelKind::Email => email::send(channel, secrets, alert, html, key, settings.timeout),
+        ChannelKind::Teams => teams::send(agent, channel, secrets, alert, key),
+    }
+}
+
+/// What [`send`] would send, for `run --dry-run-alerts`: the JSON body of an HTTP channel (the
+/// file channel's line), the email as fields, the text of stdout. No secret is read, so
+/// PagerDuty's routing key is absent.
+pub fn preview(channel: &Channel, alert: &Alert, key: &str) -> serde_json::Value {
+    let (alert, html) = templated(channel, alert);
+    match channel.kind {
+        ChannelKind::Webhook | ChannelKind::File => {
+            serde_json::from_slice(&webhook::body(&alert, key)).unwrap_or_default()
+        }
+        ChannelKind::Slack => crate::message::slack(&alert),
+        ChannelKind::Teams => crate::message::teams(&alert),
+        ChannelKind::Pagerduty => pagerduty::event(&alert),
+        ChannelKind::Email => {
+            let (from, to) = match &channel.smtp {
+                Some(smtp) => (smtp.from.clone(), email::recipients(smtp, &alert)),
+                None => (String::new(), Vec::new()),
+            };
+            let html = html.unwrap_or_else(|| crate::message::html(&alert));
+            serde_json::json!({"from": from, "to": to, "subject": alert.title, "text": alert.text, "html": html})
+        }
+        ChannelKind::Stdout => serde_json::Value::String(stdout::line(&alert)),
+    }
+}
+
+/// The alert as the channel's template words it, and the template's HTML if any.
+fn templated(channel: &Channel, alert: &Alert) -> (Alert, Option<String>) {
+    match &channel.template {
+        Some(t) => t.apply(alert),
+        None => (alert.clone(), None),
     }
 }
 
@@ -92,10 +131,10 @@ fn post(agent: &ureq::Agent, url: &str, body: &[u8], headers: &[(&str, String)])
 /// Removes a secret URL (and its path, where webhook tokens live) from a message.
 fn redact(message: &str, url: &str) -> String {
     let mut out = message.replace(url, "<url>");
-    if let Some(path) = url.split_once("://").and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..])) {
-        if path.len() > 1 {
-            out = out.replace(path, "/<redacted>");
-        }
+    if let Some(path) = url.split_once("://").and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
+        && path.len() > 1
+    {
+        out = out.replace(path, "/<redacted>");
     }
     out
 }

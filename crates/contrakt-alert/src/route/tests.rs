@@ -48,6 +48,7 @@ pub(crate) fn run(version: &str, results: Vec<CheckRow>) -> CheckRun {
         file: "contracts/orders.odcs.yaml".into(),
         now: "2026-11-22T06:00:00Z".into(),
         results,
+        publish: None,
     }
 }
 

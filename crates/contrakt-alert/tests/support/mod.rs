@@ -191,3 +191,72 @@ pub fn report(results: &[(&str, Option<&str>, &str)]) -> Vec<contrakt_alert::rep
     }]});
     contrakt_alert::report::parse("report.json", &doc.to_string()).expect("report parses")
 }
+
+/// A real SMTP server (Python's aiosmtpd, `smtp_server.py`) on loopback. The Python comes from
+/// `CONTRAKT_SMTP_PYTHON` (set by `.ci/run`); without it the test fails, saying so.
+pub struct SmtpServer {
+    child: std::process::Child,
+    pub port: u16,
+    /// The self-signed certificate it serves (TLS modes).
+    pub cert: Option<PathBuf>,
+    dir: tempfile::TempDir,
+}
+
+impl SmtpServer {
+    /// `mode`: `starttls`, `tls` or `plain`; `login`: the only credentials it accepts.
+    pub fn start(mode: &str, login: Option<(&str, &str)>) -> SmtpServer {
+        let python = std::env::var("CONTRAKT_SMTP_PYTHON").unwrap_or_else(|_| {
+            panic!(
+                "CONTRAKT_SMTP_PYTHON is not set: it names a Python with aiosmtpd and cryptography for the \
+                 SMTP tests (.ci/run installs them: ~/.cache/contrakt/venv/bin/python)"
+            )
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("smtp_server.py");
+        std::fs::write(&script, include_str!("smtp_server.py")).unwrap();
+        let mut command = std::process::Command::new(&python);
+        command.arg(&script).arg(dir.path()).arg(mode);
+        if let Some((user, password)) = login {
+            command.args([user, password]);
+        }
+        let mut child = command
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::fs::File::create(dir.path().join("stderr.log")).unwrap())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start the SMTP server with {python}: {e}"));
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        if line.trim().is_empty() {
+            let _ = child.kill();
+            let _ = child.wait();
+            let err = std::fs::read_to_string(dir.path().join("stderr.log")).unwrap_or_default();
+            panic!("the SMTP server did not start ({python}; is aiosmtpd installed?):\n{err}");
+        }
+        let ready: serde_json::Value = serde_json::from_str(&line).expect("the server's JSON line");
+        SmtpServer {
+            child,
+            port: ready["port"].as_u64().unwrap() as u16,
+            cert: ready["cert"].as_str().map(PathBuf::from),
+            dir,
+        }
+    }
+
+    /// The messages accepted so far, in order, as parsed by the server.
+    pub fn messages(&self) -> Vec<serde_json::Value> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(self.dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .collect();
+        files.sort();
+        files.iter().map(|p| serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()).collect()
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

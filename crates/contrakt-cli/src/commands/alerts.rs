@@ -149,6 +149,34 @@ pub(crate) fn notify(
     Ok((status, text))
 }
 
+/// `run --dry-run-alerts`: every delivery the results call for, with its payload as the
+/// channel would send it (secrets left out). Nothing is sent or recorded.
+pub(crate) fn dry_run(plans: &[CheckPlan], settings: &Settings) -> String {
+    let mut out = String::new();
+    let mut n = 0;
+    for a in plans.iter().flat_map(|p| &p.alerts) {
+        for d in &a.deliveries {
+            let Some(channel) = settings.channel(&d.channel) else { continue };
+            n += 1;
+            let held =
+                d.held_until.map(|h| format!(", held until {} (quiet hours)", explain::rfc3339(h))).unwrap_or_default();
+            out.push_str(&format!(
+                "── {} ({}) · {} · route {}{held}\n",
+                channel.name,
+                channel.kind.as_str(),
+                a.alert.audience_str(),
+                d.route
+            ));
+            match contrakt_alert::channel::preview(channel, &a.alert, "(dry run)") {
+                serde_json::Value::String(text) => out.push_str(&text),
+                payload => out.push_str(&json_out(&payload)),
+            }
+        }
+    }
+    out.push_str(&format!("dry run: {n} payloads, nothing sent or recorded\n"));
+    out
+}
+
 fn summary(recorded: &Recorded, plans: &[CheckPlan], d: &Delivered, dead: &[outbox::Row]) -> String {
     let Recorded { opened, escalated, reminded, suppressed, resolved, queued } = recorded;
     let mut s = format!(

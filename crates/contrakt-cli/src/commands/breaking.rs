@@ -161,7 +161,67 @@ pub(crate) fn run(args: BreakingArgs, color: bool) -> Result<ExitStatus, Error> 
     let passed = reports.iter().all(|(_, r)| r.passed);
     let text = render(&reports, &args, &against, color, started);
     print(&text, color);
+    if args.notify {
+        notify(&reports, &new.contracts, &consumers, &args.paths, &against, color);
+    }
     Ok(if passed || args.gate.exit_zero { ExitStatus::Success } else { ExitStatus::Failure })
+}
+
+/// `--notify`: the breaking findings that touch consumers, told through the alert outbox. A
+/// failure to notify is reported on stderr and leaves the gate's verdict as it is.
+fn notify(
+    reports: &[(String, Report)],
+    contracts: &[ContractDocument],
+    consumers: &[Consumer],
+    paths: &[std::path::PathBuf],
+    against: &Against,
+    color: bool,
+) {
+    use contrakt_alert::preflight::{self, BreakingChange};
+    let mut changes = Vec::new();
+    for (id, report) in reports {
+        let Some(doc) = contracts.iter().find(|d| d.contract.id == *id) else { continue };
+        // Breaking schema changes, and SLA or server changes (G rules), that touch consumers.
+        for f in report.findings.iter().filter(|f| !f.affected_consumers.is_empty()) {
+            let location = f
+                .file
+                .as_ref()
+                .zip(f.span)
+                .map(|(file, span)| format!("{}:{}", file.name(), file.location(span.start as usize)));
+            changes.push(BreakingChange {
+                contract: id.clone(),
+                version: doc.contract.version.clone(),
+                file: doc.source().name().to_string(),
+                code: f.change.rule.code.to_string(),
+                slug: f.change.rule.slug.to_string(),
+                path: f.change.display_path.clone(),
+                old: f.change.old.clone(),
+                new: f.change.new.clone(),
+                message: f.change.message.clone(),
+                level: f.level,
+                location,
+                consumers: f.affected_consumers.clone(),
+            });
+        }
+    }
+    let result = crate::commands::alerts::load(paths, None, false).and_then(|mut loaded| {
+        loaded.settings.stdout_to_stderr = true;
+        let settings = &loaded.settings;
+        let mut store = contrakt_alert::Store::open(&settings.state)?;
+        let now = contrakt_alert::outbox::now_ms();
+        let n = preflight::record(&changes, &against.label(), contracts, consumers, settings, &mut store, now)?;
+        let d = contrakt_alert::outbox::deliver(&mut store, settings, std::time::Duration::from_secs(30))?;
+        Ok(format!(
+            "notify: {} breaking changes touch consumers: {} alerts, {} deliveries queued; delivered {}, failed attempts {}, given up {}, still pending {}\n",
+            n.changes, n.alerts, n.queued, d.delivered, d.retried, d.dead, d.pending
+        ))
+    });
+    match result {
+        Ok(summary) => eprint!("{summary}"),
+        Err(e) => {
+            crate::commands::alerts::fail(&e, color);
+        }
+    }
 }
 
 pub(crate) fn side(doc: &ContractDocument) -> Side {

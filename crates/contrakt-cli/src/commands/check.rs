@@ -1,4 +1,5 @@
-//! `contrakt check [PATHS] [--data OBJECT=URL]…`: the post-publish checker.
+//! `contrakt check [PATHS] [--data OBJECT=URL]…`: the post-publish checker; and `contrakt run`,
+//! the cron job: the same check with its alerts always on.
 //!
 //! Exit codes: 0 every check passed (or failed below `--fail-on`), 1 a check failed at or above
 //! `--fail-on` or could not run, 2 the run could not happen (unreadable contract, no data).
@@ -16,10 +17,33 @@ use contrakt_report::{
 };
 
 use crate::ExitStatus;
-use crate::args::{CheckArgs, CheckFormat, GlobalArgs};
+use crate::args::{CheckArgs, CheckCommonArgs, CheckFormat, GlobalArgs, RunArgs};
 use crate::commands::print;
 
+/// What happens to the results after the check.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Alerting {
+    Off,
+    /// Record incidents, queue the alerts and deliver, retrying for this long.
+    Notify(Duration),
+    /// Print what the results call for; send and record nothing.
+    DryRun,
+}
+
 pub(crate) fn run(args: CheckArgs, global: &GlobalArgs, color: bool) -> Result<ExitStatus, Error> {
+    let alerting = if args.notify { Alerting::Notify(Duration::from_secs(30)) } else { Alerting::Off };
+    check(args.check, alerting, global, color)
+}
+
+/// `contrakt run`: `check` (which records the history when contrakt.yaml names a store) with
+/// the alerts always on; the exit code is the check's whatever became of the deliveries.
+pub(crate) fn cron(args: RunArgs, global: &GlobalArgs, color: bool) -> Result<ExitStatus, Error> {
+    let Some(budget) = crate::commands::alerts::budget(args.deliver_for) else { return Ok(ExitStatus::Error) };
+    let alerting = if args.dry_run_alerts { Alerting::DryRun } else { Alerting::Notify(budget) };
+    check(args.check, alerting, global, color)
+}
+
+fn check(args: CheckCommonArgs, alerting: Alerting, global: &GlobalArgs, color: bool) -> Result<ExitStatus, Error> {
     let usage = |m: String| {
         eprintln!("error: {m}");
         Ok(ExitStatus::Error)
@@ -153,24 +177,9 @@ pub(crate) fn run(args: CheckArgs, global: &GlobalArgs, color: bool) -> Result<E
     if !reports.is_empty() {
         print(&text, color);
     }
-    if args.notify && !reports.is_empty() {
-        // Alerts must not change what the check says: a failure to alert is reported, and
-        // whatever was queued waits in the outbox for the next run.
-        let runs: Vec<_> = reports.iter().map(contrakt_alert::report::from_report).collect();
-        let routed = crate::commands::alerts::load(&args.paths, None, true).and_then(|mut loaded| {
-            loaded.settings.stdout_to_stderr = true;
-            let registry = contrakt_alert::Registry { contracts: &loaded.contracts, consumers: &loaded.consumers };
-            let at = now.map_or_else(contrakt_alert::outbox::now_ms, |t| t.timestamp_millis());
-            let format = crate::args::OutputFormat::Text;
-            crate::commands::alerts::notify(&runs, &registry, &loaded.settings, at, Duration::from_secs(30), format)
-        });
-        // On stderr: stdout holds the report, which may be JSON.
-        match routed {
-            Ok((_, summary)) => eprint!("{summary}"),
-            Err(e) => {
-                crate::commands::alerts::fail(&e, color);
-            }
-        }
+    if alerting != Alerting::Off && !reports.is_empty() {
+        let at = now.map_or_else(contrakt_alert::outbox::now_ms, |t| t.timestamp_millis());
+        alert(&args.paths, &reports, at, alerting, args.format, color);
     }
     Ok(if failed_runs > 0 && (reports.is_empty() || !args.exit_zero) {
         ExitStatus::Error
@@ -179,6 +188,42 @@ pub(crate) fn run(args: CheckArgs, global: &GlobalArgs, color: bool) -> Result<E
     } else {
         ExitStatus::Success
     })
+}
+
+/// Routes the reports' results. Alerts must not change what the check says: a failure to alert
+/// is reported, and whatever was queued waits in the outbox for the next run.
+fn alert(
+    paths: &[PathBuf],
+    reports: &[contrakt_check::CheckReport],
+    at: i64,
+    alerting: Alerting,
+    format: CheckFormat,
+    color: bool,
+) {
+    let _s = tracing::info_span!("alert").entered();
+    let runs: Vec<_> = reports.iter().map(contrakt_alert::report::from_report).collect();
+    let routed = crate::commands::alerts::load(paths, None, true).and_then(|mut loaded| {
+        loaded.settings.stdout_to_stderr = true;
+        let registry = contrakt_alert::Registry { contracts: &loaded.contracts, consumers: &loaded.consumers };
+        match alerting {
+            Alerting::Notify(budget) => {
+                let text = crate::args::OutputFormat::Text;
+                crate::commands::alerts::notify(&runs, &registry, &loaded.settings, at, budget, text)
+                    .map(|(_, summary)| summary)
+            }
+            Alerting::DryRun | Alerting::Off => contrakt_alert::explain(&runs, &registry, &loaded.settings, at)
+                .map(|plans| crate::commands::alerts::dry_run(&plans, &loaded.settings)),
+        }
+    });
+    match routed {
+        // A dry run's payloads follow a text report; the summary of a real run, and payloads
+        // after a JSON or XML report, go to stderr so stdout stays one document.
+        Ok(text) if alerting == Alerting::DryRun && format == CheckFormat::Text => print(&text, false),
+        Ok(text) => eprint!("{text}"),
+        Err(e) => {
+            crate::commands::alerts::fail(&e, color);
+        }
+    }
 }
 
 /// `history.path` of the registry's contrakt.yaml, relative to the registry root.

@@ -29,6 +29,7 @@ pub(crate) fn run(cli: Cli) -> ExitStatus {
         Command::Diff(args) => diff::run(args, color),
         Command::Breaking(args) => breaking::run(args, color),
         Command::Check(args) => check::run(args, &cli.global, color),
+        Command::Run(args) => check::cron(args, &cli.global, color),
         Command::History(args) => history::run(args),
         Command::Report(args) => report::run(args, color),
         Command::Infer(args) => infer::run(args, &cli.global),

@@ -112,6 +112,7 @@ pub(crate) fn run(args: PublishArgs, global: &GlobalArgs, color: bool) -> Result
         }
     };
     let serving = || contrakt_publish::read_pointer(&args.to).ok().flatten().map(|p| p.current);
+    let at = now.map_or_else(|| wall.timestamp_millis(), |t| t.timestamp_millis());
 
     if let Some(fraction) = args.canary {
         let canary = CheckOptions { filter: Some(format!("random() < {fraction}")), ..options.clone() };
@@ -127,7 +128,9 @@ pub(crate) fn run(args: PublishArgs, global: &GlobalArgs, color: bool) -> Result
                         why: format!("the canary ({} of the rows) already fails", fraction),
                         serving: serving(),
                     };
-                    return Ok(render(&report, &outcome, &args, fail_on, color));
+                    let status = render(&report, &outcome, &args, fail_on, color);
+                    notify(&report, contract_path, &args, &outcome, at, color);
+                    return Ok(status);
                 }
             }
             Err(e) => return usage(e.to_string()),
@@ -144,7 +147,9 @@ pub(crate) fn run(args: PublishArgs, global: &GlobalArgs, color: bool) -> Result
     if report.fails_at(fail_on) {
         log("audit-failed", Some(&report), json!({}));
         let outcome = Outcome::Refused { why: "the audit failed".into(), serving: serving() };
-        return Ok(render(&report, &outcome, &args, fail_on, color));
+        let status = render(&report, &outcome, &args, fail_on, color);
+        notify(&report, contract_path, &args, &outcome, at, color);
+        return Ok(status);
     }
     let release = Release {
         staged: &staged_abs,
@@ -159,7 +164,9 @@ pub(crate) fn run(args: PublishArgs, global: &GlobalArgs, color: bool) -> Result
         Ok(p) => {
             log("published", Some(&report), json!({"current": p.current, "history": p.history}));
             let outcome = Outcome::Published { current: p.current, previous: p.history.first().cloned() };
-            Ok(render(&report, &outcome, &args, fail_on, color))
+            let status = render(&report, &outcome, &args, fail_on, color);
+            notify(&report, contract_path, &args, &outcome, at, color);
+            Ok(status)
         }
         Err(e) => {
             log("publish-failed", Some(&report), json!({"error": e.to_string()}));
@@ -167,6 +174,44 @@ pub(crate) fn run(args: PublishArgs, global: &GlobalArgs, color: bool) -> Result
                 "the audit passed but publishing failed: {e}; readers still get {}",
                 serving().unwrap_or_else(|| "nothing".into())
             ))
+        }
+    }
+}
+
+/// `--notify`: a refused release is alerted through the alert outbox as the publish's own
+/// incidents (owners always; consumers whose data it puts at risk); a published one resolves
+/// them. A failure to alert is reported on stderr and changes nothing else.
+fn notify(report: &CheckReport, contract: &Path, args: &PublishArgs, outcome: &Outcome, at: i64, color: bool) {
+    use contrakt_alert::alert::PublishRef;
+    use contrakt_alert::report::StatusName;
+    if !args.notify {
+        return;
+    }
+    let _s = tracing::info_span!("alert").entered();
+    let mut run = contrakt_alert::report::from_report(report);
+    let staged = args.staged.as_deref().map(|p| p.display().to_string()).unwrap_or_default();
+    let target = args.to.display().to_string();
+    run.publish = Some(match outcome {
+        Outcome::Refused { serving, .. } => {
+            PublishRef { outcome: "refused".into(), staged, target, serving: serving.clone() }
+        }
+        Outcome::Published { current, .. } => {
+            // Warnings below --fail-on did not stop the release: a published one only resolves.
+            run.results.retain(|r| r.status == StatusName::Pass);
+            PublishRef { outcome: "published".into(), staged, target, serving: Some(current.clone()) }
+        }
+    });
+    let routed = crate::commands::alerts::load(&[contract.to_path_buf()], None, true).and_then(|mut loaded| {
+        loaded.settings.stdout_to_stderr = true;
+        let registry = contrakt_alert::Registry { contracts: &loaded.contracts, consumers: &loaded.consumers };
+        let budget = std::time::Duration::from_secs(30);
+        let text = crate::args::OutputFormat::Text;
+        crate::commands::alerts::notify(std::slice::from_ref(&run), &registry, &loaded.settings, at, budget, text)
+    });
+    match routed {
+        Ok((_, summary)) => eprint!("{summary}"),
+        Err(e) => {
+            crate::commands::alerts::fail(&e, color);
         }
     }
 }
