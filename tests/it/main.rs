@@ -36,6 +36,7 @@ mod conformance_jsonschema;
 mod conformance_odcs;
 mod fixture_data;
 mod postgres;
+mod pushdown;
 mod s3_loopback;
 
 use std::fmt;
