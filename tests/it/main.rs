@@ -40,6 +40,7 @@ mod conformance_odcs;
 mod fixture_data;
 mod month;
 mod postgres;
+mod pushdown;
 mod s3_loopback;
 
 use std::fmt;

@@ -27,6 +27,8 @@ pub enum FileFormat {
     Csv,
     Json,
     Arrow,
+    /// A warehouse table, read where it is.
+    Table,
 }
 
 impl FileFormat {
@@ -46,6 +48,7 @@ impl FileFormat {
             FileFormat::Csv => "csv",
             FileFormat::Json => "json",
             FileFormat::Arrow => "arrow",
+            FileFormat::Table => "table",
         }
     }
 
@@ -55,6 +58,7 @@ impl FileFormat {
             FileFormat::Csv => ".csv",
             FileFormat::Json => ".json",
             FileFormat::Arrow => ".arrow",
+            FileFormat::Table => "",
         }
     }
 
@@ -175,12 +179,17 @@ fn follow_pointer(object: &str, location: &str, url: String) -> Result<String> {
     }
 }
 
+/// The contract's server entry named `name` (its `server` or `id`).
+pub fn server<'a>(contract: &'a Contract, name: &str) -> Result<&'a Server> {
+    contract.servers.iter().find(|s| s.server == name || s.id.as_deref() == Some(name)).ok_or_else(|| {
+        let known: Vec<&str> = contract.servers.iter().map(|s| s.server.as_str()).collect();
+        Error::Usage(format!("the contract has no server `{name}` (it has: {})", known.join(", ")))
+    })
+}
+
 fn pick_server<'a>(contract: &'a Contract, name: Option<&str>, object: &str) -> Result<&'a Server> {
     if let Some(name) = name {
-        return contract.servers.iter().find(|s| s.server == name || s.id.as_deref() == Some(name)).ok_or_else(|| {
-            let known: Vec<&str> = contract.servers.iter().map(|s| s.server.as_str()).collect();
-            Error::Usage(format!("the contract has no server `{name}` (it has: {})", known.join(", ")))
-        });
+        return server(contract, name);
     }
     contract
         .servers
@@ -279,6 +288,12 @@ pub async fn register(ctx: &SessionContext, name: &str, object: &str, src: &Data
         FileFormat::Csv => Arc::new(CsvFormat::default().with_has_header(true)),
         FileFormat::Json => Arc::new(JsonFormat::default()),
         FileFormat::Arrow => Arc::new(ArrowFormat),
+        FileFormat::Table => {
+            return Err(Error::NoData {
+                object: object.to_string(),
+                hint: format!("{} is a warehouse table: check it with --server", src.location),
+            });
+        }
     };
     // A folder lists files of the format's extension; a file or glob names its files itself.
     let extension = if is_dir { src.format.extension() } else { "" };

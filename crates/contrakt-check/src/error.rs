@@ -18,6 +18,9 @@ pub enum Error {
     /// A bad option value (`--now`, `--where`, `--partition`).
     #[error("{0}")]
     Usage(String),
+    /// The warehouse of `--server` cannot be reached or refuses a statement.
+    #[error("warehouse `{server}`: {message}")]
+    Warehouse { server: String, message: String },
     /// A failure inside the query engine that is not the user's data or rules.
     #[error("query engine error: {0}")]
     Engine(Box<DataFusionError>),

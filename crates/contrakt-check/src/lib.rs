@@ -20,6 +20,7 @@ pub mod error;
 pub mod profile;
 mod run;
 pub mod sql;
+pub mod warehouse;
 
 pub use contrakt_core::expect::{CheckReport, CheckResult, ObjectRun, Status, Summary};
 pub use dataset::InMemory;

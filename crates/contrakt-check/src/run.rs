@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::{DataType as Arrow, Schema as ArrowSchema};
 use datafusion::common::ScalarValue;
+use datafusion::datasource::MemTable;
 use datafusion::execution::config::SessionConfig;
 use datafusion::prelude::{SQLOptions, SessionContext};
 use futures::future::join_all;
@@ -29,6 +30,7 @@ use crate::conformance::{self, judge_type, resolve};
 use crate::dataset::{self, DataSource, FileFormat, InMemory};
 use crate::error::{Error, Result, explain};
 use crate::sql::{ident, string};
+use crate::warehouse::{self, SqlDialect, Warehouse};
 
 /// How to run a check.
 #[derive(Debug, Clone)]
@@ -98,6 +100,8 @@ const MASKED: &[&str] = &["confidential", "restricted", "secret", "sensitive", "
 /// Runs checks. One [`SessionContext`] per checker; cheap to create.
 pub struct Checker {
     ctx: SessionContext,
+    /// Set for a run on a warehouse server: plans are unparsed and run there.
+    warehouse: Option<Arc<Warehouse>>,
 }
 
 impl Default for Checker {
@@ -123,7 +127,7 @@ impl Checker {
     pub fn new() -> Checker {
         let config =
             SessionConfig::new().with_information_schema(false).with_default_catalog_and_schema("contrakt", "data");
-        Checker { ctx: SessionContext::new_with_config(config) }
+        Checker { ctx: SessionContext::new_with_config(config), warehouse: None }
     }
 
     pub fn context(&self) -> &SessionContext {
@@ -132,18 +136,58 @@ impl Checker {
 
     /// Checks a contract's data. `Err` only when nothing could be checked at all.
     pub async fn check(&self, doc: &ContractDocument, opts: &CheckOptions) -> Result<CheckReport> {
-        self.fresh().check_in(doc, opts).await
+        self.fresh().on_server(doc, opts, true).await?.check_in(doc, opts).await
     }
 
     /// The plans `check` would run, as SQL and DataFusion's plans, without running them.
     pub async fn explain(&self, doc: &ContractDocument, opts: &CheckOptions) -> Result<String> {
-        self.fresh().explain_in(doc, opts).await
+        self.fresh().on_server(doc, opts, false).await?.explain_in(doc, opts).await
+    }
+
+    /// The statements a check on the warehouse server `opts.server` runs, in its dialect,
+    /// written from the contract's schema without connecting.
+    pub async fn emit_sql(&self, doc: &ContractDocument, opts: &CheckOptions) -> Result<String> {
+        let run = self.fresh().on_server(doc, opts, false).await?;
+        if run.warehouse.is_none() {
+            return Err(Error::Usage(
+                "--emit-sql writes SQL for a warehouse server (type postgres, snowflake, bigquery, databricks or trino): name one with --server".into(),
+            ));
+        }
+        run.emit_sql_in(doc, opts).await
+    }
+
+    /// With `opts.server` a warehouse, the run goes there: connected to run (`connect`), or
+    /// only to write SQL.
+    async fn on_server(self, doc: &ContractDocument, opts: &CheckOptions, connect: bool) -> Result<Checker> {
+        let Some(name) = opts.server.as_deref() else { return Ok(self) };
+        let server = dataset::server(&doc.contract, name)?;
+        let Some(dialect) = SqlDialect::from_server_type(&server.server_type) else { return Ok(self) };
+        if !opts.data.is_empty() || !opts.frames.is_empty() {
+            return Err(Error::Usage(format!(
+                "--server {name} runs the checks in the {} warehouse; other data (--data, data frames) cannot join them there",
+                dialect.name()
+            )));
+        }
+        let w = if !connect {
+            Warehouse::offline(dialect, server)
+        } else if dialect == SqlDialect::Postgres {
+            Warehouse::connect(server, opts.timeout).await?
+        } else {
+            return Err(Error::Usage(format!(
+                "contrakt runs pushed-down checks on PostgreSQL; for the {} server `{name}`, --emit-sql writes the statements to run there",
+                dialect.name()
+            )));
+        };
+        Ok(Checker { warehouse: Some(Arc::new(w)), ..self })
     }
 
     /// A session of its own for each run, so the tables of one contract never meet another's;
     /// the runtime (memory pool, object stores, caches) is shared.
     fn fresh(&self) -> Checker {
-        Checker { ctx: SessionContext::new_with_config_rt(self.ctx.copied_config(), self.ctx.runtime_env()) }
+        Checker {
+            ctx: SessionContext::new_with_config_rt(self.ctx.copied_config(), self.ctx.runtime_env()),
+            warehouse: self.warehouse.clone(),
+        }
     }
 
     async fn check_in(&self, doc: &ContractDocument, opts: &CheckOptions) -> Result<CheckReport> {
@@ -243,19 +287,7 @@ impl Checker {
                 },
                 Err(e) => out.push_str(&format!("the fused scan does not plan: {}\n\n", explain(&e))),
             }
-            let extra: Vec<&String> = plan
-                .checks
-                .iter()
-                .flat_map(|c| match &c.how {
-                    How::Count(parts) => parts.iter().collect::<Vec<_>>(),
-                    How::Number(p) => vec![p],
-                    _ => vec![],
-                })
-                .filter_map(|p| match p {
-                    Part::Query(q) => Some(q),
-                    Part::Fused(_) => None,
-                })
-                .collect();
+            let extra = separate_queries(&plan);
             if !extra.is_empty() {
                 out.push_str("separate plans (run concurrently with the scan):\n");
                 for q in extra {
@@ -266,6 +298,73 @@ impl Checker {
         }
         Ok(out)
     }
+
+    async fn emit_sql_in(&self, doc: &ContractDocument, opts: &CheckOptions) -> Result<String> {
+        let Some(w) = &self.warehouse else { return Err(Error::Internal("no warehouse".into())) };
+        let prepared = self.prepare(doc, opts).await?;
+        let mut out = format!(
+            "-- {}: the checks of {} on server `{}`, in {} SQL\n\n",
+            doc.source().name(),
+            doc.contract.id,
+            w.server,
+            w.dialect.name()
+        );
+        for (object, outcome) in &prepared.objects {
+            let located = match outcome {
+                Ok(l) => l,
+                Err(e) => {
+                    out.push_str(&format!("-- {object}: not checked: {e}\n\n"));
+                    continue;
+                }
+            };
+            let (plan, _) = self.plan(&prepared, object, located);
+            // As the run does: measures that do not plan are set aside.
+            let mut good = Vec::new();
+            for (i, m) in plan.fused.iter().enumerate() {
+                match self.plans(&compile::fused_sql(&plan.table, &[(i, m)])).await {
+                    Ok(()) => good.push((i, m.as_str())),
+                    Err(e) => out.push_str(&format!("-- {object}: measure m{i} `{m}` is not pushed down: {e}\n")),
+                }
+            }
+            let mut statements = vec![(
+                format!("{object}: the fused scan ({} measures)", good.len()),
+                compile::fused_sql(&plan.table, &good),
+            )];
+            statements
+                .extend(separate_queries(&plan).into_iter().map(|q| (format!("{object}: a separate plan"), q.clone())));
+            for (label, sql) in statements {
+                out.push_str(&format!("-- {label}\n"));
+                match self.warehouse_sql(&sql).await {
+                    Ok(s) => out.push_str(&format!("{s};\n\n")),
+                    Err(e) => out.push_str(&format!("-- cannot be written in {}: {e}\n\n", w.dialect.name())),
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// A query as the warehouse's statement.
+    async fn warehouse_sql(&self, sql: &str) -> std::result::Result<String, String> {
+        let Some(w) = &self.warehouse else { return Err("no warehouse".into()) };
+        let df = self.ctx.sql(sql).await.map_err(|e| explain(&e))?;
+        w.to_sql(df.logical_plan()).map_err(|e| e.to_string())
+    }
+}
+
+/// The queries of a plan that run apart from the fused scan.
+fn separate_queries(plan: &ObjectPlan) -> Vec<&String> {
+    plan.checks
+        .iter()
+        .flat_map(|c| match &c.how {
+            How::Count(parts) => parts.iter().collect::<Vec<_>>(),
+            How::Number(p) => vec![p],
+            _ => vec![],
+        })
+        .filter_map(|p| match p {
+            Part::Query(q) => Some(q),
+            Part::Fused(_) => None,
+        })
+        .collect()
 }
 
 /// An object's data as the caller gave it.
@@ -363,8 +462,21 @@ impl Checker {
         let mut sources = HashMap::new();
         let mut objects = Vec::new();
         let mut tables = Registered(HashMap::new());
+        let ir = lower_contract(doc);
         for object in contract.schema.iter().filter(|o| selected.contains(&o.name)) {
             let given = given.get(&object.name);
+            if let (Some(w), Some(server)) = (&self.warehouse, opts.server.as_deref()) {
+                let server = dataset::server(contract, server)?;
+                let (src, located) = self
+                    .register_in_warehouse(w, &object.name, &object.name, server, ir.object(&object.name), opts)
+                    .await;
+                if let Ok(l) = &located {
+                    tables.0.insert(object.name.clone(), Located { table: l.table.clone(), schema: l.schema.clone() });
+                }
+                sources.insert(object.name.clone(), src);
+                objects.push((object.name.clone(), located));
+                continue;
+            }
             let located = match Given::locate(given, contract, object, opts.server.as_deref(), &opts.base_dir) {
                 Ok(src) => {
                     let r = self.register(&object.name, &object.name, &src, Given::memory(given), opts).await;
@@ -396,6 +508,37 @@ impl Checker {
                 opts.registry.iter().find_map(|d| d.contract.object(&target).map(|o| (&d.contract, o, contract_dir(d))))
             };
             let Some((c, o, base)) = own.or_else(other) else { continue };
+            if let Some(w) = &self.warehouse {
+                // On a warehouse, a referenced object is read there too: this contract's
+                // server, or the other contract's server at the same address.
+                let server = if std::ptr::eq(c, contract) {
+                    opts.server.as_deref().and_then(|s| dataset::server(c, s).ok())
+                } else {
+                    c.servers.iter().find(|s| {
+                        SqlDialect::from_server_type(&s.server_type) == Some(w.dialect)
+                            && warehouse::address(s) == w.address
+                    })
+                };
+                let Some(server) = server else {
+                    tracing::info!(object = %target, "referenced object is not on this warehouse");
+                    continue;
+                };
+                let owner = std::iter::once(doc)
+                    .chain(opts.registry.iter().map(|d| d.as_ref()))
+                    .find(|d| std::ptr::eq(&d.contract, c))
+                    .map(lower_contract);
+                let ir_object = owner.as_ref().and_then(|s| s.object(&target));
+                let plain = CheckOptions { filter: None, partitions: vec![], ..opts.clone() };
+                let (_, located) =
+                    self.register_in_warehouse(w, &format!("ref_{target}"), &target, server, ir_object, &plain).await;
+                match located {
+                    Ok(l) => {
+                        tables.0.insert(target.clone(), l);
+                    }
+                    Err(e) => tracing::warn!(object = %target, error = %e, "referenced data not readable"),
+                }
+                continue;
+            }
             let explicit = given.get(&target);
             let server = if std::ptr::eq(c, contract) { opts.server.as_deref() } else { None };
             let located = Given::locate(explicit, c, o, server, &base);
@@ -413,7 +556,74 @@ impl Checker {
                 }
             }
         }
-        Ok(Prepared { expectations, ir: lower_contract(doc), objects, sources, tables })
+        Ok(Prepared { expectations, ir, objects, sources, tables })
+    }
+
+    /// Registers a warehouse table as `table`: an empty table of its schema for DataFusion to
+    /// plan against, behind a filtered view when `--where`/`--partition` are set, and the
+    /// relation it stands for.
+    async fn register_in_warehouse(
+        &self,
+        w: &Warehouse,
+        table: &str,
+        object: &str,
+        server: &contrakt_core::odcs::Server,
+        ir_object: Option<&ir::Object>,
+        opts: &CheckOptions,
+    ) -> (DataSource, Result<Located>) {
+        let physical = ir_object.and_then(|o| o.physical_name.clone()).unwrap_or_else(|| object.to_string());
+        let name = w.table_name(server, &physical);
+        let src = DataSource {
+            location: format!("{} {}", w.address, name.join(".")),
+            url: name.join("."),
+            format: FileFormat::Table,
+            endpoint: None,
+        };
+        let span = info_span!("register", object = %object, location = %src.location);
+        let located = async {
+            let (schema, as_text) = if w.is_connected() {
+                w.catalog_schema(&name).await?
+            } else {
+                match ir_object {
+                    Some(o) => w.contract_schema(o),
+                    None => (ArrowSchema::empty(), vec![]),
+                }
+            };
+            if schema.fields().is_empty() {
+                return Err(Error::NoData {
+                    object: object.to_string(),
+                    hint: format!(
+                        "server `{}` has no table {} (or the user of {} cannot see it)",
+                        w.server,
+                        name.join("."),
+                        warehouse::USER_ENV
+                    ),
+                });
+            }
+            let empty = |schema: &ArrowSchema| MemTable::try_new(Arc::new(schema.clone()), vec![vec![]]);
+            let predicates = slice_predicates(opts);
+            if predicates.is_empty() {
+                self.ctx.register_table(table, Arc::new(empty(&schema)?))?;
+                w.relate_table(table, name.clone(), &schema, as_text);
+                return Ok(Located { table: table.to_string(), schema });
+            }
+            let raw = format!("{table}__all");
+            self.ctx.register_table(raw.as_str(), Arc::new(empty(&schema)?))?;
+            w.relate_table(&raw, name.clone(), &schema, as_text);
+            let q = format!("SELECT * FROM {} WHERE {}", ident(&raw), predicates.join(" AND "));
+            let df = self
+                .ctx
+                .sql(&q)
+                .await
+                .map_err(|e| Error::Usage(format!("--where/--partition on `{object}`: {}", explain(&e))))?;
+            w.relate_view(table, df.logical_plan())?;
+            let schema = df.schema().as_arrow().clone();
+            self.ctx.register_table(table, df.into_view())?;
+            Ok(Located { table: table.to_string(), schema })
+        }
+        .instrument(span)
+        .await;
+        (src, located)
     }
 
     /// Registers data as `table`, behind a filtered view when `--where`/`--partition` are set.
@@ -427,11 +637,7 @@ impl Checker {
     ) -> Result<Located> {
         let span = info_span!("register", object = %object, location = %src.location);
         async {
-            let mut predicates: Vec<String> =
-                opts.partitions.iter().map(|(k, v)| format!("{} = {}", ident(k), string(v))).collect();
-            if let Some(w) = &opts.filter {
-                predicates.push(format!("({w})"));
-            }
+            let predicates = slice_predicates(opts);
             let register = |name: String| async move {
                 match memory {
                     Some(m) => dataset::register_memory(&self.ctx, &name, object, m),
@@ -477,19 +683,7 @@ impl Checker {
         let src = &prepared.sources[object];
         let mut results = conformance_results(doc, prepared, object, located);
         let (plan, idx) = self.plan(prepared, object, located);
-        let queries: Vec<&String> = plan
-            .checks
-            .iter()
-            .flat_map(|c| match &c.how {
-                How::Count(parts) => parts.iter().collect::<Vec<_>>(),
-                How::Number(p) => vec![p],
-                _ => vec![],
-            })
-            .filter_map(|p| match p {
-                Part::Query(q) => Some(q),
-                Part::Fused(_) => None,
-            })
-            .collect();
+        let queries = separate_queries(&plan);
         // The fused scan and the separate plans run concurrently.
         let t = Instant::now();
         let (fused, separate) = futures::join!(
@@ -602,6 +796,10 @@ impl Checker {
     /// Does the query plan, down to the physical plan (where unsupported operators surface)?
     async fn plans(&self, sql: &str) -> std::result::Result<(), String> {
         let df = self.ctx.sql(sql).await.map_err(|e| explain(&e))?;
+        if let Some(w) = &self.warehouse {
+            // What matters is that the warehouse can be given it.
+            return w.to_sql(df.logical_plan()).map(|_| ()).map_err(|e| e.to_string());
+        }
         df.create_physical_plan().await.map(|_| ()).map_err(|e| explain(&e))
     }
 
@@ -609,7 +807,13 @@ impl Checker {
         let options = SQLOptions::new().with_allow_ddl(false).with_allow_dml(false).with_allow_statements(false);
         let run = async {
             let df = self.ctx.sql_with_options(sql, options).await.map_err(|e| explain(&e))?;
-            df.collect().await.map_err(|e| explain(&e))
+            match &self.warehouse {
+                Some(w) => {
+                    let statement = w.to_sql(df.logical_plan()).map_err(|e| e.to_string())?;
+                    w.query(&statement, df.schema().as_arrow()).await
+                }
+                None => df.collect().await.map_err(|e| explain(&e)),
+            }
         };
         match timeout {
             Some(d) => {
@@ -652,6 +856,16 @@ impl Checker {
         }
         Ok(out)
     }
+}
+
+/// `--partition` and `--where` as predicates on the checked objects.
+fn slice_predicates(opts: &CheckOptions) -> Vec<String> {
+    let mut predicates: Vec<String> =
+        opts.partitions.iter().map(|(k, v)| format!("{} = {}", ident(k), string(v))).collect();
+    if let Some(w) = &opts.filter {
+        predicates.push(format!("({w})"));
+    }
+    predicates
 }
 
 fn contract_dir(d: &ContractDocument) -> PathBuf {

@@ -391,9 +391,15 @@ pub struct CheckCommonArgs {
     /// a glob (`data/*.parquet`) or a folder (hive partitions read as columns). Repeatable.
     #[arg(long, value_name = "[OBJECT=]URL")]
     pub data: Vec<String>,
-    /// Read data from this server of the contract [default: the first file server].
+    /// Read data from this server of the contract [default: the first file server]. On a
+    /// PostgreSQL server the checks run there (credentials from CONTRAKT_PG_USER and
+    /// CONTRAKT_PG_PASSWORD) and only aggregates and bounded samples come back.
     #[arg(long)]
     pub server: Option<String>,
+    /// Print the SQL the checks run on the --server warehouse (PostgreSQL, Snowflake, BigQuery,
+    /// Databricks, Trino), written from the contract without connecting, and exit.
+    #[arg(long, requires = "server", conflicts_with = "explain")]
+    pub emit_sql: bool,
     /// Check only these objects (repeatable).
     #[arg(long)]
     pub object: Vec<String>,

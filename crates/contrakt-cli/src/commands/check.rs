@@ -139,6 +139,16 @@ fn check(args: CheckCommonArgs, alerting: Alerting, global: &GlobalArgs, color: 
             registry: registry.iter().filter(|r| r.contract.id != doc.contract.id).cloned().collect(),
             frames: Vec::new(),
         };
+        if args.emit_sql {
+            match runtime.block_on(checker.emit_sql(doc, &options)) {
+                Ok(text) => print(&text, false),
+                Err(e) => {
+                    eprintln!("error: {}: {e}", doc.source().name());
+                    failed_runs += 1;
+                }
+            }
+            continue;
+        }
         if args.explain {
             match runtime.block_on(checker.explain(doc, &options)) {
                 Ok(text) => print(&format!("# {}\n\n{text}", doc.contract.id), false),
@@ -160,7 +170,7 @@ fn check(args: CheckCommonArgs, alerting: Alerting, global: &GlobalArgs, color: 
             }
         }
     }
-    if args.explain {
+    if args.explain || args.emit_sql {
         return Ok(if failed_runs > 0 { ExitStatus::Error } else { ExitStatus::Success });
     }
     let store = if args.no_history { None } else { args.history.clone().or_else(|| configured_store(&roots)) };

@@ -1,0 +1,777 @@
+//! Warehouse pushdown: the checker's plans, built by DataFusion as for files, are unparsed into
+//! SQL of the server's dialect (DataFusion's unparser) and run where the data is, so only the
+//! aggregates (and bounded samples) come back. PostgreSQL runs them; Snowflake, BigQuery,
+//! Databricks (Spark SQL) and Trino get the statements (`--emit-sql`).
+//!
+//! DataFusion plans against empty tables of the warehouse table's schema (from the catalog when
+//! connected, from the contract otherwise); each table scan is then replaced by the warehouse
+//! relation, with columns of types DataFusion reads as text (`uuid`, `jsonb`, enums) cast to
+//! text so the comparisons mean the same on both sides.
+//!
+//! Credentials come only from the environment: `CONTRAKT_PG_USER` (default `postgres`) and
+//! `CONTRAKT_PG_PASSWORD`; host, port, database and schema from the contract's server entry.
+
+use std::collections::HashMap;
+use std::ops::ControlFlow;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::datatypes::{DataType as Arrow, Field, Fields, Schema as ArrowSchema, TimeUnit};
+use datafusion::common::ScalarValue;
+use datafusion::logical_expr::{Expr, LogicalPlan};
+use datafusion::sql::sqlparser::ast::{self, BinaryOperator, TableFactor, VisitMut, VisitorMut};
+use datafusion::sql::sqlparser::dialect as sp;
+use datafusion::sql::sqlparser::parser::Parser;
+use datafusion::sql::unparser::Unparser;
+use datafusion::sql::unparser::dialect::{
+    self as ud, CharacterLengthStyle, CustomDialectBuilder, DateFieldExtractStyle, DistinctFromStyle, IntervalStyle,
+};
+
+use tracing::Instrument;
+
+use contrakt_core::ir;
+use contrakt_core::odcs::Server;
+
+use crate::error::{Error, Result};
+
+/// Environment variables holding the PostgreSQL credentials.
+pub const USER_ENV: &str = "CONTRAKT_PG_USER";
+pub const PASSWORD_ENV: &str = "CONTRAKT_PG_PASSWORD";
+
+/// The SQL dialects checks are pushed down in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SqlDialect {
+    Postgres,
+    Snowflake,
+    BigQuery,
+    Databricks,
+    Trino,
+}
+
+impl SqlDialect {
+    /// From an ODCS server `type`.
+    pub fn from_server_type(t: &str) -> Option<SqlDialect> {
+        Some(match t.to_ascii_lowercase().as_str() {
+            "postgres" | "postgresql" => SqlDialect::Postgres,
+            "snowflake" => SqlDialect::Snowflake,
+            "bigquery" => SqlDialect::BigQuery,
+            "databricks" => SqlDialect::Databricks,
+            "trino" => SqlDialect::Trino,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            SqlDialect::Postgres => "PostgreSQL",
+            SqlDialect::Snowflake => "Snowflake",
+            SqlDialect::BigQuery => "BigQuery",
+            SqlDialect::Databricks => "Databricks (Spark SQL)",
+            SqlDialect::Trino => "Trino",
+        }
+    }
+
+    /// The sqlparser dialect that reads statements of this dialect.
+    pub fn parser(self) -> Box<dyn sp::Dialect> {
+        match self {
+            SqlDialect::Postgres => Box::new(sp::PostgreSqlDialect {}),
+            SqlDialect::Snowflake => Box::new(sp::SnowflakeDialect {}),
+            SqlDialect::BigQuery => Box::new(sp::BigQueryDialect {}),
+            SqlDialect::Databricks => Box::new(sp::DatabricksDialect {}),
+            SqlDialect::Trino => Box::new(sp::GenericDialect {}),
+        }
+    }
+
+    fn quote(self) -> char {
+        match self {
+            SqlDialect::BigQuery | SqlDialect::Databricks => '`',
+            _ => '"',
+        }
+    }
+
+    /// `COUNT(*) FILTER (WHERE …)` is standard SQL, but not Snowflake's or BigQuery's.
+    fn has_aggregate_filter(self) -> bool {
+        !matches!(self, SqlDialect::Snowflake | SqlDialect::BigQuery)
+    }
+
+    fn unparser(self) -> Box<dyn ud::Dialect> {
+        match self {
+            SqlDialect::Postgres => Box::new(ud::PostgreSqlDialect {}),
+            SqlDialect::Snowflake => Box::new(ud::SnowflakeDialect::new()),
+            SqlDialect::BigQuery => Box::new(ud::BigQueryDialect::new()),
+            SqlDialect::Databricks => Box::new(
+                CustomDialectBuilder::new()
+                    .with_identifier_quote_style('`')
+                    .with_utf8_cast_dtype(ast::DataType::String(None))
+                    .with_large_utf8_cast_dtype(ast::DataType::String(None))
+                    .with_character_length_style(CharacterLengthStyle::CharacterLength)
+                    .build(),
+            ),
+            SqlDialect::Trino => Box::new(
+                CustomDialectBuilder::new()
+                    .with_identifier_quote_style('"')
+                    .with_character_length_style(CharacterLengthStyle::Length)
+                    .with_date_field_extract_style(DateFieldExtractStyle::Extract)
+                    .build(),
+            ),
+        }
+    }
+}
+
+/// A DataFusion dialect with contrakt's translations of the functions checks use, over
+/// DataFusion's own dialect for the server.
+struct Translate {
+    kind: SqlDialect,
+    base: Box<dyn ud::Dialect>,
+}
+
+impl Translate {
+    /// An expression from a template over the arguments' SQL (`{0}`, `{1}`), read back by the
+    /// dialect's parser.
+    fn template(&self, unparser: &Unparser, template: &str, args: &[Expr]) -> datafusion::error::Result<ast::Expr> {
+        let mut text = template.to_string();
+        for (i, a) in args.iter().enumerate() {
+            text = text.replace(&format!("{{{i}}}"), &unparser.expr_to_sql(a)?.to_string());
+        }
+        let dialect = self.kind.parser();
+        Parser::new(dialect.as_ref())
+            .try_with_sql(&text)
+            .and_then(|mut p| p.parse_expr())
+            .map_err(|e| datafusion::error::DataFusionError::Plan(format!("cannot translate `{text}`: {e}")))
+    }
+
+    fn renamed(&self, unparser: &Unparser, name: &str, args: &[Expr]) -> datafusion::error::Result<ast::Expr> {
+        let list: Vec<String> = (0..args.len()).map(|i| format!("{{{i}}}")).collect();
+        self.template(unparser, &format!("{name}({})", list.join(", ")), args)
+    }
+}
+
+impl ud::Dialect for Translate {
+    fn identifier_quote_style(&self, identifier: &str) -> Option<char> {
+        // Always quote: contract names keep their case on every warehouse.
+        self.base.identifier_quote_style(identifier).or(Some(self.kind.quote()))
+    }
+    fn use_array_keyword_for_array_literals(&self) -> bool {
+        self.base.use_array_keyword_for_array_literals()
+    }
+    fn supports_nulls_first_in_sort(&self) -> bool {
+        self.base.supports_nulls_first_in_sort()
+    }
+    fn use_timestamp_for_date64(&self) -> bool {
+        self.base.use_timestamp_for_date64()
+    }
+    fn interval_style(&self) -> IntervalStyle {
+        self.base.interval_style()
+    }
+    fn float64_ast_dtype(&self) -> ast::DataType {
+        self.base.float64_ast_dtype()
+    }
+    fn utf8_cast_dtype(&self) -> ast::DataType {
+        self.base.utf8_cast_dtype()
+    }
+    fn large_utf8_cast_dtype(&self) -> ast::DataType {
+        self.base.large_utf8_cast_dtype()
+    }
+    fn date_field_extract_style(&self) -> DateFieldExtractStyle {
+        self.base.date_field_extract_style()
+    }
+    fn distinct_from_style(&self) -> DistinctFromStyle {
+        self.base.distinct_from_style()
+    }
+    fn character_length_style(&self) -> CharacterLengthStyle {
+        self.base.character_length_style()
+    }
+    fn int64_cast_dtype(&self) -> ast::DataType {
+        self.base.int64_cast_dtype()
+    }
+    fn int8_cast_dtype(&self) -> ast::DataType {
+        self.base.int8_cast_dtype()
+    }
+    fn int32_cast_dtype(&self) -> ast::DataType {
+        self.base.int32_cast_dtype()
+    }
+    fn timestamp_cast_dtype(&self, unit: &TimeUnit, tz: &Option<Arc<str>>) -> ast::DataType {
+        self.base.timestamp_cast_dtype(unit, tz)
+    }
+    fn date32_cast_dtype(&self) -> ast::DataType {
+        self.base.date32_cast_dtype()
+    }
+    fn supports_column_alias_in_table_alias(&self) -> bool {
+        self.base.supports_column_alias_in_table_alias()
+    }
+    fn requires_derived_table_alias(&self) -> bool {
+        true
+    }
+    fn division_operator(&self) -> BinaryOperator {
+        self.base.division_operator()
+    }
+    fn full_qualified_col(&self) -> bool {
+        self.base.full_qualified_col()
+    }
+    fn unnest_as_table_factor(&self) -> bool {
+        self.base.unnest_as_table_factor()
+    }
+    fn unnest_as_lateral_flatten(&self) -> bool {
+        self.base.unnest_as_lateral_flatten()
+    }
+    fn col_alias_overrides(&self, alias: &str) -> datafusion::error::Result<Option<String>> {
+        self.base.col_alias_overrides(alias)
+    }
+    fn supports_qualify(&self) -> bool {
+        self.base.supports_qualify()
+    }
+    fn supports_empty_select_list(&self) -> bool {
+        self.base.supports_empty_select_list()
+    }
+
+    fn scalar_function_to_sql_overrides(
+        &self,
+        unparser: &Unparser,
+        name: &str,
+        args: &[Expr],
+    ) -> datafusion::error::Result<Option<ast::Expr>> {
+        use SqlDialect::*;
+        let t = |template: &str| self.template(unparser, template, args).map(Some);
+        match (self.kind, name, args.len()) {
+            // `~` reads the same on every PostgreSQL (regexp_like is 15+).
+            (Postgres, "regexp_like", 2) => t("({0} ~ {1})"),
+            (BigQuery, "regexp_like", 2) => self.renamed(unparser, "REGEXP_CONTAINS", args).map(Some),
+            (Databricks, "regexp_like", 2) => t("({0} RLIKE {1})"),
+            // A composite's attribute: `(payment).method`.
+            (Postgres, "get_field", 2) => match &args[1] {
+                Expr::Literal(ScalarValue::Utf8(Some(f)) | ScalarValue::Utf8View(Some(f)), _) => {
+                    let base = unparser.expr_to_sql(&args[0])?;
+                    let field = f.replace('"', "\"\"");
+                    t(&format!("({base}).\"{field}\""))
+                }
+                _ => Ok(None),
+            },
+            (Postgres, "array_distinct", 1) => t("ARRAY(SELECT DISTINCT unnest({0}))"),
+            (Postgres, "array_has_all", 2) => t("({0} @> {1})"),
+            (Postgres, "make_array", _) => {
+                let list: Vec<String> = (0..args.len()).map(|i| format!("{{{i}}}")).collect();
+                t(&format!("ARRAY[{}]", list.join(", ")))
+            }
+            (Snowflake, "character_length", 1) => self.renamed(unparser, "LENGTH", args).map(Some),
+            (Snowflake, "cardinality", 1) => self.renamed(unparser, "ARRAY_SIZE", args).map(Some),
+            (BigQuery, "cardinality", 1) => self.renamed(unparser, "ARRAY_LENGTH", args).map(Some),
+            (Databricks, "cardinality", 1) => self.renamed(unparser, "size", args).map(Some),
+            (Snowflake, "array_has_all", 2) => self.renamed(unparser, "ARRAY_CONTAINS_ALL", args).map(Some),
+            _ => self.base.scalar_function_to_sql_overrides(unparser, name, args),
+        }
+    }
+}
+
+/// Where a table DataFusion plans against lives in the warehouse.
+#[derive(Debug, Clone)]
+enum Relation {
+    /// `schema.table`, with the columns to read as text.
+    Table { name: Vec<String>, as_text: Vec<String>, columns: Vec<String> },
+    /// A query (a `--where` slice over another relation), already in the dialect.
+    Query(String),
+}
+
+/// One warehouse of a run: its dialect, its connection (none for `--emit-sql`) and the
+/// relations behind the tables DataFusion plans against.
+pub struct Warehouse {
+    pub dialect: SqlDialect,
+    /// The server entry's name, for messages.
+    pub server: String,
+    /// `host:port/database`, for messages and matching servers of other contracts.
+    pub address: String,
+    client: Option<tokio_postgres::Client>,
+    relations: Mutex<HashMap<String, Relation>>,
+}
+
+impl std::fmt::Debug for Warehouse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Warehouse").field("dialect", &self.dialect).field("server", &self.server).finish()
+    }
+}
+
+/// `host:port/database` of a server entry.
+pub fn address(server: &Server) -> String {
+    format!(
+        "{}:{}/{}",
+        server.host.as_deref().unwrap_or("localhost"),
+        server.port.unwrap_or(5432),
+        server.database.as_deref().unwrap_or("")
+    )
+}
+
+impl Warehouse {
+    /// A warehouse that only writes SQL.
+    pub fn offline(dialect: SqlDialect, server: &Server) -> Warehouse {
+        Warehouse {
+            dialect,
+            server: server.server.clone(),
+            address: address(server),
+            client: None,
+            relations: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Connects to a PostgreSQL server entry.
+    pub async fn connect(server: &Server, timeout: Option<Duration>) -> Result<Warehouse> {
+        let fail = |message: String| Error::Warehouse { server: server.server.clone(), message };
+        let host = server.host.as_deref().ok_or_else(|| fail("the server entry has no `host`".into()))?;
+        let database = server.database.as_deref().ok_or_else(|| fail("the server entry has no `database`".into()))?;
+        let port = match server.port {
+            None => 5432,
+            Some(p) => u16::try_from(p).map_err(|_| fail(format!("port {p} is not a TCP port")))?,
+        };
+        let user = std::env::var(USER_ENV).unwrap_or_else(|_| "postgres".into());
+        let mut config = tokio_postgres::Config::new();
+        config
+            .host(host)
+            .port(port)
+            .dbname(database)
+            .user(&user)
+            .application_name("contrakt")
+            .connect_timeout(Duration::from_secs(10));
+        if let Ok(password) = std::env::var(PASSWORD_ENV) {
+            config.password(password);
+        }
+        let span = tracing::info_span!("connect", server = %server.server, host, port, database, user = %user);
+        let (client, connection) = config
+            .connect(tokio_postgres::NoTls)
+            .instrument(span)
+            .await
+            .map_err(|e| fail(format!("cannot connect to {host}:{port}/{database} as {user}: {}", pg_error(&e))))?;
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::warn!(error = %pg_error(&e), "warehouse connection closed");
+            }
+        });
+        // Values come back as text; make that text what the decoder reads.
+        let mut setup = "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 3;".to_string();
+        if let Some(d) = timeout {
+            setup.push_str(&format!(" SET statement_timeout = {};", d.as_millis().max(1)));
+        }
+        client.batch_execute(&setup).await.map_err(|e| fail(pg_error(&e)))?;
+        Ok(Warehouse {
+            dialect: SqlDialect::Postgres,
+            server: server.server.clone(),
+            address: address(server),
+            client: Some(client),
+            relations: Mutex::new(HashMap::new()),
+        })
+    }
+
+    pub fn is_connected(&self) -> bool {
+        self.client.is_some()
+    }
+
+    /// The qualified name of an object's table (its physical name) on a server: PostgreSQL's
+    /// `schema.table` (the database is the connection's), Snowflake's `database.schema.table`,
+    /// BigQuery's `project.dataset.table`, Databricks' and Trino's `catalog.schema.table`.
+    pub fn table_name(&self, server: &Server, table: &str) -> Vec<String> {
+        let schema = server.schema.clone();
+        let prefix = match self.dialect {
+            SqlDialect::Postgres => vec![schema],
+            SqlDialect::Snowflake => vec![server.database.clone(), schema],
+            SqlDialect::BigQuery => vec![server.project.clone(), server.dataset.clone().or(schema)],
+            SqlDialect::Databricks | SqlDialect::Trino => vec![server.catalog.clone(), schema],
+        };
+        prefix.into_iter().flatten().chain([table.to_string()]).collect()
+    }
+
+    /// The table's schema from the catalog, as DataFusion types; columns DataFusion reads
+    /// as text are remembered and cast in the relation.
+    pub async fn catalog_schema(&self, name: &[String]) -> Result<(ArrowSchema, Vec<String>)> {
+        let client = self.client.as_ref().ok_or_else(|| Error::Internal("no warehouse connection".into()))?;
+        let (schema, table) = match name {
+            [s, t] => (s.clone(), t.clone()),
+            [t] => ("public".to_string(), t.clone()),
+            _ => return Err(Error::Internal(format!("PostgreSQL table name {name:?}"))),
+        };
+        let rows = client
+            .query(
+                "SELECT column_name::text, data_type::text, udt_schema::text, udt_name::text, \
+                 numeric_precision::int4, numeric_scale::int4, is_nullable::text \
+                 FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 \
+                 ORDER BY ordinal_position",
+                &[&schema, &table],
+            )
+            .await
+            .map_err(|e| Error::Warehouse { server: self.server.clone(), message: pg_error(&e) })?;
+        let mut fields = Vec::new();
+        let mut as_text = Vec::new();
+        for r in rows {
+            let column: String = r.get(0);
+            let data_type: String = r.get(1);
+            let (arrow, text) = self
+                .pg_type(&data_type, r.get(2), r.get(3), r.get(4), r.get(5))
+                .await
+                .map_err(|e| Error::Warehouse { server: self.server.clone(), message: e })?;
+            if text {
+                as_text.push(column.clone());
+            }
+            fields.push(Field::new(column, arrow, r.get::<_, String>(6) == "YES"));
+        }
+        Ok((ArrowSchema::new(fields), as_text))
+    }
+
+    /// A PostgreSQL column type as DataFusion's, and whether to read it as text.
+    async fn pg_type(
+        &self,
+        data_type: &str,
+        udt_schema: String,
+        udt_name: String,
+        precision: Option<i32>,
+        scale: Option<i32>,
+    ) -> std::result::Result<(Arrow, bool), String> {
+        if let Some(t) = scalar_pg_type(&udt_name, precision, scale) {
+            return Ok(t);
+        }
+        if data_type == "ARRAY" {
+            let item = udt_name.strip_prefix('_').unwrap_or(&udt_name);
+            return Ok(match scalar_pg_type(item, None, None) {
+                Some((t, false)) => (Arrow::List(Arc::new(Field::new("item", t, true))), false),
+                _ => (Arrow::Utf8, true),
+            });
+        }
+        if data_type == "USER-DEFINED" {
+            // A composite type reads as a struct; anything else (enums, domains of
+            // extensions) as text.
+            let client = self.client.as_ref().ok_or("no connection")?;
+            let rows = client
+                .query(
+                    "SELECT attribute_name::text, data_type::text, attribute_udt_name::text, \
+                     numeric_precision::int4, numeric_scale::int4 FROM information_schema.attributes \
+                     WHERE udt_schema = $1 AND udt_name = $2 ORDER BY ordinal_position",
+                    &[&udt_schema, &udt_name],
+                )
+                .await
+                .map_err(|e| pg_error(&e))?;
+            if rows.is_empty() {
+                return Ok((Arrow::Utf8, true));
+            }
+            let mut children = Vec::new();
+            for r in rows {
+                let t = match scalar_pg_type(&r.get::<_, String>(2), r.get(3), r.get(4)) {
+                    Some((t, false)) => t,
+                    _ => return Ok((Arrow::Utf8, true)),
+                };
+                children.push(Field::new(r.get::<_, String>(0), t, true));
+            }
+            return Ok((Arrow::Struct(Fields::from(children)), false));
+        }
+        Ok((Arrow::Utf8, true))
+    }
+
+    /// The table's schema as the contract declares it (for `--emit-sql`, which needs no
+    /// connection). Uuids are read as text where the warehouse has a uuid type.
+    pub fn contract_schema(&self, object: &ir::Object) -> (ArrowSchema, Vec<String>) {
+        let mut as_text = Vec::new();
+        let fields: Vec<Field> = object
+            .fields
+            .iter()
+            .map(|f| {
+                let name = f.physical_name.clone().unwrap_or_else(|| f.name.clone());
+                if f.data_type == ir::DataType::Uuid && self.dialect == SqlDialect::Postgres {
+                    as_text.push(name.clone());
+                }
+                Field::new(name, ir_arrow(&f.data_type), f.nullable)
+            })
+            .collect();
+        (ArrowSchema::new(fields), as_text)
+    }
+
+    /// Puts `table` (as DataFusion knows it) in the warehouse at `name`.
+    pub fn relate_table(&self, table: &str, name: Vec<String>, schema: &ArrowSchema, as_text: Vec<String>) {
+        let columns = schema.fields().iter().map(|f| f.name().clone()).collect();
+        self.relations.lock().unwrap().insert(table.to_string(), Relation::Table { name, as_text, columns });
+    }
+
+    /// Puts `table` (a DataFusion view) in the warehouse as the unparsed view.
+    pub fn relate_view(&self, table: &str, plan: &LogicalPlan) -> Result<()> {
+        let sql = self.to_sql(plan)?;
+        self.relations.lock().unwrap().insert(table.to_string(), Relation::Query(sql));
+        Ok(())
+    }
+
+    fn quote(&self, name: &str) -> String {
+        let q = self.dialect.quote();
+        format!("{q}{}{q}", name.replace(q, &format!("{q}{q}")))
+    }
+
+    fn relation_sql(&self, r: &Relation) -> String {
+        match r {
+            Relation::Query(q) => format!("({q})"),
+            Relation::Table { name, as_text, columns } => {
+                let qualified = name.iter().map(|n| self.quote(n)).collect::<Vec<_>>().join(".");
+                if as_text.is_empty() {
+                    return qualified;
+                }
+                let cols: Vec<String> = columns
+                    .iter()
+                    .map(|c| {
+                        let q = self.quote(c);
+                        if as_text.contains(c) { format!("CAST({q} AS TEXT) AS {q}") } else { q }
+                    })
+                    .collect();
+                format!("(SELECT {} FROM {qualified})", cols.join(", "))
+            }
+        }
+    }
+
+    /// The plan as one statement of the warehouse's dialect.
+    pub fn to_sql(&self, plan: &LogicalPlan) -> Result<String> {
+        let translate = Translate { kind: self.dialect, base: self.dialect.unparser() };
+        let unparser = Unparser::new(&translate);
+        let mut statement = unparser
+            .plan_to_sql(plan)
+            .map_err(|e| Error::Usage(format!("cannot write the plan as SQL: {}", crate::error::explain(&e))))?;
+        let relations = self.relations.lock().unwrap().clone();
+        let mut rewrite = Rewrite { warehouse: self, relations: &relations, error: None };
+        let _ = statement.visit(&mut rewrite);
+        if let Some(e) = rewrite.error {
+            return Err(Error::Usage(e));
+        }
+        Ok(statement.to_string())
+    }
+
+    /// Runs a statement; the rows come back as text and are read as the plan's types.
+    pub async fn query(&self, sql: &str, schema: &ArrowSchema) -> std::result::Result<Vec<RecordBatch>, String> {
+        let client = self.client.as_ref().ok_or("not connected to the warehouse")?;
+        let span = tracing::info_span!("warehouse_query", server = %self.server);
+        tracing::debug!(parent: &span, sql, "pushed down");
+        let messages = client.simple_query(sql).instrument(span).await.map_err(|e| pg_error(&e))?;
+        let rows: Vec<tokio_postgres::SimpleQueryRow> = messages
+            .into_iter()
+            .filter_map(|m| match m {
+                tokio_postgres::SimpleQueryMessage::Row(r) => Some(r),
+                _ => None,
+            })
+            .collect();
+        decode(&rows, schema)
+    }
+}
+
+/// Text values as arrays of the planned types; types the text form does not carry faithfully
+/// (lists, structs) stay text.
+fn decode(
+    rows: &[tokio_postgres::SimpleQueryRow],
+    schema: &ArrowSchema,
+) -> std::result::Result<Vec<RecordBatch>, String> {
+    if let Some(r) = rows.first() {
+        if r.len() != schema.fields().len() {
+            return Err(format!("the warehouse returned {} columns, the plan has {}", r.len(), schema.fields().len()));
+        }
+    }
+    let mut fields = Vec::new();
+    let mut columns = Vec::new();
+    for (i, f) in schema.fields().iter().enumerate() {
+        let t = if readable(f.data_type()) { f.data_type().clone() } else { Arrow::Utf8 };
+        let mut values = Vec::with_capacity(rows.len());
+        for r in rows {
+            let v = match r.get(i) {
+                None => ScalarValue::try_from(&t).map_err(|e| e.to_string())?,
+                Some(text) => {
+                    from_text(text, &t).map_err(|e| format!("cannot read `{text}` from the warehouse as {t}: {e}"))?
+                }
+            };
+            values.push(v);
+        }
+        let array = if values.is_empty() {
+            datafusion::arrow::array::new_empty_array(&t)
+        } else {
+            ScalarValue::iter_to_array(values).map_err(|e| e.to_string())?
+        };
+        fields.push(Field::new(f.name(), t, true));
+        columns.push(array);
+    }
+    let batch = RecordBatch::try_new(Arc::new(ArrowSchema::new(fields)), columns).map_err(|e| e.to_string())?;
+    Ok(vec![batch])
+}
+
+fn readable(t: &Arrow) -> bool {
+    t.is_numeric()
+        || matches!(
+            t,
+            Arrow::Utf8 | Arrow::LargeUtf8 | Arrow::Utf8View | Arrow::Boolean | Arrow::Date32 | Arrow::Date64
+        )
+        || matches!(t, Arrow::Timestamp(..) | Arrow::Time64(_) | Arrow::Time32(_))
+}
+
+fn from_text(text: &str, t: &Arrow) -> datafusion::error::Result<ScalarValue> {
+    match t {
+        Arrow::Boolean => Ok(ScalarValue::Boolean(Some(matches!(text, "t" | "true")))),
+        Arrow::Timestamp(..) => {
+            // PostgreSQL writes `+00` for a zone; Arrow reads `+00:00`.
+            let b = text.as_bytes();
+            let short_zone = b.len() > 5 && matches!(b[b.len() - 3], b'+' | b'-') && b[b.len() - 5] != b'-';
+            let text = if short_zone { format!("{text}:00") } else { text.to_string() };
+            ScalarValue::try_from_string(text, t)
+        }
+        _ => ScalarValue::try_from_string(text.to_string(), t),
+    }
+}
+
+/// A PostgreSQL base type (by `udt_name`) as DataFusion's, and whether to read it as text.
+fn scalar_pg_type(udt: &str, precision: Option<i32>, scale: Option<i32>) -> Option<(Arrow, bool)> {
+    Some(match udt {
+        "int2" => (Arrow::Int16, false),
+        "int4" => (Arrow::Int32, false),
+        "int8" => (Arrow::Int64, false),
+        "float4" => (Arrow::Float32, false),
+        "float8" => (Arrow::Float64, false),
+        "numeric" => match (precision, scale) {
+            (Some(p), s) if (1..=38).contains(&p) => {
+                (Arrow::Decimal128(p as u8, s.unwrap_or(0).clamp(0, p) as i8), false)
+            }
+            _ => (Arrow::Float64, false),
+        },
+        "text" | "varchar" | "bpchar" | "name" | "citext" => (Arrow::Utf8, false),
+        "bool" => (Arrow::Boolean, false),
+        "date" => (Arrow::Date32, false),
+        "timestamp" => (Arrow::Timestamp(TimeUnit::Microsecond, None), false),
+        "timestamptz" => (Arrow::Timestamp(TimeUnit::Microsecond, Some("UTC".into())), false),
+        "time" => (Arrow::Time64(TimeUnit::Microsecond), false),
+        "bytea" => (Arrow::Binary, false),
+        "uuid" | "json" | "jsonb" | "xml" | "inet" | "cidr" | "macaddr" | "interval" | "money" => (Arrow::Utf8, true),
+        _ => return None,
+    })
+}
+
+/// A contract type as the type a warehouse column of it reads as.
+fn ir_arrow(t: &ir::DataType) -> Arrow {
+    use ir::DataType as D;
+    match t {
+        D::Boolean => Arrow::Boolean,
+        D::Int { bits: Some(8 | 16), .. } => Arrow::Int16,
+        D::Int { bits: Some(32), .. } => Arrow::Int32,
+        D::Int { .. } => Arrow::Int64,
+        D::Float { bits: Some(32) } => Arrow::Float32,
+        D::Float { .. } => Arrow::Float64,
+        D::Decimal { precision: Some(p), scale } if *p <= 38 => Arrow::Decimal128((*p).max(1), scale.unwrap_or(0)),
+        D::Decimal { .. } => Arrow::Float64,
+        D::Binary | D::FixedBinary { .. } => Arrow::Binary,
+        D::Date => Arrow::Date32,
+        D::Time { .. } => Arrow::Time64(TimeUnit::Microsecond),
+        D::Timestamp { timezone, .. } => {
+            Arrow::Timestamp(TimeUnit::Microsecond, (*timezone != Some(false)).then(|| Arc::from("UTC")))
+        }
+        D::Struct(children) => Arrow::Struct(Fields::from(
+            children
+                .iter()
+                .map(|c| {
+                    Field::new(c.physical_name.clone().unwrap_or_else(|| c.name.clone()), ir_arrow(&c.data_type), true)
+                })
+                .collect::<Vec<_>>(),
+        )),
+        D::List(item) => Arrow::List(Arc::new(Field::new("item", ir_arrow(&item.data_type), true))),
+        _ => Arrow::Utf8,
+    }
+}
+
+/// Replaces DataFusion's table names with the warehouse relations, and aggregate `FILTER`
+/// clauses with `CASE` where the dialect has none.
+struct Rewrite<'a> {
+    warehouse: &'a Warehouse,
+    relations: &'a HashMap<String, Relation>,
+    error: Option<String>,
+}
+
+impl VisitorMut for Rewrite<'_> {
+    type Break = ();
+
+    // After the children: a relation put in is not visited again.
+    fn post_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
+        let TableFactor::Table { name, alias, .. } = factor else { return ControlFlow::Continue(()) };
+        let Some(table) = name.0.last().and_then(|p| p.as_ident()).map(|i| i.value.clone()) else {
+            return ControlFlow::Continue(());
+        };
+        if name.0.len() != 1 {
+            return ControlFlow::Continue(());
+        }
+        let Some(relation) = self.relations.get(&table) else {
+            self.error = Some(format!("the table `{table}` is not in the warehouse"));
+            return ControlFlow::Break(());
+        };
+        let alias = alias.as_ref().map(|a| a.name.value.clone()).unwrap_or(table);
+        let text = format!("{} AS {}", self.warehouse.relation_sql(relation), self.warehouse.quote(&alias));
+        let dialect = self.warehouse.dialect.parser();
+        match Parser::new(dialect.as_ref()).try_with_sql(&text).and_then(|mut p| p.parse_table_factor()) {
+            Ok(f) => *factor = f,
+            Err(e) => {
+                self.error = Some(format!("cannot write the relation `{text}`: {e}"));
+                return ControlFlow::Break(());
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_expr(&mut self, expr: &mut ast::Expr) -> ControlFlow<()> {
+        if self.warehouse.dialect.has_aggregate_filter() {
+            return ControlFlow::Continue(());
+        }
+        let ast::Expr::Function(f) = expr else { return ControlFlow::Continue(()) };
+        let Some(filter) = f.filter.take() else { return ControlFlow::Continue(()) };
+        // agg(x) FILTER (WHERE p) = agg(CASE WHEN p THEN x END): the aggregates checks use
+        // skip nulls; count(*) counts the rows where p holds.
+        if let ast::FunctionArguments::List(list) = &mut f.args {
+            for arg in &mut list.args {
+                let ast::FunctionArg::Unnamed(inner) = arg else { continue };
+                let value = match inner {
+                    ast::FunctionArgExpr::Expr(e) => e.to_string(),
+                    _ => "1".to_string(),
+                };
+                let text = format!("CASE WHEN {filter} THEN {value} END");
+                let dialect = self.warehouse.dialect.parser();
+                match Parser::new(dialect.as_ref()).try_with_sql(&text).and_then(|mut p| p.parse_expr()) {
+                    Ok(e) => *inner = ast::FunctionArgExpr::Expr(e),
+                    Err(e) => {
+                        self.error = Some(format!("cannot rewrite `{text}`: {e}"));
+                        return ControlFlow::Break(());
+                    }
+                }
+            }
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// A PostgreSQL error as one line: the server's message and code, or the client's cause.
+fn pg_error(e: &tokio_postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        return format!("{} (SQLSTATE {})", db.message(), db.code().code());
+    }
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_types_name_dialects() {
+        assert_eq!(SqlDialect::from_server_type("PostgreSQL"), Some(SqlDialect::Postgres));
+        assert_eq!(SqlDialect::from_server_type("databricks"), Some(SqlDialect::Databricks));
+        assert_eq!(SqlDialect::from_server_type("s3"), None);
+    }
+
+    #[test]
+    fn postgres_text_reads_as_the_planned_types() {
+        let ts = Arrow::Timestamp(TimeUnit::Microsecond, Some("UTC".into()));
+        assert_eq!(
+            from_text("2026-11-22 05:30:00+00", &ts).unwrap(),
+            ScalarValue::TimestampMicrosecond(Some(1_795_325_400_000_000), Some("UTC".into()))
+        );
+        assert_eq!(from_text("2024-01-01", &Arrow::Date32).unwrap(), ScalarValue::Date32(Some(19_723)));
+        assert_eq!(from_text("t", &Arrow::Boolean).unwrap(), ScalarValue::Boolean(Some(true)));
+        assert_eq!(from_text("12", &Arrow::Int64).unwrap(), ScalarValue::Int64(Some(12)));
+        assert_eq!(
+            from_text("-12.50", &Arrow::Decimal128(12, 2)).unwrap(),
+            ScalarValue::Decimal128(Some(-1250), 12, 2)
+        );
+    }
+}
