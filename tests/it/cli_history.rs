@@ -159,3 +159,121 @@ fn a_bad_spec_or_store_is_a_warning_not_a_lost_check() {
     missing.assert_exit(2);
     assert!(missing.stderr.contains("no history store at nowhere.db"), "{missing}");
 }
+
+/// `check` into `store` (a file or a URL) on day `day` of November.
+fn check_into(dir: &Path, store: &str, day: u32, filter: Option<&str>) -> crate::Run {
+    let now = format!("2026-11-{day:02}T06:00:00Z");
+    let mut args = vec!["check", "menu.odcs.yaml", "--history", store, "--now", &now, "--format", "json"];
+    if let Some(f) = filter {
+        args.extend(["--where", f]);
+    }
+    contrakt_in(dir, args)
+}
+
+/// `history --format json`, without the metrics that time the run (they differ between runs).
+fn read_back(dir: &Path, store: &str) -> Vec<Value> {
+    let json = contrakt_in(dir, ["history", "--store", store, "--format", "json"]);
+    json.assert_exit(0);
+    let points: Vec<Value> = serde_json::from_str(&json.stdout).unwrap();
+    points.into_iter().filter(|p| !TIMINGS.contains(&p["metric"].as_str().unwrap_or(""))).collect()
+}
+
+/// Metrics that measure how long a run took rather than the data.
+const TIMINGS: &[&str] = &["duration", "runDuration"];
+
+#[test]
+fn sqlite_and_postgres_read_back_the_same_history() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    contract(dir);
+    let url = crate::postgres::server().create_database("history_round_trip");
+    let mut read = Vec::new();
+    for store in ["h.db", url.as_str()] {
+        for day in 1..=6 {
+            check_into(dir, store, day, None).assert_exit(0);
+        }
+        let drop = check_into(dir, store, 7, Some("menu_slot <= 10"));
+        drop.assert_exit(1);
+        assert_eq!(anomaly(&drop)["status"], "fail", "{drop}");
+        let args =
+            ["history", "annotate", "menu.odcs.yaml", "--store", store, "--from", "2026-11-07", "--note", "half"];
+        contrakt_in(dir, args).assert_exit(0);
+        // The annotated drop leaves the baseline on either store.
+        let next = check_into(dir, store, 8, None);
+        next.assert_exit(0);
+        assert!(anomaly(&next)["threshold"].as_str().unwrap().contains("6 points"), "{next}");
+        read.push(read_back(dir, store));
+    }
+    assert!(read[0].len() >= 8 * 2, "row counts and check values of 8 runs: {:?}", read[0]);
+    assert_eq!(read[0], read[1], "SQLite and PostgreSQL disagree");
+    assert_eq!(
+        read[1].iter().filter(|p| p["expected"] == "half").count(),
+        read[1].iter().filter(|p| p["at"].as_str().unwrap().starts_with("2026-11-07")).count()
+    );
+}
+
+#[test]
+fn concurrent_first_runs_record_every_run_exactly_once_on_either_store() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    contract(dir);
+    // Fresh stores: the eight processes also race to create the schema.
+    let url = crate::postgres::server().create_database("history_concurrent");
+    for store in ["fresh.db".to_string(), url] {
+        let runs: Vec<_> = (1..=8)
+            .map(|day| {
+                let (dir, store) = (dir.to_path_buf(), store.clone());
+                std::thread::spawn(move || check_into(&dir, &store, day, None))
+            })
+            .collect();
+        for r in runs {
+            let run = r.join().unwrap();
+            run.assert_exit(0);
+            assert!(!run.stderr.contains("warning"), "{run}");
+        }
+        let json = contrakt_in(dir, ["history", "--store", &store, "--metric", "rowCount", "--format", "json"]);
+        json.assert_exit(0);
+        let points: Vec<Value> = serde_json::from_str(&json.stdout).unwrap();
+        let days: Vec<&str> = points.iter().map(|p| &p["at"].as_str().unwrap()[..10]).collect();
+        let expected: Vec<String> = (1..=8).map(|d| format!("2026-11-{d:02}")).collect();
+        assert_eq!(days, expected, "{store}: every run once, in time order");
+        let mut ids: Vec<i64> = points.iter().map(|p| p["run_id"].as_i64().unwrap()).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), 8, "{store}: {json}");
+    }
+}
+
+#[test]
+fn contrakt_yaml_selects_postgres_and_a_password_is_never_shown() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    contract(dir);
+    let url = crate::postgres::server().create_database("history_config");
+    std::fs::write(
+        dir.join("contrakt.yaml"),
+        format!("version: 1\nhistory:\n  path: {url}\n  password-env: CONTRAKT_TEST_PG_PASSWORD\n"),
+    )
+    .unwrap();
+    // The variable is named but not set: a precise error, and the check itself still runs.
+    let args = ["check", "menu.odcs.yaml", "--now", "2026-11-01T06:00:00Z"];
+    let unset = contrakt_in(dir, args);
+    unset.assert_exit(0);
+    assert!(unset.stderr.contains("CONTRAKT_TEST_PG_PASSWORD is not set"), "{unset}");
+    std::fs::write(dir.join("contrakt.yaml"), format!("version: 1\nhistory:\n  path: {url}\n")).unwrap();
+    contrakt_in(dir, args).assert_exit(0);
+    let read = contrakt_in(dir, ["history", "--metric", "rowCount", "--format", "csv"]);
+    read.assert_exit(0);
+    assert_eq!(read.stdout.lines().count(), 2, "one run, read back through contrakt.yaml: {read}");
+
+    // A wrong server: the error names it, with the password masked.
+    let secret = "postgres://contrakt:s3cret-pw@127.0.0.1:9/nowhere?password=other-s3cret";
+    for run in [
+        contrakt_in(dir, ["history", "--store", secret]),
+        contrakt_in(dir, ["check", "menu.odcs.yaml", "--history", secret]),
+    ] {
+        run.assert_no_panic();
+        assert!(run.stderr.contains("postgres://contrakt:***@127.0.0.1:9/nowhere?password=***"), "{run}");
+        assert!(!run.stderr.contains("s3cret"), "{run}");
+    }
+}

@@ -199,8 +199,9 @@ pub struct HistoryArgs {
     pub action: Option<HistoryAction>,
     /// Only this contract (its ODCS id, or a contract file).
     pub contract: Option<String>,
-    /// The history store [default: `history.path` of ./contrakt.yaml, else .contrakt/history.db].
-    #[arg(long, value_name = "FILE")]
+    /// The history store, a file or `postgres://user@host/db` (password from `PGPASSWORD`)
+    /// [default: `history.path` of ./contrakt.yaml, else .contrakt/history.db].
+    #[arg(long, value_name = "FILE|URL")]
     pub store: Option<PathBuf>,
     /// Only this schema object.
     #[arg(long)]
@@ -366,9 +367,10 @@ pub struct CheckArgs {
     /// `contrakt alerts route` does); the exit code stays the check's.
     #[arg(long)]
     pub notify: bool,
-    /// Record this run's metrics in this history store and judge the contract's adaptive checks
+    /// Record this run's metrics in this history store (a file, or `postgres://user@host/db` with
+    /// the password in `PGPASSWORD`) and judge the contract's adaptive checks
     /// (`contraktAnomaly`) against it [default: `history.path` of contrakt.yaml, if set].
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE|URL")]
     pub history: Option<PathBuf>,
     /// Neither record nor judge against history, whatever contrakt.yaml says.
     #[arg(long, conflicts_with = "history")]

@@ -19,7 +19,7 @@ use contrakt_core::expect::{CheckReport, CheckResult, Status};
 use contrakt_core::odcs::ContractDocument;
 
 pub use baseline::{Band, Judgement, Spec};
-pub use store::{Metric, Point, Query, Run, Store};
+pub use store::{Location, Metric, Point, Query, Run, RunSummary, Store, redact};
 
 /// The `customProperties` name of an adaptive check on a schema object.
 pub const SPEC_PROPERTY: &str = "contraktAnomaly";
@@ -32,10 +32,27 @@ pub enum Error {
     Io { path: PathBuf, source: std::io::Error },
     #[error("history store {path}: {message}")]
     Store { path: PathBuf, message: String },
+    /// A PostgreSQL store; `location` is its URL without the password.
+    #[error("history store {location}: {message}")]
+    Server { location: String, message: String },
     #[error("history store: {0}")]
     Sql(String),
     #[error("{location}: `{SPEC_PROPERTY}` is not a valid adaptive check: {message}")]
     Spec { location: String, message: String },
+}
+
+impl Error {
+    fn newer_schema(have: usize, know: usize) -> Error {
+        Error::Sql(format!(
+            "the store has schema version {have}, newer than this contrakt knows ({know}); upgrade contrakt"
+        ))
+    }
+}
+
+impl From<postgres::Error> for Error {
+    fn from(e: postgres::Error) -> Self {
+        Error::Sql(e.to_string())
+    }
 }
 
 impl From<rusqlite::Error> for Error {

@@ -11,6 +11,7 @@ use contrakt_check::{CheckOptions, Checker, parse_time};
 use contrakt_core::odcs::{self, ContractDocument};
 use contrakt_core::registry::{self, Discovery};
 use contrakt_core::{Error, Finding};
+use contrakt_history::Location;
 use contrakt_report::{
     CheckTextOptions, TextOptions, check_to_json, check_to_junit, check_to_markdown, check_to_text, render_text,
 };
@@ -139,9 +140,13 @@ pub(crate) fn run(args: CheckArgs, global: &GlobalArgs, color: bool) -> Result<E
     if args.explain {
         return Ok(if failed_runs > 0 { ExitStatus::Error } else { ExitStatus::Success });
     }
-    let store = if args.no_history { None } else { args.history.clone().or_else(|| configured_store(&roots)) };
-    if let Some(path) = &store {
-        record_history(path, &documents, &mut reports);
+    let store = if args.no_history {
+        None
+    } else {
+        args.history.as_deref().map(Location::from_path).or_else(|| configured_store(&roots))
+    };
+    if let Some(location) = &store {
+        record_history(location, &documents, &mut reports);
     }
     let fail_on = args.fail_on.level();
     let text = match args.format {
@@ -181,20 +186,25 @@ pub(crate) fn run(args: CheckArgs, global: &GlobalArgs, color: bool) -> Result<E
     })
 }
 
-/// `history.path` of the registry's contrakt.yaml, relative to the registry root.
-pub(crate) fn configured_store(roots: &[PathBuf]) -> Option<PathBuf> {
+/// `history.path` of the registry's contrakt.yaml: a file relative to the registry root, or a
+/// PostgreSQL URL (with `password-env`).
+pub(crate) fn configured_store(roots: &[PathBuf]) -> Option<Location> {
     roots.iter().find_map(|root| {
         let file = root.join(contrakt_core::config::FILE_NAME);
         let config = registry::read_source(&file).and_then(contrakt_core::config::load).ok()?;
-        config.history.map(|h| root.join(h.path))
+        config.history.map(|h| match Location::parse(&h.path) {
+            Location::File(path) => Location::File(root.join(path)),
+            server => server.with_password_env(h.password_env),
+        })
     })
 }
 
 /// Judges each report's adaptive checks against the history, then records the run. History
 /// never changes whether the data was checked: its failures are warnings on stderr.
-fn record_history(path: &Path, documents: &[ContractDocument], reports: &mut [contrakt_check::CheckReport]) {
-    let _s = tracing::info_span!("history", store = %path.display()).entered();
-    let mut store = match contrakt_history::Store::open(path) {
+fn record_history(location: &Location, documents: &[ContractDocument], reports: &mut [contrakt_check::CheckReport]) {
+    // Display leaves a URL's password out.
+    let _s = tracing::info_span!("history", store = %location).entered();
+    let mut store = match contrakt_history::Store::open_at(location) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("warning: history not recorded: {e}");
