@@ -277,3 +277,67 @@ fn contrakt_yaml_selects_postgres_and_a_password_is_never_shown() {
         assert!(!run.stderr.contains("s3cret"), "{run}");
     }
 }
+
+/// The value of `metric` of `object`/`property` in `history --format json` output.
+fn value_of(points: &[Value], object: &str, property: &str, metric: &str) -> Option<f64> {
+    points
+        .iter()
+        .find(|p| p["object"] == object && p["property"] == property && p["metric"] == metric)
+        .and_then(|p| p["value"].as_f64())
+}
+
+#[test]
+fn check_records_column_stats_distinct_counts_freshness_bytes_and_the_partition() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let text = "apiVersion: v3.1.0\nkind: DataContract\nid: urn:t\nversion: 1.0.0\nstatus: active\nschema:\n  - name: t\n    properties:\n      - {name: id, logicalType: integer, unique: true}\n      - {name: price, logicalType: number}\n      - {name: at, logicalType: timestamp}\nslaProperties:\n  - {id: fresh, property: latency, value: 2, unit: h, element: t.at}\n";
+    std::fs::write(dir.join("c.yaml"), text).unwrap();
+    for (part, rows) in [
+        ("2026-11-21", "1,2.5,2026-11-21T12:00:00Z\n2,3.5,2026-11-21T13:00:00Z\n"),
+        ("2026-11-22", "4,10.0,2026-11-22T04:00:00Z\n5,20.0,2026-11-22T05:00:00Z\n4,30.0,2026-11-22T05:00:00Z\n"),
+    ] {
+        std::fs::create_dir_all(dir.join(format!("t/dt={part}"))).unwrap();
+        std::fs::write(dir.join(format!("t/dt={part}/part.csv")), format!("id,price,at\n{rows}")).unwrap();
+    }
+    let args = [
+        "check",
+        "c.yaml",
+        "--data",
+        "t=t/",
+        "--partition",
+        "dt=2026-11-22",
+        "--history",
+        "h.db",
+        "--now",
+        "2026-11-22T06:00:00Z",
+    ];
+    contrakt_in(dir, args).assert_exit(1);
+    let json = contrakt_in(dir, ["history", "--store", "h.db", "--format", "json"]);
+    json.assert_exit(0);
+    let points: Vec<Value> = serde_json::from_str(&json.stdout).unwrap();
+    // Only the partition's rows, and every point keyed by it.
+    assert!(points.iter().all(|p| p["partition"] == "dt=2026-11-22"), "{json}");
+    assert_eq!(value_of(&points, "t", "", "rowCount"), Some(3.0));
+    assert_eq!(value_of(&points, "t", "price", "min"), Some(10.0));
+    assert_eq!(value_of(&points, "t", "price", "max"), Some(30.0));
+    assert_eq!(value_of(&points, "t", "price", "mean"), Some(20.0));
+    assert_eq!(value_of(&points, "t", "id", "mean"), Some(13.0 / 3.0));
+    assert_eq!(value_of(&points, "t", "id", "distinctCount"), Some(2.0));
+    // The newest `at` is 05:00; the run's reference time 06:00.
+    assert_eq!(value_of(&points, "t", "at", "freshnessLag"), Some(3600.0));
+    assert!(value_of(&points, "", "", "runDuration").is_some(), "{json}");
+    // Timestamps are not numbers: no min/max/mean of `at`.
+    assert_eq!(value_of(&points, "t", "at", "min"), None);
+
+    // Parquet counts the bytes its scan read.
+    contract(dir);
+    check(dir, 1, None).assert_exit(0);
+    let json = contrakt_in(
+        dir,
+        ["history", "urn:contrakt:test:menu", "--store", "h.db", "--metric", "bytesScanned", "--format", "json"],
+    );
+    let points: Vec<Value> = serde_json::from_str(&json.stdout).unwrap();
+    let bytes = value_of(&points, "weekly_menu", "", "bytesScanned").expect("bytes scanned");
+    assert!(bytes > 0.0 && points[0]["partition"] == "", "{json}");
+    assert_eq!(value_of(&read_back(dir, "h.db"), "weekly_menu", "menu_slot", "min"), Some(1.0));
+}

@@ -24,8 +24,12 @@ pub struct Spec {
     /// contract's own when it has several objects.
     #[serde(default)]
     pub object: Option<String>,
-    /// `rowCount`, `duration` or the id of one of the contract's checks (its measured value).
+    /// `rowCount`, `duration`, `bytesScanned`, `min`/`max`/`mean`/`distinctCount`/
+    /// `freshnessLag` of a `property`, or the id of one of the contract's checks (its value).
     pub metric: String,
+    /// The property a per-property metric (`mean`, …) is of.
+    #[serde(default)]
+    pub property: Option<String>,
     #[serde(default)]
     pub model: Model,
     /// For `seasonal`: `weekly` or `daily`.
@@ -210,6 +214,7 @@ mod tests {
         Spec {
             object: None,
             metric: "rowCount".into(),
+            property: None,
             model,
             season: Some(Season::Weekly),
             sensitivity: 3.0,

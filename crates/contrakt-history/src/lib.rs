@@ -61,15 +61,18 @@ impl From<rusqlite::Error> for Error {
     }
 }
 
-/// The metrics a report measured: each object's row count and scan time, and the value of
-/// every check that produced one (keyed by the check's stable id).
+/// The metrics a report measured: the run's duration (`runDuration`, on no object), each
+/// object's row count, scan time (`duration`) and what its scan measured besides the checks
+/// (`bytesScanned`; per property `min`, `max`, `mean`, `distinctCount`, `freshnessLag` in
+/// seconds), and the value of every check that produced one (keyed by the check's stable id).
 pub fn metrics(report: &CheckReport) -> Vec<Metric> {
-    let mut out = Vec::new();
+    let mut out = vec![metric("", "", "runDuration", report.duration_ms as f64)];
     for o in &report.objects {
         if let Some(rows) = o.rows {
             out.push(metric(&o.object, "", "rowCount", rows as f64));
         }
         out.push(metric(&o.object, "", "duration", o.duration_ms as f64));
+        out.extend(o.metrics.iter().map(|m| metric(&o.object, &m.property, &m.metric, m.value)));
     }
     for r in report.results.iter().filter(|r| r.code != "Q601") {
         if let Some(v) = r.value {
@@ -128,7 +131,9 @@ pub fn anomalies(doc: &ContractDocument, report: &CheckReport, store: &Store) ->
             Some("info") => Level::Info,
             _ => Level::Warning,
         };
-        let found = measured.iter().find(|m| m.object == object && m.metric == spec.metric);
+        let found = measured.iter().find(|m| {
+            m.object == object && m.metric == spec.metric && spec.property.as_ref().is_none_or(|p| *p == m.property)
+        });
         let mut result = CheckResult {
             property: found.filter(|m| !m.property.is_empty()).map(|m| m.property.clone()),
             value: found.map(|m| m.value),
@@ -143,7 +148,8 @@ pub fn anomalies(doc: &ContractDocument, report: &CheckReport, store: &Store) ->
         };
         let Some(m) = found else {
             result.status = Status::Error;
-            result.message = format!("this run measured no `{}` for `{object}`", spec.metric);
+            let of = spec.property.as_ref().map(|p| format!("{object}.{p}")).unwrap_or(object.clone());
+            result.message = format!("this run measured no `{}` for `{of}`", spec.metric);
             out.push(result);
             continue;
         };
@@ -188,6 +194,14 @@ pub fn extend_report(report: &mut CheckReport, results: Vec<CheckResult>) {
     report.results.extend(results);
     report.summary = CheckReport::summarize(&report.results);
     report.passed = !report.fails_at(Level::Error);
+}
+
+/// The run to record for a report of one partition (`date=2026-11-01`, as `--partition` gave
+/// it; hive style `key=value/key=value` for several), or of all the data (`""`).
+pub fn run_of_partition(report: &CheckReport, partition: &str) -> Run {
+    let mut run = run_of(report);
+    run.metrics.iter_mut().for_each(|m| m.partition = partition.to_string());
+    run
 }
 
 /// The run to record for a report.

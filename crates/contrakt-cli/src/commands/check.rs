@@ -146,7 +146,9 @@ pub(crate) fn run(args: CheckArgs, global: &GlobalArgs, color: bool) -> Result<E
         args.history.as_deref().map(Location::from_path).or_else(|| configured_store(&roots))
     };
     if let Some(location) = &store {
-        record_history(location, &documents, &mut reports);
+        // The partition key of the metrics: hive style, as the data's folders name it.
+        let partition: Vec<String> = partitions.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        record_history(location, &documents, &mut reports, &partition.join("/"));
     }
     let fail_on = args.fail_on.level();
     let text = match args.format {
@@ -201,7 +203,12 @@ pub(crate) fn configured_store(roots: &[PathBuf]) -> Option<Location> {
 
 /// Judges each report's adaptive checks against the history, then records the run. History
 /// never changes whether the data was checked: its failures are warnings on stderr.
-fn record_history(location: &Location, documents: &[ContractDocument], reports: &mut [contrakt_check::CheckReport]) {
+fn record_history(
+    location: &Location,
+    documents: &[ContractDocument],
+    reports: &mut [contrakt_check::CheckReport],
+    partition: &str,
+) {
     // Display leaves a URL's password out.
     let _s = tracing::info_span!("history", store = %location).entered();
     let mut store = match contrakt_history::Store::open_at(location) {
@@ -217,7 +224,7 @@ fn record_history(location: &Location, documents: &[ContractDocument], reports: 
             Ok(results) => contrakt_history::extend_report(report, results),
             Err(e) => eprintln!("warning: adaptive checks not judged: {e}"),
         }
-        if let Err(e) = store.record(&contrakt_history::run_of(report)) {
+        if let Err(e) = store.record(&contrakt_history::run_of_partition(report, partition)) {
             eprintln!("warning: history not recorded for {}: {e}", report.contract);
         }
     }
