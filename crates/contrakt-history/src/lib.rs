@@ -9,6 +9,7 @@
 
 pub mod baseline;
 pub mod store;
+pub mod synthetic;
 
 use std::path::PathBuf;
 
