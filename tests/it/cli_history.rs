@@ -159,3 +159,185 @@ fn a_bad_spec_or_store_is_a_warning_not_a_lost_check() {
     missing.assert_exit(2);
     assert!(missing.stderr.contains("no history store at nowhere.db"), "{missing}");
 }
+
+/// `check` into `store` (a file or a URL) on day `day` of November.
+fn check_into(dir: &Path, store: &str, day: u32, filter: Option<&str>) -> crate::Run {
+    let now = format!("2026-11-{day:02}T06:00:00Z");
+    let mut args = vec!["check", "menu.odcs.yaml", "--history", store, "--now", &now, "--format", "json"];
+    if let Some(f) = filter {
+        args.extend(["--where", f]);
+    }
+    contrakt_in(dir, args)
+}
+
+/// `history --format json`, without the metrics that time the run (they differ between runs).
+fn read_back(dir: &Path, store: &str) -> Vec<Value> {
+    let json = contrakt_in(dir, ["history", "--store", store, "--format", "json"]);
+    json.assert_exit(0);
+    let points: Vec<Value> = serde_json::from_str(&json.stdout).unwrap();
+    points.into_iter().filter(|p| !TIMINGS.contains(&p["metric"].as_str().unwrap_or(""))).collect()
+}
+
+/// Metrics that measure how long a run took rather than the data.
+const TIMINGS: &[&str] = &["duration", "runDuration"];
+
+#[test]
+fn sqlite_and_postgres_read_back_the_same_history() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    contract(dir);
+    let url = crate::postgres::server().create_database("history_round_trip");
+    let mut read = Vec::new();
+    for store in ["h.db", url.as_str()] {
+        for day in 1..=6 {
+            check_into(dir, store, day, None).assert_exit(0);
+        }
+        let drop = check_into(dir, store, 7, Some("menu_slot <= 10"));
+        drop.assert_exit(1);
+        assert_eq!(anomaly(&drop)["status"], "fail", "{drop}");
+        let args =
+            ["history", "annotate", "menu.odcs.yaml", "--store", store, "--from", "2026-11-07", "--note", "half"];
+        contrakt_in(dir, args).assert_exit(0);
+        // The annotated drop leaves the baseline on either store.
+        let next = check_into(dir, store, 8, None);
+        next.assert_exit(0);
+        assert!(anomaly(&next)["threshold"].as_str().unwrap().contains("6 points"), "{next}");
+        read.push(read_back(dir, store));
+    }
+    assert!(read[0].len() >= 8 * 2, "row counts and check values of 8 runs: {:?}", read[0]);
+    assert_eq!(read[0], read[1], "SQLite and PostgreSQL disagree");
+    assert_eq!(
+        read[1].iter().filter(|p| p["expected"] == "half").count(),
+        read[1].iter().filter(|p| p["at"].as_str().unwrap().starts_with("2026-11-07")).count()
+    );
+}
+
+#[test]
+fn concurrent_first_runs_record_every_run_exactly_once_on_either_store() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    contract(dir);
+    // Fresh stores: the eight processes also race to create the schema.
+    let url = crate::postgres::server().create_database("history_concurrent");
+    for store in ["fresh.db".to_string(), url] {
+        let runs: Vec<_> = (1..=8)
+            .map(|day| {
+                let (dir, store) = (dir.to_path_buf(), store.clone());
+                std::thread::spawn(move || check_into(&dir, &store, day, None))
+            })
+            .collect();
+        for r in runs {
+            let run = r.join().unwrap();
+            run.assert_exit(0);
+            assert!(!run.stderr.contains("warning"), "{run}");
+        }
+        let json = contrakt_in(dir, ["history", "--store", &store, "--metric", "rowCount", "--format", "json"]);
+        json.assert_exit(0);
+        let points: Vec<Value> = serde_json::from_str(&json.stdout).unwrap();
+        let days: Vec<&str> = points.iter().map(|p| &p["at"].as_str().unwrap()[..10]).collect();
+        let expected: Vec<String> = (1..=8).map(|d| format!("2026-11-{d:02}")).collect();
+        assert_eq!(days, expected, "{store}: every run once, in time order");
+        let mut ids: Vec<i64> = points.iter().map(|p| p["run_id"].as_i64().unwrap()).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), 8, "{store}: {json}");
+    }
+}
+
+#[test]
+fn contrakt_yaml_selects_postgres_and_a_password_is_never_shown() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    contract(dir);
+    let url = crate::postgres::server().create_database("history_config");
+    std::fs::write(
+        dir.join("contrakt.yaml"),
+        format!("version: 1\nhistory:\n  path: {url}\n  password-env: CONTRAKT_TEST_PG_PASSWORD\n"),
+    )
+    .unwrap();
+    // The variable is named but not set: a precise error, and the check itself still runs.
+    let args = ["check", "menu.odcs.yaml", "--now", "2026-11-01T06:00:00Z"];
+    let unset = contrakt_in(dir, args);
+    unset.assert_exit(0);
+    assert!(unset.stderr.contains("CONTRAKT_TEST_PG_PASSWORD is not set"), "{unset}");
+    std::fs::write(dir.join("contrakt.yaml"), format!("version: 1\nhistory:\n  path: {url}\n")).unwrap();
+    contrakt_in(dir, args).assert_exit(0);
+    let read = contrakt_in(dir, ["history", "--metric", "rowCount", "--format", "csv"]);
+    read.assert_exit(0);
+    assert_eq!(read.stdout.lines().count(), 2, "one run, read back through contrakt.yaml: {read}");
+
+    // A wrong server: the error names it, with the password masked.
+    let secret = "postgres://contrakt:s3cret-pw@127.0.0.1:9/nowhere?password=other-s3cret";
+    for run in [
+        contrakt_in(dir, ["history", "--store", secret]),
+        contrakt_in(dir, ["check", "menu.odcs.yaml", "--history", secret]),
+    ] {
+        run.assert_no_panic();
+        assert!(run.stderr.contains("postgres://contrakt:***@127.0.0.1:9/nowhere?password=***"), "{run}");
+        assert!(!run.stderr.contains("s3cret"), "{run}");
+    }
+}
+
+/// The value of `metric` of `object`/`property` in `history --format json` output.
+fn value_of(points: &[Value], object: &str, property: &str, metric: &str) -> Option<f64> {
+    points
+        .iter()
+        .find(|p| p["object"] == object && p["property"] == property && p["metric"] == metric)
+        .and_then(|p| p["value"].as_f64())
+}
+
+#[test]
+fn check_records_column_stats_distinct_counts_freshness_bytes_and_the_partition() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let text = "apiVersion: v3.1.0\nkind: DataContract\nid: urn:t\nversion: 1.0.0\nstatus: active\nschema:\n  - name: t\n    properties:\n      - {name: id, logicalType: integer, unique: true}\n      - {name: price, logicalType: number}\n      - {name: at, logicalType: timestamp}\nslaProperties:\n  - {id: fresh, property: latency, value: 2, unit: h, element: t.at}\n";
+    std::fs::write(dir.join("c.yaml"), text).unwrap();
+    for (part, rows) in [
+        ("2026-11-21", "1,2.5,2026-11-21T12:00:00Z\n2,3.5,2026-11-21T13:00:00Z\n"),
+        ("2026-11-22", "4,10.0,2026-11-22T04:00:00Z\n5,20.0,2026-11-22T05:00:00Z\n4,30.0,2026-11-22T05:00:00Z\n"),
+    ] {
+        std::fs::create_dir_all(dir.join(format!("t/dt={part}"))).unwrap();
+        std::fs::write(dir.join(format!("t/dt={part}/part.csv")), format!("id,price,at\n{rows}")).unwrap();
+    }
+    let args = [
+        "check",
+        "c.yaml",
+        "--data",
+        "t=t/",
+        "--partition",
+        "dt=2026-11-22",
+        "--history",
+        "h.db",
+        "--now",
+        "2026-11-22T06:00:00Z",
+    ];
+    contrakt_in(dir, args).assert_exit(1);
+    let json = contrakt_in(dir, ["history", "--store", "h.db", "--format", "json"]);
+    json.assert_exit(0);
+    let points: Vec<Value> = serde_json::from_str(&json.stdout).unwrap();
+    // Only the partition's rows, and every point keyed by it.
+    assert!(points.iter().all(|p| p["partition"] == "dt=2026-11-22"), "{json}");
+    assert_eq!(value_of(&points, "t", "", "rowCount"), Some(3.0));
+    assert_eq!(value_of(&points, "t", "price", "min"), Some(10.0));
+    assert_eq!(value_of(&points, "t", "price", "max"), Some(30.0));
+    assert_eq!(value_of(&points, "t", "price", "mean"), Some(20.0));
+    assert_eq!(value_of(&points, "t", "id", "mean"), Some(13.0 / 3.0));
+    assert_eq!(value_of(&points, "t", "id", "distinctCount"), Some(2.0));
+    // The newest `at` is 05:00; the run's reference time 06:00.
+    assert_eq!(value_of(&points, "t", "at", "freshnessLag"), Some(3600.0));
+    assert!(value_of(&points, "", "", "runDuration").is_some(), "{json}");
+    // Timestamps are not numbers: no min/max/mean of `at`.
+    assert_eq!(value_of(&points, "t", "at", "min"), None);
+
+    // Parquet counts the bytes its scan read.
+    contract(dir);
+    check(dir, 1, None).assert_exit(0);
+    let json = contrakt_in(
+        dir,
+        ["history", "urn:contrakt:test:menu", "--store", "h.db", "--metric", "bytesScanned", "--format", "json"],
+    );
+    let points: Vec<Value> = serde_json::from_str(&json.stdout).unwrap();
+    let bytes = value_of(&points, "weekly_menu", "", "bytesScanned").expect("bytes scanned");
+    assert!(bytes > 0.0 && points[0]["partition"] == "", "{json}");
+    assert_eq!(value_of(&read_back(dir, "h.db"), "weekly_menu", "menu_slot", "min"), Some(1.0));
+}

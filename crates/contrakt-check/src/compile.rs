@@ -53,6 +53,18 @@ pub struct Planned {
     pub sample: Option<Sample>,
 }
 
+/// A metric the history records from the fused scan, beside the checks' own values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stat {
+    /// The property (`payment.amount`).
+    pub property: String,
+    /// `min`, `max`, `mean`, `distinctCount`, or `newest` (a timestamp, turned into the
+    /// freshness lag).
+    pub metric: &'static str,
+    /// Index into the fused measures.
+    pub measure: usize,
+}
+
 /// An object's compiled plan.
 #[derive(Debug, Clone, Default)]
 pub struct ObjectPlan {
@@ -62,12 +74,21 @@ pub struct ObjectPlan {
     pub fused: Vec<String>,
     /// One entry per expectation, in order.
     pub checks: Vec<Planned>,
+    /// Metrics for the history, measured by the same scan.
+    pub stats: Vec<Stat>,
 }
 
 impl ObjectPlan {
     /// The fused scan as SQL.
     pub fn fused_sql(&self) -> String {
         fused_sql(&self.table, &self.fused.iter().enumerate().map(|(i, m)| (i, m.as_str())).collect::<Vec<_>>())
+    }
+
+    fn stat(&mut self, property: &str, metric: &'static str, expr: String) {
+        let measure = self.measure(expr);
+        if !self.stats.iter().any(|s| s.property == property && s.metric == metric) {
+            self.stats.push(Stat { property: property.to_string(), metric, measure });
+        }
     }
 
     fn measure(&mut self, expr: String) -> usize {
@@ -94,12 +115,28 @@ pub trait Tables {
 
 /// Compiles one object's expectations against its data's schema.
 pub fn compile(table: &str, schema: &ArrowSchema, expectations: &[&Expectation], tables: &dyn Tables) -> ObjectPlan {
-    let mut plan = ObjectPlan { table: table.to_string(), fused: vec!["count(*)".into()], checks: Vec::new() };
+    let mut plan = ObjectPlan { table: table.to_string(), fused: vec!["count(*)".into()], ..ObjectPlan::default() };
     for e in expectations {
         let planned = compile_one(&mut plan, schema, e, tables);
         plan.checks.push(planned);
     }
     plan
+}
+
+/// Adds the min, max and mean of each numeric column the contract names (property name,
+/// physical path) to the fused scan: three more aggregates over the scan the checks already
+/// make, not a second read of the data.
+pub fn add_column_stats(plan: &mut ObjectPlan, schema: &ArrowSchema, columns: &[(String, Vec<String>)]) {
+    for (property, physical) in columns {
+        let Some(column) = resolve(schema, physical) else { continue };
+        if !is_numeric(&column.data_type) || matches!(column.data_type, Arrow::Dictionary(..)) {
+            continue;
+        }
+        let c = col_expr(&column.path, None);
+        plan.stat(property, "min", format!("min({c})"));
+        plan.stat(property, "max", format!("max({c})"));
+        plan.stat(property, "mean", format!("avg({c})"));
+    }
 }
 
 fn compile_one(plan: &mut ObjectPlan, schema: &ArrowSchema, e: &Expectation, tables: &dyn Tables) -> Planned {
@@ -133,6 +170,8 @@ fn compile_one(plan: &mut ObjectPlan, schema: &ArrowSchema, e: &Expectation, tab
                 parts.push(Part::Fused(plan.measure(format!("count(*) FILTER (WHERE {any_null})"))));
             }
             if let [one] = exprs.as_slice() {
+                let property = if e.property.is_empty() { columns[0].join(".") } else { e.property.join(".") };
+                plan.stat(&property, "distinctCount", format!("count(DISTINCT {one})"));
                 parts.push(Part::Fused(plan.measure(format!("count({one}) - count(DISTINCT {one})"))));
             } else {
                 parts.push(Part::Query(format!(
@@ -200,6 +239,8 @@ fn compile_one(plan: &mut ObjectPlan, schema: &ArrowSchema, e: &Expectation, tab
             row(plan, format!("{c} IS NOT NULL AND {pred}"))
         }
         Measure::Excess => {
+            // The distinct count is in the scan already (one aggregate serves both).
+            plan.stat(&e.property.join("."), "distinctCount", format!("count(DISTINCT {c})"));
             let m = plan.measure(format!("count({c}) - count(DISTINCT {c})"));
             Planned {
                 how: How::Count(vec![Part::Fused(m)]),
@@ -250,6 +291,9 @@ fn compile_one(plan: &mut ObjectPlan, schema: &ArrowSchema, e: &Expectation, tab
             }
             let newest = matches!(e.measure, Measure::Freshness { .. });
             let m = plan.measure(format!("{}({c})", if newest { "max" } else { "min" }));
+            if newest {
+                plan.stat(&e.property.join("."), "newest", format!("max({c})"));
+            }
             simple(How::Age { measure: m, newest })
         }
         Measure::Reference { object, column: target_column } => {

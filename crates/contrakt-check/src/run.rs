@@ -20,7 +20,7 @@ use tracing::{Instrument, info_span};
 use contrakt_core::Level;
 use contrakt_core::expect::registry::{COLUMN_PRESENT, COLUMN_TYPE, EXTRA_COLUMN};
 use contrakt_core::expect::{
-    self, CheckKind, CheckReport, CheckResult, Expectation, Measure, ObjectRun, Status, Threshold, Unit,
+    self, CheckKind, CheckReport, CheckResult, Expectation, Measure, ObjectMetric, ObjectRun, Status, Threshold, Unit,
 };
 use contrakt_core::ir::{self, lower_contract};
 use contrakt_core::odcs::ContractDocument;
@@ -214,6 +214,7 @@ impl Checker {
                             plans: 0,
                             duration_ms: 0,
                             error: Some(e.to_string()),
+                            metrics: Vec::new(),
                         });
                         for e2 in prepared.expectations.iter().filter(|x| x.object == *object) {
                             results.push(not_run(doc, e2, Status::Error, format!("not checked: {e}")));
@@ -668,7 +669,15 @@ impl Checker {
         let idx: Vec<usize> =
             prepared.expectations.iter().enumerate().filter(|(_, e)| e.object == object).map(|(i, _)| i).collect();
         let exps: Vec<&Expectation> = idx.iter().map(|i| &prepared.expectations[*i]).collect();
-        (compile::compile(&located.table, &located.schema, &exps, &prepared.tables), idx)
+        let mut plan = compile::compile(&located.table, &located.schema, &exps, &prepared.tables);
+        if let Some(ir_object) = prepared.ir.object(object) {
+            let columns: Vec<(String, Vec<String>)> = conformance::walk(ir_object)
+                .into_iter()
+                .map(|(names, physical, _)| (names.join("."), physical))
+                .collect();
+            compile::add_column_stats(&mut plan, &located.schema, &columns);
+        }
+        (plan, idx)
     }
 
     async fn run_object(
@@ -686,7 +695,7 @@ impl Checker {
         let queries = separate_queries(&plan);
         // The fused scan and the separate plans run concurrently.
         let t = Instant::now();
-        let (fused, separate) = futures::join!(
+        let ((fused, bytes_scanned), separate) = futures::join!(
             self.fused(&plan, opts.timeout).instrument(info_span!("fused_scan", measures = plan.fused.len())),
             join_all(queries.iter().map(|q| self.number(q, opts.timeout)))
                 .instrument(info_span!("separate_plans", n = queries.len()))
@@ -738,18 +747,20 @@ impl Checker {
             plans: 1 + queries.len(),
             duration_ms,
             error: None,
+            metrics: object_metrics(&plan, &fused, bytes_scanned, now),
         };
         (run, results)
     }
 
     /// Runs the fused scan. A measure that does not plan is set aside with its error and the
     /// rest run; if execution fails, each measure runs alone so one bad rule cannot hide the
-    /// others.
+    /// others. Also returns the bytes the scan read, where the format reports them (Parquet).
     async fn fused(
         &self,
         plan: &ObjectPlan,
         timeout: Option<Duration>,
-    ) -> Vec<std::result::Result<ScalarValue, String>> {
+    ) -> (Vec<std::result::Result<ScalarValue, String>>, Option<u64>) {
+        let mut bytes = None;
         let n = plan.fused.len();
         let mut out: Vec<Option<std::result::Result<ScalarValue, String>>> = vec![None; n];
         let mut good: Vec<(usize, &str)> = Vec::new();
@@ -765,8 +776,9 @@ impl Checker {
         }
         if !good.is_empty() {
             let sql = compile::fused_sql(&plan.table, &good);
-            match self.collect(&sql, timeout).await {
-                Ok(batches) => {
+            match self.collect_measured(&sql, timeout).await {
+                Ok((batches, scanned)) => {
+                    bytes = scanned;
                     for (col, (i, _)) in good.iter().enumerate() {
                         out[*i] =
                             Some(first_value(&batches, col).ok_or_else(|| "the scan returned no row".to_string()));
@@ -790,7 +802,31 @@ impl Checker {
                 }
             }
         }
-        out.into_iter().map(|v| v.unwrap_or_else(|| Err("not run".into()))).collect()
+        (out.into_iter().map(|v| v.unwrap_or_else(|| Err("not run".into()))).collect(), bytes)
+    }
+
+    /// `collect`, through the physical plan so its metrics can be read after: the bytes the
+    /// file scans read (`bytes_scanned`, summed over the plan; `None` where no operator counts
+    /// them).
+    async fn collect_measured(
+        &self,
+        sql: &str,
+        timeout: Option<Duration>,
+    ) -> std::result::Result<(Vec<RecordBatch>, Option<u64>), String> {
+        let options = SQLOptions::new().with_allow_ddl(false).with_allow_dml(false).with_allow_statements(false);
+        let run = async {
+            let df = self.ctx.sql_with_options(sql, options).await.map_err(|e| explain(&e))?;
+            let task = Arc::new(df.task_ctx());
+            let physical = df.create_physical_plan().await.map_err(|e| explain(&e))?;
+            let batches = datafusion::physical_plan::collect(physical.clone(), task).await.map_err(|e| explain(&e))?;
+            Ok((batches, bytes_scanned(physical.as_ref())))
+        };
+        match timeout {
+            Some(d) => {
+                tokio::time::timeout(d, run).await.unwrap_or_else(|_| Err(format!("timed out after {}", humanize(d))))
+            }
+            None => run.await,
+        }
     }
 
     /// Does the query plan, down to the physical plan (where unsupported operators surface)?
@@ -874,6 +910,41 @@ fn contract_dir(d: &ContractDocument) -> PathBuf {
 
 fn humanize(d: Duration) -> String {
     if d.as_secs() >= 1 { format!("{}s", d.as_secs_f64()) } else { format!("{}ms", d.as_millis()) }
+}
+
+/// The `bytes_scanned` metric summed over a physical plan's operators.
+fn bytes_scanned(plan: &dyn datafusion::physical_plan::ExecutionPlan) -> Option<u64> {
+    let own = plan.metrics().and_then(|m| m.sum_by_name("bytes_scanned")).map(|v| v.as_usize() as u64);
+    plan.children().iter().map(|c| bytes_scanned(c.as_ref())).fold(own, |a, b| match (a, b) {
+        (Some(a), Some(b)) => Some(a + b),
+        (a, b) => a.or(b),
+    })
+}
+
+/// The history's metrics of an object from its fused scan: bytes scanned, and each stat the
+/// plan asked for (the newest timestamp becomes the freshness lag in seconds at `now`).
+fn object_metrics(
+    plan: &ObjectPlan,
+    fused: &[std::result::Result<ScalarValue, String>],
+    bytes: Option<u64>,
+    now: DateTime<Utc>,
+) -> Vec<ObjectMetric> {
+    let mut out = Vec::new();
+    if let Some(b) = bytes {
+        out.push(ObjectMetric { property: String::new(), metric: "bytesScanned".into(), value: b as f64 });
+    }
+    for stat in &plan.stats {
+        let Some(Ok(s)) = fused.get(stat.measure) else { continue };
+        let value = match stat.metric {
+            "newest" => epoch_secs(s, true).map(|t| now.timestamp_millis() as f64 / 1e3 - t),
+            _ => scalar_f64(s),
+        };
+        let metric = if stat.metric == "newest" { "freshnessLag" } else { stat.metric };
+        if let Some(value) = value.filter(|v| v.is_finite()) {
+            out.push(ObjectMetric { property: stat.property.clone(), metric: metric.into(), value });
+        }
+    }
+    out
 }
 
 fn first_value(batches: &[RecordBatch], col: usize) -> Option<ScalarValue> {

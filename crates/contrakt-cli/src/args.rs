@@ -211,8 +211,9 @@ pub struct HistoryArgs {
     pub action: Option<HistoryAction>,
     /// Only this contract (its ODCS id, or a contract file).
     pub contract: Option<String>,
-    /// The history store [default: `history.path` of ./contrakt.yaml, else .contrakt/history.db].
-    #[arg(long, value_name = "FILE")]
+    /// The history store, a file or `postgres://user@host/db` (password from `PGPASSWORD`)
+    /// [default: `history.path` of ./contrakt.yaml, else .contrakt/history.db].
+    #[arg(long, value_name = "FILE|URL")]
     pub store: Option<PathBuf>,
     /// Only this schema object.
     #[arg(long)]
@@ -436,9 +437,10 @@ pub struct CheckCommonArgs {
     /// List passing checks too (text format).
     #[arg(long)]
     pub show_passed: bool,
-    /// Record this run's metrics in this history store and judge the contract's adaptive checks
+    /// Record this run's metrics in this history store (a file, or `postgres://user@host/db` with
+    /// the password in `PGPASSWORD`) and judge the contract's adaptive checks
     /// (`contraktAnomaly`) against it [default: `history.path` of contrakt.yaml, if set].
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE|URL")]
     pub history: Option<PathBuf>,
     /// Neither record nor judge against history, whatever contrakt.yaml says.
     #[arg(long, conflicts_with = "history")]

@@ -188,8 +188,13 @@ pub struct QuietHours {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct HistoryConfig {
-    /// An SQLite file, relative to the registry root (`.contrakt/history.db`).
+    /// An SQLite file, relative to the registry root (`.contrakt/history.db`), or a PostgreSQL
+    /// database (`postgres://user@host:5432/db`).
     pub path: String,
+    /// For PostgreSQL: the environment variable holding the password when the URL has none
+    /// (default `PGPASSWORD`). Keep passwords out of contrakt.yaml.
+    #[serde(default)]
+    pub password_env: Option<String>,
 }
 
 /// The breaking-change gate: modes per contract, rule selection, waivers.

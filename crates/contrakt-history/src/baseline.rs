@@ -3,8 +3,9 @@
 //! so one bad day does not widen the band for the next month):
 //!
 //! - `median`: the rolling median of the last `window` values, ± `sensitivity` × MAD;
-//! - `seasonal`: the same, over the values in the same season bucket only (same weekday for
-//!   `weekly`, same hour of day for `daily`), so Monday is compared with Mondays;
+//! - `seasonal`: Monday is compared with Mondays (the same weekday for `weekly`, the same hour
+//!   of day for `daily`), after removing a trend, with a spread pooled over all buckets; see
+//!   `seasonal()` for how, and the `synthetic` module for how well it does;
 //! - `trend`: a Theil–Sen line through the last `window` values (the median of pairwise
 //!   slopes: a straight-line fit that ignores outliers), extrapolated to now, ± `sensitivity` ×
 //!   the MAD of the residuals. For metrics that grow, like row counts of an append-only table.
@@ -12,6 +13,8 @@
 //! MAD is scaled by 1.4826 so that `sensitivity: 3` means about three standard deviations on
 //! normal data. A flat history (MAD 0) gets a floor of 1% of the median (or 1), so a constant
 //! metric alarms on a real change, not on floating-point noise.
+
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use serde::{Deserialize, Serialize};
@@ -24,8 +27,12 @@ pub struct Spec {
     /// contract's own when it has several objects.
     #[serde(default)]
     pub object: Option<String>,
-    /// `rowCount`, `duration` or the id of one of the contract's checks (its measured value).
+    /// `rowCount`, `duration`, `bytesScanned`, `min`/`max`/`mean`/`distinctCount`/
+    /// `freshnessLag` of a `property`, or the id of one of the contract's checks (its value).
     pub metric: String,
+    /// The property a per-property metric (`mean`, …) is of.
+    #[serde(default)]
+    pub property: Option<String>,
     #[serde(default)]
     pub model: Model,
     /// For `seasonal`: `weekly` or `daily`.
@@ -134,20 +141,18 @@ fn bucket(t: DateTime<Utc>, season: Season) -> u32 {
 /// The band for the value at `now`, from `history` (time, value), oldest first.
 pub fn band(spec: &Spec, history: &[(DateTime<Utc>, f64)], now: DateTime<Utc>) -> Option<Band> {
     let window = spec.window.max(2);
-    let (center, spread, points) = match spec.model {
-        Model::Median | Model::Seasonal => {
-            let season = spec.season.unwrap_or(Season::Weekly);
-            let mut vals: Vec<f64> = history
-                .iter()
-                .filter(|(t, _)| spec.model == Model::Median || bucket(*t, season) == bucket(now, season))
-                .map(|(_, v)| *v)
-                .collect();
+    let k = spec.sensitivity;
+    let (center, low, high, points) = match spec.model {
+        Model::Seasonal => seasonal(spec, history, now)?,
+        Model::Median => {
+            let mut vals: Vec<f64> = history.iter().map(|(_, v)| *v).collect();
             vals = vals.split_off(vals.len().saturating_sub(window));
             if vals.is_empty() {
                 return None;
             }
             let c = median(&mut vals.clone());
-            (c, mad(&vals, c), vals.len())
+            let s = mad(&vals, c);
+            (c, c - k * s, c + k * s, vals.len())
         }
         Model::Trend => {
             let recent = &history[history.len().saturating_sub(window)..];
@@ -169,12 +174,86 @@ pub fn band(spec: &Spec, history: &[(DateTime<Utc>, f64)], now: DateTime<Utc>) -
             let mut intercepts: Vec<f64> = recent.iter().map(|(t, v)| v - slope * x(*t)).collect();
             let intercept = median(&mut intercepts);
             let residuals: Vec<f64> = recent.iter().map(|(t, v)| v - (intercept + slope * x(*t))).collect();
-            (intercept + slope * x(now), mad(&residuals, 0.0), recent.len())
+            let (c, s) = (intercept + slope * x(now), mad(&residuals, 0.0));
+            (c, c - k * s, c + k * s, recent.len())
         }
     };
     let floor = (center.abs() * 0.01).max(1.0);
-    let half = spec.sensitivity * spread.max(floor / spec.sensitivity.max(1.0));
-    Some(Band { expected: center, low: center - half, high: center + half, points })
+    Some(Band { expected: center, low: low.min(center - floor), high: high.max(center + floor), points })
+}
+
+/// The seasonal model: the same-bucket median, after removing a trend, with a spread pooled
+/// over every bucket. Returns (expected, low, high, points).
+///
+/// - Each bucket (weekday, or hour of day) keeps its last `window` values.
+/// - The trend is the median slope between any two values of the same bucket (whole seasons
+///   apart, so the season cancels): Theil–Sen within buckets, robust to outliers, and zero for a
+///   flat metric. Every value is moved along it to `now`.
+/// - The expected value is the median of the moved values in `now`'s bucket.
+/// - The spread is the MAD of every value's deviation from its own bucket's median, pooled over
+///   all buckets (a bucket alone has too few values to measure spread well), each scaled by
+///   √(n/(n−1)) for a bucket of `n` values, whose median sits closer to its values than the
+///   true level does.
+///
+/// For a positive metric the trend and levels are fitted on logarithms, and the spread measured as
+/// a fraction of the level: seasonality and noise of volumes are proportional to the level (a
+/// Saturday at half volume has half the noise), which logarithms turn into equal, additive parts.
+///
+/// The band is widened by √(1 + π/2n) for a bucket of `n` values: its median is an estimate too.
+fn seasonal(spec: &Spec, history: &[(DateTime<Utc>, f64)], now: DateTime<Utc>) -> Option<(f64, f64, f64, usize)> {
+    let season = spec.season.unwrap_or(Season::Weekly);
+    let window = spec.window.max(2);
+    let log = history.iter().all(|(_, v)| *v > 0.0);
+    let (to, from): (fn(f64) -> f64, fn(f64) -> f64) = if log { (f64::ln, f64::exp) } else { (|v| v, |v| v) };
+    let days = |t: DateTime<Utc>| (t - now).num_seconds() as f64 / 86_400.0;
+    // Newest first into each bucket until it holds `window` values, then oldest first again.
+    let mut buckets: BTreeMap<u32, Vec<(f64, f64)>> = BTreeMap::new();
+    for (t, v) in history.iter().rev() {
+        let b = buckets.entry(bucket(*t, season)).or_default();
+        if b.len() < window {
+            b.push((days(*t), to(*v)));
+        }
+    }
+    buckets.values_mut().for_each(|b| b.reverse());
+    let own = buckets.get(&bucket(now, season)).filter(|b| !b.is_empty())?;
+    let mut slopes = Vec::new();
+    for b in buckets.values() {
+        for (i, (x0, y0)) in b.iter().enumerate() {
+            slopes.extend(b[i + 1..].iter().filter(|(x1, _)| x1 > x0).map(|(x1, y1)| (y1 - y0) / (x1 - x0)));
+        }
+    }
+    let slope = if slopes.len() >= 3 { select_median(&mut slopes) } else { 0.0 };
+    // Moved to now along the trend (x is days before now, so negative).
+    let moved = |b: &[(f64, f64)]| -> Vec<f64> { b.iter().map(|(x, y)| y - slope * x).collect() };
+    let mut residuals = Vec::new();
+    for b in buckets.values().filter(|b| b.len() >= 2) {
+        let z = moved(b);
+        let level = median(&mut z.clone());
+        let n = z.len() as f64;
+        // On logarithms, a deviation as a fraction of the level (e^r − 1), so the band is
+        // symmetric in the metric's own units: +12% and −12% are the same size.
+        let deviation = |r: f64| if log { r.exp() - 1.0 } else { r };
+        residuals.extend(z.iter().map(|v| deviation(v - level) * (n / (n - 1.0)).sqrt()));
+    }
+    let center = from(median(&mut moved(own)));
+    let spread = if residuals.is_empty() { 0.0 } else { mad(&residuals, 0.0) } * if log { center } else { 1.0 };
+    // A prediction band: the expected value is itself a median of few values, uncertain by
+    // about √(π/2n) standard deviations, which widens the band for short histories.
+    let half = spec.sensitivity * spread * (1.0 + std::f64::consts::FRAC_PI_2 / own.len() as f64).sqrt();
+    let points = buckets.values().map(Vec::len).sum();
+    Some((center, center - half, center + half, points))
+}
+
+/// The median without a full sort (for the thousands of pairwise slopes).
+fn select_median(values: &mut [f64]) -> f64 {
+    let n = values.len();
+    let (_, upper, _) = values.select_nth_unstable_by(n / 2, f64::total_cmp);
+    let upper = *upper;
+    if n % 2 == 1 {
+        return upper;
+    }
+    let lower = values[..n / 2].iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    (lower + upper) / 2.0
 }
 
 /// Judges `value` at `now` against the history.
@@ -210,6 +289,7 @@ mod tests {
         Spec {
             object: None,
             metric: "rowCount".into(),
+            property: None,
             model,
             season: Some(Season::Weekly),
             sensitivity: 3.0,

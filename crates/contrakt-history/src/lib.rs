@@ -9,6 +9,7 @@
 
 pub mod baseline;
 pub mod store;
+pub mod synthetic;
 
 use std::path::PathBuf;
 
@@ -19,7 +20,7 @@ use contrakt_core::expect::{CheckReport, CheckResult, Status};
 use contrakt_core::odcs::ContractDocument;
 
 pub use baseline::{Band, Judgement, Spec};
-pub use store::{Metric, Point, Query, Run, RunSummary, Store};
+pub use store::{Location, Metric, Point, Query, Run, RunSummary, Store, redact};
 
 /// The `customProperties` name of an adaptive check on a schema object.
 pub const SPEC_PROPERTY: &str = "contraktAnomaly";
@@ -32,10 +33,27 @@ pub enum Error {
     Io { path: PathBuf, source: std::io::Error },
     #[error("history store {path}: {message}")]
     Store { path: PathBuf, message: String },
+    /// A PostgreSQL store; `location` is its URL without the password.
+    #[error("history store {location}: {message}")]
+    Server { location: String, message: String },
     #[error("history store: {0}")]
     Sql(String),
     #[error("{location}: `{SPEC_PROPERTY}` is not a valid adaptive check: {message}")]
     Spec { location: String, message: String },
+}
+
+impl Error {
+    fn newer_schema(have: usize, know: usize) -> Error {
+        Error::Sql(format!(
+            "the store has schema version {have}, newer than this contrakt knows ({know}); upgrade contrakt"
+        ))
+    }
+}
+
+impl From<postgres::Error> for Error {
+    fn from(e: postgres::Error) -> Self {
+        Error::Sql(e.to_string())
+    }
 }
 
 impl From<rusqlite::Error> for Error {
@@ -44,15 +62,18 @@ impl From<rusqlite::Error> for Error {
     }
 }
 
-/// The metrics a report measured: each object's row count and scan time, and the value of
-/// every check that produced one (keyed by the check's stable id).
+/// The metrics a report measured: the run's duration (`runDuration`, on no object), each
+/// object's row count, scan time (`duration`) and what its scan measured besides the checks
+/// (`bytesScanned`; per property `min`, `max`, `mean`, `distinctCount`, `freshnessLag` in
+/// seconds), and the value of every check that produced one (keyed by the check's stable id).
 pub fn metrics(report: &CheckReport) -> Vec<Metric> {
-    let mut out = Vec::new();
+    let mut out = vec![metric("", "", "runDuration", report.duration_ms as f64)];
     for o in &report.objects {
         if let Some(rows) = o.rows {
             out.push(metric(&o.object, "", "rowCount", rows as f64));
         }
         out.push(metric(&o.object, "", "duration", o.duration_ms as f64));
+        out.extend(o.metrics.iter().map(|m| metric(&o.object, &m.property, &m.metric, m.value)));
     }
     for r in report.results.iter().filter(|r| r.code != "Q601") {
         if let Some(v) = r.value {
@@ -111,7 +132,9 @@ pub fn anomalies(doc: &ContractDocument, report: &CheckReport, store: &Store) ->
             Some("info") => Level::Info,
             _ => Level::Warning,
         };
-        let found = measured.iter().find(|m| m.object == object && m.metric == spec.metric);
+        let found = measured.iter().find(|m| {
+            m.object == object && m.metric == spec.metric && spec.property.as_ref().is_none_or(|p| *p == m.property)
+        });
         let mut result = CheckResult {
             property: found.filter(|m| !m.property.is_empty()).map(|m| m.property.clone()),
             value: found.map(|m| m.value),
@@ -126,7 +149,8 @@ pub fn anomalies(doc: &ContractDocument, report: &CheckReport, store: &Store) ->
         };
         let Some(m) = found else {
             result.status = Status::Error;
-            result.message = format!("this run measured no `{}` for `{object}`", spec.metric);
+            let of = spec.property.as_ref().map(|p| format!("{object}.{p}")).unwrap_or(object.clone());
+            result.message = format!("this run measured no `{}` for `{of}`", spec.metric);
             out.push(result);
             continue;
         };
@@ -171,6 +195,14 @@ pub fn extend_report(report: &mut CheckReport, results: Vec<CheckResult>) {
     report.results.extend(results);
     report.summary = CheckReport::summarize(&report.results);
     report.passed = !report.fails_at(Level::Error);
+}
+
+/// The run to record for a report of one partition (`date=2026-11-01`, as `--partition` gave
+/// it; hive style `key=value/key=value` for several), or of all the data (`""`).
+pub fn run_of_partition(report: &CheckReport, partition: &str) -> Run {
+    let mut run = run_of(report);
+    run.metrics.iter_mut().for_each(|m| m.partition = partition.to_string());
+    run
 }
 
 /// The run to record for a report.

@@ -1,47 +1,25 @@
-//! The metrics store: an embedded SQLite file (WAL, so readers never block the writer, and a
-//! busy timeout, so concurrent cron jobs queue instead of failing). A run and its metrics go in
-//! one transaction: a run is recorded whole or not at all. Schema versions are SQLite's
-//! `user_version`, migrated forward in order.
+//! The metrics store, in one of two backends behind [`Store`]:
+//!
+//! - an embedded SQLite file (the default): WAL, so readers never block the writer, and a busy
+//!   timeout, so concurrent cron jobs queue instead of failing;
+//! - a PostgreSQL database (`postgres://…`), for cron jobs on several machines.
+//!
+//! Both hold the same tables with the same meaning, migrated forward by numbered versions, and
+//! record a run and its metrics in one transaction: a run is recorded whole or not at all.
+//! Times are stored as fixed-width RFC 3339 text in UTC, so text order is time order and both
+//! backends read back byte-identical points.
 
-use std::path::Path;
-use std::time::Duration;
+mod postgresql;
+mod sqlite;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 use crate::{Error, Result};
-
-/// Forward migrations; entry `i` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &["CREATE TABLE runs (
-        id INTEGER PRIMARY KEY,
-        contract TEXT NOT NULL,
-        contract_version TEXT NOT NULL,
-        at TEXT NOT NULL,
-        recorded_at TEXT NOT NULL,
-        passed INTEGER NOT NULL
-     );
-     CREATE TABLE metrics (
-        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-        contract TEXT NOT NULL,
-        object TEXT NOT NULL,
-        property TEXT NOT NULL DEFAULT '',
-        metric TEXT NOT NULL,
-        partition TEXT NOT NULL DEFAULT '',
-        at TEXT NOT NULL,
-        value REAL NOT NULL
-     );
-     CREATE INDEX metrics_series ON metrics(contract, object, metric, property, at);
-     CREATE TABLE annotations (
-        id INTEGER PRIMARY KEY,
-        contract TEXT NOT NULL,
-        object TEXT NOT NULL DEFAULT '',
-        metric TEXT NOT NULL DEFAULT '',
-        at_from TEXT NOT NULL,
-        at_to TEXT NOT NULL,
-        note TEXT NOT NULL,
-        created_at TEXT NOT NULL
-     );"];
 
 /// One measured value of one run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -101,72 +79,145 @@ pub struct Query {
     pub since: Option<DateTime<Utc>>,
 }
 
-pub struct Store {
-    conn: Connection,
+/// Where a store lives: a file path, or a PostgreSQL URL.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Location {
+    File(PathBuf),
+    Postgres {
+        /// `postgres://user@host:port/database?options`; a password in it is used, but better
+        /// left out and given through `password_env`.
+        url: String,
+        /// The environment variable holding the password when the URL has none
+        /// (default `PGPASSWORD`, as for `psql`).
+        password_env: Option<String>,
+    },
 }
 
-fn ts(t: DateTime<Utc>) -> String {
+impl Location {
+    /// `postgres://…` or `postgresql://…` is a PostgreSQL database; anything else a file.
+    pub fn parse(s: &str) -> Location {
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            Location::Postgres { url: s.to_string(), password_env: None }
+        } else {
+            Location::File(PathBuf::from(s))
+        }
+    }
+
+    /// A path given on the command line (file names need not be UTF-8; URLs are).
+    pub fn from_path(p: &Path) -> Location {
+        match p.to_str() {
+            Some(s) => Location::parse(s),
+            None => Location::File(p.to_path_buf()),
+        }
+    }
+
+    /// Names the environment variable with the password (PostgreSQL only).
+    pub fn with_password_env(self, env: Option<String>) -> Location {
+        match self {
+            Location::Postgres { url, .. } => Location::Postgres { url, password_env: env },
+            file => file,
+        }
+    }
+}
+
+/// Shown without a password, so errors and logs can name the store.
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::File(p) => write!(f, "{}", p.display()),
+            Location::Postgres { url, .. } => f.write_str(&redact(url)),
+        }
+    }
+}
+
+impl fmt::Debug for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Location({self})")
+    }
+}
+
+/// `url` with the password of its user info and any `password=` option replaced by `***`.
+pub fn redact(url: &str) -> String {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let end = url[start..].find(['/', '?']).map_or(url.len(), |i| start + i);
+    let mut out = String::with_capacity(url.len());
+    out.push_str(&url[..start]);
+    let authority = &url[start..end];
+    match authority.rsplit_once('@') {
+        Some((user, host)) => {
+            match user.split_once(':') {
+                Some((name, _)) => out.push_str(&format!("{name}:***")),
+                None => out.push_str(user),
+            }
+            out.push('@');
+            out.push_str(host);
+        }
+        None => out.push_str(authority),
+    }
+    let rest = &url[end..];
+    match rest.split_once('?') {
+        Some((path, query)) => {
+            out.push_str(path);
+            out.push('?');
+            let params: Vec<String> = query
+                .split('&')
+                .map(|kv| match kv.split_once('=') {
+                    Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                    _ => kv.to_string(),
+                })
+                .collect();
+            out.push_str(&params.join("&"));
+        }
+        None => out.push_str(rest),
+    }
+    out
+}
+
+/// The two backends; each module holds its SQL.
+pub(crate) enum Backend {
+    Sqlite(rusqlite::Connection),
+    // A mutex so reads take `&self` like SQLite's; a store is used by one thread at a time.
+    Postgres(Mutex<::postgres::Client>),
+}
+
+/// A history store; see the module documentation for the backends.
+pub struct Store {
+    backend: Backend,
+}
+
+pub(crate) fn ts(t: DateTime<Utc>) -> String {
     // Fixed width, so text order is time order in SQL.
     t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
 impl Store {
-    /// Opens (creating it and its folder) and migrates the store at `path`.
+    /// Opens (creating it and its folder) and migrates the SQLite store at `path`.
     pub fn open(path: &Path) -> Result<Store> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| Error::Io { path: dir.to_path_buf(), source: e })?;
-        }
-        let sql = |e: rusqlite::Error| Error::Store { path: path.to_path_buf(), message: e.to_string() };
-        let conn = Connection::open(path).map_err(sql)?;
-        conn.busy_timeout(Duration::from_secs(30)).map_err(sql)?;
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(sql)?;
-        conn.pragma_update(None, "foreign_keys", "ON").map_err(sql)?;
-        let mut store = Store { conn };
-        store.migrate().map_err(|e| match e {
-            Error::Sql(m) => Error::Store { path: path.to_path_buf(), message: m },
-            other => other,
-        })?;
-        Ok(store)
+        Ok(Store { backend: Backend::Sqlite(sqlite::open(path)?) })
     }
 
-    fn migrate(&mut self) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let version: usize = tx.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
-        if version > MIGRATIONS.len() {
-            return Err(Error::Sql(format!(
-                "the store has schema version {version}, newer than this contrakt knows ({}); upgrade contrakt",
-                MIGRATIONS.len()
-            )));
+    /// Opens and migrates the store at `location`: a file, or a PostgreSQL database (which must
+    /// exist; contrakt creates its tables).
+    pub fn open_at(location: &Location) -> Result<Store> {
+        match location {
+            Location::File(path) => Store::open(path),
+            Location::Postgres { url, password_env } => {
+                let client = postgresql::open(url, password_env.as_deref()).map_err(|e| match e {
+                    Error::Sql(message) => Error::Server { location: redact(url), message },
+                    other => other,
+                })?;
+                Ok(Store { backend: Backend::Postgres(Mutex::new(client)) })
+            }
         }
-        for (i, m) in MIGRATIONS.iter().enumerate().skip(version) {
-            tracing::info!(to = i + 1, "migrating the history store");
-            tx.execute_batch(m)?;
-            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
-        }
-        tx.commit()?;
-        Ok(())
     }
 
     /// Records a run and all its metrics in one transaction; returns the run's id.
     pub fn record(&mut self, run: &Run) -> Result<i64> {
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let at = ts(run.at);
-        tx.execute(
-            "INSERT INTO runs (contract, contract_version, at, recorded_at, passed) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![run.contract, run.contract_version, at, ts(Utc::now()), run.passed],
-        )?;
-        let id = tx.last_insert_rowid();
-        {
-            let mut insert = tx.prepare(
-                "INSERT INTO metrics (run_id, contract, object, property, metric, partition, at, value)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )?;
-            for m in run.metrics.iter().filter(|m| m.value.is_finite()) {
-                insert.execute(params![id, run.contract, m.object, m.property, m.metric, m.partition, at, m.value])?;
-            }
+        let _s = tracing::debug_span!("record", contract = %run.contract, metrics = run.metrics.len()).entered();
+        match &mut self.backend {
+            Backend::Sqlite(c) => sqlite::record(c, run),
+            Backend::Postgres(c) => postgresql::record(lock(c), run),
         }
-        tx.commit()?;
-        Ok(id)
     }
 
     /// Marks a time range of a contract's metrics (one object or metric, or all) as expected.
@@ -179,41 +230,27 @@ impl Store {
         to: DateTime<Utc>,
         note: &str,
     ) -> Result<i64> {
-        self.conn.execute(
-            "INSERT INTO annotations (contract, object, metric, at_from, at_to, note, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![contract, object.unwrap_or(""), metric.unwrap_or(""), ts(from), ts(to), note, ts(Utc::now())],
-        )?;
-        Ok(self.conn.last_insert_rowid())
+        let a = Annotation {
+            contract,
+            object: object.unwrap_or(""),
+            metric: metric.unwrap_or(""),
+            from: ts(from),
+            to: ts(to),
+            note,
+            created_at: ts(Utc::now()),
+        };
+        match &mut self.backend {
+            Backend::Sqlite(c) => sqlite::annotate(c, &a),
+            Backend::Postgres(c) => postgresql::annotate(lock(c), &a),
+        }
     }
 
     /// Recorded points, oldest first.
     pub fn points(&self, q: &Query) -> Result<Vec<Point>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT m.run_id, m.contract, r.contract_version, m.object, m.property, m.metric, m.partition, m.at, m.value,
-                    (SELECT a.note FROM annotations a
-                      WHERE a.contract = m.contract AND (a.object = '' OR a.object = m.object)
-                        AND (a.metric = '' OR a.metric = m.metric) AND m.at BETWEEN a.at_from AND a.at_to
-                      ORDER BY a.id DESC LIMIT 1)
-             FROM metrics m JOIN runs r ON r.id = m.run_id
-             WHERE (?1 IS NULL OR m.contract = ?1) AND (?2 IS NULL OR m.object = ?2)
-               AND (?3 IS NULL OR m.metric = ?3) AND (?4 IS NULL OR m.at >= ?4)
-             ORDER BY m.at, m.run_id, m.object, m.metric, m.property",
-        )?;
-        let rows = stmt.query_map(params![q.contract, q.object, q.metric, q.since.map(ts)], |r| {
-            Ok(Point {
-                run_id: r.get(0)?,
-                contract: r.get(1)?,
-                contract_version: r.get(2)?,
-                object: r.get(3)?,
-                property: r.get(4)?,
-                metric: r.get(5)?,
-                partition: r.get(6)?,
-                at: r.get(7)?,
-                value: r.get(8)?,
-                expected: r.get(9)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        match &self.backend {
+            Backend::Sqlite(c) => sqlite::points(c, q),
+            Backend::Postgres(c) => postgresql::points(lock(c), q),
+        }
     }
 
     /// One metric's history for a baseline, oldest first, before `before`, without points
@@ -243,29 +280,45 @@ impl Store {
 
     /// Each contract's latest run (by reference time, then by id), in contract order.
     pub fn latest_runs(&self) -> Result<Vec<RunSummary>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT id, contract, contract_version, at, passed FROM runs r
-             WHERE id = (SELECT id FROM runs l WHERE l.contract = r.contract ORDER BY l.at DESC, l.id DESC LIMIT 1)
-             ORDER BY contract",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(RunSummary {
-                run_id: r.get(0)?,
-                contract: r.get(1)?,
-                contract_version: r.get(2)?,
-                at: r.get(3)?,
-                passed: r.get(4)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        match &self.backend {
+            Backend::Sqlite(c) => sqlite::latest_runs(c),
+            Backend::Postgres(c) => postgresql::latest_runs(lock(c)),
+        }
     }
 
     /// The number of runs recorded.
     pub fn runs(&self) -> Result<i64> {
-        Ok(self.conn.query_row("SELECT count(*) FROM runs", [], |r| r.get(0)).optional()?.unwrap_or(0))
+        match &self.backend {
+            Backend::Sqlite(c) => sqlite::runs(c),
+            Backend::Postgres(c) => postgresql::runs(lock(c)),
+        }
+    }
+
+    /// The schema version the store is at.
+    pub fn schema_version(&self) -> Result<usize> {
+        match &self.backend {
+            Backend::Sqlite(c) => sqlite::version(c),
+            Backend::Postgres(c) => postgresql::version(lock(c)),
+        }
     }
 }
 
+/// A poisoned lock only means another thread panicked mid-call; the client is still usable
+/// (a transaction it left open rolls back when dropped).
+fn lock(c: &Mutex<::postgres::Client>) -> std::sync::MutexGuard<'_, ::postgres::Client> {
+    c.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// An annotation's row.
+pub(crate) struct Annotation<'a> {
+    pub contract: &'a str,
+    pub object: &'a str,
+    pub metric: &'a str,
+    pub from: String,
+    pub to: String,
+    pub note: &'a str,
+    pub created_at: String,
+}
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
@@ -299,6 +352,23 @@ mod tests {
 
     fn day(d: i64) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 1, 6, 0, 0).unwrap() + chrono::Duration::days(d)
+    }
+
+    #[test]
+    fn locations_and_redaction() {
+        assert_eq!(Location::parse("h.db"), Location::File("h.db".into()));
+        assert!(matches!(Location::parse("postgresql://h/db"), Location::Postgres { .. }));
+        let cases = [
+            ("postgres://u:pw@h:5432/db", "postgres://u:***@h:5432/db"),
+            ("postgres://u@h/db?sslmode=disable&password=pw", "postgres://u@h/db?sslmode=disable&password=***"),
+            ("postgres://h", "postgres://h"),
+            ("postgres://u:p@w@h/db", "postgres://u:***@h/db"),
+        ];
+        for (url, shown) in cases {
+            assert_eq!(redact(url), shown);
+            assert_eq!(Location::parse(url).to_string(), shown);
+            assert!(!format!("{:?}", Location::parse(url)).contains("pw"));
+        }
     }
 
     #[test]
@@ -363,7 +433,7 @@ mod tests {
         let path = tmp.path().join("h.db");
         Store::open(&path).unwrap().record(&run(day(0), 1.0)).unwrap();
         assert_eq!(Store::open(&path).unwrap().runs().unwrap(), 1, "reopening keeps the data");
-        Connection::open(&path).unwrap().pragma_update(None, "user_version", 99).unwrap();
+        rusqlite::Connection::open(&path).unwrap().pragma_update(None, "user_version", 99).unwrap();
         let err = Store::open(&path).err().expect("a newer schema is refused").to_string();
         assert!(err.contains("schema version 99") && err.contains("h.db"), "{err}");
     }

@@ -12,6 +12,7 @@ use contrakt_check::{CheckOptions, Checker, parse_time};
 use contrakt_core::odcs::{self, ContractDocument};
 use contrakt_core::registry::{self, Discovery};
 use contrakt_core::{Error, Finding};
+use contrakt_history::Location;
 use contrakt_report::{
     CheckTextOptions, TextOptions, check_to_json, check_to_junit, check_to_markdown, check_to_text, render_text,
 };
@@ -173,9 +174,15 @@ fn check(args: CheckCommonArgs, alerting: Alerting, global: &GlobalArgs, color: 
     if args.explain || args.emit_sql {
         return Ok(if failed_runs > 0 { ExitStatus::Error } else { ExitStatus::Success });
     }
-    let store = if args.no_history { None } else { args.history.clone().or_else(|| configured_store(&roots)) };
-    if let Some(path) = &store {
-        record_history(path, &documents, &mut reports);
+    let store = if args.no_history {
+        None
+    } else {
+        args.history.as_deref().map(Location::from_path).or_else(|| configured_store(&roots))
+    };
+    if let Some(location) = &store {
+        // The partition key of the metrics: hive style, as the data's folders name it.
+        let partition: Vec<String> = partitions.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        record_history(location, &documents, &mut reports, &partition.join("/"));
     }
     let fail_on = args.fail_on.level();
     let text = match args.format {
@@ -236,20 +243,30 @@ fn alert(
     }
 }
 
-/// `history.path` of the registry's contrakt.yaml, relative to the registry root.
-pub(crate) fn configured_store(roots: &[PathBuf]) -> Option<PathBuf> {
+/// `history.path` of the registry's contrakt.yaml: a file relative to the registry root, or a
+/// PostgreSQL URL (with `password-env`).
+pub(crate) fn configured_store(roots: &[PathBuf]) -> Option<Location> {
     roots.iter().find_map(|root| {
         let file = root.join(contrakt_core::config::FILE_NAME);
         let config = registry::read_source(&file).and_then(contrakt_core::config::load).ok()?;
-        config.history.map(|h| root.join(h.path))
+        config.history.map(|h| match Location::parse(&h.path) {
+            Location::File(path) => Location::File(root.join(path)),
+            server => server.with_password_env(h.password_env),
+        })
     })
 }
 
 /// Judges each report's adaptive checks against the history, then records the run. History
 /// never changes whether the data was checked: its failures are warnings on stderr.
-fn record_history(path: &Path, documents: &[ContractDocument], reports: &mut [contrakt_check::CheckReport]) {
-    let _s = tracing::info_span!("history", store = %path.display()).entered();
-    let mut store = match contrakt_history::Store::open(path) {
+fn record_history(
+    location: &Location,
+    documents: &[ContractDocument],
+    reports: &mut [contrakt_check::CheckReport],
+    partition: &str,
+) {
+    // Display leaves a URL's password out.
+    let _s = tracing::info_span!("history", store = %location).entered();
+    let mut store = match contrakt_history::Store::open_at(location) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("warning: history not recorded: {e}");
@@ -262,7 +279,7 @@ fn record_history(path: &Path, documents: &[ContractDocument], reports: &mut [co
             Ok(results) => contrakt_history::extend_report(report, results),
             Err(e) => eprintln!("warning: adaptive checks not judged: {e}"),
         }
-        if let Err(e) = store.record(&contrakt_history::run_of(report)) {
+        if let Err(e) = store.record(&contrakt_history::run_of_partition(report, partition)) {
             eprintln!("warning: history not recorded for {}: {e}", report.contract);
         }
     }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use contrakt_check::parse_time;
 use contrakt_core::Error;
-use contrakt_history::{Point, Query, Store};
+use contrakt_history::{Location, Point, Query, Store};
 
 use crate::ExitStatus;
 use crate::args::{AnnotateArgs, HistoryAction, HistoryArgs, HistoryFormat};
@@ -27,11 +27,13 @@ pub(crate) fn run(args: HistoryArgs) -> Result<ExitStatus, Error> {
         Some((_, t)) => t,
         None => None,
     };
-    let path = store_path(args.store.as_deref());
-    if !path.exists() {
+    let location = store_location(args.store.as_deref());
+    if let Location::File(path) = &location
+        && !path.exists()
+    {
         return usage(format!("no history store at {} (run `contrakt check --history {0}` first)", path.display()));
     }
-    let store = match Store::open(&path) {
+    let store = match Store::open_at(&location) {
         Ok(s) => s,
         Err(e) => return usage(e.to_string()),
     };
@@ -68,8 +70,7 @@ fn annotate(a: AnnotateArgs) -> Result<ExitStatus, Error> {
     if to < from {
         return usage("--to is before --from".into());
     }
-    let path = store_path(a.store.as_deref());
-    let mut store = match Store::open(&path) {
+    let mut store = match Store::open_at(&store_location(a.store.as_deref())) {
         Ok(s) => s,
         Err(e) => return usage(e.to_string()),
     };
@@ -83,12 +84,13 @@ fn annotate(a: AnnotateArgs) -> Result<ExitStatus, Error> {
     }
 }
 
-/// `--store`, else `history.path` of ./contrakt.yaml, else the default.
-fn store_path(explicit: Option<&Path>) -> PathBuf {
+/// `--store` (a file or a `postgres://` URL), else `history.path` of ./contrakt.yaml, else the
+/// default file.
+fn store_location(explicit: Option<&Path>) -> Location {
     explicit
-        .map(Path::to_path_buf)
+        .map(Location::from_path)
         .or_else(|| crate::commands::check::configured_store(&[PathBuf::from(".")]))
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_STORE))
+        .unwrap_or_else(|| Location::File(PathBuf::from(DEFAULT_STORE)))
 }
 
 /// A contract file names its contract by id; anything else is an id.

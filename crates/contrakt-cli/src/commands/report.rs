@@ -64,22 +64,26 @@ pub(crate) fn run(args: ReportArgs, color: bool) -> Result<ExitStatus, Error> {
     let config = found.config.as_ref().map(|(_, c)| c.clone());
     let mut sources = Vec::new();
 
-    let history_path = args.history.clone().or_else(|| crate::commands::check::configured_store(&found.roots));
-    let history = match &history_path {
-        Some(p) if !p.exists() => {
+    let history_at = args
+        .history
+        .as_deref()
+        .map(contrakt_history::Location::from_path)
+        .or_else(|| crate::commands::check::configured_store(&found.roots));
+    let history = match &history_at {
+        Some(contrakt_history::Location::File(p)) if !p.exists() => {
             if args.history.is_some() {
                 return usage(format!("--history: no history store at {}", p.display()));
             }
             sources.push(format!("No history store at {} yet", p.display()));
             None
         }
-        Some(p) => {
-            let _s = tracing::info_span!("history", store = %p.display()).entered();
-            let opened =
-                contrakt_history::Store::open(p).and_then(|store| Ok(History { latest: store.latest_runs()?, store }));
+        Some(at) => {
+            let _s = tracing::info_span!("history", store = %at).entered();
+            let opened = contrakt_history::Store::open_at(at)
+                .and_then(|store| Ok(History { latest: store.latest_runs()?, store }));
             match opened {
                 Ok(h) => {
-                    sources.push(format!("Metrics from {}", p.display()));
+                    sources.push(format!("Metrics from {at}"));
                     Some(h)
                 }
                 Err(e) => return usage(e.to_string()),

@@ -12,7 +12,7 @@ pub mod threshold;
 
 use serde_json::Value as Json;
 
-pub use outcome::{CheckReport, CheckResult, ObjectRun, Status, Summary};
+pub use outcome::{CheckReport, CheckResult, ObjectMetric, ObjectRun, Status, Summary};
 pub use registry::{CHECKS, CheckKind};
 pub use threshold::Threshold;
 

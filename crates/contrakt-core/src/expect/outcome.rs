@@ -120,6 +120,19 @@ pub struct ObjectRun {
     /// Set when the object could not be checked at all.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// What the scan measured besides the checks, for the metrics history: bytes scanned, and
+    /// per property min/max/mean, distinct counts and the freshness lag. Not part of the JSON
+    /// report (its schema is versioned); `contrakt history` shows them.
+    #[serde(skip)]
+    pub metrics: Vec<ObjectMetric>,
+}
+
+/// One measured value of an object (`property` empty for the object itself).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ObjectMetric {
+    pub property: String,
+    pub metric: String,
+    pub value: f64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
