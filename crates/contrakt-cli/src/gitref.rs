@@ -100,44 +100,16 @@ pub fn read_files(reference: &str, subdir: Option<&str>, paths: &[PathBuf]) -> R
     cat_files(&top, &commit, reference, &files)
 }
 
-/// Reads blobs through one `git cat-file --batch`.
+/// Reads blobs through one `git cat-file --batch` (see [`read_objects`]), named `LABEL:FILE`.
 fn cat_files(top: &Path, commit: &str, label: &str, files: &[&str]) -> Result<Vec<(String, Vec<u8>)>, String> {
-    if files.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut child = Command::new("git")
-        .args(["cat-file", "--batch"])
-        .current_dir(top)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("cannot run git cat-file: {e}"))?;
-    let mut stdin = child.stdin.take().ok_or("git cat-file: no stdin")?;
-    let requests: String = files.iter().map(|f| format!("{commit}:{f}\n")).collect();
-    // Write from a thread: git answers while we still write, and pipes are bounded.
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(requests.as_bytes());
-    });
-    let mut out = BufReader::new(child.stdout.take().ok_or("git cat-file: no stdout")?);
-    let mut result = Vec::with_capacity(files.len());
-    for f in files {
-        let mut header = String::new();
-        out.read_line(&mut header).map_err(|e| e.to_string())?;
-        let size: usize = header
-            .split_whitespace()
-            .nth(2)
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| format!("git cat-file: unexpected answer `{}` for {f}", header.trim()))?;
-        let mut bytes = vec![0; size];
-        out.read_exact(&mut bytes).map_err(|e| e.to_string())?;
-        let mut newline = [0u8; 1];
-        out.read_exact(&mut newline).map_err(|e| e.to_string())?;
-        result.push((format!("{label}:{f}"), bytes));
-    }
-    let _ = writer.join();
-    let _ = child.wait();
-    Ok(result)
+    let specs: Vec<String> = files.iter().map(|f| format!("{commit}:{f}")).collect();
+    read_objects(top, &specs)?
+        .into_iter()
+        .zip(files)
+        .map(|(bytes, f)| {
+            bytes.map(|b| (format!("{label}:{f}"), b)).ok_or_else(|| format!("git cat-file: {label}:{f} is missing"))
+        })
+        .collect()
 }
 
 /// A commit that changed a file.
@@ -215,6 +187,7 @@ pub fn read_objects(top: &Path, specs: &[String]) -> Result<Vec<Option<Vec<u8>>>
         .map_err(|e| format!("cannot run git cat-file: {e}"))?;
     let mut stdin = child.stdin.take().ok_or("git cat-file: no stdin")?;
     let requests: String = specs.iter().map(|s| format!("{s}\n")).collect();
+    // Write from a thread: git answers while we still write, and pipes are bounded.
     let writer = std::thread::spawn(move || {
         let _ = stdin.write_all(requests.as_bytes());
     });
