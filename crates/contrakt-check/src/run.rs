@@ -320,12 +320,9 @@ impl Checker {
             };
             let (plan, _) = self.plan(&prepared, object, located);
             // As the run does: measures that do not plan are set aside.
-            let mut good = Vec::new();
-            for (i, m) in plan.fused.iter().enumerate() {
-                match self.plans(&compile::fused_sql(&plan.table, &[(i, m)])).await {
-                    Ok(()) => good.push((i, m.as_str())),
-                    Err(e) => out.push_str(&format!("-- {object}: measure m{i} `{m}` is not pushed down: {e}\n")),
-                }
+            let (good, set_aside) = self.plannable(&plan).await;
+            for (i, e) in set_aside {
+                out.push_str(&format!("-- {object}: measure m{i} `{}` is not pushed down: {e}\n", plan.fused[i]));
             }
             let mut statements = vec![(
                 format!("{object}: the fused scan ({} measures)", good.len()),
@@ -752,6 +749,23 @@ impl Checker {
         (run, results)
     }
 
+    /// The fused measures that plan (index, expression), and those that do not with their error.
+    /// One planning of the whole scan when it plans, else one per measure.
+    async fn plannable<'p>(&self, plan: &'p ObjectPlan) -> (Vec<(usize, &'p str)>, Vec<(usize, String)>) {
+        let all = || plan.fused.iter().enumerate().map(|(i, m)| (i, m.as_str()));
+        if self.plans(&plan.fused_sql()).await.is_ok() {
+            return (all().collect(), Vec::new());
+        }
+        let (mut good, mut set_aside) = (Vec::new(), Vec::new());
+        for (i, m) in all() {
+            match self.plans(&compile::fused_sql(&plan.table, &[(i, m)])).await {
+                Ok(()) => good.push((i, m)),
+                Err(e) => set_aside.push((i, e)),
+            }
+        }
+        (good, set_aside)
+    }
+
     /// Runs the fused scan. A measure that does not plan is set aside with its error and the
     /// rest run; if execution fails, each measure runs alone so one bad rule cannot hide the
     /// others. Also returns the bytes the scan read, where the format reports them (Parquet).
@@ -763,16 +777,9 @@ impl Checker {
         let mut bytes = None;
         let n = plan.fused.len();
         let mut out: Vec<Option<std::result::Result<ScalarValue, String>>> = vec![None; n];
-        let mut good: Vec<(usize, &str)> = Vec::new();
-        if self.plans(&plan.fused_sql()).await.is_ok() {
-            good = plan.fused.iter().enumerate().map(|(i, m)| (i, m.as_str())).collect();
-        } else {
-            for (i, m) in plan.fused.iter().enumerate() {
-                match self.plans(&compile::fused_sql(&plan.table, &[(i, m)])).await {
-                    Ok(()) => good.push((i, m)),
-                    Err(e) => out[i] = Some(Err(e)),
-                }
-            }
+        let (good, set_aside) = self.plannable(plan).await;
+        for (i, e) in set_aside {
+            out[i] = Some(Err(e));
         }
         if !good.is_empty() {
             let sql = compile::fused_sql(&plan.table, &good);
