@@ -396,3 +396,35 @@ fn missing_stores_render_and_bad_input_is_refused() {
     }
     crate::with_stable_output(|| insta::assert_snapshot!(shown));
 }
+
+/// A contract renamed and moved in git keeps its history: the report follows the file back
+/// through the rename (`git log --follow`) to the breaking change and the commit that added it.
+#[test]
+fn the_breaking_change_history_follows_a_renamed_contract() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let reg = registry(dir);
+    std::fs::create_dir_all(reg.join("sales")).unwrap();
+    git(&reg, &["mv", "orders.odcs.yaml", "sales/orders.odcs.yaml"], "2026-10-15T09:00:00+00:00");
+    git(&reg, &["commit", "-q", "-m", "Move orders under sales/"], "2026-10-15T09:00:00+00:00");
+    let moved = reg.join("sales/orders.odcs.yaml");
+    let text = std::fs::read_to_string(&moved).unwrap();
+    std::fs::write(&moved, format!("{text}\n# Owned by the sales team since the move.\n")).unwrap();
+    git(&reg, &["commit", "-q", "-am", "orders: a note after the move"], "2026-11-01T09:00:00+00:00");
+
+    contrakt_in(dir, ["report", "registry", "-o", "site", "--now", "2026-11-22T06:00:00Z"]).assert_exit(0);
+    let orders = std::fs::read_to_string(dir.join("site/contracts/contrakt-meal-kit-orders.html")).unwrap();
+    // Newest first: the edit at the new path, the move, then the history from before it.
+    let at = |needle: &str| orders.find(needle).unwrap_or_else(|| panic!("{needle} missing from the orders page"));
+    let (edit, mv, breaking, added) = (
+        at("orders: a note after the move"),
+        at("Move orders under sales/"),
+        at("orders: retire legacy_code &lt;with the v1 export&gt;"),
+        at("The meal-kit registry"),
+    );
+    assert!(edit < mv && mv < breaking && breaking < added, "in order, newest first");
+    assert!(orders.contains("Renamed from orders.odcs.yaml."), "the move says where from");
+    assert!(orders.contains("1.3.0 → 1.4.0") && orders.contains("orders.legacy_code"), "the removed column");
+    assert!(orders.contains("V001"), "the breaking change from before the move");
+    assert!(orders.contains("added at 1.3.0"));
+}

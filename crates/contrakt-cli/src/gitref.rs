@@ -122,18 +122,21 @@ pub struct FileCommit {
     pub date: String,
     pub author: String,
     pub subject: String,
+    /// The file's path in this commit, and in its parent (they differ when the commit renamed
+    /// it; `None` when the commit added it).
+    pub path: String,
+    pub parent_path: Option<String>,
 }
 
-/// A file's history in git: its repository, its path there, and the commits that changed it,
-/// newest first.
+/// A file's history in git: its repository and the commits that changed it, newest first,
+/// across renames.
 pub struct FileHistory {
     pub top: PathBuf,
-    pub path: String,
     pub commits: Vec<FileCommit>,
 }
 
-/// The commits that changed `file` (at its current path), or why there are none to show: not
-/// in a repository, not committed, no git.
+/// The commits that changed `file`, following it back through renames and moves (`git log
+/// --follow`), or why there are none to show: not in a repository, not committed, no git.
 pub fn file_history(file: &Path) -> Result<FileHistory, String> {
     let abs = std::path::absolute(file).map_err(|e| e.to_string())?;
     let abs = abs.canonicalize().unwrap_or(abs);
@@ -148,27 +151,58 @@ pub fn file_history(file: &Path) -> Result<FileHistory, String> {
     let top_c = top.canonicalize().unwrap_or_else(|_| top.clone());
     let rel = abs.strip_prefix(&top_c).map_err(|_| format!("{} is outside {}", file.display(), top.display()))?;
     let rel = rel.to_string_lossy().replace('\\', "/");
-    // Fields split by unit separators, records by record separators: subjects may hold anything else.
-    let log = git(&top, &["log", "--first-parent", "--format=%x1e%H%x1f%P%x1f%cI%x1f%an%x1f%s", "--", &rel])
-        .unwrap_or_default();
+    // Fields split by unit separators, records by record separators: subjects may hold anything
+    // else. Each record ends with the file's `--name-status` (NUL-separated by -z): `M path`,
+    // `A path`, or `R100 old new` for the commit that renamed it.
+    let log = git(
+        &top,
+        &[
+            "log",
+            "--follow",
+            "--first-parent",
+            "-z",
+            "--name-status",
+            "--format=%x1e%H%x1f%P%x1f%cI%x1f%an%x1f%s",
+            "--",
+            &rel,
+        ],
+    )
+    .unwrap_or_default();
+    // The path as of the commit being read, walking back from the current one.
+    let mut path = rel.clone();
     let commits: Vec<FileCommit> = log
         .split('\x1e')
         .filter_map(|rec| {
-            let f: Vec<&str> = rec.trim_end_matches('\n').split('\x1f').collect();
+            let (header, status) = rec.split_once('\0').unwrap_or((rec, ""));
+            let f: Vec<&str> = header.split('\x1f').collect();
             let [commit, parents, date, author, subject] = f.as_slice() else { return None };
+            let status: Vec<&str> = status.trim_start_matches('\n').split('\0').filter(|t| !t.is_empty()).collect();
+            let (here, before) = match status.as_slice() {
+                [s, old, new, ..] if s.starts_with('R') || s.starts_with('C') => {
+                    (new.to_string(), Some(old.to_string()))
+                }
+                [s, p, ..] if s.starts_with('A') => (p.to_string(), None),
+                [_, p, ..] => (p.to_string(), Some(p.to_string())),
+                _ => (path.clone(), Some(path.clone())),
+            };
+            if let Some(before) = &before {
+                path = before.clone();
+            }
             Some(FileCommit {
                 commit: commit.to_string(),
                 parent: parents.split_whitespace().next().map(str::to_string),
                 date: date.to_string(),
                 author: author.to_string(),
                 subject: subject.to_string(),
+                path: here,
+                parent_path: before,
             })
         })
         .collect();
     if commits.is_empty() {
         return Err(format!("No breaking-change history: {rel} is not committed to git yet."));
     }
-    Ok(FileHistory { top, path: rel, commits })
+    Ok(FileHistory { top, commits })
 }
 
 /// The bytes of `REV:PATH` objects, read through one `git cat-file --batch`; `None` for an

@@ -419,15 +419,13 @@ mod tests {
     }
 
     /// The detector's targets, on a small fixed set of series: at least 95% of spikes and drops
-    /// of 4 standard deviations caught, at most 1% of clean points of seasonal series flagged.
-    /// Hourly runs (24 buckets, a month of history each) meet them. Daily runs fall short: a
-    /// weekday bucket holds one value a week, so its median is a rough estimate for months
-    /// (about 0.4σ off), and the band cannot be both tight and safe; the bounds below are what
-    /// it does today (the benchmark prints the full table), so a regression still fails.
+    /// of 4 standard deviations caught, at most 1% of clean points of seasonal series flagged,
+    /// for hourly runs (24 buckets) and daily runs (7 weekday buckets of one value a week, where
+    /// the margins are thin: the benchmark prints the full table).
     #[test]
     fn the_seasonal_model_meets_its_targets() {
         for (scenario, recall, fpr) in
-            [(Scenario::hourly as fn(_) -> Scenario, 0.95, 0.01), (Scenario::daily, 0.85, 0.02)]
+            [(Scenario::hourly as fn(_) -> Scenario, 0.95, 0.01), (Scenario::daily, 0.95, 0.01)]
         {
             for kind in [Kind::Spike, Kind::Drop] {
                 let s = scenario(Some((kind, 4.0)));

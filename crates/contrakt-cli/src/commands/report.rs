@@ -458,8 +458,11 @@ fn changes(
     let commits = &history.commits[..history.commits.len().min(max)];
     let mut specs = Vec::new();
     for c in commits {
-        specs.push(format!("{}:{}", c.commit, history.path));
-        specs.push(c.parent.as_ref().map(|p| format!("{p}:{}", history.path)).unwrap_or_else(|| "0000000:-".into()));
+        specs.push(format!("{}:{}", c.commit, c.path));
+        specs.push(match (&c.parent, &c.parent_path) {
+            (Some(p), Some(path)) => format!("{p}:{path}"),
+            _ => "0000000:-".into(),
+        });
     }
     let blobs = match gitref::read_objects(&history.top, &specs) {
         Ok(b) => b,
@@ -476,9 +479,9 @@ fn changes(
             subject: c.subject.clone(),
             ..CommitSite::default()
         };
-        let load = |bytes: &Option<Vec<u8>>, rev: &str| -> Option<Result<ContractDocument, String>> {
+        let load = |bytes: &Option<Vec<u8>>, rev: &str, path: &str| -> Option<Result<ContractDocument, String>> {
             let bytes = bytes.clone()?;
-            let name = format!("{rev}:{}", history.path);
+            let name = format!("{rev}:{path}");
             Some(
                 registry::source_from_bytes(name, bytes)
                     .and_then(Document::parse)
@@ -486,8 +489,8 @@ fn changes(
                     .map_err(|e| e.to_string()),
             )
         };
-        let new = load(&blobs[2 * i], &short);
-        let old = load(&blobs[2 * i + 1], "parent");
+        let new = load(&blobs[2 * i], &short, &c.path);
+        let old = load(&blobs[2 * i + 1], "parent", c.parent_path.as_deref().unwrap_or(&c.path));
         match (old, new) {
             (_, None) => {
                 site.version = "removed".into();
@@ -502,6 +505,9 @@ fn changes(
                 site.note = Some("The contract was added in this commit.".into());
             }
             (Some(Ok(old)), Some(Ok(new))) => {
+                if let Some(from) = c.parent_path.as_ref().filter(|from| **from != c.path) {
+                    site.note = Some(format!("Renamed from {from}."));
+                }
                 site.version = if old.contract.version == new.contract.version {
                     format!("version {} (unchanged)", new.contract.version)
                 } else {
