@@ -20,9 +20,14 @@
 //!   section `confluent-jsonschema` of the allowlist.
 //! - `conformance_odcs`: datacontract-cli's ODCS corpora (PR #1482 breaking detection, changelog),
 //!   same pattern, section `datacontract-cli-odcs` of the allowlist.
+//! - `ballista` (with `--features ballista`): the example registry on a Ballista cluster started
+//!   on loopback (in-process and as processes), against the embedded engine and PostgreSQL
+//!   pushdown, and an executor killed mid-run.
 //! - `postgres`: a real PostgreSQL server on loopback for the tests that need one.
 
 mod bad_input;
+#[cfg(feature = "ballista")]
+mod ballista;
 mod check_memory;
 mod cli_alerts;
 mod cli_breaking;

@@ -16,15 +16,15 @@ use crate::{contrakt, contrakt_in, repo};
 const NOW: &str = "2026-11-22T06:00:00Z";
 
 /// The parts of a server URL the contract and the environment carry.
-struct Target {
-    host: String,
-    port: String,
-    database: String,
-    user: String,
-    password: Option<String>,
+pub(crate) struct Target {
+    pub(crate) host: String,
+    pub(crate) port: String,
+    pub(crate) database: String,
+    pub(crate) user: String,
+    pub(crate) password: Option<String>,
 }
 
-fn target(url: &str) -> Target {
+pub(crate) fn target(url: &str) -> Target {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
     let (auth, rest) = rest.rsplit_once('@').unwrap_or(("", rest));
     let (user, password) = match auth.split_once(':') {
@@ -87,7 +87,7 @@ fn pg_type(t: &DataType, composite: &str, ddl: &mut Vec<String>) -> String {
 
 /// Creates `schema.table` from the Parquet files' schema (columns in `uuids` as `uuid`, structs
 /// as composite types) and copies the rows in as CSV.
-fn load(url: &str, schema: &str, table: &str, files: &str, uuids: &[&str], dir: &Path) {
+pub(crate) fn load(url: &str, schema: &str, table: &str, files: &str, uuids: &[&str], dir: &Path) {
     let pg = crate::postgres::server();
     let batches: Vec<RecordBatch> = tokio::runtime::Runtime::new().unwrap().block_on(async {
         let ctx = SessionContext::new();
@@ -125,7 +125,7 @@ fn load(url: &str, schema: &str, table: &str, files: &str, uuids: &[&str], dir: 
 }
 
 /// The example registry, its warehouse servers pointed at the test's database.
-fn registry_on(t: &Target, dir: &Path) -> std::path::PathBuf {
+pub(crate) fn registry_on(t: &Target, dir: &Path) -> std::path::PathBuf {
     let out = dir.join("contracts");
     std::fs::create_dir_all(&out).unwrap();
     for entry in std::fs::read_dir(repo().join("contracts")).unwrap().flatten() {
@@ -322,4 +322,83 @@ fn emit_sql_writes_statements_each_dialect_parses() {
     let run = contrakt_in(dir.path(), ["check", "orders.odcs.yaml", "--server", "snow"]);
     run.assert_exit(2);
     assert!(run.stderr.contains("--emit-sql writes the statements to run there"), "{run}");
+}
+
+#[test]
+fn a_numeric_bound_on_text_runs_on_postgres_as_a_guarded_cast() {
+    let pg = crate::postgres::server();
+    let url = pg.create_database("try_cast");
+    let t = target(&url);
+    // Text that reads as a number is compared as one; anything else is no violation of the bound.
+    let rows = [(1, "5"), (2, "12"), (3, "abc"), (4, "-3.5"), (5, "1e3"), (6, "12abc"), (7, ".5")];
+    let values: Vec<String> = rows.iter().map(|(i, c)| format!("({i}, '{c}')")).collect();
+    pg.psql(
+        &url,
+        &format!(
+            "CREATE SCHEMA s; CREATE TABLE s.codes (id int8, code text); INSERT INTO s.codes VALUES {}",
+            values.join(", ")
+        ),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let csv: String = rows.iter().map(|(i, c)| format!("{i},{c}\n")).collect();
+    std::fs::write(dir.path().join("codes.csv"), format!("id,code\n{csv}")).unwrap();
+    let contract = format!(
+        "apiVersion: v3.0.2
+kind: DataContract
+id: urn:test:codes
+name: codes
+version: 1.0.0
+status: active
+servers:
+  - server: local
+    type: local
+    path: ./codes.csv
+    format: csv
+  - server: warehouse
+    type: postgres
+    host: {}
+    port: {}
+    database: {}
+    schema: s
+schema:
+  - name: codes
+    properties:
+      - name: id
+        logicalType: integer
+      - name: code
+        logicalType: number
+        logicalTypeOptions:
+          minimum: 1
+          maximum: 100
+",
+        t.host, t.port, t.database
+    );
+    std::fs::write(dir.path().join("codes.odcs.yaml"), contract).unwrap();
+    let embedded = contrakt_in(dir.path(), ["check", "codes.odcs.yaml", "--format", "json", "--no-history"]);
+    embedded.assert_exit(1);
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_contrakt"));
+    cmd.args(["check", "codes.odcs.yaml", "--server", "warehouse", "--format", "json", "--no-history"])
+        .current_dir(dir.path())
+        .env("CONTRAKT_PG_USER", &t.user)
+        .env("NO_COLOR", "1");
+    match &t.password {
+        Some(p) => cmd.env("CONTRAKT_PG_PASSWORD", p),
+        None => cmd.env_remove("CONTRAKT_PG_PASSWORD"),
+    };
+    let out = cmd.output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let pushed: Value = serde_json::from_str(&stdout).unwrap();
+    let (want, got) = (results(&embedded.json()), results(&pushed));
+    for (id, w) in &want {
+        for field in ["status", "value", "failed_rows", "message"] {
+            assert_eq!(w[field], got[id][field], "{id}.{field}\n{stdout}");
+        }
+    }
+    // -3.5 and .5 are under 1; 1e3 is over 100; `abc` and `12abc` are not numbers.
+    let bound = |code: &str| {
+        want.values().find(|r| r["code"] == code).unwrap_or_else(|| panic!("no {code}: {want:?}"))["failed_rows"]
+            .clone()
+    };
+    assert_eq!((bound("Q204"), bound("Q205")), (Value::from(2), Value::from(1)), "{embedded}");
 }

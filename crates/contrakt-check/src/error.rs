@@ -21,6 +21,9 @@ pub enum Error {
     /// The warehouse of `--server` cannot be reached or refuses a statement.
     #[error("warehouse `{server}`: {message}")]
     Warehouse { server: String, message: String },
+    /// The Ballista cluster of `--engine` cannot be reached or cannot run the checks.
+    #[error("Ballista cluster {engine}: {message}")]
+    Cluster { engine: String, message: String },
     /// A failure inside the query engine that is not the user's data or rules.
     #[error("query engine error: {0}")]
     Engine(Box<DataFusionError>),

@@ -11,11 +11,14 @@
 //! # Ok(()) }
 //! ```
 
+#[cfg(feature = "ballista")]
+pub mod ballista;
 pub mod compile;
 pub mod conformance;
 pub mod countries;
 pub mod dataset;
 pub mod draft;
+pub mod engine;
 pub mod error;
 pub mod profile;
 mod run;
@@ -24,5 +27,6 @@ pub mod warehouse;
 
 pub use contrakt_core::expect::{CheckReport, CheckResult, ObjectRun, Status, Summary};
 pub use dataset::InMemory;
+pub use engine::Engine;
 pub use error::{Error, Result};
 pub use run::{CheckOptions, Checker, parse_time};

@@ -28,6 +28,7 @@ use contrakt_core::odcs::ContractDocument;
 use crate::compile::{self, How, ObjectPlan, Part, Sample, Tables, col_expr};
 use crate::conformance::{self, judge_type, resolve};
 use crate::dataset::{self, DataSource, FileFormat, InMemory};
+use crate::engine::{self, Engine};
 use crate::error::{Error, Result, explain};
 use crate::sql::{ident, string};
 use crate::warehouse::{self, SqlDialect, Warehouse};
@@ -100,6 +101,8 @@ const MASKED: &[&str] = &["confidential", "restricted", "secret", "sensitive", "
 /// Runs checks. One [`SessionContext`] per checker; cheap to create.
 pub struct Checker {
     ctx: SessionContext,
+    /// Where `ctx` runs its plans.
+    engine: Engine,
     /// Set for a run on a warehouse server: plans are unparsed and run there.
     warehouse: Option<Arc<Warehouse>>,
 }
@@ -127,7 +130,24 @@ impl Checker {
     pub fn new() -> Checker {
         let config =
             SessionConfig::new().with_information_schema(false).with_default_catalog_and_schema("contrakt", "data");
-        Checker { ctx: SessionContext::new_with_config(config), warehouse: None }
+        Checker { ctx: SessionContext::new_with_config(config), engine: Engine::Embedded, warehouse: None }
+    }
+
+    /// A checker whose plans run on `engine`: for a Ballista cluster, once its scheduler answers.
+    /// Without the `ballista` feature, a Ballista engine is a usage error saying so.
+    pub async fn on_engine(engine: Engine) -> Result<Checker> {
+        if let Some(e) = engine::unavailable(&engine) {
+            return Err(e);
+        }
+        #[cfg(feature = "ballista")]
+        crate::ballista::reachable(&engine).await?;
+        let checker = Checker { engine, ..Checker::new() };
+        checker.fresh()
+    }
+
+    /// The engine this checker's plans run on.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
     }
 
     pub fn context(&self) -> &SessionContext {
@@ -136,18 +156,18 @@ impl Checker {
 
     /// Checks a contract's data. `Err` only when nothing could be checked at all.
     pub async fn check(&self, doc: &ContractDocument, opts: &CheckOptions) -> Result<CheckReport> {
-        self.fresh().on_server(doc, opts, true).await?.check_in(doc, opts).await
+        self.fresh()?.on_server(doc, opts, true).await?.check_in(doc, opts).await
     }
 
     /// The plans `check` would run, as SQL and DataFusion's plans, without running them.
     pub async fn explain(&self, doc: &ContractDocument, opts: &CheckOptions) -> Result<String> {
-        self.fresh().on_server(doc, opts, false).await?.explain_in(doc, opts).await
+        self.fresh()?.on_server(doc, opts, false).await?.explain_in(doc, opts).await
     }
 
     /// The statements a check on the warehouse server `opts.server` runs, in its dialect,
     /// written from the contract's schema without connecting.
     pub async fn emit_sql(&self, doc: &ContractDocument, opts: &CheckOptions) -> Result<String> {
-        let run = self.fresh().on_server(doc, opts, false).await?;
+        let run = self.fresh()?.on_server(doc, opts, false).await?;
         if run.warehouse.is_none() {
             return Err(Error::Usage(
                 "--emit-sql writes SQL for a warehouse server (type postgres, snowflake, bigquery, databricks or trino): name one with --server".into(),
@@ -159,9 +179,22 @@ impl Checker {
     /// With `opts.server` a warehouse, the run goes there: connected to run (`connect`), or
     /// only to write SQL.
     async fn on_server(self, doc: &ContractDocument, opts: &CheckOptions, connect: bool) -> Result<Checker> {
+        if !self.engine.is_embedded() && !opts.frames.is_empty() {
+            return Err(Error::Usage(format!(
+                "data frames in this process's memory cannot be sent to the cluster of --engine {}: write them to files its executors can read, or check them with the embedded engine",
+                self.engine
+            )));
+        }
         let Some(name) = opts.server.as_deref() else { return Ok(self) };
         let server = dataset::server(&doc.contract, name)?;
         let Some(dialect) = SqlDialect::from_server_type(&server.server_type) else { return Ok(self) };
+        if !self.engine.is_embedded() {
+            return Err(Error::Usage(format!(
+                "--server {name} runs the checks in the {} warehouse, so --engine {} has nothing to run: drop one of them",
+                dialect.name(),
+                self.engine
+            )));
+        }
         if !opts.data.is_empty() || !opts.frames.is_empty() {
             return Err(Error::Usage(format!(
                 "--server {name} runs the checks in the {} warehouse; other data (--data, data frames) cannot join them there",
@@ -183,11 +216,16 @@ impl Checker {
 
     /// A session of its own for each run, so the tables of one contract never meet another's;
     /// the runtime (memory pool, object stores, caches) is shared.
-    fn fresh(&self) -> Checker {
-        Checker {
-            ctx: SessionContext::new_with_config_rt(self.ctx.copied_config(), self.ctx.runtime_env()),
-            warehouse: self.warehouse.clone(),
-        }
+    fn fresh(&self) -> Result<Checker> {
+        let (config, runtime) = (self.ctx.copied_config(), self.ctx.runtime_env());
+        let ctx = match &self.engine {
+            Engine::Embedded => SessionContext::new_with_config_rt(config, runtime),
+            #[cfg(feature = "ballista")]
+            ballista @ Engine::Ballista { .. } => crate::ballista::session(ballista, config, runtime)?,
+            #[cfg(not(feature = "ballista"))]
+            other => return Err(engine::unavailable(other).unwrap_or_else(|| Error::Internal("no engine".into()))),
+        };
+        Ok(Checker { ctx, engine: self.engine.clone(), warehouse: self.warehouse.clone() })
     }
 
     async fn check_in(&self, doc: &ContractDocument, opts: &CheckOptions) -> Result<CheckReport> {

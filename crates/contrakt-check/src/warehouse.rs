@@ -705,6 +705,18 @@ impl VisitorMut for Rewrite<'_> {
     }
 
     fn post_visit_expr(&mut self, expr: &mut ast::Expr) -> ControlFlow<()> {
+        if self.warehouse.dialect == SqlDialect::Postgres {
+            if let ast::Expr::Cast { kind: ast::CastKind::TryCast | ast::CastKind::SafeCast, .. } = expr {
+                match try_cast_postgres(expr) {
+                    Ok(e) => *expr = e,
+                    Err(e) => {
+                        self.error = Some(e);
+                        return ControlFlow::Break(());
+                    }
+                }
+                return ControlFlow::Continue(());
+            }
+        }
         if self.warehouse.dialect.has_aggregate_filter() {
             return ControlFlow::Continue(());
         }
@@ -732,6 +744,31 @@ impl VisitorMut for Rewrite<'_> {
         }
         ControlFlow::Continue(())
     }
+}
+
+/// `TRY_CAST(x AS t)`, which PostgreSQL lacks, as `CASE WHEN x ~ '…' THEN CAST(x AS t) END`
+/// for the numeric types: text that reads as a number of that kind is cast, anything else is
+/// NULL, as DataFusion's `TRY_CAST` gives. The pattern takes the plain decimal forms (sign,
+/// digits, point, exponent), not `NaN` or `Infinity`; an integer too large for its type still
+/// fails on PostgreSQL where DataFusion gives NULL.
+fn try_cast_postgres(expr: &ast::Expr) -> std::result::Result<ast::Expr, String> {
+    let ast::Expr::Cast { expr: inner, data_type, .. } = expr else { return Err(format!("not a cast: {expr}")) };
+    use ast::DataType as T;
+    let pattern = match data_type {
+        T::Double(_) | T::DoublePrecision | T::Float(_) | T::Float4 | T::Float8 | T::Real | T::Float64 | T::Float32 => {
+            r"^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$"
+        }
+        T::Numeric(_) | T::Decimal(_) | T::Dec(_) => r"^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)$",
+        T::SmallInt(_) | T::Int(_) | T::Integer(_) | T::BigInt(_) | T::Int2(_) | T::Int4(_) | T::Int8(_) => {
+            r"^[-+]?[0-9]+$"
+        }
+        other => return Err(format!("`{expr}` has no PostgreSQL form (TRY_CAST to {other})")),
+    };
+    let text = format!("CASE WHEN CAST({inner} AS TEXT) ~ '{pattern}' THEN CAST({inner} AS {data_type}) END");
+    Parser::new(&sp::PostgreSqlDialect {})
+        .try_with_sql(&text)
+        .and_then(|mut p| p.parse_expr())
+        .map_err(|e| format!("cannot rewrite `{expr}` as `{text}`: {e}"))
 }
 
 /// A PostgreSQL error as one line: the server's message and code, or the client's cause.

@@ -401,6 +401,11 @@ pub struct CheckCommonArgs {
     /// Databricks, Trino), written from the contract without connecting, and exit.
     #[arg(long, requires = "server", conflicts_with = "explain")]
     pub emit_sql: bool,
+    /// Where the checks run: `embedded` (DataFusion in this process) or `ballista://HOST:PORT`,
+    /// an Apache DataFusion Ballista cluster's scheduler whose executors can read the data (needs
+    /// a contrakt built with `--features ballista`).
+    #[arg(long, value_name = "ENGINE", default_value = "embedded")]
+    pub engine: String,
     /// Check only these objects (repeatable).
     #[arg(long)]
     pub object: Vec<String>,

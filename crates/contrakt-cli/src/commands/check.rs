@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use contrakt_check::{CheckOptions, Checker, parse_time};
+use contrakt_check::{CheckOptions, Checker, Engine, parse_time};
 use contrakt_core::odcs::{self, ContractDocument};
 use contrakt_core::registry::{self, Discovery};
 use contrakt_core::{Error, Finding};
@@ -73,6 +73,10 @@ fn check(args: CheckCommonArgs, alerting: Alerting, global: &GlobalArgs, color: 
             (object.map(str::to_string), url.to_string())
         })
         .collect();
+    let engine = match Engine::parse(&args.engine) {
+        Ok(e) => e,
+        Err(e) => return usage(e.to_string()),
+    };
     let timeout = match args.timeout {
         Some(t) if !(t > 0.0 && t.is_finite()) => {
             return usage(format!("--timeout: expected a positive number of seconds, found {t}"));
@@ -122,7 +126,10 @@ fn check(args: CheckCommonArgs, alerting: Alerting, global: &GlobalArgs, color: 
         Ok(rt) => rt,
         Err(e) => return usage(format!("cannot start the query runtime: {e}")),
     };
-    let checker = Checker::new();
+    let checker = match runtime.block_on(Checker::on_engine(engine)) {
+        Ok(c) => c,
+        Err(e) => return usage(e.to_string()),
+    };
     let mut reports = Vec::new();
     let mut failed_runs = 0;
     for doc in &documents {

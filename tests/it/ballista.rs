@@ -1,0 +1,386 @@
+//! The Ballista engine (`--features ballista`): the example registry checked on a real cluster on
+//! loopback gives the embedded engine's results check by check, and PostgreSQL pushdown's on the
+//! objects a warehouse holds. Clusters are started by the tests: a standalone one inside the test
+//! process (scheduler and executor through Ballista's library), and one of separate processes (a
+//! scheduler and two executors of `contrakt-ballista`), one of whose executors is killed mid-run.
+
+use std::collections::BTreeMap;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use contrakt_check::Engine;
+use serde_json::Value;
+
+use crate::{Run, contrakt_in, repo};
+
+const NOW: &str = "2026-11-22T06:00:00Z";
+
+/// A standalone cluster (scheduler and one executor of two task slots) living in this test
+/// process on a runtime of its own, for as long as the test binary runs.
+fn standalone() -> &'static Engine {
+    static CLUSTER: OnceLock<(tokio::runtime::Runtime, Engine)> = OnceLock::new();
+    &CLUSTER
+        .get_or_init(|| {
+            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+            let engine =
+                rt.block_on(contrakt_check::ballista::standalone(1, 2)).expect("a standalone Ballista cluster");
+            (rt, engine)
+        })
+        .1
+}
+
+/// `contrakt check` on the example registry, as JSON.
+fn check_registry(extra: &[&str]) -> Run {
+    let mut args = vec!["check", "contracts/", "--now", NOW, "--format", "json", "--no-history"];
+    args.extend_from_slice(extra);
+    contrakt_in(repo(), args)
+}
+
+/// Every result of a JSON report of one or more contracts, by `contract/check id`.
+fn results(report: &Value) -> BTreeMap<String, Value> {
+    let mut out = BTreeMap::new();
+    for r in report["reports"].as_array().expect("reports") {
+        let contract = r["contract"].as_str().unwrap();
+        for result in r["results"].as_array().unwrap() {
+            out.insert(format!("{contract}/{}", result["id"].as_str().unwrap()), result.clone());
+        }
+    }
+    out
+}
+
+/// The fields that say what a check found; timings and engine details aside.
+const COMPARED: [&str; 6] = ["status", "value", "failed_rows", "total_rows", "message", "samples"];
+
+/// The differences between two runs' results, one line each (empty when they agree).
+fn differences(want: &BTreeMap<String, Value>, got: &BTreeMap<String, Value>, label: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if want.keys().ne(got.keys()) {
+        out.push(format!(
+            "different checks: embedded {:?} | {label} {:?}",
+            want.keys().collect::<Vec<_>>(),
+            got.keys().collect::<Vec<_>>()
+        ));
+        return out;
+    }
+    for (id, w) in want {
+        // A check neither engine could run is an error on both, worded by each.
+        let both_errors = w["status"] == "error" && got[id]["status"] == "error";
+        for field in COMPARED {
+            if w[field] != got[id][field] && !(both_errors && field == "message") {
+                out.push(format!("{id}.{field}: embedded {} | {label} {}", w[field], got[id][field]));
+            }
+        }
+    }
+    out
+}
+
+fn embedded_registry() -> &'static BTreeMap<String, Value> {
+    static EMBEDDED: OnceLock<BTreeMap<String, Value>> = OnceLock::new();
+    EMBEDDED.get_or_init(|| {
+        let run = check_registry(&[]);
+        run.assert_exit(1);
+        results(&run.json())
+    })
+}
+
+#[test]
+fn standalone_in_process_gives_the_embedded_results_on_the_registry() {
+    let engine = standalone().to_string();
+    let run = check_registry(&["--engine", &engine]);
+    run.assert_exit(1);
+    let report = run.json();
+    let got = results(&report);
+    let diffs = differences(embedded_registry(), &got, "ballista");
+    assert!(diffs.is_empty(), "{} differences:\n{}", diffs.len(), diffs.join("\n"));
+    // Not vacuous: the registry's known failures are among what came back.
+    assert_eq!(got["urn:contrakt:meal-kit:orders/orders_status_valid"]["failed_rows"], 3, "{run}");
+    assert_eq!(got["urn:contrakt:meal-kit:recipes/rcp_allergens_valid"]["failed_rows"], 1, "{run}");
+    assert!(got.len() > 100, "{} results", got.len());
+}
+
+#[test]
+fn the_library_runs_on_a_cluster_and_refuses_what_cannot_travel() {
+    let engine = standalone().clone();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let doc = contrakt_core::odcs::load_document(
+        contrakt_core::registry::discover(&[repo().join("contracts/recipes.odcs.yaml")]).unwrap().contracts.remove(0),
+    )
+    .unwrap();
+    let checker = rt.block_on(contrakt_check::Checker::on_engine(engine.clone())).unwrap();
+    assert_eq!(checker.engine(), &engine);
+    let opts = contrakt_check::CheckOptions {
+        now: contrakt_check::parse_time(NOW),
+        base_dir: repo().join("contracts"),
+        ..Default::default()
+    };
+    let report = rt.block_on(checker.check(&doc, &opts)).unwrap();
+    let allergens = report.results.iter().find(|r| r.id == "rcp_allergens_valid").unwrap();
+    assert_eq!(allergens.failed_rows, Some(1), "{allergens:?}");
+
+    // Data in this process's memory cannot reach the executors: said before anything runs.
+    let frame = contrakt_check::InMemory {
+        label: "pyarrow.Table".into(),
+        schema: std::sync::Arc::new(datafusion::arrow::datatypes::Schema::empty()),
+        batches: vec![],
+    };
+    let opts = contrakt_check::CheckOptions { frames: vec![(Some("recipes".into()), frame)], ..opts };
+    let err = rt.block_on(checker.check(&doc, &opts)).unwrap_err().to_string();
+    assert!(err.contains("data frames in this process's memory cannot be sent to the cluster"), "{err}");
+}
+
+#[test]
+fn an_unreachable_scheduler_and_a_bad_engine_are_clear_errors() {
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let dir = repo().join("contracts");
+    let run = contrakt_in(&dir, ["check", "orders.odcs.yaml", "--engine", &format!("ballista://127.0.0.1:{closed}")]);
+    run.assert_exit(2);
+    assert!(
+        run.stderr.contains(&format!("Ballista cluster ballista://127.0.0.1:{closed}: cannot reach the scheduler")),
+        "{run}"
+    );
+    let run = contrakt_in(&dir, ["check", "orders.odcs.yaml", "--engine", "spark://x"]);
+    run.assert_exit(2);
+    assert!(
+        run.stderr.contains("--engine `spark://x`: unknown engine; use `embedded` or `ballista://HOST:PORT`"),
+        "{run}"
+    );
+    // A warehouse server runs the checks itself.
+    let engine = standalone().to_string();
+    let run = contrakt_in(&dir, ["check", "orders.odcs.yaml", "--server", "warehouse", "--engine", &engine]);
+    run.assert_exit(2);
+    assert!(run.stderr.contains("--server warehouse runs the checks in the PostgreSQL warehouse"), "{run}");
+}
+
+/// A free loopback port (free when asked; the process that binds it comes soon after).
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn wait_for_port(port: u16, what: &str, child: &mut Child) {
+    let start = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("{what} exited with {status} before listening on {port}");
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "{what} did not listen on {port} within 60 s");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A scheduler and executors of `contrakt-ballista`, each a process of its own, killed on drop.
+struct Cluster {
+    scheduler: Child,
+    port: u16,
+    executors: Vec<Child>,
+    _work: tempfile::TempDir,
+}
+
+impl Cluster {
+    fn start(executors: usize) -> Cluster {
+        let bin = PathBuf::from(env!("CARGO_BIN_EXE_contrakt-ballista"));
+        let work = tempfile::tempdir().unwrap();
+        let logs = work.path().to_path_buf();
+        let spawn = |args: &[String], log: &str| {
+            let log = std::fs::File::create(logs.join(log)).unwrap();
+            Command::new(&bin)
+                .args(args)
+                .stdout(log.try_clone().unwrap())
+                .stderr(log)
+                .stdin(Stdio::null())
+                .spawn()
+                .unwrap()
+        };
+        let port = free_port();
+        // Executors silent for 3 s are lost: the kill test waits that long, not 60 s.
+        let mut scheduler = spawn(
+            &[
+                "scheduler".into(),
+                "--bind".into(),
+                format!("127.0.0.1:{port}"),
+                "--executor-timeout".into(),
+                "3".into(),
+            ],
+            "scheduler.log",
+        );
+        wait_for_port(port, "the scheduler", &mut scheduler);
+        let mut cluster = Cluster { scheduler, port, executors: Vec::new(), _work: work };
+        for i in 0..executors {
+            let flight = free_port();
+            let grpc = std::iter::repeat_with(free_port).find(|p| *p != flight).unwrap();
+            let dir = cluster._work.path().join(format!("executor{i}"));
+            std::fs::create_dir_all(&dir).unwrap();
+            let args: Vec<String> = [
+                "executor",
+                "--scheduler",
+                &format!("127.0.0.1:{port}"),
+                "--port",
+                &flight.to_string(),
+                "--grpc-port",
+                &grpc.to_string(),
+                "--cores",
+                "2",
+                "--heartbeat",
+                "1",
+                "--work-dir",
+                dir.to_str().unwrap(),
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+            let mut child = spawn(&args, &format!("executor{i}.log"));
+            wait_for_port(flight, "an executor", &mut child);
+            cluster.executors.push(child);
+        }
+        // Registered executors heartbeat at once; give the scheduler a beat to take them in.
+        std::thread::sleep(Duration::from_millis(500));
+        cluster
+    }
+
+    fn engine(&self) -> String {
+        format!("ballista://127.0.0.1:{}", self.port)
+    }
+
+    fn logs(&self) -> String {
+        let mut out = String::new();
+        for entry in std::fs::read_dir(self._work.path()).unwrap().flatten() {
+            if entry.path().extension().is_some_and(|e| e == "log") {
+                let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+                let tail: Vec<&str> = text.lines().rev().take(20).collect();
+                out.push_str(&format!("--- {} (last lines)\n", entry.file_name().to_string_lossy()));
+                out.extend(tail.into_iter().rev().map(|l| format!("{l}\n")));
+            }
+        }
+        out
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        for child in self.executors.iter_mut().chain(std::iter::once(&mut self.scheduler)) {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+#[test]
+fn a_cluster_of_processes_agrees_with_embedded_and_postgres_check_by_check() {
+    let cluster = Cluster::start(2);
+    let run = check_registry(&["--engine", &cluster.engine()]);
+    run.assert_exit(1);
+    let on_cluster = results(&run.json());
+    let diffs = differences(embedded_registry(), &on_cluster, "ballista");
+    assert!(diffs.is_empty(), "{} differences:\n{}\n{}", diffs.len(), diffs.join("\n"), cluster.logs());
+
+    // The warehouse's objects, loaded into PostgreSQL and checked there (--server warehouse).
+    let pg = crate::postgres::server();
+    let url = pg.create_database("ballista_three_ways");
+    let t = crate::pushdown::target(&url);
+    let dir = tempfile::tempdir().unwrap();
+    let load = |schema: &str, table: &str, files: &str, uuids: &[&str]| {
+        crate::pushdown::load(&url, schema, table, files, uuids, dir.path());
+    };
+    load("commerce", "orders_v1", "fixtures/data/orders/orders.parquet", &["order_id", "customer_id"]);
+    load("customer", "customers_v3", "fixtures/data/customers/synthetic-customers.parquet", &["customer_id"]);
+    let registry = crate::pushdown::registry_on(&t, dir.path());
+    for (contract, id) in [
+        ("orders.odcs.yaml", "urn:contrakt:meal-kit:orders"),
+        ("customers.odcs.yaml", "urn:contrakt:meal-kit:customers"),
+    ] {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_contrakt"));
+        cmd.args(["check", contract, "--server", "warehouse", "--now", NOW, "--format", "json", "--no-history"])
+            .current_dir(&registry)
+            .env("CONTRAKT_PG_USER", &t.user)
+            .env("NO_COLOR", "1");
+        match &t.password {
+            Some(p) => cmd.env("CONTRAKT_PG_PASSWORD", p),
+            None => cmd.env_remove("CONTRAKT_PG_PASSWORD"),
+        };
+        let out = cmd.output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+        let pushed = results(&serde_json::from_str(&stdout).unwrap());
+        let of = |all: &BTreeMap<String, Value>| -> BTreeMap<String, Value> {
+            all.iter().filter(|(k, _)| k.starts_with(&format!("{id}/"))).map(|(k, v)| (k.clone(), v.clone())).collect()
+        };
+        let (embedded, ballista) = (of(embedded_registry()), of(&on_cluster));
+        assert!(!embedded.is_empty());
+        // Three engines, one answer.
+        let diffs = differences(&embedded, &pushed, "postgres");
+        assert!(diffs.is_empty(), "{contract}: {} differences:\n{}", diffs.len(), diffs.join("\n"));
+        let diffs = differences(&ballista, &pushed, "postgres vs ballista");
+        assert!(diffs.is_empty(), "{contract}: {} differences:\n{}", diffs.len(), diffs.join("\n"));
+    }
+}
+
+/// `copies` links to the example orders file in one folder: a dataset big enough that a check
+/// on the cluster takes seconds, with counts that are the example's times `copies`.
+fn many_orders(dir: &Path, copies: usize) -> PathBuf {
+    let folder = dir.join("orders");
+    std::fs::create_dir_all(&folder).unwrap();
+    let source = repo().join("fixtures/data/orders/orders.parquet");
+    for i in 0..copies {
+        std::os::unix::fs::symlink(&source, folder.join(format!("part-{i:04}.parquet"))).unwrap();
+    }
+    folder
+}
+
+#[test]
+fn an_executor_killed_mid_run_never_gives_a_wrong_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = many_orders(dir.path(), 300);
+    let contract = repo().join("contracts/orders.odcs.yaml");
+    let args = |extra: &[&str]| -> Vec<String> {
+        let mut a: Vec<String> = ["check", contract.to_str().unwrap(), "--data", &format!("orders={}", data.display())]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        a.extend(["--now", NOW, "--format", "json", "--no-history"].iter().map(|s| s.to_string()));
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a
+    };
+    let embedded = contrakt_in(dir.path(), args(&[]));
+    embedded.assert_exit(1);
+    let want = results(&embedded.json());
+    assert_eq!(want["urn:contrakt:meal-kit:orders/orders_status_valid"]["failed_rows"], 900, "{embedded}");
+
+    let mut cluster = Cluster::start(2);
+    let child = Command::new(env!("CARGO_BIN_EXE_contrakt"))
+        .args(args(&["--engine", &cluster.engine()]))
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Kill one executor while the run is under way: the run must still be going then.
+    let started = Instant::now();
+    std::thread::sleep(Duration::from_millis(1500));
+    let mut victim = cluster.executors.remove(0);
+    victim.kill().unwrap();
+    victim.wait().unwrap();
+    let killed_at = started.elapsed();
+    let out = child.wait_with_output().unwrap();
+    let run = Run {
+        args: vec!["check".into(), "--engine".into(), cluster.engine()],
+        dir: dir.path().to_path_buf(),
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    let took = started.elapsed();
+    assert!(
+        took > killed_at + Duration::from_millis(200),
+        "the run ended ({took:?}) before the kill ({killed_at:?}): make the data bigger\n{run}"
+    );
+    run.assert_no_panic();
+    // Ballista runs the lost executor's tasks again on the other one: the run completes, with
+    // the embedded engine's results.
+    assert_eq!(run.code, Some(1), "{run}\n{}", cluster.logs());
+    let got = results(&run.json());
+    let diffs = differences(&want, &got, "ballista after the kill");
+    assert!(diffs.is_empty(), "{} differences:\n{}\n{}", diffs.len(), diffs.join("\n"), cluster.logs());
+}
