@@ -451,7 +451,9 @@ fn render(report: &CheckReport, outcome: &Outcome, args: &PublishArgs, fail_on: 
 
 /// The contract, the other contracts of its registry (for references into them), and the
 /// registry's roots (where contrakt.yaml is).
-fn load(path: &Path) -> Result<(ContractDocument, Vec<Arc<ContractDocument>>, Vec<PathBuf>), Vec<Finding>> {
+type Loaded = (ContractDocument, Vec<Arc<ContractDocument>>, Vec<PathBuf>);
+
+fn load(path: &Path) -> Result<Loaded, Vec<Finding>> {
     let discovery = registry::discover(&[path.to_path_buf()]).map_err(|e| Finding::from_error(&e, None))?;
     let mut findings: Vec<Finding> = discovery.errors.iter().flat_map(|e| Finding::from_error(e, None)).collect();
     let mut docs = Vec::new();
