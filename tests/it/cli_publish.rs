@@ -229,3 +229,106 @@ fn concurrent_readers_never_see_a_mixed_or_partial_release() {
     let reads: usize = readers.into_iter().map(|r| r.join().expect("a reader failed")).sum();
     assert!(reads > 10, "the readers ran during the publishes ({reads} reads)");
 }
+
+/// `history --events --format json` of the deliveries contract in `store`.
+fn events(store: &str) -> Vec<Value> {
+    let run = contrakt_in(
+        repo(),
+        ["history", "urn:contrakt:meal-kit:deliveries", "--events", "--store", store, "--format", "json"],
+    );
+    run.assert_exit(0);
+    serde_json::from_str(&run.stdout).unwrap()
+}
+
+#[test]
+fn every_publish_refusal_and_rollback_is_in_the_history_of_either_store() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = crate::postgres::server();
+    let url = server.create_database("publish_events");
+    // An old PostgreSQL store: a run recorded, then the store taken back to schema version 1.
+    let menu = tmp.path().join("menu.odcs.yaml");
+    std::fs::write(
+        &menu,
+        format!(
+            "apiVersion: v3.1.0\nkind: DataContract\nid: urn:contrakt:test:menu\nname: menu\nversion: 1.0.0\nstatus: active\n\
+             servers:\n  - {{server: local, type: local, path: '{}', format: parquet}}\n\
+             schema:\n  - name: weekly_menu\n    properties:\n      - {{name: menu_slot, logicalType: integer}}\n",
+            repo().join("fixtures/data/weekly_menu").display()
+        ),
+    )
+    .unwrap();
+    contrakt_in(tmp.path(), ["check", "menu.odcs.yaml", "--history", url.as_str(), "--now", NOW]).assert_exit(0);
+    server.psql(&url, "DROP TABLE publish_events; DELETE FROM contrakt_schema WHERE version = 2");
+    assert_eq!(server.psql(&url, "SELECT max(version) FROM contrakt_schema").trim(), "1");
+
+    let sqlite = tmp.path().join("h.db");
+    for (n, store) in [sqlite.to_str().unwrap(), url.as_str()].into_iter().enumerate() {
+        let target = tmp.path().join(format!("deliveries-{n}"));
+        let history = ["--history", store];
+        publish(&target, &staged("broken"), &history).assert_exit(1);
+        publish(&target, &staged("fixed"), &history).assert_exit(0);
+        let first = pointer(&target).unwrap()["current"].as_str().unwrap().to_string();
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        publish(&target, &second_release(tmp.path()), &history).assert_exit(0);
+        let second = pointer(&target).unwrap()["current"].as_str().unwrap().to_string();
+        // A rollback names no contract: the store comes from --history (or ./contrakt.yaml).
+        let back = contrakt_in(repo(), ["publish", "--rollback", "--to", target.to_str().unwrap(), "--history", store]);
+        back.assert_exit(0);
+
+        let events = events(store);
+        let seen: Vec<(&str, Option<&str>, Option<&str>)> = events
+            .iter()
+            .map(|e| (e["event"].as_str().unwrap(), e["from_version"].as_str(), e["to_version"].as_str()))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("refuse", None, None),
+                ("publish", None, Some(first.as_str())),
+                ("publish", Some(first.as_str()), Some(second.as_str())),
+                ("rollback", Some(second.as_str()), Some(first.as_str())),
+            ],
+            "{store}"
+        );
+        let refused = &events[0];
+        assert_eq!(refused["reason"], "the audit failed");
+        assert!(refused["failed"].as_i64().unwrap() > 0, "the failing checks are counted: {refused}");
+        assert_eq!(refused["object"], "deliveries");
+        assert_eq!(refused["contract_version"], "2.1.0");
+        assert_eq!(refused["target"], target.to_str().unwrap());
+        assert_eq!(refused["staged"], staged("broken").to_str().unwrap());
+        assert_eq!(events[1]["failed"], 0);
+        assert_eq!(events[1]["run_id"].as_str().map(|r| format!("v={r}")), Some(first.clone()));
+        assert_eq!(events[3]["object"], "deliveries", "the pointer names the object a rollback is of");
+        assert!(events.windows(2).all(|w| w[0]["at"].as_str() <= w[1]["at"].as_str()), "oldest first");
+
+        let text = contrakt_in(repo(), ["history", "--events", "--store", store]);
+        text.assert_exit(0);
+        let lines: Vec<&str> = text.stdout.lines().collect();
+        assert_eq!(lines.len(), 4, "{text}");
+        assert!(
+            lines[0].contains("refused   the audit failed (") && lines[0].contains("still serving nothing"),
+            "{text}"
+        );
+        assert!(lines[1].contains(&format!("published nothing -> {first}")), "{text}");
+        assert!(lines[3].contains(&format!("rollback  {second} -> {first}")), "{text}");
+        let csv = contrakt_in(repo(), ["history", "--events", "--store", store, "--format", "csv"]);
+        csv.assert_exit(0);
+        assert!(csv.stdout.starts_with("at,contract,contract_version,object,event,run_id,from_version,to_version,"));
+        assert_eq!(csv.stdout.lines().count(), 5, "{csv}");
+        let other = contrakt_in(repo(), ["history", "urn:nobody", "--events", "--store", store]);
+        assert_eq!(other.stdout, "no recorded publish events match\n");
+    }
+    // The old store migrated forward and kept its run.
+    assert_eq!(server.psql(&url, "SELECT max(version) FROM contrakt_schema").trim(), "2");
+    assert_eq!(server.psql(&url, "SELECT count(*) FROM runs").trim(), "1");
+    let points =
+        contrakt_in(tmp.path(), ["history", "--store", url.as_str(), "--metric", "rowCount", "--format", "json"]);
+    assert_eq!(points.json().as_array().unwrap().len(), 1, "{points}");
+
+    // --no-history records nothing, whatever is configured.
+    let target = tmp.path().join("quiet");
+    publish(&target, &staged("fixed"), &["--history", sqlite.to_str().unwrap(), "--no-history"]).assert_exit(2);
+    publish(&target, &staged("fixed"), &["--no-history"]).assert_exit(0);
+    assert_eq!(events(sqlite.to_str().unwrap()).len(), 4);
+}

@@ -11,7 +11,10 @@
 //! - `cli_infer`: `contrakt infer` on the fixture datasets: drafts that lint clean and pass
 //!   `check` on their own data.
 //! - `cli_publish`: write-audit-publish of the example registry's deliveries: failing and passing
-//!   audits, canary, rollback, a crash before the pointer moves, concurrent readers.
+//!   audits, canary, rollback, a crash before the pointer moves, concurrent readers, and the
+//!   publish events in the history (SQLite and PostgreSQL, an old store migrated forward).
+//! - `publish_s3`: the same on S3 (moto on loopback): conditional pointer puts, two racing
+//!   publishers, readers during publishes, rollback, no credential anywhere.
 //! - `cli_report`: `contrakt report` on the example registry after a generated month of runs
 //!   (`month`), in git with a breaking commit, rendered in headless Chromium.
 //! - `conformance`: the Confluent and buf Protobuf corpora in `../shared/conformance/`, with
@@ -45,6 +48,7 @@ mod conformance_odcs;
 mod fixture_data;
 mod month;
 mod postgres;
+mod publish_s3;
 mod pushdown;
 mod s3_loopback;
 

@@ -32,7 +32,7 @@ fn moto_server() -> PathBuf {
     bin
 }
 
-struct Server(Child);
+pub(crate) struct Server(Child);
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -42,7 +42,7 @@ impl Drop for Server {
 }
 
 /// Starts moto on a free loopback port and waits until it answers.
-fn start() -> (Server, String) {
+pub(crate) fn start() -> (Server, String) {
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let child = Command::new(moto_server())
         .args(["-H", "127.0.0.1", "-p", &port.to_string()])
@@ -61,7 +61,7 @@ fn start() -> (Server, String) {
 }
 
 /// Plain HTTP PUTs (moto accepts unsigned requests): create the bucket, upload the objects.
-fn put(endpoint: &str, path: &str, body: &[u8]) {
+pub(crate) fn put(endpoint: &str, path: &str, body: &[u8]) {
     use std::io::{Read, Write};
     let addr = endpoint.trim_start_matches("http://");
     let mut s = std::net::TcpStream::connect(addr).unwrap();

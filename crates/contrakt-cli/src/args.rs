@@ -172,11 +172,13 @@ pub struct PublishArgs {
     /// The schema object the data is [default: the contract's only object].
     #[arg(long)]
     pub object: Option<String>,
-    /// The data to audit and publish: a folder (with hive partitions) or a file.
-    #[arg(long, value_name = "PATH", required_unless_present = "rollback")]
+    /// The data to audit and publish: a folder (with hive partitions), a file, or an
+    /// `s3://bucket/prefix/` (copied server-side when in the target's bucket).
+    #[arg(long, value_name = "PATH|URL", required_unless_present = "rollback")]
     pub staged: Option<PathBuf>,
-    /// The published folder: release folders and the `_published.json` pointer readers follow.
-    #[arg(long, value_name = "PATH")]
+    /// The published folder or `s3://bucket/prefix/`: release folders and the
+    /// `_published.json` pointer readers follow. S3 credentials come from the `AWS_*` variables.
+    #[arg(long, value_name = "PATH|URL")]
     pub to: PathBuf,
     /// First check this fraction of the rows (0 to 1) and stop early if it already fails;
     /// volume and freshness wait for the full check.
@@ -202,6 +204,14 @@ pub struct PublishArgs {
     /// Lowest severity of a failed check that stops the publish.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
+    /// Record the publish, refusal or rollback in this history store (a file, or
+    /// `postgres://user@host/db` with the password in `PGPASSWORD`) [default: `history.path`
+    /// of contrakt.yaml, if set]; `contrakt history CONTRACT --events` reads them back.
+    #[arg(long, value_name = "FILE|URL")]
+    pub history: Option<PathBuf>,
+    /// Record nothing in the history, whatever contrakt.yaml says.
+    #[arg(long, conflicts_with = "history")]
+    pub no_history: bool,
 }
 
 #[derive(Debug, Args)]
@@ -224,6 +234,10 @@ pub struct HistoryArgs {
     /// Only runs at or after this time (RFC 3339 or a date).
     #[arg(long)]
     pub since: Option<String>,
+    /// The publish events instead of metrics: every publish, refused release and rollback of
+    /// `contrakt publish`.
+    #[arg(long, conflicts_with = "metric")]
+    pub events: bool,
     #[arg(long, value_enum, default_value_t = HistoryFormat::Text)]
     pub format: HistoryFormat,
 }

@@ -20,7 +20,9 @@ use contrakt_core::expect::{CheckReport, CheckResult, Status};
 use contrakt_core::odcs::ContractDocument;
 
 pub use baseline::{Band, Judgement, Spec};
-pub use store::{Location, Metric, Point, Query, Run, RunSummary, Store, redact};
+pub use store::{
+    EventKind, Location, Metric, Point, PublishEvent, Query, Run, RunSummary, Store, redact, redact_location, timestamp,
+};
 
 /// The `customProperties` name of an adaptive check on a schema object.
 pub const SPEC_PROPERTY: &str = "contraktAnomaly";

@@ -71,6 +71,63 @@ pub struct RunSummary {
     pub passed: bool,
 }
 
+/// What `contrakt publish` did to a release.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EventKind {
+    /// An audited release became the one readers get.
+    Publish,
+    /// A release was not published: its audit (or canary) failed, or moving it failed.
+    Refuse,
+    /// Readers were pointed back at the previous release.
+    Rollback,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Publish => "publish",
+            EventKind::Refuse => "refuse",
+            EventKind::Rollback => "rollback",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<EventKind> {
+        [EventKind::Publish, EventKind::Refuse, EventKind::Rollback].into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// One publish, refusal or rollback, as `contrakt history --events` shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PublishEvent {
+    /// The store's id; ignored when recording.
+    pub id: i64,
+    pub contract: String,
+    pub contract_version: String,
+    /// The schema object published (empty when unknown, as for a rollback of an old pointer).
+    pub object: String,
+    #[serde(rename = "event")]
+    pub kind: EventKind,
+    /// The publish run; its release folder is `v=<run id>`.
+    pub run_id: String,
+    /// The release readers got before the event and after it (the same one for a refusal).
+    pub from_version: Option<String>,
+    pub to_version: Option<String>,
+    /// Where the staged data was (none for a rollback) and where it is published; recorded
+    /// with any credentials in them masked.
+    pub staged: Option<String>,
+    pub target: String,
+    /// When it happened (wall clock), as [`timestamp`] writes it.
+    pub at: String,
+    /// The audit's failed checks (at any severity that fails), warnings, and checks that
+    /// could not run.
+    pub failed: i64,
+    pub warned: i64,
+    pub errors: i64,
+    /// Why a release was refused, or why publishing it failed.
+    pub reason: Option<String>,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Query {
     pub contract: Option<String>,
@@ -162,7 +219,7 @@ pub fn redact(url: &str) -> String {
             let params: Vec<String> = query
                 .split('&')
                 .map(|kv| match kv.split_once('=') {
-                    Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                    Some((k, _)) if secret_parameter(k) => format!("{k}=***"),
                     _ => kv.to_string(),
                 })
                 .collect();
@@ -171,6 +228,18 @@ pub fn redact(url: &str) -> String {
         None => out.push_str(rest),
     }
     out
+}
+
+/// A query parameter that may carry a credential: a password, or the key, token or signature of
+/// a signed object-store URL (`X-Amz-Credential`, `X-Amz-Signature`, `sig`, …).
+fn secret_parameter(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    ["password", "secret", "token", "signature", "credential", "key", "sig"].iter().any(|s| k.contains(s))
+}
+
+/// A local path as given; a URL (`s3://…`, `https://…`) through [`redact`].
+pub fn redact_location(location: &str) -> String {
+    if location.contains("://") { redact(location) } else { location.to_string() }
 }
 
 /// The two backends; each module holds its SQL.
@@ -183,6 +252,11 @@ pub(crate) enum Backend {
 /// A history store; see the module documentation for the backends.
 pub struct Store {
     backend: Backend,
+}
+
+/// A time as the store writes it: fixed-width RFC 3339 in UTC, microseconds.
+pub fn timestamp(t: DateTime<Utc>) -> String {
+    ts(t)
 }
 
 pub(crate) fn ts(t: DateTime<Utc>) -> String {
@@ -242,6 +316,29 @@ impl Store {
         match &mut self.backend {
             Backend::Sqlite(c) => sqlite::annotate(c, &a),
             Backend::Postgres(c) => postgresql::annotate(lock(c), &a),
+        }
+    }
+
+    /// Records what `contrakt publish` did; the staged and target locations are stored with
+    /// their credentials masked, whatever the caller passed. Returns the event's id.
+    pub fn record_event(&mut self, event: &PublishEvent) -> Result<i64> {
+        let _s = tracing::debug_span!("record_event", contract = %event.contract, kind = event.kind.as_str()).entered();
+        let event = PublishEvent {
+            staged: event.staged.as_deref().map(redact_location),
+            target: redact_location(&event.target),
+            ..event.clone()
+        };
+        match &mut self.backend {
+            Backend::Sqlite(c) => sqlite::record_event(c, &event),
+            Backend::Postgres(c) => postgresql::record_event(lock(c), &event),
+        }
+    }
+
+    /// Publish events (of `q`'s contract, object and time; its metric is ignored), oldest first.
+    pub fn events(&self, q: &Query) -> Result<Vec<PublishEvent>> {
+        match &self.backend {
+            Backend::Sqlite(c) => sqlite::events(c, q),
+            Backend::Postgres(c) => postgresql::events(lock(c), q),
         }
     }
 
@@ -436,5 +533,78 @@ mod tests {
         rusqlite::Connection::open(&path).unwrap().pragma_update(None, "user_version", 99).unwrap();
         let err = Store::open(&path).err().expect("a newer schema is refused").to_string();
         assert!(err.contains("schema version 99") && err.contains("h.db"), "{err}");
+    }
+
+    fn event(kind: EventKind, at: DateTime<Utc>) -> PublishEvent {
+        PublishEvent {
+            id: 0,
+            contract: "urn:c".into(),
+            contract_version: "1.0.0".into(),
+            object: "orders".into(),
+            kind,
+            run_id: "20261101T060000Z-00aa".into(),
+            from_version: Some("v=a".into()),
+            to_version: Some("v=b".into()),
+            staged: Some("s3://lake/staged/orders/?X-Amz-Signature=abc123".into()),
+            target: "s3://u:pa55@lake/orders/".into(),
+            at: timestamp(at),
+            failed: 2,
+            warned: 1,
+            errors: 0,
+            reason: Some("the audit failed".into()),
+        }
+    }
+
+    #[test]
+    fn publish_events_read_back_in_time_order_with_credentials_masked() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&tmp.path().join("h.db")).unwrap();
+        store.record_event(&event(EventKind::Rollback, day(2))).unwrap();
+        store.record_event(&event(EventKind::Refuse, day(1))).unwrap();
+        store
+            .record_event(&PublishEvent { contract: "urn:other".into(), ..event(EventKind::Publish, day(0)) })
+            .unwrap();
+        let q = Query { contract: Some("urn:c".into()), ..Query::default() };
+        let events = store.events(&q).unwrap();
+        let kinds: Vec<_> = events.iter().map(|e| e.kind).collect();
+        assert_eq!(kinds, [EventKind::Refuse, EventKind::Rollback]);
+        let e = &events[0];
+        assert_eq!(e.target, "s3://u:***@lake/orders/");
+        assert_eq!(e.staged.as_deref(), Some("s3://lake/staged/orders/?X-Amz-Signature=***"));
+        assert_eq!((e.failed, e.warned, e.errors, e.id), (2, 1, 0, 2));
+        assert_eq!(e.at, "2026-11-02T06:00:00.000000Z");
+        let since = Query { since: Some(day(2)), ..Query::default() };
+        assert_eq!(store.events(&since).unwrap().len(), 1);
+        assert_eq!(store.events(&Query::default()).unwrap().len(), 3);
+    }
+
+    #[test]
+    fn a_store_of_schema_version_1_migrates_forward_keeping_its_runs() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("old.db");
+        {
+            // The store as the first release wrote it: migration 1 only.
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            conn.execute_batch(sqlite::MIGRATIONS[0]).unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+            conn.execute(
+                "INSERT INTO runs (contract, contract_version, at, recorded_at, passed)
+                 VALUES ('urn:c', '1.0.0', '2026-11-01T06:00:00.000000Z', '2026-11-01T06:00:01.000000Z', 1)",
+                [],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO metrics (run_id, contract, object, metric, at, value)
+                 VALUES (1, 'urn:c', 'orders', 'rowCount', '2026-11-01T06:00:00.000000Z', 42)",
+                [],
+            )
+            .unwrap();
+        }
+        let mut store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), 2);
+        assert_eq!(store.runs().unwrap(), 1);
+        assert_eq!(store.points(&Query::default()).unwrap()[0].value, 42.0);
+        store.record_event(&event(EventKind::Publish, day(1))).unwrap();
+        assert_eq!(store.events(&Query::default()).unwrap().len(), 1);
     }
 }

@@ -18,6 +18,9 @@
 //! that read the pointer just before a swap finishes reading what it started. `contrakt check`
 //! follows the pointer when a contract's server path is such a folder.
 //!
+//! An `s3://` prefix has the same layout, with the pointer moved by a conditional put: see
+//! [`object`].
+//!
 //! The audit (running the contract's checks) is the caller's: this crate only moves data once
 //! the audit passed, and records what happened.
 
@@ -26,6 +29,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+
+pub mod object;
 
 pub const POINTER: &str = "_published.json";
 pub const LOG: &str = "_publish_log.jsonl";
@@ -54,6 +59,16 @@ pub enum Error {
     Locked { path: PathBuf, pid: String },
     #[error("{0}: no data files to publish")]
     Empty(PathBuf),
+    /// An object store refused or failed a request; `url` has no credentials (they are never in
+    /// a URL contrakt accepts).
+    #[error("{url}: {message}")]
+    Store { url: String, message: String },
+    #[error(
+        "another publish or rollback moved the pointer of {url} first (it now names {current}); this release was not published"
+    )]
+    Conflict { url: String, current: String },
+    #[error("{url}: {message}")]
+    Unsupported { url: String, message: String },
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
@@ -76,6 +91,9 @@ pub struct Pointer {
     /// The contract the release was audited against, and its version.
     pub contract: String,
     pub contract_version: String,
+    /// The schema object the release is (absent from pointers written before it was recorded).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub object: String,
 }
 
 /// The current release folder of `dir`, if `dir` is a published folder.
@@ -111,6 +129,7 @@ pub struct Release<'a> {
     pub run_id: &'a str,
     pub contract: &'a str,
     pub contract_version: &'a str,
+    pub object: &'a str,
     /// RFC 3339.
     pub now: &'a str,
     /// Earlier releases kept on disk after this one (at least 1, for rollback).
@@ -187,6 +206,7 @@ pub fn publish(r: &Release<'_>) -> Result<Pointer> {
         published_at: r.now.to_string(),
         contract: r.contract.to_string(),
         contract_version: r.contract_version.to_string(),
+        object: r.object.to_string(),
     };
     swap_pointer(r.target, &pointer)?;
     // Only after the swap: a reader may still be on any release the old pointer listed, so the
@@ -224,6 +244,7 @@ pub fn rollback(target: &Path, now: &str) -> Result<Pointer> {
         published_at: now.to_string(),
         contract: current.contract,
         contract_version: current.contract_version,
+        object: current.object,
     };
     swap_pointer(target, &pointer)?;
     Ok(pointer)
@@ -340,6 +361,7 @@ mod tests {
             run_id,
             contract: "urn:x",
             contract_version: "1.0.0",
+            object: "orders",
             now: "2026-11-22T06:00:00Z",
             keep: 2,
         }
@@ -424,6 +446,7 @@ mod tests {
                 published_at: "t".into(),
                 contract: "c".into(),
                 contract_version: "1".into(),
+                object: String::new(),
             })
             .unwrap(),
         )

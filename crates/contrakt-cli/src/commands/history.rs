@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use contrakt_check::parse_time;
 use contrakt_core::Error;
-use contrakt_history::{Location, Point, Query, Store};
+use contrakt_history::{Location, Point, PublishEvent, Query, Store};
 
 use crate::ExitStatus;
 use crate::args::{AnnotateArgs, HistoryAction, HistoryArgs, HistoryFormat};
@@ -39,6 +39,19 @@ pub(crate) fn run(args: HistoryArgs) -> Result<ExitStatus, Error> {
     };
     let query =
         Query { contract: args.contract.as_deref().map(contract_id), object: args.object, metric: args.metric, since };
+    if args.events {
+        let events = match store.events(&query) {
+            Ok(e) => e,
+            Err(e) => return usage(e.to_string()),
+        };
+        let text = match args.format {
+            HistoryFormat::Json => format!("{}\n", serde_json::to_string_pretty(&events).unwrap_or_default()),
+            HistoryFormat::Csv => events_csv(&events),
+            HistoryFormat::Text => events_table(&events),
+        };
+        print(&text, false);
+        return Ok(ExitStatus::Success);
+    }
     let points = match store.points(&query) {
         Ok(p) => p,
         Err(e) => return usage(e.to_string()),
@@ -104,10 +117,12 @@ fn contract_id(s: &str) -> String {
     s.to_string()
 }
 
+/// A CSV field, quoted when it must be.
+fn field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+}
+
 fn csv(points: &[Point]) -> String {
-    let field = |s: &str| {
-        if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
-    };
     let mut out = String::from("at,contract,contract_version,object,property,metric,partition,value,run_id,expected\n");
     for p in points {
         let row = [
@@ -144,6 +159,63 @@ fn table(points: &[Point]) -> String {
             what,
             p.value
         ));
+    }
+    out
+}
+
+fn events_csv(events: &[PublishEvent]) -> String {
+    let mut out = String::from(
+        "at,contract,contract_version,object,event,run_id,from_version,to_version,staged,target,failed,warned,errors,reason,id\n",
+    );
+    let opt = |s: &Option<String>| field(s.as_deref().unwrap_or(""));
+    for e in events {
+        let row = [
+            field(&e.at),
+            field(&e.contract),
+            field(&e.contract_version),
+            field(&e.object),
+            e.kind.as_str().to_string(),
+            field(&e.run_id),
+            opt(&e.from_version),
+            opt(&e.to_version),
+            opt(&e.staged),
+            field(&e.target),
+            e.failed.to_string(),
+            e.warned.to_string(),
+            e.errors.to_string(),
+            opt(&e.reason),
+            e.id.to_string(),
+        ];
+        out.push_str(&row.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+fn events_table(events: &[PublishEvent]) -> String {
+    if events.is_empty() {
+        return "no recorded publish events match\n".into();
+    }
+    let none = || "nothing".to_string();
+    let mut out = String::new();
+    for e in events {
+        let what = match e.kind {
+            contrakt_history::EventKind::Refuse => format!(
+                "refused   {} ({} failed, {} warned, {} could not run); still serving {}",
+                e.reason.as_deref().unwrap_or("not published"),
+                e.failed,
+                e.warned,
+                e.errors,
+                e.from_version.clone().unwrap_or_else(none)
+            ),
+            kind => format!(
+                "{:<9} {} -> {}",
+                if kind == contrakt_history::EventKind::Publish { "published" } else { "rollback" },
+                e.from_version.clone().unwrap_or_else(none),
+                e.to_version.clone().unwrap_or_else(none)
+            ),
+        };
+        out.push_str(&format!("{}  {}  {:<14} {what}  ({})\n", &e.at[..19], e.contract, e.object, e.target));
     }
     out
 }

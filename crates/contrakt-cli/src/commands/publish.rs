@@ -1,18 +1,20 @@
-//! `contrakt publish CONTRACT --staged PATH --to PATH`: write-audit-publish. The staged data is
-//! checked with the contract (optionally a canary fraction first); only a passing audit makes
-//! it the folder's published release. `--rollback` points the folder back at its previous one.
+//! `contrakt publish CONTRACT --staged PATH|URL --to PATH|URL`: write-audit-publish. The staged
+//! data is checked with the contract (optionally a canary fraction first); only a passing audit
+//! makes it the published release of the folder or `s3://` prefix. `--rollback` points it back
+//! at its previous one. With a history store, every publish, refusal and rollback is recorded.
 //!
 //! Exit codes: 0 published (or rolled back), 1 the audit failed and nothing was published,
 //! 2 the run could not happen (bad contract, unreadable data, a usage error, a failed move).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use contrakt_check::{CheckOptions, CheckReport, Checker, parse_time};
 use contrakt_core::odcs::{self, ContractDocument};
 use contrakt_core::registry;
 use contrakt_core::{Error, Finding, Level};
-use contrakt_publish::Release;
+use contrakt_history::{EventKind, Location, PublishEvent};
+use contrakt_publish::{Release, object};
 use contrakt_report::{CheckTextOptions, check_to_json, check_to_junit, check_to_markdown, check_to_text};
 use serde_json::json;
 
@@ -30,13 +32,40 @@ pub(crate) fn run(args: PublishArgs, global: &GlobalArgs, color: bool) -> Result
     };
     let wall = chrono::Utc::now();
     let stamp = wall.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => return usage(format!("cannot start the query runtime: {e}")),
+    };
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let target = match Target::parse(&args.to, &cwd) {
+        Ok(t) => t,
+        Err(e) => return usage(e.to_string()),
+    };
     if args.rollback {
-        return match contrakt_publish::rollback(&args.to, &stamp) {
+        let history = history_store(&args, &[PathBuf::from(".")]);
+        return match target.rollback(&runtime, &stamp) {
             Ok(p) => {
+                let from = p.history.last().cloned();
                 let entry = json!({"event": "rollback", "at": stamp, "current": p.current, "history": p.history});
-                if let Err(e) = contrakt_publish::log(&args.to, &entry) {
-                    eprintln!("warning: {e}");
-                }
+                target.log(&runtime, &entry);
+                let event = PublishEvent {
+                    id: 0,
+                    contract: p.contract.clone(),
+                    contract_version: p.contract_version.clone(),
+                    object: args.object.clone().unwrap_or_else(|| p.object.clone()),
+                    kind: EventKind::Rollback,
+                    run_id: p.run_id.clone(),
+                    from_version: from,
+                    to_version: Some(p.current.clone()),
+                    staged: None,
+                    target: target.to_string(),
+                    at: contrakt_history::timestamp(wall),
+                    failed: 0,
+                    warned: 0,
+                    errors: 0,
+                    reason: None,
+                };
+                record(history.as_ref(), &event);
                 print(&format!("rolled back {}: readers now get {}\n", args.to.display(), p.current), false);
                 Ok(ExitStatus::Success)
             }
@@ -58,7 +87,7 @@ pub(crate) fn run(args: PublishArgs, global: &GlobalArgs, color: bool) -> Result
         },
         None => None,
     };
-    let (doc, others) = match load(contract_path) {
+    let (doc, others, roots) = match load(contract_path) {
         Ok(loaded) => loaded,
         Err(findings) => {
             for f in findings {
@@ -75,19 +104,28 @@ pub(crate) fn run(args: PublishArgs, global: &GlobalArgs, color: bool) -> Result
             return usage(format!("--object: the contract has several objects ({})", names.join(", ")));
         }
     };
-    let cwd = std::env::current_dir().unwrap_or_default();
-    let staged_abs = cwd.join(staged);
+    // The staged data as the checker reads it (a path or a URL) and as the publish copies it.
+    let (staged_data, staged_source) = match staged.to_str().filter(|s| object::is_url(s)) {
+        Some(url) => match object::Prefix::parse(url) {
+            Ok(prefix) => (url.to_string(), object::Staged::Object(prefix)),
+            Err(e) => return usage(format!("--staged: {e}")),
+        },
+        None => {
+            let abs = cwd.join(staged);
+            (abs.to_string_lossy().into_owned(), object::Staged::Local(abs))
+        }
+    };
+    if matches!((&staged_source, &target), (object::Staged::Object(_), Target::Folder(_))) {
+        return usage("--staged in an object store publishes to an object store: give --to s3://…".into());
+    }
+    let history = history_store(&args, &roots);
     let options = CheckOptions {
-        data: vec![(Some(object.clone()), staged_abs.to_string_lossy().into_owned())],
+        data: vec![(Some(object.clone()), staged_data.clone())],
         objects: vec![object.clone()],
         now,
         base_dir: crate::commands::check::folder_of(contract_path),
         registry: others,
         ..CheckOptions::default()
-    };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(rt) => rt,
-        Err(e) => return usage(format!("cannot start the query runtime: {e}")),
     };
     let checker = Checker::new();
     let fail_on = args.fail_on.level();
@@ -99,7 +137,7 @@ pub(crate) fn run(args: PublishArgs, global: &GlobalArgs, color: bool) -> Result
     let log = |event: &str, report: Option<&CheckReport>, extra: serde_json::Value| {
         let mut entry = json!({
             "event": event, "at": stamp, "run_id": run_id, "contract": doc.contract.id,
-            "contract_version": doc.contract.version, "object": object, "staged": staged_abs,
+            "contract_version": doc.contract.version, "object": object, "staged": staged_data,
         });
         if let Some(r) = report {
             entry["summary"] = serde_json::to_value(&r.summary).unwrap_or_default();
@@ -107,11 +145,32 @@ pub(crate) fn run(args: PublishArgs, global: &GlobalArgs, color: bool) -> Result
         if let (Some(e), Some(x)) = (entry.as_object_mut(), extra.as_object()) {
             e.extend(x.clone());
         }
-        if let Err(e) = contrakt_publish::log(&args.to, &entry) {
-            eprintln!("warning: {e}");
-        }
+        target.log(&runtime, &entry);
     };
-    let serving = || contrakt_publish::read_pointer(&args.to).ok().flatten().map(|p| p.current);
+    // The history's record of this run: refused, or published from one release to another.
+    let event =
+        |kind: EventKind, report: &CheckReport, from: Option<String>, to: Option<String>, reason: Option<String>| {
+            let s = &report.summary;
+            let event = PublishEvent {
+                id: 0,
+                contract: doc.contract.id.clone(),
+                contract_version: doc.contract.version.clone(),
+                object: object.clone(),
+                kind,
+                run_id: run_id.clone(),
+                from_version: from,
+                to_version: to,
+                staged: Some(staged_data.clone()),
+                target: target.to_string(),
+                at: contrakt_history::timestamp(wall),
+                failed: s.failed as i64,
+                warned: s.warned as i64,
+                errors: s.errors as i64,
+                reason,
+            };
+            record(history.as_ref(), &event);
+        };
+    let serving = || target.serving(&runtime);
     let at = now.map_or_else(|| wall.timestamp_millis(), |t| t.timestamp_millis());
 
     if let Some(fraction) = args.canary {
@@ -122,12 +181,13 @@ pub(crate) fn run(args: PublishArgs, global: &GlobalArgs, color: bool) -> Result
         match result {
             Ok(mut report) => {
                 report.results.retain(|r| !WHOLE_DATA_CHECKS.contains(&r.code));
+                report.summary = CheckReport::summarize(&report.results);
                 if report.fails_at(fail_on) {
                     log("canary-failed", Some(&report), json!({"canary": fraction}));
-                    let outcome = Outcome::Refused {
-                        why: format!("the canary ({} of the rows) already fails", fraction),
-                        serving: serving(),
-                    };
+                    let why = format!("the canary ({} of the rows) already fails", fraction);
+                    let serving = serving();
+                    event(EventKind::Refuse, &report, serving.clone(), serving.clone(), Some(why.clone()));
+                    let outcome = Outcome::Refused { why, serving };
                     let status = render(&report, &outcome, &args, fail_on, color);
                     notify(&report, contract_path, &args, &outcome, at, color);
                     return Ok(status);
@@ -146,23 +206,26 @@ pub(crate) fn run(args: PublishArgs, global: &GlobalArgs, color: bool) -> Result
     };
     if report.fails_at(fail_on) {
         log("audit-failed", Some(&report), json!({}));
-        let outcome = Outcome::Refused { why: "the audit failed".into(), serving: serving() };
+        let serving = serving();
+        event(EventKind::Refuse, &report, serving.clone(), serving.clone(), Some("the audit failed".into()));
+        let outcome = Outcome::Refused { why: "the audit failed".into(), serving };
         let status = render(&report, &outcome, &args, fail_on, color);
         notify(&report, contract_path, &args, &outcome, at, color);
         return Ok(status);
     }
-    let release = Release {
-        staged: &staged_abs,
-        target: &args.to,
+    let previous = serving();
+    let release = Audited {
         run_id: &run_id,
         contract: &doc.contract.id,
         contract_version: &doc.contract.version,
+        object: &object,
         now: &stamp,
         keep: args.keep,
     };
-    match contrakt_publish::publish(&release) {
+    match target.publish(&runtime, &staged_source, &release) {
         Ok(p) => {
             log("published", Some(&report), json!({"current": p.current, "history": p.history}));
+            event(EventKind::Publish, &report, previous, Some(p.current.clone()), None);
             let outcome = Outcome::Published { current: p.current, previous: p.history.first().cloned() };
             let status = render(&report, &outcome, &args, fail_on, color);
             notify(&report, contract_path, &args, &outcome, at, color);
@@ -170,10 +233,129 @@ pub(crate) fn run(args: PublishArgs, global: &GlobalArgs, color: bool) -> Result
         }
         Err(e) => {
             log("publish-failed", Some(&report), json!({"error": e.to_string()}));
-            usage(format!(
-                "the audit passed but publishing failed: {e}; readers still get {}",
-                serving().unwrap_or_else(|| "nothing".into())
-            ))
+            let serving = serving();
+            let why = format!("the audit passed but publishing failed: {e}");
+            event(EventKind::Refuse, &report, serving.clone(), serving.clone(), Some(why.clone()));
+            usage(format!("{why}; readers still get {}", serving.unwrap_or_else(|| "nothing".into())))
+        }
+    }
+}
+
+/// `--history`, else `history.path` of the registry's contrakt.yaml; none with `--no-history`.
+fn history_store(args: &PublishArgs, roots: &[PathBuf]) -> Option<Location> {
+    if args.no_history {
+        return None;
+    }
+    args.history.as_deref().map(Location::from_path).or_else(|| crate::commands::check::configured_store(roots))
+}
+
+/// Records a publish event; like a check's history, a store that fails is a warning and
+/// changes nothing about the publish.
+fn record(location: Option<&Location>, event: &PublishEvent) {
+    let Some(location) = location else { return };
+    let _s = tracing::info_span!("history", store = %location).entered();
+    let result = contrakt_history::Store::open_at(location).and_then(|mut store| store.record_event(event));
+    if let Err(e) = result {
+        eprintln!("warning: the {} was not recorded in the history: {e}", event.kind.as_str());
+    }
+}
+
+/// What a release is audited against, for either kind of target.
+struct Audited<'a> {
+    run_id: &'a str,
+    contract: &'a str,
+    contract_version: &'a str,
+    object: &'a str,
+    now: &'a str,
+    keep: usize,
+}
+
+/// Where releases are published: a local folder (renames) or an object-store prefix
+/// (conditional puts).
+enum Target {
+    Folder(PathBuf),
+    Prefix(object::Prefix),
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Target::Folder(p) => write!(f, "{}", p.display()),
+            Target::Prefix(p) => f.write_str(p.url()),
+        }
+    }
+}
+
+impl Target {
+    fn parse(to: &Path, cwd: &Path) -> Result<Target, contrakt_publish::Error> {
+        match to.to_str().filter(|s| object::is_url(s)) {
+            Some(url) => object::Prefix::parse(url).map(Target::Prefix),
+            None => Ok(Target::Folder(cwd.join(to))),
+        }
+    }
+
+    /// The release readers get now, if any.
+    fn serving(&self, rt: &tokio::runtime::Runtime) -> Option<String> {
+        match self {
+            Target::Folder(dir) => contrakt_publish::read_pointer(dir).ok().flatten().map(|p| p.current),
+            Target::Prefix(prefix) => rt.block_on(prefix.read_pointer()).ok().flatten().map(|(p, _)| p.current),
+        }
+    }
+
+    fn publish(
+        &self,
+        rt: &tokio::runtime::Runtime,
+        staged: &object::Staged,
+        r: &Audited<'_>,
+    ) -> Result<contrakt_publish::Pointer, contrakt_publish::Error> {
+        match (self, staged) {
+            (Target::Folder(dir), object::Staged::Local(path)) => contrakt_publish::publish(&Release {
+                staged: path,
+                target: dir,
+                run_id: r.run_id,
+                contract: r.contract,
+                contract_version: r.contract_version,
+                object: r.object,
+                now: r.now,
+                keep: r.keep,
+            }),
+            (Target::Folder(dir), object::Staged::Object(from)) => Err(contrakt_publish::Error::Unsupported {
+                url: from.url().to_string(),
+                message: format!("cannot publish from an object store to the local folder {}", dir.display()),
+            }),
+            (Target::Prefix(prefix), staged) => {
+                let release = object::ObjectRelease {
+                    run_id: r.run_id,
+                    contract: r.contract,
+                    contract_version: r.contract_version,
+                    object: r.object,
+                    now: r.now,
+                    keep: r.keep,
+                };
+                rt.block_on(prefix.publish(staged, &release))
+            }
+        }
+    }
+
+    fn rollback(
+        &self,
+        rt: &tokio::runtime::Runtime,
+        now: &str,
+    ) -> Result<contrakt_publish::Pointer, contrakt_publish::Error> {
+        match self {
+            Target::Folder(dir) => contrakt_publish::rollback(dir, now),
+            Target::Prefix(prefix) => rt.block_on(prefix.rollback(now)),
+        }
+    }
+
+    /// Appends to the target's publish log; a failure to log is a warning.
+    fn log(&self, rt: &tokio::runtime::Runtime, entry: &serde_json::Value) {
+        let logged = match self {
+            Target::Folder(dir) => contrakt_publish::log(dir, entry),
+            Target::Prefix(prefix) => rt.block_on(prefix.log(entry)),
+        };
+        if let Err(e) = logged {
+            eprintln!("warning: {e}");
         }
     }
 }
@@ -267,8 +449,11 @@ fn render(report: &CheckReport, outcome: &Outcome, args: &PublishArgs, fail_on: 
     }
 }
 
-/// The contract, and the other contracts of its registry (for references into them).
-fn load(path: &Path) -> Result<(ContractDocument, Vec<Arc<ContractDocument>>), Vec<Finding>> {
+/// The contract, the other contracts of its registry (for references into them), and the
+/// registry's roots (where contrakt.yaml is).
+type Loaded = (ContractDocument, Vec<Arc<ContractDocument>>, Vec<PathBuf>);
+
+fn load(path: &Path) -> Result<Loaded, Vec<Finding>> {
     let discovery = registry::discover(&[path.to_path_buf()]).map_err(|e| Finding::from_error(&e, None))?;
     let mut findings: Vec<Finding> = discovery.errors.iter().flat_map(|e| Finding::from_error(e, None)).collect();
     let mut docs = Vec::new();
@@ -295,5 +480,5 @@ fn load(path: &Path) -> Result<(ContractDocument, Vec<Arc<ContractDocument>>), V
         .filter(|d| d.contract.id != doc.contract.id)
         .map(Arc::new)
         .collect();
-    Ok((doc, others))
+    Ok((doc, others, discovery.roots))
 }

@@ -7,11 +7,12 @@ use std::time::Duration;
 use chrono::Utc;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{Annotation, Point, Query, Run, RunSummary, ts};
+use super::{Annotation, EventKind, Point, PublishEvent, Query, Run, RunSummary, ts};
 use crate::{Error, Result};
 
 /// Forward migrations; entry `i` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &["CREATE TABLE runs (
+pub(super) const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE runs (
         id INTEGER PRIMARY KEY,
         contract TEXT NOT NULL,
         contract_version TEXT NOT NULL,
@@ -39,7 +40,28 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE runs (
         at_to TEXT NOT NULL,
         note TEXT NOT NULL,
         created_at TEXT NOT NULL
-     );"];
+     );",
+    // 2: what `contrakt publish` did to each release.
+    "CREATE TABLE publish_events (
+        id INTEGER PRIMARY KEY,
+        contract TEXT NOT NULL,
+        contract_version TEXT NOT NULL,
+        object TEXT NOT NULL DEFAULT '',
+        kind TEXT NOT NULL CHECK (kind IN ('publish', 'refuse', 'rollback')),
+        run_id TEXT NOT NULL,
+        from_version TEXT,
+        to_version TEXT,
+        staged TEXT,
+        target TEXT NOT NULL,
+        at TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        failed INTEGER NOT NULL DEFAULT 0,
+        warned INTEGER NOT NULL DEFAULT 0,
+        errors INTEGER NOT NULL DEFAULT 0,
+        reason TEXT
+     );
+     CREATE INDEX publish_events_by_contract ON publish_events(contract, at);",
+];
 
 pub(super) fn open(path: &Path) -> Result<Connection> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -156,3 +178,62 @@ pub(super) const LATEST_RUNS: &str = "SELECT id, contract, contract_version, at,
 pub(super) fn runs(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("SELECT count(*) FROM runs", [], |r| r.get(0)).optional()?.unwrap_or(0))
 }
+
+pub(super) fn record_event(conn: &mut Connection, e: &PublishEvent) -> Result<i64> {
+    conn.execute(
+        "INSERT INTO publish_events (contract, contract_version, object, kind, run_id, from_version, to_version,
+                                     staged, target, at, recorded_at, failed, warned, errors, reason)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+        params![
+            e.contract,
+            e.contract_version,
+            e.object,
+            e.kind.as_str(),
+            e.run_id,
+            e.from_version,
+            e.to_version,
+            e.staged,
+            e.target,
+            e.at,
+            ts(Utc::now()),
+            e.failed,
+            e.warned,
+            e.errors,
+            e.reason
+        ],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub(super) fn events(conn: &Connection, q: &Query) -> Result<Vec<PublishEvent>> {
+    let mut stmt = conn.prepare(EVENTS)?;
+    let rows = stmt.query_map(params![q.contract, q.object, q.since.map(ts)], |r| {
+        let kind: String = r.get(4)?;
+        Ok(PublishEvent {
+            id: r.get(0)?,
+            contract: r.get(1)?,
+            contract_version: r.get(2)?,
+            object: r.get(3)?,
+            kind: EventKind::parse(&kind).ok_or_else(|| {
+                rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, kind.into())
+            })?,
+            run_id: r.get(5)?,
+            from_version: r.get(6)?,
+            to_version: r.get(7)?,
+            staged: r.get(8)?,
+            target: r.get(9)?,
+            at: r.get(10)?,
+            failed: r.get(11)?,
+            warned: r.get(12)?,
+            errors: r.get(13)?,
+            reason: r.get(14)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+const EVENTS: &str = "SELECT id, contract, contract_version, object, kind, run_id, from_version, to_version,
+            staged, target, at, failed, warned, errors, reason
+     FROM publish_events
+     WHERE (?1 IS NULL OR contract = ?1) AND (?2 IS NULL OR object = ?2) AND (?3 IS NULL OR at >= ?3)
+     ORDER BY at, id";
