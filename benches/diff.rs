@@ -15,16 +15,16 @@ use std::hint::black_box;
 fn schema(fields: usize, variant: u64) -> Schema {
     let leaf = |i: usize| {
         let data_type = match i % 5 {
-            0 => DataType::int(if variant == 1 && i % 997 == 0 { 64 } else { 32 }),
+            0 => DataType::int(if variant == 1 && i.is_multiple_of(997) { 64 } else { 32 }),
             1 => DataType::String,
             2 => DataType::Decimal { precision: Some(12), scale: Some(2) },
             3 => DataType::Timestamp { unit: None, timezone: Some(true) },
             _ => DataType::Boolean,
         };
         let mut f = Field::new(format!("f{i}"), data_type);
-        f.nullable = i % 3 != 0 || (variant == 1 && i % 1009 == 0);
+        f.nullable = !i.is_multiple_of(3) || (variant == 1 && i.is_multiple_of(1009));
         f.constraints = Constraints {
-            max_length: (i % 5 == 1).then_some(64 + u64::from(variant == 1 && i % 1013 == 0)),
+            max_length: (i % 5 == 1).then_some(64 + u64::from(variant == 1 && i.is_multiple_of(1013))),
             minimum: (i % 5 == 2).then(|| Bound { value: serde_json::json!(0), exclusive: false }),
             enum_values: (i % 50 == 1).then(|| vec![serde_json::json!("a"), serde_json::json!("b")]),
             ..Default::default()

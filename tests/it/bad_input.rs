@@ -69,7 +69,7 @@ fn binary_bytes(len: usize) -> Vec<u8> {
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
-        out.push(if x % 7 == 0 { 0 } else { (x >> 24) as u8 });
+        out.push(if x.is_multiple_of(7) { 0 } else { (x >> 24) as u8 });
     }
     out
 }
@@ -320,8 +320,11 @@ fn text_at(text: &str, line: usize, column: usize) -> &str {
     }
 }
 
+/// Where a finding points: its file, and its line and column.
+type Located = (Option<String>, Option<(u64, u64)>);
+
 /// Checks one run in `--format json`. Returns the finding's file and location for the text run.
-fn check_json(case: &Case, dir: &Path, expect: &Expect, run: &Run) -> Option<(Option<String>, Option<(u64, u64)>)> {
+fn check_json(case: &Case, dir: &Path, expect: &Expect, run: &Run) -> Option<Located> {
     let name = case.name;
     match expect {
         Expect::Finding { code, message, at } => {
@@ -380,7 +383,7 @@ fn check_json(case: &Case, dir: &Path, expect: &Expect, run: &Run) -> Option<(Op
     }
 }
 
-fn check_text(case: &Case, expect: &Expect, located: Option<&(Option<String>, Option<(u64, u64)>)>, run: &Run) {
+fn check_text(case: &Case, expect: &Expect, located: Option<&Located>, run: &Run) {
     let name = case.name;
     let all = format!("{}{}", run.stdout, run.stderr);
     match expect {

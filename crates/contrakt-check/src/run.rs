@@ -268,10 +268,11 @@ impl Checker {
                     }
                 }
             }
-            if !objects.is_empty() && objects.iter().all(|o| o.error.is_some()) {
-                if let Some(e) = prepared.objects.into_iter().find_map(|(_, r)| r.err()) {
-                    return Err(e);
-                }
+            if !objects.is_empty()
+                && objects.iter().all(|o| o.error.is_some())
+                && let Some(e) = prepared.objects.into_iter().find_map(|(_, r)| r.err())
+            {
+                return Err(e);
             }
             let summary = CheckReport::summarize(&results);
             let mut report = CheckReport {
@@ -738,16 +739,17 @@ impl Checker {
         let duration_ms = t.elapsed().as_millis() as u64;
         let separate: HashMap<&str, std::result::Result<Option<f64>, String>> =
             queries.iter().map(|q| q.as_str()).zip(separate).collect();
-        let rows = fused.first().and_then(|r| r.as_ref().ok()).and_then(|s| scalar_f64(s)).map(|n| n as u64);
+        let rows = fused.first().and_then(|r| r.as_ref().ok()).and_then(scalar_f64).map(|n| n as u64);
         let mut failed_samples = Vec::new();
         for (planned, i) in plan.checks.iter().zip(&idx) {
             let e = &prepared.expectations[*i];
             let mut r = judge(doc, e, &planned.how, &fused, &separate, rows, now);
             r.duration_ms = duration_ms;
-            if matches!(r.status, Status::Fail | Status::Warn) && opts.sample > 0 {
-                if let Some(s) = &planned.sample {
-                    failed_samples.push((results.len(), s.clone(), e));
-                }
+            if matches!(r.status, Status::Fail | Status::Warn)
+                && opts.sample > 0
+                && let Some(s) = &planned.sample
+            {
+                failed_samples.push((results.len(), s.clone(), e));
             }
             results.push(r);
         }

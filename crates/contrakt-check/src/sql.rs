@@ -123,7 +123,7 @@ const AGGREGATES: &[&str] = &[
 fn rewrite(e: &mut Expr, filter: Option<&Expr>, aggregates: &mut usize) -> bool {
     match e {
         Expr::Function(f) => {
-            if f.over.is_some() || f.within_group.len() > 0 {
+            if f.over.is_some() || !f.within_group.is_empty() {
                 return false;
             }
             let name = f.name.to_string().to_ascii_lowercase();

@@ -556,10 +556,10 @@ fn decode(
     rows: &[tokio_postgres::SimpleQueryRow],
     schema: &ArrowSchema,
 ) -> std::result::Result<Vec<RecordBatch>, String> {
-    if let Some(r) = rows.first() {
-        if r.len() != schema.fields().len() {
-            return Err(format!("the warehouse returned {} columns, the plan has {}", r.len(), schema.fields().len()));
-        }
+    if let Some(r) = rows.first()
+        && r.len() != schema.fields().len()
+    {
+        return Err(format!("the warehouse returned {} columns, the plan has {}", r.len(), schema.fields().len()));
     }
     let mut fields = Vec::new();
     let mut columns = Vec::new();
@@ -705,17 +705,17 @@ impl VisitorMut for Rewrite<'_> {
     }
 
     fn post_visit_expr(&mut self, expr: &mut ast::Expr) -> ControlFlow<()> {
-        if self.warehouse.dialect == SqlDialect::Postgres {
-            if let ast::Expr::Cast { kind: ast::CastKind::TryCast | ast::CastKind::SafeCast, .. } = expr {
-                match try_cast_postgres(expr) {
-                    Ok(e) => *expr = e,
-                    Err(e) => {
-                        self.error = Some(e);
-                        return ControlFlow::Break(());
-                    }
+        if self.warehouse.dialect == SqlDialect::Postgres
+            && let ast::Expr::Cast { kind: ast::CastKind::TryCast | ast::CastKind::SafeCast, .. } = expr
+        {
+            match try_cast_postgres(expr) {
+                Ok(e) => *expr = e,
+                Err(e) => {
+                    self.error = Some(e);
+                    return ControlFlow::Break(());
                 }
-                return ControlFlow::Continue(());
             }
+            return ControlFlow::Continue(());
         }
         if self.warehouse.dialect.has_aggregate_filter() {
             return ControlFlow::Continue(());

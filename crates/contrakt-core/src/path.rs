@@ -63,10 +63,10 @@ impl FieldPath {
             }
             segments.extend(steps);
         }
-        if let Some(pos) = segments.iter().position(|s| *s == Segment::Wildcard) {
-            if pos + 1 != segments.len() {
-                return Err(PathError(format!("`*` may only end a path, in `{text}`")));
-            }
+        if let Some(pos) = segments.iter().position(|s| *s == Segment::Wildcard)
+            && pos + 1 != segments.len()
+        {
+            return Err(PathError(format!("`*` may only end a path, in `{text}`")));
         }
         Ok(FieldPath { segments })
     }

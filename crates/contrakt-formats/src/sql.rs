@@ -884,21 +884,6 @@ fn apply_comment(objects: &mut [Object], object_type: &CommentObject, names: &[S
 #[cfg(test)]
 mod tests;
 
-#[cfg(test)]
-mod scan_tests {
-    use super::skip_opaque;
-
-    #[test]
-    fn quotes_and_comments_are_skipped_whole() {
-        let t = b"'a(b' -- x(\n/* (( */ (";
-        assert_eq!(skip_opaque(t, 0), Some(4), "to the closing quote");
-        assert_eq!(skip_opaque(t, 6), Some(11), "to the end of the line");
-        assert_eq!(skip_opaque(t, 12), Some(19), "to the closing slash");
-        assert_eq!(skip_opaque(t, 21), None);
-        assert_eq!(skip_opaque(b"'open", 0), Some(5), "unterminated: to the end");
-    }
-}
-
 /// Column-level `REFERENCES table(column)` (kept as field metadata while the table is read) as
 /// the object's foreign keys, after the table-level ones.
 fn column_foreign_keys(object: &mut Object) {
@@ -913,5 +898,20 @@ fn column_foreign_keys(object: &mut Object) {
             cols => cols.split(',').map(|c| format!("{target}.{}", c.trim())).collect(),
         };
         object.foreign_keys.push(ForeignKey { from: vec![f.name.clone()], to, span: f.span });
+    }
+}
+
+#[cfg(test)]
+mod scan_tests {
+    use super::skip_opaque;
+
+    #[test]
+    fn quotes_and_comments_are_skipped_whole() {
+        let t = b"'a(b' -- x(\n/* (( */ (";
+        assert_eq!(skip_opaque(t, 0), Some(4), "to the closing quote");
+        assert_eq!(skip_opaque(t, 6), Some(11), "to the end of the line");
+        assert_eq!(skip_opaque(t, 12), Some(19), "to the closing slash");
+        assert_eq!(skip_opaque(t, 21), None);
+        assert_eq!(skip_opaque(b"'open", 0), Some(5), "unterminated: to the end");
     }
 }

@@ -182,6 +182,9 @@ pub fn band(spec: &Spec, history: &[(DateTime<Utc>, f64)], now: DateTime<Utc>) -
     Some(Band { expected: center, low: low.min(center - floor), high: high.max(center + floor), points })
 }
 
+/// A value's transform into the fit's scale, or back.
+type Transform = fn(f64) -> f64;
+
 /// The seasonal model, a robust regression of the history on a trend and one level per bucket
 /// (weekday, or hour of day), read at `now`. Returns (expected, low, high, points).
 ///
@@ -210,7 +213,7 @@ fn seasonal(spec: &Spec, history: &[(DateTime<Utc>, f64)], now: DateTime<Utc>) -
     let season = spec.season.unwrap_or(Season::Weekly);
     let window = spec.window.max(2);
     let log = history.iter().all(|(_, v)| *v > 0.0);
-    let (to, from): (fn(f64) -> f64, fn(f64) -> f64) = if log { (f64::ln, f64::exp) } else { (|v| v, |v| v) };
+    let (to, from): (Transform, Transform) = if log { (f64::ln, f64::exp) } else { (|v| v, |v| v) };
     let days = |t: DateTime<Utc>| (t - now).num_seconds() as f64 / 86_400.0;
     // Newest first into each bucket until it holds `window` values, then oldest first again.
     let mut buckets: BTreeMap<u32, Vec<(f64, f64)>> = BTreeMap::new();

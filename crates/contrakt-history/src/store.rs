@@ -243,6 +243,8 @@ pub fn redact_location(location: &str) -> String {
 }
 
 /// The two backends; each module holds its SQL.
+// One store per process: boxing the larger connection would save nothing worth the indirection.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Backend {
     Sqlite(rusqlite::Connection),
     // A mutex so reads take `&self` like SQLite's; a store is used by one thread at a time.

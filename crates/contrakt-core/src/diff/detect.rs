@@ -443,7 +443,8 @@ impl Differ {
                 )
             } else if optional {
                 let forward = self.model == RecordModel::ByNameStrict;
-                let c = self.push(
+
+                self.push(
                     &FIELD_REMOVED_OPTIONAL,
                     path,
                     Some(f.data_type.to_string()),
@@ -452,8 +453,7 @@ impl Differ {
                     format!("optional field `{}` was removed", f.name),
                     Some(f.span),
                     None,
-                );
-                c
+                )
             } else {
                 self.push(
                     &FIELD_REMOVED,
@@ -519,7 +519,7 @@ impl Differ {
         if order.windows(2).any(|w| w[0].1 > w[1].1) && self.model != RecordModel::ByNumber {
             let names: Vec<&str> = order.iter().map(|(_, j)| new[*j].name.as_str()).collect();
             let span = new.first().map(|f| f.span);
-            let where_ = if parent.segments.len() == 1 { format!("`{parent}`") } else { format!("`{}`", parent) };
+            let where_ = format!("`{parent}`");
             self.push(
                 &FIELD_REORDERED,
                 parent.clone(),

@@ -229,17 +229,18 @@ fn primary_keys(doc: &ContractDocument, object: &SchemaObject, pointer: &str, e:
         }
     }
     if keys.len() < 2 {
-        if let Some((j, p, Some(pos))) = keys.first() {
-            if *pos != 1 && *pos > 0 {
-                let at = format!("{pointer}/properties/{j}/primaryKeyPosition");
-                let name = p.name.as_deref().unwrap_or("?");
-                e.emit(
-                    &PRIMARY_KEY_POSITION,
-                    doc.span_of(&at),
-                    &at,
-                    format!("`{name}` is the only key column; its position should be 1, not {pos}"),
-                );
-            }
+        if let Some((j, p, Some(pos))) = keys.first()
+            && *pos != 1
+            && *pos > 0
+        {
+            let at = format!("{pointer}/properties/{j}/primaryKeyPosition");
+            let name = p.name.as_deref().unwrap_or("?");
+            e.emit(
+                &PRIMARY_KEY_POSITION,
+                doc.span_of(&at),
+                &at,
+                format!("`{name}` is the only key column; its position should be 1, not {pos}"),
+            );
         }
         return;
     }

@@ -26,10 +26,10 @@ pub(super) fn check(doc: &ContractDocument, out: &mut Vec<Finding>) {
         if kind == "library" {
             arguments(doc, &pointer, rule, property, &mut e);
         }
-        if kind == "sql" {
-            if let Some(query) = &rule.query {
-                sql(doc, &format!("{pointer}/query"), query, &mut e);
-            }
+        if kind == "sql"
+            && let Some(query) = &rule.query
+        {
+            sql(doc, &format!("{pointer}/query"), query, &mut e);
         }
     }
 }
@@ -106,16 +106,17 @@ fn operators(doc: &ContractDocument, pointer: &str, rule: &QualityRule, e: &mut 
             }
         }
     }
-    if let Some(m) = metric {
-        if m == "rowCount" && percent {
-            let at = format!("{pointer}/unit");
-            e.emit(
-                &QUALITY_OPERATOR_MISMATCH,
-                doc.span_of(&at),
-                &at,
-                "`rowCount` is a number of rows; it has no percentage".into(),
-            );
-        }
+    if let Some(m) = metric
+        && m == "rowCount"
+        && percent
+    {
+        let at = format!("{pointer}/unit");
+        e.emit(
+            &QUALITY_OPERATOR_MISMATCH,
+            doc.span_of(&at),
+            &at,
+            "`rowCount` is a number of rows; it has no percentage".into(),
+        );
     }
 }
 
