@@ -1,5 +1,7 @@
 """Times `contrakt.check` on the shared orders benchmark (`../shared/bench/`) against the CLI on
-the same Parquet files, alternating runs and reporting medians (these machines are noisy).
+the same Parquet files, alternating runs and reporting medians (these machines are noisy); then
+the peak memory (max RSS) of each: the CLI's whole process, and a Python process that loads the
+frame and checks it (its peak before the check, with the frame resident, and after).
 
     python gen_data.py /tmp/benchdata --sizes 1m          # from ../shared/bench, once
     python python/bench/bench_check.py /tmp/benchdata --size 1m --cli target/debug/contrakt
@@ -12,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -48,7 +51,11 @@ def main() -> None:
     ap.add_argument("--size", default="1m")
     ap.add_argument("--cli", required=True, help="the contrakt binary to compare with")
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--memory-of", choices=["pyarrow", "polars"], help=argparse.SUPPRESS)
+    ap.add_argument("--contract", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.memory_of:
+        return memory_of(args.memory_of, args.data, args.size, args.contract)
     rows = {"1m": 1_000_000, "10m": 10_000_000}[args.size]
     out = Path(tempfile.mkdtemp(prefix="contrakt-bench-"))
     contract = render(args.data, args.size, rows, out)
@@ -65,25 +72,60 @@ def main() -> None:
     except ImportError:
         pass
     times: dict[str, list[float]] = {"cli": [], **{k: [] for k in frames}, "python-files": []}
+    rss: dict[str, list[float]] = {"cli": []}
     counts: dict[str, list] = {}
     for _ in range(args.runs):
         t = time.perf_counter()
-        subprocess.run([args.cli, "check", str(contract), "--now", NOW, "--format", "json"], capture_output=True)
+        cli = subprocess.Popen([args.cli, "check", str(contract), "--now", NOW, "--format", "json"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, _, usage = os.wait4(cli.pid, 0)
         times["cli"].append(time.perf_counter() - t)
+        rss["cli"].append(usage.ru_maxrss / 1024)
         for name, frame in frames.items():
             t = time.perf_counter()
-            r = contrakt.check({"orders": frame, "customers": customers}, contract, now=NOW)
+            r = contrakt.check({"orders": frame, "customers": customers}, contract, now=NOW, progress=False)
             times[name].append(time.perf_counter() - t)
             counts[name] = [(x.id, x.status, x.failed_rows) for x in r.results]
         t = time.perf_counter()
-        r = contrakt.check(None, contract, now=NOW)
+        r = contrakt.check(None, contract, now=NOW, progress=False)
         times["python-files"].append(time.perf_counter() - t)
         counts["python-files"] = [(x.id, x.status, x.failed_rows) for x in r.results]
     same = len({json.dumps(v) for v in counts.values()}) == 1
     medians = {k: statistics.median(v) for k, v in times.items()}
+    # Peak memory, each frame kind in a fresh process (ru_maxrss never goes down).
+    memory: dict[str, object] = {"cli_max_rss_mib": round(max(rss["cli"]))}
+    for name in frames:
+        child = subprocess.run([sys.executable, __file__, str(args.data), "--size", args.size, "--cli", args.cli,
+                                "--memory-of", name, "--contract", str(contract)],
+                               capture_output=True, text=True, check=True)
+        memory[name] = json.loads(child.stdout)
     print(json.dumps({"size": args.size, "runs": args.runs, "median_s": medians, "same_results": same,
-                      "ratio_to_cli": {k: round(v / medians["cli"], 3) for k, v in medians.items()}}, indent=2))
+                      "ratio_to_cli": {k: round(v / medians["cli"], 3) for k, v in medians.items()},
+                      "memory": memory}, indent=2))
     sys.exit(0 if same else 1)
+
+
+def max_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def memory_of(kind: str, data: Path, size: str, contract: Path) -> None:
+    """In a fresh process: the peak RSS with the frame loaded, and after checking it."""
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(sorted((data / f"orders_{size}").glob("*.parquet")))
+    customers = pq.read_table(data / "customers.parquet")
+    frame = table
+    if kind == "polars":
+        import polars as pl
+
+        frame = pl.from_arrow(table)
+        del table
+    loaded = max_rss_mib()
+    contrakt.check({"orders": frame, "customers": customers}, contract, now=NOW, progress=False)
+    checked = max_rss_mib()
+    print(json.dumps({"loaded_max_rss_mib": round(loaded), "checked_max_rss_mib": round(checked),
+                      "check_adds_mib": round(checked - loaded)}))
 
 
 if __name__ == "__main__":

@@ -7,8 +7,9 @@
 
 from ._api import check, diff, validates
 from ._contrakt import __version__
-from .contract import Contract, Finding, SchemaObject, load
+from .contract import ArrowSchema, Contract, Finding, SchemaObject, load
 from .exceptions import (
+    AlertWarning,
     BreakingChangeError,
     CheckExecutionError,
     ContractNotFoundError,
@@ -21,6 +22,8 @@ from .exceptions import (
 from .report import ArrowTable, CheckResult, DiffFinding, DiffReport, Outcome
 
 __all__ = [
+    "AlertWarning",
+    "ArrowSchema",
     "ArrowTable",
     "BreakingChangeError",
     "CheckExecutionError",

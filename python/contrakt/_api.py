@@ -9,11 +9,12 @@ import json
 import os
 import sys
 import threading
+import warnings
 from typing import Any, Callable, Mapping, TypeVar
 
 from . import _contrakt
 from .contract import Contract, load
-from .exceptions import ContraktError, ContraktUsageError, DataConversionError
+from .exceptions import AlertWarning, ContraktError, ContraktUsageError, DataConversionError
 from .report import CheckResult, DiffReport
 
 __all__ = ["check", "diff", "validates"]
@@ -60,7 +61,10 @@ def _interactive() -> bool:
     return "ipykernel" in sys.modules or (hasattr(sys.stderr, "isatty") and sys.stderr.isatty())
 
 
-def _with_progress(call: Callable[[], str], label: str, progress: bool | None) -> str:
+T = TypeVar("T")
+
+
+def _with_progress(call: Callable[[], T], label: str, progress: bool | None) -> T:
     """Runs ``call`` (which releases the GIL) on a worker thread while a tqdm bar shows the time
     taken, when tqdm is installed and ``progress`` is True (or None in a notebook or terminal).
     Waiting in short slices keeps the caller interruptible (Ctrl-C, a notebook's stop button)."""
@@ -87,7 +91,8 @@ def _with_progress(call: Callable[[], str], label: str, progress: bool | None) -
             bar.update(0)
     if "error" in box:
         raise box["error"]
-    return box["value"]
+    value: T = box["value"]
+    return value
 
 
 def check(
@@ -101,6 +106,7 @@ def check(
     where: str | None = None,
     unmask: bool = False,
     progress: bool | None = None,
+    notify: bool = False,
 ) -> CheckResult:
     """Checks data against a contract: schema conformance, property constraints, quality rules,
     SLAs and references, in one fused DataFusion scan per object.
@@ -112,12 +118,22 @@ def check(
     Failed checks are results, not exceptions: call ``raise_for_failures()`` to stop a pipeline.
     ``progress`` shows a tqdm bar while the check runs (default: in notebooks and terminals,
     when tqdm is installed).
+
+    ``notify=True`` alerts as ``contrakt run`` does: failed checks open incidents and are sent
+    over the routes and channels of the ``alerts:`` section of the contract's registry
+    (``contrakt.yaml``; secrets from the environment variables it names), once per incident.
+    Off by default, so exploring never pages anyone. What alerting did is ``result.alerts``; a
+    failure to alert does not change the result and is reported as an :class:`AlertWarning`.
     """
     if fail_on not in _FAIL_ON:
         raise ContraktUsageError(f"fail_on: expected one of {', '.join(_FAIL_ON)}, found {fail_on!r}")
     if isinstance(sample, bool) or not isinstance(sample, int) or sample < 0:
         raise ContraktUsageError(f"sample: expected a count of rows (0 or more), found {sample!r}")
     c = load(contract)
+    if notify and c._native.path is None:
+        raise ContraktUsageError(
+            "notify=True needs a contract read from a file: the alert routes are in its registry's contrakt.yaml"
+        )
     frames: list[tuple[str | None, str, Any]] = []
     paths: list[tuple[str | None, str]] = []
     objects: list[str] = []
@@ -139,10 +155,10 @@ def check(
     else:
         frames.append((object, _label(data), _arrow(data)))
     try:
-        report = _with_progress(
+        report, alerts = _with_progress(
             lambda: _contrakt.check(
                 c._native, frames, paths, objects, now=_now(now), sample=sample, unmask=unmask, filter=where,
-                fail_on=fail_on,
+                fail_on=fail_on, notify=notify,
             ),
             f"checking {c.id}",
             progress,
@@ -153,7 +169,20 @@ def check(
         # Anything else comes from exporting the frames (the producer's conversion to Arrow).
         names = ", ".join(label for _, label, _ in frames) or "the data"
         raise DataConversionError(f"cannot read {names} as Arrow: {e}") from e
-    return CheckResult(json.loads(report), fail_on=fail_on)
+    result = CheckResult(json.loads(report), fail_on=fail_on)
+    if alerts is not None:
+        result.alerts = json.loads(alerts)
+        _warn_about_alerts(result.alerts)
+    return result
+
+
+def _warn_about_alerts(alerts: dict[str, Any]) -> None:
+    if "error" in alerts:
+        warnings.warn(f"contrakt: alerts not sent: {alerts['error']}", AlertWarning, stacklevel=3)
+        return
+    delivered = alerts.get("delivered", {})
+    if delivered.get("pending") or delivered.get("dead"):
+        warnings.warn(f"contrakt: not every alert was delivered: {alerts.get('summary', '')}", AlertWarning, stacklevel=3)
 
 
 def diff(
@@ -199,20 +228,26 @@ def validates(
     fail_on: str = "error",
     now: _dt.datetime | _dt.date | str | None = None,
     sample: int = 5,
+    notify: bool = False,
 ) -> Callable[[F], F]:
     """Decorates a function that returns a dataframe: the frame is checked against the contract
     on every call and returned unchanged, or :class:`ContractViolationError` is raised.
 
     The contract is loaded once, when the function is decorated, so a broken contract fails at
-    import time rather than mid-pipeline.
+    import time rather than mid-pipeline. ``notify=True`` alerts as :func:`check` does, before
+    raising.
     """
     c = load(contract)
+    if notify and c._native.path is None:
+        raise ContraktUsageError(
+            "notify=True needs a contract read from a file: the alert routes are in its registry's contrakt.yaml"
+        )
 
     def decorate(fn: F) -> F:
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             frame = fn(*args, **kwargs)
-            check(frame, c, object, now=now, sample=sample, fail_on=fail_on).raise_for_failures()
+            check(frame, c, object, now=now, sample=sample, fail_on=fail_on, notify=notify).raise_for_failures()
             return frame
 
         return wrapper  # type: ignore[return-value]

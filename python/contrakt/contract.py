@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import builtins
 import json
 import os
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import _contrakt
+from .exceptions import ContraktUsageError
 
-__all__ = ["Contract", "Finding", "SchemaObject", "load"]
+__all__ = ["ArrowSchema", "Contract", "Finding", "SchemaObject", "load"]
 
 
 def load(source: str | os.PathLike[str] | Contract) -> Contract:
@@ -67,17 +69,43 @@ class Finding:
         return f"{where}: {self.level}[{self.code}]: {self.message}" if where else f"{self.level}[{self.code}]: {self.message}"
 
 
+class ArrowSchema:
+    """The Arrow schema of one contract object, through the Arrow PyCapsule interface:
+    ``pyarrow.schema(s)``, ``arro3.core.Schema.from_arrow(s)``, ``nanoarrow.c_schema(s)``. It is
+    the schema ``contrakt export --to arrow`` writes (types with widths, units and zones,
+    nullability, descriptions in field metadata); ``losses`` lists what Arrow cannot say."""
+
+    def __init__(self, native: _contrakt.Contract, object: str | None) -> None:
+        self._native = native
+        # Raises now, not in the consumer, when the object is missing or must be named.
+        _, self.losses = native.arrow_schema(object)
+        self.object = object
+
+    def __arrow_c_schema__(self) -> object:
+        return self._native.arrow_schema(self.object)[0]
+
+    def __repr__(self) -> str:
+        return f"ArrowSchema(object={self.object!r}, losses={len(self.losses)})"
+
+
 @dataclass(frozen=True)
 class SchemaObject:
-    """One object (table) of a contract, with its properties and quality rules."""
+    """One object (table) of a contract, with its properties and quality rules. Arrow libraries
+    read it as its Arrow schema (``pyarrow.schema(contract.object("orders"))``)."""
 
     name: str
     properties: list[dict[str, Any]] = field(default_factory=list)
     quality: list[dict[str, Any]] = field(default_factory=list)
+    _native: _contrakt.Contract | None = field(default=None, repr=False, compare=False)
 
     @property
     def columns(self) -> list[str]:
         return [p.get("name", "") for p in self.properties]
+
+    def __arrow_c_schema__(self) -> object:
+        if self._native is None:
+            raise ContraktUsageError(f"{self.name}: not an object of a loaded contract; use contract.object(name)")
+        return self._native.arrow_schema(self.name)[0]
 
 
 class Contract:
@@ -96,11 +124,11 @@ class Contract:
 
     @property
     def id(self) -> str:
-        return self._dict.get("id", "")
+        return str(self._dict.get("id", ""))
 
     @property
     def version(self) -> str:
-        return self._dict.get("version", "")
+        return str(self._dict.get("version", ""))
 
     @property
     def name(self) -> str | None:
@@ -118,7 +146,12 @@ class Contract:
     @property
     def objects(self) -> list[SchemaObject]:
         return [
-            SchemaObject(name=o.get("name", ""), properties=o.get("properties", []), quality=o.get("quality", []))
+            SchemaObject(
+                name=o.get("name", ""),
+                properties=o.get("properties", []),
+                quality=o.get("quality", []),
+                _native=self._native,
+            )
             for o in self._dict.get("schema", [])
         ]
 
@@ -148,16 +181,41 @@ class Contract:
         if isinstance(team, list):
             return team
         if isinstance(team, dict):
-            return team.get("members", [])
+            members: list[dict[str, Any]] = team.get("members", [])
+            return members
         return []
 
     def consumers(self, folder: str | os.PathLike[str] | None = None) -> list[dict[str, Any]]:
         """The registered consumers that use this contract (``id``, ``team``, ``contacts``,
         ``uses``), from ``folder`` or else the consumer folder of the contract's registry."""
-        return json.loads(self._native.consumers(None if folder is None else os.fspath(folder)))
+        found: list[dict[str, Any]] = json.loads(self._native.consumers(None if folder is None else os.fspath(folder)))
+        return found
+
+    def arrow_schema(self, object: str | None = None) -> ArrowSchema:
+        """The Arrow schema of ``object`` (needed when the contract has several objects), for
+        Arrow libraries: ``pyarrow.schema(contract.arrow_schema("orders"))``."""
+        if object is None:
+            self._only_object()
+        return ArrowSchema(self._native, object)
+
+    def __arrow_c_schema__(self) -> builtins.object:  # `object` is a method here
+        """The contract's object as an Arrow schema (``pyarrow.schema(contract)``), for a
+        contract of one object; otherwise pick one with :meth:`arrow_schema` or :meth:`object`."""
+        return self._native.arrow_schema(self._only_object())[0]
+
+    def _only_object(self) -> str:
+        names = [o.name for o in self.objects]
+        if len(names) != 1:
+            which = ", ".join(names) or "none"
+            raise ContraktUsageError(
+                f"{self.id}: an Arrow schema is of one object and the contract has {len(names)} ({which}); "
+                f"pick one with contract.arrow_schema(name) or contract.object(name)"
+            )
+        return names[0]
 
     def to_dict(self) -> dict[str, Any]:
-        return json.loads(json.dumps(self._dict))
+        copy: dict[str, Any] = json.loads(json.dumps(self._dict))
+        return copy
 
     def to_yaml(self) -> str:
         return self._native.to_yaml()

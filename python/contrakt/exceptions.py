@@ -14,6 +14,7 @@ __all__ = [
     "DataConversionError",
     "ContractViolationError",
     "BreakingChangeError",
+    "AlertWarning",
 ]
 
 
@@ -73,3 +74,9 @@ class BreakingChangeError(ContraktError):
     """Raised by :meth:`DiffReport.raise_for_breaking`; ``.report`` is the DiffReport."""
 
     report: Any = None
+
+
+class AlertWarning(UserWarning):
+    """``check(..., notify=True)`` could not alert everyone: the alert settings are unusable, or
+    some deliveries are still pending or were given up (``contrakt alerts list`` shows them).
+    The check's result stands either way."""

@@ -108,6 +108,9 @@ class CheckResult:
         self.objects: list[dict[str, Any]] = run.get("objects", [])
         self.results: list[Outcome] = [Outcome._from_json(r) for r in run.get("results", [])]
         self.duration_ms: int = run.get("duration_ms", 0)
+        # Set by check(..., notify=True): the alert summary (``summary``, ``recorded``,
+        # ``delivered``, ``dead_letters``), or ``error`` when alerts could not be routed.
+        self.alerts: dict[str, Any] | None = None
 
     @property
     def passed(self) -> bool:
@@ -180,7 +183,8 @@ class CheckResult:
         return json.dumps(self._json, indent=2)
 
     def to_dict(self) -> dict[str, Any]:
-        return json.loads(json.dumps(self._json))
+        copy: dict[str, Any] = json.loads(json.dumps(self._json))
+        return copy
 
     def __bool__(self) -> bool:
         return self.passed
@@ -259,7 +263,8 @@ class DiffReport:
         return json.dumps(self._json, indent=2)
 
     def to_dict(self) -> dict[str, Any]:
-        return json.loads(json.dumps(self._json))
+        copy: dict[str, Any] = json.loads(json.dumps(self._json))
+        return copy
 
     def __bool__(self) -> bool:
         return self.passed

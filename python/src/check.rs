@@ -19,9 +19,12 @@ use crate::error::{Failure, no_panic};
 use crate::runtime::rt;
 
 /// Runs the checks. `frames`: (object or None, label, Arrow data); `data`: (object or None,
-/// path). Returns the JSON report (`docs/check-output.md`).
+/// path). Returns the JSON report (`docs/check-output.md`) and, with `notify`, what alerting
+/// did as JSON (`summary`, `recorded`, `delivered`, `dead_letters`, or `error`): the alerts of
+/// `contrakt run`, routed by the contrakt.yaml of the contract's registry. A failure to alert
+/// does not change the check's result, as in `contrakt run`.
 #[pyfunction]
-#[pyo3(signature = (contract, frames, data, objects, now = None, sample = 5, unmask = false, filter = None, fail_on = "error"))]
+#[pyo3(signature = (contract, frames, data, objects, now = None, sample = 5, unmask = false, filter = None, fail_on = "error", notify = false))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn check(
     py: Python<'_>,
@@ -34,7 +37,8 @@ pub(crate) fn check(
     unmask: bool,
     filter: Option<String>,
     fail_on: &str,
-) -> PyResult<String> {
+    notify: bool,
+) -> PyResult<(String, Option<String>)> {
     let fail_on = Level::parse(fail_on)
         .ok_or_else(|| Failure::Usage(format!("fail_on: expected error, warning or info, found {fail_on:?}")))?;
     let now = match now {
@@ -56,7 +60,18 @@ pub(crate) fn check(
     }
     let doc = Arc::clone(&contract.doc);
     let path = contract.path.clone();
-    let report = py.detach(move || {
+    let alert_paths = match (&path, notify) {
+        (Some(p), true) => Some(vec![p.clone()]),
+        (None, true) => {
+            return Err(Failure::Usage(
+                "notify=True needs a contract read from a file: the alert routes are in its registry's contrakt.yaml"
+                    .into(),
+            )
+            .into());
+        }
+        (_, false) => None,
+    };
+    let (report, alerts) = py.detach(move || {
         no_panic(|| {
             let base_dir = path
                 .as_deref()
@@ -87,10 +102,39 @@ pub(crate) fn check(
                 ..CheckOptions::default()
             };
             let report = rt()?.block_on(Checker::new().check(&doc, &options))?;
-            Ok(report)
+            let alerts = alert_paths.map(|paths| {
+                let at = now.map_or_else(contrakt_alert::outbox::now_ms, |t| t.timestamp_millis());
+                let budget = contrakt_alert::run::CHECK_DELIVERY_BUDGET;
+                match contrakt_alert::run::notify_checks(&paths, std::slice::from_ref(&report), at, budget) {
+                    Ok(n) => serde_json::json!({
+                        "summary": n.summary(),
+                        "recorded": n.recorded,
+                        "delivered": n.delivered,
+                        "dead_letters": n.dead_letters.len(),
+                    }),
+                    Err(e) => serde_json::json!({ "error": error_chain(&e) }),
+                }
+                .to_string()
+            });
+            Ok((report, alerts))
         })
     })?;
-    Ok(contrakt_report::check_to_json(std::slice::from_ref(&report), fail_on))
+    Ok((contrakt_report::check_to_json(std::slice::from_ref(&report), fail_on), alerts))
+}
+
+/// An alerting error with its causes, on one line (secrets are never in them).
+fn error_chain(e: &contrakt_alert::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        // Most messages already end with their source's.
+        let more = s.to_string();
+        if !text.contains(&more) {
+            text.push_str(&format!(": {more}"));
+        }
+        source = s.source();
+    }
+    text
 }
 
 /// The failing rows sampled in a check report (the JSON `check` returns), as an Arrow table:

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use pyo3::prelude::*;
+use pyo3::types::PyCapsule;
 
 use contrakt_core::lint::{self, Workspace};
 use contrakt_core::odcs::{self, ContractDocument};
@@ -86,6 +87,20 @@ impl Contract {
             serde_json::to_string(&out).map_err(|e| Failure::Execution(e.to_string()))
         })?;
         Ok(json)
+    }
+
+    /// The Arrow schema of `object` (or of the only object) as an Arrow C schema capsule, with
+    /// what Arrow cannot say: the schema `contrakt export --to arrow` writes. A capsule is
+    /// consumed by the library it is handed to, so each call makes a new one.
+    #[pyo3(signature = (object = None))]
+    fn arrow_schema<'py>(
+        &self,
+        py: Python<'py>,
+        object: Option<&str>,
+    ) -> PyResult<(Bound<'py, PyCapsule>, Vec<String>)> {
+        let exported = contrakt_convert::arrow_schema(&self.doc, object).map_err(|e| Failure::Usage(e.to_string()))?;
+        let capsule = pyo3_arrow::ffi::to_schema_pycapsule(py, &exported.content)?;
+        Ok((capsule, exported.warnings))
     }
 
     /// `contrakt lint` on this contract alone, as its JSON report.

@@ -19,6 +19,7 @@ pub mod pipeline;
 pub mod preflight;
 pub mod report;
 pub mod route;
+pub mod run;
 pub mod store;
 pub mod template;
 

@@ -14,7 +14,7 @@ pub mod dbt;
 pub mod export;
 pub mod import;
 
-pub use export::{Dialect, Exported, Target, export, export_contract};
+pub use export::{Dialect, Exported, Target, arrow_schema, export, export_contract};
 pub use import::{ImportOptions, Imported, import};
 
 /// Why a conversion could not happen at all (losses are warnings, not errors).

@@ -560,3 +560,19 @@ fn a_dbt_manifest_imports_its_models_columns_constraints_and_tests() {
     let warnings: String = losses.iter().chain(&imported.warnings).map(|w| format!("# warning: {w}\n")).collect();
     insta::assert_snapshot!("import_dbt_manifest", format!("{warnings}{yaml}"));
 }
+
+/// The in-process Arrow schema (the Python package's `__arrow_c_schema__`) is the schema the
+/// `--to arrow` file holds, with the same losses; an object the contract lacks is named.
+#[test]
+fn the_arrow_schema_value_is_the_exported_files() {
+    let source = contrakt_core::registry::read_source(&root().join("contracts/orders.odcs.yaml")).unwrap();
+    let doc = contrakt_core::odcs::load(source).unwrap();
+    let value = crate::arrow_schema(&doc, Some("orders")).unwrap();
+    let file = crate::export_contract(&doc, crate::Target::Arrow, Some("orders"), "p", &Default::default()).unwrap();
+    let reader = arrow_ipc::reader::FileReader::try_new(std::io::Cursor::new(file.content), None).unwrap();
+    assert_eq!(reader.schema().as_ref(), &value.content);
+    assert_eq!(value.warnings, file.warnings);
+    assert!(value.content.field_with_name("order_id").is_ok());
+    let e = crate::arrow_schema(&doc, Some("nope")).unwrap_err().to_string();
+    assert!(e.contains("no schema object `nope`") && e.contains("orders"), "{e}");
+}

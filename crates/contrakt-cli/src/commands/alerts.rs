@@ -5,16 +5,13 @@
 //! (`alerts list --failed`; `alerts retry`); `list --failed` 1 when there are dead letters; 2 the
 //! registry, configuration or report could not be read.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
-use contrakt_alert::outbox::{self, Delivered};
-use contrakt_alert::pipeline::{CheckPlan, Recorded};
+use contrakt_alert::outbox;
+use contrakt_alert::pipeline::CheckPlan;
 use contrakt_alert::report::CheckRun;
 use contrakt_alert::{Registry, Settings, Store, explain};
-use contrakt_core::consumer::{self, Consumer};
-use contrakt_core::odcs::{self, ContractDocument};
-use contrakt_core::registry;
 use contrakt_core::{Error, Finding};
 use serde_json::json;
 
@@ -31,66 +28,7 @@ pub(crate) fn run(args: AlertsArgs, color: bool) -> Result<ExitStatus, Error> {
     Ok(status.unwrap_or_else(|e| fail(&e, color)))
 }
 
-/// The registry's contracts, consumers and alert settings.
-pub(crate) struct Loaded {
-    pub contracts: Vec<ContractDocument>,
-    pub consumers: Vec<Consumer>,
-    pub settings: Settings,
-}
-
-pub(crate) fn load(
-    paths: &[PathBuf],
-    state: Option<&Path>,
-    need_registry: bool,
-) -> Result<Loaded, contrakt_alert::Error> {
-    let _s = tracing::info_span!("discover", paths = paths.len()).entered();
-    let found = registry::discover(paths)?;
-    if need_registry && let Some(e) = found.errors.into_iter().next() {
-        return Err(e.into());
-    }
-    let contracts = if need_registry {
-        found.contracts.into_iter().map(odcs::load_document).collect::<Result<Vec<_>, _>>()?
-    } else {
-        Vec::new()
-    };
-    let mut consumers: Vec<Consumer> = if need_registry {
-        found.consumers.into_iter().map(|d| consumer::load_document(d).map(|c| c.consumer)).collect::<Result<_, _>>()?
-    } else {
-        Vec::new()
-    };
-    // A contract file named on its own still has its registry's consumers.
-    if need_registry && !found.roots.is_empty() {
-        let around = registry::discover(&found.roots)?;
-        for d in around.consumers {
-            let c = consumer::load_document(d)?.consumer;
-            if !consumers.iter().any(|k| k.id == c.id) {
-                consumers.push(c);
-            }
-        }
-    }
-    let (settings, root) = match found.config {
-        Some((path, config)) => {
-            let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
-            let source = registry::read_source(&path)?;
-            (contrakt_alert::resolve(&config.alerts, &root, Some(&source))?, root)
-        }
-        None => {
-            let root = paths.first().map_or_else(
-                || PathBuf::from("."),
-                |p| {
-                    if p.is_dir() { p.clone() } else { p.parent().map(Path::to_path_buf).unwrap_or_default() }
-                },
-            );
-            (contrakt_alert::resolve(&Default::default(), &root, None)?, root)
-        }
-    };
-    let mut settings = settings;
-    if let Some(s) = state {
-        settings.state = s.to_path_buf();
-    }
-    tracing::debug!(root = %root.display(), state = %settings.state.display(), "alert settings");
-    Ok(Loaded { contracts, consumers, settings })
-}
+pub(crate) use contrakt_alert::run::load;
 
 fn read_report(path: &Path) -> Result<Vec<CheckRun>, contrakt_alert::Error> {
     let name = path.display().to_string();
@@ -126,7 +64,7 @@ fn route(args: AlertsRouteArgs, color: bool) -> Result<ExitStatus, contrakt_aler
 }
 
 /// Records a report against the incidents, queues its alerts and delivers the outbox; returns
-/// the exit status and the summary to show. Shared with `check --notify`.
+/// the exit status and the summary to show. Shared with `publish --notify`.
 pub(crate) fn notify(
     runs: &[CheckRun],
     registry: &Registry<'_>,
@@ -135,17 +73,17 @@ pub(crate) fn notify(
     budget: Duration,
     format: OutputFormat,
 ) -> Result<(ExitStatus, String), contrakt_alert::Error> {
-    let mut store = Store::open(&settings.state)?;
-    let (recorded, plans) = contrakt_alert::record(runs, registry, settings, &mut store, now)?;
-    let delivered = outbox::deliver(&mut store, settings, budget)?;
-    let dead = outbox::list(&store, true)?;
+    let notified = contrakt_alert::run::notify(runs, registry, settings, now, budget)?;
     let text = match format {
-        OutputFormat::Text => summary(&recorded, &plans, &delivered, &dead),
-        OutputFormat::Json => {
-            json_out(&json!({"version": 1, "recorded": recorded, "delivered": delivered, "dead_letters": dead.len()}))
-        }
+        OutputFormat::Text => notified.summary(),
+        OutputFormat::Json => json_out(&json!({
+            "version": 1,
+            "recorded": notified.recorded,
+            "delivered": notified.delivered,
+            "dead_letters": notified.dead_letters.len()
+        })),
     };
-    let status = if delivered.pending > 0 || delivered.dead > 0 { ExitStatus::Failure } else { ExitStatus::Success };
+    let status = if notified.all_delivered() { ExitStatus::Success } else { ExitStatus::Failure };
     Ok((status, text))
 }
 
@@ -175,25 +113,6 @@ pub(crate) fn dry_run(plans: &[CheckPlan], settings: &Settings) -> String {
     }
     out.push_str(&format!("dry run: {n} payloads, nothing sent or recorded\n"));
     out
-}
-
-fn summary(recorded: &Recorded, plans: &[CheckPlan], d: &Delivered, dead: &[outbox::Row]) -> String {
-    let Recorded { opened, escalated, reminded, suppressed, resolved, queued } = recorded;
-    let mut s = format!(
-        "alerts: {} checks changed incidents: {opened} opened, {escalated} escalated, {reminded} reminded, {resolved} resolved, {suppressed} unchanged within the cool-down; {queued} deliveries queued\n",
-        plans.len()
-    );
-    s.push_str(&format!(
-        "delivered {}, failed attempts {}, given up {}, still pending {}\n",
-        d.delivered, d.retried, d.dead, d.pending
-    ));
-    if !dead.is_empty() {
-        s.push_str(&format!(
-            "{} dead letters: `contrakt alerts list --failed` shows them, `contrakt alerts retry` resends\n",
-            dead.len()
-        ));
-    }
-    s
 }
 
 fn list(args: AlertsListArgs) -> Result<ExitStatus, contrakt_alert::Error> {

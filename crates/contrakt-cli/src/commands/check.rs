@@ -32,7 +32,8 @@ enum Alerting {
 }
 
 pub(crate) fn run(args: CheckArgs, global: &GlobalArgs, color: bool) -> Result<ExitStatus, Error> {
-    let alerting = if args.notify { Alerting::Notify(Duration::from_secs(30)) } else { Alerting::Off };
+    let alerting =
+        if args.notify { Alerting::Notify(contrakt_alert::run::CHECK_DELIVERY_BUDGET) } else { Alerting::Off };
     check(args.check, alerting, global, color)
 }
 
@@ -224,21 +225,20 @@ fn alert(
     format: CheckFormat,
     color: bool,
 ) {
-    let _s = tracing::info_span!("alert").entered();
-    let runs: Vec<_> = reports.iter().map(contrakt_alert::report::from_report).collect();
-    let routed = crate::commands::alerts::load(paths, None, true).and_then(|mut loaded| {
-        loaded.settings.stdout_to_stderr = true;
-        let registry = contrakt_alert::Registry { contracts: &loaded.contracts, consumers: &loaded.consumers };
-        match alerting {
-            Alerting::Notify(budget) => {
-                let text = crate::args::OutputFormat::Text;
-                crate::commands::alerts::notify(&runs, &registry, &loaded.settings, at, budget, text)
-                    .map(|(_, summary)| summary)
-            }
-            Alerting::DryRun | Alerting::Off => contrakt_alert::explain(&runs, &registry, &loaded.settings, at)
-                .map(|plans| crate::commands::alerts::dry_run(&plans, &loaded.settings)),
+    let routed = match alerting {
+        Alerting::Notify(budget) => {
+            contrakt_alert::run::notify_checks(paths, reports, at, budget).map(|notified| notified.summary())
         }
-    });
+        Alerting::DryRun | Alerting::Off => {
+            let _s = tracing::info_span!("alert").entered();
+            let runs: Vec<_> = reports.iter().map(contrakt_alert::report::from_report).collect();
+            crate::commands::alerts::load(paths, None, true).and_then(|mut loaded| {
+                loaded.settings.stdout_to_stderr = true;
+                contrakt_alert::explain(&runs, &loaded.registry(), &loaded.settings, at)
+                    .map(|plans| crate::commands::alerts::dry_run(&plans, &loaded.settings))
+            })
+        }
+    };
     match routed {
         // A dry run's payloads follow a text report; the summary of a real run, and payloads
         // after a JSON or XML report, go to stderr so stdout stays one document.

@@ -15,6 +15,17 @@ use super::{constraint_losses, lost, metadata_losses};
 use crate::Error;
 
 pub(super) fn export(o: &Object, warnings: &mut Vec<String>) -> Result<Vec<u8>, Error> {
+    let schema = schema(o, warnings);
+    let write = || -> Result<Vec<u8>, arrow_schema::ArrowError> {
+        let mut w = arrow_ipc::writer::FileWriter::try_new(Vec::new(), &schema)?;
+        w.finish()?;
+        w.into_inner()
+    };
+    write().map_err(|e| Error::Object(format!("{}: cannot write the Arrow file: {e}", o.name)))
+}
+
+/// The object's Arrow schema (what the file holds).
+pub(super) fn schema(o: &Object, warnings: &mut Vec<String>) -> ArrowSchema {
     let fields: Vec<ArrowField> =
         o.fields.iter().map(|f| field(f, &format!("{}.{}", o.name, f.name), warnings)).collect();
     let mut metadata = HashMap::new();
@@ -25,13 +36,7 @@ pub(super) fn export(o: &Object, warnings: &mut Vec<String>) -> Result<Vec<u8>, 
         warnings.push(format!("{}: Arrow cannot say the primary key; left out", o.name));
     }
     super::foreign_keys_lost(o, "Arrow", warnings);
-    let schema = ArrowSchema::new_with_metadata(fields, metadata);
-    let write = || -> Result<Vec<u8>, arrow_schema::ArrowError> {
-        let mut w = arrow_ipc::writer::FileWriter::try_new(Vec::new(), &schema)?;
-        w.finish()?;
-        w.into_inner()
-    };
-    write().map_err(|e| Error::Object(format!("{}: cannot write the Arrow file: {e}", o.name)))
+    ArrowSchema::new_with_metadata(fields, metadata)
 }
 
 fn field(f: &Field, path: &str, warnings: &mut Vec<String>) -> ArrowField {

@@ -103,11 +103,11 @@ impl fmt::Display for Target {
     }
 }
 
-/// The exported file and what it could not say.
+/// The exported file (or value) and what it could not say.
 #[derive(Debug, Clone)]
-pub struct Exported {
+pub struct Exported<T = Vec<u8>> {
     /// UTF-8 text, except for [`Target::Arrow`].
-    pub content: Vec<u8>,
+    pub content: T,
     /// One line per loss, naming the path (`orders.order_id: primary key not expressible`).
     pub warnings: Vec<String>,
 }
@@ -196,6 +196,20 @@ pub fn export_contract(
     Ok(Exported { content: content.into_bytes(), warnings })
 }
 
+/// The Arrow schema of one object of a contract (`object`, or the contract's only one), as
+/// [`Target::Arrow`] writes it, with what it could not say: for handing to Arrow libraries in
+/// process (the Python package's `__arrow_c_schema__`).
+pub fn arrow_schema(doc: &ContractDocument, object: Option<&str>) -> Result<Exported<arrow_schema::Schema>, Error> {
+    let schema = contrakt_core::ir::lower_contract(doc);
+    let o = select(&schema, Target::Arrow, object)?[0];
+    let mut warnings = Vec::new();
+    for f in &o.fields {
+        unsaid_widths(f, &format!("{}.{}", o.name, f.name), Target::Arrow, &mut warnings);
+    }
+    let content = arrow::schema(o, &mut warnings);
+    Ok(Exported { content, warnings })
+}
+
 /// The expectations about one object, less the `format`s its column types already say (an
 /// `i16` integer, a `yyyy-MM-dd` date, a uuid column): the target's type carries those.
 fn of<'a>(expectations: &'a [Expectation], o: &Object) -> Vec<&'a Expectation> {
@@ -251,7 +265,7 @@ fn select<'a>(schema: &'a Schema, target: Target, object: Option<&str>) -> Resul
     Ok(objects)
 }
 
-impl Exported {
+impl Exported<Vec<u8>> {
     /// The content as text (lossy for binary targets).
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.content).into_owned()
