@@ -290,16 +290,13 @@ fn a_cluster_of_processes_agrees_with_embedded_and_postgres_check_by_check() {
         ("orders.odcs.yaml", "urn:contrakt:meal-kit:orders"),
         ("customers.odcs.yaml", "urn:contrakt:meal-kit:customers"),
     ] {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_contrakt"));
-        cmd.args(["check", contract, "--server", "warehouse", "--now", NOW, "--format", "json", "--no-history"])
-            .current_dir(&registry)
-            .env("CONTRAKT_PG_USER", &t.user)
-            .env("NO_COLOR", "1");
-        match &t.password {
-            Some(p) => cmd.env("CONTRAKT_PG_PASSWORD", p),
-            None => cmd.env_remove("CONTRAKT_PG_PASSWORD"),
-        };
-        let out = cmd.output().unwrap();
+        let out = t
+            .contrakt(
+                &registry,
+                &["check", contract, "--server", "warehouse", "--now", NOW, "--format", "json", "--no-history"],
+            )
+            .output()
+            .unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert_eq!(out.status.code(), Some(1), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
         let pushed = results(&serde_json::from_str(&stdout).unwrap());

@@ -24,6 +24,20 @@ pub(crate) struct Target {
     pub(crate) password: Option<String>,
 }
 
+impl Target {
+    /// `contrakt ARGS` in `dir`, signed in to this server the way users are: through the
+    /// environment, never the URL.
+    pub(crate) fn contrakt(&self, dir: &Path, args: &[&str]) -> std::process::Command {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_contrakt"));
+        cmd.args(args).current_dir(dir).env("CONTRAKT_PG_USER", &self.user).env("NO_COLOR", "1");
+        match &self.password {
+            Some(p) => cmd.env("CONTRAKT_PG_PASSWORD", p),
+            None => cmd.env_remove("CONTRAKT_PG_PASSWORD"),
+        };
+        cmd
+    }
+}
+
 pub(crate) fn target(url: &str) -> Target {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
     let (auth, rest) = rest.rsplit_once('@').unwrap_or(("", rest));
@@ -190,16 +204,10 @@ fn postgres_pushdown_gives_the_embedded_results_check_by_check() {
 
     let embedded = contrakt(["check", "contracts/orders.odcs.yaml", "--now", NOW, "--format", "json"]);
     embedded.assert_exit(1);
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_contrakt"));
-    cmd.args(["check", "orders.odcs.yaml", "--server", "warehouse", "--now", NOW, "--format", "json"])
-        .current_dir(&contracts)
-        .env("CONTRAKT_PG_USER", &t.user)
-        .env("NO_COLOR", "1");
-    match &t.password {
-        Some(p) => cmd.env("CONTRAKT_PG_PASSWORD", p),
-        None => cmd.env_remove("CONTRAKT_PG_PASSWORD"),
-    };
-    let out = cmd.output().unwrap();
+    let out = t
+        .contrakt(&contracts, &["check", "orders.odcs.yaml", "--server", "warehouse", "--now", NOW, "--format", "json"])
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
@@ -376,16 +384,13 @@ schema:
     std::fs::write(dir.path().join("codes.odcs.yaml"), contract).unwrap();
     let embedded = contrakt_in(dir.path(), ["check", "codes.odcs.yaml", "--format", "json", "--no-history"]);
     embedded.assert_exit(1);
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_contrakt"));
-    cmd.args(["check", "codes.odcs.yaml", "--server", "warehouse", "--format", "json", "--no-history"])
-        .current_dir(dir.path())
-        .env("CONTRAKT_PG_USER", &t.user)
-        .env("NO_COLOR", "1");
-    match &t.password {
-        Some(p) => cmd.env("CONTRAKT_PG_PASSWORD", p),
-        None => cmd.env_remove("CONTRAKT_PG_PASSWORD"),
-    };
-    let out = cmd.output().unwrap();
+    let out = t
+        .contrakt(
+            dir.path(),
+            &["check", "codes.odcs.yaml", "--server", "warehouse", "--format", "json", "--no-history"],
+        )
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     let pushed: Value = serde_json::from_str(&stdout).unwrap();

@@ -671,7 +671,12 @@ impl<'a> Lower<'a> {
             Some((b, rest)) => (b.trim().to_string(), rest.trim_end_matches(')').trim().parse::<u64>().ok()),
             None => (t.clone(), None),
         };
-        let zoned = matches!(self.dialect, "bigquery" | "databricks" | "spark" | "sparksql");
+        let spark = matches!(self.dialect, "databricks" | "spark" | "sparksql");
+        // Spark's FLOAT is 4 bytes (elsewhere it is a synonym of DOUBLE PRECISION).
+        if base == "float" && precision.is_none() && spark {
+            return Some(DataType::Float { bits: Some(32) });
+        }
+        let zoned = spark || self.dialect == "bigquery";
         // BigQuery and Spark timestamps are instants, stored in microseconds.
         (base == "timestamp" && zoned).then(|| DataType::Timestamp {
             unit: Some(precision.map_or(TimeUnit::Microsecond, unit_of)),

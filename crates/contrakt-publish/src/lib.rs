@@ -96,6 +96,24 @@ pub struct Pointer {
     pub object: String,
 }
 
+impl Pointer {
+    /// What a rollback writes: the newest earlier release is current again, and the one rolled
+    /// back from stays (last in `history`) for inspection. `None` when there is nothing earlier.
+    pub fn rolled_back(&self, now: &str) -> Option<Pointer> {
+        let (back, rest) = self.history.split_first()?;
+        let mut history = rest.to_vec();
+        history.push(self.current.clone());
+        Some(Pointer {
+            version: 1,
+            current: back.clone(),
+            history,
+            run_id: back.trim_start_matches("v=").to_string(),
+            published_at: now.to_string(),
+            ..self.clone()
+        })
+    }
+}
+
 /// The current release folder of `dir`, if `dir` is a published folder.
 pub fn resolve(dir: &Path) -> Result<Option<PathBuf>> {
     match read_pointer(dir)? {
@@ -227,25 +245,13 @@ pub fn rollback(target: &Path, now: &str) -> Result<Pointer> {
     let _lock = Lock::take(target)?;
     // Read again under the lock: a publish may have moved it meanwhile.
     let current = read_pointer(target)?.ok_or_else(|| Error::NotPublished(target.to_path_buf()))?;
-    let Some((back, rest)) = current.history.split_first() else {
+    // The release rolled back from stays on disk (and last in history) for inspection.
+    let Some(pointer) = current.rolled_back(now) else {
         return Err(Error::NothingToRollBack(target.to_path_buf()));
     };
-    if !target.join(back).is_dir() {
-        return Err(Error::MissingVersion { path: target.to_path_buf(), version: back.clone() });
+    if !target.join(&pointer.current).is_dir() {
+        return Err(Error::MissingVersion { path: target.to_path_buf(), version: pointer.current });
     }
-    // The release rolled back from stays on disk (and last in history) for inspection.
-    let mut history = rest.to_vec();
-    history.push(current.current.clone());
-    let pointer = Pointer {
-        version: 1,
-        current: back.clone(),
-        history,
-        run_id: back.trim_start_matches("v=").to_string(),
-        published_at: now.to_string(),
-        contract: current.contract,
-        contract_version: current.contract_version,
-        object: current.object,
-    };
     swap_pointer(target, &pointer)?;
     Ok(pointer)
 }

@@ -236,24 +236,12 @@ impl Prefix {
     async fn rollback_in_span(&self, now: &str) -> Result<Pointer> {
         let (current, version) =
             self.read_pointer().await?.ok_or_else(|| Error::NotPublished(self.url.clone().into()))?;
-        let Some((back, rest)) = current.history.split_first() else {
+        let Some(pointer) = current.rolled_back(now) else {
             return Err(Error::NothingToRollBack(self.url.clone().into()));
         };
-        if self.list(back).await?.is_empty() {
-            return Err(Error::MissingVersion { path: self.url.clone().into(), version: back.clone() });
+        if self.list(&pointer.current).await?.is_empty() {
+            return Err(Error::MissingVersion { path: self.url.clone().into(), version: pointer.current });
         }
-        let mut history = rest.to_vec();
-        history.push(current.current.clone());
-        let pointer = Pointer {
-            version: 1,
-            current: back.clone(),
-            history,
-            run_id: back.trim_start_matches("v=").to_string(),
-            published_at: now.to_string(),
-            contract: current.contract,
-            contract_version: current.contract_version,
-            object: current.object,
-        };
         self.swap_pointer(&pointer, PutMode::Update(version)).await?;
         Ok(pointer)
     }

@@ -196,6 +196,10 @@ pub(super) fn column_type(t: &DataType, d: Dialect, f: &Field, path: &str, warni
         }
         (DataType::Float { bits: Some(32) }, Postgres) => "REAL".into(),
         (DataType::Float { bits: Some(32) }, Spark) => "FLOAT".into(),
+        (DataType::Float { bits: Some(32) }, BigQuery) => {
+            lossy(format!("BigQuery has no {t}; written as FLOAT64"));
+            "FLOAT64".into()
+        }
         (DataType::Float { .. }, BigQuery) => "FLOAT64".into(),
         (DataType::Float { .. }, Postgres) => "DOUBLE PRECISION".into(),
         (DataType::Float { .. }, _) => "DOUBLE".into(),

@@ -200,6 +200,18 @@ fn types_parse_physical_type_lacks_are_handled_here() {
 }
 
 #[test]
+fn float_is_four_bytes_in_spark_and_eight_elsewhere() {
+    for (dialect, bits) in [(Some("spark"), 32), (Some("databricks"), 32), (Some("postgresql"), 64), (None, 64)] {
+        let s = load_sql("t.sql", "CREATE TABLE t (a FLOAT)", dialect).unwrap();
+        assert_eq!(field(&s.objects[0].fields, "a").data_type, DataType::Float { bits: Some(bits) }, "{dialect:?}");
+    }
+    // Inside a STRUCT too (what `export --to sql --dialect spark` writes for a float32 member).
+    let s = load_sql("t.sql", "CREATE TABLE t (s STRUCT<b: FLOAT>)", Some("spark")).unwrap();
+    let DataType::Struct(members) = &field(&s.objects[0].fields, "s").data_type else { panic!("s is not a struct") };
+    assert_eq!(members[0].data_type, DataType::Float { bits: Some(32) });
+}
+
+#[test]
 fn spans_survive_quotes_comments_and_comparisons() {
     let text = "CREATE TABLE \"Odd Table\" (\n  \"a, b\" INT NOT NULL, -- a comment, with a comma\n  c INT CHECK (c < 5 AND c > 0),\n  d STRUCT<x INT, y ARRAY<STRUCT<z INT>>> /* trailing, comment */\n)";
     let s = sql(text).unwrap();
