@@ -209,7 +209,11 @@ fn resolve(location: &str, base: &Path) -> String {
         return location.to_string();
     }
     let p = PathBuf::from(location);
-    let p = if p.is_absolute() { p } else { base.join(p) };
+    // From an absolute base: a relative one (`contrakt check .` in the contracts folder) would
+    // let `normalize` drop a leading `..` that has nothing left to pop.
+    // `orders.yaml`'s folder is the empty path, which `absolute` refuses.
+    let base = if base.as_os_str().is_empty() { Path::new(".") } else { base };
+    let p = if p.is_absolute() { p } else { std::path::absolute(base).unwrap_or_else(|_| base.to_path_buf()).join(p) };
     // Keep a trailing slash: it marks a folder for the listing.
     let mut s = normalize(&p).to_string_lossy().into_owned();
     if location.ends_with('/') && !s.ends_with('/') {
@@ -411,5 +415,16 @@ mod tests {
         assert_eq!(resolve("/abs/x.csv", base), "/abs/x.csv");
         assert_eq!(resolve("file:///abs/x.csv", base), "/abs/x.csv");
         assert_eq!(resolve("s3://bucket/x/", base), "s3://bucket/x/");
+    }
+
+    #[test]
+    fn a_relative_base_keeps_its_parent_steps() {
+        let cwd = std::env::current_dir().unwrap();
+        let want = cwd.parent().unwrap().join("fixtures/data/orders");
+        assert_eq!(resolve("../fixtures/data/orders/", Path::new(".")), format!("{}/", want.display()));
+        assert_eq!(
+            resolve("../../x.csv", Path::new("")),
+            cwd.parent().unwrap().parent().unwrap().join("x.csv").display().to_string()
+        );
     }
 }
