@@ -379,7 +379,8 @@ impl std::fmt::Display for Staged {
     }
 }
 
-/// What to publish under a prefix and what it was audited against.
+/// What a release was audited against: what a prefix publish needs besides the staged data
+/// (and, with the paths, a folder publish's [`crate::Release`]).
 #[derive(Debug, Clone)]
 pub struct ObjectRelease<'a> {
     pub run_id: &'a str,

@@ -214,7 +214,7 @@ pub(crate) fn run(args: PublishArgs, global: &GlobalArgs, color: bool) -> Result
         return Ok(status);
     }
     let previous = serving();
-    let release = Audited {
+    let release = object::ObjectRelease {
         run_id: &run_id,
         contract: &doc.contract.id,
         contract_version: &doc.contract.version,
@@ -260,16 +260,6 @@ fn record(location: Option<&Location>, event: &PublishEvent) {
     }
 }
 
-/// What a release is audited against, for either kind of target.
-struct Audited<'a> {
-    run_id: &'a str,
-    contract: &'a str,
-    contract_version: &'a str,
-    object: &'a str,
-    now: &'a str,
-    keep: usize,
-}
-
 /// Where releases are published: a local folder (renames) or an object-store prefix
 /// (conditional puts).
 enum Target {
@@ -306,7 +296,7 @@ impl Target {
         &self,
         rt: &tokio::runtime::Runtime,
         staged: &object::Staged,
-        r: &Audited<'_>,
+        r: &object::ObjectRelease<'_>,
     ) -> Result<contrakt_publish::Pointer, contrakt_publish::Error> {
         match (self, staged) {
             (Target::Folder(dir), object::Staged::Local(path)) => contrakt_publish::publish(&Release {
@@ -323,17 +313,7 @@ impl Target {
                 url: from.url().to_string(),
                 message: format!("cannot publish from an object store to the local folder {}", dir.display()),
             }),
-            (Target::Prefix(prefix), staged) => {
-                let release = object::ObjectRelease {
-                    run_id: r.run_id,
-                    contract: r.contract,
-                    contract_version: r.contract_version,
-                    object: r.object,
-                    now: r.now,
-                    keep: r.keep,
-                };
-                rt.block_on(prefix.publish(staged, &release))
-            }
+            (Target::Prefix(prefix), staged) => rt.block_on(prefix.publish(staged, r)),
         }
     }
 
