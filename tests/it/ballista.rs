@@ -102,6 +102,30 @@ fn standalone_in_process_gives_the_embedded_results_on_the_registry() {
 }
 
 #[test]
+fn explain_on_a_cluster_shows_the_plan_the_cluster_runs() {
+    let engine = standalone().to_string();
+    let dir = repo().join("contracts");
+    let explain = |extra: &[&str]| {
+        let mut args = vec!["check", "orders.odcs.yaml", "--now", NOW, "--explain"];
+        args.extend_from_slice(extra);
+        let run = contrakt_in(&dir, args);
+        run.assert_exit(0);
+        run
+    };
+    let run = explain(&["--engine", &engine]);
+    // The same fused SQL as embedded, and the plan as the scheduler splits it into stages.
+    assert!(run.stdout.contains("fused scan (47 measures):"), "{run}");
+    assert!(run.stdout.contains("| distributed_plan"), "{run}");
+    assert!(run.stdout.contains("ShuffleWriterExec"), "{run}");
+    assert!(run.stdout.contains("DataSourceExec: file_groups={1 group: [["), "{run}");
+    assert!(run.stdout.contains("separate plans (run concurrently with the scan):"), "{run}");
+    // The embedded engine has no stages to show.
+    let embedded = explain(&[]);
+    assert!(embedded.stdout.contains("| physical_plan"), "{embedded}");
+    assert!(!embedded.stdout.contains("distributed_plan"), "{embedded}");
+}
+
+#[test]
 fn the_library_runs_on_a_cluster_and_refuses_what_cannot_travel() {
     let engine = standalone().clone();
     let rt = tokio::runtime::Runtime::new().unwrap();
