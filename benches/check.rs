@@ -20,137 +20,16 @@
 //! Peak memory is the maximum resident set of each process, read by GNU `time` when it is
 //! installed (`/usr/bin/time`).
 
-use std::collections::BTreeMap;
+#[path = "common/timing.rs"]
+mod timing;
+#[allow(dead_code)]
+#[path = "common/workload.rs"]
+mod workload;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::Instant;
 
 use serde_json::Value;
-
-/// The 12 checks of the workload, in the order of `common.py`'s `CHECK_KEYS`, with the key of
-/// each in `expected.json`.
-const CHECKS: [(&str, &str); 12] = [
-    ("row_count", "row_count_between"),
-    ("order_id_not_null", "order_id_not_null"),
-    ("order_id_unique", "order_id_unique"),
-    ("email_regex", "email_regex"),
-    ("country_in_set", "country_in_set"),
-    ("status_in_set", "status_in_set"),
-    ("amount_ge_0", "amount_non_negative"),
-    ("quantity_1_100", "quantity_between_1_100"),
-    ("created_le_updated", "created_le_updated"),
-    ("discount_null_ratio", "discount_code_null_ratio_le_0_99"),
-    ("freshness", "freshness_max_created_at_within_1d"),
-    ("customer_ri", "customer_id_in_customers"),
-];
-
-fn env_or(name: &str, default: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| default.to_string())
-}
-
-fn rows_of(size: &str) -> u64 {
-    match size {
-        "100k" => 100_000,
-        "1m" => 1_000_000,
-        "10m" => 10_000_000,
-        other => panic!("unknown size {other:?}: use 100k, 1m or 10m"),
-    }
-}
-
-/// One timed process: wall seconds, peak RSS in bytes when GNU time could read it, stdout.
-struct Run {
-    secs: f64,
-    peak_rss: Option<u64>,
-    stdout: Vec<u8>,
-    code: Option<i32>,
-}
-
-fn timed(program: &Path, args: &[&str], dir: &Path) -> Run {
-    let gnu_time = Path::new("/usr/bin/time");
-    let rss_file = dir.join("rss.txt");
-    let mut cmd = if gnu_time.exists() {
-        let mut c = Command::new(gnu_time);
-        c.arg("-f").arg("%M").arg("-o").arg(&rss_file).arg(program);
-        c
-    } else {
-        Command::new(program)
-    };
-    cmd.args(args).current_dir(dir);
-    let start = Instant::now();
-    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
-    let secs = start.elapsed().as_secs_f64();
-    let peak_rss = std::fs::read_to_string(&rss_file)
-        .ok()
-        .and_then(|s| s.lines().last().and_then(|l| l.trim().parse::<u64>().ok()))
-        .map(|kib| kib * 1024);
-    if out.status.code() != Some(0) && out.status.code() != Some(1) {
-        panic!("{} exited with {:?}:\n{}", program.display(), out.status.code(), String::from_utf8_lossy(&out.stderr));
-    }
-    Run { secs, peak_rss, stdout: out.stdout, code: out.status.code() }
-}
-
-/// The counts contrakt measured, keyed like `CHECKS`, from `check --format json`.
-fn contrakt_counts(report: &Value) -> BTreeMap<&'static str, Value> {
-    let results = report["reports"][0]["results"].as_array().expect("results");
-    let find = |code: &str, property: Option<&str>, name: Option<&str>| -> &Value {
-        results
-            .iter()
-            .find(|r| {
-                r["object"] == "orders"
-                    && r["code"] == code
-                    && property.is_none_or(|p| r["property"] == p)
-                    && name.is_none_or(|n| r["name"] == n)
-            })
-            .unwrap_or_else(|| panic!("no {code} result for {property:?} {name:?} in the report"))
-    };
-    let rows = |code: &str, property: &str| find(code, Some(property), None)["failed_rows"].clone();
-    let value = |code: &str, property: Option<&str>, name: Option<&str>| find(code, property, name)["value"].clone();
-    let quantity = rows("Q204", "quantity").as_u64().unwrap() + rows("Q205", "quantity").as_u64().unwrap();
-    BTreeMap::from([
-        ("row_count", value("Q305", None, None)),
-        ("order_id_not_null", rows("Q201", "order_id")),
-        ("order_id_unique", value("Q202", Some("order_id"), None)),
-        ("email_regex", rows("Q208", "customer_email")),
-        ("country_in_set", rows("Q303", "country")),
-        ("status_in_set", rows("Q303", "status")),
-        ("amount_ge_0", rows("Q204", "amount")),
-        ("quantity_1_100", Value::from(quantity)),
-        ("created_le_updated", value("Q306", None, Some("created_le_updated"))),
-        // Percent in contrakt's report, a ratio in DuckDB's: compare as a ratio.
-        ("discount_null_ratio", Value::from(value("Q301", Some("discount_code"), None).as_f64().unwrap() / 100.0)),
-        ("freshness", value("Q306", None, Some("freshness"))),
-        ("customer_ri", rows("Q501", "customer_id")),
-    ])
-}
-
-/// Whether a measured value agrees with `expected.json`'s entry for that check.
-fn agrees(key: &str, got: &Value, expected: &Value) -> bool {
-    let num = |v: &Value| v.as_f64();
-    match key {
-        "row_count" => num(got) == num(&expected["value"]),
-        "order_id_unique" => ["duplicate_values", "rows_with_non_unique_value", "excess_rows"]
-            .iter()
-            .any(|k| num(got) == num(&expected[*k])),
-        "discount_null_ratio" => num(got).zip(num(&expected["null_ratio"])).is_some_and(|(a, b)| (a - b).abs() < 1e-9),
-        // contrakt's freshness rule is the workload's SQL returning 1 when fresh; DuckDB reports
-        // the newest timestamp. Both agree when neither says the data is stale.
-        "freshness" => match got {
-            Value::Number(n) => (n.as_f64() == Some(1.0)) != expected["fail"].as_bool().unwrap(),
-            Value::String(s) => s.replace(' ', "T").starts_with(&expected["max_created_at"].as_str().unwrap()[..19]),
-            _ => false,
-        },
-        _ => num(got) == num(&expected["failing_rows"]),
-    }
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
-fn mib(bytes: Option<u64>) -> String {
-    bytes.map_or("n/a".into(), |b| format!("{:.0} MiB", b as f64 / (1024.0 * 1024.0)))
-}
+use timing::{env_or, median, mib, timed};
 
 fn main() {
     let data = PathBuf::from(env_or("CONTRAKT_BENCH_DATA", "/tmp/benchdata"));
@@ -189,11 +68,7 @@ fn main() {
         };
         link(&orders, &dir.join("data/orders"));
         link(&data.join("customers.parquet"), &dir.join("data/customers/customers.parquet"));
-        let rows = rows_of(size);
-        let contract = template
-            .replace("@DATA@", dir.join("data").to_str().unwrap())
-            .replace("@MIN_ROWS@", &(rows * 9 / 10).to_string())
-            .replace("@MAX_ROWS@", &(rows * 11 / 10).to_string());
+        let contract = workload::render(&template, &dir.join("data"), workload::rows_of(size), "");
         std::fs::write(dir.join("orders.odcs.yaml"), contract).unwrap();
         let exp = &expected["datasets"][size]["checks"];
 
@@ -213,18 +88,9 @@ fn main() {
                     "--sample",
                     sample,
                 ];
-                let run = timed(bin, &args, &dir);
+                let run = timed(bin, &args, &dir, &[]);
                 assert_eq!(run.code, Some(1), "the workload has failing checks: contrakt must exit 1");
-                let report: Value = serde_json::from_slice(&run.stdout).expect("contrakt's JSON report");
-                let counts = contrakt_counts(&report);
-                for (key, exp_key) in CHECKS {
-                    assert!(
-                        agrees(key, &counts[key], &exp[exp_key]),
-                        "contrakt {size} {key}: got {} expected {}",
-                        counts[key],
-                        exp[exp_key]
-                    );
-                }
+                workload::assert_counts(&format!("contrakt {size}"), &run.stdout, exp);
                 secs.push(run.secs);
                 rss.extend(run.peak_rss);
             }
@@ -233,16 +99,9 @@ fn main() {
                 &python,
                 &[script.to_str().unwrap(), data.to_str().unwrap(), "--size", size, "--mode", "fused"],
                 &dir,
+                &[],
             );
-            let line = String::from_utf8_lossy(&run.stdout)
-                .lines()
-                .find_map(|l| l.strip_prefix("RESULT_JSON=").map(str::to_owned))
-                .expect("DuckDB's RESULT_JSON line");
-            let result: Value = serde_json::from_str(&line).unwrap();
-            for (key, exp_key) in CHECKS {
-                let got = &result["checks"][key]["value"];
-                assert!(agrees(key, got, &exp[exp_key]), "duckdb {size} {key}: got {got} expected {}", exp[exp_key]);
-            }
+            workload::assert_duckdb_counts(&format!("duckdb {size}"), &run.stdout, exp);
             theirs.push(run.secs);
             their_rss.extend(run.peak_rss);
             eprintln!(

@@ -54,3 +54,55 @@ fn in_memory_data_must_name_an_object_of_the_contract() {
     let err = rt.block_on(Checker::new().check(&doc, &opts)).unwrap_err();
     assert!(err.to_string().contains("no schema object `nope`"), "{err}");
 }
+
+/// A contract of one object whose `id` must be unique, and 1.5M rows with 1,000 ids repeated
+/// (each twice) and 10 nulls: a set of its distinct ids (about 24 MB) is larger than the limit.
+fn many_ids() -> (contrakt_core::odcs::ContractDocument, InMemory) {
+    use datafusion::arrow::array::{Int64Array, RecordBatch};
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
+    let yaml = "apiVersion: v3.1.0\nkind: DataContract\nid: urn:test:ids\nversion: 1.0.0\nstatus: active\n\
+                schema:\n  - name: ids\n    properties:\n      - name: id\n        logicalType: integer\n        \
+                physicalType: BIGINT\n        unique: true\n";
+    let doc = odcs::load(contrakt_core::source::SourceFile::new("ids.odcs.yaml", yaml)).unwrap();
+    let schema = Arc::new(Schema::new(vec![Field::new("id", DataType::Int64, true)]));
+    let ids: Vec<Option<i64>> = (0..1_500_000i64)
+        .map(|i| match i {
+            0..10 => None,
+            10..1010 => Some(1_000_000 + i), // repeats ids 1_000_010..1_001_010
+            _ => Some(i),
+        })
+        .collect();
+    let batches = ids
+        .chunks(65_536)
+        .map(|c| RecordBatch::try_new(schema.clone(), vec![Arc::new(Int64Array::from(c.to_vec()))]).unwrap())
+        .collect();
+    (doc, InMemory { label: "ids".into(), schema, batches })
+}
+
+#[test]
+fn a_memory_limit_keeps_uniqueness_exact_by_grouping_instead_of_holding_every_value() {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let (doc, frame) = many_ids();
+    let opts = || CheckOptions { frames: vec![(None, frame.clone())], sample: 3, ..Default::default() };
+    let unique = |report: &contrakt_check::CheckReport| {
+        let r = report.results.iter().find(|r| r.code == "Q202").expect("the uniqueness check");
+        (r.status.as_str(), r.failed_rows, r.value, r.samples.len())
+    };
+    let unbounded = rt.block_on(Checker::new().check(&doc, &opts())).unwrap();
+    // 1,000 ids appear twice: 1,000 rows in excess, and three of those ids as samples.
+    assert_eq!(unique(&unbounded), ("fail", Some(1000), Some(1000.0), 3), "{:?}", unbounded.results);
+
+    let limited = Checker::new().with_memory_limit(16 << 20).unwrap();
+    assert_eq!(limited.memory_limit(), Some(16 << 20));
+    let bounded = rt.block_on(limited.check(&doc, &opts())).unwrap();
+    assert_eq!(unique(&bounded), unique(&unbounded), "{:?}", bounded.results);
+    assert_eq!(outcomes(&bounded), outcomes(&unbounded));
+
+    // The plan says why: no distinct set in the fused scan, a grouping of its own instead.
+    let plan = rt.block_on(limited.explain(&doc, &opts())).unwrap();
+    let fused = plan.lines().find(|l| l.trim_start().starts_with("SELECT count(*) AS \"m0\"")).unwrap();
+    assert!(!fused.contains("DISTINCT"), "{plan}");
+    assert!(plan.contains("GROUP BY \"id\""), "{plan}");
+    let plan = rt.block_on(Checker::new().explain(&doc, &opts())).unwrap();
+    assert!(plan.contains("count(DISTINCT \"id\")"), "{plan}");
+}

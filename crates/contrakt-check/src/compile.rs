@@ -108,6 +108,68 @@ pub fn fused_sql(table: &str, measures: &[(usize, &str)]) -> String {
     format!("SELECT {} FROM {}", cols.join(", "), ident(table))
 }
 
+/// Rewrites exact single-column uniqueness from `count(x) - count(DISTINCT x)` in the fused scan
+/// (a set of every distinct value, in memory whatever the memory limit) into a query of its own
+/// grouping by `x`, which spills to disk under a memory limit: bounded memory for a second
+/// read of one column. The history's `distinctCount` of those columns is dropped with it.
+pub fn group_uniqueness(plan: &mut ObjectPlan) {
+    let mut grouped = Vec::new();
+    for (i, m) in plan.fused.iter().enumerate() {
+        let column = m
+            .strip_prefix("count(")
+            .and_then(|rest| rest.split_once(") - count(DISTINCT "))
+            .filter(|(c, tail)| tail.strip_suffix(')') == Some(*c))
+            .map(|(c, _)| c.to_string());
+        if let Some(c) = column {
+            grouped.push((i, c));
+        }
+    }
+    if grouped.is_empty() {
+        return;
+    }
+    let table = ident(&plan.table);
+    for check in &mut plan.checks {
+        if let How::Count(parts) = &mut check.how {
+            for part in parts.iter_mut() {
+                if let Part::Fused(i) = part
+                    && let Some((_, c)) = grouped.iter().find(|(g, _)| g == i)
+                {
+                    *part = Part::Query(format!(
+                        "SELECT coalesce(sum(n) - count(*), 0) FROM (SELECT count(*) AS n FROM {table} WHERE {c} IS NOT NULL GROUP BY {c})"
+                    ));
+                }
+            }
+        }
+    }
+    // The fused measures no check reads any more become `count(*)` (indices stay put), and the
+    // `distinctCount` stats on them go.
+    let mut read = std::collections::BTreeSet::new();
+    for check in &plan.checks {
+        match &check.how {
+            How::Count(parts) => read.extend(parts.iter().filter_map(|p| match p {
+                Part::Fused(i) => Some(*i),
+                Part::Query(_) => None,
+            })),
+            How::Number(Part::Fused(i)) => {
+                read.insert(*i);
+            }
+            How::Age { measure, .. } => {
+                read.insert(*measure);
+            }
+            _ => {}
+        }
+    }
+    let distinct: Vec<String> = grouped.iter().map(|(_, c)| format!("count(DISTINCT {c})")).collect();
+    let dropped: Vec<usize> = (0..plan.fused.len())
+        .filter(|i| !read.contains(i))
+        .filter(|i| distinct.contains(&plan.fused[*i]) || grouped.iter().any(|(g, _)| g == i))
+        .collect();
+    plan.stats.retain(|s| !dropped.contains(&s.measure));
+    for i in dropped {
+        plan.fused[i] = "count(*)".into();
+    }
+}
+
 /// Resolves a referenced object to the table holding its data.
 pub trait Tables {
     fn table_of(&self, object: &str) -> Option<(String, ArrowSchema)>;
@@ -473,6 +535,42 @@ mod tests {
         assert_eq!(format_regex("currency"), None);
         let email = regex::Regex::new(&format_regex("email").unwrap()).unwrap();
         assert!(email.is_match("a.b@example.com") && !email.is_match("not-an-email") && !email.is_match("a@b"));
+    }
+
+    #[test]
+    fn grouped_uniqueness_keeps_a_distinct_count_another_check_reads() {
+        let s = |x: &str| x.to_string();
+        let mut plan = ObjectPlan {
+            table: s("t"),
+            fused: vec![
+                s("count(*)"),
+                s(r#"count(DISTINCT "a")"#),
+                s(r#"count("a") - count(DISTINCT "a")"#),
+                s(r#"count(DISTINCT "b")"#),
+                s(r#"count("b") - count(DISTINCT "b")"#),
+            ],
+            checks: vec![
+                Planned { how: How::Count(vec![Part::Fused(2)]), sample: None },
+                Planned { how: How::Count(vec![Part::Fused(4)]), sample: None },
+                // A user metric reading b's distinct count itself.
+                Planned { how: How::Number(Part::Fused(3)), sample: None },
+            ],
+            stats: vec![
+                Stat { property: s("a"), metric: "distinctCount", measure: 1 },
+                Stat { property: s("b"), metric: "distinctCount", measure: 3 },
+            ],
+        };
+        group_uniqueness(&mut plan);
+        let grouped = |c: &str| {
+            How::Count(vec![Part::Query(format!(
+                r#"SELECT coalesce(sum(n) - count(*), 0) FROM (SELECT count(*) AS n FROM "t" WHERE "{c}" IS NOT NULL GROUP BY "{c}")"#
+            ))])
+        };
+        assert_eq!(plan.checks[0].how, grouped("a"));
+        assert_eq!(plan.checks[1].how, grouped("b"));
+        assert_eq!(plan.checks[2].how, How::Number(Part::Fused(3)));
+        assert_eq!(plan.fused, ["count(*)", "count(*)", "count(*)", r#"count(DISTINCT "b")"#, "count(*)"]);
+        assert_eq!(plan.stats.iter().map(|s| s.property.as_str()).collect::<Vec<_>>(), ["b"]);
     }
 
     #[test]

@@ -105,6 +105,9 @@ pub struct Checker {
     engine: Engine,
     /// Set for a run on a warehouse server: plans are unparsed and run there.
     warehouse: Option<Arc<Warehouse>>,
+    /// The memory the embedded engine may hold, in bytes (`None`: unbounded). Set, the plans
+    /// avoid what cannot spill to disk (see [`compile::group_uniqueness`]).
+    memory_limit: Option<usize>,
 }
 
 impl Default for Checker {
@@ -130,7 +133,33 @@ impl Checker {
     pub fn new() -> Checker {
         let config =
             SessionConfig::new().with_information_schema(false).with_default_catalog_and_schema("contrakt", "data");
-        Checker { ctx: SessionContext::new_with_config(config), engine: Engine::Embedded, warehouse: None }
+        Checker {
+            ctx: SessionContext::new_with_config(config),
+            engine: Engine::Embedded,
+            warehouse: None,
+            memory_limit: None,
+        }
+    }
+
+    /// This checker, keeping the embedded engine's memory within `bytes`: operators that can
+    /// spill (grouping, sorting) write to the system's temp folder instead of growing, and exact
+    /// uniqueness runs as such a grouping rather than as a `count(DISTINCT …)` in the fused
+    /// scan, which must hold every distinct value. What cannot spill and does not fit fails its
+    /// checks with "out of resources". On a Ballista cluster the executors' own limits apply.
+    pub fn with_memory_limit(self, bytes: usize) -> Result<Checker> {
+        use datafusion::execution::memory_pool::FairSpillPool;
+        use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+        let runtime = RuntimeEnvBuilder::new()
+            .with_memory_pool(Arc::new(FairSpillPool::new(bytes)))
+            .build_arc()
+            .map_err(|e| Error::Usage(format!("cannot set a memory limit of {bytes} bytes: {}", explain(&e))))?;
+        let ctx = SessionContext::new_with_config_rt(self.ctx.copied_config(), runtime);
+        Checker { ctx, memory_limit: Some(bytes), ..self }.fresh()
+    }
+
+    /// The memory limit set by [`Checker::with_memory_limit`].
+    pub fn memory_limit(&self) -> Option<usize> {
+        self.memory_limit
     }
 
     /// A checker whose plans run on `engine`: for a Ballista cluster, once its scheduler answers.
@@ -225,7 +254,12 @@ impl Checker {
             #[cfg(not(feature = "ballista"))]
             other => return Err(engine::unavailable(other).unwrap_or_else(|| Error::Internal("no engine".into()))),
         };
-        Ok(Checker { ctx, engine: self.engine.clone(), warehouse: self.warehouse.clone() })
+        Ok(Checker {
+            ctx,
+            engine: self.engine.clone(),
+            warehouse: self.warehouse.clone(),
+            memory_limit: self.memory_limit,
+        })
     }
 
     async fn check_in(&self, doc: &ContractDocument, opts: &CheckOptions) -> Result<CheckReport> {
@@ -706,6 +740,9 @@ impl Checker {
             prepared.expectations.iter().enumerate().filter(|(_, e)| e.object == object).map(|(i, _)| i).collect();
         let exps: Vec<&Expectation> = idx.iter().map(|i| &prepared.expectations[*i]).collect();
         let mut plan = compile::compile(&located.table, &located.schema, &exps, &prepared.tables);
+        if self.memory_limit.is_some() && self.warehouse.is_none() {
+            compile::group_uniqueness(&mut plan);
+        }
         if let Some(ir_object) = prepared.ir.object(object) {
             let columns: Vec<(String, Vec<String>)> = conformance::walk(ir_object)
                 .into_iter()

@@ -328,6 +328,28 @@ pub struct ExportArgs {
     pub output: Option<PathBuf>,
 }
 
+/// A size in bytes: a number with an optional unit, binary (`KiB`, `MiB`, `GiB`) or decimal
+/// (`K`/`KB`, `M`/`MB`, `G`/`GB`).
+fn parse_size(s: &str) -> Result<usize, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let factor: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kb" => 1e3,
+        "m" | "mb" => 1e6,
+        "g" | "gb" => 1e9,
+        "kib" => 1024.0,
+        "mib" => 1024.0 * 1024.0,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        other => return Err(format!("unknown unit `{other}`: use KiB, MiB, GiB (or K, M, G, or bytes)")),
+    };
+    match number.parse::<f64>() {
+        Ok(n) if n > 0.0 && (n * factor) < usize::MAX as f64 => Ok((n * factor) as usize),
+        _ => Err(format!("`{s}` is not a size: write e.g. 512MiB or 4GiB")),
+    }
+}
+
 fn parse_target(s: &str) -> Result<contrakt_convert::Target, String> {
     contrakt_convert::Target::parse(s).ok_or_else(|| {
         format!("unknown target `{s}`; one of: jsonschema, avro, protobuf, sql, sql:postgres, sql:snowflake, sql:bigquery, sql:spark, arrow, dbt, dbt:DIALECT, soda, great-expectations")
@@ -420,6 +442,11 @@ pub struct CheckCommonArgs {
     /// a contrakt built with `--features ballista`).
     #[arg(long, value_name = "ENGINE", default_value = "embedded")]
     pub engine: String,
+    /// Keep the embedded engine within this much memory (`512MiB`, `4GiB`, `2G`, or bytes):
+    /// groupings and sorts spill to the temp folder, and exact uniqueness runs as a grouping
+    /// (a second read of its column) instead of holding every distinct value.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub memory_limit: Option<usize>,
     /// Check only these objects (repeatable).
     #[arg(long)]
     pub object: Vec<String>,
@@ -635,4 +662,22 @@ pub enum RulesFormat {
     Text,
     Json,
     Markdown,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_take_binary_and_decimal_units() {
+        assert_eq!(parse_size("512MiB"), Ok(512 << 20));
+        assert_eq!(parse_size("4GiB"), Ok(4 << 30));
+        assert_eq!(parse_size("1.5 GiB"), Ok(3 << 29));
+        assert_eq!(parse_size("2G"), Ok(2_000_000_000));
+        assert_eq!(parse_size("100kb"), Ok(100_000));
+        assert_eq!(parse_size("65536"), Ok(65_536));
+        assert_eq!(parse_size("12XB").unwrap_err(), "unknown unit `xb`: use KiB, MiB, GiB (or K, M, G, or bytes)");
+        assert_eq!(parse_size("0").unwrap_err(), "`0` is not a size: write e.g. 512MiB or 4GiB");
+        assert!(parse_size("GiB").is_err() && parse_size("-1GiB").is_err());
+    }
 }

@@ -131,6 +131,13 @@ fn check(args: CheckCommonArgs, alerting: Alerting, global: &GlobalArgs, color: 
         Ok(c) => c,
         Err(e) => return usage(e.to_string()),
     };
+    let checker = match args.memory_limit {
+        Some(bytes) => match checker.with_memory_limit(bytes) {
+            Ok(c) => c,
+            Err(e) => return usage(e.to_string()),
+        },
+        None => checker,
+    };
     let mut reports = Vec::new();
     let mut failed_runs = 0;
     for doc in &documents {
