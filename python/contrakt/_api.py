@@ -107,6 +107,7 @@ def check(
     unmask: bool = False,
     progress: bool | None = None,
     notify: bool = False,
+    memory_limit: int | None = None,
 ) -> CheckResult:
     """Checks data against a contract: schema conformance, property constraints, quality rules,
     SLAs and references, in one fused DataFusion scan per object.
@@ -124,11 +125,19 @@ def check(
     (``contrakt.yaml``; secrets from the environment variables it names), once per incident.
     Off by default, so exploring never pages anyone. What alerting did is ``result.alerts``; a
     failure to alert does not change the result and is reported as an :class:`AlertWarning`.
+
+    ``memory_limit`` (bytes) keeps the engine within that memory, as ``contrakt check
+    --memory-limit`` does: groupings spill to the temp folder, and exact uniqueness runs as a
+    grouping instead of holding every distinct value (slower, same results).
     """
     if fail_on not in _FAIL_ON:
         raise ContraktUsageError(f"fail_on: expected one of {', '.join(_FAIL_ON)}, found {fail_on!r}")
     if isinstance(sample, bool) or not isinstance(sample, int) or sample < 0:
         raise ContraktUsageError(f"sample: expected a count of rows (0 or more), found {sample!r}")
+    if memory_limit is not None and (
+        isinstance(memory_limit, bool) or not isinstance(memory_limit, int) or memory_limit <= 0
+    ):
+        raise ContraktUsageError(f"memory_limit: expected a number of bytes above 0, found {memory_limit!r}")
     c = load(contract)
     if notify and c._native.path is None:
         raise ContraktUsageError(
@@ -158,7 +167,7 @@ def check(
         report, alerts = _with_progress(
             lambda: _contrakt.check(
                 c._native, frames, paths, objects, now=_now(now), sample=sample, unmask=unmask, filter=where,
-                fail_on=fail_on, notify=notify,
+                fail_on=fail_on, notify=notify, memory_limit=memory_limit,
             ),
             f"checking {c.id}",
             progress,

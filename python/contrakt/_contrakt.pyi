@@ -33,6 +33,7 @@ def check(
     filter: str | None = None,
     fail_on: str = "error",
     notify: bool = False,
+    memory_limit: int | None = None,
 ) -> tuple[str, str | None]: ...
 def failure_cases(report_json: str) -> Any: ...
 def diff(

@@ -22,9 +22,10 @@ use crate::runtime::rt;
 /// path). Returns the JSON report (`docs/check-output.md`) and, with `notify`, what alerting
 /// did as JSON (`summary`, `recorded`, `delivered`, `dead_letters`, or `error`): the alerts of
 /// `contrakt run`, routed by the contrakt.yaml of the contract's registry. A failure to alert
-/// does not change the check's result, as in `contrakt run`.
+/// does not change the check's result, as in `contrakt run`. `memory_limit` (bytes) is
+/// `check --memory-limit`.
 #[pyfunction]
-#[pyo3(signature = (contract, frames, data, objects, now = None, sample = 5, unmask = false, filter = None, fail_on = "error", notify = false))]
+#[pyo3(signature = (contract, frames, data, objects, now = None, sample = 5, unmask = false, filter = None, fail_on = "error", notify = false, memory_limit = None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn check(
     py: Python<'_>,
@@ -38,6 +39,7 @@ pub(crate) fn check(
     filter: Option<String>,
     fail_on: &str,
     notify: bool,
+    memory_limit: Option<usize>,
 ) -> PyResult<(String, Option<String>)> {
     let fail_on = Level::parse(fail_on)
         .ok_or_else(|| Failure::Usage(format!("fail_on: expected error, warning or info, found {fail_on:?}")))?;
@@ -101,7 +103,11 @@ pub(crate) fn check(
                 frames: memory,
                 ..CheckOptions::default()
             };
-            let report = rt()?.block_on(Checker::new().check(&doc, &options))?;
+            let checker = match memory_limit {
+                Some(bytes) => Checker::new().with_memory_limit(bytes)?,
+                None => Checker::new(),
+            };
+            let report = rt()?.block_on(checker.check(&doc, &options))?;
             let alerts = alert_paths.map(|paths| {
                 let at = now.map_or_else(contrakt_alert::outbox::now_ms, |t| t.timestamp_millis());
                 let budget = contrakt_alert::run::CHECK_DELIVERY_BUDGET;

@@ -257,3 +257,16 @@ def test_progress_bar_when_asked(orders_table, capsys) -> None:
     capsys.readouterr()
     contrakt.check(orders_table, ORDERS, now=NOW, progress=False)
     assert capsys.readouterr().err == ""
+
+
+def test_a_memory_limit_gives_the_same_results() -> None:
+    def outcomes(r: contrakt.CheckResult) -> list[tuple[str, str, int | None]]:
+        return [(x.id, x.status, x.failed_rows) for x in r.results]
+
+    unbounded = contrakt.check(None, ORDERS, now=NOW)
+    bounded = contrakt.check(None, ORDERS, now=NOW, memory_limit=64 << 20)
+    assert outcomes(bounded) == outcomes(unbounded)
+    assert any(x.code == "Q202" for x in bounded.results), outcomes(bounded)
+    for bad in (0, -1, "2GiB", True, 1.5):
+        with pytest.raises(contrakt.ContraktUsageError, match="memory_limit: expected a number of bytes"):
+            contrakt.check(None, ORDERS, now=NOW, memory_limit=bad)  # type: ignore[arg-type]
