@@ -138,19 +138,17 @@ pub fn read_pointer(dir: &Path) -> Result<Option<Pointer>> {
     serde_json::from_str(&text).map(Some).map_err(|e| Error::CorruptPointer { path, message: e.to_string() })
 }
 
-/// What to publish and what it was audited against.
+/// What a release was audited against: the facts a publish records in the pointer, to a folder
+/// ([`publish`]) or to an object-store prefix ([`object::Prefix::publish`]) alike.
 #[derive(Debug, Clone)]
 pub struct Release<'a> {
-    /// A folder (copied with its sub-folders, hive partitions included) or one file.
-    pub staged: &'a Path,
-    pub target: &'a Path,
     pub run_id: &'a str,
     pub contract: &'a str,
     pub contract_version: &'a str,
     pub object: &'a str,
     /// RFC 3339.
     pub now: &'a str,
-    /// Earlier releases kept on disk after this one (at least 1, for rollback).
+    /// Earlier releases kept after this one (at least 1, for rollback).
     pub keep: usize,
 }
 
@@ -189,29 +187,30 @@ impl Drop for Lock {
     }
 }
 
-/// Publishes an audited release: copies it into its own version folder, then moves the pointer.
-pub fn publish(r: &Release<'_>) -> Result<Pointer> {
-    let _span = tracing::info_span!("publish", target = %r.target.display(), run_id = r.run_id).entered();
-    fs::create_dir_all(r.target).map_err(io(r.target))?;
-    let _lock = Lock::take(r.target)?;
-    clean_incoming(r.target);
+/// Publishes an audited release: copies `staged` (a folder, with its sub-folders and hive
+/// partitions, or one file) into its own version folder of `target`, then moves the pointer.
+pub fn publish(staged: &Path, target: &Path, r: &Release<'_>) -> Result<Pointer> {
+    let _span = tracing::info_span!("publish", target = %target.display(), run_id = r.run_id).entered();
+    fs::create_dir_all(target).map_err(io(target))?;
+    let _lock = Lock::take(target)?;
+    clean_incoming(target);
 
     let name = format!("v={}", r.run_id);
-    let incoming = r.target.join(format!("{INCOMING}{}", r.run_id));
-    let copied = copy_tree(r.staged, &incoming)?;
+    let incoming = target.join(format!("{INCOMING}{}", r.run_id));
+    let copied = copy_tree(staged, &incoming)?;
     if copied == 0 {
         let _ = fs::remove_dir_all(&incoming);
-        return Err(Error::Empty(r.staged.to_path_buf()));
+        return Err(Error::Empty(staged.to_path_buf()));
     }
-    let version_dir = r.target.join(&name);
+    let version_dir = target.join(&name);
     fs::rename(&incoming, &version_dir).map_err(io(&version_dir))?;
-    sync_dir(r.target)?;
+    sync_dir(target)?;
     if std::env::var(FAULT_ENV).as_deref() == Ok("before-pointer") {
         eprintln!("{FAULT_ENV}=before-pointer: aborting after {name} and before the pointer");
         std::process::abort();
     }
 
-    let previous = read_pointer(r.target)?;
+    let previous = read_pointer(target)?;
     let mut history: Vec<String> =
         previous.iter().flat_map(|p| std::iter::once(p.current.clone()).chain(p.history.clone())).collect();
     history.retain(|v| *v != name);
@@ -226,13 +225,13 @@ pub fn publish(r: &Release<'_>) -> Result<Pointer> {
         contract_version: r.contract_version.to_string(),
         object: r.object.to_string(),
     };
-    swap_pointer(r.target, &pointer)?;
+    swap_pointer(target, &pointer)?;
     // Only after the swap: a reader may still be on any release the old pointer listed, so the
     // ones beyond `keep` go now, one publish later than they stopped being current.
     for old in pruned {
-        let _ = fs::remove_dir_all(r.target.join(&old));
+        let _ = fs::remove_dir_all(target.join(&old));
     }
-    remove_orphans(r.target, &pointer);
+    remove_orphans(target, &pointer);
     Ok(pointer)
 }
 
@@ -360,10 +359,8 @@ mod tests {
         s
     }
 
-    fn release<'a>(staged: &'a Path, target: &'a Path, run_id: &'a str) -> Release<'a> {
+    fn release(run_id: &str) -> Release<'_> {
         Release {
-            staged,
-            target,
             run_id,
             contract: "urn:x",
             contract_version: "1.0.0",
@@ -389,7 +386,7 @@ mod tests {
         assert_eq!(resolve(&target).unwrap(), None);
         for (i, tag) in ["r1", "r2", "r3", "r4"].iter().enumerate() {
             let s = staged(tmp.path(), tag);
-            let p = publish(&release(&s, &target, tag)).unwrap();
+            let p = publish(&s, &target, &release(tag)).unwrap();
             assert_eq!(p.current, format!("v={tag}"));
             assert_eq!(p.history.len(), i.min(2), "keep bounds the history");
             assert_eq!(current_files(&target)[0].1, format!("{tag}-a"));
@@ -416,12 +413,12 @@ mod tests {
         let target = tmp.path().join("t");
         assert!(matches!(rollback(&tmp.path().join("none"), "t"), Err(Error::NotPublished(_))));
         let s = staged(tmp.path(), "only");
-        publish(&release(&s, &target, "only")).unwrap();
+        publish(&s, &target, &release("only")).unwrap();
         assert!(matches!(rollback(&target, "t"), Err(Error::NothingToRollBack(_))));
         assert!(!target.join(LOCK).exists());
         let empty = tmp.path().join("empty");
         fs::create_dir_all(&empty).unwrap();
-        assert!(matches!(publish(&release(&empty, &target, "e")), Err(Error::Empty(_))));
+        assert!(matches!(publish(&empty, &target, &release("e")), Err(Error::Empty(_))));
         assert_eq!(read_pointer(&target).unwrap().unwrap().current, "v=only");
     }
 
@@ -432,9 +429,9 @@ mod tests {
         fs::create_dir_all(&target).unwrap();
         fs::write(target.join(LOCK), std::process::id().to_string()).unwrap();
         let s = staged(tmp.path(), "x");
-        assert!(matches!(publish(&release(&s, &target, "x")), Err(Error::Locked { .. })));
+        assert!(matches!(publish(&s, &target, &release("x")), Err(Error::Locked { .. })));
         fs::write(target.join(LOCK), "999999999").unwrap();
-        publish(&release(&s, &target, "x")).unwrap();
+        publish(&s, &target, &release("x")).unwrap();
     }
 
     #[test]
@@ -466,7 +463,7 @@ mod tests {
         let target = tmp.path().join("t");
         fs::create_dir_all(target.join(".incoming-dead")).unwrap();
         let s = staged(tmp.path(), "y");
-        publish(&release(&s, &target, "y")).unwrap();
+        publish(&s, &target, &release("y")).unwrap();
         assert!(!target.join(".incoming-dead").exists());
     }
 }

@@ -31,7 +31,7 @@ use object_store::path::Path as Key;
 use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, UpdateVersion, WriteMultipart};
 use tracing::Instrument;
 
-use crate::{Error, FAULT_ENV, LOG, POINTER, Pointer, Result};
+use crate::{Error, FAULT_ENV, LOG, POINTER, Pointer, Release, Result};
 
 /// Files larger than this are uploaded in parts, so memory stays bounded.
 const SINGLE_PUT: u64 = 16 * 1024 * 1024;
@@ -172,12 +172,12 @@ impl Prefix {
 
     /// Copies the staged data into `v=<run id>/`, then moves the pointer to it if no other
     /// publish moved it meanwhile.
-    pub async fn publish(&self, staged: &Staged, r: &ObjectRelease<'_>) -> Result<Pointer> {
+    pub async fn publish(&self, staged: &Staged, r: &Release<'_>) -> Result<Pointer> {
         let span = tracing::info_span!("publish", target = %self.url, run_id = r.run_id);
         self.publish_in_span(staged, r).instrument(span).await
     }
 
-    async fn publish_in_span(&self, staged: &Staged, r: &ObjectRelease<'_>) -> Result<Pointer> {
+    async fn publish_in_span(&self, staged: &Staged, r: &Release<'_>) -> Result<Pointer> {
         let name = format!("v={}", r.run_id);
         let copied = self.copy_in(staged, &name).await;
         match copied {
@@ -377,20 +377,6 @@ impl std::fmt::Display for Staged {
             Staged::Object(p) => f.write_str(&p.url),
         }
     }
-}
-
-/// What a release was audited against: what a prefix publish needs besides the staged data
-/// (and, with the paths, a folder publish's [`crate::Release`]).
-#[derive(Debug, Clone)]
-pub struct ObjectRelease<'a> {
-    pub run_id: &'a str,
-    pub contract: &'a str,
-    pub contract_version: &'a str,
-    pub object: &'a str,
-    /// RFC 3339.
-    pub now: &'a str,
-    /// Earlier releases kept after this one (at least 1, for rollback).
-    pub keep: usize,
 }
 
 /// The data files under a local folder (or the one file), by relative name, as the folder

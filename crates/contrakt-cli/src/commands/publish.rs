@@ -214,7 +214,7 @@ pub(crate) fn run(args: PublishArgs, global: &GlobalArgs, color: bool) -> Result
         return Ok(status);
     }
     let previous = serving();
-    let release = object::ObjectRelease {
+    let release = Release {
         run_id: &run_id,
         contract: &doc.contract.id,
         contract_version: &doc.contract.version,
@@ -296,19 +296,10 @@ impl Target {
         &self,
         rt: &tokio::runtime::Runtime,
         staged: &object::Staged,
-        r: &object::ObjectRelease<'_>,
+        r: &Release<'_>,
     ) -> Result<contrakt_publish::Pointer, contrakt_publish::Error> {
         match (self, staged) {
-            (Target::Folder(dir), object::Staged::Local(path)) => contrakt_publish::publish(&Release {
-                staged: path,
-                target: dir,
-                run_id: r.run_id,
-                contract: r.contract,
-                contract_version: r.contract_version,
-                object: r.object,
-                now: r.now,
-                keep: r.keep,
-            }),
+            (Target::Folder(dir), object::Staged::Local(path)) => contrakt_publish::publish(path, dir, r),
             (Target::Folder(dir), object::Staged::Object(from)) => Err(contrakt_publish::Error::Unsupported {
                 url: from.url().to_string(),
                 message: format!("cannot publish from an object store to the local folder {}", dir.display()),
