@@ -76,6 +76,10 @@ pub struct ObjectPlan {
     pub checks: Vec<Planned>,
     /// Metrics for the history, measured by the same scan.
     pub stats: Vec<Stat>,
+    /// Exact uniqueness as a grouping of its own ([`repeats_query`]) rather than a
+    /// `count(DISTINCT …)` in the fused scan, which holds every distinct value in memory: for
+    /// runs under a memory limit. No `distinctCount` is recorded then.
+    pub grouped_uniqueness: bool,
 }
 
 impl ObjectPlan {
@@ -108,66 +112,15 @@ pub fn fused_sql(table: &str, measures: &[(usize, &str)]) -> String {
     format!("SELECT {} FROM {}", cols.join(", "), ident(table))
 }
 
-/// Rewrites exact single-column uniqueness from `count(x) - count(DISTINCT x)` in the fused scan
-/// (a set of every distinct value, in memory whatever the memory limit) into a query of its own
-/// grouping by `x`, which spills to disk under a memory limit: bounded memory for a second
-/// read of one column. The history's `distinctCount` of those columns is dropped with it.
-pub fn group_uniqueness(plan: &mut ObjectPlan) {
-    let mut grouped = Vec::new();
-    for (i, m) in plan.fused.iter().enumerate() {
-        let column = m
-            .strip_prefix("count(")
-            .and_then(|rest| rest.split_once(") - count(DISTINCT "))
-            .filter(|(c, tail)| tail.strip_suffix(')') == Some(*c))
-            .map(|(c, _)| c.to_string());
-        if let Some(c) = column {
-            grouped.push((i, c));
-        }
-    }
-    if grouped.is_empty() {
-        return;
-    }
-    let table = ident(&plan.table);
-    for check in &mut plan.checks {
-        if let How::Count(parts) = &mut check.how {
-            for part in parts.iter_mut() {
-                if let Part::Fused(i) = part
-                    && let Some((_, c)) = grouped.iter().find(|(g, _)| g == i)
-                {
-                    *part = Part::Query(format!(
-                        "SELECT coalesce(sum(n) - count(*), 0) FROM (SELECT count(*) AS n FROM {table} WHERE {c} IS NOT NULL GROUP BY {c})"
-                    ));
-                }
-            }
-        }
-    }
-    // The fused measures no check reads any more become `count(*)` (indices stay put), and the
-    // `distinctCount` stats on them go.
-    let mut read = std::collections::BTreeSet::new();
-    for check in &plan.checks {
-        match &check.how {
-            How::Count(parts) => read.extend(parts.iter().filter_map(|p| match p {
-                Part::Fused(i) => Some(*i),
-                Part::Query(_) => None,
-            })),
-            How::Number(Part::Fused(i)) => {
-                read.insert(*i);
-            }
-            How::Age { measure, .. } => {
-                read.insert(*measure);
-            }
-            _ => {}
-        }
-    }
-    let distinct: Vec<String> = grouped.iter().map(|(_, c)| format!("count(DISTINCT {c})")).collect();
-    let dropped: Vec<usize> = (0..plan.fused.len())
-        .filter(|i| !read.contains(i))
-        .filter(|i| distinct.contains(&plan.fused[*i]) || grouped.iter().any(|(g, _)| g == i))
-        .collect();
-    plan.stats.retain(|s| !dropped.contains(&s.measure));
-    for i in dropped {
-        plan.fused[i] = "count(*)".into();
-    }
+/// The rows in excess of one per distinct value of `exprs` (none null), as a query of its own:
+/// a grouping, which spills to disk under a memory limit where `count(DISTINCT …)` cannot.
+fn repeats_query(table: &str, exprs: &[String]) -> String {
+    let all_set = exprs.iter().map(|x| format!("{x} IS NOT NULL")).collect::<Vec<_>>().join(" AND ");
+    format!(
+        "SELECT coalesce(sum(n) - count(*), 0) FROM (SELECT count(*) AS n FROM {} WHERE {all_set} GROUP BY {})",
+        ident(table),
+        exprs.join(", ")
+    )
 }
 
 /// Resolves a referenced object to the table holding its data.
@@ -175,9 +128,21 @@ pub trait Tables {
     fn table_of(&self, object: &str) -> Option<(String, ArrowSchema)>;
 }
 
-/// Compiles one object's expectations against its data's schema.
-pub fn compile(table: &str, schema: &ArrowSchema, expectations: &[&Expectation], tables: &dyn Tables) -> ObjectPlan {
-    let mut plan = ObjectPlan { table: table.to_string(), fused: vec!["count(*)".into()], ..ObjectPlan::default() };
+/// Compiles one object's expectations against its data's schema (`grouped_uniqueness`: see
+/// [`ObjectPlan::grouped_uniqueness`]).
+pub fn compile(
+    table: &str,
+    schema: &ArrowSchema,
+    expectations: &[&Expectation],
+    tables: &dyn Tables,
+    grouped_uniqueness: bool,
+) -> ObjectPlan {
+    let mut plan = ObjectPlan {
+        table: table.to_string(),
+        fused: vec!["count(*)".into()],
+        grouped_uniqueness,
+        ..ObjectPlan::default()
+    };
     for e in expectations {
         let planned = compile_one(&mut plan, schema, e, tables);
         plan.checks.push(planned);
@@ -225,22 +190,18 @@ fn compile_one(plan: &mut ObjectPlan, schema: &ArrowSchema, e: &Expectation, tab
                     None => return simple(How::Error(format!("column `{}` is missing from the data", c.join(".")))),
                 }
             }
-            let all_set = exprs.iter().map(|x| format!("{x} IS NOT NULL")).collect::<Vec<_>>().join(" AND ");
             let mut parts = Vec::new();
             if matches!(e.measure, Measure::Key(_)) {
                 let any_null = exprs.iter().map(|x| format!("{x} IS NULL")).collect::<Vec<_>>().join(" OR ");
                 parts.push(Part::Fused(plan.measure(format!("count(*) FILTER (WHERE {any_null})"))));
             }
-            if let [one] = exprs.as_slice() {
-                let property = if e.property.is_empty() { columns[0].join(".") } else { e.property.join(".") };
-                plan.stat(&property, "distinctCount", format!("count(DISTINCT {one})"));
-                parts.push(Part::Fused(plan.measure(format!("count({one}) - count(DISTINCT {one})"))));
-            } else {
-                parts.push(Part::Query(format!(
-                    "SELECT coalesce(sum(n) - count(*), 0) FROM (SELECT count(*) AS n FROM {} WHERE {all_set} GROUP BY {})",
-                    ident(&plan.table),
-                    exprs.join(", ")
-                )));
+            match exprs.as_slice() {
+                [one] if !plan.grouped_uniqueness => {
+                    let property = if e.property.is_empty() { columns[0].join(".") } else { e.property.join(".") };
+                    plan.stat(&property, "distinctCount", format!("count(DISTINCT {one})"));
+                    parts.push(Part::Fused(plan.measure(format!("count({one}) - count(DISTINCT {one})"))));
+                }
+                _ => parts.push(Part::Query(repeats_query(&plan.table, &exprs))),
             }
             let sample = Some(Sample::Repeats { columns: exprs });
             return Planned { how: How::Count(parts), sample };
@@ -301,13 +262,14 @@ fn compile_one(plan: &mut ObjectPlan, schema: &ArrowSchema, e: &Expectation, tab
             row(plan, format!("{c} IS NOT NULL AND {pred}"))
         }
         Measure::Excess => {
-            // The distinct count is in the scan already (one aggregate serves both).
-            plan.stat(&e.property.join("."), "distinctCount", format!("count(DISTINCT {c})"));
-            let m = plan.measure(format!("count({c}) - count(DISTINCT {c})"));
-            Planned {
-                how: How::Count(vec![Part::Fused(m)]),
-                sample: Some(Sample::Repeats { columns: vec![c.clone()] }),
-            }
+            let part = if plan.grouped_uniqueness {
+                Part::Query(repeats_query(&plan.table, std::slice::from_ref(&c)))
+            } else {
+                // The distinct count is in the scan already (one aggregate serves both).
+                plan.stat(&e.property.join("."), "distinctCount", format!("count(DISTINCT {c})"));
+                Part::Fused(plan.measure(format!("count({c}) - count(DISTINCT {c})")))
+            };
+            Planned { how: How::Count(vec![part]), sample: Some(Sample::Repeats { columns: vec![c.clone()] }) }
         }
         Measure::Below { bound, exclusive } | Measure::Above { bound, exclusive } => {
             let below = matches!(e.measure, Measure::Below { .. });
@@ -538,39 +500,15 @@ mod tests {
     }
 
     #[test]
-    fn grouped_uniqueness_keeps_a_distinct_count_another_check_reads() {
-        let s = |x: &str| x.to_string();
-        let mut plan = ObjectPlan {
-            table: s("t"),
-            fused: vec![
-                s("count(*)"),
-                s(r#"count(DISTINCT "a")"#),
-                s(r#"count("a") - count(DISTINCT "a")"#),
-                s(r#"count(DISTINCT "b")"#),
-                s(r#"count("b") - count(DISTINCT "b")"#),
-            ],
-            checks: vec![
-                Planned { how: How::Count(vec![Part::Fused(2)]), sample: None },
-                Planned { how: How::Count(vec![Part::Fused(4)]), sample: None },
-                // A user metric reading b's distinct count itself.
-                Planned { how: How::Number(Part::Fused(3)), sample: None },
-            ],
-            stats: vec![
-                Stat { property: s("a"), metric: "distinctCount", measure: 1 },
-                Stat { property: s("b"), metric: "distinctCount", measure: 3 },
-            ],
-        };
-        group_uniqueness(&mut plan);
-        let grouped = |c: &str| {
-            How::Count(vec![Part::Query(format!(
-                r#"SELECT coalesce(sum(n) - count(*), 0) FROM (SELECT count(*) AS n FROM "t" WHERE "{c}" IS NOT NULL GROUP BY "{c}")"#
-            ))])
-        };
-        assert_eq!(plan.checks[0].how, grouped("a"));
-        assert_eq!(plan.checks[1].how, grouped("b"));
-        assert_eq!(plan.checks[2].how, How::Number(Part::Fused(3)));
-        assert_eq!(plan.fused, ["count(*)", "count(*)", "count(*)", r#"count(DISTINCT "b")"#, "count(*)"]);
-        assert_eq!(plan.stats.iter().map(|s| s.property.as_str()).collect::<Vec<_>>(), ["b"]);
+    fn repeats_are_counted_by_grouping() {
+        assert_eq!(
+            repeats_query("t", &[r#""a""#.into()]),
+            r#"SELECT coalesce(sum(n) - count(*), 0) FROM (SELECT count(*) AS n FROM "t" WHERE "a" IS NOT NULL GROUP BY "a")"#
+        );
+        assert_eq!(
+            repeats_query("t", &[r#""a""#.into(), r#""b""#.into()]),
+            r#"SELECT coalesce(sum(n) - count(*), 0) FROM (SELECT count(*) AS n FROM "t" WHERE "a" IS NOT NULL AND "b" IS NOT NULL GROUP BY "a", "b")"#
+        );
     }
 
     #[test]

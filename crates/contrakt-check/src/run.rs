@@ -106,7 +106,7 @@ pub struct Checker {
     /// Set for a run on a warehouse server: plans are unparsed and run there.
     warehouse: Option<Arc<Warehouse>>,
     /// The memory the embedded engine may hold, in bytes (`None`: unbounded). Set, the plans
-    /// avoid what cannot spill to disk (see [`compile::group_uniqueness`]).
+    /// avoid what cannot spill to disk (see [`ObjectPlan::grouped_uniqueness`]).
     memory_limit: Option<usize>,
 }
 
@@ -739,10 +739,8 @@ impl Checker {
         let idx: Vec<usize> =
             prepared.expectations.iter().enumerate().filter(|(_, e)| e.object == object).map(|(i, _)| i).collect();
         let exps: Vec<&Expectation> = idx.iter().map(|i| &prepared.expectations[*i]).collect();
-        let mut plan = compile::compile(&located.table, &located.schema, &exps, &prepared.tables);
-        if self.memory_limit.is_some() && self.warehouse.is_none() {
-            compile::group_uniqueness(&mut plan);
-        }
+        let grouped_uniqueness = self.memory_limit.is_some() && self.warehouse.is_none();
+        let mut plan = compile::compile(&located.table, &located.schema, &exps, &prepared.tables, grouped_uniqueness);
         if let Some(ir_object) = prepared.ir.object(object) {
             let columns: Vec<(String, Vec<String>)> = conformance::walk(ir_object)
                 .into_iter()
