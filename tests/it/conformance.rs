@@ -1,4 +1,4 @@
-//! Conformance with the peers' Protobuf corpora in `../shared/conformance/`:
+//! Conformance with the peers' Protobuf corpora in `tests/conformance/`:
 //!
 //! - `confluent-protobuf`: Confluent Schema Registry's Protobuf diff examples. Each case has an
 //!   original and an update schema, the change types Confluent reports and its BACKWARD verdict.
@@ -64,7 +64,7 @@ const CONFLUENT_TYPES: &[&str] = &[
 ];
 
 pub(crate) fn corpus(name: &str) -> PathBuf {
-    repo().join("../shared/conformance").join(name)
+    repo().join("tests/conformance").join(name)
 }
 
 pub(crate) fn yaml(path: &Path) -> Value {

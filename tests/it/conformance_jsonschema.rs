@@ -1,5 +1,5 @@
 //! Conformance with Confluent Schema Registry's JSON Schema diff examples in
-//! `../shared/conformance/confluent-jsonschema/`.
+//! `tests/conformance/confluent-jsonschema/`.
 //!
 //! Each case has an original and an update schema, the `Difference.Type`s Confluent reports,
 //! its BACKWARD verdict under the STRICT policy (`compatible`) and, for a few, under the LENIENT

@@ -1,4 +1,4 @@
-//! Conformance with datacontract-cli's ODCS corpora in `../shared/conformance/datacontract-cli/`
+//! Conformance with datacontract-cli's ODCS corpora in `tests/conformance/datacontract-cli/`
 //! (see its `SOURCE.md` and `expectations.yaml`):
 //!
 //! - `odcs-breaking-pr1482`: the ODCS breaking-change detection of datacontract-cli PR #1482.

@@ -17,7 +17,7 @@
 //!   publishers, readers during publishes, rollback, no credential anywhere.
 //! - `cli_report`: `contrakt report` on the example registry after a generated month of runs
 //!   (`month`), in git with a breaking commit, rendered in headless Chromium.
-//! - `conformance`: the Confluent and buf Protobuf corpora in `../shared/conformance/`, with
+//! - `conformance`: the Confluent and buf Protobuf corpora in `tests/conformance/`, with
 //!   an agreement table and `conformance-allowlist.yaml` for deliberate differences.
 //! - `conformance_jsonschema`: Confluent's JSON Schema corpus (STRICT and LENIENT verdicts),
 //!   section `confluent-jsonschema` of the allowlist.

@@ -11,7 +11,7 @@ fn repo() -> PathBuf {
 }
 
 fn conformance() -> PathBuf {
-    repo().join("../shared/conformance/odcs")
+    repo().join("tests/conformance/odcs")
 }
 
 fn lint_paths(paths: &[PathBuf]) -> Vec<Finding> {
