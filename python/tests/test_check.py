@@ -193,19 +193,32 @@ def test_mixed_object_column_is_a_clear_error() -> None:
 
 @pytest.mark.pyarrow
 def test_the_gil_is_released_while_checking(orders_table) -> None:
+    import sys
     import threading
-    import time
 
+    # With a switch interval of minutes, the interpreter never takes the GIL from the worker: the
+    # main thread can run while the worker is alive only if the check lets go of the GIL itself.
+    # No timing is involved: the main thread waits for the worker to be about to check, and
+    # can return from that wait only when the worker releases the GIL (inside the check) or ends.
+    about_to_check = threading.Event()
     done: list[contrakt.CheckResult] = []
-    worker = threading.Thread(target=lambda: done.append(contrakt.check(orders_table, ORDERS, now=NOW)))
-    ticks = 0
-    worker.start()
-    while worker.is_alive():
-        ticks += 1  # Python runs here only while the check has let go of the GIL
-        time.sleep(0.001)
-    worker.join()
+
+    def work() -> None:
+        about_to_check.set()
+        done.append(contrakt.check(orders_table, ORDERS, now=NOW))
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(300.0)
+    try:
+        worker = threading.Thread(target=work)
+        worker.start()
+        assert about_to_check.wait(timeout=600)
+        ran_during_check = worker.is_alive()
+        worker.join()
+    finally:
+        sys.setswitchinterval(interval)
     assert done and not done[0].passed
-    assert ticks >= 10, ticks
+    assert ran_during_check, "the main thread ran only after the check: it held the GIL throughout"
 
 
 @pytest.mark.pandas
