@@ -66,9 +66,14 @@ fn the_example_registry_has_exactly_its_known_findings() {
     expect(&all, "customers.email.pattern", "fail", Some(2));
     expect(&all, "customers.signup_date.minimum", "fail", Some(1));
     expect(&all, "cust_phone_missing", "warn", Some(100));
-    // Written for PostgreSQL (`->>`): cannot run here, says so, and does not pass.
-    expect(&all, "cust_opt_in_matches_consent", "error", None);
-    assert!(all["cust_opt_in_matches_consent"]["message"].as_str().unwrap().contains("->>"));
+    // Written for PostgreSQL (`->>` on the jsonb `consent`, a struct in the Parquet files):
+    // runs as PostgreSQL reads it, and the data keeps it.
+    expect(&all, "cust_opt_in_matches_consent", "pass", None);
+    assert_eq!(all["cust_opt_in_matches_consent"]["value"], 0.0);
+    expect(&all, "items_line_total_consistent", "pass", None);
+    // Array items are held to their `items:` pattern.
+    expect(&all, "orders.promo_codes[].pattern", "pass", Some(0));
+    expect(&all, "order_items.customisations[].pattern", "pass", Some(0));
     // deliveries: one attempt count over the maximum; the order reference resolves into
     // another contract's data.
     expect(&all, "deliveries.attempt_count.maximum", "fail", Some(1));
@@ -87,6 +92,21 @@ fn the_example_registry_has_exactly_its_known_findings() {
     let neg = &all["orders.total_amount.minimum"]["samples"][0];
     assert_eq!(neg["total_amount"], "***", "{neg}");
     assert!(neg["order_id"].is_string());
+    // And every other result, pinned: a new failure, error or skip anywhere in the registry
+    // (or a check that silently disappears) changes this table.
+    let mut table = String::new();
+    for report in run.json()["reports"].as_array().unwrap() {
+        table.push_str(&format!("{}\n", report["contract"].as_str().unwrap()));
+        for r in report["results"].as_array().unwrap() {
+            let rows = r["failed_rows"].as_u64().map(|n| format!(" rows={n}")).unwrap_or_default();
+            table.push_str(&format!("  {:<6} {}{rows}\n", r["status"].as_str().unwrap(), r["id"].as_str().unwrap()));
+        }
+    }
+    for status in ["error", "skipped"] {
+        let n = all.values().filter(|r| r["status"] == status).count();
+        assert_eq!(n, if status == "error" { 0 } else { 19 }, "{status}:\n{table}");
+    }
+    insta::assert_snapshot!("example_registry_every_result", table);
 }
 
 #[test]
@@ -420,4 +440,43 @@ fn ndjson_and_arrow_ipc_with_nested_properties() {
     // `pay` is text here, not an object: the type check says so, and nested checks cannot run.
     assert_eq!(all["t.pay.column-type"]["status"], "fail", "{:#}", all["t.pay.column-type"]);
     assert_eq!(all["t.pay.method.column-present"]["status"], "fail");
+}
+
+/// Array items are held to the `items:` constraints (a row fails when any of its items does),
+/// and PostgreSQL's JSON operators run in `sql` rules, on JSON text and on a struct column.
+#[test]
+fn array_items_and_json_operators() {
+    let contract = format!(
+        "{HEAD}schema:\n  - name: t\n    properties:\n      - name: id\n        logicalType: integer\n      - name: tags\n        logicalType: array\n        items:\n          logicalType: string\n          logicalTypeOptions:\n            pattern: '^[a-z]+$'\n            maxLength: 5\n          enum: [{{value: red}}, {{value: green}}, {{value: blue}}, {{value: violet}}]\n      - name: scores\n        logicalType: array\n        items:\n          logicalType: integer\n          logicalTypeOptions:\n            minimum: 0\n            exclusiveMaximum: 100\n      - name: doc\n        logicalType: string\n      - name: pay\n        logicalType: object\n        properties:\n          - name: ok\n            logicalType: boolean\n    quality:\n      - id: doc_flag\n        type: sql\n        query: \"SELECT count(*) FROM {{object}} WHERE (doc ->> 'flag')::boolean IS NOT TRUE\"\n        mustBe: 1\n      - id: doc_nested\n        type: sql\n        query: \"SELECT count(*) FROM {{object}} WHERE doc -> 'inner' ->> 'k' = 'v'\"\n        mustBe: 2\n      - id: struct_field\n        type: sql\n        query: \"SELECT count(*) FROM {{object}} WHERE (pay ->> 'ok')::boolean\"\n        mustBe: 2\n"
+    );
+    let ndjson = concat!(
+        r#"{"id": 1, "tags": ["red", "blue"], "scores": [0, 99], "doc": "{\"flag\": true, \"inner\": {\"k\": \"v\"}}", "pay": {"ok": true}}"#,
+        "\n",
+        r#"{"id": 2, "tags": ["red", "Blue"], "scores": [100], "doc": "{\"flag\": false, \"inner\": {\"k\": \"v\"}}", "pay": {"ok": true}}"#,
+        "\n",
+        r#"{"id": 3, "tags": ["violet", null], "scores": [-1, 5], "doc": "{\"flag\": true}", "pay": {"ok": false}}"#,
+        "\n",
+        r#"{"id": 4, "tags": [], "scores": null, "doc": "{\"flag\": true}", "pay": {"ok": null}}"#,
+        "\n",
+    );
+    let dir = folder(&[("c.yaml", &contract), ("t.ndjson", ndjson)]);
+    let run = contrakt_in(dir.path(), ["check", "c.yaml", "--data", "t=t.ndjson", "--format", "json", "--now", NOW]);
+    run.assert_exit(1);
+    let all = results(&run);
+    // "Blue" breaks the pattern and the enumeration; "violet" is longer than 5 characters.
+    expect(&all, "t.tags[].pattern", "fail", Some(1));
+    expect(&all, "t.tags[].enum", "fail", Some(1));
+    expect(&all, "t.tags[].max-length", "fail", Some(1));
+    assert_eq!(all["t.tags[].pattern"]["samples"][0]["tags"], "[red, Blue]", "{:#}", all["t.tags[].pattern"]);
+    // 100 is at the exclusive maximum; -1 is below the minimum; a null array breaks nothing.
+    expect(&all, "t.scores[].maximum", "fail", Some(1));
+    expect(&all, "t.scores[].minimum", "fail", Some(1));
+    assert!(
+        all["t.tags[].pattern"]["message"].as_str().unwrap().contains("with an item not matching /^[a-z]+$/"),
+        "{:#}",
+        all["t.tags[].pattern"]
+    );
+    for id in ["doc_flag", "doc_nested", "struct_field"] {
+        assert_eq!(all[id]["status"], "pass", "{id}: {:#}", all[id]);
+    }
 }

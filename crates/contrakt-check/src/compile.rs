@@ -9,6 +9,7 @@ use serde_json::Value as Json;
 use contrakt_core::expect::{Expectation, Measure};
 
 use crate::conformance::{Column, resolve};
+use crate::items::ItemRule;
 use crate::sql::{self, UserQuery, ident, string};
 
 /// How one expectation is measured.
@@ -308,6 +309,42 @@ fn compile_one(plan: &mut ObjectPlan, schema: &ArrowSchema, e: &Expectation, tab
                 _ => format!("cardinality(array_distinct({c})) < cardinality({c})"),
             };
             row(plan, pred)
+        }
+        Measure::Items(inner) => {
+            if !is_list(&column.data_type) {
+                return simple(How::Error(format!(
+                    "the column is {}, not an array: its `items` cannot be checked",
+                    column.data_type
+                )));
+            }
+            let number = |bound: &Json| match bound {
+                Json::Number(n) => n.as_f64().ok_or_else(|| format!("the bound {n} is not a number")),
+                other => Err(format!("items are compared with numbers only, not {other}")),
+            };
+            let rule = match inner.as_ref() {
+                Measure::Mismatch(re) => ItemRule::Mismatch(re.clone()),
+                Measure::Format(f) => match format_regex(f) {
+                    Some(re) => ItemRule::Mismatch(re),
+                    None => return simple(How::Skip(format!("format `{f}` has no well-formedness check in contrakt"))),
+                },
+                Measure::ShorterThan(n) => ItemRule::Shorter(*n),
+                Measure::LongerThan(n) => ItemRule::Longer(*n),
+                Measure::Below { bound, exclusive } => match number(bound) {
+                    Ok(bound) => ItemRule::Below { bound, or_at: *exclusive },
+                    Err(why) => return simple(How::Error(why)),
+                },
+                Measure::Above { bound, exclusive } => match number(bound) {
+                    Ok(bound) => ItemRule::Above { bound, or_at: *exclusive },
+                    Err(why) => return simple(How::Error(why)),
+                },
+                Measure::NotIn(values) => ItemRule::NotIn(values.clone()),
+                _ => {
+                    return simple(How::Error(
+                        "item counts and repeats of nested arrays are not checked on array items".into(),
+                    ));
+                }
+            };
+            row(plan, format!("{c} IS NOT NULL AND {}", rule.predicate(&c)))
         }
         Measure::Freshness { .. } | Measure::Retention { .. } => {
             if !matches!(column.data_type, Arrow::Timestamp(..) | Arrow::Date32 | Arrow::Date64) {

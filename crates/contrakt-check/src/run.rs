@@ -12,6 +12,7 @@ use datafusion::arrow::datatypes::{DataType as Arrow, Schema as ArrowSchema};
 use datafusion::common::ScalarValue;
 use datafusion::datasource::MemTable;
 use datafusion::execution::config::SessionConfig;
+use datafusion::execution::runtime_env::RuntimeEnv;
 use datafusion::prelude::{SQLOptions, SessionContext};
 use futures::future::join_all;
 use serde_json::{Map, Value as Json};
@@ -134,7 +135,7 @@ impl Checker {
         let config =
             SessionConfig::new().with_information_schema(false).with_default_catalog_and_schema("contrakt", "data");
         Checker {
-            ctx: SessionContext::new_with_config(config),
+            ctx: crate::functions::embedded_session(config, Arc::new(RuntimeEnv::default())),
             engine: Engine::Embedded,
             warehouse: None,
             memory_limit: None,
@@ -153,7 +154,7 @@ impl Checker {
             .with_memory_pool(Arc::new(FairSpillPool::new(bytes)))
             .build_arc()
             .map_err(|e| Error::Usage(format!("cannot set a memory limit of {bytes} bytes: {}", explain(&e))))?;
-        let ctx = SessionContext::new_with_config_rt(self.ctx.copied_config(), runtime);
+        let ctx = crate::functions::embedded_session(self.ctx.copied_config(), runtime);
         Checker { ctx, memory_limit: Some(bytes), ..self }.fresh()
     }
 
@@ -248,7 +249,7 @@ impl Checker {
     fn fresh(&self) -> Result<Checker> {
         let (config, runtime) = (self.ctx.copied_config(), self.ctx.runtime_env());
         let ctx = match &self.engine {
-            Engine::Embedded => SessionContext::new_with_config_rt(config, runtime),
+            Engine::Embedded => crate::functions::embedded_session(config, runtime),
             #[cfg(feature = "ballista")]
             ballista @ Engine::Ballista { .. } => crate::ballista::session(ballista, config, runtime)?,
             #[cfg(not(feature = "ballista"))]
@@ -1214,6 +1215,20 @@ fn fmt(v: f64) -> String {
     contrakt_core::expect::threshold::format_number(v)
 }
 
+/// What an array's bad item is, for [`count_message`].
+fn item_message(m: &Measure) -> String {
+    match m {
+        Measure::NotIn(_) => "outside the enumeration".into(),
+        Measure::Below { bound, exclusive } => format!("{} {bound}", if *exclusive { "at or below" } else { "below" }),
+        Measure::Above { bound, exclusive } => format!("{} {bound}", if *exclusive { "at or above" } else { "above" }),
+        Measure::ShorterThan(m) => format!("shorter than {m} characters"),
+        Measure::LongerThan(m) => format!("longer than {m} characters"),
+        Measure::Mismatch(re) => format!("not matching /{re}/"),
+        Measure::Format(f) => format!("not well-formed `{f}`"),
+        _ => "failing".into(),
+    }
+}
+
 fn count_message(e: &Expectation, count: f64, total: u64, value: f64, status: Status) -> String {
     let n = count as u64;
     let what = match &e.measure {
@@ -1231,6 +1246,7 @@ fn count_message(e: &Expectation, count: f64, total: u64, value: f64, status: St
         Measure::FewerItems(m) => format!("with fewer than {m} items:"),
         Measure::MoreItems(m) => format!("with more than {m} items:"),
         Measure::RepeatedItems => "with repeated items:".into(),
+        Measure::Items(inner) => format!("with an item {}", item_message(inner)),
         Measure::Reference { object, column } => format!("orphan (no match in {object}.{column}):"),
         Measure::RowCount => {
             return format!("{} rows; the contract says {}", n, e.threshold.short());
@@ -1244,6 +1260,7 @@ fn count_message(e: &Expectation, count: f64, total: u64, value: f64, status: St
         format!("{n} of {total} rows")
     };
     match status {
+        Status::Pass if n == 0 && matches!(e.measure, Measure::Items(_)) => format!("no rows {what}"),
         Status::Pass if n == 0 => format!("no {what} values"),
         _ => format!("{counted} {what}; the contract says {}", e.threshold.short()),
     }

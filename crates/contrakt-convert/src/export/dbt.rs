@@ -251,6 +251,10 @@ fn tests_of(e: &Expectation, warnings: &mut Vec<String>) -> Vec<Json> {
             check_lost(warnings, e, TARGET, "core dbt has no tests on array items");
             return Vec::new();
         }
+        Measure::Items(_) => {
+            check_lost(warnings, e, TARGET, "a check on each item of an array has no equivalent there");
+            return Vec::new();
+        }
         Measure::Skip(why) | Measure::Unusable(why) => {
             check_lost(warnings, e, TARGET, &format!("contrakt does not run it either ({why})"));
             return Vec::new();

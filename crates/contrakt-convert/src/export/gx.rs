@@ -195,6 +195,10 @@ fn of(e: &Expectation, warnings: &mut Vec<String>) -> Vec<(&'static str, Map<Str
             check_lost(warnings, e, TARGET, "GX core has no expectations on array items");
             Vec::new()
         }
+        Measure::Items(_) => {
+            check_lost(warnings, e, TARGET, "a check on each item of an array has no equivalent there");
+            Vec::new()
+        }
         Measure::Skip(why) | Measure::Unusable(why) => {
             check_lost(warnings, e, TARGET, &format!("contrakt does not run it either ({why})"));
             Vec::new()

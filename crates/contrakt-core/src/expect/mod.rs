@@ -99,6 +99,9 @@ pub enum Measure {
     RepeatedItems,
     /// Non-null values outside the enumeration.
     NotIn(Vec<Json>),
+    /// Rows of an array column with an item that fails this measure (one of the value
+    /// measures: bounds, lengths, pattern, format, enumeration).
+    Items(Box<Measure>),
     /// A user query, placeholders not yet substituted.
     Sql(String),
     /// Age of the newest value, in seconds; passes at most `max_age` seconds.
@@ -172,6 +175,64 @@ pub fn compile(doc: &ContractDocument) -> Vec<Expectation> {
     out
 }
 
+/// The constraints a property's `logicalTypeOptions` and `enum` promise about each value, with
+/// where each is written (also the constraints of an array's `items`, about each item).
+fn constraints(p: &Property, pointer: &str) -> Vec<(&'static CheckKind, Measure, String)> {
+    use registry::*;
+    let mut out = Vec::new();
+    if let Some(o) = &p.logical_type_options {
+        let opt = |key: &str| format!("{pointer}/logicalTypeOptions/{key}");
+        // v3.0 wrote `exclusiveMinimum: true` beside `minimum`; v3.1 writes the bound itself.
+        let excl_flag = |v: &Option<Json>| matches!(v, Some(Json::Bool(true)));
+        if let Some(min) = &o.minimum {
+            out.push((
+                &MINIMUM,
+                Measure::Below { bound: min.clone(), exclusive: excl_flag(&o.exclusive_minimum) },
+                opt("minimum"),
+            ));
+        }
+        if let Some(min) = o.exclusive_minimum.as_ref().filter(|v| !v.is_boolean()) {
+            out.push((&MINIMUM, Measure::Below { bound: min.clone(), exclusive: true }, opt("exclusiveMinimum")));
+        }
+        if let Some(max) = &o.maximum {
+            out.push((
+                &MAXIMUM,
+                Measure::Above { bound: max.clone(), exclusive: excl_flag(&o.exclusive_maximum) },
+                opt("maximum"),
+            ));
+        }
+        if let Some(max) = o.exclusive_maximum.as_ref().filter(|v| !v.is_boolean()) {
+            out.push((&MAXIMUM, Measure::Above { bound: max.clone(), exclusive: true }, opt("exclusiveMaximum")));
+        }
+        if let Some(n) = o.min_length {
+            out.push((&MIN_LENGTH, Measure::ShorterThan(n), opt("minLength")));
+        }
+        if let Some(n) = o.max_length {
+            out.push((&MAX_LENGTH, Measure::LongerThan(n), opt("maxLength")));
+        }
+        if let Some(re) = &o.pattern {
+            out.push((&PATTERN, Measure::Mismatch(re.clone()), opt("pattern")));
+        }
+        if let Some(f) = &o.format {
+            out.push((&FORMAT, Measure::Format(f.clone()), opt("format")));
+        }
+        if let Some(n) = o.min_items {
+            out.push((&MIN_ITEMS, Measure::FewerItems(n), opt("minItems")));
+        }
+        if let Some(n) = o.max_items {
+            out.push((&MAX_ITEMS, Measure::MoreItems(n), opt("maxItems")));
+        }
+        if o.unique_items == Some(true) {
+            out.push((&UNIQUE_ITEMS, Measure::RepeatedItems, opt("uniqueItems")));
+        }
+    }
+    if !p.enum_values.is_empty() {
+        let values = p.enum_values.iter().map(|e| e.value.clone()).collect();
+        out.push((&ENUM, Measure::NotIn(values), format!("{pointer}/enum")));
+    }
+    out
+}
+
 /// ODCS severities are free text; these are the spellings seen in the wild.
 pub fn severity(s: Option<&str>) -> Level {
     match s.map(str::to_ascii_lowercase).as_deref() {
@@ -233,59 +294,23 @@ impl Builder<'_> {
         if p.unique == Some(true) {
             self.push(&UNIQUE, names, columns, Measure::Excess, at("unique"), None);
         }
-        if let Some(o) = &p.logical_type_options {
-            let opt = |key: &str| format!("{pointer}/logicalTypeOptions/{key}");
-            // v3.0 wrote `exclusiveMinimum: true` beside `minimum`; v3.1 writes the bound itself.
-            let excl_flag = |v: &Option<Json>| matches!(v, Some(Json::Bool(true)));
-            if let Some(min) = &o.minimum {
-                let m = Measure::Below { bound: min.clone(), exclusive: excl_flag(&o.exclusive_minimum) };
-                self.push(&MINIMUM, names, columns, m, opt("minimum"), None);
-            }
-            if let Some(min) = o.exclusive_minimum.as_ref().filter(|v| !v.is_boolean()) {
-                let m = Measure::Below { bound: min.clone(), exclusive: true };
-                self.push(&MINIMUM, names, columns, m, opt("exclusiveMinimum"), None);
-            }
-            if let Some(max) = &o.maximum {
-                let m = Measure::Above { bound: max.clone(), exclusive: excl_flag(&o.exclusive_maximum) };
-                self.push(&MAXIMUM, names, columns, m, opt("maximum"), None);
-            }
-            if let Some(max) = o.exclusive_maximum.as_ref().filter(|v| !v.is_boolean()) {
-                let m = Measure::Above { bound: max.clone(), exclusive: true };
-                self.push(&MAXIMUM, names, columns, m, opt("exclusiveMaximum"), None);
-            }
-            if let Some(n) = o.min_length {
-                self.push(&MIN_LENGTH, names, columns, Measure::ShorterThan(n), opt("minLength"), None);
-            }
-            if let Some(n) = o.max_length {
-                self.push(&MAX_LENGTH, names, columns, Measure::LongerThan(n), opt("maxLength"), None);
-            }
-            if let Some(re) = &o.pattern {
-                self.push(&PATTERN, names, columns, Measure::Mismatch(re.clone()), opt("pattern"), None);
-            }
-            if let Some(f) = &o.format {
-                self.push(&FORMAT, names, columns, Measure::Format(f.clone()), opt("format"), None);
-            }
-            if let Some(n) = o.min_items {
-                self.push(&MIN_ITEMS, names, columns, Measure::FewerItems(n), opt("minItems"), None);
-            }
-            if let Some(n) = o.max_items {
-                self.push(&MAX_ITEMS, names, columns, Measure::MoreItems(n), opt("maxItems"), None);
-            }
-            if o.unique_items == Some(true) {
-                self.push(&UNIQUE_ITEMS, names, columns, Measure::RepeatedItems, opt("uniqueItems"), None);
-            }
-        }
-        if !p.enum_values.is_empty() {
-            let values = p.enum_values.iter().map(|e| e.value.clone()).collect();
-            self.push(&ENUM, names, columns, Measure::NotIn(values), at("enum"), None);
+        for (kind, measure, at) in constraints(p, pointer) {
+            self.push(kind, names, columns, measure, at, None);
         }
         if let Some(items) = &p.items {
-            let has =
-                items.logical_type_options.is_some() || !items.quality.is_empty() || !items.enum_values.is_empty();
-            if has {
-                let m = Measure::Skip("checks on array items are not run yet; the array itself is checked".into());
-                self.push(&PATTERN, names, columns, m, at("items"), None).id =
-                    format!("{}.{}[].items", self.object.name, names.join("."));
+            // Each item of the array is held to the items' constraints: a row fails when any
+            // of its items does (`{object}.{property}[].{check}`).
+            let at_items = at("items");
+            for (kind, measure, at) in constraints(items, &at_items) {
+                let id = format!("{}.{}[].{}", self.object.name, names.join("."), kind.name);
+                self.push(kind, names, columns, Measure::Items(Box::new(measure)), at, Some(id));
+            }
+            for (k, _) in items.quality.iter().enumerate() {
+                let m = Measure::Skip(
+                    "quality rules on array items are not checked: write them on the array property, or as an `sql` rule over `unnest`".into(),
+                );
+                let id = format!("{}.{}[].quality.{k}", self.object.name, names.join("."));
+                self.push(&PATTERN, names, columns, m, format!("{at_items}/quality/{k}"), Some(id));
             }
         }
         for (rel_i, rel) in p.relationships.iter().enumerate() {
