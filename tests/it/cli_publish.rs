@@ -332,3 +332,97 @@ fn every_publish_refusal_and_rollback_is_in_the_history_of_either_store() {
     publish(&target, &staged("fixed"), &["--no-history"]).assert_exit(0);
     assert_eq!(events(sqlite.to_str().unwrap()).len(), 4);
 }
+
+/// A pointer file as someone else could have written it.
+fn hostile_pointer(current: &str, history: &[&str]) -> String {
+    serde_json::json!({
+        "version": 1, "current": current, "history": history, "run_id": "x",
+        "published_at": NOW, "contract": "urn:contrakt:meal-kit:deliveries", "contract_version": "1.0.0",
+    })
+    .to_string()
+}
+
+/// A folder outside the target, with a file that must survive.
+fn victim(tmp: &Path) -> PathBuf {
+    let victim = tmp.join("victim");
+    std::fs::create_dir_all(victim.join("inner")).unwrap();
+    std::fs::write(victim.join("keep.txt"), "precious").unwrap();
+    std::fs::write(victim.join("inner/keep.txt"), "precious too").unwrap();
+    victim
+}
+
+#[track_caller]
+fn assert_intact(victim: &Path) {
+    assert_eq!(std::fs::read_to_string(victim.join("keep.txt")).unwrap(), "precious");
+    assert_eq!(std::fs::read_to_string(victim.join("inner/keep.txt")).unwrap(), "precious too");
+}
+
+#[test]
+fn a_pointer_naming_folders_outside_the_target_is_refused_and_nothing_is_deleted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let victim = victim(tmp.path());
+    let absolute = victim.display().to_string();
+    let names = [absolute.as_str(), "../victim", "v=x/../../victim", "v=1/inner", "victim"];
+    for (i, bad) in names.iter().enumerate() {
+        let target = tmp.path().join(format!("deliveries-{i}"));
+        std::fs::create_dir_all(target.join("v=ok")).unwrap();
+        std::fs::copy(staged("fixed").join("deliveries.parquet"), target.join("v=ok/deliveries.parquet")).unwrap();
+        // As history (what publish prunes and rollback goes back to), and as current.
+        for text in [hostile_pointer("v=ok", &[bad]), hostile_pointer(bad, &["v=ok"])] {
+            let pointer_file = target.join("_published.json");
+            std::fs::write(&pointer_file, &text).unwrap();
+            let before = files(&target);
+            let expected = [pointer_file.display().to_string(), format!("{bad:?}"), "not a release folder".into()];
+
+            let run = publish(&target, &staged("fixed"), &["--keep", "1"]);
+            run.assert_exit(2);
+            let back = contrakt_in(repo(), ["publish", "--rollback", "--to", target.to_str().unwrap()]);
+            back.assert_exit(2);
+            for run in [&run, &back] {
+                for piece in &expected {
+                    assert!(run.stderr.contains(piece.as_str()), "{bad}: no {piece:?} in the error\n{run}");
+                }
+            }
+            assert_intact(&victim);
+            assert_eq!(files(&target), before, "{bad}: nothing in the target changed (no release, no log)\n{run}");
+            assert_eq!(std::fs::read_to_string(&pointer_file).unwrap(), text);
+        }
+    }
+}
+
+#[test]
+fn check_refuses_a_pointer_that_leads_out_of_the_published_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let target = tmp.path().join("deliveries");
+    std::fs::create_dir_all(&target).unwrap();
+    let pointer_file = target.join("_published.json");
+    std::fs::write(&pointer_file, hostile_pointer("../../../etc", &[])).unwrap();
+    let data = format!("deliveries={}", target.display());
+    let run = contrakt_in(repo(), ["check", CONTRACT, "--data", &data, "--now", NOW]);
+    run.assert_exit(2);
+    assert!(run.stderr.contains(&pointer_file.display().to_string()), "{run}");
+    assert!(run.stderr.contains("\"../../../etc\""), "{run}");
+    assert!(!run.stdout.contains("passwd") && !run.stderr.contains("passwd"), "{run}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_release_folder_that_is_a_link_is_neither_pruned_through_nor_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let victim = victim(tmp.path());
+    let target = tmp.path().join("deliveries");
+    std::fs::create_dir_all(&target).unwrap();
+    // A `v=` entry no pointer names: a publish prunes orphaned releases, but not through a link.
+    std::os::unix::fs::symlink(&victim, target.join("v=20200101T000000Z-dead")).unwrap();
+    publish(&target, &staged("fixed"), &[]).assert_exit(0);
+    assert_intact(&victim);
+
+    // A pointer whose current release is such a link is not followed by readers.
+    std::fs::write(target.join("_published.json"), hostile_pointer("v=20200101T000000Z-dead", &[])).unwrap();
+    let data = format!("deliveries={}", target.display());
+    let run = contrakt_in(repo(), ["check", CONTRACT, "--data", &data, "--now", NOW]);
+    run.assert_exit(2);
+    assert!(run.stderr.contains("v=20200101T000000Z-dead"), "{run}");
+    assert!(!run.stderr.contains("precious"), "{run}");
+    assert_intact(&victim);
+}

@@ -27,6 +27,8 @@
 //!   on loopback (in-process and as processes), against the embedded engine and PostgreSQL
 //!   pushdown, and an executor killed mid-run.
 //! - `postgres`: a real PostgreSQL server on loopback for the tests that need one.
+//! - `symlinks`: links planted in a registry or an output folder are refused or replaced, never
+//!   followed out of it.
 
 mod bad_input;
 #[cfg(feature = "ballista")]
@@ -51,6 +53,7 @@ mod postgres;
 mod publish_s3;
 mod pushdown;
 mod s3_loopback;
+mod symlinks;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

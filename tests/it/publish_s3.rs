@@ -302,3 +302,33 @@ fn readers_on_s3_only_ever_see_whole_releases_and_rollback_restores_the_previous
     nothing.assert_exit(2);
     assert!(nothing.stderr.contains("s3://lake/never-published has no published release"), "{nothing}");
 }
+
+#[test]
+fn a_hostile_s3_pointer_is_refused_and_no_object_is_deleted() {
+    // "" names the whole prefix: pruning it would delete every release and the pointer.
+    for bad in ["", "../victim", "v=x/../../victim", "/victim", "v=ok/deliveries.parquet"] {
+        // moto takes unsigned PUTs only before the first signed request: a server per case.
+        let lake = Lake::new();
+        let to = "s3://lake/published/deliveries";
+        put(&lake.endpoint, "/lake/victim/keep.parquet", b"precious");
+        put(&lake.endpoint, "/lake/published/deliveries/v%3Dok/deliveries.parquet", b"release");
+        let text = serde_json::json!({
+            "version": 1, "current": "v=ok", "history": [bad], "run_id": "ok", "published_at": NOW,
+            "contract": "urn:contrakt:meal-kit:deliveries", "contract_version": "1.0.0",
+        })
+        .to_string();
+        put(&lake.endpoint, "/lake/published/deliveries/_published.json", text.as_bytes());
+        let run = lake.publish(staged("fixed").to_str().unwrap(), to, &["--keep", "1"]);
+        let back = lake.run(&["publish", "--rollback", "--to", to]);
+        for run in [&run, &back] {
+            run.assert_exit(2);
+            assert!(run.stderr.contains("s3://lake/published/deliveries/_published.json"), "{run}");
+            assert!(run.stderr.contains(&format!("{bad:?}")), "{run}");
+        }
+        let victim = lake.rt.block_on(lake.prefix("s3://lake/victim").read_release("")).unwrap();
+        assert_eq!(victim.get("keep.parquet").map(Vec::as_slice), Some(&b"precious"[..]), "{bad:?}");
+        let kept = lake.rt.block_on(lake.prefix(to).read_release("v=ok")).unwrap();
+        assert_eq!(kept.get("deliveries.parquet").map(Vec::as_slice), Some(&b"release"[..]), "{bad:?}");
+        assert_eq!(lake.rt.block_on(lake.prefix(to).releases()).unwrap(), ["v=ok"], "{bad:?}: nothing copied in");
+    }
+}

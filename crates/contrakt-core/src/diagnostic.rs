@@ -107,6 +107,7 @@ impl Finding {
             Error::Io { path, source } => {
                 vec![Finding::fatal("E100", "io-error", format!("cannot read {}: {}", path.display(), source))]
             }
+            Error::LinkOutside { .. } => vec![Finding::fatal("E115", "link-outside-registry", error.to_string())],
             Error::Internal(msg) => vec![Finding {
                 code: "E000",
                 name: "internal-error",

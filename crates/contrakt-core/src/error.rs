@@ -19,6 +19,14 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A symbolic link met while reading a registry folder leads outside it: not followed, so
+    /// a contract in a pull request cannot make contrakt read (and print) a file elsewhere.
+    #[error(
+        "{}: a symbolic link out of {}; contrakt does not follow links out of the folder it reads (name the file itself to read it)",
+        link.display(),
+        root.display()
+    )]
+    LinkOutside { link: PathBuf, root: PathBuf },
     /// The content of a file is unusable: not text, not YAML, not the expected kind of document.
     #[error("{0}")]
     Input(Box<InputError>),

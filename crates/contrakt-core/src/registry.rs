@@ -38,6 +38,30 @@ pub fn read_source(path: &Path) -> Result<Arc<SourceFile>> {
     source_from_bytes(name, bytes)
 }
 
+/// Reads a file found inside the registry folder `root` (while walking it, or as its
+/// `contrakt.yaml`): as [`read_source`], but a symbolic link whose target lies outside `root`
+/// is refused ([`Error::LinkOutside`], naming the link) and never opened. Links that stay
+/// inside `root` are read. Files the operator names directly are read with [`read_source`].
+pub fn read_within(path: &Path, root: &Path) -> Result<Arc<SourceFile>> {
+    check_link(path, root)?;
+    read_source(path)
+}
+
+fn check_link(path: &Path, root: &Path) -> Result<()> {
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if !is_link {
+        return Ok(());
+    }
+    // A dangling link fails to read with an I/O error naming it; nothing to leak.
+    let Ok(target) = std::fs::canonicalize(path) else { return Ok(()) };
+    let root_real = std::fs::canonicalize(root).map_err(|source| Error::Io { path: root.to_path_buf(), source })?;
+    if target.starts_with(&root_real) {
+        Ok(())
+    } else {
+        Err(Error::LinkOutside { link: path.to_path_buf(), root: root.to_path_buf() })
+    }
+}
+
 /// Text from bytes: UTF-8 (a BOM is dropped), or a located "not text" error.
 pub fn source_from_bytes(name: String, bytes: Vec<u8>) -> Result<Arc<SourceFile>> {
     match String::from_utf8(bytes) {
@@ -85,7 +109,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<Discovery> {
         if meta.is_dir() {
             let config_path = path.join(config::FILE_NAME);
             if config_path.is_file() && found.config.is_none() {
-                match read_source(&config_path).and_then(config::load) {
+                match read_within(&config_path, path).and_then(config::load) {
                     Ok(c) => found.config = Some((config_path, c)),
                     Err(e) => return Err(e),
                 }
@@ -96,17 +120,18 @@ pub fn discover(paths: &[PathBuf]) -> Result<Discovery> {
                 if file.file_name().is_some_and(|n| n == config::FILE_NAME) {
                     continue;
                 }
-                classify(&file, false, &mut found);
+                classify(&file, Some(path), &mut found);
             }
         } else {
             if file_is_config(path) {
                 continue;
             }
-            classify(path, true, &mut found);
+            classify(path, None, &mut found);
             if let Some(root) = registry_root(path) {
                 if found.config.is_none() {
                     let config_path = root.join(config::FILE_NAME);
-                    found.config = Some((config_path.clone(), read_source(&config_path).and_then(config::load)?));
+                    found.config =
+                        Some((config_path.clone(), read_within(&config_path, &root).and_then(config::load)?));
                 }
                 if !found.roots.contains(&root) {
                     found.roots.push(root);
@@ -127,9 +152,15 @@ pub fn registry_root(file: &Path) -> Option<PathBuf> {
     abs.ancestors().skip(1).find(|d| d.join(config::FILE_NAME).is_file()).map(Path::to_path_buf)
 }
 
-fn classify(path: &Path, named: bool, found: &mut Discovery) {
+/// Reads and sorts one file: `walked` is the folder it was found in (None: the operator named it).
+fn classify(path: &Path, walked: Option<&Path>, found: &mut Discovery) {
     let _s = tracing::info_span!("parse", file = %path.display()).entered();
-    let document = match read_source(path).and_then(Document::parse) {
+    let named = walked.is_none();
+    let read = match walked {
+        Some(root) => read_within(path, root),
+        None => read_source(path),
+    };
+    let document = match read.and_then(Document::parse) {
         Ok(d) => d,
         Err(e) => {
             found.errors.push(e);
@@ -182,7 +213,7 @@ pub fn load_contracts(root: &Path) -> Vec<ContractDocument> {
     }
     files
         .iter()
-        .filter_map(|f| read_source(f).and_then(Document::parse).ok())
+        .filter_map(|f| read_within(f, root).and_then(Document::parse).ok())
         .filter(|d| looks_like_contract(&d.root))
         .filter_map(|d| odcs::load_document(d).ok())
         .collect()

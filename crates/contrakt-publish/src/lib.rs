@@ -16,7 +16,9 @@
 //! replaced by an atomic rename, so a reader sees the old release or the new one, never a mix
 //! and never a partial one. A release stays on disk for `keep` further publishes, so a reader
 //! that read the pointer just before a swap finishes reading what it started. `contrakt check`
-//! follows the pointer when a contract's server path is such a folder.
+//! follows the pointer when a contract's server path is such a folder. A pointer is untrusted
+//! data: one that names anything but a release folder ([`is_release_name`]) is refused when
+//! read, before anything is read, moved or deleted.
 //!
 //! An `s3://` prefix has the same layout, with the pointer moved by a conditional put: see
 //! [`object`].
@@ -53,7 +55,7 @@ pub enum Error {
     NotPublished(PathBuf),
     #[error("{0}: there is no earlier release to roll back to")]
     NothingToRollBack(PathBuf),
-    #[error("{path}: the pointer names `{version}`, which is not on disk")]
+    #[error("{path}: the pointer names `{version}`, which is not a release folder on disk (missing, or a link)")]
     MissingVersion { path: PathBuf, version: String },
     #[error("another publish to {path} is running (process {pid}); if it is not, delete {path}/{LOCK}")]
     Locked { path: PathBuf, pid: String },
@@ -69,6 +71,22 @@ pub enum Error {
     Conflict { url: String, current: String },
     #[error("{url}: {message}")]
     Unsupported { url: String, message: String },
+    /// A publish asked for a release folder name contrakt would refuse to read back.
+    #[error("run id {run_id:?}: expected {RELEASE_NAME_RULE}")]
+    BadRunId { run_id: String },
+}
+
+/// What a release folder name is; in errors.
+const RELEASE_NAME_RULE: &str = "`v=` and a run id of 1 to 64 ASCII letters, digits, `-` or `_`";
+
+/// Whether `name` is a release folder name of the shape contrakt writes (`v=<run id>`, the run
+/// id of ASCII letters, digits, `-` and `_`, at most 64 of them). Such a name is one path
+/// component: no `/`, `\`, `.`, NUL, nothing absolute, so `target.join(name)` stays directly
+/// under `target`. Every name read from a pointer is checked against it.
+pub fn is_release_name(name: &str) -> bool {
+    name.strip_prefix("v=").is_some_and(|id| {
+        (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    })
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
@@ -76,8 +94,12 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
 }
 
 /// The pointer file: which release is current, and the releases before it, newest first.
+///
+/// A pointer is data someone else wrote: deserializing one refuses any `current` or `history`
+/// entry that is not a release folder name ([`is_release_name`]), so no caller ever joins an
+/// unchecked name to a path or a key.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, try_from = "RawPointer")]
 pub struct Pointer {
     /// The format of this file.
     pub version: u32,
@@ -96,7 +118,47 @@ pub struct Pointer {
     pub object: String,
 }
 
+/// The pointer as it is on disk, before its names are checked.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPointer {
+    version: u32,
+    current: String,
+    history: Vec<String>,
+    run_id: String,
+    published_at: String,
+    contract: String,
+    contract_version: String,
+    #[serde(default)]
+    object: String,
+}
+
+impl TryFrom<RawPointer> for Pointer {
+    type Error = String;
+
+    fn try_from(raw: RawPointer) -> Result<Pointer, String> {
+        let named = std::iter::once(("current".to_string(), &raw.current))
+            .chain(raw.history.iter().enumerate().map(|(i, h)| (format!("history[{i}]"), h)));
+        for (field, name) in named {
+            if !is_release_name(name) {
+                // Debug formatting: a hostile name's control characters are escaped, not printed.
+                return Err(format!(
+                    "`{field}` names {name:?}, which is not a release folder (expected {RELEASE_NAME_RULE}); nothing was read, moved or deleted"
+                ));
+            }
+        }
+        let RawPointer { version, current, history, run_id, published_at, contract, contract_version, object } = raw;
+        Ok(Pointer { version, current, history, run_id, published_at, contract, contract_version, object })
+    }
+}
+
 impl Pointer {
+    /// Parses a pointer file's bytes; `path` names it in errors.
+    pub fn parse(bytes: &[u8], path: &Path) -> Result<Pointer> {
+        serde_json::from_slice(bytes)
+            .map_err(|e| Error::CorruptPointer { path: path.to_path_buf(), message: e.to_string() })
+    }
+
     /// What a rollback writes: the newest earlier release is current again, and the one rolled
     /// back from stays (last in `history`) for inspection. `None` when there is nothing earlier.
     pub fn rolled_back(&self, now: &str) -> Option<Pointer> {
@@ -119,7 +181,8 @@ pub fn resolve(dir: &Path) -> Result<Option<PathBuf>> {
     match read_pointer(dir)? {
         Some(p) => {
             let current = dir.join(&p.current);
-            if !current.is_dir() {
+            // A release contrakt wrote is a folder, never a link to one elsewhere.
+            if !is_release_dir(&current) {
                 return Err(Error::MissingVersion { path: dir.to_path_buf(), version: p.current });
             }
             Ok(Some(current))
@@ -130,12 +193,32 @@ pub fn resolve(dir: &Path) -> Result<Option<PathBuf>> {
 
 pub fn read_pointer(dir: &Path) -> Result<Option<Pointer>> {
     let path = dir.join(POINTER);
-    let text = match fs::read_to_string(&path) {
-        Ok(t) => t,
+    let bytes = match fs::read(&path) {
+        Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(Error::Io { path, source: e }),
     };
-    serde_json::from_str(&text).map(Some).map_err(|e| Error::CorruptPointer { path, message: e.to_string() })
+    Pointer::parse(&bytes, &path).map(Some)
+}
+
+/// A real folder (not a symbolic link to one).
+fn is_release_dir(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|m| m.is_dir())
+}
+
+/// Removes a folder of contrakt's (a release no reader can be on, an interrupted copy); a
+/// symbolic link in its place (contrakt never writes one) is left alone, and nothing it points
+/// to is touched.
+fn remove_folder(path: &Path) {
+    match fs::symlink_metadata(path) {
+        Ok(m) if m.is_dir() => {
+            if let Err(e) = fs::remove_dir_all(path) {
+                tracing::warn!(path = %path.display(), error = %e, "could not remove a folder");
+            }
+        }
+        Ok(_) => tracing::warn!(path = %path.display(), "not a folder contrakt wrote (a link or a file): left alone"),
+        Err(_) => {}
+    }
 }
 
 /// What a release was audited against: the facts a publish records in the pointer, to a folder
@@ -192,10 +275,15 @@ impl Drop for Lock {
 pub fn publish(staged: &Path, target: &Path, r: &Release<'_>) -> Result<Pointer> {
     let _span = tracing::info_span!("publish", target = %target.display(), run_id = r.run_id).entered();
     fs::create_dir_all(target).map_err(io(target))?;
+    let name = format!("v={}", r.run_id);
+    if !is_release_name(&name) {
+        return Err(Error::BadRunId { run_id: r.run_id.to_string() });
+    }
+    // A pointer with names contrakt would not write refuses the publish before anything moves.
+    read_pointer(target)?;
     let _lock = Lock::take(target)?;
     clean_incoming(target);
 
-    let name = format!("v={}", r.run_id);
     let incoming = target.join(format!("{INCOMING}{}", r.run_id));
     let copied = copy_tree(staged, &incoming)?;
     if copied == 0 {
@@ -229,7 +317,7 @@ pub fn publish(staged: &Path, target: &Path, r: &Release<'_>) -> Result<Pointer>
     // Only after the swap: a reader may still be on any release the old pointer listed, so the
     // ones beyond `keep` go now, one publish later than they stopped being current.
     for old in pruned {
-        let _ = fs::remove_dir_all(target.join(&old));
+        remove_folder(&target.join(&old));
     }
     remove_orphans(target, &pointer);
     Ok(pointer)
@@ -248,7 +336,7 @@ pub fn rollback(target: &Path, now: &str) -> Result<Pointer> {
     let Some(pointer) = current.rolled_back(now) else {
         return Err(Error::NothingToRollBack(target.to_path_buf()));
     };
-    if !target.join(&pointer.current).is_dir() {
+    if !is_release_dir(&target.join(&pointer.current)) {
         return Err(Error::MissingVersion { path: target.to_path_buf(), version: pointer.current });
     }
     swap_pointer(target, &pointer)?;
@@ -294,7 +382,7 @@ fn remove_orphans(dir: &Path, pointer: &Pointer) {
         let name = e.file_name().to_string_lossy().into_owned();
         if name.starts_with("v=") && name != pointer.current && !pointer.history.contains(&name) {
             tracing::info!(release = name, "removing a release that was never published");
-            let _ = fs::remove_dir_all(e.path());
+            remove_folder(&e.path());
         }
     }
 }
@@ -305,7 +393,7 @@ fn clean_incoming(dir: &Path) {
     for e in entries.flatten() {
         if e.file_name().to_string_lossy().starts_with(INCOMING) {
             tracing::info!(path = %e.path().display(), "removing the leftovers of an interrupted publish");
-            let _ = fs::remove_dir_all(e.path());
+            remove_folder(&e.path());
         }
     }
 }
@@ -465,5 +553,100 @@ mod tests {
         let s = staged(tmp.path(), "y");
         publish(&s, &target, &release("y")).unwrap();
         assert!(!target.join(".incoming-dead").exists());
+    }
+    fn pointer_json(current: &str, history: &[&str]) -> String {
+        serde_json::json!({
+            "version": 1, "current": current, "history": history, "run_id": "x",
+            "published_at": "t", "contract": "c", "contract_version": "1",
+        })
+        .to_string()
+    }
+
+    #[test]
+    fn a_pointer_naming_anything_but_a_release_folder_is_refused_when_read() {
+        let tmp = tempfile::tempdir().unwrap();
+        let bad = ["/tmp/v", "../victim", "v=../x", "v=a/b", "v=a\\b", "v=..", "v=a.b", "v=\u{0}", "", "v=", "x"];
+        for name in bad {
+            for (current, history) in [(name, vec![]), ("v=ok", vec!["v=ok2", name])] {
+                fs::write(tmp.path().join(POINTER), pointer_json(current, &history)).unwrap();
+                let err = read_pointer(tmp.path()).unwrap_err();
+                let Error::CorruptPointer { path, message } = &err else { panic!("{name:?}: {err}") };
+                assert_eq!(path, &tmp.path().join(POINTER));
+                assert!(message.contains(&format!("{name:?}")), "{name:?}: {message}");
+                assert!(matches!(resolve(tmp.path()), Err(Error::CorruptPointer { .. })));
+            }
+        }
+        fs::write(tmp.path().join(POINTER), pointer_json("v=20261122T060000Z-3f2a", &["v=r_1"])).unwrap();
+        assert_eq!(read_pointer(tmp.path()).unwrap().unwrap().history, ["v=r_1"]);
+    }
+
+    #[test]
+    fn publish_and_rollback_refuse_a_hostile_pointer_and_delete_nothing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let victim = tmp.path().join("victim");
+        fs::create_dir_all(&victim).unwrap();
+        fs::write(victim.join("keep.txt"), "precious").unwrap();
+        let target = tmp.path().join("t");
+        fs::create_dir_all(&target).unwrap();
+        let abs = victim.display().to_string();
+        for history in [vec!["../victim"], vec![abs.as_str()]] {
+            fs::write(target.join(POINTER), pointer_json("v=a", &history)).unwrap();
+            let s = staged(tmp.path(), "z");
+            assert!(matches!(
+                publish(&s, &target, &Release { keep: 1, ..release("z") }),
+                Err(Error::CorruptPointer { .. })
+            ));
+            assert!(matches!(rollback(&target, "t"), Err(Error::CorruptPointer { .. })));
+            assert_eq!(fs::read_to_string(victim.join("keep.txt")).unwrap(), "precious");
+            assert!(!target.join("v=z").exists(), "nothing was copied in");
+            assert!(!target.join(LOCK).exists());
+        }
+        assert!(matches!(publish(&tmp.path().join("x"), &target, &release("../x")), Err(Error::BadRunId { .. })));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn release_links_are_never_followed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let outside = tmp.path().join("outside");
+        fs::create_dir_all(&outside).unwrap();
+        fs::write(outside.join("keep.txt"), "precious").unwrap();
+        let target = tmp.path().join("t");
+        publish(&staged(tmp.path(), "a"), &target, &release("a")).unwrap();
+        // An unknown `v=` link is not an orphaned release: pruning leaves it and its target alone.
+        std::os::unix::fs::symlink(&outside, target.join("v=evil")).unwrap();
+        publish(&staged(tmp.path(), "b"), &target, &release("b")).unwrap();
+        assert_eq!(fs::read_to_string(outside.join("keep.txt")).unwrap(), "precious");
+        // A pointer whose current release is a link is not followed by readers or rollback.
+        fs::write(target.join(POINTER), pointer_json("v=evil", &["v=evil"])).unwrap();
+        assert!(matches!(resolve(&target), Err(Error::MissingVersion { .. })));
+        assert!(matches!(rollback(&target, "t"), Err(Error::MissingVersion { .. })));
+        assert_eq!(fs::read_to_string(outside.join("keep.txt")).unwrap(), "precious");
+    }
+
+    proptest::proptest! {
+        /// Whatever names a pointer holds, reading it either refuses or yields names that are
+        /// one folder directly under the target.
+        #[test]
+        fn accepted_names_stay_directly_under_the_target(
+            current in "(v=)?[a-zA-Z0-9_./\\\\-]{0,8}|\\PC*",
+            history in proptest::collection::vec("(v=)?[a-zA-Z0-9_./\\\\-]{0,8}|\\PC*", 0..4),
+        ) {
+            let text = serde_json::json!({
+                "version": 1, "current": current, "history": history, "run_id": "x",
+                "published_at": "t", "contract": "c", "contract_version": "1",
+            })
+            .to_string();
+            let target = Path::new("/srv/data/orders");
+            if let Ok(p) = Pointer::parse(text.as_bytes(), &target.join(POINTER)) {
+                for name in std::iter::once(&p.current).chain(&p.history) {
+                    proptest::prop_assert!(is_release_name(name));
+                    let joined = target.join(name);
+                    proptest::prop_assert_eq!(joined.parent(), Some(target));
+                    let parts: Vec<_> = Path::new(name).components().collect();
+                    proptest::prop_assert!(matches!(parts.as_slice(), [std::path::Component::Normal(_)]));
+                }
+            }
+        }
     }
 }

@@ -111,10 +111,7 @@ impl Prefix {
         };
         let version = UpdateVersion { e_tag: got.meta.e_tag.clone(), version: got.meta.version.clone() };
         let bytes = got.bytes().await.map_err(self.fail())?;
-        let pointer = serde_json::from_slice(&bytes).map_err(|e| Error::CorruptPointer {
-            path: format!("{}/{POINTER}", self.url).into(),
-            message: e.to_string(),
-        })?;
+        let pointer = Pointer::parse(&bytes, Path::new(&format!("{}/{POINTER}", self.url)))?;
         Ok(Some((pointer, version)))
     }
 
@@ -179,6 +176,11 @@ impl Prefix {
 
     async fn publish_in_span(&self, staged: &Staged, r: &Release<'_>) -> Result<Pointer> {
         let name = format!("v={}", r.run_id);
+        if !crate::is_release_name(&name) {
+            return Err(Error::BadRunId { run_id: r.run_id.to_string() });
+        }
+        // A pointer with names contrakt would not write refuses the publish before anything moves.
+        self.read_pointer().await?;
         let copied = self.copy_in(staged, &name).await;
         match copied {
             Ok(0) => return Err(Error::Empty(staged.to_string().into())),
@@ -193,7 +195,14 @@ impl Prefix {
             std::process::abort();
         }
 
-        let previous = self.read_pointer().await?;
+        let previous = match self.read_pointer().await {
+            Ok(p) => p,
+            Err(e) => {
+                // Never named by a pointer: no reader can be on it.
+                self.remove_release(&name).await;
+                return Err(e);
+            }
+        };
         wait_at_gate();
         let (mut history, mode) = match &previous {
             Some((p, version)) => {

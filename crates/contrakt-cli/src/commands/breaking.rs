@@ -74,15 +74,10 @@ pub(crate) fn run(args: BreakingArgs, color: bool) -> Result<ExitStatus, Error> 
     let config = args
         .paths
         .iter()
-        .find_map(|p| {
-            if p.is_dir() {
-                Some(p.join(config::FILE_NAME))
-            } else {
-                registry::registry_root(p).map(|r| r.join(config::FILE_NAME))
-            }
-        })
-        .filter(|p| p.is_file())
-        .and_then(|p| registry::read_source(&p).and_then(config::load).ok());
+        .find_map(|p| if p.is_dir() { Some(p.clone()) } else { registry::registry_root(p) })
+        .map(|root| (root.join(config::FILE_NAME), root))
+        .filter(|(p, _)| p.is_file())
+        .and_then(|(p, root)| registry::read_within(&p, &root).and_then(config::load).ok());
 
     let _s = tracing::info_span!("gate", contracts = new.contracts.len()).entered();
     let progress = crate::progress::bar(new.contracts.len() as u64, "comparing contracts");

@@ -262,7 +262,7 @@ fn alert(
 pub(crate) fn configured_store(roots: &[PathBuf]) -> Option<Location> {
     roots.iter().find_map(|root| {
         let file = root.join(contrakt_core::config::FILE_NAME);
-        let config = registry::read_source(&file).and_then(contrakt_core::config::load).ok()?;
+        let config = registry::read_within(&file, root).and_then(contrakt_core::config::load).ok()?;
         config.history.map(|h| match Location::parse(&h.path) {
             Location::File(path) => Location::File(root.join(path)),
             server => server.with_password_env(h.password_env),

@@ -108,7 +108,7 @@ pub fn gate(
 ) -> Result<gate::Report, Vec<Finding>> {
     let config = registry::registry_root(new_path).and_then(|root| {
         let path = root.join(config::FILE_NAME);
-        registry::read_source(&path).and_then(config::load).ok().map(|c| (root, c))
+        registry::read_within(&path, &root).and_then(config::load).ok().map(|c| (root, c))
     });
     let mode = options.mode.unwrap_or_else(|| default_mode(&new.schema, config.as_ref().map(|(_, c)| c)));
     let consumers = consumers(options.consumers.as_ref(), config.as_ref())?;

@@ -41,6 +41,12 @@ pub(crate) fn run(args: PublishArgs, global: &GlobalArgs, color: bool) -> Result
         Ok(t) => t,
         Err(e) => return usage(e.to_string()),
     };
+    // A pointer someone else wrote that names anything but a release folder: refused before
+    // the audit, so nothing is written, moved or deleted (not even a log line).
+    // (Other errors reading it are the publish's to report, as before.)
+    if let Err(e @ contrakt_publish::Error::CorruptPointer { .. }) = target.pointer(&runtime) {
+        return usage(e.to_string());
+    }
     if args.rollback {
         let history = history_store(&args, &[PathBuf::from(".")]);
         return match target.rollback(&runtime, &stamp) {
@@ -284,12 +290,20 @@ impl Target {
         }
     }
 
+    /// The pointer, if anything is published.
+    fn pointer(
+        &self,
+        rt: &tokio::runtime::Runtime,
+    ) -> Result<Option<contrakt_publish::Pointer>, contrakt_publish::Error> {
+        match self {
+            Target::Folder(dir) => contrakt_publish::read_pointer(dir),
+            Target::Prefix(prefix) => Ok(rt.block_on(prefix.read_pointer())?.map(|(p, _)| p)),
+        }
+    }
+
     /// The release readers get now, if any.
     fn serving(&self, rt: &tokio::runtime::Runtime) -> Option<String> {
-        match self {
-            Target::Folder(dir) => contrakt_publish::read_pointer(dir).ok().flatten().map(|p| p.current),
-            Target::Prefix(prefix) => rt.block_on(prefix.read_pointer()).ok().flatten().map(|(p, _)| p.current),
-        }
+        self.pointer(rt).ok().flatten().map(|p| p.current)
     }
 
     fn publish(

@@ -173,15 +173,12 @@ pub(crate) fn run(args: ReportArgs, color: bool) -> Result<ExitStatus, Error> {
         render_site(&site)
     };
     let _s = tracing::info_span!("write", dir = %args.output.display()).entered();
+    if let Err(e) = std::fs::create_dir_all(&args.output) {
+        return usage(format!("cannot create {}: {e}", args.output.display()));
+    }
     for f in &files {
-        let path = args.output.join(&f.path);
-        if let Some(dir) = path.parent()
-            && let Err(e) = std::fs::create_dir_all(dir)
-        {
-            return usage(format!("cannot create {}: {e}", dir.display()));
-        }
-        if let Err(e) = std::fs::write(&path, &f.contents) {
-            return usage(format!("cannot write {}: {e}", path.display()));
+        if let Err(e) = write_no_follow(&args.output, &f.path, f.contents.as_bytes()) {
+            return usage(format!("cannot write {}: {e}", args.output.join(&f.path).display()));
         }
     }
     let failing = site.contracts.iter().filter(|c| c.latest.as_ref().is_some_and(|l| !l.passed)).count();
@@ -196,6 +193,47 @@ pub(crate) fn run(args: ReportArgs, color: bool) -> Result<ExitStatus, Error> {
         false,
     );
     Ok(ExitStatus::Success)
+}
+
+/// Writes the file `rel` (`/`-separated) of the site under `root` without following a symbolic
+/// link below `root`: a link where a folder of the site goes is replaced by a folder, and the
+/// file is written beside its place and renamed over it, which replaces a link there instead
+/// of writing through it. Whatever a link in the output folder pointed to is left unchanged.
+fn write_no_follow(root: &Path, rel: &str, contents: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut dir = root.to_path_buf();
+    let mut parts: Vec<&str> = rel.split('/').filter(|p| !p.is_empty()).collect();
+    let Some(file) = parts.pop() else {
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "an empty file name"));
+    };
+    for part in parts {
+        dir.push(part);
+        match std::fs::symlink_metadata(&dir) {
+            Ok(m) if m.is_dir() => {}
+            Ok(m) if m.file_type().is_symlink() => {
+                std::fs::remove_file(&dir)?;
+                std::fs::create_dir(&dir)?;
+            }
+            Ok(_) => return Err(std::io::Error::new(std::io::ErrorKind::AlreadyExists, "a file where a folder goes")),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => std::fs::create_dir(&dir)?,
+            Err(e) => return Err(e),
+        }
+    }
+    let path = dir.join(file);
+    let tmp = dir.join(format!(".{file}.{}.tmp", std::process::id()));
+    // A leftover (or a link planted) at the temporary name goes; `create_new` never opens an
+    // existing entry.
+    let _ = std::fs::remove_file(&tmp);
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .and_then(|mut f| f.write_all(contents))
+        .and_then(|()| std::fs::rename(&tmp, &path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
 }
 
 fn millis(ms: i64) -> String {

@@ -1,0 +1,117 @@
+//! Symbolic links planted in a pull request: a link found while reading a registry folder that
+//! leads outside it is refused by name and never opened (its target's contents appear nowhere,
+//! in any output format), and `report -o DIR` never writes through a link
+//! in DIR. Files the operator names on the command line are the operator's choice.
+#![cfg(unix)]
+
+use std::os::unix::fs::symlink;
+use std::path::{Path, PathBuf};
+
+use crate::{Run, codes, contrakt_in, repo};
+
+const SECRET: &str = "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI-never-printed";
+
+/// A folder beside the registry holding a secret, as `~/.aws/credentials` would.
+fn secret(tmp: &Path) -> PathBuf {
+    let dir = tmp.join("home/.aws");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("credentials");
+    std::fs::write(&file, format!("[default]\n{SECRET}\n")).unwrap();
+    file
+}
+
+/// A registry with one valid contract.
+fn registry(tmp: &Path) -> PathBuf {
+    let reg = tmp.join("registry");
+    std::fs::create_dir_all(reg.join("contracts")).unwrap();
+    std::fs::copy(repo().join("contracts/orders.odcs.yaml"), reg.join("contracts/orders.odcs.yaml")).unwrap();
+    reg
+}
+
+#[track_caller]
+fn assert_no_secret(run: &Run) {
+    assert!(!run.stdout.contains("wJalrXUtnFEMI") && !run.stderr.contains("wJalrXUtnFEMI"), "the secret leaked\n{run}");
+}
+
+#[test]
+fn a_contract_linked_out_of_the_registry_is_refused_by_name_in_every_format() {
+    let tmp = tempfile::tempdir().unwrap();
+    let secret = secret(tmp.path());
+    let reg = registry(tmp.path());
+    symlink(&secret, reg.join("contracts/env.yaml")).unwrap();
+    symlink("/proc/self/environ", reg.join("contracts/environ.yaml")).unwrap();
+
+    for format in ["text", "json"] {
+        let run = contrakt_in(tmp.path(), ["lint", "registry", "--format", format]);
+        run.assert_exit(2);
+        assert_no_secret(&run);
+        let out = format!("{}{}", run.stdout, run.stderr);
+        for link in ["contracts/env.yaml", "contracts/environ.yaml"] {
+            assert!(out.contains(link) && out.contains("symbolic link out of"), "{format}: {link} not named\n{run}");
+        }
+        assert!(!out.contains("PATH=") && !out.contains("HOME="), "the environment leaked\n{run}");
+        if format == "json" {
+            assert_eq!(codes(&run.findings()).iter().filter(|c| **c == "E115").count(), 2, "{run}");
+        }
+    }
+    let check = contrakt_in(tmp.path(), ["check", "registry", "--now", "2026-11-22T06:00:00Z"]);
+    check.assert_exit(2);
+    assert_no_secret(&check);
+    assert!(check.stderr.contains("contracts/env.yaml"), "{check}");
+
+    // A file the operator names is read: the operator's choice, not the pull request's.
+    let named = contrakt_in(tmp.path(), ["lint", "registry/contracts/env.yaml", "--format", "json"]);
+    named.assert_exit(2);
+    assert!(!codes(&named.findings()).contains(&"E115"), "{named}");
+}
+
+#[test]
+fn a_config_linked_out_of_the_registry_is_refused_and_links_inside_it_are_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let secret = secret(tmp.path());
+    let reg = registry(tmp.path());
+    symlink(&secret, reg.join("contrakt.yaml")).unwrap();
+    for args in [vec!["lint", "registry"], vec!["lint", "registry/contracts/orders.odcs.yaml"]] {
+        let run = contrakt_in(tmp.path(), &args);
+        run.assert_exit(2);
+        assert_no_secret(&run);
+        assert!(run.stderr.contains("contrakt.yaml") && run.stderr.contains("symbolic link out of"), "{run}");
+    }
+
+    // Links that stay inside the registry are followed as before.
+    std::fs::remove_file(reg.join("contrakt.yaml")).unwrap();
+    std::fs::create_dir_all(reg.join("shared")).unwrap();
+    std::fs::write(reg.join("shared/config.yaml"), "version: 1\n").unwrap();
+    symlink("shared/config.yaml", reg.join("contrakt.yaml")).unwrap();
+    symlink("../contracts/orders.odcs.yaml", reg.join("shared/orders-link.yaml")).unwrap();
+    let run = contrakt_in(tmp.path(), ["lint", "registry", "--format", "json"]);
+    assert!(!codes(&run.findings()).contains(&"E115"), "{run}");
+    assert_ne!(run.code, Some(2), "{run}");
+}
+
+#[test]
+fn report_never_writes_through_a_link_in_its_output_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let reg = registry(tmp.path());
+    let outside = tmp.path().join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(outside.join("victim.html"), "unchanged").unwrap();
+    let site = tmp.path().join("site");
+    std::fs::create_dir_all(&site).unwrap();
+    // A link where a page goes, and one where a folder of pages goes.
+    symlink(outside.join("victim.html"), site.join("index.html")).unwrap();
+    symlink(&outside, site.join("contracts")).unwrap();
+
+    let run = contrakt_in(tmp.path(), ["report", reg.to_str().unwrap(), "-o", "site", "--now", "2026-11-22T06:00:00Z"]);
+    run.assert_exit(0);
+    let entries: Vec<String> =
+        std::fs::read_dir(&outside).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(entries, ["victim.html"], "nothing was written into the linked folder\n{run}");
+    assert_eq!(std::fs::read_to_string(outside.join("victim.html")).unwrap(), "unchanged");
+    for written in ["index.html", "contracts"] {
+        let meta = std::fs::symlink_metadata(site.join(written)).unwrap();
+        assert!(!meta.file_type().is_symlink(), "{written} replaced the link\n{run}");
+    }
+    assert!(std::fs::read_to_string(site.join("index.html")).unwrap().contains("<html"));
+    assert!(site.join("contracts/contrakt-meal-kit-orders.html").is_file());
+}
