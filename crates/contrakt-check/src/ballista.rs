@@ -2,8 +2,8 @@
 //! scheduler and executor processes of one (`contrakt-ballista`, the tests, the benchmark).
 //!
 //! The checker's tables are listing tables (files the executors read themselves) and views over
-//! them, which datafusion-proto serialises without a custom codec; its rules use only built-in
-//! functions. Data held in this process's memory (the Python package's frames) cannot travel,
+//! them, which datafusion-proto serialises without a custom codec; its rules use built-in
+//! functions and contrakt's own (JSON operators, array items), which every executor registers. Data held in this process's memory (the Python package's frames) cannot travel,
 //! and the checker refuses it before planning.
 
 use std::net::SocketAddr;
@@ -11,7 +11,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ballista_core::extension::SessionStateExt;
-use ballista_core::serde::BallistaCodec;
 use ballista_core::serde::protobuf::scheduler_grpc_client::SchedulerGrpcClient;
 use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::config::SessionConfig;
@@ -42,7 +41,9 @@ pub(crate) fn session(engine: &Engine, config: SessionConfig, runtime: Arc<Runti
         SessionStateBuilder::new().with_config(config).with_runtime_env(runtime).with_default_features().build();
     let state =
         state.upgrade_for_ballista(scheduler_url(host, *port)).map_err(|e| cluster_error(engine, e.to_string()))?;
-    Ok(SessionContext::new_with_state(state))
+    let mut ctx = SessionContext::new_with_state(state);
+    crate::functions::register(&mut ctx);
+    Ok(ctx)
 }
 
 /// Fails with a clear error unless the scheduler of `engine` answers; the session itself
@@ -84,11 +85,19 @@ pub async fn standalone(executors: usize, cores: usize) -> Result<Engine> {
                 Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
             }
         };
-        ballista_executor::new_standalone_executor(scheduler, cores.max(1), BallistaCodec::default())
+        ballista_executor::new_standalone_executor_from_state(scheduler, cores.max(1), &executor_state())
             .await
             .map_err(fail)?;
     }
     Ok(engine)
+}
+
+/// A session state with every function a checker's plans may call, for executors to decode
+/// them with.
+fn executor_state() -> datafusion::execution::SessionState {
+    let mut ctx = SessionContext::new_with_state(SessionStateBuilder::new().with_default_features().build());
+    crate::functions::register(&mut ctx);
+    ctx.state()
 }
 
 /// A scheduler process's settings.
@@ -142,10 +151,10 @@ pub async fn serve_executor(opts: ExecutorOptions) -> Result<()> {
     use ballista_executor::executor_process::{ExecutorProcessConfig, start_executor_process};
 
     let engine = Engine::Ballista { host: opts.scheduler.0.clone(), port: opts.scheduler.1 };
-    // The functions of a default session, as the client plans with: Ballista's own default
-    // registry leaves out the nested (array) functions that the list checks use.
-    let state = SessionStateBuilder::new().with_default_features().build();
-    let functions = ballista_core::registry::BallistaFunctionRegistry::from(&state);
+    // The functions of a checker's session, as the client plans with: Ballista's own default
+    // registry leaves out the nested (array) functions that the list checks use, and
+    // contrakt's own (JSON operators, array items).
+    let functions = ballista_core::registry::BallistaFunctionRegistry::from(&executor_state());
     let config = ExecutorProcessConfig {
         override_function_registry: Some(Arc::new(functions)),
         bind_host: opts.host.clone(),

@@ -22,7 +22,7 @@ pub mod engine;
 pub mod error;
 mod functions;
 pub mod items;
-mod json;
+pub mod json;
 pub mod profile;
 mod run;
 pub mod sql;

@@ -248,6 +248,17 @@ impl ud::Dialect for Translate {
                 _ => Ok(None),
             },
             (Postgres, "array_distinct", 1) => t("ARRAY(SELECT DISTINCT unnest({0}))"),
+            // An array's items, one at a time (crate::items): does any break the rule?
+            (kind, crate::items::ANY_ITEM, 3) => match &args[1] {
+                Expr::Literal(ScalarValue::Utf8(Some(rule)), _) => match any_item_template(kind, rule) {
+                    Some(template) => t(&template),
+                    None => Ok(None),
+                },
+                _ => Ok(None),
+            },
+            // PostgreSQL's own JSON operators, on the column read as jsonb.
+            (Postgres, crate::json::JSON_GET_TEXT, 2) => t("(({0})::jsonb ->> {1})"),
+            (Postgres, crate::json::JSON_GET, 2) => t("((({0})::jsonb -> {1})::text)"),
             (Postgres, "array_has_all", 2) => t("({0} @> {1})"),
             (Postgres, "make_array", _) => {
                 let list: Vec<String> = (0..args.len()).map(|i| format!("{{{i}}}")).collect();
@@ -261,6 +272,56 @@ impl ud::Dialect for Translate {
             _ => self.base.scalar_function_to_sql_overrides(unparser, name, args),
         }
     }
+}
+
+/// `contrakt_any_item({0}, rule, {2})` in a warehouse's own SQL: true when an item `v` of the
+/// array `{0}` breaks `rule` against the argument `{2}` (a string literal), null for a null array.
+/// Patterns are searched, not anchored, on every dialect (as `regexp_like` is in DataFusion).
+fn any_item_template(kind: SqlDialect, rule: &str) -> Option<String> {
+    use SqlDialect::*;
+    let (text, int, float) = match kind {
+        Postgres => ("v::text", "bigint", "double precision"),
+        Snowflake => ("v::STRING", "BIGINT", "DOUBLE"),
+        BigQuery => ("CAST(v AS STRING)", "INT64", "FLOAT64"),
+        Databricks => ("CAST(v AS STRING)", "BIGINT", "DOUBLE"),
+        Trino => ("CAST(v AS VARCHAR)", "BIGINT", "DOUBLE"),
+    };
+    let number = |op: &str| format!("CAST(v AS {float}) {op} CAST({{2}} AS {float})");
+    let length = match kind {
+        Snowflake => "LENGTH",
+        _ => "char_length",
+    };
+    let bad = match rule {
+        "mismatch" => match kind {
+            Postgres => format!("{text} !~ {{2}}"),
+            Snowflake => format!("REGEXP_INSTR({text}, {{2}}) = 0"),
+            BigQuery => format!("NOT REGEXP_CONTAINS({text}, {{2}})"),
+            Databricks => format!("NOT ({text} RLIKE {{2}})"),
+            Trino => format!("NOT regexp_like({text}, {{2}})"),
+        },
+        "shorter" => format!("{length}({text}) < CAST({{2}} AS {int})"),
+        "longer" => format!("{length}({text}) > CAST({{2}} AS {int})"),
+        "below" => number("<"),
+        "below_or_at" => number("<="),
+        "above" => number(">"),
+        "above_or_at" => number(">="),
+        "not_in" => match kind {
+            Postgres => format!("{text} NOT IN (SELECT jsonb_array_elements_text(({{2}})::jsonb))"),
+            Snowflake => format!("NOT ARRAY_CONTAINS({text}::VARIANT, PARSE_JSON({{2}}))"),
+            BigQuery => format!("{text} NOT IN UNNEST(JSON_VALUE_ARRAY({{2}}))"),
+            Databricks => format!("NOT array_contains(from_json({{2}}, 'array<string>'), {text})"),
+            Trino => format!("NOT contains(CAST(json_parse({{2}}) AS ARRAY(VARCHAR)), {text})"),
+        },
+        _ => return None,
+    };
+    let any = match kind {
+        Postgres => format!("EXISTS (SELECT 1 FROM unnest({{0}}) AS contrakt_item(v) WHERE {bad})"),
+        BigQuery => format!("EXISTS (SELECT 1 FROM UNNEST({{0}}) AS v WHERE {bad})"),
+        Trino => format!("EXISTS (SELECT 1 FROM UNNEST({{0}}) AS contrakt_item(v) WHERE {bad})"),
+        Snowflake => format!("ARRAY_SIZE(FILTER({{0}}, v -> {bad})) > 0"),
+        Databricks => format!("exists({{0}}, v -> {bad})"),
+    };
+    Some(format!("(CASE WHEN {{0}} IS NULL THEN NULL ELSE {any} END)"))
 }
 
 /// Where a table DataFusion plans against lives in the warehouse.
