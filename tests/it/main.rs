@@ -27,6 +27,8 @@
 //!   on loopback (in-process and as processes), against the embedded engine and PostgreSQL
 //!   pushdown, and an executor killed mid-run.
 //! - `postgres`: a real PostgreSQL server on loopback for the tests that need one.
+//! - `secrets`: hostile contracts leak nothing (issue #18): a contract's S3 `endpointUrl` gets no
+//!   request unless allowed, HTTP sources get no credential, `--data` URLs are shown masked.
 
 mod bad_input;
 #[cfg(feature = "ballista")]
@@ -51,6 +53,7 @@ mod postgres;
 mod publish_s3;
 mod pushdown;
 mod s3_loopback;
+mod secrets;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
