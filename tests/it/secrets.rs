@@ -146,6 +146,19 @@ fn a_contract_endpoint_receives_nothing_unless_allowed() {
         );
         assert_no_credentials(&run);
     }
+    // Beside a readable object, the refusal still stops the run.
+    let items = "  - name: items\n    physicalType: table\n    logicalType: object\n    properties:\n      - name: sku\n        logicalType: string\n";
+    let text =
+        std::fs::read_to_string(dir.path().join("c.yaml")).unwrap().replace("servers:", &format!("{items}servers:"));
+    std::fs::write(dir.path().join("two.yaml"), text).unwrap();
+    std::fs::write(dir.path().join("items.csv"), "sku\na\n").unwrap();
+    let two = check_with_aws(
+        dir.path(),
+        &["check", "two.yaml", "--object", "items", "--object", "orders", "--data", "items=items.csv"],
+        None,
+    );
+    two.assert_exit(2);
+    assert!(two.stderr.contains("CONTRAKT_ALLOW_CONTRACT_ENDPOINTS="), "{two}");
     // An allow-list naming another host refuses it too.
     let other = check_with_aws(dir.path(), &["check", "c.yaml"], Some("minio.internal:9000, http://127.0.0.1:1"));
     other.assert_exit(2);
