@@ -159,6 +159,49 @@ fn dead_letters_are_listed_and_retried_and_secrets_stay_hidden() {
     receiver.stop();
 }
 
+/// Issue #18: a receiver that answers 500 and echoes the token of its URL gets it neither into
+/// the alert state nor onto stderr (with `-vv` logs), and what is kept of its answer is bounded.
+#[test]
+fn a_receiver_echoing_its_token_leaks_it_nowhere() {
+    let dir = tempfile::tempdir().unwrap();
+    registry_with_webhook(dir.path());
+    let receiver = Receiver::start();
+    let token = "secret-path-token-789";
+    let url = receiver.url(&format!("/hooks/{token}"));
+    let body = format!("no such hook {token}; you posted to {url} {}", "y".repeat(2000));
+    receiver.answer((0..10_000).map(|_| (500, vec![(support::BODY, body.clone())])));
+    let run = contrakt_env(dir.path(), &url, &["alerts", "route", ".", "-vv", "--deliver-for", "0.5"]);
+    run.assert_exit(1);
+    assert!(!receiver.received().is_empty(), "{run}");
+    assert!(run.stderr.contains("delivery failed, will retry: HTTP 500: no such hook ***; you posted to ***"), "{run}");
+    let failed = contrakt_env(dir.path(), &url, &["alerts", "list", ".", "--format", "json"]);
+    let rows = failed.json();
+    let error = rows["deliveries"][0]["last_error"].as_str().map(str::to_string);
+    let error = error.unwrap_or_else(|| panic!("a last error is listed\n{failed}"));
+    assert!(error.len() <= 600, "bounded: {} bytes", error.len());
+    for shown in [&run, &failed] {
+        assert!(!format!("{shown}").contains(token), "{shown}");
+        assert!(!format!("{shown}").contains("hook-signing-secret"), "{shown}");
+    }
+    receiver.stop();
+    let mut stack = vec![dir.path().to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let bytes = std::fs::read(&path).unwrap();
+                assert!(
+                    !bytes.windows(token.len()).any(|w| w == token.as_bytes()),
+                    "the token is in {}",
+                    path.display()
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn a_secret_written_into_the_config_is_refused_without_being_repeated() {
     let dir = tempfile::tempdir().unwrap();

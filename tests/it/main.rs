@@ -29,6 +29,8 @@
 //! - `postgres`: a real PostgreSQL server on loopback for the tests that need one.
 //! - `symlinks`: links planted in a registry or an output folder are refused or replaced, never
 //!   followed out of it.
+//! - `secrets`: hostile contracts leak nothing (issue #18): a contract's S3 `endpointUrl` gets no
+//!   request unless allowed, HTTP sources get no credential, `--data` URLs are shown masked.
 
 mod bad_input;
 #[cfg(feature = "ballista")]
@@ -53,6 +55,7 @@ mod postgres;
 mod publish_s3;
 mod pushdown;
 mod s3_loopback;
+mod secrets;
 mod symlinks;
 
 use std::fmt;

@@ -260,6 +260,43 @@ fn slack_gets_block_kit_and_its_url_is_never_shown() {
 }
 
 #[test]
+fn a_receiver_echoing_its_token_gets_a_bounded_masked_error_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let receiver = Receiver::start();
+    let token = "echoedTOKEN0000000042";
+    let url = receiver.url(&format!("/hooks/{token}"));
+    // A relay that says too much: the token alone, the whole URL, the signing secret, and a
+    // kilobyte more, with the token again at the end.
+    let body = format!("bad hook {token} at {url} (signed with {SECRET}) {} tail {token}", "x".repeat(1000));
+    receiver.answer((0..50).map(|_| (500, vec![(support::BODY, body.clone())])));
+    let s = settings(
+        dir.path(),
+        "  channels:\n    - {name: hook, kind: webhook, url-env: HOOK_URL, secret-env: HOOK_SECRET}\n  routes:\n    - {audience: owners, channels: [hook]}\n",
+        &[("HOOK_URL", url.clone()), ("HOOK_SECRET", SECRET.into())],
+    );
+    let mut store = Store::open(&s.state).unwrap();
+    record(&mut store, &s, STATUS_FAILS, T0);
+    let d = deliver(&mut store, &s, 0.3);
+    assert_eq!(d.delivered, 0);
+    assert!(!receiver.received().is_empty());
+    let rows = outbox::list(&store, false).unwrap();
+    let error = rows[0].last_error.clone().expect("the failure is recorded");
+    assert!(error.starts_with("HTTP 500: bad hook *** at *** (signed with ***) xxx"), "{error}");
+    assert!(error.len() <= 600, "bounded: {} bytes", error.len());
+    for secret in [token, SECRET, url.as_str()] {
+        assert!(!error.contains(secret), "{error}");
+    }
+    drop(store);
+    for file in std::fs::read_dir(s.state.parent().unwrap()).unwrap() {
+        let bytes = std::fs::read(file.unwrap().path()).unwrap_or_default();
+        for secret in [token, SECRET] {
+            assert!(!bytes.windows(secret.len()).any(|w| w == secret.as_bytes()), "{secret} in the state");
+        }
+    }
+    receiver.stop();
+}
+
+#[test]
 fn two_senders_over_one_outbox_send_each_alert_once() {
     let dir = tempfile::tempdir().unwrap();
     let receiver = Receiver::start();

@@ -19,7 +19,9 @@ use datafusion::prelude::SessionContext;
 
 use contrakt_core::odcs::{Contract, SchemaObject, Server};
 
-use crate::error::{Error, Result};
+use contrakt_core::redact;
+
+use crate::error::{Error, Result, explain};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileFormat {
@@ -73,13 +75,15 @@ impl FileFormat {
 /// Where one object's data is.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DataSource {
-    /// As the user or contract wrote it, for messages.
+    /// As the user or contract wrote it, with any credential masked
+    /// ([`contrakt_core::redact::redact_location`]): what messages, logs and reports show.
     pub location: String,
     /// Resolved: an absolute path (with any glob) or a URL.
     pub url: String,
     pub format: FileFormat,
-    /// An S3-compatible endpoint from the contract's server (`endpointUrl`); the environment's
-    /// `AWS_ENDPOINT_URL` wins.
+    /// An S3-compatible endpoint from the contract's server (`endpointUrl`). The environment's
+    /// `AWS_ENDPOINT_URL` wins; otherwise it is used only if [`ALLOW_ENDPOINTS_ENV`] allows it
+    /// (see [`endpoint_allowed`]).
     pub endpoint: Option<String>,
 }
 
@@ -87,6 +91,47 @@ impl DataSource {
     fn remote(&self) -> bool {
         self.url.contains("://")
     }
+
+    /// An error reading this data: `message` (which may quote the URL in any form) is masked
+    /// with the credentials the URL carries.
+    pub fn fail(&self, object: &str, message: impl AsRef<str>) -> Error {
+        let secrets = redact::url_secrets(&self.url);
+        let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+        Error::Source {
+            object: object.to_string(),
+            location: self.location.clone(),
+            message: redact::redact_text(message.as_ref(), &secrets),
+        }
+    }
+}
+
+/// The environment variable with which the operator lets contracts choose their S3 endpoint:
+/// a comma-separated list of endpoint URLs or hosts (`host` or `host:port`), or `*` for any.
+pub const ALLOW_ENDPOINTS_ENV: &str = "CONTRAKT_ALLOW_CONTRACT_ENDPOINTS";
+
+/// Whether `allow` (the value of [`ALLOW_ENDPOINTS_ENV`]) lets a contract send requests, signed
+/// with this job's AWS credentials, to `endpoint`. A contract in a pull request is untrusted:
+/// without this, its `endpointUrl` could collect the credentials.
+pub fn endpoint_allowed(endpoint: &str, allow: &str) -> bool {
+    let Ok(url) = url::Url::parse(endpoint.trim()) else { return allow.split(',').any(|a| a.trim() == "*") };
+    let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+    let port = url.port_or_known_default();
+    let plain = |u: &url::Url| u.as_str().trim_end_matches('/').to_ascii_lowercase();
+    allow.split(',').map(str::trim).filter(|a| !a.is_empty()).any(|a| {
+        if a == "*" {
+            return true;
+        }
+        if a.contains("://") {
+            return url::Url::parse(a).is_ok_and(|u| plain(&u) == plain(&url));
+        }
+        match a.rsplit_once(':') {
+            Some((h, p)) if !h.contains(':') || h.ends_with(']') => {
+                h.trim_matches(['[', ']']).eq_ignore_ascii_case(host.trim_matches(['[', ']']))
+                    && p.parse::<u16>().ok() == port
+            }
+            _ => a.trim_matches(['[', ']']).eq_ignore_ascii_case(host.trim_matches(['[', ']'])),
+        }
+    })
 }
 
 /// Server types whose data is files contrakt can read.
@@ -142,11 +187,12 @@ pub fn source(
         return Err(Error::NoData {
             object: object.to_string(),
             hint: format!(
-                "`{location}`: contrakt reads local files, s3:// and https:// so far; copy the data or mount it"
+                "`{}`: contrakt reads local files, s3:// and https:// so far; copy the data or mount it",
+                redact::redact_location(&location)
             ),
         });
     }
-    Ok(DataSource { location, url, format, endpoint })
+    Ok(DataSource { location: redact::redact_location(&location), url, format, endpoint })
 }
 
 /// A folder published by `contrakt publish` is read at its current release (the reader
@@ -173,9 +219,11 @@ fn follow_pointer(object: &str, location: &str, url: String) -> Result<String> {
             })
         }
         Ok(None) => Ok(url),
-        Err(e) => {
-            Err(Error::Source { object: object.to_string(), location: location.to_string(), message: e.to_string() })
-        }
+        Err(e) => Err(Error::Source {
+            object: object.to_string(),
+            location: redact::redact_location(location),
+            message: e.to_string(),
+        }),
     }
 }
 
@@ -261,27 +309,19 @@ fn sniff_folder(url: &str) -> Option<FileFormat> {
 /// Registers the data as table `name`, with hive partition columns (`key=value` folders)
 /// as string columns. Returns the table's schema.
 pub async fn register(ctx: &SessionContext, name: &str, object: &str, src: &DataSource) -> Result<SchemaRef> {
-    let fail = |e: DataFusionError| Error::source_error(object, &src.location, &e);
+    let fail = |e: DataFusionError| src.fail(object, explain(&e));
     if src.remote() {
         register_store(ctx, object, src)?;
     }
     let is_dir = if src.remote() { src.url.ends_with('/') } else { Path::new(&src.url).is_dir() };
     let has_glob = !src.remote() && src.url.contains(['*', '?', '[']);
     if !src.remote() && !is_dir && !has_glob && !Path::new(&src.url).exists() {
-        return Err(Error::Source {
-            object: object.to_string(),
-            location: src.location.clone(),
-            message: format!("no such file or folder: {}", src.url),
-        });
+        return Err(src.fail(object, format!("no such file or folder: {}", src.url)));
     }
     if src.format == FileFormat::Parquet && !src.remote() {
         for file in local_files(&src.url, is_dir, has_glob, ".parquet") {
             if let Err(why) = contrakt_formats::arrow::parquet_footer_ok(&file) {
-                return Err(Error::Source {
-                    object: object.to_string(),
-                    location: src.location.clone(),
-                    message: format!("{} is not a readable Parquet file: {why}", file.display()),
-                });
+                return Err(src.fail(object, format!("{} is not a readable Parquet file: {why}", file.display())));
             }
         }
     }
@@ -314,24 +354,55 @@ pub async fn register(ctx: &SessionContext, name: &str, object: &str, src: &Data
     Ok(schema)
 }
 
-/// Makes an `s3://bucket/…` or `https://host/…` URL readable: credentials, region and
+/// Makes an `s3://bucket/…` or `https://host/…` URL readable. For S3, credentials, region and
 /// endpoint come from the environment (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
 /// `AWS_SESSION_TOKEN`, `AWS_REGION`, `AWS_ENDPOINT_URL`, `AWS_ALLOW_HTTP`, …), never from the
-/// contract, and never appear in messages.
+/// contract, and never appear in messages. The contract's `endpointUrl` is used only where the
+/// environment names none and [`ALLOW_ENDPOINTS_ENV`] allows it; otherwise the read is refused
+/// before any request, since every request carries the signed credentials. An HTTP(S) source
+/// is read without credentials of any kind: no AWS keys, no user info of the URL.
 fn register_store(ctx: &SessionContext, object: &str, src: &DataSource) -> Result<()> {
-    let fail = |message: String| Error::Source { object: object.to_string(), location: src.location.clone(), message };
+    let fail = |message: String| src.fail(object, message);
     let url = url::Url::parse(&src.url).map_err(|e| fail(format!("not a URL: {e}")))?;
     let store: Arc<dyn object_store::ObjectStore> = match url.scheme() {
         "s3" => {
             let bucket = url.host_str().ok_or_else(|| fail("an s3:// URL names a bucket: s3://bucket/path".into()))?;
             let mut builder = object_store::aws::AmazonS3Builder::from_env().with_bucket_name(bucket);
-            let env_endpoint = ["AWS_ENDPOINT_URL", "AWS_ENDPOINT"].iter().any(|k| std::env::var_os(k).is_some());
-            if let (Some(endpoint), false) = (&src.endpoint, env_endpoint) {
-                builder = builder.with_endpoint(endpoint);
+            let env_endpoint =
+                ["AWS_ENDPOINT_URL", "AWS_ENDPOINT"].iter().any(|k| std::env::var_os(k).is_some_and(|v| !v.is_empty()));
+            match &src.endpoint {
+                Some(endpoint) if env_endpoint => {
+                    tracing::debug!(endpoint = %redact::redact_url(endpoint), "the contract's endpointUrl is ignored: AWS_ENDPOINT_URL is set");
+                }
+                Some(endpoint) => {
+                    let allow = std::env::var(ALLOW_ENDPOINTS_ENV).unwrap_or_default();
+                    if !endpoint_allowed(endpoint, &allow) {
+                        let shown = redact::redact_url(endpoint);
+                        let host = url::Url::parse(endpoint)
+                            .ok()
+                            .and_then(|u| {
+                                u.host_str().map(|h| match u.port() {
+                                    Some(p) => format!("{h}:{p}"),
+                                    None => h.to_string(),
+                                })
+                            })
+                            .unwrap_or_else(|| shown.clone());
+                        return Err(Error::EndpointNotAllowed {
+                            object: object.to_string(),
+                            endpoint: shown,
+                            allow: host,
+                        });
+                    }
+                    tracing::info!(endpoint = %redact::redact_url(endpoint), "the contract's endpointUrl, allowed by {ALLOW_ENDPOINTS_ENV}");
+                    builder = builder.with_endpoint(endpoint);
+                }
+                None => {}
             }
             Arc::new(builder.build().map_err(|e| fail(format!("S3 configuration: {e}")))?)
         }
         "https" | "http" => {
+            // The origin only: the URL's user info and query never reach the client, and
+            // `HttpBuilder::new` reads no credentials from the environment.
             let origin = url.origin().ascii_serialization();
             let builder = object_store::http::HttpBuilder::new().with_url(origin);
             let builder = if url.scheme() == "http" {
@@ -398,6 +469,30 @@ fn local_files(url: &str, is_dir: bool, has_glob: bool, extension: &str) -> Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn contract_endpoints_need_the_operators_allowance() {
+        let e = "http://minio.internal:9000";
+        assert!(!endpoint_allowed(e, ""));
+        assert!(!endpoint_allowed(e, "minio.other, http://minio.internal:9001"));
+        assert!(!endpoint_allowed(e, "minio.internal:9001"));
+        for allow in ["*", "minio.internal", "MINIO.internal:9000", "a, http://minio.internal:9000/ ,b", " * "] {
+            assert!(endpoint_allowed(e, allow), "{allow}");
+        }
+        assert!(endpoint_allowed("https://s3.eu.example.com", "s3.eu.example.com:443"));
+        assert!(!endpoint_allowed("not a url", "not a url"));
+        assert!(endpoint_allowed("http://[::1]:9000", "[::1]:9000"));
+    }
+
+    #[test]
+    fn locations_are_shown_masked() {
+        let src = source("o", "https://u:pw12@h/x.parquet?sig=SIG1&a=1".into(), None, None, Path::new("/")).unwrap();
+        assert_eq!(src.location, "https://u:***@h/x.parquet?sig=***&a=1");
+        assert_eq!(src.url, "https://u:pw12@h/x.parquet?sig=SIG1&a=1");
+        let e = src.fail("o", "GET https://h/x.parquet%3Fsig%3DSIG1 as u:pw12 failed").to_string();
+        assert!(!e.contains("SIG1") && !e.contains("pw12"), "{e}");
+        assert!(e.contains("https://u:***@h/x.parquet?sig=***&a=1"), "{e}");
+    }
 
     #[test]
     fn formats_from_names() {

@@ -1,5 +1,6 @@
 //! Errors that stop a run (or one object of it). Failed checks are results, not errors.
 
+use contrakt_core::redact;
 use datafusion::error::DataFusionError;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -13,8 +14,20 @@ pub enum Error {
     #[error("the contract has no schema object `{object}` (it has: {known})")]
     UnknownObject { object: String, known: String },
     /// The data exists in name only: unreadable files, an unreachable store, no files at all.
-    #[error("cannot read the data of `{object}` at {location}: {message}")]
+    /// Shown masked whatever the constructor did ([`contrakt_core::redact`]).
+    #[error(
+        "cannot read the data of `{object}` at {}: {}",
+        redact::redact_location(.location),
+        redact::redact_text(.message, &[])
+    )]
     Source { object: String, location: String, message: String },
+    /// The contract's server names an S3 `endpointUrl` the operator has not allowed: requests to
+    /// it would carry this job's AWS credentials. `allow` is what to add to the allow-list.
+    #[error(
+        "cannot read the data of `{object}`: the contract's server names endpointUrl {endpoint}, and contrakt does not send this job's AWS credentials to an endpoint chosen by a contract. Set AWS_ENDPOINT_URL, or allow it with {}={allow} (a comma-separated list of endpoint URLs or hosts, or *)",
+        crate::dataset::ALLOW_ENDPOINTS_ENV
+    )]
+    EndpointNotAllowed { object: String, endpoint: String, allow: String },
     /// A bad option value (`--now`, `--where`, `--partition`).
     #[error("{0}")]
     Usage(String),
@@ -33,7 +46,13 @@ pub enum Error {
 
 impl Error {
     pub fn source_error(object: &str, location: &str, e: &DataFusionError) -> Error {
-        Error::Source { object: object.to_string(), location: location.to_string(), message: explain(e) }
+        let secrets = redact::url_secrets(location);
+        let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+        Error::Source {
+            object: object.to_string(),
+            location: redact::redact_location(location),
+            message: redact::redact_text(&explain(e), &secrets),
+        }
     }
 }
 

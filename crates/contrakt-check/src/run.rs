@@ -557,6 +557,12 @@ impl Checker {
                 }
                 Err(e) => Err(e),
             };
+            // A contract that points the job's credentials at its own endpoint stops the run
+            // (exit 2), whatever its other objects: not one unreadable object among others.
+            let located = match located {
+                Err(e @ Error::EndpointNotAllowed { .. }) => return Err(e),
+                other => other,
+            };
             if let Ok(l) = &located {
                 tables.0.insert(object.name.clone(), Located { table: l.table.clone(), schema: l.schema.clone() });
             }

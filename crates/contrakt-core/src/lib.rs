@@ -19,6 +19,7 @@ pub mod diagnostic;
 pub mod lint;
 pub mod odcs;
 pub mod path;
+pub mod redact;
 
 pub use diagnostic::{Finding, Level};
 pub use path::FieldPath;

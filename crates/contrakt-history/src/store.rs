@@ -193,54 +193,9 @@ impl fmt::Debug for Location {
     }
 }
 
-/// `url` with the password of its user info and any `password=` option replaced by `***`.
-pub fn redact(url: &str) -> String {
-    let start = url.find("://").map_or(0, |i| i + 3);
-    let end = url[start..].find(['/', '?']).map_or(url.len(), |i| start + i);
-    let mut out = String::with_capacity(url.len());
-    out.push_str(&url[..start]);
-    let authority = &url[start..end];
-    match authority.rsplit_once('@') {
-        Some((user, host)) => {
-            match user.split_once(':') {
-                Some((name, _)) => out.push_str(&format!("{name}:***")),
-                None => out.push_str(user),
-            }
-            out.push('@');
-            out.push_str(host);
-        }
-        None => out.push_str(authority),
-    }
-    let rest = &url[end..];
-    match rest.split_once('?') {
-        Some((path, query)) => {
-            out.push_str(path);
-            out.push('?');
-            let params: Vec<String> = query
-                .split('&')
-                .map(|kv| match kv.split_once('=') {
-                    Some((k, _)) if secret_parameter(k) => format!("{k}=***"),
-                    _ => kv.to_string(),
-                })
-                .collect();
-            out.push_str(&params.join("&"));
-        }
-        None => out.push_str(rest),
-    }
-    out
-}
-
-/// A query parameter that may carry a credential: a password, or the key, token or signature of
-/// a signed object-store URL (`X-Amz-Credential`, `X-Amz-Signature`, `sig`, …).
-fn secret_parameter(key: &str) -> bool {
-    let k = key.to_ascii_lowercase();
-    ["password", "secret", "token", "signature", "credential", "key", "sig"].iter().any(|s| k.contains(s))
-}
-
-/// A local path as given; a URL (`s3://…`, `https://…`) through [`redact`].
-pub fn redact_location(location: &str) -> String {
-    if location.contains("://") { redact(location) } else { location.to_string() }
-}
+/// `url` with its password and credential parameters masked: contrakt's one redaction
+/// ([`contrakt_core::redact`]), under the name this crate has always exported.
+pub use contrakt_core::redact::{redact_location, redact_url as redact};
 
 /// The two backends; each module holds its SQL.
 // One store per process: boxing the larger connection would save nothing worth the indirection.
@@ -279,7 +234,14 @@ impl Store {
             Location::File(path) => Store::open(path),
             Location::Postgres { url, password_env } => {
                 let client = postgresql::open(url, password_env.as_deref()).map_err(|e| match e {
-                    Error::Sql(message) => Error::Server { location: redact(url), message },
+                    Error::Sql(message) => {
+                        let secrets = contrakt_core::redact::url_secrets(url);
+                        let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+                        Error::Server {
+                            location: redact(url),
+                            message: contrakt_core::redact::redact_text(&message, &secrets),
+                        }
+                    }
                     other => other,
                 })?;
                 Ok(Store { backend: Backend::Postgres(Mutex::new(client)) })

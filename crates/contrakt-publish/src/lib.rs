@@ -30,6 +30,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use contrakt_core::redact;
 use serde::{Deserialize, Serialize};
 
 pub mod object;
@@ -61,15 +62,17 @@ pub enum Error {
     Locked { path: PathBuf, pid: String },
     #[error("{0}: no data files to publish")]
     Empty(PathBuf),
-    /// An object store refused or failed a request; `url` has no credentials (they are never in
-    /// a URL contrakt accepts).
-    #[error("{url}: {message}")]
+    /// An object store refused or failed a request. URLs (`url`, or quoted by the store in
+    /// `message`) are shown masked ([`contrakt_core::redact`]).
+    #[error("{}: {}", redact::redact_location(.url), redact::redact_text(.message, &[]))]
     Store { url: String, message: String },
     #[error(
-        "another publish or rollback moved the pointer of {url} first (it now names {current}); this release was not published"
+        "another publish or rollback moved the pointer of {} first (it now names {current}); this release was not published",
+        redact::redact_location(.url)
     )]
     Conflict { url: String, current: String },
-    #[error("{url}: {message}")]
+    /// A location contrakt does not publish to, as given (masked when shown: `s3://key:secret@…`).
+    #[error("{}: {message}", redact::redact_location(.url))]
     Unsupported { url: String, message: String },
     /// A publish asked for a release folder name contrakt would refuse to read back.
     #[error("run id {run_id:?}: expected {RELEASE_NAME_RULE}")]

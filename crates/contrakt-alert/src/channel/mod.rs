@@ -11,6 +11,8 @@ mod webhook;
 
 use std::time::Duration;
 
+use contrakt_core::redact;
+
 use crate::alert::Alert;
 use crate::config::{Channel, ChannelKind, Secrets, Settings};
 
@@ -40,9 +42,75 @@ pub fn agent(timeout: Duration) -> ureq::Agent {
         .into()
 }
 
+/// How much of a receiver's answer an error keeps (after masking): enough to say why, bounded
+/// so a receiver cannot fill the alert state or the logs.
+pub const BODY_LIMIT: usize = 512;
+
+/// Sends one delivery. The error of a failed attempt, which the outbox stores and logs, is
+/// masked here, for every channel: the channel's secrets (its URL and the tokens in its path,
+/// signing secret, routing key, SMTP password) and any URL credential it quotes
+/// ([`contrakt_core::redact`]), so a receiver that echoes a token gets it stored as `***`.
 pub fn send(agent: &ureq::Agent, channel: &Channel, settings: &Settings, alert: &Alert, key: &str) -> Outcome {
-    let secrets = &settings.secrets;
     let _s = tracing::debug_span!("send", channel = %channel.name, kind = channel.kind.as_str()).entered();
+    let secrets = channel_secrets(channel, &settings.secrets);
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    match attempt(agent, channel, settings, alert, key) {
+        Outcome::Delivered => Outcome::Delivered,
+        Outcome::Retry { error, after } => Outcome::Retry { error: mask(&error, &secrets), after },
+        Outcome::Dead { error } => Outcome::Dead { error: mask(&error, &secrets) },
+    }
+}
+
+/// `text` with `secrets` and URL credentials masked, then bounded.
+fn mask(text: &str, secrets: &[&str]) -> String {
+    contrakt_core::redact::bounded(&contrakt_core::redact::redact_text(text, secrets), 2 * BODY_LIMIT)
+}
+
+/// The values of a channel's secret variables, and what of them a receiver may echo apart:
+/// the credentials and token-like path segments of a URL.
+fn channel_secrets(channel: &Channel, secrets: &Secrets) -> Vec<String> {
+    let vars = [
+        channel.url_env.as_deref(),
+        channel.secret_env.as_deref(),
+        channel.routing_key_env.as_deref(),
+        channel.smtp.as_ref().and_then(|s| s.password_env.as_deref()),
+    ];
+    let mut out = Vec::new();
+    for value in vars.into_iter().flatten().filter_map(|v| secrets.get(v)) {
+        if value.contains("://") {
+            out.extend(url_tokens(&value));
+        }
+        out.push(value);
+    }
+    out
+}
+
+/// What of a webhook URL is a secret on its own: its path (where Slack, Teams and most
+/// webhooks keep the token), each token-like segment of it, and its credentials.
+fn url_tokens(url: &str) -> Vec<String> {
+    let mut out = contrakt_core::redact::url_secrets(url);
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    if let Some(i) = after_scheme.find('/') {
+        let path = after_scheme[i..].split(['?', '#']).next().unwrap_or_default();
+        if path.len() > 1 {
+            out.push(path.to_string());
+        }
+        out.extend(path.split('/').filter(|s| token_like(s)).map(str::to_string));
+    }
+    out
+}
+
+/// A path segment that may be a credential rather than a route name (`services`, `alerts`):
+/// long, or with digits, or in mixed case.
+fn token_like(segment: &str) -> bool {
+    let has = |f: fn(&char) -> bool| segment.chars().any(|c| f(&c));
+    segment.len() >= 20
+        || (segment.len() >= 8
+            && (has(char::is_ascii_digit) || (has(char::is_ascii_uppercase) && has(char::is_ascii_lowercase))))
+}
+
+fn attempt(agent: &ureq::Agent, channel: &Channel, settings: &Settings, alert: &Alert, key: &str) -> Outcome {
+    let secrets = &settings.secrets;
     let (templated, html) = templated(channel, alert);
     let alert = &templated;
     match channel.kind {
@@ -115,8 +183,9 @@ fn post(agent: &ureq::Agent, url: &str, body: &[u8], headers: &[(&str, String)])
                 .and_then(|v| v.trim().parse::<u64>().ok())
                 .map(Duration::from_secs);
             // Read the body: the connection goes back to the pool, and Slack says why in it.
+            // Masked before it is cut, so no part of a secret survives the cut.
             let text = response.into_body().with_config().limit(4096).read_to_string().unwrap_or_default();
-            let said = redact(text.trim(), url);
+            let said = redact::bounded(&mask_url(text.trim(), url), BODY_LIMIT);
             let error = if said.is_empty() { format!("HTTP {status}") } else { format!("HTTP {status}: {said}") };
             match status {
                 200..=299 => Outcome::Delivered,
@@ -124,17 +193,14 @@ fn post(agent: &ureq::Agent, url: &str, body: &[u8], headers: &[(&str, String)])
                 _ => Outcome::Dead { error },
             }
         }
-        Err(e) => Outcome::Retry { error: redact(&e.to_string(), url), after: None },
+        Err(e) => Outcome::Retry { error: mask_url(&e.to_string(), url), after: None },
     }
 }
 
-/// Removes a secret URL (and its path, where webhook tokens live) from a message.
-fn redact(message: &str, url: &str) -> String {
-    let mut out = message.replace(url, "<url>");
-    if let Some(path) = url.split_once("://").and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
-        && path.len() > 1
-    {
-        out = out.replace(path, "/<redacted>");
-    }
-    out
+/// `text` with the URL and its [`url_tokens`] masked.
+fn mask_url(text: &str, url: &str) -> String {
+    let tokens = url_tokens(url);
+    let mut secrets: Vec<&str> = vec![url];
+    secrets.extend(tokens.iter().map(String::as_str));
+    redact::redact_text(text, &secrets)
 }

@@ -26,8 +26,12 @@ impl Received {
     }
 }
 
-/// One scripted answer: status and extra headers.
+/// One scripted answer: status and extra headers. A [`BODY`] "header" is the answer's body
+/// instead (`ok` for a 200, `no` otherwise by default).
 pub type Answer = (u16, Vec<(&'static str, String)>);
+
+/// The name under which an [`Answer`] carries its body.
+pub const BODY: &str = "\0body";
 
 pub struct Receiver {
     pub addr: SocketAddr,
@@ -141,14 +145,17 @@ fn serve(
         received.lock().unwrap().push(Received { path, headers, body, at: Instant::now() });
         let wait = *delay.lock().unwrap();
         std::thread::sleep(wait);
-        let (status, extra) = script.lock().unwrap().pop_front().unwrap_or((200, vec![]));
-        let text = if status == 200 { "ok" } else { "no" };
+        let (status, mut extra) = script.lock().unwrap().pop_front().unwrap_or((200, vec![]));
+        let text = match extra.iter().position(|(k, _)| *k == BODY) {
+            Some(i) => extra.remove(i).1,
+            None => (if status == 200 { "ok" } else { "no" }).to_string(),
+        };
         let mut response = format!("HTTP/1.1 {status} X\r\nContent-Length: {}\r\n", text.len());
         for (k, v) in extra {
             response.push_str(&format!("{k}: {v}\r\n"));
         }
         response.push_str("\r\n");
-        response.push_str(text);
+        response.push_str(&text);
         if writer.write_all(response.as_bytes()).is_err() {
             return;
         }
