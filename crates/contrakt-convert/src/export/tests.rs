@@ -3,9 +3,7 @@
 //! back by a reader of the target's own rules and must come back whole, in one statement.
 
 use serde_json::{Value as Json, json};
-use sqlparser::dialect::{
-    BigQueryDialect, DatabricksDialect, Dialect as SqlDialect, PostgreSqlDialect, SnowflakeDialect,
-};
+use sqlparser::dialect::{BigQueryDialect, Dialect as SqlDialect, PostgreSqlDialect, SnowflakeDialect};
 use sqlparser::tokenizer::{Token, Tokenizer};
 
 use super::{Dialect, Target, dbt, export_contract};
