@@ -13,6 +13,7 @@ pub mod dispatch;
 pub mod error;
 pub mod explain;
 pub mod incident;
+pub mod limit;
 pub mod message;
 pub mod outbox;
 pub mod pipeline;
@@ -20,6 +21,7 @@ pub mod preflight;
 pub mod report;
 pub mod route;
 pub mod run;
+pub mod shell;
 pub mod store;
 pub mod template;
 

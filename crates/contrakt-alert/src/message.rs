@@ -3,9 +3,10 @@
 
 use std::fmt::Write;
 
-use serde_json::{Value as Json, json};
+use serde_json::{Map, Value as Json, json};
 
 use crate::alert::{Alert, AudienceName, Event, Recipient, RecipientKind};
+use crate::limit;
 use crate::report::StatusName;
 
 /// How many sample rows a message shows (the webhook body carries them all).
@@ -131,7 +132,7 @@ pub fn text(alert: &Alert, owners: &[Recipient], consumers: &[Recipient]) -> Str
             if !alert.samples.is_empty() {
                 let _ = writeln!(out, "Evidence ({} of the failing rows):", alert.samples.len().min(SHOWN_SAMPLES));
                 for s in alert.samples.iter().take(SHOWN_SAMPLES) {
-                    let _ = writeln!(out, "  {}", Json::Object(s.clone()));
+                    let _ = writeln!(out, "  {}", shown_sample(s));
                 }
             }
             if could_not_run {
@@ -164,7 +165,7 @@ pub fn text(alert: &Alert, owners: &[Recipient], consumers: &[Recipient]) -> Str
             );
         }
     }
-    for l in &alert.runbook.links {
+    for l in alert.runbook.links.iter().filter(|l| web_link(&l.url)) {
         let _ = writeln!(out, "{}: {}", capitalise(&l.label), l.url);
     }
     out
@@ -203,74 +204,103 @@ fn capitalise(s: &str) -> String {
 
 /// A Slack incoming-webhook message in Block Kit: a header, the failed check, samples as a code
 /// block, and buttons to the runbook and the contract. `text` is the notification fallback.
+///
+/// Everything from the contract or the data is mrkdwn-escaped (`&`, `<`, `>`: no `<!channel>`,
+/// no `<url|disguised link>`), and code spans and blocks hold no backtick that could close them.
+/// Each text stays within Slack's limits (header 150, field 2,000, section 3,000 characters),
+/// and the body within [`limit::SLACK`].
 pub fn slack(alert: &Alert) -> Json {
+    limit::fit(alert, limit::SLACK, slack_payload, limit::json_size)
+}
+
+fn slack_payload(alert: &Alert, cuts: &[String]) -> Json {
     let c = &alert.check;
     let mut blocks = vec![
         json!({"type": "header", "text": {"type": "plain_text", "text": truncate(&alert.title, 150), "emoji": true}}),
         json!({"type": "section", "fields": [
-            {"type": "mrkdwn", "text": format!("*Check*\n`{}` {}", c.code, c.kind)},
-            {"type": "mrkdwn", "text": format!("*Where*\n`{}`", path(alert))},
-            {"type": "mrkdwn", "text": format!("*Contract*\n{} v{}", alert.contract.id, alert.contract.version)},
+            {"type": "mrkdwn", "text": format!("*Check*\n`{}` {}", slack_code(&c.code, 100), slack_text(&c.kind, 400))},
+            {"type": "mrkdwn", "text": format!("*Where*\n`{}`", slack_code(&path(alert), 1900))},
+            {"type": "mrkdwn", "text": format!("*Contract*\n{} v{}",
+                slack_text(&alert.contract.id, 1500), slack_text(&alert.contract.version, 300))},
             {"type": "mrkdwn", "text": format!("*Severity*\n{}", format!("{:?}", alert.severity).to_lowercase())},
         ]}),
-        json!({"type": "section", "text": {"type": "mrkdwn", "text": truncate(&slack_escape(&alert.text), 2900)}}),
+        json!({"type": "section", "text": {"type": "mrkdwn", "text": slack_text(&alert.text, 2900)}}),
     ];
     if alert.event == Event::Trigger && !alert.samples.is_empty() {
-        let rows: Vec<String> =
-            alert.samples.iter().take(SHOWN_SAMPLES).map(|s| Json::Object(s.clone()).to_string()).collect();
+        let rows: Vec<String> = alert.samples.iter().take(SHOWN_SAMPLES).map(shown_sample).collect();
         blocks.push(json!({"type": "section", "text": {"type": "mrkdwn",
-            "text": truncate(&format!("*Samples*\n```{}```", rows.join("\n")), 2900)}}));
+            "text": format!("*Samples*\n```{}```", slack_code(&rows.join("\n"), 2880))}}));
     }
     let buttons: Vec<Json> = alert
         .runbook
         .links
         .iter()
-        .filter(|l| l.url.starts_with("https://") || l.url.starts_with("http://"))
+        .filter(|l| web_link(&l.url))
         .take(5)
-        .map(|l| json!({"type": "button", "text": {"type": "plain_text", "text": capitalise(&l.label)}, "url": l.url}))
+        .map(|l| {
+            json!({"type": "button", "text": {"type": "plain_text", "text": truncate(&capitalise(&l.label), 75)},
+                "url": l.url})
+        })
         .collect();
     if !buttons.is_empty() {
         blocks.push(json!({"type": "actions", "elements": buttons}));
     }
+    if let Some(note) = limit::note(cuts) {
+        blocks.push(json!({"type": "context", "elements": [{"type": "mrkdwn", "text": slack_text(&note, 2900)}]}));
+    }
     blocks.push(json!({"type": "context", "elements": [
-        {"type": "mrkdwn", "text": format!("fingerprint `{}` · {} · contrakt", alert.fingerprint, alert.audience_str())}
+        {"type": "mrkdwn", "text": format!("fingerprint `{}` · {} · contrakt", slack_code(&alert.fingerprint, 200), alert.audience_str())}
     ]}));
-    json!({"text": alert.title, "blocks": blocks})
+    json!({"text": slack_text(&alert.title, 3000), "blocks": blocks})
 }
 
 /// A Microsoft Teams message: an Adaptive Card (1.4, full width) with the title, the facts, the
 /// message, samples in monospace and buttons to the runbook and the contract.
+///
+/// Card text is markdown: everything from the contract or the data has its markdown syntax
+/// escaped, so a value `[Reset your password](https://…)` shows as written, not as a link. The
+/// body stays within [`limit::TEAMS`].
 pub fn teams(alert: &Alert) -> Json {
+    limit::fit(alert, limit::TEAMS, teams_payload, limit::json_size)
+}
+
+fn teams_payload(alert: &Alert, cuts: &[String]) -> Json {
     let c = &alert.check;
     let mut facts = vec![
-        json!({"title": "Check", "value": format!("{} {}", c.code, c.kind)}),
-        json!({"title": "Where", "value": path(alert)}),
-        json!({"title": "Contract", "value": format!("{} v{}", alert.contract.id, alert.contract.version)}),
+        json!({"title": "Check", "value": teams_text(&format!("{} {}", c.code, c.kind))}),
+        json!({"title": "Where", "value": teams_text(&path(alert))}),
+        json!({"title": "Contract", "value": teams_text(&format!("{} v{}", alert.contract.id, alert.contract.version))}),
         json!({"title": "Severity", "value": format!("{:?}", alert.severity).to_lowercase()}),
     ];
     if let (Some(value), Some(threshold)) = (c.value, &c.threshold) {
         let unit = c.unit.as_deref().map(|u| format!(" {u}")).unwrap_or_default();
-        facts.push(json!({"title": "Measured", "value": format!("{value}{unit}; the contract says {threshold}")}));
+        facts.push(
+            json!({"title": "Measured", "value": teams_text(&format!("{value}{unit}; the contract says {threshold}"))}),
+        );
     }
     let mut body = vec![
-        json!({"type": "TextBlock", "text": alert.title, "size": "Large", "weight": "Bolder", "wrap": true,
+        json!({"type": "TextBlock", "text": teams_text(&alert.title), "size": "Large", "weight": "Bolder", "wrap": true,
             "style": "heading"}),
         json!({"type": "FactSet", "facts": facts}),
-        json!({"type": "TextBlock", "text": alert.text.trim_end(), "wrap": true}),
+        json!({"type": "TextBlock", "text": teams_text(alert.text.trim_end()), "wrap": true}),
     ];
     if alert.event == Event::Trigger && !alert.samples.is_empty() {
-        let rows: Vec<String> =
-            alert.samples.iter().take(SHOWN_SAMPLES).map(|s| Json::Object(s.clone()).to_string()).collect();
+        let rows: Vec<String> = alert.samples.iter().take(SHOWN_SAMPLES).map(shown_sample).collect();
         body.push(json!({"type": "TextBlock", "text": "Samples", "weight": "Bolder"}));
-        body.push(json!({"type": "TextBlock", "text": rows.join("\n"), "fontType": "Monospace", "wrap": true}));
+        body.push(
+            json!({"type": "TextBlock", "text": teams_text(&rows.join("\n")), "fontType": "Monospace", "wrap": true}),
+        );
+    }
+    if let Some(note) = limit::note(cuts) {
+        body.push(json!({"type": "TextBlock", "isSubtle": true, "wrap": true, "text": teams_text(&note)}));
     }
     body.push(json!({"type": "TextBlock", "isSubtle": true, "size": "Small", "wrap": true,
-        "text": format!("fingerprint {} · {} · contrakt", alert.fingerprint, alert.audience_str())}));
+        "text": teams_text(&format!("fingerprint {} · {} · contrakt", alert.fingerprint, alert.audience_str()))}));
     let actions: Vec<Json> = alert
         .runbook
         .links
         .iter()
-        .filter(|l| l.url.starts_with("https://") || l.url.starts_with("http://"))
+        .filter(|l| web_link(&l.url))
         .map(|l| json!({"type": "Action.OpenUrl", "title": capitalise(&l.label), "url": l.url}))
         .collect();
     let card = json!({
@@ -295,9 +325,107 @@ impl Alert {
     }
 }
 
-/// Slack's mrkdwn treats `&`, `<` and `>` as markup.
-fn slack_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+/// Slack mrkdwn text: `&`, `<` and `>` escaped (they make mentions such as `<!channel>` and
+/// links such as `<url|label>`), cut to `max` characters but never inside an escape.
+fn slack_text(s: &str, max: usize) -> String {
+    escape_within(s, max, |c, out| match c {
+        '&' => out.push_str("&amp;"),
+        '<' => out.push_str("&lt;"),
+        '>' => out.push_str("&gt;"),
+        c => out.push(c),
+    })
+}
+
+/// Text inside a Slack code span or block: escaped as [`slack_text`], and with each backtick
+/// written as `ˋ` (U+02CB), so no value can close the block and carry on as markup.
+fn slack_code(s: &str, max: usize) -> String {
+    escape_within(s, max, |c, out| match c {
+        '&' => out.push_str("&amp;"),
+        '<' => out.push_str("&lt;"),
+        '>' => out.push_str("&gt;"),
+        '`' => out.push('\u{2cb}'),
+        c => out.push(c),
+    })
+}
+
+/// Adaptive Card (Teams) markdown: the characters of links, emphasis, code and HTML
+/// backslash-escaped. A renderer that ignores the escapes still shows no link: `\](` is not `](`.
+pub(crate) fn teams_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '\\' | '[' | ']' | '*' | '_' | '`' | '~' | '<' | '>') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `s` escaped character by character, at most `max` characters; when cut, it ends in
+/// `…[N more characters]` (never inside an escape).
+fn escape_within(s: &str, max: usize, escape: impl Fn(char, &mut String)) -> String {
+    let mut whole = String::with_capacity(s.len());
+    for c in s.chars() {
+        escape(c, &mut whole);
+    }
+    if whole.chars().count() <= max {
+        return whole;
+    }
+    let total = s.chars().count();
+    let room = max.saturating_sub(32);
+    let (mut out, mut len, mut piece) = (String::new(), 0, String::new());
+    for (taken, c) in s.chars().enumerate() {
+        piece.clear();
+        escape(c, &mut piece);
+        let n = piece.chars().count();
+        if len + n > room {
+            let _ = write!(out, "…[{} more characters]", total - taken);
+            return out;
+        }
+        out.push_str(&piece);
+        len += n;
+    }
+    out
+}
+
+/// A link people may be sent to: `http` or `https`, nothing else (no `javascript:`, `data:`,
+/// `file:`), and no space or control character that a client might read differently.
+pub fn web_link(url: &str) -> bool {
+    let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
+    matches!(scheme.as_deref(), Some("http" | "https"))
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+        && url.len() <= 2000
+}
+
+/// The longest a sample value is shown (the webhook carries it whole, within its bound).
+pub const SHOWN_VALUE_CHARS: usize = 200;
+
+/// One failing row as shown to people: its JSON, each string value cut to
+/// [`SHOWN_VALUE_CHARS`] with a marker saying how much is left out.
+pub fn shown_sample(row: &Map<String, Json>) -> String {
+    Json::Object(row.iter().map(|(k, v)| (cut_key(k), cut_value(v, SHOWN_VALUE_CHARS))).collect()).to_string()
+}
+
+fn cut_key(k: &str) -> String {
+    if k.chars().count() > SHOWN_VALUE_CHARS { cut_string(k, SHOWN_VALUE_CHARS) } else { k.to_string() }
+}
+
+/// A JSON value with every string longer than `max` characters cut (nested ones too).
+pub(crate) fn cut_value(v: &Json, max: usize) -> Json {
+    match v {
+        Json::String(s) if s.chars().count() > max => Json::String(cut_string(s, max)),
+        Json::Array(items) => Json::Array(items.iter().map(|i| cut_value(i, max)).collect()),
+        Json::Object(m) => Json::Object(m.iter().map(|(k, v)| (k.clone(), cut_value(v, max))).collect()),
+        other => other.clone(),
+    }
+}
+
+/// The first `max` characters and `…[N more characters]`.
+pub(crate) fn cut_string(s: &str, max: usize) -> String {
+    let total = s.chars().count();
+    let mut t: String = s.chars().take(max).collect();
+    let _ = write!(t, "…[{} more characters]", total - max);
+    t
 }
 
 fn truncate(s: &str, max: usize) -> String {
@@ -312,6 +440,11 @@ fn truncate(s: &str, max: usize) -> String {
 /// The HTML part of an email: the same message as [`text`], with the facts as a table, the
 /// samples as preformatted rows and the links as links. Everything from the alert is escaped.
 pub fn html(alert: &Alert) -> String {
+    html_with(alert, &[])
+}
+
+/// [`html`], saying what was cut to fit (`limit::note`).
+pub(crate) fn html_with(alert: &Alert, cuts: &[String]) -> String {
     let c = &alert.check;
     let mut out = String::from(
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"></head>\n<body style=\"font-family: sans-serif\">\n",
@@ -334,23 +467,22 @@ pub fn html(alert: &Alert) -> String {
     out.push_str("</table>\n");
     let _ = writeln!(out, "<p>{}</p>", escape_html(alert.text.trim_end()).replace('\n', "<br>\n"));
     if alert.event == Event::Trigger && !alert.samples.is_empty() {
-        let rows: Vec<String> = alert
-            .samples
-            .iter()
-            .take(SHOWN_SAMPLES)
-            .map(|s| escape_html(&Json::Object(s.clone()).to_string()))
-            .collect();
+        let rows: Vec<String> =
+            alert.samples.iter().take(SHOWN_SAMPLES).map(|s| escape_html(&shown_sample(s))).collect();
         let _ = writeln!(out, "<h3>Samples</h3>\n<pre>{}</pre>", rows.join("\n"));
     }
     let links: Vec<String> = alert
         .runbook
         .links
         .iter()
-        .filter(|l| l.url.starts_with("https://") || l.url.starts_with("http://"))
+        .filter(|l| web_link(&l.url))
         .map(|l| format!("<a href=\"{}\">{}</a>", escape_html(&l.url), escape_html(&capitalise(&l.label))))
         .collect();
     if !links.is_empty() {
         let _ = writeln!(out, "<p>{}</p>", links.join(" · "));
+    }
+    if let Some(note) = limit::note(cuts) {
+        let _ = writeln!(out, "<p style=\"color: #666\">{}</p>", escape_html(&note));
     }
     let _ = writeln!(
         out,

@@ -161,13 +161,13 @@ pub fn alerts(
     }
     let runbook = Runbook {
         links,
-        reproduce: format!("contrakt breaking {} --against {against}", change.file),
+        reproduce: crate::shell::command(&["contrakt", "breaking", &change.file, "--against", against]),
         sql: None,
         steps: vec![
             "Talk to the consumers told before this merges: they read what it changes.".into(),
             format!(
-                "Or make it compatible (add beside instead of renaming or removing; widen instead of narrowing): `contrakt rules {}` says how.",
-                change.code
+                "Or make it compatible (add beside instead of renaming or removing; widen instead of narrowing): `{}` says how.",
+                crate::shell::command(&["contrakt", "rules", &change.code])
             ),
             "Or release it as a new major version that consumers move to on their own schedule.".into(),
             "Waive it in contrakt.yaml (`breaking.waivers`, with a reason and an expiry) only once the consumers agree."

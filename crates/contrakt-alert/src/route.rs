@@ -356,7 +356,17 @@ fn runbook(
     if let Some(url) = canonical_url(contract) {
         links.push(Link { label: "contract".into(), url });
     }
-    let reproduce = format!("contrakt check {} --object {} --now {} --sample 100", run.file, row.object, run.now);
+    let reproduce = crate::shell::command(&[
+        "contrakt",
+        "check",
+        &run.file,
+        "--object",
+        &row.object,
+        "--now",
+        &run.now,
+        "--sample",
+        "100",
+    ]);
     let sql = rule.and_then(|r| r.query.clone()).map(|q| q.trim().to_string());
     let what = match (&row.property, &row.name) {
         (Some(p), _) => format!("`{}.{p}`", row.object),
@@ -365,7 +375,12 @@ fn runbook(
     };
     let steps = vec![
         format!("Look at the samples; rerun the check with more of them to see every failing row of {what}."),
-        format!("Read what {} {} checks: `contrakt rules {}`.", row.code, row.kind, row.code),
+        format!(
+            "Read what {} {} checks: `{}`.",
+            row.code,
+            row.kind,
+            crate::shell::command(&["contrakt", "rules", &row.code])
+        ),
         "Fix the data at its source or in the pipeline and republish; if the contract is what is wrong, change it \
          in a pull request (`contrakt breaking` says whom that breaks)."
             .to_string(),
@@ -375,4 +390,4 @@ fn runbook(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 use contrakt_core::document::{Document, from_node};
 use contrakt_core::{Error as CoreError, InputErrorKind};
 use serde::Deserialize;
-use serde_json::Value as Json;
 
 use crate::alert::Alert;
 use crate::error::Result;
@@ -171,7 +170,7 @@ pub fn value(alert: &Alert, name: &str) -> String {
             }
             s
         }
-        "samples" => alert.samples.iter().map(|s| Json::Object(s.clone()).to_string()).collect::<Vec<_>>().join("\n"),
+        "samples" => alert.samples.iter().map(crate::message::shown_sample).collect::<Vec<_>>().join("\n"),
         _ => String::new(),
     }
 }

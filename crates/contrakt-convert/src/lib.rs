@@ -29,6 +29,10 @@ pub enum Error {
     /// The input is not what its format says (a dbt manifest that is not one).
     #[error("{0}")]
     Input(String),
+    /// A name the target language cannot hold safely (a BigQuery name with a backtick):
+    /// refused rather than written as code that reads differently.
+    #[error("cannot export: {0}")]
+    Unwritable(String),
 }
 
 #[cfg(test)]

@@ -409,7 +409,7 @@ mod exports {
                 protox::compile(["export.proto"], [dir.path()]).unwrap_or_else(|e| panic!("{e:?}\n{text}"));
             }
             Target::Sql(d) => {
-                let dialect = sqlparser::dialect::dialect_from_str(d.sqlparser_name()).unwrap();
+                let dialect = contrakt_formats::sql_dialect(d.sqlparser_name()).unwrap();
                 sqlparser::parser::Parser::parse_sql(dialect.as_ref(), text)
                     .unwrap_or_else(|e| panic!("{d:?}: {e}\n{text}"));
             }

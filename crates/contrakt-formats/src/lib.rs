@@ -28,7 +28,7 @@ use contrakt_core::ir::Schema;
 
 pub use detect::detect;
 pub use error::Error;
-pub use sql::load_sql;
+pub use sql::{DatabricksSql, load_sql, sql_dialect};
 
 /// The metadata keys front ends write into `Field.metadata`.
 pub mod metadata {

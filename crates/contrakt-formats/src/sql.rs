@@ -30,7 +30,7 @@ use sqlparser::ast::{
     DataType as SqlType, EnumMember, Expr, HiveDistributionStyle, ObjectName, ObjectNamePart, Spanned, SqlOption,
     Statement, StructField, TableConstraint, UnaryOperator, Value,
 };
-use sqlparser::dialect::{Dialect, dialect_from_str};
+use sqlparser::dialect::{DatabricksDialect, Dialect, dialect_from_str};
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Location, Span as SqlSpan};
 
@@ -41,6 +41,83 @@ use crate::spans::{escape, offset_of_char_column};
 
 /// The dialects tried, in order, when none is named.
 const FALLBACK: [&str; 8] = ["generic", "postgresql", "bigquery", "snowflake", "databricks", "hive", "spark", "mysql"];
+
+/// The sqlparser dialect of this name; Databricks as [`DatabricksSql`].
+pub fn sql_dialect(name: &str) -> Option<Box<dyn Dialect>> {
+    match name.to_ascii_lowercase().as_str() {
+        "databricks" => Some(Box::new(DatabricksSql::default())),
+        other => dialect_from_str(other),
+    }
+}
+
+/// Databricks (Spark SQL): sqlparser's Databricks dialect, reading string literals with
+/// backslash escapes as Spark does (`'it\'s'`, `'C:\\data'`; Spark's own `SHOW CREATE TABLE`
+/// writes them), which sqlparser's Databricks dialect does not.
+#[derive(Debug, Default)]
+pub struct DatabricksSql(DatabricksDialect);
+
+impl Dialect for DatabricksSql {
+    fn dialect(&self) -> std::any::TypeId {
+        self.0.dialect()
+    }
+    fn supports_string_literal_backslash_escape(&self) -> bool {
+        true
+    }
+    fn is_delimited_identifier_start(&self, ch: char) -> bool {
+        self.0.is_delimited_identifier_start(ch)
+    }
+    fn is_identifier_start(&self, ch: char) -> bool {
+        self.0.is_identifier_start(ch)
+    }
+    fn is_identifier_part(&self, ch: char) -> bool {
+        self.0.is_identifier_part(ch)
+    }
+    fn supports_numeric_prefix(&self) -> bool {
+        self.0.supports_numeric_prefix()
+    }
+    fn supports_filter_during_aggregation(&self) -> bool {
+        self.0.supports_filter_during_aggregation()
+    }
+    fn supports_group_by_expr(&self) -> bool {
+        self.0.supports_group_by_expr()
+    }
+    fn supports_table_versioning(&self) -> bool {
+        self.0.supports_table_versioning()
+    }
+    fn supports_lambda_functions(&self) -> bool {
+        self.0.supports_lambda_functions()
+    }
+    fn supports_select_wildcard_except(&self) -> bool {
+        self.0.supports_select_wildcard_except()
+    }
+    fn require_interval_qualifier(&self) -> bool {
+        self.0.require_interval_qualifier()
+    }
+    fn supports_struct_literal(&self) -> bool {
+        self.0.supports_struct_literal()
+    }
+    fn supports_nested_comments(&self) -> bool {
+        self.0.supports_nested_comments()
+    }
+    fn supports_group_by_with_modifier(&self) -> bool {
+        self.0.supports_group_by_with_modifier()
+    }
+    fn supports_values_as_table_factor(&self) -> bool {
+        self.0.supports_values_as_table_factor()
+    }
+    fn supports_optimize_table(&self) -> bool {
+        self.0.supports_optimize_table()
+    }
+    fn supports_bang_not_operator(&self) -> bool {
+        self.0.supports_bang_not_operator()
+    }
+    fn supports_cte_without_as(&self) -> bool {
+        self.0.supports_cte_without_as()
+    }
+    fn supports_select_item_multi_column_alias(&self) -> bool {
+        self.0.supports_select_item_multi_column_alias()
+    }
+}
 
 /// Deepest nesting of brackets accepted (guards the parsers' recursion).
 const MAX_NESTING: usize = 32;
@@ -62,7 +139,7 @@ pub fn load_sql(name: &str, text: &str, dialect: Option<&str>) -> Result<Schema,
     }
     let named = dialect.map(str::to_ascii_lowercase);
     let candidates: Vec<(&str, Box<dyn Dialect>)> = match named.as_deref() {
-        Some(d) => match dialect_from_str(d) {
+        Some(d) => match sql_dialect(d) {
             Some(parsed) => vec![(d, parsed)],
             None => {
                 return Err(located(
@@ -75,7 +152,7 @@ pub fn load_sql(name: &str, text: &str, dialect: Option<&str>) -> Result<Schema,
                 ));
             }
         },
-        None => FALLBACK.iter().filter_map(|d| dialect_from_str(d).map(|parsed| (*d, parsed))).collect(),
+        None => FALLBACK.iter().filter_map(|d| sql_dialect(d).map(|parsed| (*d, parsed))).collect(),
     };
     let mut failures: Vec<Failure> = Vec::new();
     for (dialect_name, d) in &candidates {

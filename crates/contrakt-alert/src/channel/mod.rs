@@ -9,6 +9,9 @@ mod stdout;
 mod teams;
 mod webhook;
 
+#[cfg(test)]
+mod tests;
+
 use std::time::Duration;
 
 use contrakt_core::redact;
@@ -111,16 +114,19 @@ fn token_like(segment: &str) -> bool {
 
 fn attempt(agent: &ureq::Agent, channel: &Channel, settings: &Settings, alert: &Alert, key: &str) -> Outcome {
     let secrets = &settings.secrets;
-    let (templated, html) = templated(channel, alert);
-    let alert = &templated;
+    // The alert as the channel's template words it (email applies it to fit its bound).
+    let worded = || templated(channel, alert).0;
     match channel.kind {
-        ChannelKind::Stdout => stdout::send(alert, settings.stdout_to_stderr),
-        ChannelKind::File => file::send(channel, alert, key),
-        ChannelKind::Webhook => webhook::send(agent, channel, secrets, alert, key),
-        ChannelKind::Slack => slack::send(agent, channel, secrets, alert, key),
-        ChannelKind::Pagerduty => pagerduty::send(agent, channel, secrets, alert, key),
-        ChannelKind::Email => email::send(channel, secrets, alert, html, key, settings.timeout),
-        ChannelKind::Teams => teams::send(agent, channel, secrets, alert, key),
+        ChannelKind::Stdout => stdout::send(&worded(), settings.stdout_to_stderr),
+        ChannelKind::File => file::send(channel, &worded(), key),
+        ChannelKind::Webhook => webhook::send(agent, channel, secrets, &worded(), key),
+        ChannelKind::Slack => slack::send(agent, channel, secrets, &worded(), key),
+        ChannelKind::Pagerduty => pagerduty::send(agent, channel, secrets, &worded(), key),
+        ChannelKind::Email => {
+            let (alert, html) = email_parts(channel, alert);
+            email::send(channel, secrets, &alert, Some(html), key, settings.timeout)
+        }
+        ChannelKind::Teams => teams::send(agent, channel, secrets, &worded(), key),
     }
 }
 
@@ -128,24 +134,42 @@ fn attempt(agent: &ureq::Agent, channel: &Channel, settings: &Settings, alert: &
 /// file channel's line), the email as fields, the text of stdout. No secret is read, so
 /// PagerDuty's routing key is absent.
 pub fn preview(channel: &Channel, alert: &Alert, key: &str) -> serde_json::Value {
-    let (alert, html) = templated(channel, alert);
+    let worded = || templated(channel, alert).0;
     match channel.kind {
         ChannelKind::Webhook | ChannelKind::File => {
-            serde_json::from_slice(&webhook::body(&alert, key)).unwrap_or_default()
+            serde_json::from_slice(&webhook::body(&worded(), key)).unwrap_or_default()
         }
-        ChannelKind::Slack => crate::message::slack(&alert),
-        ChannelKind::Teams => crate::message::teams(&alert),
-        ChannelKind::Pagerduty => pagerduty::event(&alert),
+        ChannelKind::Slack => crate::message::slack(&worded()),
+        ChannelKind::Teams => crate::message::teams(&worded()),
+        ChannelKind::Pagerduty => pagerduty::event(&worded()),
         ChannelKind::Email => {
+            let (alert, html) = email_parts(channel, alert);
             let (from, to) = match &channel.smtp {
                 Some(smtp) => (smtp.from.clone(), email::recipients(smtp, &alert)),
                 None => (String::new(), Vec::new()),
             };
-            let html = html.unwrap_or_else(|| crate::message::html(&alert));
             serde_json::json!({"from": from, "to": to, "subject": alert.title, "text": alert.text, "html": html})
         }
-        ChannelKind::Stdout => serde_json::Value::String(stdout::line(&alert)),
+        ChannelKind::Stdout => serde_json::Value::String(stdout::line(&worded())),
     }
+}
+
+/// An email's alert (subject and plain text) and HTML part, the channel's template applied,
+/// within [`crate::limit::EMAIL`]; what was cut to fit is said at the end of both parts.
+pub fn email_parts(channel: &Channel, alert: &Alert) -> (Alert, String) {
+    let render = |a: &Alert, cuts: &[String]| {
+        let (mut t, html) = templated(channel, a);
+        let html = match (html, crate::limit::note(cuts)) {
+            (Some(h), Some(note)) => format!("{h}\n<p>{}</p>\n", crate::message::escape_html(&note)),
+            (Some(h), None) => h,
+            (None, _) => crate::message::html_with(&t, cuts),
+        };
+        if let Some(note) = crate::limit::note(cuts) {
+            t.text = format!("{}\n{note}\n", t.text.trim_end());
+        }
+        (t, html)
+    };
+    crate::limit::fit(alert, crate::limit::EMAIL, render, |(t, h)| t.title.len() + t.text.len() + h.len())
 }
 
 /// The alert as the channel's template words it, and the template's HTML if any.

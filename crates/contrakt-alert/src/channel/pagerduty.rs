@@ -9,8 +9,12 @@ use crate::config::{Channel, Secrets};
 
 const EVENTS_API: &str = "https://events.pagerduty.com/v2/enqueue";
 
-/// The event for an alert (without the routing key).
+/// The event for an alert (without the routing key), within [`crate::limit::PAGERDUTY`].
 pub fn event(alert: &Alert) -> Json {
+    crate::limit::fit(alert, crate::limit::PAGERDUTY, event_with, crate::limit::json_size)
+}
+
+fn event_with(alert: &Alert, cuts: &[String]) -> Json {
     let dedup_key = format!("contrakt-{}", alert.fingerprint);
     if alert.event == Event::Resolve {
         return json!({"event_action": "resolve", "dedup_key": dedup_key});
@@ -21,8 +25,15 @@ pub fn event(alert: &Alert) -> Json {
         contrakt_core::config::LevelName::Info => "info",
     };
     let c = &alert.check;
-    let links: Vec<Json> = alert.runbook.links.iter().map(|l| json!({"href": l.url, "text": l.label})).collect();
-    json!({
+    // Only web links: PagerDuty shows `links` as clickable, whatever their scheme.
+    let links: Vec<Json> = alert
+        .runbook
+        .links
+        .iter()
+        .filter(|l| crate::message::web_link(&l.url))
+        .map(|l| json!({"href": l.url, "text": l.label}))
+        .collect();
+    let mut event = json!({
         "event_action": "trigger",
         "dedup_key": dedup_key,
         "client": "contrakt",
@@ -43,7 +54,11 @@ pub fn event(alert: &Alert) -> Json {
             },
         },
         "links": links,
-    })
+    });
+    if !cuts.is_empty() {
+        event["payload"]["custom_details"]["truncated"] = cuts.into();
+    }
+    event
 }
 
 pub(super) fn send(agent: &ureq::Agent, channel: &Channel, secrets: &Secrets, alert: &Alert, key: &str) -> Outcome {

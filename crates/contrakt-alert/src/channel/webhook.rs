@@ -6,11 +6,19 @@ use super::{Outcome, post, secret};
 use crate::alert::Alert;
 use crate::config::{Channel, Secrets};
 
-/// The body: the alert with its idempotency key, so a receiver can drop a resend.
+/// The body: the alert with its idempotency key, so a receiver can drop a resend. Within
+/// [`crate::limit::WEBHOOK`]; when something had to be cut, `truncated` says what.
 pub fn body(alert: &Alert, key: &str) -> Vec<u8> {
+    crate::limit::fit(alert, crate::limit::WEBHOOK, |a, cuts| body_with(a, key, cuts), Vec::len)
+}
+
+fn body_with(alert: &Alert, key: &str, cuts: &[String]) -> Vec<u8> {
     let mut value = serde_json::to_value(alert).unwrap_or_default();
     if let Some(map) = value.as_object_mut() {
         map.insert("idempotency_key".into(), key.into());
+        if !cuts.is_empty() {
+            map.insert("truncated".into(), cuts.into());
+        }
     }
     serde_json::to_vec(&value).unwrap_or_default()
 }

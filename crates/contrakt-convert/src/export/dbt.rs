@@ -9,6 +9,12 @@
 //! warning-level rules as `severity: warn`. Core dbt has no test for patterns, formats,
 //! placeholder values, row counts, freshness of a model or user SQL (those need packages such
 //! as dbt_utils or singular test files): each is a warning.
+//!
+//! dbt renders the strings of a properties file as Jinja (descriptions, test arguments,
+//! configs, names). Contract text and data values (`validValues` that `infer` took from the
+//! data) must not run there, so every `{{`, `{%` and `{#` in the output is written as the
+//! expression that prints it, `{{ "{{" }}`: dbt shows the text as it was. The one string that
+//! is meant as an expression, a `ref(…)`, quotes its model name as a Jinja string literal.
 
 use serde_json::{Map, Value as Json, json};
 
@@ -28,7 +34,52 @@ pub(super) fn export(
     warnings: &mut Vec<String>,
 ) -> String {
     let models: Vec<Json> = objects.iter().map(|o| model(o, &super::of(expectations, o), d, warnings)).collect();
-    contrakt_core::document::to_yaml(&json!({"version": 2, "models": models}))
+    let mut doc = json!({"version": 2, "models": models});
+    no_jinja(&mut doc, None);
+    contrakt_core::document::to_yaml(&doc)
+}
+
+/// Neutralises Jinja in every string of the file ([`printed`]), keys included, except the
+/// `ref(…)` expressions under `to` that [`reference`] wrote.
+fn no_jinja(v: &mut Json, key: Option<&str>) {
+    match v {
+        Json::String(s) if key == Some("to") && s.starts_with("ref('") => {}
+        Json::String(s) => *s = printed(s),
+        Json::Array(items) => items.iter_mut().for_each(|i| no_jinja(i, None)),
+        Json::Object(m) => {
+            let entries = std::mem::take(m);
+            for (k, mut value) in entries {
+                no_jinja(&mut value, Some(&k));
+                m.insert(printed(&k), value);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `s` as Jinja template text that renders as `s`: each `{{`, `{%` and `{#` becomes
+/// `{{ "{{" }}` (and so on); nothing else in `s` starts a Jinja construct.
+pub(super) fn printed(s: &str) -> String {
+    if !s.contains("{{") && !s.contains("{%") && !s.contains("{#") {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, chars.peek()) {
+            ('{', Some(&next @ ('{' | '%' | '#'))) => {
+                chars.next();
+                out.push_str(&format!("{{{{ \"{{{next}\" }}}}"));
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// `ref('model')`, the name as a Jinja string literal (backslash and quote escaped).
+fn reference(model: &str) -> String {
+    format!("ref('{}')", model.replace('\\', "\\\\").replace('\'', "\\'"))
 }
 
 fn model(o: &Object, expectations: &[&Expectation], d: Dialect, warnings: &mut Vec<String>) -> Json {
@@ -63,7 +114,7 @@ fn model(o: &Object, expectations: &[&Expectation], d: Dialect, warnings: &mut V
         constraints.push(json!({
             "type": "foreign_key",
             "columns": from,
-            "to": format!("ref('{target}')"),
+            "to": reference(target),
             "to_columns": to,
         }));
     }
@@ -113,6 +164,10 @@ fn column(o: &Object, f: &Field, d: Dialect, warnings: &mut Vec<String>) -> Map<
     let name = f.physical_name.clone().unwrap_or_else(|| f.name.clone());
     let mut c = Map::new();
     c.insert("name".into(), json!(name));
+    // A name that is not a plain word is quoted where dbt writes it into SQL.
+    if sql::quote(&name, d, false) != name {
+        c.insert("quote".into(), json!(true));
+    }
     if let Some(text) = &f.description {
         c.insert("description".into(), json!(text));
     }
@@ -157,8 +212,8 @@ fn checks_of(f: &Field, col: &str, d: Dialect) -> Vec<String> {
     let bound = |b: &Bound, below: bool| {
         let value = match &b.value {
             Json::Number(n) => n.to_string(),
-            Json::String(s) => sql::string(s),
-            other => sql::string(&other.to_string()),
+            Json::String(s) => sql::string(s, d),
+            other => sql::string(&other.to_string(), d),
         };
         let op = match (below, b.exclusive) {
             (true, false) => ">=",
@@ -211,7 +266,7 @@ fn tests_of(e: &Expectation, warnings: &mut Vec<String>) -> Vec<Json> {
         }
         Measure::Reference { object, column } => {
             let mut args = Map::new();
-            args.insert("to".into(), json!(format!("ref('{object}')")));
+            args.insert("to".into(), json!(reference(object)));
             args.insert("field".into(), json!(column));
             vec![("relationships", args)]
         }

@@ -13,6 +13,9 @@ mod protobuf;
 mod soda;
 mod sql;
 
+#[cfg(test)]
+mod tests;
+
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -152,6 +155,11 @@ fn export_schema(
             }
         }
     }
+    if let Target::Sql(d) = target
+        && let Some(why) = sql::unwritable_names(&objects, d, &tables_of(schema, others))
+    {
+        return Err(Error::Unwritable(why));
+    }
     let content = match target {
         Target::JsonSchema => jsonschema::export(objects[0], &mut warnings).into_bytes(),
         Target::Avro => avro::export(objects[0], &mut warnings).into_bytes(),
@@ -185,6 +193,9 @@ pub fn export_contract(
     let content = match target {
         Target::Dbt(dialect) => {
             let dialect = dialect.unwrap_or_else(|| server_dialect(doc, &mut warnings));
+            if let Some(why) = sql::unwritable_names(&objects, dialect, &tables_of(&schema, others)) {
+                return Err(Error::Unwritable(why));
+            }
             dbt::export(&objects, &expectations, dialect, &mut warnings)
         }
         Target::Soda => soda::export(&objects, &expectations, &tables_of(&schema, others), &mut warnings),

@@ -8,6 +8,10 @@
 //! `row_count`, a freshness SLA `freshness(col) < 2h`, a foreign key a reference check, a user
 //! query a user-defined metric with its `query`, and the columns a schema check. Warning-level
 //! rules are written as `warn: when …`. Each check is `name`d after the contract's rule.
+//!
+//! Table and column names go into Soda's SQL: a name that is not a plain identifier is
+//! double-quoted (quotes doubled inside), as SodaCL takes quoted names, so no name can end the
+//! statement Soda builds.
 
 use serde_json::{Map, Value as Json, json};
 
@@ -43,8 +47,26 @@ pub(super) fn export(
     contrakt_core::document::to_yaml(&Json::Object(doc))
 }
 
+/// The table as SodaCL and its SQL name it: each dotted part quoted where needed.
 fn table_name(o: &Object) -> String {
-    o.physical_name.clone().unwrap_or_else(|| o.name.clone())
+    table_ident(o.physical_name.as_deref().unwrap_or(&o.name))
+}
+
+fn table_ident(name: &str) -> String {
+    name.split('.').map(ident).collect::<Vec<_>>().join(".")
+}
+
+/// A name as written in SodaCL and its SQL: as it is when a plain identifier (so its case
+/// keeps the warehouse's usual meaning), else in double quotes with `"` doubled.
+fn ident(name: &str) -> String {
+    let plain = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if plain { name.to_string() } else { format!("\"{}\"", name.replace('"', "\"\"")) }
+}
+
+/// A column path (`address.city`) as a name, each part quoted where needed.
+fn column(path: &[String]) -> String {
+    path.iter().map(|p| ident(p)).collect::<Vec<_>>().join(".")
 }
 
 /// Every column of the contract must be there. Types are left to the checks below: Soda
@@ -61,7 +83,7 @@ fn schema_check(o: &Object) -> Json {
 /// One expectation as Soda checks (several for a primary key); none, with a warning, where
 /// SodaCL has no way to say it.
 fn checks_of(e: &Expectation, table: &str, tables: &super::Tables, warnings: &mut Vec<String>) -> Vec<Json> {
-    let col = e.column.join(".");
+    let col = column(&e.column);
     if e.column.len() > 1 {
         check_lost(warnings, e, TARGET, "SodaCL checks name top-level columns");
         return Vec::new();
@@ -88,7 +110,7 @@ fn checks_of(e: &Expectation, table: &str, tables: &super::Tables, warnings: &mu
         Measure::Key(cols) => {
             // Each key column present, and the key unique.
             let mut out: Vec<Json> =
-                cols.iter().map(|c| named(&format!("missing_count({}) = 0", c.join(".")), &e.id, Map::new())).collect();
+                cols.iter().map(|c| named(&format!("missing_count({}) = 0", column(c)), &e.id, Map::new())).collect();
             out.push(named(&format!("duplicate_count({}) = 0", joined(cols)), &e.id, Map::new()));
             return out;
         }
@@ -126,7 +148,20 @@ fn checks_of(e: &Expectation, table: &str, tables: &super::Tables, warnings: &mu
                         (false, false) => ">",
                         (false, true) => ">=",
                     };
-                    let literal = other.as_str().map_or_else(|| other.to_string(), str::to_string).replace('\'', "''");
+                    let literal = other.as_str().map_or_else(|| other.to_string(), str::to_string);
+                    // The data source's dialect is not known here: a backslash reads differently
+                    // across them (an escape in BigQuery, Snowflake and Spark, itself in
+                    // PostgreSQL), so a bound with one is not written.
+                    if literal.contains('\\') {
+                        check_lost(
+                            warnings,
+                            e,
+                            TARGET,
+                            "the bound holds a backslash, which SQL dialects read differently",
+                        );
+                        return Vec::new();
+                    }
+                    let literal = literal.replace('\'', "''");
                     return failed_rows(e, &format!("{col} {op} '{literal}'"), warnings);
                 }
             }
@@ -173,14 +208,19 @@ fn checks_of(e: &Expectation, table: &str, tables: &super::Tables, warnings: &mu
             }];
         }
         Measure::Reference { object, column } => {
-            let target = tables.get(object).unwrap_or(object);
+            let target = table_ident(tables.get(object).unwrap_or(object));
+            let to_column = ident(column);
             if e.threshold != Threshold::must_be_zero() || percent {
                 warnings.push(format!(
                     "{}.{col}: a soda reference check fails on any orphan; the threshold is not kept",
                     e.object
                 ));
             }
-            return vec![named(&format!("values in ({col}) must exist in {target} ({column})"), &title(e), Map::new())];
+            return vec![named(
+                &format!("values in ({col}) must exist in {target} ({to_column})"),
+                &title(e),
+                Map::new(),
+            )];
         }
         Measure::Retention { .. } => {
             check_lost(warnings, e, TARGET, "SodaCL's freshness measures the newest row, not the oldest");
@@ -260,7 +300,7 @@ fn title(e: &Expectation) -> String {
 }
 
 fn joined(cols: &[Vec<String>]) -> String {
-    cols.iter().map(|c| c.join(".")).collect::<Vec<_>>().join(", ")
+    cols.iter().map(|c| column(c)).collect::<Vec<_>>().join(", ")
 }
 
 /// A user-defined metric's name: letters, digits and `_`.

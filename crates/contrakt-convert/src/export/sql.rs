@@ -83,8 +83,8 @@ fn table(out: &mut String, o: &Object, d: Dialect, tables: &super::Tables, warni
             }
         }
         match (&f.description, d) {
-            (Some(text), Dialect::Spark) => line.push_str(&format!(" COMMENT {}", string(text))),
-            (Some(text), Dialect::BigQuery) => line.push_str(&format!(" OPTIONS(description={})", string(text))),
+            (Some(text), Dialect::Spark) => line.push_str(&format!(" COMMENT {}", string(text, d))),
+            (Some(text), Dialect::BigQuery) => line.push_str(&format!(" OPTIONS(description={})", string(text, d))),
             _ => {}
         }
         lost(warnings, &path, &losses, d.name());
@@ -126,18 +126,22 @@ fn table(out: &mut String, o: &Object, d: Dialect, tables: &super::Tables, warni
         }
     }
     match (&o.description, d) {
-        (Some(text), Dialect::Spark) => out.push_str(&format!("\nCOMMENT {}", string(text))),
-        (Some(text), Dialect::BigQuery) => out.push_str(&format!("\nOPTIONS(description={})", string(text))),
+        (Some(text), Dialect::Spark) => out.push_str(&format!("\nCOMMENT {}", string(text, d))),
+        (Some(text), Dialect::BigQuery) => out.push_str(&format!("\nOPTIONS(description={})", string(text, d))),
         _ => {}
     }
     out.push_str(";\n");
     if matches!(d, Dialect::Postgres | Dialect::Snowflake) {
         if let Some(text) = &o.description {
-            out.push_str(&format!("COMMENT ON TABLE {name} IS {};\n", string(text)));
+            out.push_str(&format!("COMMENT ON TABLE {name} IS {};\n", string(text, d)));
         }
         for f in &o.fields {
             if let Some(text) = &f.description {
-                out.push_str(&format!("COMMENT ON COLUMN {name}.{} IS {};\n", quote(&f.name, d, false), string(text)));
+                out.push_str(&format!(
+                    "COMMENT ON COLUMN {name}.{} IS {};\n",
+                    quote(&f.name, d, false),
+                    string(text, d)
+                ));
             }
         }
     }
@@ -357,24 +361,54 @@ pub(super) fn column_type(t: &DataType, d: Dialect, f: &Field, path: &str, warni
 
 /// A literal default, when the value is one (a string default such as `now()` is kept as an
 /// expression only when it looks like a call).
-fn literal(v: &serde_json::Value, _d: Dialect) -> Option<String> {
+fn literal(v: &serde_json::Value, d: Dialect) -> Option<String> {
     match v {
         serde_json::Value::Bool(b) => Some(if *b { "TRUE" } else { "FALSE" }.into()),
         serde_json::Value::Number(n) => Some(n.to_string()),
-        serde_json::Value::String(s) if s.ends_with("()") || s.eq_ignore_ascii_case("current_timestamp") => {
-            Some(s.clone())
-        }
-        serde_json::Value::String(s) => Some(string(s)),
+        // Only a bare call (`now()`, `gen_random_uuid()`): anything else is a literal.
+        serde_json::Value::String(s) if is_call(s) || s.eq_ignore_ascii_case("current_timestamp") => Some(s.clone()),
+        serde_json::Value::String(s) => Some(string(s, d)),
         _ => None,
     }
 }
 
-pub(super) fn string(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
+/// A string literal that reads back as `s` in the dialect. PostgreSQL's standard strings take a
+/// backslash as it is and double the quote; BigQuery, Snowflake and Spark read backslash escapes,
+/// so the backslash is escaped too and the quote written `\'` (Spark and BigQuery would read
+/// `''` as two literals run together). BigQuery's quoted strings hold no line break: those
+/// and other control characters are escapes there.
+pub(super) fn string(s: &str, d: Dialect) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('\'');
+    for c in s.chars() {
+        match (c, d) {
+            ('\'', Dialect::Postgres) => out.push_str("''"),
+            ('\'', _) => out.push_str("\\'"),
+            ('\\', Dialect::Postgres) => out.push('\\'),
+            ('\\', _) => out.push_str("\\\\"),
+            ('\n', Dialect::BigQuery) => out.push_str("\\n"),
+            ('\r', Dialect::BigQuery) => out.push_str("\\r"),
+            ('\t', Dialect::BigQuery) => out.push_str("\\t"),
+            (c, Dialect::BigQuery) if c.is_control() => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            (c, _) => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
 }
 
-/// Quotes an identifier when it is not a plain lower-case word (BigQuery and Spark with
-/// backticks). `dotted`: a qualified table name, each part quoted on its own.
+/// `name()`: a function call with no arguments, which a default may be.
+fn is_call(s: &str) -> bool {
+    s.strip_suffix("()").is_some_and(|name| {
+        name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+    })
+}
+
+/// Quotes an identifier when it is not a plain lower-case word: BigQuery and Spark with
+/// backticks (Spark doubles a backtick inside; BigQuery reads backslash escapes there, and
+/// names it cannot hold are refused before export, see [`unwritable`]), the others with double
+/// quotes, doubled inside. `dotted`: a qualified table name, each part quoted on its own.
 pub(super) fn quote(name: &str, d: Dialect, dotted: bool) -> String {
     let one = |part: &str| {
         let plain = part.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
@@ -382,11 +416,48 @@ pub(super) fn quote(name: &str, d: Dialect, dotted: bool) -> String {
             && !RESERVED.contains(&part);
         match (plain, d) {
             (true, _) => part.to_string(),
-            (false, Dialect::BigQuery | Dialect::Spark) => format!("`{}`", part.replace('`', "``")),
+            (false, Dialect::Spark) => format!("`{}`", part.replace('`', "``")),
+            (false, Dialect::BigQuery) => format!("`{}`", part.replace('\\', "\\\\").replace('`', "\\`")),
             (false, _) => format!("\"{}\"", part.replace('"', "\"\"")),
         }
     };
     if dotted { name.split('.').map(one).collect::<Vec<_>>().join(".") } else { one(name) }
+}
+
+/// Why a dialect cannot hold this name safely, if it cannot: BigQuery's names hold no
+/// backtick, backslash or control character (its quoted names read backslash escapes, which
+/// other SQL readers do not).
+pub(super) fn unwritable(name: &str, d: Dialect) -> Option<String> {
+    (d == Dialect::BigQuery && name.chars().any(|c| c == '`' || c == '\\' || c.is_control())).then(|| {
+        format!("`{}`: a BigQuery name cannot hold a backtick, a backslash or a control character", name.escape_debug())
+    })
+}
+
+/// The first name of these objects (tables, columns at any depth, foreign-key targets) that the
+/// dialect cannot hold safely ([`unwritable`]), as the reason.
+pub(super) fn unwritable_names(objects: &[&Object], d: Dialect, tables: &super::Tables) -> Option<String> {
+    fn in_fields(fields: &[Field], d: Dialect) -> Option<String> {
+        fields.iter().find_map(|f| {
+            let nested = match &f.data_type {
+                DataType::Struct(children) => in_fields(children, d),
+                DataType::List(item) => in_fields(std::slice::from_ref(item.as_ref()), d),
+                DataType::Map { key, value } => in_fields(&[key.as_ref().clone(), value.as_ref().clone()], d),
+                _ => None,
+            };
+            unwritable(&f.name, d).or_else(|| f.physical_name.as_deref().and_then(|p| unwritable(p, d))).or(nested)
+        })
+    }
+    objects.iter().find_map(|o| {
+        unwritable(o.physical_name.as_deref().unwrap_or(&o.name), d)
+            .or_else(|| in_fields(&o.fields, d))
+            .or_else(|| o.foreign_keys.iter().flat_map(|k| &k.to).find_map(|t| unwritable(t, d)))
+            .or_else(|| {
+                o.foreign_keys
+                    .iter()
+                    .filter_map(|k| k.to.first().and_then(|t| t.split_once('.')).and_then(|(t, _)| tables.get(t)))
+                    .find_map(|t| unwritable(t, d))
+            })
+    })
 }
 
 /// Words that would not read as column names unquoted in some dialect.
