@@ -23,3 +23,4 @@ pub mod path;
 pub use diagnostic::{Finding, Level};
 pub use path::FieldPath;
 pub mod registry;
+pub mod sql_guard;
