@@ -81,7 +81,17 @@ pub fn parse_filter_expr(text: &str) -> Result<Expr, String> {
         ));
     }
     let mut parser = Parser::new(&dialect).with_tokens_with_locations(tokens);
-    let expr = parser.parse_expr().map_err(|e| format!("--where does not parse: {}", strip(&e.to_string())))?;
+    let expr = parser.parse_expr().map_err(|e| {
+        let message = strip(&e.to_string()).to_string();
+        if message.ends_with("found: EOF") {
+            // The parser gives no position for the end: say where the text ends.
+            let last = text.rsplit('\n').next().unwrap_or(text);
+            let (line, column) = (text.matches('\n').count() + 1, last.chars().count() + 1);
+            format!("--where does not parse: {message} at the end of the text (line {line}, column {column})")
+        } else {
+            format!("--where does not parse: {message}")
+        }
+    })?;
     let next = parser.peek_token_ref();
     if next.token != Token::EOF {
         let at = next.span.start;
@@ -115,7 +125,9 @@ mod tests {
         assert!(parse_filter("").unwrap_err().starts_with("empty --where"));
         assert!(parse_filter("  ").unwrap_err().starts_with("empty --where"));
         let e = parse_filter("a >").unwrap_err();
-        assert!(e.contains("--where does not parse") && e.contains("Column"), "{e}");
+        assert!(e.contains("--where does not parse") && e.contains("end of the text (line 1, column 4)"), "{e}");
+        let e = parse_filter("a > > 1").unwrap_err();
+        assert!(e.contains("Line: 1, Column: 5"), "{e}");
         assert!(parse_filter("a IN (SELECT 1)").is_err());
         assert!(parse_filter(r#""select" = 1"#).is_ok());
     }
