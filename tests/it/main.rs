@@ -6,6 +6,9 @@
 //!   webhook receiver on loopback (dedup across runs, dead letters, retry, secrets never shown).
 //! - `bad_input`: one table of broken, hostile and missing inputs, each checked for its exit
 //!   code, error code, message and location, in both output formats.
+//! - `hostile_check`: one table of hostile contracts and options for `contrakt check` (issue
+//!   #18): reversed ranges, dotted and quoted names, `--where` injection, unbounded functions,
+//!   recursive and huge queries, timeouts, and errors that must say what is wrong.
 //! - `cli_diff`: `contrakt diff` on one fixture pair per breaking-change rule
 //!   (`fixtures/breaking/<CODE>/`), consumer impact, version pins, modes and bad input.
 //! - `cli_infer`: `contrakt infer` on the fixture datasets: drafts that lint clean and pass
@@ -50,6 +53,7 @@ mod conformance;
 mod conformance_jsonschema;
 mod conformance_odcs;
 mod fixture_data;
+mod hostile_check;
 mod month;
 mod postgres;
 mod publish_s3;

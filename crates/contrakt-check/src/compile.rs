@@ -209,9 +209,28 @@ fn compile_one(plan: &mut ObjectPlan, schema: &ArrowSchema, e: &Expectation, tab
         }
         _ => {}
     }
+    if e.column.is_empty() {
+        // A column measure written at the object's level (`nullValues` under `schema[].quality`).
+        return simple(How::Error(format!(
+            "`{}` on object `{}` measures the values of one property: put the rule in that property's `quality`",
+            metric_name(e),
+            e.object
+        )));
+    }
     let Some(column) = resolve(schema, &e.column) else {
         return simple(How::Error(format!("column `{}` is missing from the data", e.column.join("."))));
     };
+    // A pattern the checker's regex engine would refuse (too large once compiled): said here,
+    // with the property, rather than as an engine error when the scan runs.
+    let pattern = match &e.measure {
+        Measure::Invalid { pattern: Some(p), .. } | Measure::Mismatch(p) => Some(p),
+        _ => None,
+    };
+    if let Some(p) = pattern
+        && let Err(why) = check_regex(p)
+    {
+        return simple(How::Error(format!("the pattern of `{}` cannot be used: {why}", e.column.join("."))));
+    }
     let c = col_expr(&column.path, None);
     let row = |plan: &mut ObjectPlan, predicate: String| {
         let m = plan.measure(format!("count(*) FILTER (WHERE {predicate})"));
@@ -386,6 +405,36 @@ fn compile_one(plan: &mut ObjectPlan, schema: &ArrowSchema, e: &Expectation, tab
         | Measure::Key(_) => {
             unreachable!("handled above")
         }
+    }
+}
+
+/// The compiled size a pattern may reach, as lint L104 checks it: 4 MiB.
+pub const REGEX_SIZE_LIMIT: usize = 1 << 22;
+
+/// Does the pattern compile within [`REGEX_SIZE_LIMIT`]? The reason, in one line, if not.
+pub fn check_regex(pattern: &str) -> Result<(), String> {
+    match regex::RegexBuilder::new(pattern).size_limit(REGEX_SIZE_LIMIT).build() {
+        Ok(_) => Ok(()),
+        Err(regex::Error::CompiledTooBig(limit)) => Err(format!(
+            "the regular expression ({} characters) compiles to more than {} MiB, the limit (lint L104 reports it too)",
+            pattern.chars().count(),
+            limit >> 20
+        )),
+        Err(regex::Error::Syntax(s)) => {
+            Err(format!("the regular expression does not compile: {}", s.lines().last().unwrap_or(&s).trim()))
+        }
+        Err(other) => Err(format!("the regular expression does not compile: {other}")),
+    }
+}
+
+/// The ODCS metric (or check name) of an expectation, for messages.
+fn metric_name(e: &Expectation) -> &'static str {
+    match &e.measure {
+        Measure::Nulls => "nullValues",
+        Measure::Missing(_) => "missingValues",
+        Measure::Invalid { .. } | Measure::NotIn(_) => "invalidValues",
+        Measure::Excess => "duplicateValues",
+        _ => e.kind.name,
     }
 }
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
+use datafusion::common::TableReference;
 use datafusion::datasource::MemTable;
 use datafusion::datasource::file_format::FileFormat as DfFileFormat;
 use datafusion::datasource::file_format::arrow::ArrowFormat;
@@ -181,7 +182,12 @@ pub fn source(
                 hint: format!("format `{f}` is not one contrakt reads (parquet, csv, json, arrow)"),
             });
         }
-        None => FileFormat::from_path(&url).or_else(|| sniff_folder(&url)).unwrap_or(FileFormat::Parquet),
+        None => match FileFormat::from_path(&url) {
+            Some(f) => f,
+            None => sniff_folder(&url)
+                .map_err(|message| Error::Source { object: object.to_string(), location: location.clone(), message })?
+                .unwrap_or(FileFormat::Parquet),
+        },
     };
     if url.contains("://") && !(url.starts_with("s3://") || url.starts_with("https://") || url.starts_with("http://")) {
         return Err(Error::NoData {
@@ -285,25 +291,47 @@ fn normalize(p: &Path) -> PathBuf {
     out
 }
 
-/// The format of the first data file in a folder.
-fn sniff_folder(url: &str) -> Option<FileFormat> {
+/// The format of a folder's data files. A folder holding files of several formats is refused,
+/// naming them: reading one format and ignoring the rest without a word would check part of
+/// the data.
+fn sniff_folder(url: &str) -> std::result::Result<Option<FileFormat>, String> {
     let dir = Path::new(url);
     if !dir.is_dir() {
-        return None;
+        return Ok(None);
     }
+    let mut found: Vec<(FileFormat, PathBuf)> = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let mut entries: Vec<_> = std::fs::read_dir(&d).ok()?.flatten().map(|e| e.path()).collect();
+        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
         entries.sort();
         for p in entries {
             if p.is_dir() {
                 stack.push(p);
             } else if let Some(f) = p.to_str().and_then(FileFormat::from_path) {
-                return Some(f);
+                found.push((f, p));
             }
         }
     }
-    None
+    let Some((first, _)) = found.first().cloned() else { return Ok(None) };
+    let others: Vec<&(FileFormat, PathBuf)> = found.iter().filter(|(f, _)| *f != first).collect();
+    if others.is_empty() {
+        return Ok(Some(first));
+    }
+    let mut formats: Vec<&str> = found.iter().map(|(f, _)| f.name()).collect();
+    formats.sort_unstable();
+    formats.dedup();
+    let named: Vec<String> =
+        found.iter().take(6).map(|(_, p)| p.strip_prefix(dir).unwrap_or(p).display().to_string()).collect();
+    let more =
+        if found.len() > named.len() { format!(" and {} more", found.len() - named.len()) } else { String::new() };
+    Err(format!(
+        "the folder holds data files of several formats ({}): {}{more}; contrakt reads one format per dataset: point at one with a glob (`{}/*{}`) or set the server's `format`",
+        formats.join(", "),
+        named.join(", "),
+        url.trim_end_matches('/'),
+        first.extension()
+    ))
 }
 
 /// Registers the data as table `name`, with hive partition columns (`key=value` folders)
@@ -350,7 +378,7 @@ pub async fn register(ctx: &SessionContext, name: &str, object: &str, src: &Data
     let config = ListingTableConfig::new(url).with_listing_options(options).infer_schema(&state).await.map_err(fail)?;
     let table = ListingTable::try_new(config).map_err(fail)?;
     let schema = datafusion::datasource::TableProvider::schema(&table);
-    ctx.register_table(name, Arc::new(table)).map_err(fail)?;
+    ctx.register_table(TableReference::bare(name), Arc::new(table)).map_err(fail)?;
     Ok(schema)
 }
 
@@ -439,7 +467,7 @@ pub fn register_memory(ctx: &SessionContext, name: &str, object: &str, data: &In
         partitions[i % n].push(b.clone());
     }
     let table = MemTable::try_new(data.schema.clone(), partitions).map_err(fail)?;
-    ctx.register_table(name, Arc::new(table)).map_err(fail)?;
+    ctx.register_table(TableReference::bare(name), Arc::new(table)).map_err(fail)?;
     Ok(data.schema.clone())
 }
 

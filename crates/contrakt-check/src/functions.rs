@@ -1,6 +1,7 @@
 //! The SQL functions a check session has beyond DataFusion's own: PostgreSQL's JSON operators
 //! (`->`, `->>`, [`json`]), which contracts written for a warehouse use in their `sql` rules,
-//! and contrakt's array-item checks ([`items`]).
+//! contrakt's array-item checks ([`items`]), and bounded versions of the functions that build
+//! values of any size ([`crate::bounded`]).
 
 use std::sync::Arc;
 
@@ -24,6 +25,9 @@ pub(crate) fn register(ctx: &mut SessionContext) {
         SessionContext::register_udf(ctx, udf);
     }
     SessionContext::register_udf(ctx, items::any_item_udf());
+    // Functions that could build values of any size are bounded (`--memory-limit` does not
+    // see them).
+    crate::bounded::register(ctx);
     // Registering a planner only fails in registries that take none; a session takes them.
     let _ = ctx.register_expr_planner(Arc::new(json::JsonOperators));
 }

@@ -13,6 +13,7 @@
 
 #[cfg(feature = "ballista")]
 pub mod ballista;
+pub mod bounded;
 pub mod compile;
 pub mod conformance;
 pub mod countries;
@@ -32,4 +33,4 @@ pub use contrakt_core::expect::{CheckReport, CheckResult, ObjectRun, Status, Sum
 pub use dataset::InMemory;
 pub use engine::Engine;
 pub use error::{Error, Result};
-pub use run::{CheckOptions, Checker, parse_time};
+pub use run::{CheckOptions, Checker, DEFAULT_TIMEOUT, parse_time};

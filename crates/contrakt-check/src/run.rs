@@ -9,11 +9,12 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::{DataType as Arrow, Schema as ArrowSchema};
-use datafusion::common::ScalarValue;
+use datafusion::common::{ScalarValue, TableReference};
 use datafusion::datasource::MemTable;
 use datafusion::execution::config::SessionConfig;
 use datafusion::execution::runtime_env::RuntimeEnv;
-use datafusion::prelude::{SQLOptions, SessionContext};
+use datafusion::physical_plan::ExecutionPlan;
+use datafusion::prelude::{DataFrame, SQLOptions, SessionContext};
 use futures::future::join_all;
 use serde_json::{Map, Value as Json};
 use tracing::{Instrument, info_span};
@@ -53,10 +54,13 @@ pub struct CheckOptions {
     pub filter: Option<String>,
     /// `--partition KEY=VALUE`: only this slice is checked.
     pub partitions: Vec<(String, String)>,
-    /// Bound on each query.
+    /// Bound on each query, its planning and its execution [default: [`DEFAULT_TIMEOUT`]].
     pub timeout: Option<Duration>,
-    /// Relative data paths resolve against this folder (the contract's).
+    /// Relative paths of the contract's servers resolve against this folder (the contract's).
     pub base_dir: PathBuf,
+    /// Relative `data` paths resolve against this folder: for the CLI, the working directory
+    /// where `--data` was typed [default: `base_dir`].
+    pub data_dir: Option<PathBuf>,
     /// Other contracts of the registry, for references into their objects.
     pub registry: Vec<Arc<ContractDocument>>,
     /// Data already in memory, by object like `data` (`None`: the one object checked). An
@@ -77,11 +81,16 @@ impl Default for CheckOptions {
             partitions: Vec::new(),
             timeout: None,
             base_dir: PathBuf::from("."),
+            data_dir: None,
             registry: Vec::new(),
             frames: Vec::new(),
         }
     }
 }
+
+/// How long one query of a check (planning and execution) may take when no timeout is given:
+/// an hour. No run waits forever.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3600);
 
 /// Parses `--now`: RFC 3339 (`2025-06-01T00:00:00Z`), a naive timestamp (read as UTC) or a date.
 pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
@@ -340,14 +349,14 @@ impl Checker {
                     continue;
                 }
             };
-            let (plan, _) = self.plan(&prepared, object, located);
+            let (plan, idx) = self.plan(&prepared, object, located);
             out.push_str(&format!(
                 "## {object}\n\nfused scan ({} measures):\n  {}\n\n",
                 plan.fused.len(),
                 plan.fused_sql()
             ));
-            match self.ctx.sql(&plan.fused_sql()).await {
-                Ok(df) => match df.explain(false, false) {
+            match self.planned(&plan.fused_sql(), false, timeout_of(opts)).await {
+                Ok((df, _)) => match df.explain(false, false) {
                     Ok(df) => match df.collect().await {
                         Ok(batches) => {
                             let text = datafusion::arrow::util::pretty::pretty_format_batches(&batches)
@@ -360,7 +369,26 @@ impl Checker {
                     },
                     Err(e) => out.push_str(&format!("cannot explain: {}\n\n", explain(&e))),
                 },
-                Err(e) => out.push_str(&format!("the fused scan does not plan: {}\n\n", explain(&e))),
+                Err(e) => out.push_str(&format!("the fused scan does not plan: {e}\n\n")),
+            }
+            // Rules known before running not to run: what `check` would report instead.
+            let not_run: Vec<String> = plan
+                .checks
+                .iter()
+                .zip(&idx)
+                .filter_map(|(c, i)| {
+                    let id = &prepared.expectations[*i].id;
+                    match &c.how {
+                        How::Error(why) => Some(format!("  {id}: refused (cannot run): {why}\n")),
+                        How::Skip(why) => Some(format!("  {id}: skipped: {why}\n")),
+                        _ => None,
+                    }
+                })
+                .collect();
+            if !not_run.is_empty() {
+                out.push_str("not run:\n");
+                out.push_str(&not_run.concat());
+                out.push('\n');
             }
             let extra = separate_queries(&plan);
             if !extra.is_empty() {
@@ -394,7 +422,7 @@ impl Checker {
             };
             let (plan, _) = self.plan(&prepared, object, located);
             // As the run does: measures that do not plan are set aside.
-            let (good, set_aside) = self.plannable(&plan).await;
+            let (good, set_aside) = self.plannable(&plan, timeout_of(opts)).await;
             for (i, e) in set_aside {
                 out.push_str(&format!("-- {object}: measure m{i} `{}` is not pushed down: {e}\n", plan.fused[i]));
             }
@@ -418,7 +446,7 @@ impl Checker {
     /// A query as the warehouse's statement.
     async fn warehouse_sql(&self, sql: &str) -> std::result::Result<String, String> {
         let Some(w) = &self.warehouse else { return Err("no warehouse".into()) };
-        let df = self.ctx.sql(sql).await.map_err(|e| explain(&e))?;
+        let (df, _) = self.planned(sql, false, DEFAULT_TIMEOUT).await?;
         w.to_sql(df.logical_plan()).map_err(|e| e.to_string())
     }
 }
@@ -452,6 +480,7 @@ impl Given {
         object: &contrakt_core::odcs::SchemaObject,
         server: Option<&str>,
         base: &Path,
+        data_dir: Option<&Path>,
     ) -> Result<DataSource> {
         match given {
             Some(Given::Memory(m)) => Ok(DataSource {
@@ -460,7 +489,7 @@ impl Given {
                 format: FileFormat::Arrow,
                 endpoint: None,
             }),
-            Some(Given::Url(u)) => dataset::locate(contract, object, Some(u), server, base),
+            Some(Given::Url(u)) => dataset::locate(contract, object, Some(u), server, data_dir.unwrap_or(base)),
             None => dataset::locate(contract, object, None, server, base),
         }
     }
@@ -485,6 +514,8 @@ struct Prepared {
 
 impl Checker {
     async fn prepare(&self, doc: &ContractDocument, opts: &CheckOptions) -> Result<Prepared> {
+        // A bad --where stops the run before any data is read.
+        slice_predicates(opts)?;
         let contract = &doc.contract;
         let names: Vec<&str> = contract.schema.iter().map(|o| o.name.as_str()).collect();
         let known = || names.join(", ");
@@ -549,7 +580,14 @@ impl Checker {
                 objects.push((object.name.clone(), located));
                 continue;
             }
-            let located = match Given::locate(given, contract, object, opts.server.as_deref(), &opts.base_dir) {
+            let located = match Given::locate(
+                given,
+                contract,
+                object,
+                opts.server.as_deref(),
+                &opts.base_dir,
+                opts.data_dir.as_deref(),
+            ) {
                 Ok(src) => {
                     let r = self.register(&object.name, &object.name, &src, Given::memory(given), opts).await;
                     sources.insert(object.name.clone(), src);
@@ -619,7 +657,7 @@ impl Checker {
             }
             let explicit = given.get(&target);
             let server = if std::ptr::eq(c, contract) { opts.server.as_deref() } else { None };
-            let located = Given::locate(explicit, c, o, server, &base);
+            let located = Given::locate(explicit, c, o, server, &base, opts.data_dir.as_deref());
             if let Err(e) = &located {
                 tracing::info!(object = %target, error = %e, "referenced data not located");
             }
@@ -679,14 +717,14 @@ impl Checker {
                 });
             }
             let empty = |schema: &ArrowSchema| MemTable::try_new(Arc::new(schema.clone()), vec![vec![]]);
-            let predicates = slice_predicates(opts);
+            let predicates = slice_predicates(opts)?;
             if predicates.is_empty() {
-                self.ctx.register_table(table, Arc::new(empty(&schema)?))?;
+                self.ctx.register_table(TableReference::bare(table), Arc::new(empty(&schema)?))?;
                 w.relate_table(table, name.clone(), &schema, as_text);
                 return Ok(Located { table: table.to_string(), schema });
             }
             let raw = format!("{table}__all");
-            self.ctx.register_table(raw.as_str(), Arc::new(empty(&schema)?))?;
+            self.ctx.register_table(TableReference::bare(raw.as_str()), Arc::new(empty(&schema)?))?;
             w.relate_table(&raw, name.clone(), &schema, as_text);
             let q = format!("SELECT * FROM {} WHERE {}", ident(&raw), predicates.join(" AND "));
             let df = self
@@ -696,7 +734,7 @@ impl Checker {
                 .map_err(|e| Error::Usage(format!("--where/--partition on `{object}`: {}", explain(&e))))?;
             w.relate_view(table, df.logical_plan())?;
             let schema = df.schema().as_arrow().clone();
-            self.ctx.register_table(table, df.into_view())?;
+            self.ctx.register_table(TableReference::bare(table), df.into_view())?;
             Ok(Located { table: table.to_string(), schema })
         }
         .instrument(span)
@@ -715,7 +753,7 @@ impl Checker {
     ) -> Result<Located> {
         let span = info_span!("register", object = %object, location = %src.location);
         async {
-            let predicates = slice_predicates(opts);
+            let predicates = slice_predicates(opts)?;
             let register = |name: String| async move {
                 match memory {
                     Some(m) => dataset::register_memory(&self.ctx, &name, object, m),
@@ -735,7 +773,7 @@ impl Checker {
                 .await
                 .map_err(|e| Error::Usage(format!("--where/--partition on `{object}`: {}", explain(&e))))?;
             let schema = df.schema().as_arrow().clone();
-            self.ctx.register_table(table, df.into_view())?;
+            self.ctx.register_table(TableReference::bare(table), df.into_view())?;
             Ok(Located { table: table.to_string(), schema })
         }
         .instrument(span)
@@ -774,8 +812,8 @@ impl Checker {
         // The fused scan and the separate plans run concurrently.
         let t = Instant::now();
         let ((fused, bytes_scanned), separate) = futures::join!(
-            self.fused(&plan, opts.timeout).instrument(info_span!("fused_scan", measures = plan.fused.len())),
-            join_all(queries.iter().map(|q| self.number(q, opts.timeout)))
+            self.fused(&plan, timeout_of(opts)).instrument(info_span!("fused_scan", measures = plan.fused.len())),
+            join_all(queries.iter().map(|q| self.number(q, timeout_of(opts))))
                 .instrument(info_span!("separate_plans", n = queries.len()))
         );
         let duration_ms = t.elapsed().as_millis() as u64;
@@ -800,7 +838,7 @@ impl Checker {
         let masked = masked_columns(doc, object, opts.unmask);
         let sample_queries: Vec<String> =
             failed_samples.iter().map(|(_, s, e)| sample_sql(&plan.table, s, &key, e, opts.sample)).collect();
-        let fetched = join_all(sample_queries.iter().map(|q| self.rows(q, opts.timeout)))
+        let fetched = join_all(sample_queries.iter().map(|q| self.rows(q, timeout_of(opts))))
             .instrument(info_span!("samples", n = sample_queries.len()))
             .await;
         for ((at, _, _), rows) in failed_samples.iter().zip(fetched) {
@@ -833,15 +871,28 @@ impl Checker {
 
     /// The fused measures that plan (index, expression), and those that do not with their error.
     /// One planning of the whole scan when it plans, else one per measure.
-    async fn plannable<'p>(&self, plan: &'p ObjectPlan) -> (Vec<(usize, &'p str)>, Vec<(usize, String)>) {
+    async fn plannable<'p>(
+        &self,
+        plan: &'p ObjectPlan,
+        timeout: Duration,
+    ) -> (Vec<(usize, &'p str)>, Vec<(usize, String)>) {
         let all = || plan.fused.iter().enumerate().map(|(i, m)| (i, m.as_str()));
-        if self.plans(&plan.fused_sql()).await.is_ok() {
+        if self.plans(&plan.fused_sql(), timeout).await.is_ok() {
             return (all().collect(), Vec::new());
         }
+        self.plannable_alone(plan, timeout).await
+    }
+
+    /// Each fused measure planned alone: those that plan, and those that do not with the error.
+    async fn plannable_alone<'p>(
+        &self,
+        plan: &'p ObjectPlan,
+        timeout: Duration,
+    ) -> (Vec<(usize, &'p str)>, Vec<(usize, String)>) {
         let (mut good, mut set_aside) = (Vec::new(), Vec::new());
-        for (i, m) in all() {
-            match self.plans(&compile::fused_sql(&plan.table, &[(i, m)])).await {
-                Ok(()) => good.push((i, m)),
+        for (i, m) in plan.fused.iter().enumerate() {
+            match self.plans(&compile::fused_sql(&plan.table, &[(i, m)]), timeout).await {
+                Ok(()) => good.push((i, m.as_str())),
                 Err(e) => set_aside.push((i, e)),
             }
         }
@@ -854,18 +905,40 @@ impl Checker {
     async fn fused(
         &self,
         plan: &ObjectPlan,
-        timeout: Option<Duration>,
+        timeout: Duration,
     ) -> (Vec<std::result::Result<ScalarValue, String>>, Option<u64>) {
         let mut bytes = None;
         let n = plan.fused.len();
         let mut out: Vec<Option<std::result::Result<ScalarValue, String>>> = vec![None; n];
-        let (good, set_aside) = self.plannable(plan).await;
-        for (i, e) in set_aside {
-            out[i] = Some(Err(e));
-        }
+        // The whole scan is planned once and, when it plans, run as planned; only when it
+        // does not is each measure planned alone to find the ones to set aside.
+        let started = Instant::now();
+        let whole = self.planned(&plan.fused_sql(), self.warehouse.is_none(), timeout).await;
+        let (good, ran) = match whole {
+            Ok(planned) => {
+                let all: Vec<(usize, &str)> = plan.fused.iter().enumerate().map(|(i, m)| (i, m.as_str())).collect();
+                let left = timeout.saturating_sub(started.elapsed());
+                let ran = match (&self.warehouse, planned) {
+                    (None, (df, Some(physical))) => self.execute_measured(df, physical, left).await,
+                    _ => self.collect_measured(&plan.fused_sql(), left).await,
+                };
+                (all, ran)
+            }
+            Err(_) => {
+                let (good, set_aside) = self.plannable_alone(plan, timeout).await;
+                for (i, e) in set_aside {
+                    out[i] = Some(Err(e));
+                }
+                if good.is_empty() {
+                    (good, Ok((Vec::new(), None)))
+                } else {
+                    let ran = self.collect_measured(&compile::fused_sql(&plan.table, &good), timeout).await;
+                    (good, ran)
+                }
+            }
+        };
         if !good.is_empty() {
-            let sql = compile::fused_sql(&plan.table, &good);
-            match self.collect_measured(&sql, timeout).await {
+            match ran {
                 Ok((batches, scanned)) => {
                     bytes = scanned;
                     for (col, (i, _)) in good.iter().enumerate() {
@@ -894,67 +967,101 @@ impl Checker {
         (out.into_iter().map(|v| v.unwrap_or_else(|| Err("not run".into()))).collect(), bytes)
     }
 
+    /// Plans `sql` (down to the physical plan with `physical`) on a blocking thread of its own,
+    /// bounded by `timeout`: DataFusion plans without yielding, so a timer on the task doing
+    /// the planning could never fire. A planning that times out is abandoned (it finishes on
+    /// its thread; the result is dropped).
+    async fn planned(
+        &self,
+        sql: &str,
+        physical: bool,
+        timeout: Duration,
+    ) -> std::result::Result<(DataFrame, Option<Arc<dyn ExecutionPlan>>), String> {
+        let (ctx, sql, handle) = (self.ctx.clone(), sql.to_string(), tokio::runtime::Handle::current());
+        let task = tokio::task::spawn_blocking(move || {
+            handle.block_on(async move {
+                let df = ctx.sql_with_options(&sql, read_only()).await.map_err(|e| explain(&e))?;
+                let plan = match physical {
+                    true => Some(df.clone().create_physical_plan().await.map_err(|e| explain(&e))?),
+                    false => None,
+                };
+                Ok((df, plan))
+            })
+        });
+        match tokio::time::timeout(timeout, task).await {
+            Ok(Ok(planned)) => planned,
+            Ok(Err(e)) => Err(format!("the query could not be planned: {e}")),
+            Err(_) => Err(format!("timed out after {} while planning", humanize(timeout))),
+        }
+    }
+
     /// `collect`, through the physical plan so its metrics can be read after: the bytes the
     /// file scans read (`bytes_scanned`, summed over the plan; `None` where no operator counts
     /// them).
     async fn collect_measured(
         &self,
         sql: &str,
-        timeout: Option<Duration>,
+        timeout: Duration,
     ) -> std::result::Result<(Vec<RecordBatch>, Option<u64>), String> {
         // On a warehouse the local tables are empty stand-ins: the query runs there, and the
         // bytes it read are the warehouse's to know.
         if self.warehouse.is_some() {
             return self.collect(sql, timeout).await.map(|batches| (batches, None));
         }
-        let options = SQLOptions::new().with_allow_ddl(false).with_allow_dml(false).with_allow_statements(false);
+        let started = Instant::now();
+        let (df, physical) = self.planned(sql, true, timeout).await?;
+        let physical = physical.ok_or_else(|| "no physical plan".to_string())?;
+        self.execute_measured(df, physical, timeout.saturating_sub(started.elapsed())).await
+    }
+
+    /// Runs a planned query within `timeout`, with the bytes it scanned.
+    async fn execute_measured(
+        &self,
+        df: DataFrame,
+        physical: Arc<dyn ExecutionPlan>,
+        timeout: Duration,
+    ) -> std::result::Result<(Vec<RecordBatch>, Option<u64>), String> {
+        let task = Arc::new(df.task_ctx());
         let run = async {
-            let df = self.ctx.sql_with_options(sql, options).await.map_err(|e| explain(&e))?;
-            let task = Arc::new(df.task_ctx());
-            let physical = df.create_physical_plan().await.map_err(|e| explain(&e))?;
             let batches = datafusion::physical_plan::collect(physical.clone(), task).await.map_err(|e| explain(&e))?;
             Ok((batches, bytes_scanned(physical.as_ref())))
         };
-        match timeout {
-            Some(d) => {
-                tokio::time::timeout(d, run).await.unwrap_or_else(|_| Err(format!("timed out after {}", humanize(d))))
-            }
-            None => run.await,
-        }
+        tokio::time::timeout(timeout, run)
+            .await
+            .unwrap_or_else(|_| Err(format!("timed out after {}", humanize(timeout))))
     }
 
     /// Does the query plan, down to the physical plan (where unsupported operators surface)?
-    async fn plans(&self, sql: &str) -> std::result::Result<(), String> {
-        let df = self.ctx.sql(sql).await.map_err(|e| explain(&e))?;
+    async fn plans(&self, sql: &str, timeout: Duration) -> std::result::Result<(), String> {
+        let (df, _) = self.planned(sql, self.warehouse.is_none(), timeout).await?;
         if let Some(w) = &self.warehouse {
             // What matters is that the warehouse can be given it.
             return w.to_sql(df.logical_plan()).map(|_| ()).map_err(|e| e.to_string());
         }
-        df.create_physical_plan().await.map(|_| ()).map_err(|e| explain(&e))
+        Ok(())
     }
 
-    async fn collect(&self, sql: &str, timeout: Option<Duration>) -> std::result::Result<Vec<RecordBatch>, String> {
-        let options = SQLOptions::new().with_allow_ddl(false).with_allow_dml(false).with_allow_statements(false);
+    async fn collect(&self, sql: &str, timeout: Duration) -> std::result::Result<Vec<RecordBatch>, String> {
+        let started = Instant::now();
+        let (df, physical) = self.planned(sql, self.warehouse.is_none(), timeout).await?;
+        let left = timeout.saturating_sub(started.elapsed());
         let run = async {
-            let df = self.ctx.sql_with_options(sql, options).await.map_err(|e| explain(&e))?;
-            match &self.warehouse {
-                Some(w) => {
+            match (&self.warehouse, physical) {
+                (Some(w), _) => {
                     let statement = w.to_sql(df.logical_plan()).map_err(|e| e.to_string())?;
                     w.query(&statement, df.schema().as_arrow()).await
                 }
-                None => df.collect().await.map_err(|e| explain(&e)),
+                (None, Some(physical)) => {
+                    datafusion::physical_plan::collect(physical, Arc::new(df.task_ctx())).await.map_err(|e| explain(&e))
+                }
+                (None, None) => df.collect().await.map_err(|e| explain(&e)),
             }
         };
-        match timeout {
-            Some(d) => {
-                tokio::time::timeout(d, run).await.unwrap_or_else(|_| Err(format!("timed out after {}", humanize(d))))
-            }
-            None => run.await,
-        }
+        tokio::time::timeout(left, run).await.unwrap_or_else(|_| Err(format!("timed out after {}", humanize(timeout))))
     }
 
     /// A query that must return one number (or null).
-    async fn number(&self, sql: &str, timeout: Option<Duration>) -> std::result::Result<Option<f64>, String> {
+    async fn number(&self, sql: &str, timeout: Duration) -> std::result::Result<Option<f64>, String> {
         let batches = self.collect(sql, timeout).await?;
         let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
         let cols = batches.first().map_or(0, |b| b.num_columns());
@@ -970,7 +1077,7 @@ impl Checker {
         scalar_f64(&v).map(Some).ok_or_else(|| format!("the query returned {} `{v}`, not a number", v.data_type()))
     }
 
-    async fn rows(&self, sql: &str, timeout: Option<Duration>) -> std::result::Result<Vec<Map<String, Json>>, String> {
+    async fn rows(&self, sql: &str, timeout: Duration) -> std::result::Result<Vec<Map<String, Json>>, String> {
         let batches = self.collect(sql, timeout).await?;
         let mut out = Vec::new();
         for b in &batches {
@@ -988,14 +1095,27 @@ impl Checker {
     }
 }
 
-/// `--partition` and `--where` as predicates on the checked objects.
-fn slice_predicates(opts: &CheckOptions) -> Vec<String> {
+/// `--partition` and `--where` as predicates on the checked objects. `--where` must be one SQL
+/// expression (see [`contrakt_core::sql_guard::parse_filter`]); it enters the plan re-rendered
+/// from its parsed tree, never as the text given.
+fn slice_predicates(opts: &CheckOptions) -> Result<Vec<String>> {
     let mut predicates: Vec<String> =
         opts.partitions.iter().map(|(k, v)| format!("{} = {}", ident(k), string(v))).collect();
     if let Some(w) = &opts.filter {
-        predicates.push(format!("({w})"));
+        predicates.push(contrakt_core::sql_guard::parse_filter(w).map_err(Error::Usage)?);
     }
-    predicates
+    Ok(predicates)
+}
+
+/// The bound on each query of a run, planning and execution: `--timeout`, else
+/// [`DEFAULT_TIMEOUT`].
+fn timeout_of(opts: &CheckOptions) -> Duration {
+    opts.timeout.unwrap_or(DEFAULT_TIMEOUT)
+}
+
+/// Statements a check runs: queries only.
+fn read_only() -> SQLOptions {
+    SQLOptions::new().with_allow_ddl(false).with_allow_dml(false).with_allow_statements(false)
 }
 
 fn contract_dir(d: &ContractDocument) -> PathBuf {

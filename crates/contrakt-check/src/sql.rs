@@ -42,6 +42,9 @@ pub enum UserQuery {
 /// Parses a query (placeholders already substituted) and decides how to run it. Anything but
 /// one read-only `SELECT` is refused with the reason.
 pub fn classify(query: &str, table: &str) -> Result<UserQuery, String> {
+    if let Some(why) = contrakt_core::sql_guard::refused(query, &GenericDialect {}) {
+        return Err(why);
+    }
     let statements =
         Parser::parse_sql(&GenericDialect {}, query).map_err(|e| format!("the query does not parse: {e}"))?;
     let statement = match statements.as_slice() {
@@ -247,6 +250,8 @@ mod tests {
         assert!(classify("INSERT INTO orders VALUES (1)", "orders").unwrap_err().contains("INSERT"));
         assert!(classify("SELECT 1; DELETE FROM orders", "orders").unwrap_err().contains("2 statements"));
         assert!(classify("SELEC 1", "orders").unwrap_err().contains("does not parse"));
+        let recursive = "WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t) SELECT count(*) FROM t";
+        assert!(classify(recursive, "orders").unwrap_err().contains("WITH RECURSIVE"));
     }
 
     proptest::proptest! {

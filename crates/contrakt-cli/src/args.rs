@@ -330,6 +330,21 @@ pub struct ExportArgs {
 
 /// A size in bytes: a number with an optional unit, binary (`KiB`, `MiB`, `GiB`) or decimal
 /// (`K`/`KB`, `M`/`MB`, `G`/`GB`).
+/// The longest `--timeout`: 30 days.
+const MAX_TIMEOUT_SECS: f64 = 30.0 * 86_400.0;
+
+/// A positive number of seconds, at most [`MAX_TIMEOUT_SECS`].
+fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
+    let n: f64 = s.trim().parse().map_err(|_| format!("`{s}` is not a number of seconds (write e.g. 30 or 2.5)"))?;
+    if !(n > 0.0 && n.is_finite()) {
+        return Err(format!("expected a positive number of seconds, found `{s}`"));
+    }
+    if n > MAX_TIMEOUT_SECS {
+        return Err(format!("`{s}` seconds is more than the longest timeout, 30 days ({MAX_TIMEOUT_SECS} seconds)"));
+    }
+    std::time::Duration::try_from_secs_f64(n).map_err(|e| format!("`{s}` is not a duration: {e}"))
+}
+
 fn parse_size(s: &str) -> Result<usize, String> {
     let t = s.trim();
     let split = t.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(t.len());
@@ -425,7 +440,9 @@ pub struct CheckCommonArgs {
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
     /// Where an object's data is: OBJECT=URL, or URL alone for a one-object contract. A file,
-    /// a glob (`data/*.parquet`) or a folder (hive partitions read as columns). Repeatable.
+    /// a glob (`data/*.parquet`) or a folder (hive partitions read as columns) of one format.
+    /// A relative path is relative to the working directory (paths in the contract's `servers`
+    /// are relative to the contract's folder). Repeatable.
     #[arg(long, value_name = "[OBJECT=]URL")]
     pub data: Vec<String>,
     /// Read data from this server of the contract [default: the first file server]. On a
@@ -453,7 +470,8 @@ pub struct CheckCommonArgs {
     /// Reference time for SLAs (RFC 3339, `2025-06-01T00:00:00Z`, or a date) [default: now].
     #[arg(long)]
     pub now: Option<String>,
-    /// Check only rows matching this SQL predicate (the newest slice, say).
+    /// Check only rows matching this SQL predicate (the newest slice, say): one SQL expression
+    /// over the object's columns, without subqueries.
     #[arg(long = "where", value_name = "SQL")]
     pub filter: Option<String>,
     /// Check only this partition (KEY=VALUE; repeatable).
@@ -474,9 +492,11 @@ pub struct CheckCommonArgs {
     /// Show values of classified columns (confidential, restricted, …) in samples.
     #[arg(long)]
     pub unmask: bool,
-    /// Bound on each query, in seconds (`30`, `2.5`).
-    #[arg(long, value_name = "SECONDS")]
-    pub timeout: Option<f64>,
+    /// Bound on each query, its planning and its execution, in seconds (`30`, `2.5`; at most
+    /// 30 days). A query that runs out of time is an error of its check (exit 1); the others
+    /// still run [default: 3600, an hour].
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub timeout: Option<std::time::Duration>,
     /// Print the plans instead of running them.
     #[arg(long)]
     pub explain: bool,

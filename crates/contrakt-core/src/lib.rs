@@ -24,3 +24,4 @@ pub mod redact;
 pub use diagnostic::{Finding, Level};
 pub use path::FieldPath;
 pub mod registry;
+pub mod sql_guard;

@@ -78,13 +78,8 @@ fn check(args: CheckCommonArgs, alerting: Alerting, global: &GlobalArgs, color: 
         Ok(e) => e,
         Err(e) => return usage(e.to_string()),
     };
-    let timeout = match args.timeout {
-        Some(t) if !(t > 0.0 && t.is_finite()) => {
-            return usage(format!("--timeout: expected a positive number of seconds, found {t}"));
-        }
-        Some(t) => Some(Duration::from_secs_f64(t)),
-        None => None,
-    };
+    // Every query is bounded: by --timeout, else by the default (an hour).
+    let timeout = Some(args.timeout.unwrap_or(contrakt_check::DEFAULT_TIMEOUT));
 
     let discovery = {
         let _s = tracing::info_span!("discover", paths = args.paths.len()).entered();
@@ -124,7 +119,7 @@ fn check(args: CheckCommonArgs, alerting: Alerting, global: &GlobalArgs, color: 
     }
 
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(rt) => rt,
+        Ok(rt) => Runtime(Some(rt)),
         Err(e) => return usage(format!("cannot start the query runtime: {e}")),
     };
     let checker = match runtime.block_on(Checker::on_engine(engine)) {
@@ -152,6 +147,8 @@ fn check(args: CheckCommonArgs, alerting: Alerting, global: &GlobalArgs, color: 
             partitions: partitions.clone(),
             timeout,
             base_dir: folder_of(doc.source().name()),
+            // The operator typed --data where they are.
+            data_dir: std::env::current_dir().ok(),
             registry: registry.iter().filter(|r| r.contract.id != doc.contract.id).cloned().collect(),
             frames: Vec::new(),
         };
@@ -220,6 +217,25 @@ fn check(args: CheckCommonArgs, alerting: Alerting, global: &GlobalArgs, color: 
     } else {
         ExitStatus::Success
     })
+}
+
+/// The query runtime, shut down without waiting when the command ends: a planning abandoned
+/// at its timeout still runs on a blocking thread, and must not hold the exit.
+struct Runtime(Option<tokio::runtime::Runtime>);
+
+impl std::ops::Deref for Runtime {
+    type Target = tokio::runtime::Runtime;
+    fn deref(&self) -> &Self::Target {
+        self.0.as_ref().expect("the runtime lives until dropped")
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_background();
+        }
+    }
 }
 
 /// Routes the reports' results. Alerts must not change what the check says: a failure to alert

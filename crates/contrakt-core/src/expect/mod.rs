@@ -481,6 +481,11 @@ impl Builder<'_> {
 
     /// `a.b` (logical names) → physical path.
     fn physical_path(&self, dotted: &str) -> Vec<String> {
+        // A property whose name holds a dot (`a.b`, as imports from namespaced schemas make)
+        // is that property, not a path into a nested one.
+        if let Some(p) = self.object.properties.iter().find(|p| p.name.as_deref() == Some(dotted)) {
+            return vec![p.physical_name.clone().unwrap_or_else(|| dotted.to_string())];
+        }
         let names: Vec<String> = dotted.split('.').map(str::to_string).collect();
         let mut props = &self.object.properties;
         let mut out = Vec::new();

@@ -3,7 +3,8 @@
 //! Decisions the standard leaves open, documented in `docs/check-rules.md`:
 //! - `mustBeBetween: [a, b]` is inclusive at both ends (a ≤ v ≤ b), as SQL `BETWEEN`;
 //!   `mustNotBeBetween: [a, b]` is its complement (v < a or v > b).
-//! - The bounds of a range may be written in either order; `[b, a]` means `[a, b]`.
+//! - A range is taken as written: reversed (`[10, 1]`, lint L204) it matches nothing, and
+//!   `mustNotBeBetween` then matches everything.
 //! - Comparison is on f64; counts up to 2^53 compare exactly.
 
 use serde_json::Value as Json;
@@ -14,7 +15,7 @@ use crate::odcs::{Operator, QualityRule};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Threshold {
     pub op: Operator,
-    /// One value, or two for the range operators (sorted).
+    /// One value, or two for the range operators (as written: low, high).
     pub values: Vec<f64>,
 }
 
@@ -29,11 +30,12 @@ impl Threshold {
     }
 
     pub fn new(op: Operator, values: Vec<f64>) -> Threshold {
-        let mut values = values;
-        if op.is_range() {
-            values.sort_by(f64::total_cmp);
-        }
         Threshold { op, values }
+    }
+
+    /// A range written with its larger bound first (lint L204): it matches nothing.
+    pub fn is_reversed(&self) -> bool {
+        matches!((self.op.is_range(), self.values.as_slice()), (true, [a, b]) if a > b)
     }
 
     /// The threshold a quality rule sets, or why it has none usable. Rules without an operator
@@ -97,6 +99,12 @@ impl Threshold {
             Operator::MustBeGreaterOrEqualTo => format!(">= {one}"),
             Operator::MustBeLessThan => format!("< {one}"),
             Operator::MustBeLessOrEqualTo => format!("<= {one}"),
+            Operator::MustBeBetween if self.is_reversed() => {
+                format!("between {} and {} (a reversed range: nothing is in it, L204)", one, v[1])
+            }
+            Operator::MustNotBeBetween if self.is_reversed() => {
+                format!("not between {} and {} (a reversed range: everything is outside it, L204)", one, v[1])
+            }
             Operator::MustBeBetween => format!("between {} and {}", one, v.get(1).cloned().unwrap_or_default()),
             Operator::MustNotBeBetween => {
                 format!("not between {} and {}", one, v.get(1).cloned().unwrap_or_default())
@@ -173,8 +181,12 @@ mod tests {
             assert!(!holds("mustBeBetween", json!([1, 10]), x), "{x}");
             assert!(holds("mustNotBeBetween", json!([1, 10]), x), "{x}");
         }
-        // Reversed bounds mean the same range; quoted numbers are numbers.
-        assert!(holds("mustBeBetween", json!([10, 1]), 5.0));
+        // A reversed range matches nothing, as lint L204 says; its negation everything.
+        for x in [0.0, 1.0, 5.0, 10.0, 11.0] {
+            assert!(!holds("mustBeBetween", json!([10, 1]), x), "{x}");
+            assert!(holds("mustNotBeBetween", json!([10, 1]), x), "{x}");
+        }
+        // Quoted numbers are numbers.
         assert!(holds("mustBe", json!("0"), 0.0));
     }
 
@@ -194,7 +206,7 @@ mod tests {
     #[test]
     fn written_forms() {
         assert_eq!(
-            Threshold::new(Operator::MustBeBetween, vec![1100.0, 900.0]).written(),
+            Threshold::new(Operator::MustBeBetween, vec![900.0, 1100.0]).written(),
             "mustBeBetween: [900, 1100]"
         );
         assert_eq!(Threshold::new(Operator::MustBeLessOrEqualTo, vec![0.5]).short(), "<= 0.5");

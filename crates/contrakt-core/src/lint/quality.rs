@@ -272,6 +272,10 @@ fn sql(doc: &ContractDocument, pointer: &str, query: &str, e: &mut Emitter<'_>) 
         e.emit(&SQL_SYNTAX, span, pointer, format!("query does not parse: {}", first_error.unwrap_or_default()));
         return;
     };
+    if let Some(why) = crate::sql_guard::refused(&text, &GenericDialect {}) {
+        e.emit(&SQL_NOT_READ_ONLY, span, pointer, format!("query is refused: {why}"));
+        return;
+    }
     let problem = match statements.as_slice() {
         [] => Some("the query is empty".to_string()),
         [Statement::Query(q)] => match q.body.as_ref() {

@@ -1,0 +1,156 @@
+//! Limits on SQL that users hand the checker (quality `sql` rules, `check --where`), shared by
+//! `lint` and `check` so both refuse the same things for the same reasons:
+//!
+//! - at most [`MAX_TOKENS`] tokens per query or predicate: planning time grows faster than the
+//!   text (an `OR` chain of 10,000 terms took half a minute to plan), and no quality rule needs
+//!   that much SQL;
+//! - nesting deeper than sqlparser's recursion limit (50) does not parse;
+//! - no `WITH RECURSIVE`: one without a termination runs forever, and a rule never needs one;
+//! - `--where` is one row predicate: one expression and nothing after it, no subquery.
+
+use sqlparser::ast::Expr;
+use sqlparser::dialect::{Dialect, GenericDialect};
+use sqlparser::keywords::Keyword;
+use sqlparser::parser::Parser;
+use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
+
+/// The most tokens (words, literals, operators; not whitespace or comments) one query or
+/// `--where` may hold.
+pub const MAX_TOKENS: usize = 10_000;
+
+/// Why a query cannot run, if it cannot: too long, or recursive. `None` for SQL that does not
+/// tokenize (the parser then says why).
+pub fn refused(query: &str, dialect: &dyn Dialect) -> Option<String> {
+    let tokens = Tokenizer::new(dialect, query).tokenize_with_location().ok()?;
+    let words: Vec<&TokenWithSpan> = meaningful(&tokens).collect();
+    if words.len() > MAX_TOKENS {
+        return Some(format!(
+            "the query holds {} tokens; contrakt plans at most {MAX_TOKENS} per query (split the rule, or move the logic into the data)",
+            words.len()
+        ));
+    }
+    for pair in words.windows(2) {
+        if keyword(pair[0]) == Some(Keyword::WITH) && keyword(pair[1]) == Some(Keyword::RECURSIVE) {
+            let at = pair[1].span.start;
+            return Some(format!(
+                "`WITH RECURSIVE` (line {}, column {}) is refused: without a termination it runs forever, and a quality rule never needs one",
+                at.line, at.column
+            ));
+        }
+    }
+    None
+}
+
+fn meaningful(tokens: &[TokenWithSpan]) -> impl Iterator<Item = &TokenWithSpan> {
+    tokens.iter().filter(|t| !matches!(t.token, Token::Whitespace(_) | Token::EOF))
+}
+
+fn keyword(t: &TokenWithSpan) -> Option<Keyword> {
+    match &t.token {
+        Token::Word(w) if w.quote_style.is_none() => Some(w.keyword),
+        _ => None,
+    }
+}
+
+/// Parses `check --where TEXT`: exactly one SQL expression, no subquery. Returns it re-rendered
+/// from the parsed tree (never the raw text) in parentheses, ready to be `AND`ed into a plan.
+/// Errors name `--where` and point into the user's text (line and column of `TEXT`).
+pub fn parse_filter(text: &str) -> Result<String, String> {
+    Ok(format!("({})", parse_filter_expr(text)?))
+}
+
+/// [`parse_filter`]'s parsed expression.
+pub fn parse_filter_expr(text: &str) -> Result<Expr, String> {
+    if text.trim().is_empty() {
+        return Err("empty --where: give a row predicate, e.g. --where \"day = '2026-11-22'\"".into());
+    }
+    let dialect = GenericDialect {};
+    let tokens =
+        Tokenizer::new(&dialect, text).tokenize_with_location().map_err(|e| format!("--where does not parse: {e}"))?;
+    let words: Vec<&TokenWithSpan> = meaningful(&tokens).collect();
+    if words.len() > MAX_TOKENS {
+        return Err(format!("--where holds {} tokens; at most {MAX_TOKENS} are allowed", words.len()));
+    }
+    if let Some(t) =
+        words.iter().find(|t| matches!(keyword(t), Some(Keyword::SELECT | Keyword::VALUES | Keyword::WITH)))
+    {
+        let at = t.span.start;
+        return Err(format!(
+            "--where is a row predicate; it cannot hold a query (`{}` at line {}, column {})",
+            t.token, at.line, at.column
+        ));
+    }
+    let mut parser = Parser::new(&dialect).with_tokens_with_locations(tokens);
+    let expr = parser.parse_expr().map_err(|e| {
+        let message = strip(&e.to_string()).to_string();
+        if message.ends_with("found: EOF") {
+            // The parser gives no position for the end: say where the text ends.
+            let last = text.rsplit('\n').next().unwrap_or(text);
+            let (line, column) = (text.matches('\n').count() + 1, last.chars().count() + 1);
+            format!("--where does not parse: {message} at the end of the text (line {line}, column {column})")
+        } else {
+            format!("--where does not parse: {message}")
+        }
+    })?;
+    let next = parser.peek_token_ref();
+    if next.token != Token::EOF {
+        let at = next.span.start;
+        return Err(format!(
+            "--where takes one SQL expression, but `{}` follows it at line {}, column {}",
+            next.token, at.line, at.column
+        ));
+    }
+    Ok(expr)
+}
+
+fn strip(message: &str) -> &str {
+    message.trim_start_matches("sql parser error: ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_are_one_expression() {
+        assert_eq!(parse_filter("dt = '2026-11-22'").unwrap(), "(dt = '2026-11-22')");
+        assert_eq!(
+            parse_filter("a > 1 AND (b IS NULL OR c IN (1, 2))").unwrap(),
+            "(a > 1 AND (b IS NULL OR c IN (1, 2)))"
+        );
+        let e = parse_filter("1=1) UNION ALL SELECT * FROM t WHERE (1=1").unwrap_err();
+        assert!(e.contains("cannot hold a query") && e.contains("column 16"), "{e}");
+        let e = parse_filter("1=1) OR (1=1").unwrap_err();
+        assert!(e.contains("`)` follows it at line 1, column 4"), "{e}");
+        assert!(parse_filter("").unwrap_err().starts_with("empty --where"));
+        assert!(parse_filter("  ").unwrap_err().starts_with("empty --where"));
+        let e = parse_filter("a >").unwrap_err();
+        assert!(e.contains("--where does not parse") && e.contains("end of the text (line 1, column 4)"), "{e}");
+        let e = parse_filter("a > > 1").unwrap_err();
+        assert!(e.contains("Line: 1, Column: 5"), "{e}");
+        assert!(parse_filter("a IN (SELECT 1)").is_err());
+        assert!(parse_filter(r#""select" = 1"#).is_ok());
+    }
+
+    #[test]
+    fn recursive_and_huge_queries_are_refused() {
+        let d = GenericDialect {};
+        let r = refused("WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n+1 FROM t) SELECT count(*) FROM t", &d);
+        assert!(r.unwrap().contains("`WITH RECURSIVE` (line 1, column 6)"));
+        assert_eq!(refused("WITH t AS (SELECT 1) SELECT count(*) FROM t", &d), None);
+        let chain = (0..MAX_TOKENS).map(|i| format!("a = {i}")).collect::<Vec<_>>().join(" OR ");
+        assert!(refused(&format!("SELECT count(*) FROM t WHERE {chain}"), &d).unwrap().contains("tokens"));
+    }
+
+    proptest::proptest! {
+        // Any accepted --where re-renders to exactly one expression, which parses back to itself.
+        #[test]
+        fn accepted_filters_render_to_one_expression(text in r#"[a-c0-9 ()=<>'"+*,.;-]{0,40}|(a|b|1|'x'|\(|\)|=|OR|AND|NOT|IN|UNION|SELECT|--|;| ){0,16}"#) {
+            if let Ok(rendered) = parse_filter(&text) {
+                let again = parse_filter_expr(&rendered);
+                proptest::prop_assert!(again.is_ok(), "{text:?} rendered as {rendered:?}: {again:?}");
+                proptest::prop_assert_eq!(again.unwrap().to_string(), rendered);
+            }
+        }
+    }
+}
