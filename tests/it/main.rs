@@ -50,6 +50,7 @@ mod month;
 mod postgres;
 mod publish_s3;
 mod pushdown;
+mod resource_bounds;
 mod s3_loopback;
 
 use std::fmt;

@@ -124,8 +124,9 @@ pub struct AlertsRouteArgs {
 #[derive(Debug, Args)]
 pub struct DeliveryArgs {
     /// Keep retrying due deliveries for up to this long; what is left waits for the next run.
-    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
-    pub deliver_for: f64,
+    /// Seconds (`30`, `2.5`) or a duration (`500ms`, `5m`), at most 3650 days.
+    #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = parse_seconds)]
+    pub deliver_for: std::time::Duration,
     /// The incident and outbox database [default: contrakt.yaml's `alerts.state`, else
     /// `.contrakt/alerts.db` in the registry].
     #[arg(long, value_name = "FILE")]
@@ -350,6 +351,12 @@ fn parse_size(s: &str) -> Result<usize, String> {
     }
 }
 
+/// A flag documented as `SECONDS`: a number of seconds or a duration with its unit, read by
+/// the one duration parser of `contrakt_core::duration` (bounded, never a panic).
+fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
+    contrakt_core::duration::parse(s, contrakt_core::duration::BareNumber::Seconds)
+}
+
 fn parse_target(s: &str) -> Result<contrakt_convert::Target, String> {
     contrakt_convert::Target::parse(s).ok_or_else(|| {
         format!("unknown target `{s}`; one of: jsonschema, avro, protobuf, sql, sql:postgres, sql:snowflake, sql:bigquery, sql:spark, arrow, dbt, dbt:DIALECT, soda, great-expectations")
@@ -414,8 +421,9 @@ pub struct RunArgs {
     #[arg(long)]
     pub dry_run_alerts: bool,
     /// Keep retrying failed deliveries for up to this long; what is left waits for the next run.
-    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
-    pub deliver_for: f64,
+    /// Seconds (`30`, `2.5`) or a duration (`500ms`, `5m`), at most 3650 days.
+    #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = parse_seconds)]
+    pub deliver_for: std::time::Duration,
 }
 
 /// What `check` and `run` take.
