@@ -58,6 +58,7 @@ mod month;
 mod postgres;
 mod publish_s3;
 mod pushdown;
+mod resource_bounds;
 mod s3_loopback;
 mod secrets;
 mod symlinks;

@@ -237,9 +237,7 @@ pub fn resolve(config: &AlertsConfig, root: &Path, source: Option<&Arc<SourceFil
     };
     let duration = |value: &Option<String>, key: &str, default: Duration| match value {
         None => Ok(default),
-        Some(v) => parse_duration(v).ok_or_else(|| {
-            err(config.span, format!("{key}: cannot read `{v}` as a duration (use 30s, 15m, 24h or 2d)"))
-        }),
+        Some(v) => parse_duration(v).map_err(|why| err(config.span, format!("{key}: {why}"))),
     };
     let mut channels: Vec<Channel> = Vec::new();
     for c in &config.channels {
@@ -425,21 +423,10 @@ fn is_env_name(s: &str) -> bool {
         && !s.as_bytes()[0].is_ascii_digit()
 }
 
-/// `500ms`, `30s`, `15m`, `24h`, `2d`.
-pub fn parse_duration(s: &str) -> Option<Duration> {
-    let s = s.trim();
-    let split = s.find(|c: char| !c.is_ascii_digit() && c != '.')?;
-    let (n, unit) = s.split_at(split);
-    let n: f64 = n.parse().ok()?;
-    let secs = match unit.trim() {
-        "ms" => n / 1000.0,
-        "s" => n,
-        "m" => n * 60.0,
-        "h" => n * 3600.0,
-        "d" => n * 86_400.0,
-        _ => return None,
-    };
-    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
+/// `500ms`, `30s`, `15m`, `24h`, `2d`, at most ten years: [`contrakt_core::duration`], the
+/// parser every duration of the configuration goes through.
+pub fn parse_duration(s: &str) -> std::result::Result<Duration, String> {
+    contrakt_core::duration::parse(s, contrakt_core::duration::BareNumber::Refuse)
 }
 
 fn parse_quiet(q: &QuietHours) -> Option<Quiet> {
@@ -484,11 +471,14 @@ mod tests {
 
     #[test]
     fn durations() {
-        assert_eq!(parse_duration("24h"), Some(Duration::from_secs(86_400)));
-        assert_eq!(parse_duration("250ms"), Some(Duration::from_millis(250)));
-        assert_eq!(parse_duration("1.5m"), Some(Duration::from_secs(90)));
-        assert_eq!(parse_duration("3 weeks"), None);
-        assert_eq!(parse_duration("h"), None);
+        assert_eq!(parse_duration("24h"), Ok(Duration::from_secs(86_400)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("1.5m"), Ok(Duration::from_secs(90)));
+        assert!(parse_duration("3 weeks").is_err());
+        assert!(parse_duration("h").is_err());
+        // These panicked in `Duration::from_secs_f64` before.
+        assert!(parse_duration("99999999999999999999999d").unwrap_err().contains("longer than"));
+        assert!(parse_duration("18446744073709551616s").unwrap_err().contains("longer than"));
     }
 
     #[test]

@@ -334,6 +334,56 @@ fn sniff_folder(url: &str) -> std::result::Result<Option<FileFormat>, String> {
     ))
 }
 
+/// The most columns a dataset may have. Wider data is refused before it is planned (for CSV,
+/// from its header line alone, before schema inference): every column costs memory in
+/// inference and in each check's plan, about 130 KB a column for a one-row CSV.
+pub const MAX_COLUMNS: usize = 10_000;
+
+/// How much of a CSV file's first line is read to count its columns; a header is never longer.
+const MAX_HEADER_BYTES: u64 = 16 * 1024 * 1024;
+
+fn too_wide(object: &str, src: &DataSource, what: &str, columns: usize) -> Error {
+    Error::Source {
+        object: object.to_string(),
+        location: src.location.clone(),
+        message: format!(
+            "{what} has {}{columns} columns, more than contrakt checks ({MAX_COLUMNS}); select the columns the contract describes into a narrower file",
+            if columns > MAX_COLUMNS && what.ends_with("header") { "at least " } else { "" }
+        ),
+    }
+}
+
+/// The number of comma-separated columns of a CSV file's header line (quotes respected), read
+/// from at most [`MAX_HEADER_BYTES`] and only as far as needed: counting stops past
+/// [`MAX_COLUMNS`].
+fn csv_columns(path: &Path) -> std::io::Result<usize> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let mut reader = std::io::BufReader::new(file).take(MAX_HEADER_BYTES);
+    let mut buf = [0u8; 64 * 1024];
+    let (mut columns, mut quoted, mut any) = (1usize, false, false);
+    loop {
+        let n = reader.read(&mut buf)?;
+        if n == 0 {
+            return Ok(if any { columns } else { 0 });
+        }
+        for &b in &buf[..n] {
+            any = true;
+            match b {
+                b'"' => quoted = !quoted,
+                b',' if !quoted => {
+                    columns += 1;
+                    if columns > MAX_COLUMNS {
+                        return Ok(columns);
+                    }
+                }
+                b'\n' if !quoted => return Ok(columns),
+                _ => {}
+            }
+        }
+    }
+}
+
 /// Registers the data as table `name`, with hive partition columns (`key=value` folders)
 /// as string columns. Returns the table's schema.
 pub async fn register(ctx: &SessionContext, name: &str, object: &str, src: &DataSource) -> Result<SchemaRef> {
@@ -350,6 +400,24 @@ pub async fn register(ctx: &SessionContext, name: &str, object: &str, src: &Data
         for file in local_files(&src.url, is_dir, has_glob, ".parquet") {
             if let Err(why) = contrakt_formats::arrow::parquet_footer_ok(&file) {
                 return Err(src.fail(object, format!("{} is not a readable Parquet file: {why}", file.display())));
+            }
+        }
+    }
+    if src.format == FileFormat::Csv && !src.remote() {
+        // Before DataFusion infers the schema: that costs memory per column (13 GB for 100,000).
+        for file in local_files(&src.url, is_dir, has_glob, ".csv") {
+            match csv_columns(&file) {
+                Ok(n) if n > MAX_COLUMNS => {
+                    return Err(too_wide(object, src, &format!("{}'s header", file.display()), n));
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    return Err(Error::Source {
+                        object: object.to_string(),
+                        location: src.location.clone(),
+                        message: format!("cannot read {}: {e}", file.display()),
+                    });
+                }
             }
         }
     }
@@ -376,6 +444,12 @@ pub async fn register(ctx: &SessionContext, name: &str, object: &str, src: &Data
         options = options.with_table_partition_cols(partitions.into_iter().map(|p| (p, DataType::Utf8)).collect());
     }
     let config = ListingTableConfig::new(url).with_listing_options(options).infer_schema(&state).await.map_err(fail)?;
+    // Every format (Parquet, JSON, Arrow, remote files): refused before any plan is made.
+    if let Some(schema) = &config.file_schema
+        && schema.fields().len() > MAX_COLUMNS
+    {
+        return Err(too_wide(object, src, "its schema", schema.fields().len()));
+    }
     let table = ListingTable::try_new(config).map_err(fail)?;
     let schema = datafusion::datasource::TableProvider::schema(&table);
     ctx.register_table(TableReference::bare(name), Arc::new(table)).map_err(fail)?;
@@ -520,6 +594,19 @@ mod tests {
         let e = src.fail("o", "GET https://h/x.parquet%3Fsig%3DSIG1 as u:pw12 failed").to_string();
         assert!(!e.contains("SIG1") && !e.contains("pw12"), "{e}");
         assert!(e.contains("https://u:***@h/x.parquet?sig=***&a=1"), "{e}");
+    }
+
+    #[test]
+    fn csv_headers_are_counted_without_reading_the_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.csv");
+        std::fs::write(&path, "a,\"b,c\",d\n1,2,3,4,5,6\n").unwrap();
+        assert_eq!(csv_columns(&path).unwrap(), 3);
+        std::fs::write(&path, "").unwrap();
+        assert_eq!(csv_columns(&path).unwrap(), 0);
+        let wide: Vec<String> = (0..20_000).map(|i| format!("c{i}")).collect();
+        std::fs::write(&path, wide.join(",")).unwrap();
+        assert_eq!(csv_columns(&path).unwrap(), MAX_COLUMNS + 1, "counting stops past the bound");
     }
 
     #[test]

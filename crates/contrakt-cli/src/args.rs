@@ -124,8 +124,9 @@ pub struct AlertsRouteArgs {
 #[derive(Debug, Args)]
 pub struct DeliveryArgs {
     /// Keep retrying due deliveries for up to this long; what is left waits for the next run.
-    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
-    pub deliver_for: f64,
+    /// Seconds (`30`, `2.5`) or a duration (`500ms`, `5m`), at most 3650 days.
+    #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = parse_seconds)]
+    pub deliver_for: std::time::Duration,
     /// The incident and outbox database [default: contrakt.yaml's `alerts.state`, else
     /// `.contrakt/alerts.db` in the registry].
     #[arg(long, value_name = "FILE")]
@@ -328,13 +329,11 @@ pub struct ExportArgs {
     pub output: Option<PathBuf>,
 }
 
-/// A size in bytes: a number with an optional unit, binary (`KiB`, `MiB`, `GiB`) or decimal
-/// (`K`/`KB`, `M`/`MB`, `G`/`GB`).
 /// The longest `--timeout`: 30 days.
 const MAX_TIMEOUT_SECS: f64 = 30.0 * 86_400.0;
 
-/// A positive number of seconds, at most [`MAX_TIMEOUT_SECS`].
-fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
+/// `--timeout`: a positive number of seconds, at most [`MAX_TIMEOUT_SECS`].
+fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
     let n: f64 = s.trim().parse().map_err(|_| format!("`{s}` is not a number of seconds (write e.g. 30 or 2.5)"))?;
     if !(n > 0.0 && n.is_finite()) {
         return Err(format!("expected a positive number of seconds, found `{s}`"));
@@ -345,6 +344,8 @@ fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
     std::time::Duration::try_from_secs_f64(n).map_err(|e| format!("`{s}` is not a duration: {e}"))
 }
 
+/// A size in bytes: a number with an optional unit, binary (`KiB`, `MiB`, `GiB`) or decimal
+/// (`K`/`KB`, `M`/`MB`, `G`/`GB`).
 fn parse_size(s: &str) -> Result<usize, String> {
     let t = s.trim();
     let split = t.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(t.len());
@@ -363,6 +364,12 @@ fn parse_size(s: &str) -> Result<usize, String> {
         Ok(n) if n > 0.0 && (n * factor) < usize::MAX as f64 => Ok((n * factor) as usize),
         _ => Err(format!("`{s}` is not a size: write e.g. 512MiB or 4GiB")),
     }
+}
+
+/// A flag documented as `SECONDS`: a number of seconds or a duration with its unit, read by
+/// the one duration parser of `contrakt_core::duration` (bounded, never a panic).
+fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
+    contrakt_core::duration::parse(s, contrakt_core::duration::BareNumber::Seconds)
 }
 
 fn parse_target(s: &str) -> Result<contrakt_convert::Target, String> {
@@ -429,8 +436,9 @@ pub struct RunArgs {
     #[arg(long)]
     pub dry_run_alerts: bool,
     /// Keep retrying failed deliveries for up to this long; what is left waits for the next run.
-    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
-    pub deliver_for: f64,
+    /// Seconds (`30`, `2.5`) or a duration (`500ms`, `5m`), at most 3650 days.
+    #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = parse_seconds)]
+    pub deliver_for: std::time::Duration,
 }
 
 /// What `check` and `run` take.
@@ -495,7 +503,7 @@ pub struct CheckCommonArgs {
     /// Bound on each query, its planning and its execution, in seconds (`30`, `2.5`; at most
     /// 30 days). A query that runs out of time is an error of its check (exit 1); the others
     /// still run [default: 3600, an hour].
-    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    #[arg(long, value_name = "SECONDS", value_parser = parse_timeout)]
     pub timeout: Option<std::time::Duration>,
     /// Print the plans instead of running them.
     #[arg(long)]

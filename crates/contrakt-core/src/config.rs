@@ -372,6 +372,7 @@ pub fn load(source: Arc<SourceFile>) -> Result<Config> {
     let config: Config = from_node(&document.root).map_err(|e| {
         Error::input(InputErrorKind::InvalidConfig, &document.source, e.span, format!("invalid {FILE_NAME}: {e}"))
     })?;
+    check_durations(&document)?;
     if config.version != 1 {
         let span = document.root.get("version").map(|n| n.span);
         return Err(Error::input(
@@ -382,6 +383,36 @@ pub fn load(source: Arc<SourceFile>) -> Result<Config> {
         ));
     }
     Ok(config)
+}
+
+/// The keys of `alerts:` that hold a duration.
+pub const ALERT_DURATIONS: &[&str] = &["cooldown", "give-up-after", "min-backoff", "max-backoff", "lease", "timeout"];
+
+/// Reads every duration of the file with [`crate::duration::parse`], so a value that is
+/// unreadable or out of bounds fails here (and in `lint`) at its line and column, not later.
+fn check_durations(document: &Document) -> Result<()> {
+    let Some(alerts) = document.root.get("alerts") else { return Ok(()) };
+    let mut errors = Vec::new();
+    for key in ALERT_DURATIONS {
+        let Some(node) = alerts.get(key) else { continue };
+        let Some(text) = node.as_str() else { continue };
+        if let Err(why) = crate::duration::parse(text, crate::duration::BareNumber::Refuse) {
+            errors.push(
+                Error::input(
+                    InputErrorKind::InvalidConfig,
+                    &document.source,
+                    Some(node.span),
+                    format!("alerts.{key}: {why}"),
+                )
+                .with_path(format!("alerts.{key}")),
+            );
+        }
+    }
+    match errors.len() {
+        0 => Ok(()),
+        1 => Err(errors.remove(0)),
+        _ => Err(Error::Multiple(errors)),
+    }
 }
 
 /// Matches a relative path (with `/` separators) against a glob: `*` within a segment,

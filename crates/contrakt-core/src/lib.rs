@@ -6,6 +6,7 @@
 
 pub mod diff;
 pub mod document;
+pub mod duration;
 pub mod error;
 pub mod expect;
 pub mod ir;

@@ -34,6 +34,9 @@ pub enum Error {
     /// A valid schema that contrakt cannot represent (yet).
     #[error("{}: unsupported {} schema: {message}", at(file, *line, *column), format.label())]
     Unsupported { format: Format, file: String, line: Option<usize>, column: Option<usize>, message: String },
+    /// Brackets nest deeper than contrakt reads: refused before any recursive parser runs.
+    #[error("{}: nesting is deeper than {limit} levels; contrakt refuses schemas this deep", at(file, Some(*line), Some(*column)))]
+    TooDeep { file: String, line: usize, column: usize, limit: usize },
     /// The front end for this format is not written yet.
     #[error(
         "{file}: reading {} schemas is not implemented yet (it is planned as a separate piece of work); \
@@ -72,6 +75,12 @@ impl Error {
         Error::at_line(kind, format, file.name(), loc.map(|l| l.line), loc.map(|l| l.column), message)
     }
 
+    /// Nesting past `limit` at byte `offset` of `file`.
+    pub(crate) fn too_deep(file: &SourceFile, offset: usize, limit: usize) -> Error {
+        let loc = file.location(offset);
+        Error::TooDeep { file: file.name().to_string(), line: loc.line, column: loc.column, limit }
+    }
+
     pub(crate) fn at_line(
         kind: Kind,
         format: Format,
@@ -95,6 +104,7 @@ impl Error {
             Error::Syntax { file, .. }
             | Error::Invalid { file, .. }
             | Error::Unsupported { file, .. }
+            | Error::TooDeep { file, .. }
             | Error::NotImplemented { file, .. } => file.clone(),
         }
     }
@@ -105,6 +115,7 @@ impl Error {
             Error::Syntax { line: Some(l), column, .. }
             | Error::Invalid { line: Some(l), column, .. }
             | Error::Unsupported { line: Some(l), column, .. } => Some((*l, *column)),
+            Error::TooDeep { line, column, .. } => Some((*line, Some(*column))),
             _ => None,
         }
     }
@@ -114,6 +125,9 @@ impl Error {
         match self {
             Error::Syntax { message, .. } | Error::Invalid { message, .. } | Error::Unsupported { message, .. } => {
                 message.clone()
+            }
+            Error::TooDeep { limit, .. } => {
+                format!("nesting is deeper than {limit} levels; contrakt refuses schemas this deep")
             }
             other => other.to_string(),
         }

@@ -23,6 +23,7 @@ mod sql;
 
 use std::fmt;
 use std::path::Path;
+use std::sync::Arc;
 
 use contrakt_core::ir::Schema;
 
@@ -182,7 +183,14 @@ pub fn load(path: &Path, format: Option<Format>) -> Result<Schema, Error> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
     let format = match format {
         Some(f) => f,
-        None => detect(path, &text).ok_or_else(|| Error::UnknownFormat { path: path.to_path_buf() })?,
+        None => match detect(path, &text) {
+            Some(f) => f,
+            // Too deep to parse is not an unknown format: say where it is too deep.
+            None => {
+                return Err(nesting_error(&path.display().to_string(), &text)
+                    .unwrap_or(Error::UnknownFormat { path: path.to_path_buf() }));
+            }
+        },
     };
     let name = path.display().to_string();
     match format {
@@ -201,6 +209,11 @@ pub fn load(path: &Path, format: Option<Format>) -> Result<Schema, Error> {
 /// errors and as `Schema.source`. Protobuf text can import only the well-known
 /// `google/protobuf/*.proto` files here; use [`load`] for imports from a folder.
 pub fn load_str(name: &str, text: &str, format: Format) -> Result<Schema, Error> {
+    if matches!(format, Format::JsonSchema | Format::Avro)
+        && let Some(e) = nesting_error(name, text)
+    {
+        return Err(e);
+    }
     match format {
         Format::Odcs => odcs::load(name, text),
         Format::JsonSchema => jsonschema::load(name, text),
@@ -214,6 +227,27 @@ pub fn load_str(name: &str, text: &str, format: Format) -> Result<Schema, Error>
             column: None,
             message: "a binary file: read it with `load` from its path".into(),
         }),
+    }
+}
+
+/// [`Error::TooDeep`] when `text` nests too deep to be read (JSON brackets past 127 levels, or
+/// YAML past the document parser's bound), with the place; `None` otherwise. Callers that
+/// detect the format themselves use it to tell "too deep" from "unknown format".
+pub fn nesting_error(name: &str, text: &str) -> Option<Error> {
+    let file = contrakt_core::SourceFile::new(name, text);
+    if let Some(at) = spans::json_too_deep(text) {
+        return Some(Error::too_deep(&file, at, spans::MAX_JSON_NESTING));
+    }
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('{') || trimmed.starts_with('[') {
+        return None;
+    }
+    match contrakt_core::document::Document::parse(Arc::clone(&file)) {
+        Err(contrakt_core::Error::Input(e)) if e.kind == contrakt_core::InputErrorKind::TooDeep => {
+            let limit = contrakt_core::document::Limits::default().max_depth;
+            Some(Error::too_deep(&file, e.span.map_or(0, |s| s.start as usize), limit))
+        }
+        _ => None,
     }
 }
 

@@ -75,10 +75,16 @@ pub(crate) fn load(display: &str, text: &str, folder: Option<&Path>) -> Result<S
         .filter(|n| !n.is_empty() && *n != "." && *n != "..")
         .unwrap_or("input.proto")
         .to_string();
+    // Before the compiler: its parser recurses on nesting, and it opens whatever path an
+    // import names.
+    if let Some(at) = too_deep(text) {
+        return Err(Error::too_deep(&source, at, MAX_NESTING));
+    }
+    check_imports(&source, folder)?;
     let mut resolver = ChainFileResolver::new();
     resolver.add(MainFile { name: proto_name.clone(), text: text.to_string() });
     for dir in include_folders(folder) {
-        resolver.add(IncludeFileResolver::new(dir));
+        resolver.add(Confined(IncludeFileResolver::new(dir)));
     }
     resolver.add(GoogleFileResolver::new());
     let mut compiler = protox::Compiler::with_file_resolver(resolver);
@@ -139,6 +145,120 @@ pub(crate) fn load(display: &str, text: &str, folder: Option<&Path>) -> Result<S
         qualified_paths: true,
         objects,
     })
+}
+
+/// Deepest nesting of braces, brackets and parentheses read (outside strings and comments).
+const MAX_NESTING: usize = 64;
+
+/// An include folder that serves only names inside it: an absolute name or one with a `..`
+/// step (as an import of an imported file may write) is refused, never opened.
+struct Confined(IncludeFileResolver);
+
+impl FileResolver for Confined {
+    fn resolve_path(&self, path: &Path) -> Option<String> {
+        self.0.resolve_path(path)
+    }
+
+    fn open_file(&self, name: &str) -> Result<File, protox::Error> {
+        if escapes(name) {
+            return Err(protox::Error::new(std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                format!("import `{name}` is outside the import folders; contrakt does not read it"),
+            )));
+        }
+        self.0.open_file(name)
+    }
+}
+
+/// Whether an import names a file outside its include folder: absolute (`/etc/hostname`,
+/// `C:\x`), or stepping up with `..`.
+fn escapes(name: &str) -> bool {
+    let path = Path::new(name);
+    name.starts_with(['/', '\\'])
+        || name.as_bytes().get(1) == Some(&b':')
+        || path.components().any(|c| !matches!(c, std::path::Component::Normal(_) | std::path::Component::CurDir))
+        || name.split(['/', '\\']).any(|seg| seg == "..")
+}
+
+/// Refuses, at the import statement, any import of the file that names a path outside the
+/// folders imports are read from. The named file is never opened.
+fn check_imports(source: &Arc<SourceFile>, folder: Option<&Path>) -> Result<(), Error> {
+    let text = source.text();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        let trimmed = line.trim_start();
+        let Some(rest) = trimmed.strip_prefix("import") else { continue };
+        if !rest.starts_with(char::is_whitespace) && !rest.starts_with(['"', '\'']) {
+            continue;
+        }
+        let mut rest = rest.trim_start();
+        for modifier in ["public", "weak"] {
+            if let Some(r) = rest.strip_prefix(modifier).filter(|r| r.starts_with(char::is_whitespace)) {
+                rest = r.trim_start();
+            }
+        }
+        let Some(quote) = rest.chars().next().filter(|c| *c == '"' || *c == '\'') else { continue };
+        let Some(end) = rest[1..].find(quote) else { continue };
+        let name = &rest[1..1 + end];
+        if escapes(name) {
+            let at = start + (line.len() - rest.len());
+            let inside = match folder {
+                Some(f) => format!("{} (and the {IMPORT_ANCESTORS} folders above it)", f.display()),
+                None => "the well-known google/protobuf/*.proto files".to_string(),
+            };
+            return Err(Error::at_span(
+                ErrorKind::Invalid,
+                Format::Protobuf,
+                source,
+                Some(Span::new(at, at + end + 2)),
+                format!(
+                    "import `{name}` is outside {inside}: imports resolve only there (no absolute paths, no `..`), so contrakt does not read it"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The byte offset of the first `{`, `[` or `(` that nests deeper than [`MAX_NESTING`],
+/// outside strings and comments.
+fn too_deep(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let (mut depth, mut i) = (0usize, 0usize);
+    while i < bytes.len() {
+        match bytes[i] {
+            q @ (b'"' | b'\'') => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != q && bytes[i] != b'\n' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i < bytes.len() && !(bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/')) {
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'{' | b'[' | b'(' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some(i);
+                }
+            }
+            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 /// Where imports are looked up: the file's folder, then up to [`IMPORT_ANCESTORS`] folders

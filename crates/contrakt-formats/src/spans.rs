@@ -6,6 +6,33 @@ use std::sync::Arc;
 use contrakt_core::document::{Document, Node, Value};
 use contrakt_core::{SourceFile, Span};
 
+/// Deepest nesting of JSON arrays and objects read: one less than serde_json's own bound, so
+/// the depth is always reported by [`json_too_deep`] with its place, never as a parse error.
+pub(crate) const MAX_JSON_NESTING: usize = 127;
+
+/// The byte offset of the first `{` or `[` (outside strings) that opens a level deeper than
+/// [`MAX_JSON_NESTING`]. Iterative, so any depth is measured without recursion.
+pub(crate) fn json_too_deep(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let (mut depth, mut in_string, mut i) = (0usize, false, 0usize);
+    while i < bytes.len() {
+        match (in_string, bytes[i]) {
+            (true, b'\\') => i += 1,
+            (true, b'"') | (false, b'"') => in_string = !in_string,
+            (false, b'{' | b'[') => {
+                depth += 1;
+                if depth > MAX_JSON_NESTING {
+                    return Some(i);
+                }
+            }
+            (false, b'}' | b']') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
 /// Spans of the nodes of a JSON text, looked up by JSON pointer. Built from contrakt-core's
 /// span-preserving document tree (JSON is YAML 1.2); when that tree cannot be built the
 /// spans are simply unknown.

@@ -145,3 +145,26 @@ proptest! {
         let _ = detect(Path::new("p.txt"), &s);
     }
 }
+
+#[test]
+fn deep_json_is_a_located_nesting_error_not_an_unknown_format() {
+    let dir = std::env::temp_dir().join(format!("contrakt-formats-{}-deep", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // 100 nested object properties: 201 levels of JSON.
+    let mut text = String::from("{\"$schema\": \"https://json-schema.org/draft/2020-12/schema\", \"type\": \"object\"");
+    for i in 0..100 {
+        text.push_str(&format!(",\n\"properties\": {{\"p{i}\": {{\"type\": \"object\""));
+    }
+    text.push_str(&"}}".repeat(100));
+    text.push_str("}\n");
+    let path = dir.join("deep.json");
+    std::fs::write(&path, &text).unwrap();
+    for e in [load(&path, None).unwrap_err(), load_str("deep.json", &text, Format::JsonSchema).unwrap_err()] {
+        assert!(matches!(e, Error::TooDeep { limit: 127, line: 65, .. }), "{e}");
+        assert!(e.to_string().contains("nesting is deeper than 127 levels"), "{e}");
+    }
+    // Avro: a type nested 1,000 deep.
+    let avro = format!("{}\"int\"{}", "{\"type\": \"array\", \"items\": ".repeat(1000), "}".repeat(1000));
+    assert!(matches!(load_str("deep.avsc", &avro, Format::Avro), Err(Error::TooDeep { line: 1, .. })));
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -14,7 +14,6 @@ mod sqlite;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -202,8 +201,8 @@ pub use contrakt_core::redact::{redact_location, redact_url as redact};
 #[allow(clippy::large_enum_variant)]
 pub(crate) enum Backend {
     Sqlite(rusqlite::Connection),
-    // A mutex so reads take `&self` like SQLite's; a store is used by one thread at a time.
-    Postgres(Mutex<::postgres::Client>),
+    // Its own thread, so every call is bounded (see `postgresql::Connection`).
+    Postgres(postgresql::Connection),
 }
 
 /// A history store; see the module documentation for the backends.
@@ -233,7 +232,7 @@ impl Store {
         match location {
             Location::File(path) => Store::open(path),
             Location::Postgres { url, password_env } => {
-                let client = postgresql::open(url, password_env.as_deref()).map_err(|e| match e {
+                let connection = postgresql::open(url, password_env.as_deref()).map_err(|e| match e {
                     Error::Sql(message) => {
                         let secrets = contrakt_core::redact::url_secrets(url);
                         let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
@@ -244,7 +243,7 @@ impl Store {
                     }
                     other => other,
                 })?;
-                Ok(Store { backend: Backend::Postgres(Mutex::new(client)) })
+                Ok(Store { backend: Backend::Postgres(connection) })
             }
         }
     }
@@ -254,7 +253,10 @@ impl Store {
         let _s = tracing::debug_span!("record", contract = %run.contract, metrics = run.metrics.len()).entered();
         match &mut self.backend {
             Backend::Sqlite(c) => sqlite::record(c, run),
-            Backend::Postgres(c) => postgresql::record(lock(c), run),
+            Backend::Postgres(c) => {
+                let run = run.clone();
+                c.call(move |client| postgresql::record(client, &run))
+            }
         }
     }
 
@@ -279,7 +281,23 @@ impl Store {
         };
         match &mut self.backend {
             Backend::Sqlite(c) => sqlite::annotate(c, &a),
-            Backend::Postgres(c) => postgresql::annotate(lock(c), &a),
+            Backend::Postgres(c) => {
+                let (contract, object, metric, note) =
+                    (a.contract.to_string(), a.object.to_string(), a.metric.to_string(), a.note.to_string());
+                let (from, to, created_at) = (a.from, a.to, a.created_at);
+                c.call(move |client| {
+                    let a = Annotation {
+                        contract: &contract,
+                        object: &object,
+                        metric: &metric,
+                        from,
+                        to,
+                        note: &note,
+                        created_at,
+                    };
+                    postgresql::annotate(client, &a)
+                })
+            }
         }
     }
 
@@ -294,7 +312,7 @@ impl Store {
         };
         match &mut self.backend {
             Backend::Sqlite(c) => sqlite::record_event(c, &event),
-            Backend::Postgres(c) => postgresql::record_event(lock(c), &event),
+            Backend::Postgres(c) => c.call(move |client| postgresql::record_event(client, &event)),
         }
     }
 
@@ -302,7 +320,10 @@ impl Store {
     pub fn events(&self, q: &Query) -> Result<Vec<PublishEvent>> {
         match &self.backend {
             Backend::Sqlite(c) => sqlite::events(c, q),
-            Backend::Postgres(c) => postgresql::events(lock(c), q),
+            Backend::Postgres(c) => {
+                let q = q.clone();
+                c.call(move |client| postgresql::events(client, &q))
+            }
         }
     }
 
@@ -310,7 +331,10 @@ impl Store {
     pub fn points(&self, q: &Query) -> Result<Vec<Point>> {
         match &self.backend {
             Backend::Sqlite(c) => sqlite::points(c, q),
-            Backend::Postgres(c) => postgresql::points(lock(c), q),
+            Backend::Postgres(c) => {
+                let q = q.clone();
+                c.call(move |client| postgresql::points(client, &q))
+            }
         }
     }
 
@@ -343,7 +367,7 @@ impl Store {
     pub fn latest_runs(&self) -> Result<Vec<RunSummary>> {
         match &self.backend {
             Backend::Sqlite(c) => sqlite::latest_runs(c),
-            Backend::Postgres(c) => postgresql::latest_runs(lock(c)),
+            Backend::Postgres(c) => c.call(|client| postgresql::latest_runs(client)),
         }
     }
 
@@ -351,7 +375,7 @@ impl Store {
     pub fn runs(&self) -> Result<i64> {
         match &self.backend {
             Backend::Sqlite(c) => sqlite::runs(c),
-            Backend::Postgres(c) => postgresql::runs(lock(c)),
+            Backend::Postgres(c) => c.call(|client| postgresql::runs(client)),
         }
     }
 
@@ -359,15 +383,9 @@ impl Store {
     pub fn schema_version(&self) -> Result<usize> {
         match &self.backend {
             Backend::Sqlite(c) => sqlite::version(c),
-            Backend::Postgres(c) => postgresql::version(lock(c)),
+            Backend::Postgres(c) => c.call(|client| postgresql::version(client)),
         }
     }
-}
-
-/// A poisoned lock only means another thread panicked mid-call; the client is still usable
-/// (a transaction it left open rolls back when dropped).
-fn lock(c: &Mutex<::postgres::Client>) -> std::sync::MutexGuard<'_, ::postgres::Client> {
-    c.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// An annotation's row.

@@ -193,13 +193,11 @@ fn retry(args: AlertsRetryArgs) -> Result<ExitStatus, contrakt_alert::Error> {
     Ok(if d.pending > 0 || d.dead > 0 { ExitStatus::Failure } else { ExitStatus::Success })
 }
 
-pub(crate) fn budget(secs: f64) -> Option<Duration> {
-    if secs.is_finite() && secs >= 0.0 {
-        Some(Duration::from_secs_f64(secs))
-    } else {
-        eprintln!("error: --deliver-for: expected a number of seconds, found {secs}");
-        None
-    }
+/// The delivery budget of `--deliver-for`. Its parser already bounds it (at most 3650 days,
+/// through `contrakt_core::duration`), so this cannot fail any more; the `Option` stays for
+/// its callers.
+pub(crate) fn budget(deliver_for: Duration) -> Option<Duration> {
+    Some(deliver_for)
 }
 
 fn json_out(v: &serde_json::Value) -> String {

@@ -155,6 +155,18 @@ pub fn load(path: &Path, format: Option<Format>) -> Result<Input, Error> {
     let format = match format {
         Some(f) => f,
         None => contrakt_formats::detect(path, source.text()).ok_or_else(|| {
+            // Too deep to read is not an unknown format: say so, where.
+            if let Some(e) = contrakt_formats::nesting_error(source.name(), source.text()) {
+                let span = e.location().map(|(line, column)| {
+                    let start = source.line_offset(line);
+                    let at = source.text()[start..]
+                        .char_indices()
+                        .nth(column.unwrap_or(1).saturating_sub(1))
+                        .map_or(source.text().len(), |(i, _)| start + i);
+                    contrakt_core::Span::new(at, at + 1)
+                });
+                return Error::input(contrakt_core::InputErrorKind::TooDeep, &source, span, e.message());
+            }
             Error::input(
                 contrakt_core::InputErrorKind::NotAContract,
                 &source,

@@ -16,11 +16,17 @@ pub struct Limits {
     pub max_depth: usize,
     /// Most nodes after alias expansion (guards against "billion laughs").
     pub max_nodes: usize,
+    /// Most bytes of text (scalars and keys) that aliases may add by expansion: a few aliases of
+    /// one large scalar stay under `max_nodes` yet expand to gigabytes.
+    pub max_alias_bytes: usize,
 }
+
+/// The default of [`Limits::max_alias_bytes`]: 64 MiB, the largest file contrakt reads.
+pub const MAX_ALIAS_BYTES: usize = 64 * 1024 * 1024;
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_depth: 128, max_nodes: 5_000_000 }
+        Limits { max_depth: 128, max_nodes: 5_000_000, max_alias_bytes: MAX_ALIAS_BYTES }
     }
 }
 
@@ -43,8 +49,10 @@ pub fn parse(file: &Arc<SourceFile>, limits: &Limits) -> crate::Result<Node> {
     let mut parser = Parser::new_from_str(text);
     let mut stack: Vec<Frame> = Vec::new();
     let mut root: Option<Node> = None;
-    let mut anchors: HashMap<usize, (Node, usize)> = HashMap::new();
+    // Each anchor's node, with its count of nodes and bytes of text, what one alias adds.
+    let mut anchors: HashMap<usize, (Node, usize, usize)> = HashMap::new();
     let mut nodes = 0usize;
+    let mut alias_bytes = 0usize;
     let offset = |m: &granit_parser::Marker| m.byte_offset().unwrap_or_else(|| char_to_byte(text, m.index()));
 
     while let Some(event) = parser.next_event() {
@@ -78,7 +86,7 @@ pub fn parse(file: &Arc<SourceFile>, limits: &Limits) -> crate::Result<Node> {
                 None
             }
             Event::Alias(id) => {
-                let (node, count) = anchors.get(&id).ok_or_else(|| {
+                let (node, count, bytes) = anchors.get(&id).ok_or_else(|| {
                     Error::input(
                         InputErrorKind::Syntax,
                         file,
@@ -89,6 +97,20 @@ pub fn parse(file: &Arc<SourceFile>, limits: &Limits) -> crate::Result<Node> {
                 nodes += count;
                 if nodes > limits.max_nodes {
                     return Err(too_many(file, Span::new(start, end), limits));
+                }
+                // Checked before the copy below, so the bound holds for memory too.
+                alias_bytes = alias_bytes.saturating_add(*bytes);
+                if alias_bytes > limits.max_alias_bytes {
+                    return Err(Error::input(
+                        InputErrorKind::TooManyNodes,
+                        file,
+                        Some(Span::new(start, end)),
+                        format!(
+                            "aliases expand to more than {} of text (this alias adds {}); contrakt refuses it",
+                            human_bytes(limits.max_alias_bytes),
+                            human_bytes(*bytes)
+                        ),
+                    ));
                 }
                 Some(Node { value: node.value.clone(), span: Span::new(start, end) })
             }
@@ -110,7 +132,8 @@ pub fn parse(file: &Arc<SourceFile>, limits: &Limits) -> crate::Result<Node> {
                 };
                 let node = Node { value, span: Span::new(start, end) };
                 if anchor != 0 {
-                    anchors.insert(anchor, (node.clone(), 1));
+                    let bytes = text_bytes(&node);
+                    anchors.insert(anchor, (node.clone(), 1, bytes));
                 }
                 Some(node)
             }
@@ -142,7 +165,8 @@ pub fn parse(file: &Arc<SourceFile>, limits: &Limits) -> crate::Result<Node> {
                 };
                 let node = Node { value, span: Span::new(begin, end.max(begin)) };
                 if anchor != 0 {
-                    anchors.insert(anchor, (node.clone(), count_nodes(&node)));
+                    let (count, bytes) = measure(&node);
+                    anchors.insert(anchor, (node.clone(), count, bytes));
                 }
                 Some(node)
             }
@@ -203,19 +227,47 @@ fn too_many(file: &Arc<SourceFile>, span: Span, limits: &Limits) -> Error {
     )
 }
 
-fn count_nodes(node: &Node) -> usize {
+/// Nodes and bytes of text (scalars and keys) in a subtree.
+fn measure(node: &Node) -> (usize, usize) {
     // Iterative: anchored subtrees may be deep.
-    let mut count = 0;
+    let (mut count, mut bytes) = (0usize, 0usize);
     let mut todo = vec![node];
     while let Some(n) = todo.pop() {
         count += 1;
+        bytes = bytes.saturating_add(text_bytes(n));
         match &n.value {
             Value::Seq(items) => todo.extend(items),
-            Value::Map(entries) => todo.extend(entries.iter().map(|e| &e.value)),
+            Value::Map(entries) => {
+                for e in entries {
+                    bytes = bytes.saturating_add(e.key.len());
+                    todo.push(&e.value);
+                }
+            }
             _ => {}
         }
     }
-    count
+    (count, bytes)
+}
+
+/// Bytes of text a scalar holds; other scalars and collections count one byte each.
+fn text_bytes(node: &Node) -> usize {
+    match &node.value {
+        Value::String(s) => s.len().max(1),
+        _ => 1,
+    }
+}
+
+fn human_bytes(n: usize) -> String {
+    const MIB: usize = 1024 * 1024;
+    if n >= MIB && n.is_multiple_of(MIB) {
+        format!("{} MiB", n / MIB)
+    } else if n >= MIB {
+        format!("{:.1} MiB", n as f64 / MIB as f64)
+    } else if n >= 1024 {
+        format!("{:.1} KiB", n as f64 / 1024.0)
+    } else {
+        format!("{n} bytes")
+    }
 }
 
 fn char_to_byte(text: &str, chars: usize) -> usize {
@@ -351,6 +403,21 @@ mod tests {
         }
         let Err(Error::Input(e)) = p(&text) else { panic!("expected an input error") };
         assert_eq!(e.kind, InputErrorKind::TooManyNodes);
+    }
+
+    #[test]
+    fn alias_expansion_is_bounded_by_bytes() {
+        // 2,000 aliases of a 100 KB scalar: few nodes, 200 MB of text.
+        let mut text = format!("big: &big \"{}\"\nlist:\n", "x".repeat(100_000));
+        for _ in 0..2000 {
+            text.push_str("  - *big\n");
+        }
+        let Err(Error::Input(e)) = p(&text) else { panic!("expected an input error") };
+        assert_eq!(e.kind, InputErrorKind::TooManyNodes);
+        assert!(e.message.contains("aliases expand to more than 64 MiB"), "{}", e.message);
+        // At the alias that crosses the bound: the 672nd.
+        let at = e.file.location(e.span.unwrap().start as usize);
+        assert_eq!((at.line, &text[e.span.unwrap().range()]), (2 + 672, "*big"));
     }
 
     #[test]

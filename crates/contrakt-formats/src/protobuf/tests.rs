@@ -347,3 +347,45 @@ proptest! {
         let _ = proto(&s);
     }
 }
+
+#[test]
+fn imports_outside_the_folder_are_refused_unread() {
+    // A file beside the scratch folder, with content that must never show up.
+    let dir = scratch("escape", &[]);
+    let outside = dir.parent().unwrap().join(format!("contrakt-formats-{}-secret.proto", std::process::id()));
+    std::fs::write(&outside, "SECRET-SENTINEL not protobuf at all").unwrap();
+    let secret = outside.file_name().unwrap().to_str().unwrap().to_string();
+    for (import, shown) in [
+        ("/etc/hostname".to_string(), "/etc/hostname".to_string()),
+        (outside.display().to_string(), outside.display().to_string()),
+        (format!("../{secret}"), format!("../{secret}")),
+        (format!("sub/../../{secret}"), format!("sub/../../{secret}")),
+    ] {
+        let text = format!("syntax = \"proto3\";\n\nimport \"{import}\";\n\nmessage A {{ int32 id = 1; }}\n");
+        std::fs::write(dir.join("a.proto"), &text).unwrap();
+        let e = load(&dir.join("a.proto"), None).expect_err(&import);
+        let shown_msg = e.to_string();
+        assert!(shown_msg.contains(&format!("import `{shown}` is outside")), "{shown_msg}");
+        assert_eq!(e.location(), Some((3, Some(8))), "{shown_msg}");
+        assert!(!shown_msg.contains("SECRET-SENTINEL") && !shown_msg.contains("group name"), "{shown_msg}");
+    }
+    let _ = std::fs::remove_file(outside);
+}
+
+#[test]
+fn nesting_is_bounded_before_the_compiler() {
+    let mut text = String::from("syntax = \"proto3\";\n");
+    for i in 0..10_000 {
+        text.push_str(&format!("message M{i} {{\n"));
+    }
+    text.push_str(&"}\n".repeat(10_000));
+    let e = proto(&text).unwrap_err();
+    assert!(matches!(e, Error::TooDeep { line: 66, column: 13, limit: 64, .. }), "{e}");
+    // Braces in comments and strings do not count.
+    let quiet = format!(
+        "syntax = \"proto3\";\n// {}\nmessage A {{ string s = 1 [default = \"{}\"]; }}\n",
+        "{".repeat(100),
+        "{".repeat(100)
+    );
+    assert!(!matches!(proto(&quiet), Err(Error::TooDeep { .. })));
+}

@@ -5,6 +5,7 @@
 //! as in SQLite, whatever the database's locale.
 
 use std::ops::DerefMut;
+use std::sync::{Mutex, mpsc};
 use std::time::Duration;
 
 use chrono::Utc;
@@ -74,7 +75,89 @@ const MIGRATION_LOCK: i64 = i64::from_be_bytes(*b"contrakt");
 /// The password's environment variable when none is named.
 const DEFAULT_PASSWORD_ENV: &str = "PGPASSWORD";
 
-pub(super) fn open(url: &str, password_env: Option<&str>) -> Result<Client> {
+/// Bound on connecting: TCP, TLS and the startup and authentication exchange, unless the URL
+/// sets `connect_timeout` (whole seconds, as for libpq).
+pub(super) const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Bound on each statement, unless the URL sets `statement_timeout` (a duration with its unit:
+/// `500ms`, `5s`, `2m`). The server is told it (`SET statement_timeout`), and the client waits
+/// that long plus a grace of at most 5 s for an answer, so a server that stops answering (or
+/// never answers at all) fails the call instead of hanging the run.
+pub(super) const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Work for the connection's thread.
+type Job = Box<dyn FnOnce(&mut Client) + Send>;
+
+/// A connection owned by its own thread, so every call can be waited for with a bound: the
+/// synchronous client has no read timeout, and a server that accepts and never answers would
+/// otherwise block forever. After a call times out the connection is given up (its thread may
+/// stay blocked until the process exits) and later calls fail at once.
+pub(crate) struct Connection {
+    jobs: Mutex<Option<mpsc::Sender<Job>>>,
+    /// How long a call waits for its answer: the statement timeout and a grace.
+    wait: Duration,
+    statement_timeout: Duration,
+}
+
+impl Connection {
+    /// Runs `f` on the connection's thread and waits for it, at most the statement timeout and
+    /// its grace.
+    pub(crate) fn call<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Client) -> Result<R> + Send + 'static,
+    ) -> Result<R> {
+        let mut jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(sender) = jobs.as_ref() else {
+            return Err(Error::Sql("the connection was given up after an earlier statement timed out".into()));
+        };
+        let (tx, rx) = mpsc::sync_channel(1);
+        let job: Job = Box::new(move |client| {
+            let _ = tx.send(f(client));
+        });
+        if sender.send(job).is_err() {
+            *jobs = None;
+            return Err(Error::Sql("the connection is closed".into()));
+        }
+        match rx.recv_timeout(self.wait) {
+            Ok(result) => result,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                *jobs = None;
+                Err(Error::Sql(format!(
+                    "the server did not answer within {} (statement_timeout; set it in the URL, e.g. ?statement_timeout=2m)",
+                    contrakt_core::duration::format(self.statement_timeout)
+                )))
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                *jobs = None;
+                Err(Error::Sql("the connection closed while running a statement".into()))
+            }
+        }
+    }
+}
+
+/// `url` without contrakt's own `statement_timeout` option (the driver does not know it), and
+/// that option's value.
+fn split_statement_timeout(url: &str) -> Result<(String, Duration)> {
+    let Some((base, query)) = url.split_once('?') else { return Ok((url.to_string(), DEFAULT_STATEMENT_TIMEOUT)) };
+    let mut timeout = DEFAULT_STATEMENT_TIMEOUT;
+    let mut kept = Vec::new();
+    for pair in query.split('&') {
+        match pair.split_once('=') {
+            Some(("statement_timeout", value)) => {
+                timeout = contrakt_core::duration::parse(value, contrakt_core::duration::BareNumber::Refuse)
+                    .map_err(|why| Error::Sql(format!("statement_timeout: {why}")))?;
+                if timeout.is_zero() {
+                    return Err(Error::Sql("statement_timeout: must be more than 0s".into()));
+                }
+            }
+            _ => kept.push(pair),
+        }
+    }
+    Ok((if kept.is_empty() { base.to_string() } else { format!("{base}?{}", kept.join("&")) }, timeout))
+}
+
+pub(super) fn open(url: &str, password_env: Option<&str>) -> Result<Connection> {
+    let (url, statement_timeout) = split_statement_timeout(url)?;
     let mut config: postgres::Config = url.parse()?;
     if config.get_password().is_none() {
         let env = password_env.unwrap_or(DEFAULT_PASSWORD_ENV);
@@ -88,15 +171,55 @@ pub(super) fn open(url: &str, password_env: Option<&str>) -> Result<Client> {
             Err(_) => {}
         }
     }
-    if config.get_connect_timeout().is_none() {
-        config.connect_timeout(Duration::from_secs(10));
-    }
+    let connect_timeout = match config.get_connect_timeout() {
+        Some(t) if !t.is_zero() => *t,
+        _ => DEFAULT_CONNECT_TIMEOUT,
+    };
+    config.connect_timeout(connect_timeout);
     if config.get_application_name().is_none() {
         config.application_name("contrakt");
     }
-    let mut client = config.connect(NoTls)?;
-    migrate(&mut client)?;
-    Ok(client)
+
+    // The driver's connect_timeout covers only the TCP connect; the thread bounds the startup
+    // and authentication exchange too.
+    let (jobs, queue) = mpsc::channel::<Job>();
+    let (ready_tx, ready) = mpsc::sync_channel::<Result<()>>(1);
+    std::thread::Builder::new()
+        .name("contrakt-history-postgres".into())
+        .spawn(move || {
+            let mut client = match config.connect(NoTls) {
+                Ok(c) => c,
+                Err(e) => {
+                    let _ = ready_tx.send(Err(e.into()));
+                    return;
+                }
+            };
+            if ready_tx.send(Ok(())).is_err() {
+                return;
+            }
+            while let Ok(job) = queue.recv() {
+                job(&mut client);
+            }
+        })
+        .map_err(|e| Error::Sql(format!("cannot start the connection's thread: {e}")))?;
+    match ready.recv_timeout(connect_timeout) {
+        Ok(result) => result?,
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            return Err(Error::Sql(format!(
+                "the server did not complete the connection within {} (connect_timeout; set it in the URL, e.g. ?connect_timeout=30)",
+                contrakt_core::duration::format(connect_timeout)
+            )));
+        }
+        Err(mpsc::RecvTimeoutError::Disconnected) => return Err(Error::Sql("the connection's thread stopped".into())),
+    }
+    let grace = statement_timeout.min(Duration::from_secs(5));
+    let connection = Connection { jobs: Mutex::new(Some(jobs)), wait: statement_timeout + grace, statement_timeout };
+    let ms = statement_timeout.as_millis();
+    connection.call(move |client| {
+        client.batch_execute(&format!("SET statement_timeout = {ms}"))?;
+        migrate(client)
+    })?;
+    Ok(connection)
 }
 
 fn migrate(client: &mut Client) -> Result<()> {
@@ -263,4 +386,37 @@ pub(super) fn events(mut client: impl DerefMut<Target = Client>, q: &Query) -> R
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statement_timeout_is_contrakts_own_option() {
+        let (url, t) = split_statement_timeout("postgres://u@h/db?statement_timeout=2s&sslmode=disable").unwrap();
+        assert_eq!((url.as_str(), t), ("postgres://u@h/db?sslmode=disable", Duration::from_secs(2)));
+        let (url, t) = split_statement_timeout("postgres://u@h/db").unwrap();
+        assert_eq!((url.as_str(), t), ("postgres://u@h/db", DEFAULT_STATEMENT_TIMEOUT));
+        let (url, _) = split_statement_timeout("postgres://u@h/db?statement_timeout=500ms").unwrap();
+        assert_eq!(url, "postgres://u@h/db");
+        for bad in ["5000", "0s", "1e9s", "99999999999999999999d"] {
+            let e = split_statement_timeout(&format!("postgres://h/db?statement_timeout={bad}")).unwrap_err();
+            assert!(e.to_string().contains("statement_timeout"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_silent_server_fails_the_connection_within_its_bound() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        // Accepts, then never answers (the socket stays open until the test ends).
+        let held = std::thread::spawn(move || listener.accept().map(|(s, _)| s));
+        let started = std::time::Instant::now();
+        let url = format!("postgres://user@127.0.0.1:{port}/db?connect_timeout=1&sslmode=disable");
+        let Err(e) = open(&url, None) else { panic!("a silent server cannot be connected to") };
+        assert!(e.to_string().contains("did not complete the connection within 1s"), "{e}");
+        assert!(started.elapsed() < Duration::from_secs(20));
+        drop(held);
+    }
 }
