@@ -1345,14 +1345,21 @@ fn fmt(v: f64) -> String {
 fn item_message(m: &Measure) -> String {
     match m {
         Measure::NotIn(_) => "outside the enumeration".into(),
+        other => value_message(other).unwrap_or_else(|| "failing".into()),
+    }
+}
+
+/// What a value that breaks one of the value measures is (a row's or an array item's).
+fn value_message(m: &Measure) -> Option<String> {
+    Some(match m {
         Measure::Below { bound, exclusive } => format!("{} {bound}", if *exclusive { "at or below" } else { "below" }),
         Measure::Above { bound, exclusive } => format!("{} {bound}", if *exclusive { "at or above" } else { "above" }),
         Measure::ShorterThan(m) => format!("shorter than {m} characters"),
         Measure::LongerThan(m) => format!("longer than {m} characters"),
         Measure::Mismatch(re) => format!("not matching /{re}/"),
         Measure::Format(f) => format!("not well-formed `{f}`"),
-        _ => "failing".into(),
-    }
+        _ => return None,
+    })
 }
 
 fn count_message(e: &Expectation, count: f64, total: u64, value: f64, status: Status) -> String {
@@ -1363,12 +1370,12 @@ fn count_message(e: &Expectation, count: f64, total: u64, value: f64, status: St
         Measure::Invalid { .. } | Measure::NotIn(_) => "invalid".into(),
         Measure::Excess | Measure::ExcessOf(_) => "duplicate (excess)".into(),
         Measure::Key(_) => "key-violating (null or repeated)".into(),
-        Measure::Below { bound, exclusive } => format!("{} {bound}", if *exclusive { "at or below" } else { "below" }),
-        Measure::Above { bound, exclusive } => format!("{} {bound}", if *exclusive { "at or above" } else { "above" }),
-        Measure::ShorterThan(m) => format!("shorter than {m} characters:"),
-        Measure::LongerThan(m) => format!("longer than {m} characters:"),
-        Measure::Mismatch(re) => format!("not matching /{re}/:"),
-        Measure::Format(f) => format!("not well-formed `{f}`:"),
+        m @ (Measure::Below { .. }
+        | Measure::Above { .. }
+        | Measure::ShorterThan(_)
+        | Measure::LongerThan(_)
+        | Measure::Mismatch(_)
+        | Measure::Format(_)) => value_message(m).unwrap_or_default(),
         Measure::FewerItems(m) => format!("with fewer than {m} items:"),
         Measure::MoreItems(m) => format!("with more than {m} items:"),
         Measure::RepeatedItems => "with repeated items:".into(),

@@ -204,6 +204,11 @@ pub(super) fn column_type(t: &DataType, d: Dialect, f: &Field, path: &str, warni
             lossy(format!("BigQuery has no {t}; written as FLOAT64"));
             "FLOAT64".into()
         }
+        (DataType::Float { bits: Some(32) }, Snowflake) => {
+            // Snowflake's FLOAT, REAL and DOUBLE are all 64-bit.
+            lossy(format!("Snowflake has no {t}; written as DOUBLE"));
+            "DOUBLE".into()
+        }
         (DataType::Float { .. }, BigQuery) => "FLOAT64".into(),
         (DataType::Float { .. }, Postgres) => "DOUBLE PRECISION".into(),
         (DataType::Float { .. }, _) => "DOUBLE".into(),
