@@ -27,6 +27,8 @@
 //!   on loopback (in-process and as processes), against the embedded engine and PostgreSQL
 //!   pushdown, and an executor killed mid-run.
 //! - `postgres`: a real PostgreSQL server on loopback for the tests that need one.
+//! - `release`: what publishing relies on: crate metadata for crates.io, the release workflow's
+//!   archives installed by the GitHub Action (checksum checked), the action's gate script.
 
 mod bad_input;
 #[cfg(feature = "ballista")]
@@ -50,6 +52,7 @@ mod month;
 mod postgres;
 mod publish_s3;
 mod pushdown;
+mod release;
 mod s3_loopback;
 
 use std::fmt;
