@@ -2,8 +2,9 @@
 # against, once, and exports where they are. Idempotent: a second run only checks.
 #   - a Python venv (~/.cache/contrakt/venv) with tests/requirements.txt, pinned: moto (S3),
 #     aiosmtpd (SMTP), soda-core and fastavro (export consumers);
-#   - Debian's `chromium` (the HTML report's browser test) and `postgresql` (history store, DDL
-#     export and pushdown tests start their own server from its binaries).
+#   - Debian's `chromium` (the HTML report's browser test), `postgresql` (history store, DDL
+#     export and pushdown tests start their own server from its binaries) and `jq` (the GitHub
+#     Action's gate script).
 # Needs python3 (3.10+); Debian packages need root or sudo, and say so otherwise.
 
 contrakt_venv="${CONTRAKT_VENV:-$HOME/.cache/contrakt/venv}"
@@ -30,6 +31,8 @@ provision_python() {
 provision_debian() {
   local missing=() pkg
   command -v chromium >/dev/null || missing+=(chromium)
+  # The GitHub Action's gate script (tests/it/release.rs) reads contrakt's JSON with jq.
+  command -v jq >/dev/null || missing+=(jq)
   ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
   if [ ${#missing[@]} -gt 0 ]; then
     local sudo=""

@@ -34,6 +34,8 @@
 //!   followed out of it.
 //! - `secrets`: hostile contracts leak nothing (issue #18): a contract's S3 `endpointUrl` gets no
 //!   request unless allowed, HTTP sources get no credential, `--data` URLs are shown masked.
+//! - `release`: what publishing relies on: crate metadata for crates.io, the release workflow's
+//!   archives installed by the GitHub Action (checksum checked), the action's gate script.
 
 mod bad_input;
 #[cfg(feature = "ballista")]
@@ -58,6 +60,7 @@ mod month;
 mod postgres;
 mod publish_s3;
 mod pushdown;
+mod release;
 mod resource_bounds;
 mod s3_loopback;
 mod secrets;
