@@ -69,14 +69,34 @@ pub(super) fn open(path: &Path) -> Result<Connection> {
     }
     let sql = |e: rusqlite::Error| Error::Store { path: path.to_path_buf(), message: e.to_string() };
     let mut conn = Connection::open(path).map_err(sql)?;
-    conn.busy_timeout(Duration::from_secs(30)).map_err(sql)?;
-    conn.pragma_update(None, "journal_mode", "WAL").map_err(sql)?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(sql)?;
+    // Switching a new file to WAL takes an exclusive lock that SQLite does not wait for (the
+    // busy handler is not called there), so cron jobs that open a new store together can get
+    // "database is locked" at once: retry, within the same bound as any other wait.
+    let started = std::time::Instant::now();
+    let mut pause = Duration::from_millis(5);
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Err(e) if is_busy(&e) && started.elapsed() < BUSY_TIMEOUT => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(200));
+            }
+            other => break other.map_err(sql)?,
+        }
+    }
     conn.pragma_update(None, "foreign_keys", "ON").map_err(sql)?;
     migrate(&mut conn).map_err(|e| match e {
         Error::Sql(m) => Error::Store { path: path.to_path_buf(), message: m },
         other => other,
     })?;
     Ok(conn)
+}
+
+/// How long a writer waits for another one (and an opener for another opener).
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(e.sqlite_error_code(), Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked))
 }
 
 fn migrate(conn: &mut Connection) -> Result<()> {
