@@ -75,7 +75,13 @@ fn transport_reason(e: &(dyn std::error::Error + 'static)) -> String {
 pub async fn standalone(executors: usize, cores: usize) -> Result<Engine> {
     let fail =
         |e: ballista_core::error::BallistaError| Error::Cluster { engine: "standalone".into(), message: e.to_string() };
-    let addr = ballista_scheduler::standalone::new_standalone_scheduler().await.map_err(fail)?;
+    let addr = ballista_scheduler::standalone::new_standalone_scheduler_with_builder(
+        scheduler_sessions(),
+        Arc::new(ballista_core::utils::default_config_producer),
+        ballista_core::serde::BallistaCodec::default(),
+    )
+    .await
+    .map_err(fail)?;
     let engine = Engine::Ballista { host: "localhost".into(), port: addr.port() };
     let url = scheduler_url("localhost", addr.port());
     for _ in 0..executors.max(1) {
@@ -90,6 +96,17 @@ pub async fn standalone(executors: usize, cores: usize) -> Result<Engine> {
             .map_err(fail)?;
     }
     Ok(engine)
+}
+
+/// The scheduler's sessions: Ballista's defaults plus every function a checker's plans may
+/// call, which the scheduler needs to decode the plans it is sent.
+fn scheduler_sessions() -> ballista_scheduler::SessionBuilder {
+    Arc::new(|config: SessionConfig| {
+        let state = ballista_core::utils::default_session_builder(config)?;
+        let mut ctx = SessionContext::new_with_state(state);
+        crate::functions::register(&mut ctx);
+        Ok(ctx.state())
+    })
 }
 
 /// A session state with every function a checker's plans may call, for executors to decode
@@ -123,6 +140,7 @@ pub async fn serve_scheduler(opts: SchedulerOptions) -> Result<()> {
         executor_timeout_seconds: timeout,
         expire_dead_executor_interval_seconds: timeout.min(15),
         no_executors_grace_period_seconds: timeout,
+        override_session_builder: Some(scheduler_sessions()),
         ..SchedulerConfig::default()
     };
     let cluster = BallistaCluster::new_from_config(&config).await.map_err(fail)?;
