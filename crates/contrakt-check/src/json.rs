@@ -85,7 +85,7 @@ fn rebind(key: Expr, get: &dyn Fn(Expr) -> Expr) -> std::result::Result<Expr, Ex
     use datafusion::logical_expr::{Between, BinaryExpr, Like, expr::InList};
     Ok(match key {
         Expr::BinaryExpr(BinaryExpr { left, op, right }) if op.supports_propagation() || is_match_op(op) => {
-            let left = rebind(*left, get).unwrap_or_else(|k| get(k));
+            let left = rebind(*left, get).unwrap_or_else(get);
             Expr::BinaryExpr(BinaryExpr::new(Box::new(left), op, right))
         }
         Expr::Like(Like { negated, expr, pattern, escape_char, case_insensitive }) => {
