@@ -30,6 +30,8 @@ impl Target {
     pub(crate) fn contrakt(&self, dir: &Path, args: &[&str]) -> std::process::Command {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_contrakt"));
         cmd.args(args).current_dir(dir).env("CONTRAKT_PG_USER", &self.user).env("NO_COLOR", "1");
+        // The operator allows the contract's host to receive the password.
+        cmd.env("CONTRAKT_ALLOW_CONTRACT_ENDPOINTS", format!("{}:{}", self.host, self.port));
         match &self.password {
             Some(p) => cmd.env("CONTRAKT_PG_PASSWORD", p),
             None => cmd.env_remove("CONTRAKT_PG_PASSWORD"),
@@ -236,6 +238,7 @@ fn postgres_pushdown_gives_the_embedded_results_check_by_check() {
         .current_dir(&contracts)
         .env("CONTRAKT_PG_USER", &t.user)
         .envs(t.password.as_ref().map(|p| ("CONTRAKT_PG_PASSWORD", p)))
+        .env("CONTRAKT_ALLOW_CONTRACT_ENDPOINTS", format!("{}:{}", t.host, t.port))
         .output()
         .unwrap();
     let sliced: Value = serde_json::from_slice(&sliced.stdout).unwrap();
@@ -261,6 +264,7 @@ fn a_missing_table_and_an_unreachable_server_are_clear_errors() {
             .current_dir(dir)
             .env("CONTRAKT_PG_USER", user)
             .env("CONTRAKT_PG_PASSWORD", "s3cret-not-shown")
+            .env("CONTRAKT_ALLOW_CONTRACT_ENDPOINTS", "*")
             .env("NO_COLOR", "1")
             .output()
             .unwrap();
@@ -279,6 +283,54 @@ fn a_missing_table_and_an_unreachable_server_are_clear_errors() {
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains(&format!("cannot connect to {}:{closed}", t.host)), "{stderr}");
     assert!(!stderr.contains("s3cret"), "{stderr}");
+}
+
+/// A contract in a pull request names the warehouse host: without the operator's allowance the
+/// password goes nowhere, and a listener on that host receives not even a connection.
+#[test]
+fn the_password_goes_only_to_an_allowed_host() {
+    use std::io::Read;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    listener.set_nonblocking(true).unwrap();
+    let t = Target {
+        host: "127.0.0.1".into(),
+        port: port.to_string(),
+        database: "db".into(),
+        user: "u".into(),
+        password: Some("pw-for-the-real-warehouse".into()),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let contracts = registry_on(&t, dir.path());
+    let mut cmd = t.contrakt(&contracts, &["check", "orders.odcs.yaml", "--server", "warehouse", "--now", NOW]);
+    cmd.env_remove("CONTRAKT_ALLOW_CONTRACT_ENDPOINTS");
+    let out = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(&format!("set CONTRAKT_ALLOW_CONTRACT_ENDPOINTS=127.0.0.1:{port}")), "{stderr}");
+    assert!(!stderr.contains("pw-for-the-real-warehouse"), "{stderr}");
+    match listener.accept() {
+        Ok((mut s, _)) => {
+            let mut got = Vec::new();
+            let _ = s.read_to_end(&mut got);
+            panic!("the contract's host received a connection: {:?}", String::from_utf8_lossy(&got));
+        }
+        Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::WouldBlock),
+    }
+    // Allowed, the same run connects (and fails later: nothing speaks PostgreSQL there).
+    let mut cmd = t.contrakt(&contracts, &["check", "orders.odcs.yaml", "--server", "warehouse", "--now", NOW]);
+    let child = std::thread::spawn(move || cmd.output().unwrap());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let accepted = loop {
+        match listener.accept() {
+            Ok(_) => break true,
+            Err(_) if std::time::Instant::now() < deadline => std::thread::sleep(std::time::Duration::from_millis(20)),
+            Err(_) => break false,
+        }
+    };
+    drop(listener);
+    let _ = child.join();
+    assert!(accepted, "an allowed host must be connected to");
 }
 
 /// The orders contract with a server of each type that gets SQL only.

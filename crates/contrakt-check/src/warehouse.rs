@@ -9,7 +9,8 @@
 //! text so the comparisons mean the same on both sides.
 //!
 //! Credentials come only from the environment: `CONTRAKT_PG_USER` (default `postgres`) and
-//! `CONTRAKT_PG_PASSWORD`; host, port, database and schema from the contract's server entry.
+//! `CONTRAKT_PG_PASSWORD`; host, port, database and schema from the contract's server entry. The
+//! password is sent only to a host that `CONTRAKT_ALLOW_CONTRACT_ENDPOINTS` allows.
 
 use std::collections::HashMap;
 use std::ops::ControlFlow;
@@ -392,6 +393,15 @@ impl Warehouse {
             .application_name("contrakt")
             .connect_timeout(Duration::from_secs(10));
         if let Ok(password) = std::env::var(PASSWORD_ENV) {
+            // The host comes from the contract, which a pull request can change: the password
+            // goes only to a host the operator allowed, as a contract's S3 endpoint does.
+            let allow = std::env::var(crate::dataset::ALLOW_ENDPOINTS_ENV).unwrap_or_default();
+            if !crate::dataset::endpoint_allowed(&format!("postgres://{host}:{port}"), &allow) {
+                return Err(fail(format!(
+                    "the contract names the PostgreSQL host {host}:{port}, and {PASSWORD_ENV} is sent only to a host the operator allows: set {}={host}:{port} (a comma-separated list; `*` allows any)",
+                    crate::dataset::ALLOW_ENDPOINTS_ENV
+                )));
+            }
             config.password(password);
         }
         let span = tracing::info_span!("connect", server = %server.server, host, port, database, user = %user);
