@@ -480,3 +480,29 @@ fn array_items_and_json_operators() {
         assert_eq!(all[id]["status"], "pass", "{id}: {:#}", all[id]);
     }
 }
+
+/// `logicalType: number` with no format is any number: a `decimal(10,2)` column keeps it.
+#[test]
+fn a_decimal_column_is_a_number() {
+    use std::sync::Arc;
+
+    use datafusion::arrow::array::{Decimal128Array, RecordBatch};
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
+
+    let contract = format!(
+        "{HEAD}schema:\n  - name: t\n    properties:\n      - name: amount\n        logicalType: number\n        logicalTypeOptions: {{minimum: 0}}\n"
+    );
+    let dir = folder(&[("c.yaml", &contract)]);
+    let schema = Arc::new(Schema::new(vec![Field::new("amount", DataType::Decimal128(10, 2), true)]));
+    let amounts = Decimal128Array::from(vec![Some(1250), Some(99), None]).with_precision_and_scale(10, 2).unwrap();
+    let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(amounts)]).unwrap();
+    let file = std::fs::File::create(dir.path().join("t.parquet")).unwrap();
+    let mut w = datafusion::parquet::arrow::ArrowWriter::try_new(file, schema, None).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    let run = contrakt_in(dir.path(), ["check", "c.yaml", "--data", "t=t.parquet", "--format", "json", "--now", NOW]);
+    run.assert_exit(0);
+    let all = results(&run);
+    expect(&all, "t.amount.column-type", "pass", None);
+    expect(&all, "t.amount.minimum", "pass", Some(0));
+}

@@ -115,6 +115,52 @@ fn several_datasets_share_one_server_path() {
     assert_eq!(c["servers"][0]["path"], "fixtures/data/{model}");
 }
 
+/// Float columns (Float32 and Float64, in CSV, NDJSON and Parquet) are profiled like any number:
+/// the draft lints clean and passes on its data (`approx_distinct` takes no floats).
+#[test]
+fn float_columns_are_profiled() {
+    let tmp = tempfile::tempdir().unwrap();
+    let rows: String = (0..50).map(|i| format!("{i},{}.25,{}\n", i % 7, (i as f32) * 0.5)).collect();
+    std::fs::write(tmp.path().join("readings.csv"), format!("id,temperature,ratio\n{rows}")).unwrap();
+    let ndjson: String = (0..50).map(|i| format!("{{\"id\": {i}, \"weight\": {}.5}}\n", i % 3)).collect();
+    std::fs::write(tmp.path().join("parcels.ndjson"), ndjson).unwrap();
+    {
+        use std::sync::Arc;
+
+        use datafusion::arrow::array::{Float32Array, Int64Array, RecordBatch};
+        use datafusion::arrow::datatypes::{DataType, Field, Schema};
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("id", DataType::Int64, false),
+            Field::new("score", DataType::Float32, true),
+        ]));
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![
+                Arc::new(Int64Array::from((0..50).collect::<Vec<i64>>())),
+                Arc::new(Float32Array::from((0..50).map(|i| Some(i as f32 / 4.0)).collect::<Vec<_>>())),
+            ],
+        )
+        .unwrap();
+        let file = std::fs::File::create(tmp.path().join("scores.parquet")).unwrap();
+        let mut w = datafusion::parquet::arrow::ArrowWriter::try_new(file, schema, None).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+    }
+    for (data, float) in [("readings.csv", "temperature"), ("parcels.ndjson", "weight"), ("scores.parquet", "score")] {
+        let out = format!("{data}.odcs.yaml");
+        let run = contrakt_in(tmp.path(), ["infer", data, "--now", NOW, "-o", &out]);
+        run.assert_exit(0);
+        let drafted = std::fs::read_to_string(tmp.path().join(&out)).unwrap();
+        let contract = as_json(&drafted);
+        let p = property(&contract, float);
+        assert_eq!(p["logicalType"], "number", "{drafted}");
+        let lint = contrakt_in(tmp.path(), ["lint", &out]);
+        lint.assert_exit(0);
+        let check = contrakt_in(tmp.path(), ["check", &out, "--now", NOW]);
+        check.assert_exit(0);
+    }
+}
+
 #[test]
 fn bad_data_gives_a_clear_error() {
     let tmp = tempfile::tempdir().unwrap();

@@ -68,7 +68,8 @@ pub fn judge_type(data: &DataType, contract: &DataType) -> Result<Option<String>
         _ if data == contract => ok,
         (T::String | T::FixedBinary { size: 16 }, T::Uuid) => ok,
         (T::Int { .. }, T::Int { bits: None, .. }) | (T::Float { .. }, T::Float { bits: None }) => ok,
-        (T::Int { .. }, T::Float { bits: None }) => ok,
+        // ODCS `number` with no format is any number, a decimal one too.
+        (T::Int { .. } | T::Decimal { .. }, T::Float { bits: None }) => ok,
         (T::Decimal { .. }, T::Decimal { precision: None, .. }) => ok,
         (T::String, T::String) | (T::Binary, T::Binary) | (T::Date, T::Date) => ok,
         (T::Struct(_), T::Struct(_)) | (T::List(_), T::List(_)) | (T::Map { .. }, T::Map { .. }) => ok,
@@ -171,6 +172,9 @@ mod tests {
         assert_eq!(level, Level::Error);
         assert_eq!(why, "int64 does not read as int16");
         assert!(judge_type(&DataType::String, &DataType::Uuid).is_ok());
+        let decimal = DataType::Decimal { precision: Some(10), scale: Some(2) };
+        assert_eq!(judge_type(&decimal, &DataType::Float { bits: None }), Ok(None), "a decimal is a number");
+        assert!(judge_type(&decimal, &DataType::Float { bits: Some(32) }).is_err(), "but not a float32");
         let tz = DataType::Timestamp { unit: None, timezone: Some(true) };
         let naive = DataType::Timestamp { unit: Some(TimeUnit::Microsecond), timezone: Some(false) };
         assert_eq!(judge_type(&naive, &tz).unwrap_err().0, Level::Warning);

@@ -133,8 +133,14 @@ async fn measure(ctx: &SessionContext, object: &str, src: &DataSource, sample: O
         if !is_flat(f.data_type()) {
             continue;
         }
-        measures.push(format!("approx_distinct({c})"));
         let t = f.data_type();
+        // DataFusion's HyperLogLog takes no floats: count their text forms instead, which are
+        // one per distinct value.
+        if t.is_floating() {
+            measures.push(format!("approx_distinct(CAST({c} AS VARCHAR))"));
+        } else {
+            measures.push(format!("approx_distinct({c})"));
+        }
         if is_number(t) {
             measures.push(format!("CAST(min({c}) AS DOUBLE)"));
             measures.push(format!("CAST(max({c}) AS DOUBLE)"));
