@@ -917,12 +917,8 @@ impl Checker {
         let (good, ran) = match whole {
             Ok(planned) => {
                 let all: Vec<(usize, &str)> = plan.fused.iter().enumerate().map(|(i, m)| (i, m.as_str())).collect();
-                let left = timeout.saturating_sub(started.elapsed());
-                let ran = match (&self.warehouse, planned) {
-                    (None, (df, Some(physical))) => self.execute_measured(df, physical, left).await,
-                    _ => self.collect_measured(&plan.fused_sql(), left).await,
-                };
-                (all, ran)
+                let (df, physical) = planned;
+                (all, self.run_planned(df, physical, timeout.saturating_sub(started.elapsed())).await)
             }
             Err(_) => {
                 let (good, set_aside) = self.plannable_alone(plan, timeout).await;
@@ -1003,28 +999,34 @@ impl Checker {
         sql: &str,
         timeout: Duration,
     ) -> std::result::Result<(Vec<RecordBatch>, Option<u64>), String> {
-        // On a warehouse the local tables are empty stand-ins: the query runs there, and the
-        // bytes it read are the warehouse's to know.
-        if self.warehouse.is_some() {
-            return self.collect(sql, timeout).await.map(|batches| (batches, None));
-        }
         let started = Instant::now();
-        let (df, physical) = self.planned(sql, true, timeout).await?;
-        let physical = physical.ok_or_else(|| "no physical plan".to_string())?;
-        self.execute_measured(df, physical, timeout.saturating_sub(started.elapsed())).await
+        let (df, physical) = self.planned(sql, self.warehouse.is_none(), timeout).await?;
+        self.run_planned(df, physical, timeout.saturating_sub(started.elapsed())).await
     }
 
-    /// Runs a planned query within `timeout`, with the bytes it scanned.
-    async fn execute_measured(
+    /// Runs a query [`Checker::planned`] planned, within `timeout`: on a warehouse as its
+    /// statement (the local tables are empty stand-ins, and the bytes it read are the
+    /// warehouse's to know), here through its physical plan, with the bytes it scanned.
+    async fn run_planned(
         &self,
         df: DataFrame,
-        physical: Arc<dyn ExecutionPlan>,
+        physical: Option<Arc<dyn ExecutionPlan>>,
         timeout: Duration,
     ) -> std::result::Result<(Vec<RecordBatch>, Option<u64>), String> {
-        let task = Arc::new(df.task_ctx());
         let run = async {
-            let batches = datafusion::physical_plan::collect(physical.clone(), task).await.map_err(|e| explain(&e))?;
-            Ok((batches, bytes_scanned(physical.as_ref())))
+            match (&self.warehouse, physical) {
+                (Some(w), _) => {
+                    let statement = w.to_sql(df.logical_plan()).map_err(|e| e.to_string())?;
+                    Ok((w.query(&statement, df.schema().as_arrow()).await?, None))
+                }
+                (None, Some(physical)) => {
+                    let task = Arc::new(df.task_ctx());
+                    let batches =
+                        datafusion::physical_plan::collect(physical.clone(), task).await.map_err(|e| explain(&e))?;
+                    Ok((batches, bytes_scanned(physical.as_ref())))
+                }
+                (None, None) => df.collect().await.map(|b| (b, None)).map_err(|e| explain(&e)),
+            }
         };
         tokio::time::timeout(timeout, run)
             .await
@@ -1042,22 +1044,7 @@ impl Checker {
     }
 
     async fn collect(&self, sql: &str, timeout: Duration) -> std::result::Result<Vec<RecordBatch>, String> {
-        let started = Instant::now();
-        let (df, physical) = self.planned(sql, self.warehouse.is_none(), timeout).await?;
-        let left = timeout.saturating_sub(started.elapsed());
-        let run = async {
-            match (&self.warehouse, physical) {
-                (Some(w), _) => {
-                    let statement = w.to_sql(df.logical_plan()).map_err(|e| e.to_string())?;
-                    w.query(&statement, df.schema().as_arrow()).await
-                }
-                (None, Some(physical)) => {
-                    datafusion::physical_plan::collect(physical, Arc::new(df.task_ctx())).await.map_err(|e| explain(&e))
-                }
-                (None, None) => df.collect().await.map_err(|e| explain(&e)),
-            }
-        };
-        tokio::time::timeout(left, run).await.unwrap_or_else(|_| Err(format!("timed out after {}", humanize(timeout))))
+        self.collect_measured(sql, timeout).await.map(|(batches, _)| batches)
     }
 
     /// A query that must return one number (or null).
