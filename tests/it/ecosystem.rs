@@ -164,6 +164,72 @@ fn array_items_are_type_checked() {
     expect(&all, "baskets.tags.column-type", "pass", None);
 }
 
+/// `contrakt run contracts/` from the repository root records into the store `history:` of the
+/// root's contrakt.yaml names, and `report` reads it back; before, a folder had no registry
+/// root, and nothing was recorded.
+#[test]
+fn a_registry_folder_uses_the_history_of_contrakt_yaml() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("contrakt.yaml"), "version: 1\nhistory:\n  path: .contrakt/history.db\n").unwrap();
+    std::fs::create_dir_all(dir.join("contracts")).unwrap();
+    for file in ["shipments.odcs.yaml", "shipments.csv"] {
+        std::fs::copy(format!("fixtures/ecosystem/placeholders/{file}"), dir.join("contracts").join(file)).unwrap();
+    }
+    for command in ["check", "run"] {
+        crate::contrakt_in(dir, [command, "contracts/", "--now", NOW]).assert_exit(1);
+    }
+    assert!(dir.join(".contrakt/history.db").is_file(), "no store was written");
+    let read = crate::contrakt_in(
+        dir,
+        ["history", "--store", ".contrakt/history.db", "--metric", "rowCount", "--format", "json"],
+    );
+    read.assert_exit(0);
+    assert_eq!(read.json().as_array().map(Vec::len), Some(2), "one rowCount per run: {read}");
+    let site = crate::contrakt_in(dir, ["report", "contracts/", "-o", "site"]);
+    site.assert_exit(0);
+    let index = std::fs::read_to_string(dir.join("site/index.html")).unwrap();
+    assert!(!index.contains("No history store configured"), "{index}");
+}
+
+/// Reading the history of an empty file (as `touch` or a failed first run leaves it) shows no
+/// runs and leaves the file empty.
+#[test]
+fn reading_an_empty_history_file_creates_no_tables() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("h.db"), "").unwrap();
+    let read = crate::contrakt_in(tmp.path(), ["history", "--store", "h.db", "--format", "json"]);
+    read.assert_exit(0);
+    assert_eq!(read.json(), serde_json::json!([]));
+    assert_eq!(std::fs::metadata(tmp.path().join("h.db")).unwrap().len(), 0, "the file was written to");
+}
+
+/// A manifest whose models share names (versions of one model, one name in two packages)
+/// imports to a contract with distinct object names that lints clean, saying which it renamed.
+#[test]
+fn dbt_models_sharing_a_name_import_to_a_clean_contract() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("shop.odcs.yaml");
+    let run = contrakt(["import", "fixtures/ecosystem/dbt-duplicates/manifest.json", "-o", out.to_str().unwrap()]);
+    run.assert_exit(0);
+    assert!(
+        run.stderr
+            .contains("model.shop.orders.v1: another model is also named `orders`; imported as object `orders_v1`"),
+        "{run}"
+    );
+    assert!(
+        run.stderr.contains(
+            "model.crm.customers: another model is also named `customers`; imported as object `crm_customers`"
+        ),
+        "{run}"
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    let mut names: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("  - name: ")).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["crm_customers", "customers", "orders", "orders_v1"], "{text}");
+    crate::contrakt_in(tmp.path(), ["lint", "shop.odcs.yaml"]).assert_exit(0);
+}
+
 /// NaN is no number: it breaks a minimum and a maximum alike, and samples show it as NaN.
 #[test]
 fn nan_is_outside_every_range() {
