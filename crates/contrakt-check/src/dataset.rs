@@ -578,7 +578,9 @@ async fn csv_union_by_name(
 ) -> datafusion::error::Result<datafusion::dataframe::DataFrame> {
     use std::collections::BTreeMap;
     let options = options.with_table_partition_cols(vec![]);
-    let mut groups: BTreeMap<(Vec<String>, Vec<Option<String>>), Vec<&PathBuf>> = BTreeMap::new();
+    // (header, partition values) → its files.
+    type Group = (Vec<String>, Vec<Option<String>>);
+    let mut groups: BTreeMap<Group, Vec<&PathBuf>> = BTreeMap::new();
     for (file, header) in files {
         let values = partition_names.iter().map(|key| root.and_then(|r| partition_value(r, file, key))).collect();
         groups.entry((header.clone(), values)).or_default().push(file);

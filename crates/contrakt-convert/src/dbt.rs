@@ -111,7 +111,8 @@ pub fn load(source: &str, text: &str, models: &[String]) -> Result<(Schema, Vec<
 
 /// Models that share a name (versions of one model, or models of several packages) become
 /// objects of distinct names, since a contract's object names are unique (lint L101): the
-/// latest version, else the root project's model, keeps the name; the others are
+/// latest version (`latest_version`, else the highest), else the root project's model, keeps
+/// the name; the others are
 /// `{name}_v{version}` or `{package}_{name}`. `ref('name')` means the kept one, as in dbt.
 fn distinct_names(objects: &mut [Object], nodes: &[&Json], project: Option<&str>, warnings: &mut Vec<String>) {
     let text = |node: &Json, key: &str| match node.get(key) {
@@ -125,13 +126,23 @@ fn distinct_names(objects: &mut [Object], nodes: &[&Json], project: Option<&str>
     }
     let mut taken: std::collections::BTreeSet<String> = objects.iter().map(|o| o.name.clone()).collect();
     for (name, members) in groups.into_iter().filter(|(_, m)| m.len() > 1) {
+        // dbt's latest version is `latest_version`, else the highest version.
         let latest = |i: &usize| {
             let node = nodes[*i];
             text(node, "version").is_some() && text(node, "version") == text(node, "latest_version")
         };
+        let number = |i: &usize| text(nodes[*i], "version").and_then(|v| v.parse::<f64>().ok());
+        let highest = members
+            .iter()
+            .filter(|i| number(i).is_some())
+            .max_by(|a, b| number(a).partial_cmp(&number(b)).unwrap_or(std::cmp::Ordering::Equal));
         let root = |i: &usize| project.is_some() && nodes[*i].get("package_name").and_then(Json::as_str) == project;
-        let kept =
-            members.iter().find(|i| latest(i)).or_else(|| members.iter().find(|i| root(i))).unwrap_or(&members[0]);
+        let kept = members
+            .iter()
+            .find(|i| latest(i))
+            .or(highest)
+            .or_else(|| members.iter().find(|i| root(i)))
+            .unwrap_or(&members[0]);
         for &i in members.iter().filter(|i| *i != kept) {
             let node = nodes[i];
             let base = match (text(node, "version"), node.get("package_name").and_then(Json::as_str)) {
