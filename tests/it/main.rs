@@ -54,6 +54,7 @@ mod cli_report;
 mod conformance;
 mod conformance_jsonschema;
 mod conformance_odcs;
+mod ecosystem;
 mod fixture_data;
 mod hostile_check;
 mod month;

@@ -176,7 +176,10 @@ fn compile_one(plan: &mut ObjectPlan, schema: &ArrowSchema, e: &Expectation, tab
         Measure::RowCount => return simple(How::Count(vec![Part::Fused(0)])),
         Measure::Sql(q) => {
             let column = if e.column.is_empty() { None } else { resolve(schema, &e.column).map(|c| c.path.join(".")) };
-            let q = sql::substitute(q, &plan.table, column.as_deref().or(e.column.last().map(String::as_str)));
+            let q = match sql::substitute(q, &plan.table, column.as_deref().or(e.column.last().map(String::as_str))) {
+                Ok(q) => q,
+                Err(why) => return simple(How::Error(why)),
+            };
             return match sql::classify(&q, &plan.table) {
                 Ok(UserQuery::Foldable(expr)) => simple(How::Number(Part::Fused(plan.measure(expr)))),
                 Ok(UserQuery::Separate(q)) => simple(How::Number(Part::Query(q))),
@@ -300,6 +303,9 @@ fn compile_one(plan: &mut ObjectPlan, schema: &ArrowSchema, e: &Expectation, tab
                 (false, true) => ">=",
             };
             match bound_literal(bound, &column) {
+                // NaN is no number, so inside no range: it breaks a minimum and a maximum alike
+                // (engines order it above every number, or compare it false, so it is said).
+                Ok((lhs, lit)) if is_float(&column.data_type) => row(plan, format!("({lhs} {op} {lit} OR isnan({c}))")),
                 Ok((lhs, lit)) => row(plan, format!("{lhs} {op} {lit}")),
                 Err(why) => simple(How::Error(why)),
             }
@@ -313,9 +319,10 @@ fn compile_one(plan: &mut ObjectPlan, schema: &ArrowSchema, e: &Expectation, tab
             if !is_text(&column.data_type) {
                 return simple(How::Holds(format!("a {} column holds `{f}` values by its type", column.data_type)));
             }
-            match format_regex(f) {
-                Some(re) => row(plan, format!("{c} IS NOT NULL AND NOT regexp_like({c}, {})", string(&re))),
-                None => simple(How::Skip(format!("format `{f}` has no well-formedness check in contrakt"))),
+            match format_check(f) {
+                Ok(Some(check)) => row(plan, check.bad(&c)),
+                Ok(None) => simple(How::Skip(format!("format `{f}` has no well-formedness check in contrakt"))),
+                Err(why) => simple(How::Error(why)),
             }
         }
         Measure::FewerItems(_) | Measure::MoreItems(_) | Measure::RepeatedItems => {
@@ -342,9 +349,13 @@ fn compile_one(plan: &mut ObjectPlan, schema: &ArrowSchema, e: &Expectation, tab
             };
             let rule = match inner.as_ref() {
                 Measure::Mismatch(re) => ItemRule::Mismatch(re.clone()),
-                Measure::Format(f) => match format_regex(f) {
-                    Some(re) => ItemRule::Mismatch(re),
-                    None => return simple(How::Skip(format!("format `{f}` has no well-formedness check in contrakt"))),
+                // Items are held to the format's shape; the day-of-month check is the column's.
+                Measure::Format(f) => match format_check(f) {
+                    Ok(Some(check)) => ItemRule::Mismatch(check.regex),
+                    Ok(None) => {
+                        return simple(How::Skip(format!("format `{f}` has no well-formedness check in contrakt")));
+                    }
+                    Err(why) => return simple(How::Error(why)),
                 },
                 Measure::ShorterThan(n) => ItemRule::Shorter(*n),
                 Measure::LongerThan(n) => ItemRule::Longer(*n),
@@ -471,6 +482,14 @@ fn is_text(t: &Arrow) -> bool {
     }
 }
 
+fn is_float(t: &Arrow) -> bool {
+    match t {
+        Arrow::Float16 | Arrow::Float32 | Arrow::Float64 => true,
+        Arrow::Dictionary(_, v) => is_float(v),
+        _ => false,
+    }
+}
+
 fn is_numeric(t: &Arrow) -> bool {
     t.is_numeric() || matches!(t, Arrow::Dictionary(_, v) if v.is_numeric())
 }
@@ -520,51 +539,222 @@ fn bound_literal(bound: &Json, column: &Column) -> Result<(String, String), Stri
     }
 }
 
-/// Regexes for the named formats (anchored: a format describes the whole value).
-pub fn format_regex(format: &str) -> Option<String> {
-    let re = match format.to_ascii_lowercase().as_str() {
-        "email" => r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
-        "uuid" => r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
-        "uri" | "url" => r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s]*$",
-        "hostname" => {
-            r"^[A-Za-z0-9]([A-Za-z0-9\-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9\-]{0,61}[A-Za-z0-9])?)*$"
-        }
-        "ipv4" => r"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$",
-        "ipv6" => r"^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$",
-        "date" => r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$",
-        "date-time" => r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:?\d{2})?$",
-        "time" => r"^\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:?\d{2})?$",
-        _ => return java_date_pattern(format),
-    };
-    Some(re.to_string())
+/// How a `format` is checked: the shape of the whole value (an anchored regex, with each field
+/// in its range) and, for calendar dates whose day and month stand at fixed places, the day
+/// against the length of its month (February 29 only in leap years).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FormatCheck {
+    pub regex: String,
+    calendar: Option<Calendar>,
 }
 
-/// `yyyy-MM-dd`, `dd/MM/yyyy HH:mm:ss` → a regex; `None` unless the text is a date pattern.
-fn java_date_pattern(p: &str) -> Option<String> {
-    let original = p;
-    if !original.contains("yy") && !original.contains("dd") && !original.contains("HH") {
-        return None;
+/// 1-based character positions and widths of the fields of a fixed-width date.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Calendar {
+    year: Option<(usize, usize)>,
+    month: (usize, usize),
+    day: (usize, usize),
+}
+
+/// Years that are leap years, as 4 digits (divisible by 4, not by 100 unless by 400) and as
+/// Java's 2-digit `yy` (2000–2099).
+const LEAP_YYYY: &str = r"^(\d\d(0[48]|[2468][048]|[13579][26])|([02468][048]|[13579][26])00)$";
+const LEAP_YY: &str = r"^(0[048]|[2468][048]|[13579][26])$";
+
+impl FormatCheck {
+    /// The SQL predicate true for a value of `c` (a text column) that breaks the format. The
+    /// calendar's fields are read only where the shape holds (`CASE` evaluates lazily), so the
+    /// casts never see anything but digits.
+    pub fn bad(&self, c: &str) -> String {
+        let shape = format!("regexp_like({c}, {})", string(&self.regex));
+        let Some(cal) = self.calendar else { return format!("{c} IS NOT NULL AND NOT {shape}") };
+        let field = |(at, len): (usize, usize)| format!("CAST(substr({c}, {at}, {len}) AS INT)");
+        let leap = match cal.year {
+            Some((at, len)) => {
+                format!("regexp_like(substr({c}, {at}, {len}), {})", string(if len == 2 { LEAP_YY } else { LEAP_YYYY }))
+            }
+            None => "true".into(),
+        };
+        let days = format!(
+            "CASE {} WHEN 2 THEN CASE WHEN {leap} THEN 29 ELSE 28 END WHEN 4 THEN 30 WHEN 6 THEN 30 WHEN 9 THEN 30 WHEN 11 THEN 30 ELSE 31 END",
+            field(cal.month)
+        );
+        format!("{c} IS NOT NULL AND CASE WHEN {shape} THEN {} > {days} ELSE true END", field(cal.day))
     }
+}
+
+/// Regexes for the named formats (anchored: a format describes the whole value).
+pub fn format_regex(format: &str) -> Option<String> {
+    format_check(format).ok().flatten().map(|f| f.regex)
+}
+
+/// The check of a `format`: `Ok(None)` for a format contrakt does not know (`i16`, `currency`),
+/// `Err` with the reason for a date pattern it cannot check (a run must not pass on it).
+pub fn format_check(format: &str) -> Result<Option<FormatCheck>, String> {
+    let plain = |re: &str| Ok(Some(FormatCheck { regex: re.to_string(), calendar: None }));
+    const DATE: &str = r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])";
+    const TIME: &str = r"([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?([Zz]|[+-]\d{2}:?\d{2})?";
+    let iso = Calendar { year: Some((1, 4)), month: (6, 2), day: (9, 2) };
+    match format.to_ascii_lowercase().as_str() {
+        "email" => plain(r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
+        "uuid" => plain(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"),
+        "uri" | "url" => plain(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s]*$"),
+        "hostname" => {
+            plain(r"^[A-Za-z0-9]([A-Za-z0-9\-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9\-]{0,61}[A-Za-z0-9])?)*$")
+        }
+        "ipv4" => {
+            plain(r"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$")
+        }
+        "ipv6" => plain(r"^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$"),
+        "date" => Ok(Some(FormatCheck { regex: format!("^{DATE}$"), calendar: Some(iso) })),
+        "date-time" => Ok(Some(FormatCheck { regex: format!("^{DATE}[Tt ]{TIME}$"), calendar: Some(iso) })),
+        "time" => plain(&format!("^{TIME}$")),
+        _ if is_date_pattern(format) => java_date_pattern(format).map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// Does the text look like a Java/ODCS date pattern (`yyyy-MM-dd`, `dd/MM/yy HH:mm`)?
+fn is_date_pattern(p: &str) -> bool {
+    ["yy", "uu", "dd", "MM", "HH"].iter().any(|f| p.contains(f))
+}
+
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+const DAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+
+/// A Java `DateTimeFormatter` pattern (the one ODCS formats use) as a [`FormatCheck`]: pattern
+/// letters become their fields, each in its range; `'…'` quotes literal text (`''` is one
+/// quote); `[…]` is an optional section. Letters with no checkable reading (time-zone names,
+/// eras, week fields) are refused with the reason.
+fn java_date_pattern(p: &str) -> Result<FormatCheck, String> {
+    let names = |all: &[&str], len: Option<usize>| {
+        let words: Vec<String> = all.iter().map(|w| len.map_or(w.to_string(), |n| w[..n].to_string())).collect();
+        format!("({})", words.join("|"))
+    };
     let mut re = String::from("^");
-    let chars: Vec<char> = original.chars().collect();
+    // The 1-based character position of the next field while every width so far is fixed.
+    let mut at = Some(1usize);
+    let (mut year, mut month, mut day) = (None, None, None);
+    let mut optional = 0usize;
+    let chars: Vec<char> = p.chars().collect();
     let mut i = 0;
     while i < chars.len() {
         let ch = chars[i];
-        let run = chars[i..].iter().take_while(|c| **c == ch).count();
-        match ch {
-            'y' | 'M' | 'd' | 'H' | 'h' | 'm' | 's' | 'S' => re.push_str(&format!(r"\d{{{run}}}")),
-            'a' | 'A' => re.push_str("[AaPp][Mm]"),
-            c if c.is_ascii_alphabetic() => return None,
-            c => {
-                for _ in 0..run {
-                    re.push_str(&regex_escape(c));
+        if ch == '\'' {
+            // Quoted literal text; `''` is a quote, inside quotes or out.
+            if chars.get(i + 1) == Some(&'\'') {
+                re.push_str(&regex_escape('\''));
+                at = at.map(|a| a + 1);
+                i += 2;
+                continue;
+            }
+            let mut j = i + 1;
+            loop {
+                match chars.get(j) {
+                    None => return Err(format!("the date pattern `{p}` has an unclosed quote")),
+                    Some('\'') if chars.get(j + 1) == Some(&'\'') => {
+                        re.push_str(&regex_escape('\''));
+                        at = at.map(|a| a + 1);
+                        j += 2;
+                    }
+                    Some('\'') => break,
+                    Some(c) => {
+                        re.push_str(&regex_escape(*c));
+                        at = at.map(|a| a + 1);
+                        j += 1;
+                    }
                 }
             }
+            i = j + 1;
+            continue;
         }
+        let run = chars[i..].iter().take_while(|c| **c == ch).count();
+        // (regex, fixed width)
+        let (piece, width): (String, Option<usize>) = match (ch, run) {
+            ('y' | 'u', 2) => (r"\d{2}".into(), Some(2)),
+            ('y' | 'u', n) if n >= 4 => (format!(r"\d{{{n}}}"), Some(n)),
+            ('y' | 'u', n) => (format!(r"\d{{{n},}}"), None),
+            ('M' | 'L', 1) => ("(0?[1-9]|1[0-2])".into(), None),
+            ('M' | 'L', 2) => ("(0[1-9]|1[0-2])".into(), Some(2)),
+            ('M' | 'L', 3) => (names(&MONTHS, Some(3)), None),
+            ('M' | 'L', 4) => (names(&MONTHS, None), None),
+            ('d', 1) => ("(0?[1-9]|[12]\\d|3[01])".into(), None),
+            ('d', 2) => ("(0[1-9]|[12]\\d|3[01])".into(), Some(2)),
+            ('D', 3) => ("(00[1-9]|0[1-9]\\d|[12]\\d\\d|3[0-5]\\d|36[0-6])".into(), Some(3)),
+            ('D', 1 | 2) => (r"\d{1,3}".into(), None),
+            ('H', 1) => ("(0?\\d|1\\d|2[0-3])".into(), None),
+            ('H', 2) => ("([01]\\d|2[0-3])".into(), Some(2)),
+            ('k', 1) => ("(0?[1-9]|1\\d|2[0-4])".into(), None),
+            ('k', 2) => ("(0[1-9]|1\\d|2[0-4])".into(), Some(2)),
+            ('h', 1) => ("(0?[1-9]|1[0-2])".into(), None),
+            ('h', 2) => ("(0[1-9]|1[0-2])".into(), Some(2)),
+            ('K', 1) => ("(0?\\d|1[01])".into(), None),
+            ('K', 2) => ("(0\\d|1[01])".into(), Some(2)),
+            ('m' | 's', 1) => ("[0-5]?\\d".into(), None),
+            ('m' | 's', 2) => ("[0-5]\\d".into(), Some(2)),
+            ('S', n) => (format!(r"\d{{{n}}}"), Some(n)),
+            ('n', _) => (r"\d+".into(), None),
+            ('a', 1) => ("(AM|PM|am|pm)".into(), Some(2)),
+            ('E', 1..=3) => (names(&DAYS, Some(3)), Some(3)),
+            ('E', 4) => (names(&DAYS, None), None),
+            ('X', 1) => (r"(Z|[+-]\d{2}(\d{2})?)".into(), None),
+            ('X', 2) => (r"(Z|[+-]\d{4})".into(), None),
+            ('X', 3) => (r"(Z|[+-]\d{2}:\d{2})".into(), None),
+            ('x', 1) => (r"[+-]\d{2}(\d{2})?".into(), None),
+            ('x', 2) => (r"[+-]\d{4}".into(), Some(5)),
+            ('x', 3) => (r"[+-]\d{2}:\d{2}".into(), Some(6)),
+            ('Z', 1..=3) => (r"[+-]\d{4}".into(), Some(5)),
+            ('Z', 5) => (r"(Z|[+-]\d{2}:\d{2})".into(), None),
+            ('[', _) => {
+                optional += run;
+                at = None;
+                (std::iter::repeat_n("(?:", run).collect(), None)
+            }
+            (']', _) => {
+                if run > optional {
+                    return Err(format!("the date pattern `{p}` closes an optional section it never opened"));
+                }
+                optional -= run;
+                (std::iter::repeat_n(")?", run).collect(), None)
+            }
+            (c, _) if c.is_ascii_alphabetic() || matches!(c, '#' | '{' | '}') => {
+                return Err(format!(
+                    "the date pattern `{p}` uses `{}`, which contrakt cannot check (time-zone names, eras and week fields have no fixed spelling); quote literal letters as '{c}'",
+                    c.to_string().repeat(run)
+                ));
+            }
+            (c, n) => (std::iter::repeat_n(regex_escape(c), n).collect(), Some(n)),
+        };
+        let here = at.map(|a| (a, width.unwrap_or(0)));
+        match ch {
+            'y' | 'u' => year = here.filter(|_| width.is_some()),
+            'M' | 'L' => month = here.filter(|_| width == Some(2)),
+            'd' => day = here.filter(|_| width == Some(2)),
+            _ => {}
+        }
+        re.push_str(&piece);
+        at = at.zip(width).map(|(a, w)| a + w);
         i += run;
     }
+    if optional > 0 {
+        return Err(format!("the date pattern `{p}` leaves an optional section open"));
+    }
     re.push('$');
-    Some(re)
+    let calendar = month.zip(day).map(|(month, day)| Calendar { year, month, day });
+    Ok(FormatCheck { regex: re, calendar })
 }
 
 fn regex_escape(c: char) -> String {
@@ -575,10 +765,68 @@ fn regex_escape(c: char) -> String {
 mod tests {
     use super::*;
 
+    /// The values a format accepts, as the fused scan judges them: the shape by the regex, the
+    /// day of the month by the calendar (evaluated here the way the SQL does).
+    fn accepts(format: &str, value: &str) -> bool {
+        let check = format_check(format).unwrap().unwrap();
+        if !regex::Regex::new(&check.regex).unwrap().is_match(value) {
+            return false;
+        }
+        let Some(cal) = check.calendar else { return true };
+        let chars: Vec<char> = value.chars().collect();
+        let field = |(at, len): (usize, usize)| chars[at - 1..at - 1 + len].iter().collect::<String>();
+        let (month, day): (u32, u32) = (field(cal.month).parse().unwrap(), field(cal.day).parse().unwrap());
+        let leap = cal.year.is_none_or(|y| {
+            let text = field(y);
+            regex::Regex::new(if y.1 == 2 { LEAP_YY } else { LEAP_YYYY }).unwrap().is_match(&text)
+        });
+        let days = match month {
+            2 if leap => 29,
+            2 => 28,
+            4 | 6 | 9 | 11 => 30,
+            _ => 31,
+        };
+        day <= days
+    }
+
+    #[test]
+    fn dates_are_checked_against_the_calendar() {
+        for ok in ["2019-02-28", "2020-02-29", "2000-02-29", "1977-05-31", "2019-12-01"] {
+            assert!(accepts("yyyy-MM-dd", ok) && accepts("date", ok), "{ok}");
+        }
+        for bad in ["2019-02-30", "2019-13-01", "1977-05-55", "1900-02-29", "2019-04-31", "2019-00-10", "2019-1-01"] {
+            assert!(!accepts("yyyy-MM-dd", bad) && !accepts("date", bad), "{bad}");
+        }
+        assert!(accepts("dd/MM/yy", "29/02/24") && !accepts("dd/MM/yy", "29/02/23"));
+        assert!(
+            accepts("d/M/yyyy", "5/11/2019") && accepts("d/M/yyyy", "05/11/2019") && !accepts("d/M/yyyy", "5/13/2019")
+        );
+        assert!(accepts("date-time", "2019-02-28T23:59:59Z") && !accepts("date-time", "2019-02-29T10:00:00Z"));
+        assert!(!accepts("date-time", "2019-02-28T24:00:00Z"));
+    }
+
+    #[test]
+    fn java_quoting_and_sections() {
+        let iso = "yyyy-MM-dd'T'HH:mm:ss";
+        assert!(accepts(iso, "2019-02-28T10:00:00"));
+        assert!(
+            !accepts(iso, "2019-02-28 10:00:00")
+                && !accepts(iso, "2019-04-31T10:00:00")
+                && !accepts(iso, "2019-01-01T24:00:00")
+        );
+        assert!(accepts("yyyy-MM-dd'T'HH:mm:ss.SSSXXX", "2019-02-28T10:00:00.123+01:00"));
+        assert!(accepts("yyyy-MM-dd'T'HH:mm:ss.SSSXXX", "2019-02-28T10:00:00.123Z"));
+        assert!(accepts("HH 'o''clock', dd MMM yyyy", "10 o'clock, 05 Nov 2019"));
+        assert!(accepts("yyyy-MM-dd[ HH:mm]", "2019-02-28") && accepts("yyyy-MM-dd[ HH:mm]", "2019-02-28 10:30"));
+        assert!(accepts("EEE, dd MMM yyyy HH:mm:ss Z", "Thu, 28 Feb 2019 10:00:00 +0100"));
+        for uncheckable in ["yyyy-MM-dd HH:mm zzz", "yyyy-MM-dd'T", "yyyy-MM-dd]", "G yyyy-MM-dd", "yyyy-ww"] {
+            assert!(format_check(uncheckable).is_err(), "{uncheckable}");
+        }
+        assert_eq!(format_check("currency"), Ok(None));
+    }
+
     #[test]
     fn date_patterns_become_regexes() {
-        assert_eq!(format_regex("yyyy-MM-dd").as_deref(), Some(r"^\d{4}-\d{2}-\d{2}$"));
-        assert_eq!(format_regex("dd.MM.yyyy HH:mm").as_deref(), Some(r"^\d{2}\.\d{2}\.\d{4} \d{2}:\d{2}$"));
         assert_eq!(format_regex("i16"), None);
         assert_eq!(format_regex("currency"), None);
         let email = regex::Regex::new(&format_regex("email").unwrap()).unwrap();

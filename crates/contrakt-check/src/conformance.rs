@@ -58,7 +58,14 @@ pub fn physical_is_text(physical: Option<&str>) -> bool {
 
 /// Does data of type `data` read as the contract's `contract` type? `Ok(note)` when it does,
 /// `Err((level, why))` when it does not.
+/// Array items, map keys and values, and the fields of structs inside them are judged the same
+/// way, recursively: a list of int64 does not read as a list of strings.
 pub fn judge_type(data: &DataType, contract: &DataType) -> Result<Option<String>, (Level, String)> {
+    judge(data, contract, false)
+}
+
+/// [`judge_type`]; `nested`: inside an array or map, where a struct's fields have no column.
+fn judge(data: &DataType, contract: &DataType, nested: bool) -> Result<Option<String>, (Level, String)> {
     use DataType as T;
     let ok = Ok(None);
     match (data, contract) {
@@ -72,7 +79,41 @@ pub fn judge_type(data: &DataType, contract: &DataType) -> Result<Option<String>
         (T::Int { .. } | T::Decimal { .. }, T::Float { bits: None }) => ok,
         (T::Decimal { .. }, T::Decimal { precision: None, .. }) => ok,
         (T::String, T::String) | (T::Binary, T::Binary) | (T::Date, T::Date) => ok,
-        (T::Struct(_), T::Struct(_)) | (T::List(_), T::List(_)) | (T::Map { .. }, T::Map { .. }) => ok,
+        // A struct column's fields are columns of their own (`walk`); a struct inside an array
+        // or map has no column, so its fields are judged here.
+        (T::Struct(_), T::Struct(_)) if !nested => ok,
+        (T::Struct(data), T::Struct(contract)) => {
+            let mut notes = Vec::new();
+            for c in contract {
+                let name = c.physical_name.as_deref().unwrap_or(&c.name);
+                let found = data
+                    .iter()
+                    .find(|d| d.name == name)
+                    .or_else(|| data.iter().find(|d| d.name.eq_ignore_ascii_case(name)));
+                let Some(d) = found else {
+                    return Err((Level::Error, format!("field `{name}` is missing")));
+                };
+                match judge(&d.data_type, &c.data_type, true) {
+                    Ok(note) => notes.extend(note.map(|n| format!("field `{name}`: {n}"))),
+                    Err((level, why)) => return Err((level, format!("field `{name}`: {why}"))),
+                }
+            }
+            Ok((!notes.is_empty()).then(|| notes.join("; ")))
+        }
+        (T::List(data), T::List(contract)) => match judge(&data.data_type, &contract.data_type, true) {
+            Ok(note) => Ok(note.map(|n| format!("items: {n}"))),
+            Err((level, why)) => Err((level, format!("items: {why}"))),
+        },
+        (T::Map { key: dk, value: dv }, T::Map { key: ck, value: cv }) => {
+            let mut notes = Vec::new();
+            for (side, d, c) in [("keys", dk, ck), ("values", dv, cv)] {
+                match judge(&d.data_type, &c.data_type, true) {
+                    Ok(note) => notes.extend(note.map(|n| format!("{side}: {n}"))),
+                    Err((level, why)) => return Err((level, format!("{side}: {why}"))),
+                }
+            }
+            Ok((!notes.is_empty()).then(|| notes.join("; ")))
+        }
         (T::Timestamp { timezone: dz, .. }, T::Timestamp { timezone: cz, .. }) => match (dz, cz) {
             (Some(false), Some(true)) => Err((
                 Level::Warning,
@@ -184,6 +225,29 @@ mod tests {
                 .0,
             Level::Error
         );
+    }
+
+    #[test]
+    fn array_items_and_nested_fields_are_judged() {
+        let list = |t: DataType| DataType::List(Box::new(contrakt_core::ir::Field::new("item", t)));
+        let (level, why) = judge_type(&list(DataType::int(64)), &list(DataType::String)).unwrap_err();
+        assert_eq!((level, why.as_str()), (Level::Error, "items: int64 does not read as string"));
+        assert_eq!(judge_type(&list(DataType::String), &list(DataType::String)), Ok(None));
+        assert!(
+            judge_type(&list(DataType::int(32)), &list(DataType::int(64))).unwrap().unwrap().starts_with("items: ")
+        );
+        let item = |fields: Vec<(&str, DataType)>| {
+            DataType::Struct(fields.into_iter().map(|(n, t)| contrakt_core::ir::Field::new(n, t)).collect())
+        };
+        let want = list(item(vec![("sku", DataType::String), ("qty", DataType::int(32))]));
+        let wrong = list(item(vec![("sku", DataType::int(64)), ("qty", DataType::int(32))]));
+        assert_eq!(judge_type(&wrong, &want).unwrap_err().1, "items: field `sku`: int64 does not read as string");
+        let missing = list(item(vec![("SKU", DataType::String)]));
+        assert_eq!(judge_type(&missing, &want).unwrap_err().1, "items: field `qty` is missing");
+        let ok = list(item(vec![("SKU", DataType::String), ("qty", DataType::int(16)), ("extra", DataType::Boolean)]));
+        assert!(judge_type(&ok, &want).is_ok());
+        // A struct column's own fields are columns, judged one by one (`walk`), not here.
+        assert_eq!(judge_type(&item(vec![]), &item(vec![("x", DataType::String)])), Ok(None));
     }
 
     #[test]

@@ -384,6 +384,93 @@ fn csv_columns(path: &Path) -> std::io::Result<usize> {
     }
 }
 
+/// The column names of a CSV file's header line (quotes respected, `""` inside quotes is one
+/// `"`), read from at most [`MAX_HEADER_BYTES`]. Called after [`csv_columns`] has bounded the
+/// count.
+fn csv_header(path: &Path) -> std::io::Result<Vec<String>> {
+    use std::io::{BufRead, Read};
+    let file = std::fs::File::open(path)?;
+    let mut reader = std::io::BufReader::new(file).take(MAX_HEADER_BYTES);
+    let mut line = Vec::new();
+    // A quoted name may hold a newline: read on until the quotes balance.
+    loop {
+        let n = reader.read_until(b'\n', &mut line)?;
+        if n == 0 || line.iter().filter(|b| **b == b'"').count() % 2 == 0 {
+            break;
+        }
+    }
+    let text = String::from_utf8_lossy(&line);
+    let text = text.trim_start_matches('\u{feff}').trim_end_matches(['\n', '\r']);
+    let (mut names, mut name, mut quoted) = (Vec::new(), String::new(), false);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                name.push('"');
+                chars.next();
+            }
+            '"' => quoted = !quoted,
+            ',' if !quoted => names.push(std::mem::take(&mut name)),
+            c => name.push(c),
+        }
+    }
+    if !text.is_empty() {
+        names.push(name);
+    }
+    Ok(names)
+}
+
+/// How a JSON file holds its records: one object a line, or one array of objects (ODCS
+/// `delimiter: array`), told by its first character.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum JsonLayout {
+    Lines,
+    Array,
+}
+
+fn json_layout(path: &Path) -> std::io::Result<Option<JsonLayout>> {
+    use std::io::Read;
+    let mut file = std::io::BufReader::new(std::fs::File::open(path)?);
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            return Ok(None);
+        }
+        let text = &buf[..n];
+        let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text);
+        if let Some(b) = text.iter().find(|b| !b.is_ascii_whitespace()) {
+            return Ok(Some(if *b == b'[' { JsonLayout::Array } else { JsonLayout::Lines }));
+        }
+    }
+}
+
+/// The layout shared by every JSON file of the data; files of both layouts are refused, naming
+/// one of each (one read cannot take both).
+fn json_files_layout(object: &str, src: &DataSource, files: &[PathBuf]) -> Result<JsonLayout> {
+    let mut seen: Option<(JsonLayout, &PathBuf)> = None;
+    for file in files {
+        let layout = json_layout(file).map_err(|e| src.fail(object, format!("cannot read {}: {e}", file.display())))?;
+        let Some(layout) = layout else { continue };
+        match seen {
+            None => seen = Some((layout, file)),
+            Some((first, at)) if first != layout => {
+                let (lines, array) = if first == JsonLayout::Lines { (at, file) } else { (file, at) };
+                return Err(src.fail(
+                    object,
+                    format!(
+                        "{} holds one JSON object a line and {} one JSON array: contrakt reads one layout per dataset; point at one with a glob",
+                        lines.display(),
+                        array.display()
+                    ),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(seen.map_or(JsonLayout::Lines, |(l, _)| l))
+}
+
 /// Registers the data as table `name`, with hive partition columns (`key=value` folders)
 /// as string columns. Returns the table's schema.
 pub async fn register(ctx: &SessionContext, name: &str, object: &str, src: &DataSource) -> Result<SchemaRef> {
@@ -403,14 +490,19 @@ pub async fn register(ctx: &SessionContext, name: &str, object: &str, src: &Data
             }
         }
     }
+    let mut csv_headers: Vec<(PathBuf, Vec<String>)> = Vec::new();
     if src.format == FileFormat::Csv && !src.remote() {
         // Before DataFusion infers the schema: that costs memory per column (13 GB for 100,000).
         for file in local_files(&src.url, is_dir, has_glob, ".csv") {
-            match csv_columns(&file) {
+            let header = match csv_columns(&file) {
                 Ok(n) if n > MAX_COLUMNS => {
                     return Err(too_wide(object, src, &format!("{}'s header", file.display()), n));
                 }
-                Ok(_) => {}
+                Ok(_) => csv_header(&file),
+                Err(e) => Err(e),
+            };
+            match header {
+                Ok(header) => csv_headers.push((file, header)),
                 Err(e) => {
                     return Err(Error::Source {
                         object: object.to_string(),
@@ -421,12 +513,17 @@ pub async fn register(ctx: &SessionContext, name: &str, object: &str, src: &Data
             }
         }
     }
+    let json_layout = if src.format == FileFormat::Json && !src.remote() {
+        json_files_layout(object, src, &local_files(&src.url, is_dir, has_glob, ".json"))?
+    } else {
+        JsonLayout::Lines
+    };
     let url_text = if is_dir && !src.url.ends_with('/') { format!("{}/", src.url) } else { src.url.clone() };
     let url = ListingTableUrl::parse(&url_text).map_err(fail)?;
     let format: Arc<dyn DfFileFormat> = match src.format {
         FileFormat::Parquet => Arc::new(ParquetFormat::default()),
         FileFormat::Csv => Arc::new(CsvFormat::default().with_has_header(true)),
-        FileFormat::Json => Arc::new(JsonFormat::default()),
+        FileFormat::Json => Arc::new(JsonFormat::default().with_newline_delimited(json_layout == JsonLayout::Lines)),
         FileFormat::Arrow => Arc::new(ArrowFormat),
         FileFormat::Table => {
             return Err(Error::NoData {
@@ -443,6 +540,19 @@ pub async fn register(ctx: &SessionContext, name: &str, object: &str, src: &Data
         let partitions = options.infer_partitions(&state, &url).await.map_err(fail)?;
         options = options.with_table_partition_cols(partitions.into_iter().map(|p| (p, DataType::Utf8)).collect());
     }
+    let partition_names: Vec<String> = options.table_partition_cols.iter().map(|(n, _)| n.clone()).collect();
+    if csv_headers.iter().any(|(_, h)| *h != csv_headers[0].1) {
+        // DataFusion reads CSV by position against one schema: files whose headers differ (a
+        // column added in later files) are read each by its own header and unioned by name.
+        let root = if is_dir { Some(Path::new(&src.url)) } else { None };
+        let df = csv_union_by_name(ctx, options, &csv_headers, root, &partition_names).await.map_err(fail)?;
+        let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
+        if schema.fields().len() > MAX_COLUMNS {
+            return Err(too_wide(object, src, "its schema", schema.fields().len()));
+        }
+        ctx.register_table(TableReference::bare(name), df.into_view()).map_err(fail)?;
+        return Ok(schema);
+    }
     let config = ListingTableConfig::new(url).with_listing_options(options).infer_schema(&state).await.map_err(fail)?;
     // Every format (Parquet, JSON, Arrow, remote files): refused before any plan is made.
     if let Some(schema) = &config.file_schema
@@ -454,6 +564,59 @@ pub async fn register(ctx: &SessionContext, name: &str, object: &str, src: &Data
     let schema = datafusion::datasource::TableProvider::schema(&table);
     ctx.register_table(TableReference::bare(name), Arc::new(table)).map_err(fail)?;
     Ok(schema)
+}
+
+/// CSV files whose headers differ as one table: the files of each header (and hive partition)
+/// are one listing, read by their header; the listings are unioned by column name, a column a
+/// file lacks being null there, and partition values are added as text columns.
+async fn csv_union_by_name(
+    ctx: &SessionContext,
+    options: ListingOptions,
+    files: &[(PathBuf, Vec<String>)],
+    root: Option<&Path>,
+    partition_names: &[String],
+) -> datafusion::error::Result<datafusion::dataframe::DataFrame> {
+    use std::collections::BTreeMap;
+    let options = options.with_table_partition_cols(vec![]);
+    // (header, partition values) → its files.
+    type Group = (Vec<String>, Vec<Option<String>>);
+    let mut groups: BTreeMap<Group, Vec<&PathBuf>> = BTreeMap::new();
+    for (file, header) in files {
+        let values = partition_names.iter().map(|key| root.and_then(|r| partition_value(r, file, key))).collect();
+        groups.entry((header.clone(), values)).or_default().push(file);
+    }
+    let state = ctx.state();
+    let mut union: Option<datafusion::dataframe::DataFrame> = None;
+    for ((_, values), paths) in groups {
+        let urls = paths
+            .iter()
+            .map(|p| ListingTableUrl::parse(p.to_string_lossy()))
+            .collect::<datafusion::error::Result<Vec<_>>>()?;
+        let config = ListingTableConfig::new_with_multi_paths(urls)
+            .with_listing_options(options.clone())
+            .infer_schema(&state)
+            .await?;
+        let mut df = ctx.read_table(Arc::new(ListingTable::try_new(config)?))?;
+        for (key, value) in partition_names.iter().zip(values) {
+            let value = datafusion::prelude::lit(datafusion::common::ScalarValue::Utf8(value));
+            df = df.with_column(key, value)?;
+        }
+        union = Some(match union {
+            None => df,
+            Some(u) => u.union_by_name(df)?,
+        });
+    }
+    union.ok_or_else(|| DataFusionError::Plan("no CSV files".into()))
+}
+
+/// The value of hive partition `key` (`key=value` folder) on the way from `root` to `file`.
+fn partition_value(root: &Path, file: &Path, key: &str) -> Option<String> {
+    let rel = file.strip_prefix(root).ok()?.parent()?;
+    rel.components().find_map(|c| {
+        let c = c.as_os_str().to_str()?;
+        let (k, v) = c.split_once('=')?;
+        (k == key).then(|| v.to_string())
+    })
 }
 
 /// Makes an `s3://bucket/…` or `https://host/…` URL readable. For S3, credentials, region and
@@ -607,6 +770,37 @@ mod tests {
         let wide: Vec<String> = (0..20_000).map(|i| format!("c{i}")).collect();
         std::fs::write(&path, wide.join(",")).unwrap();
         assert_eq!(csv_columns(&path).unwrap(), MAX_COLUMNS + 1, "counting stops past the bound");
+    }
+
+    #[test]
+    fn csv_headers_are_read_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.csv");
+        std::fs::write(&path, "\u{feff}id,\"a,b\",\"say \"\"hi\"\"\"\r\n1,2,3\n").unwrap();
+        assert_eq!(csv_header(&path).unwrap(), ["id", "a,b", "say \"hi\""]);
+        std::fs::write(&path, "").unwrap();
+        assert!(csv_header(&path).unwrap().is_empty());
+    }
+
+    #[test]
+    fn json_layouts_are_told_by_the_first_character() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.json");
+        for (text, want) in [
+            ("  \n[{\"a\": 1}]", Some(JsonLayout::Array)),
+            ("\u{feff}{\"a\": 1}\n{\"a\": 2}", Some(JsonLayout::Lines)),
+            ("   ", None),
+        ] {
+            std::fs::write(&path, text).unwrap();
+            assert_eq!(json_layout(&path).unwrap(), want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn partition_values_come_from_the_folders() {
+        let root = Path::new("/d");
+        assert_eq!(partition_value(root, Path::new("/d/day=1/x.csv"), "day").as_deref(), Some("1"));
+        assert_eq!(partition_value(root, Path::new("/d/x.csv"), "day"), None);
     }
 
     #[test]

@@ -1179,6 +1179,14 @@ fn epoch_secs(s: &ScalarValue, end_of_day: bool) -> Option<f64> {
     }
 }
 
+fn float_json(v: f64) -> Json {
+    match serde_json::Number::from_f64(v) {
+        Some(n) => Json::Number(n),
+        None if v.is_nan() => Json::String("NaN".into()),
+        None => Json::String(if v > 0.0 { "Infinity" } else { "-Infinity" }.into()),
+    }
+}
+
 fn scalar_json(s: &ScalarValue) -> Json {
     if s.is_null() {
         return Json::Null;
@@ -1193,8 +1201,9 @@ fn scalar_json(s: &ScalarValue) -> Json {
         ScalarValue::UInt16(Some(v)) => (*v).into(),
         ScalarValue::UInt32(Some(v)) => (*v).into(),
         ScalarValue::UInt64(Some(v)) => (*v).into(),
-        ScalarValue::Float32(Some(v)) => serde_json::Number::from_f64(f64::from(*v)).map_or(Json::Null, Json::Number),
-        ScalarValue::Float64(Some(v)) => serde_json::Number::from_f64(*v).map_or(Json::Null, Json::Number),
+        // NaN and the infinities are no JSON numbers; shown as null they would read as missing.
+        ScalarValue::Float32(Some(v)) => float_json(f64::from(*v)),
+        ScalarValue::Float64(Some(v)) => float_json(*v),
         ScalarValue::Utf8(Some(v)) | ScalarValue::LargeUtf8(Some(v)) | ScalarValue::Utf8View(Some(v)) => {
             Json::String(v.clone())
         }
@@ -1424,7 +1433,18 @@ fn conformance_results(
                 let text_ok = matches!(data, ir::DataType::String)
                     && conformance::physical_is_text(field.metadata.get("physicalType").map(String::as_str));
                 let judged = if text_ok {
-                    Ok(Some(format!("a string column, as the physicalType `{}` says", field.metadata["physicalType"])))
+                    // physicalType is the storage readers get, so it decides the column's type;
+                    // a logicalType that disagrees is said, never silently dropped.
+                    let physical = &field.metadata["physicalType"];
+                    Ok(Some(match &field.data_type {
+                        ir::DataType::String | ir::DataType::Uuid | ir::DataType::Enum { .. } => {
+                            format!("a string column, as the physicalType `{physical}` says")
+                        }
+                        logical => format!(
+                            "a string column, as the physicalType `{physical}` says; the logicalType ({}) disagrees, and the column's type is taken from the physicalType",
+                            conformance::show(logical)
+                        ),
+                    }))
                 } else {
                     judge_type(&data, &field.data_type)
                 };

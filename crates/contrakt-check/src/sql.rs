@@ -18,15 +18,12 @@ pub fn string(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
-/// Replaces the ODCS placeholders with the quoted table and column.
-pub fn substitute(query: &str, table: &str, column: Option<&str>) -> String {
-    let t = ident(table);
-    let mut q = query.replace("${object}", &t).replace("{object}", &t);
-    if let Some(c) = column {
-        let c = ident(c);
-        q = q.replace("${property}", &c).replace("{property}", &c);
-    }
-    q
+/// Replaces the placeholders (ODCS `{object}`/`{property}` and the peers' aliases, see
+/// [`contrakt_core::placeholder`]) with the quoted table and column; an unknown `${name}`, or a
+/// column placeholder where the rule has no column, is the reason the rule cannot run.
+pub fn substitute(query: &str, table: &str, column: Option<&str>) -> Result<String, String> {
+    contrakt_core::placeholder::substitute(query, &ident(table), column.map(ident).as_deref())
+        .map_err(|p| p.to_string())
 }
 
 /// What a user query is, once parsed.
@@ -273,10 +270,10 @@ mod tests {
     #[test]
     fn placeholders_and_quoting() {
         assert_eq!(
-            substitute("SELECT count(*) FROM {object} WHERE {property} < 0", "Or\"d", Some("a")),
+            substitute("SELECT count(*) FROM {object} WHERE {property} < 0", "Or\"d", Some("a")).unwrap(),
             "SELECT count(*) FROM \"Or\"\"d\" WHERE \"a\" < 0"
         );
-        assert_eq!(substitute("FROM ${object}", "t", None), "FROM \"t\"");
+        assert_eq!(substitute("FROM ${object}", "t", None).unwrap(), "FROM \"t\"");
         assert_eq!(string("it's"), "'it''s'");
     }
 }

@@ -265,6 +265,10 @@ impl ud::Dialect for Translate {
                 let list: Vec<String> = (0..args.len()).map(|i| format!("{{{i}}}")).collect();
                 t(&format!("ARRAY[{}]", list.join(", ")))
             }
+            // NaN, where IEEE comparisons and each engine's ordering of it disagree.
+            (Postgres | Snowflake, "isnan", 1) => t("({0} = 'NaN')"),
+            (BigQuery, "isnan", 1) => self.renamed(unparser, "IS_NAN", args).map(Some),
+            (Trino, "isnan", 1) => self.renamed(unparser, "is_nan", args).map(Some),
             (Snowflake, "character_length", 1) => self.renamed(unparser, "LENGTH", args).map(Some),
             (Snowflake, "cardinality", 1) => self.renamed(unparser, "ARRAY_SIZE", args).map(Some),
             (BigQuery, "cardinality", 1) => self.renamed(unparser, "ARRAY_LENGTH", args).map(Some),

@@ -33,6 +33,7 @@ pub fn load(source: &str, text: &str, models: &[String]) -> Result<(Schema, Vec<
     let mut warnings = Vec::new();
     let mut objects: Vec<Object> = Vec::new();
     let mut by_id: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut nodes_of: Vec<&Json> = Vec::new();
     let mut model_names: BTreeMap<String, String> = BTreeMap::new();
     for (id, node) in nodes {
         if node.get("resource_type").and_then(Json::as_str) != Some("model") {
@@ -44,8 +45,11 @@ pub fn load(source: &str, text: &str, models: &[String]) -> Result<(Schema, Vec<
             continue;
         }
         by_id.insert(id.as_str(), objects.len());
+        nodes_of.push(node);
         objects.push(model(&name, node, &mut warnings));
     }
+    let project = manifest.pointer("/metadata/project_name").and_then(Json::as_str);
+    distinct_names(&mut objects, &nodes_of, project, &mut warnings);
     for wanted in models {
         if !objects.iter().any(|o| &o.name == wanted) {
             return Err(Error::Object(format!("{source}: no dbt model `{wanted}`")));
@@ -103,6 +107,63 @@ pub fn load(source: &str, text: &str, models: &[String]) -> Result<(Schema, Vec<
         objects,
     };
     Ok((schema, warnings))
+}
+
+/// Models that share a name (versions of one model, or models of several packages) become
+/// objects of distinct names, since a contract's object names are unique (lint L101): the
+/// latest version (`latest_version`, else the highest), else the root project's model, keeps
+/// the name; the others are
+/// `{name}_v{version}` or `{package}_{name}`. `ref('name')` means the kept one, as in dbt.
+fn distinct_names(objects: &mut [Object], nodes: &[&Json], project: Option<&str>, warnings: &mut Vec<String>) {
+    let text = |node: &Json, key: &str| match node.get(key) {
+        Some(Json::String(s)) => Some(s.clone()),
+        Some(Json::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, o) in objects.iter().enumerate() {
+        groups.entry(o.name.clone()).or_default().push(i);
+    }
+    let mut taken: std::collections::BTreeSet<String> = objects.iter().map(|o| o.name.clone()).collect();
+    for (name, members) in groups.into_iter().filter(|(_, m)| m.len() > 1) {
+        // dbt's latest version is `latest_version`, else the highest version.
+        let latest = |i: &usize| {
+            let node = nodes[*i];
+            text(node, "version").is_some() && text(node, "version") == text(node, "latest_version")
+        };
+        let number = |i: &usize| text(nodes[*i], "version").and_then(|v| v.parse::<f64>().ok());
+        let highest = members
+            .iter()
+            .filter(|i| number(i).is_some())
+            .max_by(|a, b| number(a).partial_cmp(&number(b)).unwrap_or(std::cmp::Ordering::Equal));
+        let root = |i: &usize| project.is_some() && nodes[*i].get("package_name").and_then(Json::as_str) == project;
+        let kept = members
+            .iter()
+            .find(|i| latest(i))
+            .or(highest)
+            .or_else(|| members.iter().find(|i| root(i)))
+            .unwrap_or(&members[0]);
+        for &i in members.iter().filter(|i| *i != kept) {
+            let node = nodes[i];
+            let base = match (text(node, "version"), node.get("package_name").and_then(Json::as_str)) {
+                (Some(v), _) => format!("{name}_v{v}"),
+                (None, Some(p)) => format!("{p}_{name}"),
+                (None, None) => format!("{name}_{i}"),
+            };
+            let mut renamed = base.clone();
+            let mut n = 2;
+            while taken.contains(&renamed) {
+                renamed = format!("{base}_{n}");
+                n += 1;
+            }
+            taken.insert(renamed.clone());
+            warnings.push(format!(
+                "{}: another model is also named `{name}`; imported as object `{renamed}`",
+                str_of(node, "unique_id")
+            ));
+            objects[i].name = renamed;
+        }
+    }
 }
 
 fn str_of<'a>(node: &'a Json, key: &str) -> &'a str {

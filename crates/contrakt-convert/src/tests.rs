@@ -576,3 +576,22 @@ fn the_arrow_schema_value_is_the_exported_files() {
     let e = crate::arrow_schema(&doc, Some("nope")).unwrap_err().to_string();
     assert!(e.contains("no schema object `nope`") && e.contains("orders"), "{e}");
 }
+
+/// Versions of one model with no `latest_version` (as dbt writes when none is pinned): the
+/// highest version keeps the name, the others are `{name}_v{version}`.
+#[test]
+fn dbt_versions_without_a_pinned_latest_keep_the_highest() {
+    let model = |v: u32| {
+        serde_json::json!({"resource_type": "model", "name": "mart_orders", "package_name": "p", "version": v,
+            "unique_id": format!("model.p.mart_orders.v{v}"), "columns": {"id": {"name": "id", "data_type": "integer"}}})
+    };
+    let manifest = serde_json::json!({
+        "metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v12.json", "project_name": "p"},
+        "nodes": {"model.p.mart_orders.v1": model(1), "model.p.mart_orders.v2": model(2), "model.p.mart_orders.v10": model(10)}
+    });
+    let (schema, warnings) = crate::dbt::load("m.json", &manifest.to_string(), &[]).unwrap();
+    let mut names: Vec<&str> = schema.objects.iter().map(|o| o.name.as_str()).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["mart_orders", "mart_orders_v1", "mart_orders_v2"]);
+    assert_eq!(warnings.iter().filter(|w| w.contains("another model is also named")).count(), 2, "{warnings:?}");
+}

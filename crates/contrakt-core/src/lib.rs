@@ -20,6 +20,7 @@ pub mod diagnostic;
 pub mod lint;
 pub mod odcs;
 pub mod path;
+pub mod placeholder;
 pub mod redact;
 
 pub use diagnostic::{Finding, Level};

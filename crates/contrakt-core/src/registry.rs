@@ -122,6 +122,19 @@ pub fn discover(paths: &[PathBuf]) -> Result<Discovery> {
                 }
                 classify(&file, Some(path), &mut found);
             }
+            // A folder belongs to a registry as a file does: the nearest folder at or above it
+            // holding `contrakt.yaml` (`contrakt run contracts/` from the repository root, whose
+            // `contrakt.yaml` names the history store).
+            if let Some(root) = registry_root(&path.join(config::FILE_NAME)) {
+                if found.config.is_none() {
+                    let config_path = root.join(config::FILE_NAME);
+                    found.config =
+                        Some((config_path.clone(), read_within(&config_path, &root).and_then(config::load)?));
+                }
+                if !found.roots.contains(&root) {
+                    found.roots.push(root);
+                }
+            }
         } else {
             if file_is_config(path) {
                 continue;

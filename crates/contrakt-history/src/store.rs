@@ -248,6 +248,16 @@ impl Store {
         }
     }
 
+    /// Opens the store at `location` to read it: a file that holds no store yet (missing or
+    /// empty) is read as an empty store and left untouched, where [`Store::open_at`] would
+    /// create its tables. A PostgreSQL store is opened as by [`Store::open_at`].
+    pub fn open_read_only_at(location: &Location) -> Result<Store> {
+        match location {
+            Location::File(path) => Ok(Store { backend: Backend::Sqlite(sqlite::open_read_only(path)?) }),
+            other => Store::open_at(other),
+        }
+    }
+
     /// Records a run and all its metrics in one transaction; returns the run's id.
     pub fn record(&mut self, run: &Run) -> Result<i64> {
         let _s = tracing::debug_span!("record", contract = %run.contract, metrics = run.metrics.len()).entered();
@@ -431,6 +441,25 @@ mod tests {
 
     fn day(d: i64) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 1, 6, 0, 0).unwrap() + chrono::Duration::days(d)
+    }
+
+    #[test]
+    fn reading_an_empty_file_creates_no_tables() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("h.db");
+        std::fs::write(&path, "").unwrap();
+        let location = Location::File(path.clone());
+        let store = Store::open_read_only_at(&location).unwrap();
+        assert_eq!(store.runs().unwrap(), 0);
+        assert!(store.points(&Query::default()).unwrap().is_empty());
+        drop(store);
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), 0, "the empty file stays empty");
+        let missing = tmp.path().join("none/h.db");
+        Store::open_read_only_at(&Location::File(missing.clone())).unwrap();
+        assert!(!missing.exists() && !missing.parent().unwrap().exists());
+        // A real store is read as it is.
+        Store::open(&path).unwrap().record(&run(day(0), 1.0)).unwrap();
+        assert_eq!(Store::open_read_only_at(&location).unwrap().runs().unwrap(), 1);
     }
 
     #[test]

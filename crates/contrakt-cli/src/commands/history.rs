@@ -33,7 +33,7 @@ pub(crate) fn run(args: HistoryArgs) -> Result<ExitStatus, Error> {
     {
         return usage(format!("no history store at {} (run `contrakt check --history {0}` first)", path.display()));
     }
-    let store = match Store::open_at(&location) {
+    let store = match Store::open_read_only_at(&location) {
         Ok(s) => s,
         Err(e) => return usage(e.to_string()),
     };

@@ -79,7 +79,7 @@ pub(crate) fn run(args: ReportArgs, color: bool) -> Result<ExitStatus, Error> {
         }
         Some(at) => {
             let _s = tracing::info_span!("history", store = %at).entered();
-            let opened = contrakt_history::Store::open_at(at)
+            let opened = contrakt_history::Store::open_read_only_at(at)
                 .and_then(|store| Ok(History { latest: store.latest_runs()?, store }));
             match opened {
                 Ok(h) => {

@@ -92,6 +92,34 @@ pub(super) fn open(path: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
+/// Opens the store at `path` for reading only. A file that holds no store yet (it does not
+/// exist, or is empty) is left as it is, and read as an empty store (an in-memory one with the
+/// tables): looking must not create what it looks at. A store of an older schema is migrated,
+/// as by any command, since the queries read the current one.
+pub(super) fn open_read_only(path: &Path) -> Result<Connection> {
+    let sql = |e: rusqlite::Error| Error::Store { path: path.to_path_buf(), message: e.to_string() };
+    let holds_store = std::fs::metadata(path).is_ok_and(|m| m.len() > 0);
+    if holds_store {
+        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(sql)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(sql)?;
+        let found = version(&conn).map_err(|e| match e {
+            Error::Sql(m) => Error::Store { path: path.to_path_buf(), message: m },
+            other => other,
+        })?;
+        if found == MIGRATIONS.len() {
+            return Ok(conn);
+        }
+        if found > 0 {
+            drop(conn);
+            return open(path);
+        }
+    }
+    let mut conn = Connection::open_in_memory().map_err(sql)?;
+    migrate(&mut conn)?;
+    Ok(conn)
+}
+
 /// How long a writer waits for another one (and an opener for another opener).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
