@@ -115,3 +115,104 @@ fn report_never_writes_through_a_link_in_its_output_folder() {
     assert!(std::fs::read_to_string(site.join("index.html")).unwrap().contains("<html"));
     assert!(site.join("contracts/contrakt-meal-kit-orders.html").is_file());
 }
+
+/// Staged data for `publish`: the example's passing deliveries, copied so links can be planted.
+fn staged_copy(tmp: &Path) -> PathBuf {
+    let staged = tmp.join("staged");
+    std::fs::create_dir_all(staged.join("day=1")).unwrap();
+    let good = repo().join("fixtures/data/staged/deliveries-fixed/deliveries.parquet");
+    std::fs::copy(good, staged.join("deliveries.parquet")).unwrap();
+    staged
+}
+
+#[test]
+fn publish_refuses_staged_data_holding_a_link_and_publishes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let secret = secret(tmp.path());
+    let contract = repo().join("contracts/deliveries.odcs.yaml");
+    let publish = |tmp: &Path| {
+        contrakt_in(
+            tmp,
+            [
+                "publish",
+                contract.to_str().unwrap(),
+                "--staged",
+                "staged",
+                "--to",
+                "out",
+                "--now",
+                "2026-11-22T06:00:00Z",
+            ],
+        )
+    };
+    // The same staged data with no link publishes: the refusal below is the link's.
+    let clean = tempfile::tempdir().unwrap();
+    staged_copy(clean.path());
+    publish(clean.path()).assert_exit(0);
+
+    let staged = staged_copy(tmp.path());
+    // A file link, a link in a partition folder, a linked folder, and a hidden one.
+    let cases: [(&str, &Path); 4] = [
+        ("credentials.csv", &secret),
+        ("day=1/passwd.csv", Path::new("/etc/passwd")),
+        ("day=2", secret.parent().unwrap()),
+        ("_SUCCESS", &secret),
+    ];
+    for (name, target) in cases {
+        let link = staged.join(name);
+        symlink(target, &link).unwrap();
+        let run = publish(tmp.path());
+        run.assert_exit(2);
+        assert_no_secret(&run);
+        assert!(
+            run.stderr.contains(&format!("staged/{name}")) && run.stderr.contains("symbolic link"),
+            "{name}: the link is not named\n{run}"
+        );
+        assert!(!tmp.path().join("out").exists(), "{name}: something was written to the target\n{run}");
+        std::fs::remove_file(&link).unwrap();
+    }
+}
+
+#[test]
+fn alert_paths_in_contrakt_yaml_stay_inside_the_registry() {
+    let tmp = tempfile::tempdir().unwrap();
+    let secret = secret(tmp.path());
+    let reg = registry(tmp.path());
+    std::fs::create_dir_all(reg.join("templates")).unwrap();
+    std::fs::write(reg.join("templates/ok.yaml"), "title: \"{{check}}\"\n").unwrap();
+    symlink(&secret, reg.join("templates/linked.yaml")).unwrap();
+    symlink(tmp.path().join("home"), reg.join("home")).unwrap();
+    let outside = tmp.path().join("outside.jsonl");
+    let config = |channel: &str, extra: &str| format!("version: 1\nalerts:\n{extra}  channels:\n    - {channel}\n");
+    let list = |config: &str| {
+        std::fs::write(reg.join("contrakt.yaml"), config).unwrap();
+        contrakt_in(tmp.path(), ["alerts", "list", "registry"])
+    };
+    // Inside the registry: read.
+    list(&config("{name: log, kind: stdout, template: templates/ok.yaml}", "")).assert_exit(0);
+    for (channel, extra, key) in [
+        ("{name: log, kind: stdout, template: templates/linked.yaml}", "", "template"),
+        ("{name: log, kind: stdout, template: ../home/.aws/credentials}", "", "template"),
+        ("{name: log, kind: stdout, template: home/.aws/credentials}", "", "template"),
+        ("{name: log, kind: stdout, template: /etc/passwd}", "", "template"),
+        ("{name: out, kind: file, path: ../outside.jsonl}", "", "path"),
+        ("{name: out, kind: file, path: home/.bashrc}", "", "path"),
+        ("{name: log, kind: stdout}", "  state: ../state.db\n", "state"),
+        ("{name: log, kind: stdout}", "  state: home/alerts.db\n", "state"),
+        (
+            "{name: m, kind: email, host: localhost, tls: none, from: a@example.com, to: [b@example.com], ca-file: home/.aws/credentials}",
+            "",
+            "ca-file",
+        ),
+    ] {
+        let run = list(&config(channel, extra));
+        run.assert_exit(2);
+        assert_no_secret(&run);
+        let out = format!("{}{}", run.stdout, run.stderr);
+        assert!(
+            out.contains(&format!("{key}: `")) && out.contains("registry folder"),
+            "{channel} {extra}: not refused by key\n{run}"
+        );
+    }
+    assert!(!outside.exists() && !tmp.path().join("state.db").exists() && !tmp.path().join("home/alerts.db").exists());
+}
