@@ -9,7 +9,11 @@ use serde_json::Value;
 use crate::{contrakt_in, repo};
 
 fn contract(dir: &Path) -> std::path::PathBuf {
-    let data = repo().join("fixtures/data/weekly_menu");
+    // Beside the contract: a contract reads local data only in its repository or working folder.
+    let data = dir.join("weekly_menu");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::copy(repo().join("fixtures/data/weekly_menu/weekly_menu.parquet"), data.join("weekly_menu.parquet"))
+        .unwrap();
     let text = format!(
         "apiVersion: v3.1.0
 kind: DataContract

@@ -287,6 +287,40 @@ fn cases() -> Vec<Case> {
     c.stderr = &["several formats (csv, json)", "a.csv, b.json", "t/*.csv"];
     out.push(c);
 
+    // A declared format reads only that format's files, and names the files it leaves out.
+    let declared = format!(
+        "{}servers:\n  - {{server: local, type: local, path: t/, format: csv}}\n",
+        contract("      - {id: rows, metric: rowCount, mustBe: 1}\n")
+    );
+    let mut c = case(
+        "declared_format_reads_only_its_files_and_names_the_rest",
+        vec![
+            ("c.yaml", declared),
+            ("t/a.csv", "id,a,b,n\n1,x,p,1\n".into()),
+            ("t/b.json", "{\"id\": 2, \"a\": \"y\", \"b\": \"q\", \"n\": 2}\n".into()),
+            ("t/old.csv.gz", "not read".into()),
+            ("t/_SUCCESS", String::new()),
+        ],
+        &["check", "c.yaml", "--format", "json"],
+        0,
+    );
+    c.results = vec![res("rows", "pass", &[])];
+    c.stderr = &["is read as csv (only its *.csv files); 2 other file(s) not read: b.json, old.csv.gz"];
+    out.push(c);
+    // One format by its files, with another spelling of it beside (`.ndjson` by `.json`): named.
+    let mut c = case(
+        "files_of_the_folders_format_under_another_extension_are_named",
+        vec![
+            ("c.yaml", rows.clone()),
+            ("t/a.json", "{\"id\": 1, \"a\": \"x\", \"b\": \"p\", \"n\": 1}\n".into()),
+            ("t/b.ndjson", "{\"id\": 2, \"a\": \"y\", \"b\": \"q\", \"n\": 2}\n".into()),
+        ],
+        &["check", "c.yaml", "--data", "t=t/", "--format", "json"],
+        1,
+    );
+    c.stderr = &["1 other file(s) not read: b.ndjson"];
+    out.push(c);
+
     // --data is relative to where it was typed; the contract lives elsewhere.
     let mut c = case(
         "relative_data_from_the_working_directory",

@@ -216,3 +216,43 @@ fn alert_paths_in_contrakt_yaml_stay_inside_the_registry() {
     }
     assert!(!outside.exists() && !tmp.path().join("state.db").exists() && !tmp.path().join("home/alerts.db").exists());
 }
+
+#[test]
+fn a_contract_reads_local_data_only_in_its_repository_or_working_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let secret = secret(tmp.path());
+    let work = tmp.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    // The secret as CSV: its one line would be a failing row, printed as a sample.
+    let contract = |path: &str| {
+        let text = format!(
+            "apiVersion: v3.1.0\nkind: DataContract\nid: t\nversion: 1.0.0\nstatus: active\nservers:\n  - {{server: local, type: local, path: '{path}', format: csv}}\nschema:\n  - name: t\n    properties:\n      - name: '[default]'\n        logicalType: string\n        quality:\n          - {{id: p, metric: invalidValues, arguments: {{validValues: [a]}}, mustBe: 0}}\n"
+        );
+        std::fs::write(work.join("c.yaml"), text).unwrap();
+    };
+    symlink(secret.parent().unwrap(), work.join("aws")).unwrap();
+    for path in [secret.to_str().unwrap(), "../home/.aws/credentials", "aws/credentials", "aws/*"] {
+        contract(path);
+        let run = contrakt_in(&work, ["check", "c.yaml"]);
+        run.assert_exit(2);
+        assert_no_secret(&run);
+        assert!(
+            run.stderr.contains("outside the repository and the working folder")
+                && run.stderr.contains("CONTRAKT_ALLOW_CONTRACT_PATHS="),
+            "{path}: not refused\n{run}"
+        );
+    }
+    // The operator allows the folder: read (and the sample shows it, as data it is).
+    contract(secret.to_str().unwrap());
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_contrakt"))
+        .args(["check", "c.yaml"])
+        .current_dir(&work)
+        .env("CONTRAKT_ALLOW_CONTRACT_PATHS", secret.parent().unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    // Data in the working folder is read as before.
+    std::fs::write(work.join("t.csv"), "[default]\na\n").unwrap();
+    contract("t.csv");
+    contrakt_in(&work, ["check", "c.yaml"]).assert_exit(0);
+}

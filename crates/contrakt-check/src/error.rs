@@ -28,6 +28,22 @@ pub enum Error {
         crate::dataset::ALLOW_ENDPOINTS_ENV
     )]
     EndpointNotAllowed { object: String, endpoint: String, allow: String },
+    /// The contract's server names an http(s) URL on a host the operator has not allowed: a
+    /// contract could otherwise make this job fetch an internal address (a cloud metadata
+    /// service's credentials) and print the response in failing-row samples.
+    #[error(
+        "cannot read the data of `{object}`: the contract's server names {url}, and contrakt fetches an http(s) URL chosen by a contract only from a host the operator allows (it could otherwise reach internal or cloud-metadata addresses). Give the URL with --data, or allow it with {}={allow} (a comma-separated list of URLs or hosts, or *)",
+        crate::dataset::ALLOW_ENDPOINTS_ENV
+    )]
+    UrlNotAllowed { object: String, url: String, allow: String },
+    /// The contract's server names a local path outside the folders a contract may read: a
+    /// contract could otherwise name any file the job can read (`~/.aws/credentials` as CSV)
+    /// and have its lines printed as failing-row samples.
+    #[error(
+        "cannot read the data of `{object}`: the contract's server names {path}, which is outside the repository and the working folder ({roots}); contrakt reads no file a contract names elsewhere, since its failing-row samples would print it. Give the data with --data, or allow the folder with {}={allow} (a comma-separated list of folders, or *)",
+        crate::dataset::ALLOW_PATHS_ENV
+    )]
+    PathNotAllowed { object: String, path: String, roots: String, allow: String },
     /// A bad option value (`--now`, `--where`, `--partition`).
     #[error("{0}")]
     Usage(String),

@@ -600,7 +600,9 @@ impl Checker {
             // A contract that points the job's credentials at its own endpoint stops the run
             // (exit 2), whatever its other objects: not one unreadable object among others.
             let located = match located {
-                Err(e @ Error::EndpointNotAllowed { .. }) => return Err(e),
+                Err(
+                    e @ (Error::EndpointNotAllowed { .. } | Error::UrlNotAllowed { .. } | Error::PathNotAllowed { .. }),
+                ) => return Err(e),
                 other => other,
             };
             if let Ok(l) = &located {
