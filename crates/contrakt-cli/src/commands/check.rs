@@ -289,7 +289,31 @@ pub(crate) fn configured_store(roots: &[PathBuf]) -> Option<Location> {
                     None
                 }
             },
-            server => Some(server.with_password_env(h.password_env)),
+            server => {
+                // The server is contrakt.yaml's, which a pull request can change: a password from
+                // this job's environment (`password-env`, else PGPASSWORD) goes only to a host the
+                // operator allows, as for a contract's warehouse.
+                let env = h.password_env.clone().unwrap_or_else(|| "PGPASSWORD".into());
+                // A password written in the URL is contrakt.yaml's own, not this job's.
+                let has_password = h.path.contains("password=")
+                    || h.path
+                        .split_once("://")
+                        .and_then(|(_, rest)| rest.split(['/', '?']).next()?.rsplit_once('@'))
+                        .is_some_and(|(user, _)| user.contains(':'));
+                let allow = std::env::var(contrakt_check::dataset::ALLOW_ENDPOINTS_ENV).unwrap_or_default();
+                if !has_password
+                    && std::env::var_os(&env).is_some()
+                    && !contrakt_check::dataset::endpoint_allowed(&h.path, &allow)
+                {
+                    eprintln!(
+                        "warning: history.path in {} names a PostgreSQL server that {} does not allow; {env} is not sent to a server chosen by contrakt.yaml, and no history is kept (allow its host:port, or give --history)",
+                        file.display(),
+                        contrakt_check::dataset::ALLOW_ENDPOINTS_ENV
+                    );
+                    return None;
+                }
+                Some(server.with_password_env(h.password_env))
+            }
         }
     })
 }
