@@ -156,7 +156,7 @@ fn the_library_runs_on_a_cluster_and_refuses_what_cannot_travel() {
 
 #[test]
 fn an_unreachable_scheduler_and_a_bad_engine_are_clear_errors() {
-    let closed = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let dir = repo().join("contracts");
     let run = contrakt_in(&dir, ["check", "orders.odcs.yaml", "--engine", &format!("ballista://127.0.0.1:{closed}")]);
     run.assert_exit(2);
