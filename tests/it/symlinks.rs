@@ -256,3 +256,22 @@ fn a_contract_reads_local_data_only_in_its_repository_or_working_folder() {
     contract("t.csv");
     contrakt_in(&work, ["check", "c.yaml"]).assert_exit(0);
 }
+
+#[test]
+fn history_and_consumer_paths_in_contrakt_yaml_stay_inside_the_registry() {
+    let tmp = tempfile::tempdir().unwrap();
+    let reg = registry(tmp.path());
+    let contract = "registry/contracts/orders.odcs.yaml";
+    let data = format!("orders={}", repo().join("fixtures/data/orders/*.parquet").display());
+    // A history store out of the registry: not created; the check still runs, with a warning.
+    std::fs::write(reg.join("contrakt.yaml"), "version: 1\nhistory:\n  path: ../outside.db\n").unwrap();
+    let run = contrakt_in(tmp.path(), ["check", contract, "--data", &data, "--now", "2026-11-22T06:00:00Z"]);
+    run.assert_no_panic();
+    assert!(run.stderr.contains("history.path") && run.stderr.contains("climbs out of the registry folder"), "{run}");
+    assert!(!tmp.path().join("outside.db").exists(), "the store was created out of the registry\n{run}");
+    // A consumer folder out of the registry: refused by key, nothing under it read.
+    std::fs::write(reg.join("contrakt.yaml"), "version: 1\nconsumers: ../home/\n").unwrap();
+    let run = contrakt_in(tmp.path(), ["diff", contract, contract]);
+    run.assert_exit(2);
+    assert!(run.stderr.contains("consumers: `../home/` climbs out of the registry folder"), "{run}");
+}

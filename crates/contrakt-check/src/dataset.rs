@@ -204,12 +204,12 @@ fn refuse_contract_path(object: &str, location: &str, base: &Path) -> Result<()>
     let shown: Vec<String> = roots.iter().take(2).map(|r| r.display().to_string()).collect();
     let folder =
         if real.is_dir() { real.clone() } else { real.parent().map(Path::to_path_buf).unwrap_or_else(|| real.clone()) };
-    Err(Error::PathNotAllowed {
+    Err(Error::PathNotAllowed(Box::new(crate::error::PathRefusal {
         object: object.to_string(),
         path: location.to_string(),
         roots: shown.join(", "),
         allow: folder.display().to_string(),
-    })
+    })))
 }
 
 /// Server types whose data is files contrakt can read.

@@ -40,10 +40,10 @@ pub enum Error {
     /// contract could otherwise name any file the job can read (`~/.aws/credentials` as CSV)
     /// and have its lines printed as failing-row samples.
     #[error(
-        "cannot read the data of `{object}`: the contract's server names {path}, which is outside the repository and the working folder ({roots}); contrakt reads no file a contract names elsewhere, since its failing-row samples would print it. Give the data with --data, or allow the folder with {}={allow} (a comma-separated list of folders, or *)",
-        crate::dataset::ALLOW_PATHS_ENV
+        "cannot read the data of `{}`: the contract's server names {}, which is outside the repository and the working folder ({}); contrakt reads no file a contract names elsewhere, since its failing-row samples would print it. Give the data with --data, or allow the folder with {}={} (a comma-separated list of folders, or *)",
+        .0.object, .0.path, .0.roots, crate::dataset::ALLOW_PATHS_ENV, .0.allow
     )]
-    PathNotAllowed { object: String, path: String, roots: String, allow: String },
+    PathNotAllowed(Box<PathRefusal>),
     /// A bad option value (`--now`, `--where`, `--partition`).
     #[error("{0}")]
     Usage(String),
@@ -97,6 +97,16 @@ pub fn explain(e: &DataFusionError) -> String {
     };
     // DataFusion appends backtraces and hints on new lines; keep the first paragraph.
     text.split("\n\n").next().unwrap_or(&text).replace('\n', " ").trim().to_string()
+}
+
+/// What [`Error::PathNotAllowed`] says: the object, the path as the contract wrote it, the
+/// folders a contract may read, and the folder to allow.
+#[derive(Debug)]
+pub struct PathRefusal {
+    pub object: String,
+    pub path: String,
+    pub roots: String,
+    pub allow: String,
 }
 
 #[cfg(test)]

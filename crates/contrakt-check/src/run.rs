@@ -601,7 +601,7 @@ impl Checker {
             // (exit 2), whatever its other objects: not one unreadable object among others.
             let located = match located {
                 Err(
-                    e @ (Error::EndpointNotAllowed { .. } | Error::UrlNotAllowed { .. } | Error::PathNotAllowed { .. }),
+                    e @ (Error::EndpointNotAllowed { .. } | Error::UrlNotAllowed { .. } | Error::PathNotAllowed(_)),
                 ) => return Err(e),
                 other => other,
             };
