@@ -186,31 +186,13 @@ fn dbt_export_of_orders() {
 }
 
 /// The Python that has the consumers the exports are checked with: Soda Core 3.x (SodaCL's
-/// parser) and fastavro. `.ci/run` installs both into `~/.cache/contrakt/venv`; elsewhere the
-/// test installs them there on first use, or takes `CONTRAKT_CONSUMER_PYTHON`.
+/// parser) and fastavro, pinned in `tests/requirements.txt`: the test venv
+/// ([`crate::test_python`]), or `CONTRAKT_CONSUMER_PYTHON`.
 fn consumer_python() -> std::path::PathBuf {
-    use std::process::Command;
     if let Some(p) = std::env::var_os("CONTRAKT_CONSUMER_PYTHON") {
         return p.into();
     }
-    let venv = std::path::PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache/contrakt/venv");
-    let python = venv.join("bin/python");
-    let ready =
-        || Command::new(&python).args(["-c", "import soda.scan, fastavro"]).output().is_ok_and(|o| o.status.success());
-    if !ready() {
-        let ok = (python.exists()
-            || Command::new("python3").arg("-m").arg("venv").arg(&venv).status().is_ok_and(|s| s.success()))
-            && Command::new(venv.join("bin/pip"))
-                .args(["install", "-q", "soda-core>=3.5,<4", "fastavro"])
-                .status()
-                .is_ok_and(|s| s.success());
-        assert!(
-            ok && ready(),
-            "cannot install soda-core 3.x and fastavro into {}; install them there or set CONTRAKT_CONSUMER_PYTHON",
-            venv.display()
-        );
-    }
-    python
+    crate::test_python()
 }
 
 fn consumer(script: &str, args: &[&std::path::Path]) -> std::process::Output {

@@ -9,7 +9,11 @@ use serde_json::Value;
 use crate::{contrakt_in, repo};
 
 fn contract(dir: &Path) -> std::path::PathBuf {
-    let data = repo().join("fixtures/data/weekly_menu");
+    // Beside the contract: a contract reads local data only in its repository or working folder.
+    let data = dir.join("weekly_menu");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::copy(repo().join("fixtures/data/weekly_menu/weekly_menu.parquet"), data.join("weekly_menu.parquet"))
+        .unwrap();
     let text = format!(
         "apiVersion: v3.1.0
 kind: DataContract
@@ -340,4 +344,51 @@ fn check_records_column_stats_distinct_counts_freshness_bytes_and_the_partition(
     let bytes = value_of(&points, "weekly_menu", "", "bytesScanned").expect("bytes scanned");
     assert!(bytes > 0.0 && points[0]["partition"] == "", "{json}");
     assert_eq!(value_of(&read_back(dir, "h.db"), "weekly_menu", "menu_slot", "min"), Some(1.0));
+}
+
+#[test]
+fn a_password_from_the_environment_goes_only_to_an_allowed_history_server() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    contract(dir);
+    // A "PostgreSQL server" chosen by contrakt.yaml: a listener that must see no connection.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::fs::write(
+        dir.join("contrakt.yaml"),
+        format!("version: 1\nhistory:\n  path: postgres://ci@127.0.0.1:{port}/db\n  password-env: HUNT_AWS_SECRET\n"),
+    )
+    .unwrap();
+    let run = |allow: Option<&str>| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_contrakt"));
+        c.args(["check", "menu.odcs.yaml", "--now", "2026-11-01T06:00:00Z"])
+            .current_dir(dir)
+            .env("HUNT_AWS_SECRET", "wJalrXUtnFEMI-never-sent")
+            .env_remove("CONTRAKT_ALLOW_CONTRACT_ENDPOINTS");
+        if let Some(a) = allow {
+            c.env("CONTRAKT_ALLOW_CONTRACT_ENDPOINTS", a);
+        }
+        c.output().unwrap()
+    };
+    let out = run(None);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "the check itself runs: {stderr}");
+    assert!(stderr.contains("HUNT_AWS_SECRET is not sent to a server chosen by contrakt.yaml"), "{stderr}");
+    // The process has ended: a connection it made would be queued on the listener now.
+    assert!(listener.accept().is_err(), "contrakt.yaml's server was contacted");
+    // Allowed by the operator: contacted (the listener answers nothing: a history warning).
+    let allowed = std::thread::spawn(move || {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while std::time::Instant::now() < deadline {
+            if listener.accept().is_ok() {
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        false
+    });
+    let out = run(Some(&format!("127.0.0.1:{port}")));
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(allowed.join().unwrap(), "the allowed server was not contacted");
 }

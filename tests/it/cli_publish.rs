@@ -253,8 +253,15 @@ fn every_publish_refusal_and_rollback_is_in_the_history_of_either_store() {
             "apiVersion: v3.1.0\nkind: DataContract\nid: urn:contrakt:test:menu\nname: menu\nversion: 1.0.0\nstatus: active\n\
              servers:\n  - {{server: local, type: local, path: '{}', format: parquet}}\n\
              schema:\n  - name: weekly_menu\n    properties:\n      - {{name: menu_slot, logicalType: integer}}\n",
-            repo().join("fixtures/data/weekly_menu").display()
+            tmp.path().join("weekly_menu").display()
         ),
+    )
+    .unwrap();
+    // Beside the contract: a contract reads local data only in its repository or working folder.
+    std::fs::create_dir_all(tmp.path().join("weekly_menu")).unwrap();
+    std::fs::copy(
+        repo().join("fixtures/data/weekly_menu/weekly_menu.parquet"),
+        tmp.path().join("weekly_menu/weekly_menu.parquet"),
     )
     .unwrap();
     contrakt_in(tmp.path(), ["check", "menu.odcs.yaml", "--history", url.as_str(), "--now", NOW]).assert_exit(0);

@@ -147,6 +147,45 @@ fn cases() -> Vec<Case> {
     ];
     out.push(c);
 
+    // An object named with a dot binds with `--data my.items=PATH`, beside another object, and
+    // a misspelt dotted name is named; a file whose own name holds `=` and a dot is a path.
+    let two = format!(
+        "{HEAD}schema:\n  - name: my.items\n    properties:\n      - {{name: id, logicalType: integer, required: true}}\n    quality:\n      - {{id: item_rows, metric: rowCount, mustBe: 2}}\n  - name: other\n    properties:\n      - {{name: id, logicalType: integer}}\n    quality:\n      - {{id: other_rows, metric: rowCount, mustBe: 1}}\n"
+    );
+    let files = || {
+        vec![
+            ("c.yaml", two.clone()),
+            ("items.csv", "id\n1\n2\n".to_string()),
+            ("other.csv", "id\n7\n".to_string()),
+            ("v=1.items.csv", "id\n1\n2\n".to_string()),
+            ("one.yaml", two.split("  - name: other").next().unwrap().to_string()),
+        ]
+    };
+    let mut c = case(
+        "dotted_object_bound_by_name",
+        files(),
+        &["check", "c.yaml", "--data", "my.items=items.csv", "--data", "other=other.csv", "--format", "json"],
+        0,
+    );
+    c.results = vec![res("item_rows", "pass", &[]), res("other_rows", "pass", &[])];
+    out.push(c);
+    let mut c = case(
+        "dotted_object_misspelt_is_named",
+        files(),
+        &["check", "c.yaml", "--data", "my.itemz=items.csv", "--data", "other=other.csv"],
+        2,
+    );
+    c.stderr = &["my.itemz"];
+    out.push(c);
+    let mut c = case(
+        "a_path_holding_equals_and_a_dot_is_a_path",
+        files(),
+        &["check", "one.yaml", "--data", "v=1.items.csv", "--format", "json"],
+        0,
+    );
+    c.results = vec![res("item_rows", "pass", &[])];
+    out.push(c);
+
     // #16: --where is one expression, never pasted SQL.
     let rows = contract("      - {id: rows, metric: rowCount, mustBe: 10}\n");
     let data = || vec![("c.yaml", rows.clone()), ("t.csv", TEN.to_string())];
@@ -203,11 +242,13 @@ fn cases() -> Vec<Case> {
     let mut c = case("huge_query_refused", vec![("c.yaml", long), ("t.csv", TEN.into())], &json_args(&[]), 1);
     c.results = vec![res("long", "error", &["12007 tokens", "at most 10000"]), res("rows", "pass", &[])];
     out.push(c);
-    let bad_timeouts: [(&str, &'static [&'static str]); 4] = [
-        ("--timeout=1e20", &["--timeout", "more than the longest timeout, 30 days"]),
-        ("--timeout=-1", &["--timeout", "expected a positive number of seconds"]),
-        ("--timeout=nan", &["--timeout", "expected a positive number of seconds"]),
-        ("--timeout=soon", &["--timeout", "is not a number of seconds"]),
+    let bad_timeouts: [(&str, &'static [&'static str]); 6] = [
+        ("--timeout=1e20", &["--timeout", "`1e20` is not written in digits"]),
+        ("--timeout=2592001", &["--timeout", "longer than the most allowed here, 30d"]),
+        ("--timeout=31d", &["--timeout", "longer than the most allowed here, 30d"]),
+        ("--timeout=-1", &["--timeout", "`-1` is negative; a duration is more than zero"]),
+        ("--timeout=0", &["--timeout", "`0` is zero"]),
+        ("--timeout=soon", &["--timeout", "cannot read `soon` as a duration"]),
     ];
     for (bad, message) in bad_timeouts {
         let mut c = case("timeout_out_of_range", data(), &json_args(&[bad]), 2);
@@ -244,6 +285,40 @@ fn cases() -> Vec<Case> {
         2,
     );
     c.stderr = &["several formats (csv, json)", "a.csv, b.json", "t/*.csv"];
+    out.push(c);
+
+    // A declared format reads only that format's files, and names the files it leaves out.
+    let declared = format!(
+        "{}servers:\n  - {{server: local, type: local, path: t/, format: csv}}\n",
+        contract("      - {id: rows, metric: rowCount, mustBe: 1}\n")
+    );
+    let mut c = case(
+        "declared_format_reads_only_its_files_and_names_the_rest",
+        vec![
+            ("c.yaml", declared),
+            ("t/a.csv", "id,a,b,n\n1,x,p,1\n".into()),
+            ("t/b.json", "{\"id\": 2, \"a\": \"y\", \"b\": \"q\", \"n\": 2}\n".into()),
+            ("t/old.csv.gz", "not read".into()),
+            ("t/_SUCCESS", String::new()),
+        ],
+        &["check", "c.yaml", "--format", "json"],
+        0,
+    );
+    c.results = vec![res("rows", "pass", &[])];
+    c.stderr = &["is read as csv (only its *.csv files); 2 other file(s) not read: b.json, old.csv.gz"];
+    out.push(c);
+    // One format by its files, with another spelling of it beside (`.ndjson` by `.json`): named.
+    let mut c = case(
+        "files_of_the_folders_format_under_another_extension_are_named",
+        vec![
+            ("c.yaml", rows.clone()),
+            ("t/a.json", "{\"id\": 1, \"a\": \"x\", \"b\": \"p\", \"n\": 1}\n".into()),
+            ("t/b.ndjson", "{\"id\": 2, \"a\": \"y\", \"b\": \"q\", \"n\": 2}\n".into()),
+        ],
+        &["check", "c.yaml", "--data", "t=t/", "--format", "json"],
+        1,
+    );
+    c.stderr = &["1 other file(s) not read: b.ndjson"];
     out.push(c);
 
     // --data is relative to where it was typed; the contract lives elsewhere.

@@ -71,6 +71,139 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// Free loopback ports, distinct, free when asked. Ballista binds the ports it is given and
+/// cannot report one it picked, so a port may be taken between this and the child's bind:
+/// [`spawn_listening`] checks that the child itself listens, and retries on fresh ports.
+pub fn free_ports(n: usize) -> Vec<u16> {
+    let held: Vec<std::net::TcpListener> =
+        (0..n).map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap()).collect();
+    held.iter().map(|l| l.local_addr().unwrap().port()).collect()
+}
+
+/// Whether process `pid` itself holds a listening socket on `port`: on Linux the socket's inode
+/// (`/proc/net/tcp`, state `0A`) among the process's descriptors, so another process that
+/// took the port does not count; elsewhere, that the port answers.
+pub fn listens(pid: u32, port: u16) -> bool {
+    let tables: Vec<String> =
+        ["/proc/net/tcp", "/proc/net/tcp6"].iter().filter_map(|f| std::fs::read_to_string(f).ok()).collect();
+    if tables.is_empty() {
+        return std::net::TcpStream::connect(("127.0.0.1", port)).is_ok();
+    }
+    let sockets: Vec<String> = tables
+        .iter()
+        .flat_map(|t| t.lines().skip(1))
+        .filter_map(|line| {
+            let cols: Vec<&str> = line.split_whitespace().collect();
+            let local = u16::from_str_radix(cols.get(1)?.rsplit(':').next()?, 16).ok()?;
+            let inode = cols.get(9)?;
+            (local == port && *cols.get(3)? == "0A").then(|| format!("socket:[{inode}]"))
+        })
+        .collect();
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else { return false };
+    fds.flatten()
+        .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|l| sockets.iter().any(|s| l.as_os_str() == s.as_str())))
+}
+
+/// Starts a child on `ports` fresh loopback ports and waits until it listens on all of them
+/// and `ready` holds. A child that exits first, or is not listening within 60 s (its port was
+/// another's), is stopped and started again on fresh ports, up to three times.
+pub fn spawn_listening(
+    what: &str,
+    ports: usize,
+    spawn: impl Fn(&[u16]) -> std::process::Child,
+    ready: impl Fn(&[u16]) -> bool,
+) -> (std::process::Child, Vec<u16>) {
+    let mut why = String::new();
+    for _ in 0..3 {
+        let picked = free_ports(ports);
+        let mut child = spawn(&picked);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            if picked.iter().all(|p| listens(child.id(), *p)) && ready(&picked) {
+                return (child, picked);
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                why = format!("{what} exited with {status} before listening on {picked:?}");
+                break;
+            }
+            if std::time::Instant::now() > deadline {
+                why = format!("{what} was not listening on {picked:?} and ready within 60 s");
+                let _ = child.kill();
+                let _ = child.wait();
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        eprintln!("{why}; starting it again on other ports");
+    }
+    panic!("{why}, three times")
+}
+
+/// The Python of the test venv (`CONTRAKT_VENV`, else `~/.cache/contrakt/venv`) holding the
+/// pinned `tests/requirements.txt` (moto, soda-core, fastavro…), as `scripts/provision.sh`
+/// leaves it. When it is missing or stale (its `.requirements` stamp differs), it is installed
+/// once for the whole run, under a lock folder beside it, so tests and test processes never
+/// run pip into one venv together, and every machine tests against the same versions.
+pub fn test_python() -> PathBuf {
+    static READY: std::sync::OnceLock<Result<PathBuf, String>> = std::sync::OnceLock::new();
+    READY.get_or_init(provision_venv).clone().unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn provision_venv() -> Result<PathBuf, String> {
+    let venv = std::env::var_os("CONTRAKT_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache/contrakt/venv"));
+    let requirements = repo().join("tests/requirements.txt");
+    let wanted = std::fs::read(&requirements).map_err(|e| format!("{}: {e}", requirements.display()))?;
+    let (python, stamp) = (venv.join("bin/python"), venv.join(".requirements"));
+    let fresh = || python.exists() && std::fs::read(&stamp).is_ok_and(|s| s == wanted);
+    if fresh() {
+        return Ok(python);
+    }
+    let lock = venv.with_extension("lock");
+    if let Some(parent) = lock.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20 * 60);
+    loop {
+        match std::fs::create_dir(&lock) {
+            Ok(()) => break,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                if fresh() {
+                    return Ok(python);
+                }
+                if std::time::Instant::now() > deadline {
+                    return Err(format!(
+                        "{} was held for 20 minutes; if no test run is installing, remove it",
+                        lock.display()
+                    ));
+                }
+                std::thread::sleep(std::time::Duration::from_millis(200));
+            }
+            Err(e) => return Err(format!("{}: {e}", lock.display())),
+        }
+    }
+    let install = || -> Result<(), String> {
+        if fresh() {
+            return Ok(());
+        }
+        let run = |c: &mut Command| c.status().is_ok_and(|s| s.success());
+        if !python.exists() && !run(Command::new("python3").args(["-m", "venv"]).arg(&venv)) {
+            return Err(format!("cannot create a venv at {} (python3 -m venv)", venv.display()));
+        }
+        if !run(Command::new(venv.join("bin/pip"))
+            .args(["install", "-q", "--disable-pip-version-check", "-r"])
+            .arg(&requirements))
+        {
+            return Err(format!("cannot install {} into {}", requirements.display(), venv.display()));
+        }
+        std::fs::write(&stamp, &wanted).map_err(|e| format!("{}: {e}", stamp.display()))
+    };
+    let result = install();
+    let _ = std::fs::remove_dir(&lock);
+    result.map(|()| python)
+}
+
 /// The repository root (the root package's manifest folder).
 pub fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))

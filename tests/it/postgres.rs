@@ -11,7 +11,6 @@
 //!
 //! A test that needs PostgreSQL fails with a message saying how to provide one; it never skips.
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
@@ -153,59 +152,71 @@ fn start() -> Postgres {
         .expect("run initdb");
     assert!(out.status.success(), "initdb failed:\n{}", String::from_utf8_lossy(&out.stderr));
 
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let log = std::fs::File::create(dir.join("server.log")).unwrap();
-    if root {
-        let _ = Command::new("chown").args(["postgres:postgres"]).arg(dir.join("server.log")).status();
-    }
-    let mut postgres = command(&bin.join("postgres"), root, true);
-    postgres
-        .arg("-D")
-        .arg(&data)
-        .args(["-p", &port.to_string(), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"])
-        .args(["-c", "max_connections=200", "-c", "synchronous_commit=off", "-k"])
-        .arg(&dir)
-        .stdin(Stdio::null())
-        .stdout(log.try_clone().unwrap())
-        .stderr(log);
-    // The parent-death signal fires when the spawning *thread* ends, so spawn from a thread
-    // that lives as long as the process.
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let child = postgres.spawn();
-        match child {
+    let psql = bin.join("psql");
+    let psql = if psql.exists() { psql } else { "psql".into() };
+    // PostgreSQL binds the port it is given: on a port taken between the pick and its bind it
+    // exits, and is started again on another; it is ready once it answers and holds the port.
+    let mut port = 0;
+    let mut why = String::new();
+    for _ in 0..3 {
+        port = crate::free_ports(1)[0];
+        let log = std::fs::File::create(dir.join("server.log")).unwrap();
+        if root {
+            let _ = Command::new("chown").args(["postgres:postgres"]).arg(dir.join("server.log")).status();
+        }
+        let mut postgres = command(&bin.join("postgres"), root, true);
+        postgres
+            .arg("-D")
+            .arg(&data)
+            .args(["-p", &port.to_string(), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"])
+            .args(["-c", "max_connections=200", "-c", "synchronous_commit=off", "-k"])
+            .arg(&dir)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log);
+        // The parent-death signal fires when the spawning *thread* ends, so spawn from a thread
+        // that lives as long as the process; it says when the server started and when it ended.
+        let (tx, rx) = std::sync::mpsc::channel::<Result<Option<u32>, std::io::Error>>();
+        std::thread::spawn(move || match postgres.spawn() {
             Ok(mut child) => {
-                tx.send(Ok(())).unwrap();
+                let _ = tx.send(Ok(Some(child.id())));
                 let _ = child.wait();
+                let _ = tx.send(Ok(None));
                 loop {
                     std::thread::park();
                 }
             }
             Err(e) => tx.send(Err(e)).unwrap(),
+        });
+        let pid = rx.recv().unwrap().expect("start postgres").expect("a process id");
+        let admin_url = format!("postgres://contrakt@127.0.0.1:{port}/postgres");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(Ok(None)) = rx.try_recv() {
+                why = format!(
+                    "PostgreSQL exited before listening on {port}; its log:\n{}",
+                    std::fs::read_to_string(dir.join("server.log")).unwrap_or_default()
+                );
+                break;
+            }
+            let ready = crate::listens(pid, port)
+                && Command::new(&psql)
+                    .args(["-X", "-q", "-A", "-t", "-d", &admin_url, "-c", "SELECT 1"])
+                    .output()
+                    .is_ok_and(|o| o.status.success());
+            if ready {
+                return Postgres { admin_url, psql };
+            }
+            assert!(
+                Instant::now() < deadline,
+                "PostgreSQL did not start on port {port}; its log:\n{}",
+                std::fs::read_to_string(dir.join("server.log")).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(100));
         }
-    });
-    rx.recv().unwrap().expect("start postgres");
-
-    let admin_url = format!("postgres://contrakt@127.0.0.1:{port}/postgres");
-    let psql = bin.join("psql");
-    let psql = if psql.exists() { psql } else { "psql".into() };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let ready = Command::new(&psql)
-            .args(["-X", "-q", "-A", "-t", "-d", &admin_url, "-c", "SELECT 1"])
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if ready {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "PostgreSQL did not start on port {port}; its log:\n{}",
-            std::fs::read_to_string(dir.join("server.log")).unwrap_or_default()
-        );
-        std::thread::sleep(Duration::from_millis(100));
+        eprintln!("{why}; starting it again on another port");
     }
-    Postgres { admin_url, psql }
+    panic!("{why} (three times, last on port {port})")
 }
 
 #[test]

@@ -1,12 +1,9 @@
 //! `contrakt check` on data in S3, against a real S3-compatible server on loopback: moto's
-//! server (PyPI `moto[server]`), started by the test on a free port. `.ci/run` installs it into
-//! `~/.cache/contrakt/venv`; elsewhere the test installs it there on first use, or takes
-//! `CONTRAKT_MOTO_SERVER`.
+//! server (PyPI `moto[server]`, pinned in `tests/requirements.txt`), started by the test on a
+//! free port. It comes from the test venv ([`crate::test_python`]), or `CONTRAKT_MOTO_SERVER`.
 
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 use crate::repo;
 
@@ -14,22 +11,7 @@ fn moto_server() -> PathBuf {
     if let Some(p) = std::env::var_os("CONTRAKT_MOTO_SERVER") {
         return PathBuf::from(p);
     }
-    let home = PathBuf::from(std::env::var_os("HOME").expect("HOME"));
-    let venv = home.join(".cache/contrakt/venv");
-    let bin = venv.join("bin/moto_server");
-    if !bin.exists() {
-        let ok = Command::new("python3").arg("-m").arg("venv").arg(&venv).status().is_ok_and(|s| s.success())
-            && Command::new(venv.join("bin/pip"))
-                .args(["install", "-q", "moto[server]"])
-                .status()
-                .is_ok_and(|s| s.success());
-        assert!(
-            ok,
-            "cannot install moto[server] into {}; install it there or set CONTRAKT_MOTO_SERVER",
-            venv.display()
-        );
-    }
-    bin
+    crate::test_python().with_file_name("moto_server")
 }
 
 pub(crate) struct Server(Child);
@@ -43,21 +25,21 @@ impl Drop for Server {
 
 /// Starts moto on a free loopback port and waits until it answers.
 pub(crate) fn start() -> (Server, String) {
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = Command::new(moto_server())
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start moto_server");
-    let server = Server(child);
-    let endpoint = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "moto_server did not start on port {port}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    (server, endpoint)
+    // moto takes the port it is given: started again on another if one was taken meanwhile.
+    let (child, ports) = crate::spawn_listening(
+        "moto_server",
+        1,
+        |p| {
+            Command::new(moto_server())
+                .args(["-H", "127.0.0.1", "-p", &p[0].to_string()])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start moto_server")
+        },
+        |_| true,
+    );
+    (Server(child), format!("http://127.0.0.1:{}", ports[0]))
 }
 
 /// Plain HTTP PUTs (moto accepts unsigned requests): create the bucket, upload the objects.

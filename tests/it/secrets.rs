@@ -42,27 +42,36 @@ impl Listener {
         let stop = Arc::new(AtomicBool::new(false));
         let (got, halt) = (connections.clone(), stop.clone());
         let thread = std::thread::spawn(move || {
+            let read = |mut stream: std::net::TcpStream| {
+                stream.set_nonblocking(false).unwrap();
+                stream.set_read_timeout(Some(Duration::from_millis(500))).unwrap();
+                let mut bytes = Vec::new();
+                let mut buf = [0u8; 4096];
+                // Up to the end of the request head (no body is expected).
+                while !bytes.windows(4).any(|w| w == b"\r\n\r\n") && bytes.len() < 65_536 {
+                    match stream.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => bytes.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let _ = stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+                bytes
+            };
             let deadline = Instant::now() + Duration::from_secs(120);
             while !halt.load(Ordering::Relaxed) && Instant::now() < deadline {
                 match listener.accept() {
-                    Ok((mut stream, _)) => {
-                        stream.set_nonblocking(false).unwrap();
-                        stream.set_read_timeout(Some(Duration::from_millis(500))).unwrap();
-                        let mut bytes = Vec::new();
-                        let mut buf = [0u8; 4096];
-                        // Up to the end of the request head (no body is expected).
-                        while !bytes.windows(4).any(|w| w == b"\r\n\r\n") && bytes.len() < 65_536 {
-                            match stream.read(&mut buf) {
-                                Ok(0) | Err(_) => break,
-                                Ok(n) => bytes.extend_from_slice(&buf[..n]),
-                            }
-                        }
-                        let _ = stream
-                            .write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+                    Ok((stream, _)) => {
+                        let bytes = read(stream);
                         got.lock().unwrap().push(bytes);
                     }
                     Err(_) => std::thread::sleep(Duration::from_millis(10)),
                 }
+            }
+            // Stopped: a connection already queued (made by a process that has ended) is taken
+            // too, so `finish` sees every connection made before it, with no wait.
+            while let Ok((stream, _)) = listener.accept() {
+                let bytes = read(stream);
+                got.lock().unwrap().push(bytes);
             }
         });
         Listener { port, connections, stop, thread: Some(thread) }
@@ -70,6 +79,15 @@ impl Listener {
 
     fn received(&self) -> Vec<Vec<u8>> {
         self.connections.lock().unwrap().clone()
+    }
+
+    /// Stops listening and returns every connection made until now (queued ones included).
+    fn finish(mut self) -> Vec<Vec<u8>> {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        self.received()
     }
 }
 
@@ -162,8 +180,7 @@ fn a_contract_endpoint_receives_nothing_unless_allowed() {
     // An allow-list naming another host refuses it too.
     let other = check_with_aws(dir.path(), &["check", "c.yaml"], Some("minio.internal:9000, http://127.0.0.1:1"));
     other.assert_exit(2);
-    std::thread::sleep(Duration::from_millis(200));
-    assert_eq!(listener.received().len(), 0, "the contract's endpoint was contacted");
+    assert_eq!(listener.finish().len(), 0, "the contract's endpoint was contacted");
 }
 
 #[test]
@@ -277,4 +294,35 @@ fn data_url_credentials_are_never_printed() {
             }
         }
     }
+}
+
+#[test]
+fn an_http_data_url_in_a_contract_is_fetched_only_from_an_allowed_host() {
+    let dir = tempfile::tempdir().unwrap();
+    let contract = |listener: &Listener| {
+        let url = format!("http://127.0.0.1:{}/latest/meta-data/creds.csv", listener.port);
+        let servers = format!("servers:\n  - server: meta\n    type: https\n    path: {url}\n    format: csv\n");
+        std::fs::write(dir.path().join("c.yaml"), format!("{CONTRACT_HEAD}{servers}")).unwrap();
+        format!("127.0.0.1:{}", listener.port)
+    };
+    let internal = Listener::start();
+    let allow = contract(&internal);
+    let refused = check_with_aws(dir.path(), &["check", "c.yaml"], None);
+    refused.assert_exit(2);
+    assert!(
+        refused.stderr.contains("fetches an http(s) URL chosen by a contract only from a host the operator allows")
+            && refused.stderr.contains(&format!("CONTRAKT_ALLOW_CONTRACT_ENDPOINTS={allow}")),
+        "{refused}"
+    );
+    let other = check_with_aws(dir.path(), &["check", "c.yaml"], Some("data.example.com, 127.0.0.1:1"));
+    other.assert_exit(2);
+    assert_eq!(internal.finish().len(), 0, "the contract's URL was fetched");
+    // Allowed by the operator: fetched.
+    let allowed_host = Listener::start();
+    let allow = contract(&allowed_host);
+    let allowed = check_with_aws(dir.path(), &["check", "c.yaml"], Some(&allow));
+    assert!(!allowed.stderr.contains("only from a host the operator allows"), "{allowed}");
+    let got = allowed_host.finish();
+    assert!(!got.is_empty(), "the allowed URL was not fetched\n{allowed}");
+    assert!(got.iter().all(|r| String::from_utf8_lossy(r).contains("/latest/meta-data/creds.csv")));
 }

@@ -115,3 +115,163 @@ fn report_never_writes_through_a_link_in_its_output_folder() {
     assert!(std::fs::read_to_string(site.join("index.html")).unwrap().contains("<html"));
     assert!(site.join("contracts/contrakt-meal-kit-orders.html").is_file());
 }
+
+/// Staged data for `publish`: the example's passing deliveries, copied so links can be planted.
+fn staged_copy(tmp: &Path) -> PathBuf {
+    let staged = tmp.join("staged");
+    std::fs::create_dir_all(staged.join("day=1")).unwrap();
+    let good = repo().join("fixtures/data/staged/deliveries-fixed/deliveries.parquet");
+    std::fs::copy(good, staged.join("deliveries.parquet")).unwrap();
+    staged
+}
+
+#[test]
+fn publish_refuses_staged_data_holding_a_link_and_publishes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let secret = secret(tmp.path());
+    let contract = repo().join("contracts/deliveries.odcs.yaml");
+    let publish = |tmp: &Path| {
+        contrakt_in(
+            tmp,
+            [
+                "publish",
+                contract.to_str().unwrap(),
+                "--staged",
+                "staged",
+                "--to",
+                "out",
+                "--now",
+                "2026-11-22T06:00:00Z",
+            ],
+        )
+    };
+    // The same staged data with no link publishes: the refusal below is the link's.
+    let clean = tempfile::tempdir().unwrap();
+    staged_copy(clean.path());
+    publish(clean.path()).assert_exit(0);
+
+    let staged = staged_copy(tmp.path());
+    // A file link, a link in a partition folder, a linked folder, and a hidden one.
+    let cases: [(&str, &Path); 4] = [
+        ("credentials.csv", &secret),
+        ("day=1/passwd.csv", Path::new("/etc/passwd")),
+        ("day=2", secret.parent().unwrap()),
+        ("_SUCCESS", &secret),
+    ];
+    for (name, target) in cases {
+        let link = staged.join(name);
+        symlink(target, &link).unwrap();
+        let run = publish(tmp.path());
+        run.assert_exit(2);
+        assert_no_secret(&run);
+        assert!(
+            run.stderr.contains(&format!("staged/{name}")) && run.stderr.contains("symbolic link"),
+            "{name}: the link is not named\n{run}"
+        );
+        assert!(!tmp.path().join("out").exists(), "{name}: something was written to the target\n{run}");
+        std::fs::remove_file(&link).unwrap();
+    }
+}
+
+#[test]
+fn alert_paths_in_contrakt_yaml_stay_inside_the_registry() {
+    let tmp = tempfile::tempdir().unwrap();
+    let secret = secret(tmp.path());
+    let reg = registry(tmp.path());
+    std::fs::create_dir_all(reg.join("templates")).unwrap();
+    std::fs::write(reg.join("templates/ok.yaml"), "title: \"{{check}}\"\n").unwrap();
+    symlink(&secret, reg.join("templates/linked.yaml")).unwrap();
+    symlink(tmp.path().join("home"), reg.join("home")).unwrap();
+    let outside = tmp.path().join("outside.jsonl");
+    let config = |channel: &str, extra: &str| format!("version: 1\nalerts:\n{extra}  channels:\n    - {channel}\n");
+    let list = |config: &str| {
+        std::fs::write(reg.join("contrakt.yaml"), config).unwrap();
+        contrakt_in(tmp.path(), ["alerts", "list", "registry"])
+    };
+    // Inside the registry: read.
+    list(&config("{name: log, kind: stdout, template: templates/ok.yaml}", "")).assert_exit(0);
+    for (channel, extra, key) in [
+        ("{name: log, kind: stdout, template: templates/linked.yaml}", "", "template"),
+        ("{name: log, kind: stdout, template: ../home/.aws/credentials}", "", "template"),
+        ("{name: log, kind: stdout, template: home/.aws/credentials}", "", "template"),
+        ("{name: log, kind: stdout, template: /etc/passwd}", "", "template"),
+        ("{name: out, kind: file, path: ../outside.jsonl}", "", "path"),
+        ("{name: out, kind: file, path: home/.bashrc}", "", "path"),
+        ("{name: log, kind: stdout}", "  state: ../state.db\n", "state"),
+        ("{name: log, kind: stdout}", "  state: home/alerts.db\n", "state"),
+        (
+            "{name: m, kind: email, host: localhost, tls: none, from: a@example.com, to: [b@example.com], ca-file: home/.aws/credentials}",
+            "",
+            "ca-file",
+        ),
+    ] {
+        let run = list(&config(channel, extra));
+        run.assert_exit(2);
+        assert_no_secret(&run);
+        let out = format!("{}{}", run.stdout, run.stderr);
+        assert!(
+            out.contains(&format!("{key}: `")) && out.contains("registry folder"),
+            "{channel} {extra}: not refused by key\n{run}"
+        );
+    }
+    assert!(!outside.exists() && !tmp.path().join("state.db").exists() && !tmp.path().join("home/alerts.db").exists());
+}
+
+#[test]
+fn a_contract_reads_local_data_only_in_its_repository_or_working_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let secret = secret(tmp.path());
+    let work = tmp.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    // The secret as CSV: its one line would be a failing row, printed as a sample.
+    let contract = |path: &str| {
+        let text = format!(
+            "apiVersion: v3.1.0\nkind: DataContract\nid: t\nversion: 1.0.0\nstatus: active\nservers:\n  - {{server: local, type: local, path: '{path}', format: csv}}\nschema:\n  - name: t\n    properties:\n      - name: '[default]'\n        logicalType: string\n        quality:\n          - {{id: p, metric: invalidValues, arguments: {{validValues: [a]}}, mustBe: 0}}\n"
+        );
+        std::fs::write(work.join("c.yaml"), text).unwrap();
+    };
+    symlink(secret.parent().unwrap(), work.join("aws")).unwrap();
+    for path in [secret.to_str().unwrap(), "../home/.aws/credentials", "aws/credentials", "aws/*"] {
+        contract(path);
+        let run = contrakt_in(&work, ["check", "c.yaml"]);
+        run.assert_exit(2);
+        assert_no_secret(&run);
+        assert!(
+            run.stderr.contains("outside the repository and the working folder")
+                && run.stderr.contains("CONTRAKT_ALLOW_CONTRACT_PATHS="),
+            "{path}: not refused\n{run}"
+        );
+    }
+    // The operator allows the folder: read (and the sample shows it, as data it is).
+    contract(secret.to_str().unwrap());
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_contrakt"))
+        .args(["check", "c.yaml"])
+        .current_dir(&work)
+        .env("CONTRAKT_ALLOW_CONTRACT_PATHS", secret.parent().unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    // Data in the working folder is read as before.
+    std::fs::write(work.join("t.csv"), "[default]\na\n").unwrap();
+    contract("t.csv");
+    contrakt_in(&work, ["check", "c.yaml"]).assert_exit(0);
+}
+
+#[test]
+fn history_and_consumer_paths_in_contrakt_yaml_stay_inside_the_registry() {
+    let tmp = tempfile::tempdir().unwrap();
+    let reg = registry(tmp.path());
+    let contract = "registry/contracts/orders.odcs.yaml";
+    let data = format!("orders={}", repo().join("fixtures/data/orders/*.parquet").display());
+    // A history store out of the registry: not created; the check still runs, with a warning.
+    std::fs::write(reg.join("contrakt.yaml"), "version: 1\nhistory:\n  path: ../outside.db\n").unwrap();
+    let run = contrakt_in(tmp.path(), ["check", contract, "--data", &data, "--now", "2026-11-22T06:00:00Z"]);
+    run.assert_no_panic();
+    assert!(run.stderr.contains("history.path") && run.stderr.contains("climbs out of the registry folder"), "{run}");
+    assert!(!tmp.path().join("outside.db").exists(), "the store was created out of the registry\n{run}");
+    // A consumer folder out of the registry: refused by key, nothing under it read.
+    std::fs::write(reg.join("contrakt.yaml"), "version: 1\nconsumers: ../home/\n").unwrap();
+    let run = contrakt_in(tmp.path(), ["diff", contract, contract]);
+    run.assert_exit(2);
+    assert!(run.stderr.contains("consumers: `../home/` climbs out of the registry folder"), "{run}");
+}

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use contrakt_core::config::{AlertMatch, AlertsConfig, QuietHours};
 use contrakt_core::consumer::Criticality;
+use contrakt_core::registry;
 use contrakt_core::{Error as CoreError, InputErrorKind, Level, SourceFile, Span};
 use serde::Serialize;
 
@@ -239,6 +240,8 @@ pub fn resolve(config: &AlertsConfig, root: &Path, source: Option<&Arc<SourceFil
         None => Ok(default),
         Some(v) => parse_duration(v).map_err(|why| err(config.span, format!("{key}: {why}"))),
     };
+    // Paths in contrakt.yaml (which a pull request can change) stay inside the registry.
+    let inside = |p: &Path| registry::path_within(root, p);
     let mut channels: Vec<Channel> = Vec::new();
     for c in &config.channels {
         let kind = match c.kind.as_str() {
@@ -316,10 +319,19 @@ pub fn resolve(config: &AlertsConfig, root: &Path, source: Option<&Arc<SourceFil
             url_env: c.url_env.clone(),
             secret_env: c.secret_env.clone(),
             routing_key_env: c.routing_key_env.clone(),
-            path: c.path.as_ref().map(|p| root.join(p)),
+            path: match &c.path {
+                Some(p) => {
+                    Some(inside(Path::new(p)).map_err(|m| err(c.span, format!("channel `{}`: path: {m}", c.name)))?)
+                }
+                None => None,
+            },
             smtp,
             template: match &c.template {
-                Some(p) => Some(std::sync::Arc::new(crate::template::load(&root.join(p))?)),
+                Some(p) => {
+                    let path = inside(Path::new(p))
+                        .map_err(|m| err(c.span, format!("channel `{}`: template: {m}", c.name)))?;
+                    Some(std::sync::Arc::new(crate::template::load(&path)?))
+                }
                 None => None,
             },
         });
@@ -356,7 +368,8 @@ pub fn resolve(config: &AlertsConfig, root: &Path, source: Option<&Arc<SourceFil
         });
     }
     Ok(Settings {
-        state: root.join(config.state.as_deref().unwrap_or(DEFAULT_STATE)),
+        state: inside(Path::new(config.state.as_deref().unwrap_or(DEFAULT_STATE)))
+            .map_err(|m| err(config.span, format!("state: {m}")))?,
         cooldown: duration(&config.cooldown, "cooldown", Duration::from_secs(24 * 3600))?,
         give_up_after: duration(&config.give_up_after, "give-up-after", Duration::from_secs(24 * 3600))?,
         min_backoff: duration(&config.min_backoff, "min-backoff", Duration::from_secs(1))?,
@@ -413,7 +426,10 @@ fn smtp(c: &contrakt_core::config::AlertChannel, root: &Path) -> std::result::Re
         to_contacts: c.to_contacts,
         username: c.username.clone(),
         password_env: c.password_env.clone(),
-        ca_file: c.ca_file.as_ref().map(|p| root.join(p)),
+        ca_file: match &c.ca_file {
+            Some(p) => Some(registry::path_within(root, Path::new(p)).map_err(|m| format!("ca-file: {m}"))?),
+            None => None,
+        },
     })
 }
 

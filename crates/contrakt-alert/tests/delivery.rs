@@ -365,6 +365,12 @@ fn pagerduty_triggers_then_resolves_on_one_dedup_key() {
     receiver.stop();
 }
 
+/// The server's CA certificate copied into the registry folder: `ca-file` names a file inside it.
+fn ca_in(dir: &Path, ca: &Path) -> &'static str {
+    std::fs::copy(ca, dir.join("ca.pem")).unwrap();
+    "ca.pem"
+}
+
 /// An email channel to the loopback SMTP server.
 fn email(dir: &Path, smtp: &support::SmtpServer, extra: &str, secrets: &[(&str, String)]) -> Settings {
     settings(
@@ -389,9 +395,12 @@ fn email_over_starttls_logs_in_and_sends_text_and_html() {
         &smtp,
         &format!(
             ", tls: starttls, to-contacts: true, username: alerts, password-env: SMTP_PASS, ca-file: {}",
-            ca.display()
+            ca_in(dir.path(), &ca)
         ),
-        &[("SMTP_PASS", SMTP_PASSWORD.into())],
+        &[
+            ("SMTP_PASS", SMTP_PASSWORD.into()),
+            ("CONTRAKT_ALLOW_CONTRACT_ENDPOINTS", format!("127.0.0.1:{}", smtp.port)),
+        ],
     );
     let mut store = Store::open(&s.state).unwrap();
     assert_eq!(record(&mut store, &s, STATUS_FAILS, T0).queued, 2);
@@ -451,7 +460,7 @@ fn email_over_implicit_tls_and_plain_to_loopback() {
     let dir = tempfile::tempdir().unwrap();
     let smtp = support::SmtpServer::start("tls", None);
     let ca = smtp.cert.clone().unwrap();
-    let s = email(dir.path(), &smtp, &format!(", tls: tls, ca-file: {}", ca.display()), &[]);
+    let s = email(dir.path(), &smtp, &format!(", tls: tls, ca-file: {}", ca_in(dir.path(), &ca)), &[]);
     let mut store = Store::open(&s.state).unwrap();
     record(&mut store, &s, STATUS_FAILS, T0);
     assert_eq!(deliver(&mut store, &s, 20.0).delivered, 2);
@@ -645,4 +654,39 @@ fn a_check_that_could_not_run_tells_the_owners_only() {
     assert!(text.contains("Consumers told: none (they hear of failures"), "{text}");
     assert_eq!(got[1].json()["event"], "resolve");
     receiver.stop();
+}
+
+/// contrakt.yaml names the SMTP host; the password comes from the job's environment. Without
+/// the operator's allowance for that host, no login is tried (nothing reaches the server) and
+/// the delivery is a dead letter saying why.
+#[test]
+fn an_smtp_password_goes_only_to_an_allowed_host() {
+    let dir = tempfile::tempdir().unwrap();
+    let smtp = support::SmtpServer::start("starttls", Some(("alerts", SMTP_PASSWORD)));
+    let ca = smtp.cert.clone().unwrap();
+    for allow in [None, Some("smtp.example.com, 127.0.0.1:1".to_string())] {
+        let mut secrets = vec![("SMTP_PASS", SMTP_PASSWORD.to_string())];
+        if let Some(a) = &allow {
+            secrets.push(("CONTRAKT_ALLOW_CONTRACT_ENDPOINTS", a.clone()));
+        }
+        let s = email(
+            dir.path(),
+            &smtp,
+            &format!(", tls: starttls, username: alerts, password-env: SMTP_PASS, ca-file: {}", ca_in(dir.path(), &ca)),
+            &secrets,
+        );
+        let mut store = Store::open(&s.state).unwrap();
+        record(&mut store, &s, STATUS_FAILS, T0);
+        let got = deliver(&mut store, &s, 5.0);
+        assert_eq!(got.delivered, 0, "{allow:?}: {got:?}");
+        let dead = outbox::list(&store, true).unwrap();
+        assert!(!dead.is_empty(), "{allow:?}: a dead letter");
+        assert!(
+            dead.iter().all(|d| d.last_error.as_deref().is_some_and(|e| e.contains("does not allow this host"))),
+            "{dead:?}"
+        );
+        drop(store);
+        let _ = std::fs::remove_file(&s.state);
+    }
+    assert!(smtp.messages().is_empty(), "the server received mail");
 }

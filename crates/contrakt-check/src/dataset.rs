@@ -135,6 +135,83 @@ pub fn endpoint_allowed(endpoint: &str, allow: &str) -> bool {
     })
 }
 
+/// An http(s) data URL written in a contract is fetched only from a host that
+/// [`ALLOW_ENDPOINTS_ENV`] allows, as for an S3 `endpointUrl`: the contract may come from a pull
+/// request, and the job's network reaches what the author's does not. `--data` URLs are the
+/// operator's.
+fn refuse_contract_url(object: &str, location: &str) -> Result<()> {
+    let scheme = location.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
+    if !matches!(scheme.as_deref(), Some("http" | "https")) {
+        return Ok(());
+    }
+    let allow = std::env::var(ALLOW_ENDPOINTS_ENV).unwrap_or_default();
+    if endpoint_allowed(location, &allow) {
+        return Ok(());
+    }
+    let host = url::Url::parse(location)
+        .ok()
+        .and_then(|u| {
+            u.host_str().map(|h| match u.port() {
+                Some(p) => format!("{h}:{p}"),
+                None => h.to_string(),
+            })
+        })
+        .unwrap_or_else(|| "*".into());
+    Err(Error::UrlNotAllowed { object: object.to_string(), url: redact::redact_location(location), allow: host })
+}
+
+/// The environment variable with which the operator lets contracts read local data outside the
+/// repository and the working folder: a comma-separated list of folders, or `*` for any.
+pub const ALLOW_PATHS_ENV: &str = "CONTRAKT_ALLOW_CONTRACT_PATHS";
+
+/// A local path written in a contract is read only inside the folders a contract may read: the
+/// repository holding the contract (the nearest folder above it with `.git`), the working
+/// folder, and those [`ALLOW_PATHS_ENV`] names. The path is resolved through symbolic links
+/// (of the part before any glob), so a link committed in the repository cannot lead out.
+fn refuse_contract_path(object: &str, location: &str, base: &Path) -> Result<()> {
+    if location.contains("://") && !location.starts_with("file://") {
+        return Ok(());
+    }
+    let allow = std::env::var(ALLOW_PATHS_ENV).unwrap_or_default();
+    if allow.split(',').any(|a| a.trim() == "*") {
+        return Ok(());
+    }
+    let resolved = resolve(location, base);
+    // The fixed part of a glob (`data/*.parquet` → `data`), then the deepest part that exists.
+    let fixed = match resolved.find(['*', '?', '[']) {
+        Some(i) => resolved[..i].rsplit_once('/').map_or("/", |(dir, _)| if dir.is_empty() { "/" } else { dir }),
+        None => resolved.as_str(),
+    };
+    let mut probe = PathBuf::from(fixed);
+    let real = loop {
+        if let Ok(real) = std::fs::canonicalize(&probe) {
+            break real;
+        }
+        if !probe.pop() {
+            return Ok(());
+        }
+    };
+    let canonical = |p: &Path| std::fs::canonicalize(p).ok();
+    let base = if base.as_os_str().is_empty() { Path::new(".") } else { base };
+    let repository =
+        canonical(base).and_then(|b| b.ancestors().find(|d| d.join(".git").exists()).map(Path::to_path_buf));
+    let mut roots: Vec<PathBuf> =
+        repository.into_iter().chain(std::env::current_dir().ok().and_then(|d| canonical(&d))).collect();
+    roots.extend(allow.split(',').map(str::trim).filter(|a| !a.is_empty()).filter_map(|a| canonical(Path::new(a))));
+    if roots.iter().any(|r| real.starts_with(r)) {
+        return Ok(());
+    }
+    let shown: Vec<String> = roots.iter().take(2).map(|r| r.display().to_string()).collect();
+    let folder =
+        if real.is_dir() { real.clone() } else { real.parent().map(Path::to_path_buf).unwrap_or_else(|| real.clone()) };
+    Err(Error::PathNotAllowed(Box::new(crate::error::PathRefusal {
+        object: object.to_string(),
+        path: location.to_string(),
+        roots: shown.join(", "),
+        allow: folder.display().to_string(),
+    })))
+}
+
 /// Server types whose data is files contrakt can read.
 const FILE_SERVERS: &[&str] = &["local", "file", "s3", "gcs", "azure", "https", "http"];
 
@@ -157,6 +234,8 @@ pub fn locate(
                 hint: format!("server `{}` has no `path` or `location`", server.server),
             })?;
             let path = path.replace("{model}", &object.name).replace("{object}", &object.name);
+            refuse_contract_url(&object.name, &path)?;
+            refuse_contract_path(&object.name, &path, base)?;
             (path, server.format.clone(), server.endpoint_url.clone())
         }
     };
@@ -198,7 +277,49 @@ pub fn source(
             ),
         });
     }
+    warn_ignored(object, &url, format);
     Ok(DataSource { location: redact::redact_location(&location), url, format, endpoint })
+}
+
+/// Says which files of a local folder are not read: a folder is read as one format (declared,
+/// or the one its files share), so files of another format or extension (`b.json` beside
+/// `a.csv`, `x.csv.gz`) would otherwise be left out without a word. Hidden and `_` files
+/// (`.crc`, `_SUCCESS`) are markers, not data.
+fn warn_ignored(object: &str, url: &str, format: FileFormat) {
+    let dir = Path::new(url);
+    if !dir.is_dir() {
+        return;
+    }
+    let mut ignored: Vec<String> = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') || name.starts_with('_') {
+                continue;
+            }
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if !name.ends_with(format.extension()) {
+                ignored.push(p.strip_prefix(dir).unwrap_or(&p).display().to_string());
+            }
+        }
+    }
+    if ignored.is_empty() {
+        return;
+    }
+    ignored.sort();
+    let shown = ignored.iter().take(6).cloned().collect::<Vec<_>>().join(", ");
+    let more = if ignored.len() > 6 { format!(" and {} more", ignored.len() - 6) } else { String::new() };
+    tracing::warn!(
+        "object `{object}`: {} is read as {} (only its *{} files); {} other file(s) not read: {shown}{more}",
+        url.trim_end_matches('/'),
+        format.name(),
+        format.extension(),
+        ignored.len()
+    );
 }
 
 /// A folder published by `contrakt publish` is read at its current release (the reader

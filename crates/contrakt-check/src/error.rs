@@ -28,6 +28,22 @@ pub enum Error {
         crate::dataset::ALLOW_ENDPOINTS_ENV
     )]
     EndpointNotAllowed { object: String, endpoint: String, allow: String },
+    /// The contract's server names an http(s) URL on a host the operator has not allowed: a
+    /// contract could otherwise make this job fetch an internal address (a cloud metadata
+    /// service's credentials) and print the response in failing-row samples.
+    #[error(
+        "cannot read the data of `{object}`: the contract's server names {url}, and contrakt fetches an http(s) URL chosen by a contract only from a host the operator allows (it could otherwise reach internal or cloud-metadata addresses). Give the URL with --data, or allow it with {}={allow} (a comma-separated list of URLs or hosts, or *)",
+        crate::dataset::ALLOW_ENDPOINTS_ENV
+    )]
+    UrlNotAllowed { object: String, url: String, allow: String },
+    /// The contract's server names a local path outside the folders a contract may read: a
+    /// contract could otherwise name any file the job can read (`~/.aws/credentials` as CSV)
+    /// and have its lines printed as failing-row samples.
+    #[error(
+        "cannot read the data of `{}`: the contract's server names {}, which is outside the repository and the working folder ({}); contrakt reads no file a contract names elsewhere, since its failing-row samples would print it. Give the data with --data, or allow the folder with {}={} (a comma-separated list of folders, or *)",
+        .0.object, .0.path, .0.roots, crate::dataset::ALLOW_PATHS_ENV, .0.allow
+    )]
+    PathNotAllowed(Box<PathRefusal>),
     /// A bad option value (`--now`, `--where`, `--partition`).
     #[error("{0}")]
     Usage(String),
@@ -81,6 +97,16 @@ pub fn explain(e: &DataFusionError) -> String {
     };
     // DataFusion appends backtraces and hints on new lines; keep the first paragraph.
     text.split("\n\n").next().unwrap_or(&text).replace('\n', " ").trim().to_string()
+}
+
+/// What [`Error::PathNotAllowed`] says: the object, the path as the contract wrote it, the
+/// folders a contract may read, and the folder to allow.
+#[derive(Debug)]
+pub struct PathRefusal {
+    pub object: String,
+    pub path: String,
+    pub roots: String,
+    pub allow: String,
 }
 
 #[cfg(test)]

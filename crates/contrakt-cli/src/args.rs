@@ -330,18 +330,12 @@ pub struct ExportArgs {
 }
 
 /// The longest `--timeout`: 30 days.
-const MAX_TIMEOUT_SECS: f64 = 30.0 * 86_400.0;
+const MAX_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30 * 86_400);
 
-/// `--timeout`: a positive number of seconds, at most [`MAX_TIMEOUT_SECS`].
+/// `--timeout`: seconds (`30`, `2.5`) or a duration (`15m`), more than zero and at most
+/// [`MAX_TIMEOUT`], read by the one duration parser.
 fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
-    let n: f64 = s.trim().parse().map_err(|_| format!("`{s}` is not a number of seconds (write e.g. 30 or 2.5)"))?;
-    if !(n > 0.0 && n.is_finite()) {
-        return Err(format!("expected a positive number of seconds, found `{s}`"));
-    }
-    if n > MAX_TIMEOUT_SECS {
-        return Err(format!("`{s}` seconds is more than the longest timeout, 30 days ({MAX_TIMEOUT_SECS} seconds)"));
-    }
-    std::time::Duration::try_from_secs_f64(n).map_err(|e| format!("`{s}` is not a duration: {e}"))
+    contrakt_core::duration::parse_positive(s, contrakt_core::duration::BareNumber::Seconds, MAX_TIMEOUT)
 }
 
 /// A size in bytes: a number with an optional unit, binary (`KiB`, `MiB`, `GiB`) or decimal
@@ -500,8 +494,8 @@ pub struct CheckCommonArgs {
     /// Show values of classified columns (confidential, restricted, …) in samples.
     #[arg(long)]
     pub unmask: bool,
-    /// Bound on each query, its planning and its execution, in seconds (`30`, `2.5`; at most
-    /// 30 days). A query that runs out of time is an error of its check (exit 1); the others
+    /// Bound on each query, its planning and its execution, in seconds (`30`, `2.5`) or with a
+    /// unit (`15m`; at most 30 days). A query that runs out of time is an error of its check (exit 1); the others
     /// still run [default: 3600, an hour].
     #[arg(long, value_name = "SECONDS", value_parser = parse_timeout)]
     pub timeout: Option<std::time::Duration>,

@@ -26,15 +26,43 @@ pub enum BareNumber {
 /// Reads `s` (`500ms`, `30s`, `1.5m`, `24h`, `2d`). The error is a sentence without the
 /// value's name, for the caller to prefix (`cooldown: …`, `--deliver-for: …`).
 pub fn parse(s: &str, bare: BareNumber) -> Result<Duration, String> {
+    read(s, bare, Bounds { positive: false, max: MAX })
+}
+
+/// Reads `s` as [`parse`] does, held to more than zero and at most `max` (itself at most
+/// [`MAX`]): for a bound on a wait (`--timeout`), where zero would give up before starting.
+pub fn parse_positive(s: &str, bare: BareNumber, max: Duration) -> Result<Duration, String> {
+    read(s, bare, Bounds { positive: true, max: max.min(MAX) })
+}
+
+#[derive(Clone, Copy)]
+struct Bounds {
+    positive: bool,
+    max: Duration,
+}
+
+fn read(s: &str, bare: BareNumber, bounds: Bounds) -> Result<Duration, String> {
     let text = s.trim();
     let shown: String = text.chars().take(MAX_LEN).collect();
     let shown = if text.chars().count() > MAX_LEN { format!("{shown}…") } else { shown };
-    let syntax = || format!("cannot read `{shown}` as a duration (use 500ms, 30s, 15m, 24h or 2d)");
+    let forms = match bare {
+        BareNumber::Refuse => "500ms, 30s, 15m, 24h or 2d",
+        BareNumber::Seconds => "seconds as 30 or 2.5, or 500ms, 15m, 24h, 2d",
+    };
+    let syntax = || format!("cannot read `{shown}` as a duration (use {forms})");
+    let least = if bounds.positive { "more than zero" } else { "zero or more" };
     if text.is_empty() {
-        return Err("a duration is required (use 500ms, 30s, 15m, 24h or 2d)".into());
+        return Err(format!("a duration is required (use {forms})"));
     }
     if text.starts_with('-') {
-        return Err(format!("`{shown}` is negative; a duration is zero or more"));
+        return Err(format!("`{shown}` is negative; a duration is {least}"));
+    }
+    // `1e20` and `inf` read as numbers elsewhere; here a number is written out in digits.
+    if bare == BareNumber::Seconds
+        && text.parse::<f64>().is_ok()
+        && !text.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+    {
+        return Err(format!("`{shown}` is not written in digits (use {forms})"));
     }
     let split = text.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
@@ -52,7 +80,13 @@ pub fn parse(s: &str, bare: BareNumber) -> Result<Duration, String> {
     if (whole.is_empty() && fraction.is_empty()) || fraction.contains('.') {
         return Err(syntax());
     }
-    let too_long = || format!("`{shown}` is longer than the most contrakt accepts, {} days", MAX.as_secs() / 86_400);
+    let too_long = || {
+        if bounds.max == MAX {
+            format!("`{shown}` is longer than the most contrakt accepts, {} days", MAX.as_secs() / 86_400)
+        } else {
+            format!("`{shown}` is longer than the most allowed here, {}", format(bounds.max))
+        }
+    };
     // Leading zeros do not change the value; anything longer than this is over the bound anyway.
     let whole = whole.trim_start_matches('0');
     if whole.len() > 20 {
@@ -69,8 +103,11 @@ pub fn parse(s: &str, bare: BareNumber) -> Result<Duration, String> {
         }
         nanos += u128::from(digit - b'0') * scale;
     }
-    if nanos > MAX.as_nanos() {
+    if nanos > bounds.max.as_nanos() {
         return Err(too_long());
+    }
+    if bounds.positive && nanos == 0 {
+        return Err(format!("`{shown}` is zero; a duration here is {least}"));
     }
     let secs = (nanos / 1_000_000_000) as u64;
     Ok(Duration::new(secs, (nanos % 1_000_000_000) as u32))
@@ -136,6 +173,31 @@ mod tests {
         }
         assert!(parse("1e20", BareNumber::Seconds).is_err());
         assert!(parse("inf", BareNumber::Seconds).is_err());
+    }
+
+    #[test]
+    fn positive_and_bounded_durations_say_which_bound() {
+        let max = Duration::from_secs(30 * 86_400);
+        let t = |s: &str| parse_positive(s, BareNumber::Seconds, max);
+        assert_eq!(t("2.5"), Ok(Duration::from_millis(2500)));
+        assert_eq!(t("30d"), Ok(max));
+        assert_eq!(t("15m"), Ok(Duration::from_secs(900)));
+        for (input, why) in [
+            ("0", "`0` is zero; a duration here is more than zero"),
+            ("0.0000000001", "is zero"),
+            ("-1", "`-1` is negative; a duration is more than zero"),
+            ("30.5d", "`30.5d` is longer than the most allowed here, 30d"),
+            ("2592001", "longer than the most allowed here, 30d"),
+            ("1e20", "`1e20` is not written in digits"),
+            ("inf", "`inf` is not written in digits"),
+            ("NaN", "`NaN` is not written in digits"),
+            ("soon", "cannot read `soon` as a duration (use seconds as 30 or 2.5"),
+        ] {
+            let err = t(input).expect_err(input);
+            assert!(err.contains(why), "{input:?}: {err}");
+        }
+        // A bound above MAX is held to MAX.
+        assert!(parse_positive("3651d", BareNumber::Refuse, Duration::MAX).unwrap_err().contains("3650 days"));
     }
 
     #[test]

@@ -62,6 +62,61 @@ fn check_link(path: &Path, root: &Path) -> Result<()> {
     }
 }
 
+/// Resolves `rel`, a path written in a registry file (`contrakt.yaml`'s alert templates, CA
+/// file, alert state, file channel, history store), against the registry folder `root`. Such a
+/// file may come from a pull request, so the path must stay inside `root`: one that is absolute,
+/// climbs above `root` with `..`, or leads out of it through a symbolic link (an existing one
+/// anywhere on the way, or a dangling one that a write would create the target of) is refused
+/// with the reason, before anything is opened. The path need not exist yet (a state file).
+pub fn path_within(root: &Path, rel: &Path) -> std::result::Result<PathBuf, String> {
+    use std::path::Component;
+    let shown = rel.display();
+    let mut parts: Vec<&std::ffi::OsStr> = Vec::new();
+    for c in rel.components() {
+        match c {
+            Component::Normal(p) => parts.push(p),
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if parts.pop().is_none() {
+                    return Err(format!("`{shown}` climbs out of the registry folder; give a path inside it"));
+                }
+            }
+            Component::RootDir | Component::Prefix(_) => {
+                return Err(format!("`{shown}` is absolute; give a path inside the registry folder"));
+            }
+        }
+    }
+    if parts.is_empty() {
+        return Err(format!("`{shown}` names the registry folder itself, not a file in it"));
+    }
+    // `contrakt.yaml` named bare has the empty path as its folder.
+    let base = if root.as_os_str().is_empty() { Path::new(".") } else { root };
+    let root_real = std::fs::canonicalize(base).map_err(|e| format!("{}: {e}", base.display()))?;
+    // Every prefix that exists must resolve inside the root: a link on the way counts too.
+    let mut at = base.to_path_buf();
+    for p in &parts {
+        at.push(p);
+        let Ok(meta) = std::fs::symlink_metadata(&at) else { break };
+        let real = match std::fs::canonicalize(&at) {
+            Ok(r) => r,
+            Err(_) if meta.file_type().is_symlink() => {
+                return Err(format!(
+                    "`{shown}` goes through a dangling symbolic link ({}); not followed",
+                    at.display()
+                ));
+            }
+            Err(e) => return Err(format!("{}: {e}", at.display())),
+        };
+        if !real.starts_with(&root_real) {
+            return Err(format!(
+                "`{shown}` leads out of the registry folder through a symbolic link ({}); contrakt does not follow links out of it",
+                at.display()
+            ));
+        }
+    }
+    Ok(parts.iter().fold(root.to_path_buf(), |acc, p| acc.join(p)))
+}
+
 /// Text from bytes: UTF-8 (a BOM is dropped), or a located "not text" error.
 pub fn source_from_bytes(name: String, bytes: Vec<u8>) -> Result<Arc<SourceFile>> {
     match String::from_utf8(bytes) {
@@ -230,4 +285,57 @@ pub fn load_contracts(root: &Path) -> Vec<ContractDocument> {
         .filter(|d| looks_like_contract(&d.root))
         .filter_map(|d| odcs::load_document(d).ok())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fresh folder under the system's temporary folder (core has no tempfile dependency).
+    fn scratch(tag: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("contrakt-within-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("registry/templates")).unwrap();
+        dir
+    }
+
+    #[test]
+    fn paths_inside_the_registry_resolve_and_paths_out_of_it_are_refused() {
+        let dir = scratch("lexical");
+        let root = dir.join("registry");
+        assert_eq!(path_within(&root, Path::new("templates/a.yaml")).unwrap(), root.join("templates/a.yaml"));
+        assert_eq!(path_within(&root, Path::new("./templates/../b.yaml")).unwrap(), root.join("b.yaml"));
+        // Not yet existing (a state file to create) is fine.
+        assert_eq!(path_within(&root, Path::new(".contrakt/alerts.db")).unwrap(), root.join(".contrakt/alerts.db"));
+        for (bad, why) in [
+            ("../outside.yaml", "climbs out"),
+            ("templates/../../outside.yaml", "climbs out"),
+            ("/etc/passwd", "absolute"),
+            (".", "registry folder itself"),
+        ] {
+            let e = path_within(&root, Path::new(bad)).unwrap_err();
+            assert!(e.contains(why), "{bad}: {e}");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_on_the_way_out_of_the_registry_is_refused_and_one_inside_is_followed() {
+        use std::os::unix::fs::symlink;
+        let dir = scratch("links");
+        let root = dir.join("registry");
+        std::fs::write(dir.join("secret"), "s").unwrap();
+        symlink(dir.join("secret"), root.join("templates/t.yaml")).unwrap();
+        symlink(&dir, root.join("up")).unwrap();
+        symlink(dir.join("nowhere"), root.join("dangling.db")).unwrap();
+        std::fs::write(root.join("real.yaml"), "x").unwrap();
+        symlink(root.join("real.yaml"), root.join("templates/inside.yaml")).unwrap();
+        for bad in ["templates/t.yaml", "up/secret", "up/new-file.db", "dangling.db"] {
+            let e = path_within(&root, Path::new(bad)).unwrap_err();
+            assert!(e.contains("symbolic link"), "{bad}: {e}");
+        }
+        assert!(path_within(&root, Path::new("templates/inside.yaml")).is_ok());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -74,6 +74,13 @@ pub enum Error {
     /// A location contrakt does not publish to, as given (masked when shown: `s3://key:secret@…`).
     #[error("{}: {message}", redact::redact_location(.url))]
     Unsupported { url: String, message: String },
+    /// Staged data holds a symbolic link: a release is the producer's files, never what a link
+    /// points to (`/etc/passwd`, `~/.aws/credentials`), so nothing is read, audited or copied.
+    #[error(
+        "{}: the staged data holds a symbolic link; contrakt publishes only regular files and follows no link in staged data (nothing was audited or published)",
+        .0.display()
+    )]
+    StagedLink(PathBuf),
     /// A publish asked for a release folder name contrakt would refuse to read back.
     #[error("run id {run_id:?}: expected {RELEASE_NAME_RULE}")]
     BadRunId { run_id: String },
@@ -282,6 +289,7 @@ pub fn publish(staged: &Path, target: &Path, r: &Release<'_>) -> Result<Pointer>
     if !is_release_name(&name) {
         return Err(Error::BadRunId { run_id: r.run_id.to_string() });
     }
+    refuse_links(staged)?;
     // A pointer with names contrakt would not write refuses the publish before anything moves.
     read_pointer(target)?;
     let _lock = Lock::take(target)?;
@@ -401,6 +409,29 @@ fn clean_incoming(dir: &Path) {
     }
 }
 
+/// Refuses staged data that holds a symbolic link anywhere under it (hidden and `_` files
+/// too: the audit must read exactly what is published, and a link can point anywhere). `staged`
+/// itself is the operator's to name, link or not. Nothing is opened: only folder entries are read.
+pub fn refuse_links(staged: &Path) -> Result<()> {
+    if !fs::metadata(staged).map_err(io(staged))?.is_dir() {
+        return Ok(());
+    }
+    let mut stack = vec![staged.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in fs::read_dir(&dir).map_err(io(&dir))? {
+            let e = e.map_err(io(&dir))?;
+            let kind = e.file_type().map_err(io(&e.path()))?;
+            if kind.is_symlink() {
+                return Err(Error::StagedLink(e.path()));
+            }
+            if kind.is_dir() {
+                stack.push(e.path());
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Copies the data files under `from` (a folder, recursively, or one file) into `to`, syncing
 /// each; hidden files and contrakt's own files are not data. Returns the number of files.
 fn copy_tree(from: &Path, to: &Path) -> Result<usize> {
@@ -421,7 +452,12 @@ fn copy_tree(from: &Path, to: &Path) -> Result<usize> {
             continue;
         }
         let path = e.path();
-        if path.is_dir() {
+        // The entry itself, not what it points to: a link is refused, never copied through.
+        let kind = e.file_type().map_err(io(&path))?;
+        if kind.is_symlink() {
+            return Err(Error::StagedLink(path));
+        }
+        if kind.is_dir() {
             n += copy_tree(&path, &to.join(&name))?;
         } else {
             copy_file(&path, &to.join(&name))?;

@@ -409,7 +409,11 @@ fn local_files(from: &Path) -> Result<Vec<(String, std::path::PathBuf)>> {
                 continue;
             }
             let rel = if rel.is_empty() { name } else { format!("{rel}/{name}") };
-            if e.path().is_dir() {
+            let kind = e.file_type().map_err(io(&e.path()))?;
+            if kind.is_symlink() {
+                return Err(Error::StagedLink(e.path()));
+            }
+            if kind.is_dir() {
                 stack.push((rel, e.path()));
             } else {
                 out.push((rel, e.path()));

@@ -28,6 +28,19 @@ pub(super) fn send(
         Ok(p) => p,
         Err(o) => return o,
     };
+    // The host is contrakt.yaml's, which a pull request can change: a password from this job's
+    // environment logs in only to a host the operator allows (as a contract's warehouse).
+    if password.is_some() {
+        let allow = secrets.get(ALLOW_HOSTS_ENV).unwrap_or_default();
+        if !host_allowed(&smtp.host, smtp.port, &allow) {
+            return Outcome::Dead {
+                error: format!(
+                    "SMTP {}: {ALLOW_HOSTS_ENV} does not allow this host, and the password of `password-env` goes only to a host the operator allows (allow {}:{} or {})",
+                    smtp.host, smtp.host, smtp.port, smtp.host
+                ),
+            };
+        }
+    }
     let message = match message(smtp, alert, html, key) {
         Ok(m) => m,
         Err(error) => return Outcome::Dead { error },
@@ -45,6 +58,25 @@ pub(super) fn send(
         }
         Err(e) => Outcome::Retry { error: format!("SMTP {}: {e}", smtp.host), after: None },
     }
+}
+
+/// The operator's allow-list of hosts chosen by registry files (shared with contract endpoints).
+const ALLOW_HOSTS_ENV: &str = "CONTRAKT_ALLOW_CONTRACT_ENDPOINTS";
+
+/// Whether `allow` (comma-separated `host`, `host:port`, or `*`) names `host` on `port`.
+fn host_allowed(host: &str, port: u16, allow: &str) -> bool {
+    let host = host.trim_matches(['[', ']']);
+    allow.split(',').map(str::trim).filter(|a| !a.is_empty()).any(|a| {
+        if a == "*" {
+            return true;
+        }
+        match a.rsplit_once(':') {
+            Some((h, p)) if !h.contains(':') || h.ends_with(']') => {
+                h.trim_matches(['[', ']']).eq_ignore_ascii_case(host) && p.parse::<u16>().ok() == Some(port)
+            }
+            _ => a.trim_matches(['[', ']']).eq_ignore_ascii_case(host),
+        }
+    })
 }
 
 /// A TLS handshake that failed on what the server sent (an untrusted or mismatched

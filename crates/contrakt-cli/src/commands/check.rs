@@ -279,10 +279,42 @@ pub(crate) fn configured_store(roots: &[PathBuf]) -> Option<Location> {
     roots.iter().find_map(|root| {
         let file = root.join(contrakt_core::config::FILE_NAME);
         let config = registry::read_within(&file, root).and_then(contrakt_core::config::load).ok()?;
-        config.history.map(|h| match Location::parse(&h.path) {
-            Location::File(path) => Location::File(root.join(path)),
-            server => server.with_password_env(h.password_env),
-        })
+        let h = config.history?;
+        match Location::parse(&h.path) {
+            // contrakt.yaml may come from a pull request: its store stays inside the registry.
+            Location::File(path) => match registry::path_within(root, &path) {
+                Ok(inside) => Some(Location::File(inside)),
+                Err(why) => {
+                    eprintln!("warning: history.path in {}: {why}; no history is kept", file.display());
+                    None
+                }
+            },
+            server => {
+                // The server is contrakt.yaml's, which a pull request can change: a password from
+                // this job's environment (`password-env`, else PGPASSWORD) goes only to a host the
+                // operator allows, as for a contract's warehouse.
+                let env = h.password_env.clone().unwrap_or_else(|| "PGPASSWORD".into());
+                // A password written in the URL is contrakt.yaml's own, not this job's.
+                let has_password = h.path.contains("password=")
+                    || h.path
+                        .split_once("://")
+                        .and_then(|(_, rest)| rest.split(['/', '?']).next()?.rsplit_once('@'))
+                        .is_some_and(|(user, _)| user.contains(':'));
+                let allow = std::env::var(contrakt_check::dataset::ALLOW_ENDPOINTS_ENV).unwrap_or_default();
+                if !has_password
+                    && std::env::var_os(&env).is_some()
+                    && !contrakt_check::dataset::endpoint_allowed(&h.path, &allow)
+                {
+                    eprintln!(
+                        "warning: history.path in {} names a PostgreSQL server that {} does not allow; {env} is not sent to a server chosen by contrakt.yaml, and no history is kept (allow its host:port, or give --history)",
+                        file.display(),
+                        contrakt_check::dataset::ALLOW_ENDPOINTS_ENV
+                    );
+                    return None;
+                }
+                Some(server.with_password_env(h.password_env))
+            }
+        }
     })
 }
 
@@ -316,10 +348,16 @@ fn record_history(
 }
 
 /// `[OBJECT=]URL` as given to `--data` (and `infer`): the object name, if any, and the URL.
+///
+/// The text before the first `=` names an object unless it holds a path or URL character
+/// (`/`, `\`, `:`, `*`: `s3://…?x=y`, `./v=1`) or the whole text is an existing file or folder
+/// (`v=20261122`, a release folder given as it is). Object names may hold dots (`my.items`,
+/// as `import` names objects of a namespaced Avro schema); a name never holds `=`.
 pub(crate) fn object_and_url(given: &str) -> (Option<&str>, &str) {
     match given.split_once('=') {
-        // `s3://…?x=y` has a `=` after the scheme: only a plain name before `=` names an object.
-        Some((o, url)) if !o.is_empty() && !o.contains(['/', ':', '.', '*']) => (Some(o), url),
+        Some((o, url)) if !o.is_empty() && !o.contains(['/', '\\', ':', '*']) && !Path::new(given).exists() => {
+            (Some(o), url)
+        }
         _ => (None, given),
     }
 }

@@ -200,7 +200,14 @@ fn consumers(
 ) -> Result<Option<Vec<consumer::Consumer>>, Vec<Finding>> {
     let dir = match (given, config) {
         (Some(dir), _) => dir.clone(),
-        (None, Some((root, c))) => root.join(&c.consumers),
+        // contrakt.yaml may come from a pull request: its consumer folder stays in the registry.
+        (None, Some((root, c))) => registry::path_within(root, Path::new(&c.consumers)).map_err(|why| {
+            vec![Finding::fatal(
+                "E112",
+                "invalid-config",
+                format!("{}: consumers: {why}", root.join(config::FILE_NAME).display()),
+            )]
+        })?,
         (None, None) => return Ok(None),
     };
     if !dir.is_dir() {

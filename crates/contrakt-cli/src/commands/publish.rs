@@ -121,6 +121,13 @@ pub(crate) fn run(args: PublishArgs, global: &GlobalArgs, color: bool) -> Result
             (abs.to_string_lossy().into_owned(), object::Staged::Local(abs))
         }
     };
+    // A link in the staged folder could make the audit read, and the release copy, any file
+    // on this machine: refused before the audit reads anything (exit 2).
+    if let object::Staged::Local(path) = &staged_source
+        && let Err(e) = contrakt_publish::refuse_links(path)
+    {
+        return usage(e.to_string());
+    }
     if matches!((&staged_source, &target), (object::Staged::Object(_), Target::Folder(_))) {
         return usage("--staged in an object store publishes to an object store: give --to s3://…".into());
     }
