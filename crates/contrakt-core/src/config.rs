@@ -245,8 +245,13 @@ pub struct Waiver {
 impl BreakingConfig {
     /// Does the selection keep this rule?
     pub fn selects(&self, code: &str, slug: &str) -> bool {
-        let category = crate::diff::rules::find(code).map(|r| r.category());
+        let rule = crate::diff::rules::find(code);
+        let category = rule.map(|r| r.category());
         let matches = |sel: &String| {
+            // buf's categories and rule names select the rules that make those checks.
+            if let Some(hit) = rule.and_then(|r| r.buf_selects(sel)) {
+                return hit;
+            }
             if let Some(c) = crate::diff::rules::Category::parse(sel) {
                 return category.is_some_and(|r| c.includes(r));
             }
