@@ -55,10 +55,11 @@ pub(super) fn diff_files(old: &[ProtoFile], new: &[ProtoFile], out: &mut Vec<Cha
             d.field(a, b, &side_old, &side_new, false);
         }
     }
-    for (_, a) in &side_old.messages {
+    for a in side_old.messages.values() {
         if let Some(b) = side_new.messages.get(a.full_name.as_str()) {
+            let by_number: BTreeMap<i32, &ProtoField> = b.fields.iter().map(|f| (f.number, f)).collect();
             for fa in &a.fields {
-                if let Some(fb) = b.fields.iter().find(|f| f.number == fa.number) {
+                if let Some(fb) = by_number.get(&fa.number) {
                     d.field(fa, fb, &side_old, &side_new, a.map_entry && b.map_entry);
                 }
             }
@@ -175,8 +176,10 @@ impl ProtoDiffer {
         if a.map_entry || b.map_entry {
             return;
         }
+        let old_numbers: BTreeMap<i32, &ProtoField> = a.fields.iter().map(|f| (f.number, f)).collect();
+        let new_numbers: BTreeSet<i32> = b.fields.iter().map(|f| f.number).collect();
         for f in &a.fields {
-            if b.fields.iter().any(|x| x.number == f.number) {
+            if new_numbers.contains(&f.number) {
                 continue;
             }
             let reserved = in_ranges(f.number, &b.reserved_ranges);
@@ -207,7 +210,7 @@ impl ProtoDiffer {
         }
         // Required fields added, or fields that became or stopped being required.
         for f in &b.fields {
-            let before = a.fields.iter().find(|x| x.number == f.number);
+            let before = old_numbers.get(&f.number).copied();
             let was = before.is_some_and(|x| x.cardinality == ProtoCardinality::Required);
             let is = f.cardinality == ProtoCardinality::Required;
             if is && !was {
@@ -417,7 +420,8 @@ fn enum_compatible(a: &ProtoField, b: &ProtoField, old: &Side, new: &Side) -> bo
         return false;
     };
     let short = |e: &ProtoEnum| e.full_name.rsplit('.').next().unwrap_or_default().to_string();
-    short(ea) == short(eb) && ea.values.iter().all(|v| eb.values.contains(v))
+    let values: BTreeSet<&(String, i32)> = eb.values.iter().collect();
+    short(ea) == short(eb) && ea.values.iter().all(|v| values.contains(v))
 }
 
 /// Sorted, merged inclusive ranges (adjacent ones joined).

@@ -28,6 +28,8 @@ pub(crate) struct Translated {
     pub(crate) text: String,
     /// (offset in the rewritten text, bytes inserted there), ascending.
     inserted: Vec<(usize, usize)>,
+    /// `before[i]`: the bytes inserted before `inserted[i]`, so a lookup is a binary search.
+    before: Vec<usize>,
     /// The features written in the file.
     pub(crate) features: Vec<Feature>,
 }
@@ -35,16 +37,29 @@ pub(crate) struct Translated {
 impl Translated {
     /// The offset in the original text of an offset in the rewritten one.
     pub(crate) fn original(&self, offset: usize) -> usize {
-        let mut out = offset;
-        for &(at, len) in &self.inserted {
-            if offset >= at + len {
-                out -= len;
-            } else if offset >= at {
-                // Inside inserted text: the place it was inserted at.
-                out -= offset - at;
-            }
+        // Insertions wholly before `offset`, then possibly one that contains it.
+        let i = self.inserted.partition_point(|&(at, len)| at + len <= offset);
+        let shifted =
+            self.before.get(i).copied().unwrap_or_else(|| self.before.last().map_or(0, |b| b + self.inserted[i - 1].1));
+        match self.inserted.get(i) {
+            // Inside inserted text: the place it was inserted at.
+            Some(&(at, _)) if offset >= at => at - shifted,
+            _ => offset - shifted,
         }
-        out
+    }
+
+    fn index(&mut self) {
+        self.inserted.sort_unstable();
+        let mut sum = 0;
+        self.before = self
+            .inserted
+            .iter()
+            .map(|(_, len)| {
+                let before = sum;
+                sum += len;
+                before
+            })
+            .collect();
     }
 }
 
@@ -103,7 +118,8 @@ fn strip_features(text: &str) -> (String, Vec<Feature>) {
         }
         let word_start =
             i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_' || bytes[i - 1] == b'.');
-        if word_start && text[i..].starts_with("features.") {
+        // Bytes, not `text[i..]`: `i` may sit inside a multi-byte character of untrusted text.
+        if word_start && bytes[i..].starts_with(b"features.") {
             // features.<name> = <VALUE>
             let name_start = i + "features.".len();
             let name_end =
@@ -178,7 +194,8 @@ pub(crate) fn translate(name: &str, text: &str) -> Option<Translated> {
         inserted.push((start + width, replacement.len() - width));
     }
     rewritten.push_str(&stripped[end..]);
-    let mut translated = Translated { text: rewritten, inserted, features };
+    let mut translated = Translated { text: rewritten, inserted, before: Vec::new(), features };
+    translated.index();
     // Label the fields the proto2 parser finds unlabelled, a bounded number of rounds (each
     // round labels every field the parser reported).
     for _ in 0..8 {
@@ -215,7 +232,7 @@ pub(crate) fn translate(name: &str, text: &str) -> Option<Translated> {
             translated.inserted.push((at + shift, len));
             shift += len;
         }
-        translated.inserted.sort_unstable();
+        translated.index();
         translated.text = text;
     }
     Some(translated)
@@ -224,15 +241,20 @@ pub(crate) fn translate(name: &str, text: &str) -> Option<Translated> {
 impl Translated {
     /// Whether the field statement at `original` declares `field_presence = LEGACY_REQUIRED`.
     fn required_at(&self, len: usize, original: usize) -> bool {
-        self.features.iter().any(|f| {
-            f.at >= original && f.at < original + len && f.name == "field_presence" && f.value == "LEGACY_REQUIRED"
-        })
+        // Features are recorded in text order: look only at those inside the statement.
+        let from = self.features.partition_point(|f| f.at < original);
+        self.features[from..]
+            .iter()
+            .take_while(|f| f.at < original + len)
+            .any(|f| f.name == "field_presence" && f.value == "LEGACY_REQUIRED")
     }
 }
 
 /// The length of the statement starting at `offset` (up to its `;`), in the rewritten text.
 fn text_statement(text: &str, offset: usize) -> usize {
-    text[offset..].find(';').map_or(text.len() - offset, |n| n + 1)
+    // Bounded, so many unlabelled fields cost linear time even without semicolons.
+    const MAX_STATEMENT: usize = 64 * 1024;
+    text.as_bytes()[offset..].iter().take(MAX_STATEMENT).position(|b| *b == b';').map_or(0, |n| n + 1)
 }
 
 /// The message and byte offset of every diagnostic in a parse error (the first and the related).

@@ -32,24 +32,28 @@ pub(super) struct Features<'a> {
 impl Features<'_> {
     /// The value of feature `name` written inside `span` (the innermost: last written wins).
     fn within(&self, span: Span, name: &str) -> Option<&str> {
-        self.written
+        // Features are recorded in text order.
+        let from = self.written.partition_point(|f| f.at < span.start as usize);
+        self.written[from..]
             .iter()
-            .filter(|f| f.name == name && span.start as usize <= f.at && f.at < span.end as usize)
+            .take_while(|f| f.at < span.end as usize)
+            .filter(|f| f.name == name)
             .map(|f| f.value.as_str())
             .last()
     }
 
     /// A file-wide default: an `option features.…` statement outside every message and enum.
+    /// `containers`: the top-level definitions' spans, which do not overlap, sorted.
     fn file_default(&self, name: &str, containers: &[Span]) -> Option<&str> {
+        let inside = |at: usize| {
+            let i = containers.partition_point(|s| s.start as usize <= at);
+            i > 0 && at < containers[i - 1].end as usize
+        };
         self.written
             .iter()
-            .filter(|f| {
-                f.statement
-                    && f.name == name
-                    && !containers.iter().any(|s| s.start as usize <= f.at && f.at < s.end as usize)
-            })
+            .filter(|f| f.statement && f.name == name && !inside(f.at))
             .map(|f| f.value.as_str())
-            .last()
+            .next_back()
     }
 }
 
@@ -79,11 +83,12 @@ pub(super) fn collect(path: &str, file: &FileDescriptor, at: &dyn Locate, featur
     for m in &messages {
         enums.extend(m.child_enums());
     }
-    let containers: Vec<Span> = messages
-        .iter()
+    let mut containers: Vec<Span> = file
+        .messages()
         .filter_map(|m| at.span(m.path()))
-        .chain(enums.iter().filter_map(|e| at.span(e.path())))
+        .chain(file.enums().filter_map(|e| at.span(e.path())))
         .collect();
+    containers.sort_unstable();
     let presence_default = features.file_default("field_presence", &containers).map(str::to_string);
     let enum_default = features.file_default("enum_type", &containers).map(str::to_string);
     let encoding_default = features.file_default("message_encoding", &containers).map(str::to_string);
@@ -272,7 +277,7 @@ fn field(
     ProtoField {
         name: name.to_string(),
         full_name: full_name.to_string(),
-        number: i32::try_from(proto.number()).unwrap_or(i32::MAX),
+        number: proto.number(),
         json_name: json_name.to_string(),
         json_name_declared: !json_name_span.is_none(),
         cardinality,

@@ -357,6 +357,13 @@ proptest! {
     fn never_panics_on_proto_shaped_text(s in proto_soup()) {
         let _ = proto(&s);
     }
+
+    /// The editions rewrite reads untrusted text too (any characters, features anywhere).
+    #[test]
+    fn editions_text_never_panics(s in "\\PC{0,120}", soup in proto_soup()) {
+        let _ = proto(&format!("edition = \"2023\";\n{s}"));
+        let _ = proto(&format!("edition = \"2023\";\n{}", soup.replace("optional ", "[features.field_presence = IMPLICIT] ")));
+    }
 }
 
 #[test]
