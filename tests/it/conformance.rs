@@ -620,6 +620,12 @@ fn run_buf(cases: &mut Tally, findings: &mut Tally, columns: &mut Tally) -> BTre
             show(&ours),
             old.errors.iter().chain(&new.errors).map(|e| format!("\n  load error: {e}")).collect::<String>()
         );
+        println!(
+            "    buf {name:<54} {rule:<44} expected {:>2}, found {hits:>2}, extra {:>2}: {}",
+            expected.len(),
+            ours.len() - hits,
+            if agrees { "agrees" } else { "differs" }
+        );
         cases.count(&name, agrees, || detail);
         findings.total += expected.len();
         findings.agree += hits;
