@@ -26,6 +26,10 @@ const NOT_EXPRESSIBLE_IN_ODCS: &[&str] = &[
     // ODCS does not have: `diff/detect.rs` reaches them only for `RecordModel::JsonContentModel`.
     // Their JSON Schema pairs are under `fixtures/formats/jsonschema/` (`jsonschema_*` tests).
     "F008", "F009", "F010", "F011", "C008", "C009",
+    // P001–P015 judge Protobuf definitions (`diff/proto.rs`): their pairs are `.proto` files under
+    // `fixtures/breaking-proto/` (`every_protobuf_rule_has_a_fixture_pair_that_triggers_it`).
+    "P001", "P002", "P003", "P004", "P005", "P006", "P007", "P008", "P009", "P010", "P011", "P012", "P013", "P014",
+    "P015",
 ];
 
 /// What each fixture pair must report: (code, display path, breaks, level). The V001 pair
@@ -213,6 +217,66 @@ fn every_expressible_rule_has_a_fixture_pair_that_triggers_it() {
         });
     }
     assert!(failures.is_empty(), "{} fixture(s) failed:\n\n{}", failures.len(), failures.join("\n\n"));
+}
+
+/// Each Protobuf definition rule has a `.proto` pair that reports it once, at its level, in the
+/// file and on the line buf would report it (the element in the new file, or the message or
+/// enum that lost it), and no other definition rule.
+#[test]
+fn every_protobuf_rule_has_a_fixture_pair_that_triggers_it() {
+    let root = repo().join("fixtures/breaking-proto");
+    let mut codes_found: Vec<String> = std::fs::read_dir(&root)
+        .expect("read fixtures/breaking-proto")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    codes_found.sort();
+    let catalog: Vec<&str> =
+        contrakt_core::diff::CATALOG.iter().map(|r| r.code).filter(|c| c.starts_with('P')).collect();
+    assert_eq!(codes_found, catalog, "one pair per Protobuf definition rule");
+    // (code, line in after.proto the finding points at).
+    let lines: &[(&str, usize)] = &[
+        ("P001", 5),
+        ("P002", 5),
+        ("P003", 5),
+        ("P004", 5),
+        ("P005", 5),
+        ("P006", 6),
+        ("P007", 6),
+        ("P008", 6),
+        ("P009", 6),
+        ("P010", 6),
+        ("P011", 6),
+        ("P012", 7),
+        ("P013", 5),
+        ("P014", 5),
+        ("P015", 3),
+    ];
+    for code in &codes_found {
+        let before = format!("fixtures/breaking-proto/{code}/before.proto");
+        let after = format!("fixtures/breaking-proto/{code}/after.proto");
+        let json = contrakt(["diff", &before, &after, "--format", "json"]);
+        let text = contrakt(["diff", &before, &after, "--color", "never"]);
+        assert_exit_follows_passed(&json);
+        assert_eq!(json.stderr, "", "[{code}] {json}");
+        let findings = json.findings();
+        let definition_rules: Vec<&str> = codes(&findings).into_iter().filter(|c| c.starts_with('P')).collect();
+        assert_eq!(definition_rules, [code.as_str()], "[{code}] exactly this definition rule\n{json}");
+        let f = with_code(&findings, code)[0];
+        let rule = contrakt_core::diff::rules::find(code).expect("a catalog rule");
+        assert_eq!(f["level"], rule.level.to_string(), "[{code}] level\n{json}");
+        assert_eq!(strings(&f["breaks"]), Vec::<&str>::new(), "[{code}] definition rules break no mode direction");
+        let line = lines.iter().find(|(c, _)| c == code).map(|(_, l)| *l).expect("a line");
+        assert_eq!(
+            (f["file"].as_str(), f["line"].as_u64()),
+            (Some(after.as_str()), Some(line as u64)),
+            "[{code}]\n{json}"
+        );
+        with_stable_output(|| {
+            insta::assert_snapshot!(format!("{code}_proto_text"), text.stdout);
+            insta::assert_snapshot!(format!("{code}_proto_json"), json.stdout);
+        });
+    }
 }
 
 #[test]

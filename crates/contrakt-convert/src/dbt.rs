@@ -105,6 +105,7 @@ pub fn load(source: &str, text: &str, models: &[String]) -> Result<(Schema, Vec<
         expresses: Expresses::ALL,
         qualified_paths: true,
         objects,
+        proto_files: Vec::new(),
     };
     Ok((schema, warnings))
 }

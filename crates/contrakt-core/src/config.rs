@@ -245,8 +245,13 @@ pub struct Waiver {
 impl BreakingConfig {
     /// Does the selection keep this rule?
     pub fn selects(&self, code: &str, slug: &str) -> bool {
-        let category = crate::diff::rules::find(code).map(|r| r.category());
+        let rule = crate::diff::rules::find(code);
+        let category = rule.map(|r| r.category());
         let matches = |sel: &String| {
+            // buf's categories and rule names select the rules that make those checks.
+            if let Some(hit) = rule.and_then(|r| r.buf_selects(sel)) {
+                return hit;
+            }
             if let Some(c) = crate::diff::rules::Category::parse(sel) {
                 return category.is_some_and(|r| c.includes(r));
             }
@@ -477,6 +482,17 @@ mod tests {
         let schema = BreakingConfig { use_rules: vec!["SCHEMA".into()], ..Default::default() };
         assert!(schema.selects("K001", "primary-key-removed") && schema.selects("F004", "field-removed"));
         assert!(!schema.selects("M001", "description-changed"));
+        // buf's categories and rule names: "what buf's WIRE_JSON checks", and no more.
+        let wire_json = BreakingConfig { use_rules: vec!["WIRE_JSON".into()], ..Default::default() };
+        assert!(wire_json.selects("P007", "proto-field-json-name-changed"));
+        assert!(wire_json.selects("P010", "proto-field-type-json-incompatible"));
+        assert!(!wire_json.selects("P011", "proto-field-type-changed") && !wire_json.selects("F004", "field-removed"));
+        let buf_wire =
+            BreakingConfig { use_rules: vec!["buf:WIRE".into()], except: vec!["P012".into()], ..Default::default() };
+        assert!(buf_wire.selects("P009", "proto-field-type-wire-incompatible"));
+        assert!(!buf_wire.selects("P010", "proto-field-type-json-incompatible") && !buf_wire.selects("P012", "x"));
+        let by_name = BreakingConfig { except: vec!["FIELD_NO_DELETE".into()], ..Default::default() };
+        assert!(!by_name.selects("P001", "proto-field-deleted-unreserved") && by_name.selects("P003", "x"));
     }
 
     #[test]

@@ -127,6 +127,7 @@ pub(crate) fn load(name: &str, text: &str) -> Result<Schema, Error> {
         expresses: Expresses { descriptions: true, defaults: true, ..Expresses::NONE },
         qualified_paths: false,
         objects,
+        proto_files: Vec::new(),
     })
 }
 

@@ -52,16 +52,6 @@ pub mod metadata {
     /// `"true"` on a field whose type refers back to an enclosing type (Avro, Protobuf); its
     /// type is `DataType::Unknown("ref:<full name>")` instead of an infinite expansion.
     pub const RECURSIVE: &str = "recursive";
-    /// Protobuf: the declared type (`sint32`, `fixed64`, `pkg.Message`, `pkg.Enum`): the IR
-    /// type loses the wire encoding, which decides Protobuf compatibility.
-    pub const PROTO_TYPE: &str = "proto.type";
-    /// Protobuf: a message or enum type's name relative to its package (`Order.Line`). Confluent
-    /// compares message types by this name, so a package rename alone does not change them.
-    pub const PROTO_LOCAL_TYPE: &str = "proto.local_type";
-    /// Protobuf: `optional`, `required` or `repeated` when written.
-    pub const PROTO_LABEL: &str = "proto.label";
-    /// Protobuf: enum values with their numbers, `NAME=0,OTHER=1`.
-    pub const PROTO_ENUM_VALUES: &str = "proto.enum_values";
     /// JSON Schema: the content model of an object, `open` (undeclared properties allowed with
     /// any value), `closed` (`additionalProperties: false`) or `partial` (an
     /// `additionalProperties` schema, or `patternProperties`). On the field of a nested object;

@@ -10,15 +10,18 @@
 //!   and oneof members are nullable; proto2 `required` fields are `required: true` and non-null.
 //!   Every other field is `required: false` (a reader fills in a missing field).
 //! - `repeated T` → `List<T>`, `map<K, V>` → `Map`; enums → `Enum` with `open: true` for
-//!   proto3 enums and `false` for proto2 (closed) enums; value numbers in
-//!   `metadata["proto.enum_values"]`.
+//!   proto3 enums and `false` for proto2 (closed) enums; value numbers in `Field::proto`.
 //! - Well-known types: `Timestamp` → timestamp(ns, UTC), `Duration` → duration, the wrappers
 //!   (`Int32Value`, …) → a nullable scalar, `Struct`/`Value`/`ListValue`/`Any` → any,
 //!   `Empty` → an empty struct.
-//! - The declared type is kept in `metadata["proto.type"]` (`sint32`, `fixed64`, `pkg.Msg`),
-//!   since the IR type does not keep the wire encoding, and for messages and enums the name
-//!   relative to the package in `metadata["proto.local_type"]` (`Msg`); `metadata["oneof"]`
-//!   names a real oneof.
+//! - The declaration is kept typed in `Field::proto` ([`ProtoFieldFacts`]): the declared type
+//!   (`sint32`, `fixed64`, `pkg.Msg`), since the IR type does not keep the wire encoding; for
+//!   messages and enums the name relative to the package (`Msg`); the label; an enum's values.
+//!   `metadata["oneof"]` names a real oneof.
+//! - Every definition of the file (nested and unused messages and enums, reserved numbers and
+//!   names, json names, extensions, the package, edition features) is kept in
+//!   `Schema::proto_files` for the whole-file comparison buf makes (see `facts`).
+//! - `edition = "2023"` files are read through a proto2 rewrite (see `editions`).
 //!
 //! Pointers are `/messages/Order/fields/2` (0-based declaration index), nested messages
 //! `/messages/Order/messages/Line/fields/0`; map keys and values add `/key` and `/value`, list
@@ -29,6 +32,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use contrakt_core::ir::proto::{ProtoFieldFacts, ProtoLabel};
 use contrakt_core::ir::{DataType, Expresses, Field, FieldId, Object, RecordModel, Schema, TimeUnit};
 use contrakt_core::{SourceFile, Span};
 use miette::Diagnostic;
@@ -54,13 +58,21 @@ struct MainFile {
     text: String,
 }
 
+/// Opens a file's text for the compiler, rewriting an editions file as proto2 (see [`editions`]).
+fn from_source(name: &str, text: &str) -> Result<File, protox::Error> {
+    match editions::translate(name, text) {
+        Some(t) => File::from_source(name, &t.text),
+        None => File::from_source(name, text),
+    }
+}
+
 impl FileResolver for MainFile {
     fn resolve_path(&self, path: &Path) -> Option<String> {
         (path == Path::new(&self.name)).then(|| self.name.clone())
     }
 
     fn open_file(&self, name: &str) -> Result<File, protox::Error> {
-        if name == self.name { File::from_source(name, &self.text) } else { Err(protox::Error::file_not_found(name)) }
+        if name == self.name { from_source(name, &self.text) } else { Err(protox::Error::file_not_found(name)) }
     }
 }
 
@@ -81,10 +93,11 @@ pub(crate) fn load(display: &str, text: &str, folder: Option<&Path>) -> Result<S
         return Err(Error::too_deep(&source, at, MAX_NESTING));
     }
     check_imports(&source, folder)?;
+    let translated = editions::translate(&proto_name, text);
     let mut resolver = ChainFileResolver::new();
     resolver.add(MainFile { name: proto_name.clone(), text: text.to_string() });
     for dir in include_folders(folder) {
-        resolver.add(Confined(IncludeFileResolver::new(dir)));
+        resolver.add(Confined(IncludeFileResolver::new(dir.clone()), dir));
     }
     resolver.add(GoogleFileResolver::new());
     let mut compiler = protox::Compiler::with_file_resolver(resolver);
@@ -101,7 +114,16 @@ pub(crate) fn load(display: &str, text: &str, folder: Option<&Path>) -> Result<S
             "the compiler produced no descriptor for this file",
         ));
     };
-    let mut lower = Lower::new(&file, &source);
+    let mut lower = Lower::new(&file, &source, translated.as_ref());
+    let features = facts::Features {
+        editions: translated.is_some(),
+        written: translated.as_ref().map_or(&[][..], |t| &t.features[..]),
+    };
+    let facts = facts::collect(display, &file, &lower, &features);
+    if translated.is_some() {
+        // An editions file reads as proto2, whose enums are closed: openness comes from the features.
+        lower.open_enums = Some(facts.enums.iter().filter(|e| !e.closed).map(|e| e.full_name.clone()).collect());
+    }
     let mut objects = Vec::new();
     for msg in file.messages() {
         let pointer = message_pointer(&msg);
@@ -126,14 +148,18 @@ pub(crate) fn load(display: &str, text: &str, folder: Option<&Path>) -> Result<S
             metadata: Default::default(),
         });
     }
-    if objects.is_empty() {
+    // A file with only enums, extensions, a package or a syntax statement is still compared
+    // (buf's file rules); one with no statement at all is no schema.
+    const FILE_SYNTAX: i32 = 12;
+    let empty = objects.is_empty() && facts.enums.is_empty() && facts.extensions.is_empty();
+    if empty && facts.package.is_empty() && lower.location(&[FILE_SYNTAX]).is_none() {
         return Err(Error::at_line(
             ErrorKind::Unsupported,
             Format::Protobuf,
             display,
             None,
             None,
-            "the file defines no top-level message",
+            "the file has no statement (no syntax, package, message, enum or extension)",
         ));
     }
     Ok(Schema {
@@ -144,6 +170,7 @@ pub(crate) fn load(display: &str, text: &str, folder: Option<&Path>) -> Result<S
         expresses: Expresses { descriptions: true, defaults: true, physical_names: true, ..Expresses::NONE },
         qualified_paths: true,
         objects,
+        proto_files: vec![facts],
     })
 }
 
@@ -152,7 +179,7 @@ const MAX_NESTING: usize = 64;
 
 /// An include folder that serves only names inside it: an absolute name or one with a `..`
 /// step (as an import of an imported file may write) is refused, never opened.
-struct Confined(IncludeFileResolver);
+struct Confined(IncludeFileResolver, PathBuf);
 
 impl FileResolver for Confined {
     fn resolve_path(&self, path: &Path) -> Option<String> {
@@ -165,6 +192,13 @@ impl FileResolver for Confined {
                 std::io::ErrorKind::PermissionDenied,
                 format!("import `{name}` is outside the import folders; contrakt does not read it"),
             )));
+        }
+        // An imported editions file: read it as the main file is read (the compiler's own
+        // reader would reject its `edition` statement).
+        if let Ok(text) = std::fs::read_to_string(self.1.join(name))
+            && editions::edition(&text).is_some()
+        {
+            return from_source(name, &text);
         }
         self.0.open_file(name)
     }
@@ -333,25 +367,31 @@ struct Located {
 
 struct Lower {
     main: String,
+    /// For an editions file, the open enums it defines (see [`editions`]).
+    open_enums: Option<std::collections::HashSet<String>>,
     locations: HashMap<Vec<i32>, Located>,
     fields: usize,
     source: Arc<SourceFile>,
 }
 
 impl Lower {
-    fn new(file: &FileDescriptor, source: &Arc<SourceFile>) -> Self {
+    fn new(file: &FileDescriptor, source: &Arc<SourceFile>, translated: Option<&editions::Translated>) -> Self {
         let mut locations = HashMap::new();
+        // Source info counts lines and columns in the text the compiler read.
+        let compiled = translated.map(|t| SourceFile::new(source.name(), t.text.clone()));
+        let read = compiled.as_ref().unwrap_or(source);
+        let back = |offset: usize| translated.map_or(offset, |t| t.original(offset));
         if let Some(info) = &file.file_descriptor_proto().source_code_info {
             for loc in &info.location {
                 let to_usize = |v: i32| usize::try_from(v).unwrap_or(0);
                 let span = match loc.span.as_slice() {
                     [line, start, end] => Span::new(
-                        offset_of_byte_column(source, to_usize(*line), to_usize(*start)),
-                        offset_of_byte_column(source, to_usize(*line), to_usize(*end)),
+                        back(offset_of_byte_column(read, to_usize(*line), to_usize(*start))),
+                        back(offset_of_byte_column(read, to_usize(*line), to_usize(*end))),
                     ),
                     [line, start, end_line, end] => Span::new(
-                        offset_of_byte_column(source, to_usize(*line), to_usize(*start)),
-                        offset_of_byte_column(source, to_usize(*end_line), to_usize(*end)),
+                        back(offset_of_byte_column(read, to_usize(*line), to_usize(*start))),
+                        back(offset_of_byte_column(read, to_usize(*end_line), to_usize(*end))),
                     ),
                     _ => Span::NONE,
                 };
@@ -364,7 +404,7 @@ impl Lower {
                 locations.entry(loc.path.clone()).or_insert(Located { span, comment });
             }
         }
-        Lower { main: file.name().to_string(), locations, fields: 0, source: Arc::clone(source) }
+        Lower { main: file.name().to_string(), open_enums: None, locations, fields: 0, source: Arc::clone(source) }
     }
 
     fn location(&self, path: &[i32]) -> Option<&Located> {
@@ -412,6 +452,7 @@ impl Lower {
         };
         let proto = fd.field_descriptor_proto();
         let mut metadata = BTreeMap::new();
+        let mut facts = None;
         let (data_type, nullable) = if fd.is_map() {
             let Kind::Message(entry) = fd.kind() else {
                 return Err(self.limit(&pointer, "a map field without a map entry type".to_string()));
@@ -422,17 +463,21 @@ impl Lower {
                 self.element("value", &entry.map_entry_value_field(), format!("{pointer}/value"), span, stack, depth)?;
             (DataType::Map { key: Box::new(key), value: Box::new(value) }, false)
         } else if fd.is_list() {
-            metadata.insert(meta::PROTO_LABEL.to_string(), "repeated".to_string());
             let item = self.element("item", fd, format!("{pointer}/items"), span, stack, depth)?;
+            // The list keeps the declaration too, labelled `repeated`.
+            let mut declared = item.proto.as_deref().cloned().unwrap_or_default();
+            declared.label = Some(ProtoLabel::Repeated);
+            facts = Some(declared);
             (DataType::List(Box::new(item)), false)
         } else {
-            let (t, m) = self.kind(fd.kind(), &pointer, stack, depth)?;
+            let (t, m, mut declared) = self.kind(fd.kind(), &pointer, stack, depth)?;
             metadata.extend(m);
             if fd.is_required() {
-                metadata.insert(meta::PROTO_LABEL.to_string(), "required".to_string());
+                declared.label = Some(ProtoLabel::Required);
             } else if proto.proto3_optional() || fd.parent_file().syntax() == Syntax::Proto2 {
-                metadata.insert(meta::PROTO_LABEL.to_string(), "optional".to_string());
+                declared.label = Some(ProtoLabel::Optional);
             }
+            facts = Some(declared);
             (t, fd.supports_presence() && !fd.is_required())
         };
         if let Some(oneof) = fd.containing_oneof().filter(|o| !o.is_synthetic()) {
@@ -454,6 +499,7 @@ impl Lower {
         field.default = default;
         field.description = comment;
         field.metadata = metadata;
+        field.proto = facts.map(Box::new);
         field.span = span;
         field.pointer = pointer;
         Ok(field)
@@ -469,10 +515,11 @@ impl Lower {
         stack: &mut Vec<String>,
         depth: usize,
     ) -> Result<Field, Error> {
-        let (data_type, metadata) = self.kind(fd.kind(), &pointer, stack, depth)?;
+        let (data_type, metadata, declared) = self.kind(fd.kind(), &pointer, stack, depth)?;
         let mut field = Field::new(name, data_type);
         field.nullable = false;
         field.metadata = metadata;
+        field.proto = Some(Box::new(declared));
         field.span = span;
         field.pointer = pointer;
         Ok(field)
@@ -484,7 +531,7 @@ impl Lower {
         pointer: &str,
         stack: &mut Vec<String>,
         depth: usize,
-    ) -> Result<(DataType, BTreeMap<String, String>), Error> {
+    ) -> Result<(DataType, BTreeMap<String, String>, ProtoFieldFacts), Error> {
         let mut metadata = BTreeMap::new();
         let (t, name) = match kind {
             Kind::Double => (DataType::float(64), "double"),
@@ -503,24 +550,32 @@ impl Lower {
             Kind::String => (DataType::String, "string"),
             Kind::Bytes => (DataType::Binary, "bytes"),
             Kind::Enum(e) => {
-                metadata.insert(meta::PROTO_TYPE.to_string(), e.full_name().to_string());
-                metadata.insert(meta::PROTO_LOCAL_TYPE.to_string(), local_name(e.full_name(), e.package_name()));
-                let open = e.parent_file().syntax() == Syntax::Proto3;
-                let values: Vec<String> = e.values().map(|v| format!("{}={}", v.name(), v.number())).collect();
-                metadata.insert(meta::PROTO_ENUM_VALUES.to_string(), values.join(","));
+                let declared = ProtoFieldFacts {
+                    type_name: e.full_name().to_string(),
+                    local_type: Some(local_name(e.full_name(), e.package_name())),
+                    label: None,
+                    enum_values: e.values().map(|v| (v.name().to_string(), v.number())).collect(),
+                };
+                let open = match &self.open_enums {
+                    Some(open) if e.parent_file().name() == self.main => open.contains(e.full_name()),
+                    _ => e.parent_file().syntax() == Syntax::Proto3,
+                };
                 let symbols = e.values().map(|v| v.name().to_string()).collect();
-                return Ok((DataType::Enum { symbols, default: None, open }, metadata));
+                return Ok((DataType::Enum { symbols, default: None, open }, metadata, declared));
             }
             Kind::Message(m) => {
                 let full = m.full_name().to_string();
-                metadata.insert(meta::PROTO_TYPE.to_string(), full.clone());
-                metadata.insert(meta::PROTO_LOCAL_TYPE.to_string(), local_name(&full, m.package_name()));
+                let declared = ProtoFieldFacts {
+                    type_name: full.clone(),
+                    local_type: Some(local_name(&full, m.package_name())),
+                    ..ProtoFieldFacts::default()
+                };
                 if let Some(t) = well_known(&full) {
-                    return Ok((t, metadata));
+                    return Ok((t, metadata, declared));
                 }
                 if stack.contains(&full) {
                     metadata.insert(meta::RECURSIVE.to_string(), "true".to_string());
-                    return Ok((DataType::Unknown(format!("ref:{full}")), metadata));
+                    return Ok((DataType::Unknown(format!("ref:{full}")), metadata, declared));
                 }
                 if depth >= MAX_DEPTH {
                     return Err(self.limit(pointer, format!("message types nest deeper than {MAX_DEPTH} levels")));
@@ -528,11 +583,10 @@ impl Lower {
                 stack.push(full);
                 let fields = self.fields(&m, stack, depth + 1);
                 stack.pop();
-                return Ok((DataType::Struct(fields?), metadata));
+                return Ok((DataType::Struct(fields?), metadata, declared));
             }
         };
-        metadata.insert(meta::PROTO_TYPE.to_string(), name.to_string());
-        Ok((t, metadata))
+        Ok((t, metadata, ProtoFieldFacts { type_name: name.to_string(), ..ProtoFieldFacts::default() }))
     }
 }
 
@@ -589,6 +643,15 @@ fn declared_default(kind: &Kind, text: &str) -> Json {
         },
     }
 }
+
+impl facts::Locate for Lower {
+    fn span(&self, path: &[i32]) -> Option<Span> {
+        self.location(path).map(|l| l.span).filter(|s| !s.is_none())
+    }
+}
+
+mod editions;
+mod facts;
 
 #[cfg(test)]
 mod tests;

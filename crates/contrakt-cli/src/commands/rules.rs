@@ -21,6 +21,8 @@ struct Entry {
     verdict: Option<(breaking::Verdict, breaking::Verdict)>,
     /// Breaking rules: the family `use`/`except` can select it by.
     category: Option<breaking::Category>,
+    /// Breaking rules: the buf checks it makes and their buf categories (also selectors).
+    buf: Option<String>,
 }
 
 fn entries(kind: RuleKind) -> Vec<Entry> {
@@ -34,6 +36,7 @@ fn entries(kind: RuleKind) -> Vec<Entry> {
             docs: r.docs,
             verdict: None,
             category: None,
+            buf: None,
         }));
     }
     if matches!(kind, RuleKind::All | RuleKind::Breaking) {
@@ -45,6 +48,7 @@ fn entries(kind: RuleKind) -> Vec<Entry> {
             docs: r.docs,
             verdict: Some((r.backward, r.forward)),
             category: Some(r.category()),
+            buf: buf_checks(r),
         }));
     }
     if matches!(kind, RuleKind::All | RuleKind::Check) {
@@ -62,9 +66,21 @@ fn entries(kind: RuleKind) -> Vec<Entry> {
             docs: c.docs,
             verdict: None,
             category: None,
+            buf: None,
         }));
     }
     out
+}
+
+/// "buf: `FIELD_NO_DELETE` (buf categories FILE, PACKAGE)" for a rule that makes buf checks.
+fn buf_checks(r: &breaking::BreakingRule) -> Option<String> {
+    let categories = r.buf_categories();
+    if categories.is_empty() {
+        return None;
+    }
+    let names: Vec<String> =
+        r.aliases.iter().filter(|a| r.buf_selects(a) == Some(true)).map(|a| format!("`{a}`")).collect();
+    Some(format!("buf: {} (buf categories {})", names.join(", "), categories.join(", ")))
 }
 
 pub(crate) fn run(args: RulesArgs) -> Result<ExitStatus, Error> {
@@ -149,7 +165,7 @@ fn markdown(rules: &[&Entry], kind: RuleKind) -> String {
     );
     let breaking_table = rules.iter().any(|r| r.verdict.is_some());
     if breaking_table {
-        out.push_str("B = BACKWARD (a reader of the new schema reads old data), F = FORWARD (today's readers read new data). Categories nest for `use`/`except` in `contrakt.yaml`: WIRE ⊂ SCHEMA ⊂ SEMANTIC; POLICY stands apart.\n\n| code | name | B | F | category | level | summary |\n| --- | --- | --- | --- | --- | --- | --- |\n");
+        out.push_str("B = BACKWARD (a reader of the new schema reads old data), F = FORWARD (today's readers read new data). Categories nest for `use`/`except` in `contrakt.yaml`: WIRE ⊂ SCHEMA ⊂ SEMANTIC; POLICY stands apart. buf's categories select the rules that make buf's checks: `buf:WIRE`, `buf:WIRE_JSON` (or `WIRE_JSON`), `PACKAGE`, `FILE`; so does a buf rule name (`FIELD_NO_DELETE`).\n\n| code | name | B | F | category | level | summary |\n| --- | --- | --- | --- | --- | --- | --- |\n");
     } else {
         out.push_str("| code | name | level | summary |\n| --- | --- | --- | --- |\n");
     }
@@ -182,8 +198,9 @@ fn markdown(rules: &[&Entry], kind: RuleKind) -> String {
     }
     for r in rules {
         let docs = r.docs.replace("## ", "### ");
+        let buf = r.buf.as_ref().map_or(String::new(), |b| format!(" · {b}"));
         out.push_str(&format!(
-            "\n## {}\n\n`{}` · default level: {}\n\n{}\n\n{}",
+            "\n## {}\n\n`{}` · default level: {}{buf}\n\n{}\n\n{}",
             r.code, r.name, r.level, r.summary, docs
         ));
     }

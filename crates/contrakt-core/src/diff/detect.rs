@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde_json::Value as Json;
 
 use super::lattice::{Relation, relate};
+use super::proto::{ProtoShape, is_proto2_required};
 use super::rules::*;
 use super::{Change, Directions};
 use crate::diagnostic::Level;
@@ -53,11 +54,12 @@ pub fn diff(old: &Schema, new: &Schema) -> Vec<Change> {
     for (a, b) in pairs {
         d.object(a, b);
     }
+    super::proto::diff_files(&old.proto_files, &new.proto_files, &mut d.out);
     d.out
 }
 
 /// Resolves a rule's default verdict; `Depends` directions take `b`/`f` from the caller.
-fn dirs(rule: &BreakingRule, b: bool, f: bool) -> Directions {
+pub(super) fn dirs(rule: &BreakingRule, b: bool, f: bool) -> Directions {
     let pick = |v: Verdict, dep: bool| match v {
         Verdict::Compatible => false,
         Verdict::Breaking => true,
@@ -89,7 +91,7 @@ fn match_objects<'a>(
     (pairs, removed, added)
 }
 
-struct Differ {
+pub(super) struct Differ {
     model: RecordModel,
     qualified: bool,
     out: Vec<Change>,
@@ -111,7 +113,7 @@ enum Constraint {
 
 impl Differ {
     #[allow(clippy::too_many_arguments)]
-    fn push(
+    pub(super) fn push(
         &mut self,
         rule: &'static BreakingRule,
         path: FieldPath,
@@ -376,7 +378,7 @@ impl Differ {
     /// Matches two field lists and compares each pair; `parent` is the path of their container.
     /// `containers` holds the metadata of the old and new container (the JSON Schema content
     /// model that judges added and removed properties).
-    fn fields(&mut self, old: &[Field], new: &[Field], parent: &FieldPath, containers: Containers<'_>) {
+    pub(super) fn fields(&mut self, old: &[Field], new: &[Field], parent: &FieldPath, containers: Containers<'_>) {
         let json = self.model == RecordModel::JsonContentModel;
         let mut used = vec![false; new.len()];
         let mut pairs: Vec<(usize, usize)> = Vec::with_capacity(old.len());
@@ -544,7 +546,7 @@ impl Differ {
 
     /// Compares a matched pair. `path` is the field's own path; `label` names it in messages
     /// (`` `amount` ``, or ``items of `tags` `` for list elements, whose names carry no meaning).
-    fn field(&mut self, a: &Field, b: &Field, path: &FieldPath, label: &str, element: bool) {
+    pub(super) fn field(&mut self, a: &Field, b: &Field, path: &FieldPath, label: &str, element: bool) {
         let path = path.clone();
         let spans = (Some(a.span), Some(b.span));
         if a.name != b.name && !element {
@@ -847,165 +849,6 @@ impl Differ {
         }
     }
 
-    /// Protobuf types, compared as Confluent and the wire do: scalar, message and map kinds;
-    /// scalar wire encodings; the `repeated` label; message types by package-relative name.
-    fn proto_type(&mut self, a: &Field, b: &Field, x: ProtoShape, y: ProtoShape, path: &FieldPath, label: &str) {
-        let spans = (Some(a.span), Some(b.span));
-        let (ta, tb) = (a.data_type.to_string(), b.data_type.to_string());
-        let message = format!("type of {label} changed from {ta} to {tb}");
-        match (x.kind, y.kind) {
-            (ProtoKind::Scalar(g), ProtoKind::Scalar(h)) if g != h => {
-                let (pa, pb) = (proto_type_name(x.elem), proto_type_name(y.elem));
-                self.push(
-                    &TYPE_CHANGED,
-                    path.clone(),
-                    Some(x.show(&pa)),
-                    Some(y.show(&pb)),
-                    dirs(&TYPE_CHANGED, true, true),
-                    format!("type of {label} changed from {} to {}: another wire encoding", x.show(&pa), y.show(&pb)),
-                    spans.0,
-                    spans.1,
-                );
-                return;
-            }
-            (ProtoKind::Scalar(_), ProtoKind::Scalar(_)) => {}
-            (k, l) if k != l => {
-                self.push(
-                    &KIND_CHANGED,
-                    path.clone(),
-                    Some(ta),
-                    Some(tb),
-                    dirs(&KIND_CHANGED, true, true),
-                    message,
-                    spans.0,
-                    spans.1,
-                );
-                return;
-            }
-            _ => {}
-        }
-        if x.repeated != y.repeated {
-            // Strings, bytes and messages are length-delimited: a singular reader keeps the last
-            // element, a repeated reader a list of one. Repeated numbers are packed.
-            let delimited = matches!(x.kind, ProtoKind::Scalar(STRING_OR_BYTES) | ProtoKind::Message);
-            let card = |r: bool| if r { "repeated" } else { "singular" };
-            self.push(
-                &KIND_CHANGED,
-                path.clone(),
-                Some(ta),
-                Some(tb),
-                if delimited { Directions::NONE } else { dirs(&KIND_CHANGED, true, true) },
-                format!(
-                    "{label} changed from {} to {}{}",
-                    card(x.repeated),
-                    card(y.repeated),
-                    if delimited { " (the same on the wire for strings, bytes and messages)" } else { "" }
-                ),
-                spans.0,
-                spans.1,
-            );
-        } else if x.repeated {
-            // Both lists: compare the items as fields.
-            return self.field(x.elem, y.elem, &path.items(), &format!("items of {label}"), true);
-        }
-        let (ea, eb) = (x.elem, y.elem);
-        let spans = (Some(ea.span), Some(eb.span));
-        match x.kind {
-            ProtoKind::Map => {
-                let (DataType::Map { key: ka, value: va }, DataType::Map { key: kb, value: vb }) =
-                    (&ea.data_type, &eb.data_type)
-                else {
-                    return;
-                };
-                let (pa, pb) = (proto_type_name(ka), proto_type_name(kb));
-                if pa != pb {
-                    let (rule, breaks) = if ProtoKind::of(ka) == ProtoKind::of(kb) {
-                        (&TYPE_WIRE_EQUIVALENT, Directions::NONE)
-                    } else {
-                        (&MAP_KEY_TYPE_CHANGED, dirs(&MAP_KEY_TYPE_CHANGED, true, true))
-                    };
-                    let message = format!("key type of {label} changed from {pa} to {pb}");
-                    self.push(rule, path.clone(), Some(pa), Some(pb), breaks, message, spans.0, spans.1);
-                }
-                self.field(va, vb, &path.map_values(), &format!("values of {label}"), true);
-            }
-            ProtoKind::Message => {
-                let (la, lb) = (local_type(ea), local_type(eb));
-                if la != lb {
-                    self.push(
-                        &TYPE_CHANGED,
-                        path.clone(),
-                        Some(la.clone()),
-                        Some(lb.clone()),
-                        dirs(&TYPE_CHANGED, true, true),
-                        format!("message type of {label} changed from {la} to {lb}"),
-                        spans.0,
-                        spans.1,
-                    );
-                } else if let (DataType::Struct(p), DataType::Struct(q)) = (&ea.data_type, &eb.data_type) {
-                    self.fields(p, q, path, None);
-                }
-                // Otherwise a well-known type (same name, same value type) or a recursive reference.
-            }
-            ProtoKind::Scalar(_) => {
-                let (pa, pb) = (proto_type_name(ea), proto_type_name(eb));
-                let enums = matches!((&ea.data_type, &eb.data_type), (DataType::Enum { .. }, DataType::Enum { .. }));
-                if pa != pb {
-                    let (la, lb) = if enums { (local_type(ea), local_type(eb)) } else { (pa.clone(), pb.clone()) };
-                    if la != lb {
-                        let message = format!("type of {label} changed from {pa} to {pb}: the same wire encoding");
-                        self.push(
-                            &TYPE_WIRE_EQUIVALENT,
-                            path.clone(),
-                            Some(pa),
-                            Some(pb),
-                            Directions::NONE,
-                            message,
-                            spans.0,
-                            spans.1,
-                        );
-                    }
-                }
-                if enums {
-                    self.proto_enum(ea, eb, path, label, spans);
-                }
-            }
-        }
-    }
-
-    /// Protobuf enum values, compared by number: a number that appeared (E001), disappeared
-    /// (E002), or kept its value under another name (E003, the same on the wire).
-    fn proto_enum(&mut self, a: &Field, b: &Field, path: &FieldPath, label: &str, spans: (Option<Span>, Option<Span>)) {
-        let (Some(x), Some(y)) = (enum_numbers(a), enum_numbers(b)) else {
-            return self.nested(a, b, path, label);
-        };
-        let open = |f: &Field| matches!(f.data_type, DataType::Enum { open: true, .. });
-        let show = |m: &BTreeMap<i64, Vec<&str>>, n: &i64| format!("{}={n}", m[n].join("|"));
-        let (o, n) = (Some(show_all(&x)), Some(show_all(&y)));
-        let added: Vec<String> = y.keys().filter(|k| !x.contains_key(k)).map(|k| show(&y, k)).collect();
-        let removed: Vec<String> = x.keys().filter(|k| !y.contains_key(k)).map(|k| show(&x, k)).collect();
-        let renamed: Vec<String> = x
-            .keys()
-            .filter(|k| y.get(k).is_some_and(|names| *names != x[k]))
-            .map(|k| format!("{} → {}", show(&x, k), show(&y, k)))
-            .collect();
-        if !added.is_empty() {
-            // A closed (proto2) enum drops numbers it does not know.
-            let breaks = dirs(&ENUM_VALUE_ADDED, true, !open(a));
-            let message = format!("{label} allows new values: {}", added.join(", "));
-            self.push(&ENUM_VALUE_ADDED, path.clone(), o.clone(), n.clone(), breaks, message, spans.0, spans.1);
-        }
-        if !removed.is_empty() {
-            let breaks = dirs(&ENUM_VALUE_REMOVED, !open(b), true);
-            let message = format!("{label} no longer allows: {}", removed.join(", "));
-            self.push(&ENUM_VALUE_REMOVED, path.clone(), o.clone(), n.clone(), breaks, message, spans.0, spans.1);
-        }
-        if !renamed.is_empty() {
-            let message = format!("values of {label} were renamed (same numbers): {}", renamed.join(", "));
-            self.push(&ENUM_VALUES_REPLACED, path.clone(), o, n, Directions::NONE, message, spans.0, spans.1);
-        }
-    }
-
     fn branches(
         &mut self,
         old: &[DataType],
@@ -1041,7 +884,7 @@ impl Differ {
     }
 
     /// Same kind on both sides: recurse into what they contain.
-    fn nested(&mut self, a: &Field, b: &Field, path: &FieldPath, label: &str) {
+    pub(super) fn nested(&mut self, a: &Field, b: &Field, path: &FieldPath, label: &str) {
         match (&a.data_type, &b.data_type) {
             (DataType::Struct(x), DataType::Struct(y)) => self.fields(x, y, path, Some((&a.metadata, &b.metadata))),
             (DataType::List(x), DataType::List(y)) => {
@@ -1267,9 +1110,6 @@ impl Differ {
     }
 }
 
-/// The Protobuf front end's metadata the diff reads (see `contrakt_formats::metadata`).
-const PROTO_KEYS: [&str; 5] = ["proto.label", "proto.type", "proto.local_type", "proto.enum_values", "oneof"];
-
 /// Equal in everything the diff compares (not spans or pointers), so no change can arise.
 /// How a quality check's thresholds moved: `Some(true)` when the new ones accept more (a bound
 /// dropped or relaxed), `Some(false)` when they accept less, `None` when it cannot be told.
@@ -1331,7 +1171,8 @@ fn same(a: &Field, b: &Field) -> bool {
         && a.quality == b.quality
         && a.aliases == b.aliases
         && a.primary_key_position == b.primary_key_position
-        && PROTO_KEYS.iter().all(|k| a.metadata.get(*k) == b.metadata.get(*k))
+        && a.proto == b.proto
+        && oneof_of(a) == oneof_of(b)
         && json_keys(&a.metadata).eq(json_keys(&b.metadata))
         && same_type(&a.data_type, &b.data_type)
 }
@@ -1353,10 +1194,6 @@ fn ids_agree(a: &Field, b: &Field) -> bool {
         (Some(x), Some(y)) => x == y,
         _ => true,
     }
-}
-
-fn is_proto2_required(f: &Field) -> bool {
-    f.metadata.get("proto.label").is_some_and(|l| l == "required")
 }
 
 /// The (real, not synthetic) Protobuf oneof a field belongs to.
@@ -1410,93 +1247,6 @@ fn rank(c: Option<&str>) -> u8 {
         Some("secret" | "highly-confidential" | "highly confidential") => 4,
         Some(_) => 2,
     }
-}
-
-/// Confluent's Protobuf scalar groups (`FieldSchemaDiff.scalarKind`): one wire encoding each.
-const GENERAL_NUMBER: u8 = 1;
-const SIGNED_NUMBER: u8 = 2;
-const STRING_OR_BYTES: u8 = 3;
-const FIXED32: u8 = 4;
-const FIXED64: u8 = 5;
-const FLOAT: u8 = 6;
-const DOUBLE: u8 = 7;
-
-/// What a Protobuf field holds: a scalar of a wire group (enums count as varint numbers), a
-/// message (well-known types included) or a map.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ProtoKind {
-    Scalar(u8),
-    Message,
-    Map,
-}
-
-impl ProtoKind {
-    /// `None` for fields the Protobuf front end did not produce (no `proto.type`).
-    fn of(f: &Field) -> Option<ProtoKind> {
-        if matches!(f.data_type, DataType::Map { .. }) {
-            return Some(ProtoKind::Map);
-        }
-        let t = f.metadata.get("proto.type")?;
-        Some(match t.as_str() {
-            "int32" | "int64" | "uint32" | "uint64" | "bool" => ProtoKind::Scalar(GENERAL_NUMBER),
-            "sint32" | "sint64" => ProtoKind::Scalar(SIGNED_NUMBER),
-            "string" | "bytes" => ProtoKind::Scalar(STRING_OR_BYTES),
-            "fixed32" | "sfixed32" => ProtoKind::Scalar(FIXED32),
-            "fixed64" | "sfixed64" => ProtoKind::Scalar(FIXED64),
-            "float" => ProtoKind::Scalar(FLOAT),
-            "double" => ProtoKind::Scalar(DOUBLE),
-            _ if matches!(f.data_type, DataType::Enum { .. }) => ProtoKind::Scalar(GENERAL_NUMBER),
-            _ => ProtoKind::Message,
-        })
-    }
-}
-
-/// A Protobuf field: its label and what one element holds (`elem` is the list item for
-/// `repeated` fields, the field itself otherwise).
-#[derive(Clone, Copy)]
-struct ProtoShape<'a> {
-    repeated: bool,
-    kind: ProtoKind,
-    elem: &'a Field,
-}
-
-impl<'a> ProtoShape<'a> {
-    fn of(f: &'a Field) -> Option<ProtoShape<'a>> {
-        match &f.data_type {
-            DataType::List(item) if f.metadata.get("proto.label").is_some_and(|l| l == "repeated") => {
-                Some(ProtoShape { repeated: true, kind: ProtoKind::of(item)?, elem: item })
-            }
-            _ => Some(ProtoShape { repeated: false, kind: ProtoKind::of(f)?, elem: f }),
-        }
-    }
-
-    fn show(&self, name: &str) -> String {
-        if self.repeated { format!("repeated {name}") } else { name.to_string() }
-    }
-}
-
-/// The declared Protobuf type (`sint64`, `pkg.Msg`), or the IR type where none is recorded.
-fn proto_type_name(f: &Field) -> String {
-    f.metadata.get("proto.type").cloned().unwrap_or_else(|| f.data_type.to_string())
-}
-
-/// A message or enum type's name relative to its package: the name Confluent compares.
-fn local_type(f: &Field) -> String {
-    f.metadata.get("proto.local_type").cloned().unwrap_or_else(|| proto_type_name(f))
-}
-
-/// An enum's values by number (`proto.enum_values`: `A=0,B=1`); aliases share a number.
-fn enum_numbers(f: &Field) -> Option<BTreeMap<i64, Vec<&str>>> {
-    let mut out: BTreeMap<i64, Vec<&str>> = BTreeMap::new();
-    for v in f.metadata.get("proto.enum_values")?.split(',').filter(|v| !v.is_empty()) {
-        let (name, number) = v.rsplit_once('=')?;
-        out.entry(number.trim().parse().ok()?).or_default().push(name.trim());
-    }
-    Some(out)
-}
-
-fn show_all(values: &BTreeMap<i64, Vec<&str>>) -> String {
-    values.iter().map(|(n, names)| format!("{}={n}", names.join("|"))).collect::<Vec<_>>().join(", ")
 }
 
 // ---- JSON Schema content models (the JSON Schema front end's `jsonschema.*` metadata) ----

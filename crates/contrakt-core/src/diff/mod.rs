@@ -8,6 +8,7 @@ pub mod contract;
 mod detect;
 pub mod gate;
 pub mod lattice;
+mod proto;
 pub mod rules;
 
 use std::fmt;

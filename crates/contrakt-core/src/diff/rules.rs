@@ -50,7 +50,7 @@ catalog! {
         "## What it does\nReports a new field that may be null or has a default.\n\n## Why it breaks consumers\nIt does not: today's readers ignore a column they do not select, and readers of old data see nulls (or the default).\n\n## Example\n```yaml\n# added\n- {name: gift_message, logicalType: string, required: false}\n```\n\n## How to evolve safely\nThis is the safe way to add data.\n";
     FIELD_ADDED_REQUIRED = "F002" "field-added-required" [X D] Error,
         "A non-nullable field without a default was added.",
-        ["REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL", "READER_FIELD_MISSING_DEFAULT_VALUE", "REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL", "REQUIRED_FIELD_ADDED", "MESSAGE_SAME_REQUIRED_FIELDS", "field_added"],
+        ["REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL", "READER_FIELD_MISSING_DEFAULT_VALUE", "REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL", "REQUIRED_FIELD_ADDED", "field_added"],
         "## What it does\nReports a new field that must not be null and has no default.\n\n## Why it breaks consumers\nData written before the change has no value for it, so a reader of the new schema cannot read history (BACKWARD). Protobuf `required` fields (proto2) break FORWARD too: the set of required fields is fixed for the life of a message (\"required is forever\"), and Confluent and buf reject adding one in either direction.\n\n## Example\n```yaml\n- {name: vat_rate, logicalType: number, required: true}   # added\n```\n\n## How to evolve safely\nAdd it as nullable, or with a default, backfill, then tighten in a later version.\n";
     FIELD_ADDED_REQUIRED_WITH_DEFAULT = "F003" "field-added-required-with-default" [V V] Info,
         "A non-nullable field with a default was added.",
@@ -58,15 +58,15 @@ catalog! {
         "## What it does\nReports a new required field that has a default value.\n\n## Why it breaks consumers\nIt does not: old data reads with the default.\n\n## Example\n```yaml\n- {name: channel, logicalType: string, required: true, customProperties: [{property: default, value: web}]}\n```\n\n## How to evolve safely\nSafe as is.\n";
     FIELD_REMOVED = "F004" "field-removed" [D X] Error,
         "A non-nullable field was removed.",
-        ["REQUIRED_ATTRIBUTE_REMOVED", "FIELD_NO_DELETE", "FIELD_DELETED", "field_removed", "Columns were removed", "REQUIRED_FIELD_REMOVED", "MESSAGE_SAME_REQUIRED_FIELDS", "field-removed"],
+        ["REQUIRED_ATTRIBUTE_REMOVED", "FIELD_DELETED", "field_removed", "Columns were removed", "REQUIRED_FIELD_REMOVED", "field-removed"],
         "## What it does\nReports a field that existed, was required, and is gone.\n\n## Why it breaks consumers\nEvery consumer that selects it fails on the new data (FORWARD). Removing a Protobuf `required` field (proto2) breaks BACKWARD too: the set of required fields is fixed for the life of a message (\"required is forever\"), so Confluent and buf reject the removal in either direction.\n\n## Example\n```yaml\n# before\n- {name: discount_code, logicalType: string, required: true}\n# after: gone\n```\n\n## How to evolve safely\nDeprecate first (say so in the description), make it nullable, tell the consumers who read it (`contrakt breaking` lists them), and remove it in a new major version.\n";
     FIELD_REMOVED_OPTIONAL = "F005" "field-removed-optional" [V D] Warning,
         "A nullable or defaulted field was removed.",
-        ["FIELD_REMOVED", "PROPERTY_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL", "PROPERTY_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", "PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL", "FIELD_NO_DELETE", "field_removed", "field-removed"],
+        ["FIELD_REMOVED", "PROPERTY_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL", "PROPERTY_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", "PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL", "field_removed", "field-removed"],
         "## What it does\nReports a removed field that was nullable or had a default.\n\n## Why it breaks consumers\nFor tables (ODCS, SQL, Parquet) a consumer that selects the column fails (FORWARD). Avro readers fill it from their default and Protobuf readers from the zero value, so there it is compatible.\n\n## Example\n```yaml\n# before\n- {name: promo_banner, logicalType: string}\n```\n\n## How to evolve safely\nAs for a required field: deprecate, notify the readers, remove in a new major version.\n";
     FIELD_RENAMED = "F006" "field-renamed" [D D] Error,
         "A field kept its identity (id, Protobuf number, Avro alias) but changed its name.",
-        ["FIELD_SAME_NAME", "FIELD_NAME_CHANGED", "FIELD_SAME_JSON_NAME"],
+        ["FIELD_NAME_CHANGED"],
         "## What it does\nReports a field whose stable identity matches but whose name differs.\n\n## Why it breaks consumers\nConsumers address columns by name: a rename is a removal for them. Protobuf readers match by number, so the wire still works, but JSON and generated code change.\n\n## Example\n```yaml\n# before\n- {id: amt, name: amount}\n# after\n- {id: amt, name: total_amount}\n```\n\n## How to evolve safely\nAdd the new name beside the old, populate both, migrate readers, then remove the old one.\n";
     FIELD_REORDERED = "F007" "field-reordered" [V V] Info,
         "Fields changed position.",
@@ -90,19 +90,19 @@ catalog! {
         "## What it does\nReports a property with a schema removed from an open object (no `additionalProperties: false`).\n\n## Why it breaks consumers\nReaders of the new schema accept anything under that name, so old documents read (BACKWARD). New documents may now carry the name with any value, which today's readers, still declaring its old type, reject (FORWARD).\n\n## Example\n```json\n{\"properties\": {\"foo\": {\"type\": \"string\"}, \"bar\": {\"type\": \"string\"}}}\n{\"properties\": {\"foo\": {\"type\": \"string\"}}}\n```\n\n## How to evolve safely\nKeep the property declared until every reader has moved on.\n";
     BECAME_NON_NULLABLE = "N001" "became-non-nullable" [D V] Error,
         "A field that allowed nulls now does not.",
-        ["TYPE_CHANGED", "NULLABLE_TO_NON_NULLABLE", "MISSING_UNION_BRANCH", "FIELD_SAME_CARDINALITY", "field_required_updated", "required-changed"],
+        ["TYPE_CHANGED", "NULLABLE_TO_NON_NULLABLE", "MISSING_UNION_BRANCH", "field_required_updated", "required-changed"],
         "## What it does\nReports `required: false → true` (or a null branch removed from a union).\n\n## Why it breaks consumers\nOld data may hold nulls the new schema rejects (BACKWARD). Today's readers are fine: they always expected nulls. In Protobuf nullability is presence (`optional`, a oneof member): losing it reads an unset value as the zero value, which the wire allows, so there it is reported without breaking.\n\n## Example\n```yaml\nrequired: false  →  required: true\n```\n\n## How to evolve safely\nBackfill the nulls first, then tighten; use FORWARD mode if history need not be readable.\n";
     BECAME_NULLABLE = "N002" "became-nullable" [V D] Error,
         "A field that never held nulls may now hold them.",
-        ["SUM_TYPE_EXTENDED", "response-property-became-nullable", "FIELD_SAME_CARDINALITY", "field_required_updated", "required-changed"],
+        ["SUM_TYPE_EXTENDED", "response-property-became-nullable", "field_required_updated", "required-changed"],
         "## What it does\nReports `required: true → false`.\n\n## Why it breaks consumers\nToday's readers assume a value is always there: sums, joins and `NOT NULL` targets break on the first null (FORWARD). In Protobuf nullability is presence (`optional`, a oneof member): today's readers read an unset value as the zero value, as they always did, so there it is reported without breaking.\n\n## Example\n```yaml\nrequired: true  →  required: false\n```\n\n## How to evolve safely\nTell the readers (they must handle null) before relaxing, or keep it required with a default.\n";
     BECAME_REQUIRED = "N003" "became-required" [X D] Error,
         "A field became required to be present (JSON Schema `required`).",
-        ["REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED", "REQUIRED_ATTRIBUTE_ADDED", "MESSAGE_SAME_REQUIRED_FIELDS", "FIELD_SAME_CARDINALITY"],
+        ["REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED", "REQUIRED_ATTRIBUTE_ADDED"],
         "## What it does\nReports a property added to `required`.\n\n## Why it breaks consumers\nOld documents without it no longer validate (BACKWARD). A Protobuf field that became `required` (proto2) breaks FORWARD too: the set of required fields is fixed for the life of a message (\"required is forever\").\n\n## Example\n```json\n\"required\": [\"id\"]  →  [\"id\", \"email\"]\n```\n\n## How to evolve safely\nGive it a default, or backfill first.\n";
     BECAME_OPTIONAL = "N004" "became-optional" [D X] Error,
         "A field no longer has to be present (JSON Schema `required`).",
-        ["REQUIRED_ATTRIBUTE_REMOVED", "MESSAGE_SAME_REQUIRED_FIELDS", "FIELD_SAME_CARDINALITY"],
+        ["REQUIRED_ATTRIBUTE_REMOVED"],
         "## What it does\nReports a property removed from `required`.\n\n## Why it breaks consumers\nToday's readers expect it in every document (FORWARD). A Protobuf field that is no longer `required` (proto2) breaks BACKWARD too: the set of required fields is fixed for the life of a message (\"required is forever\").\n\n## Example\n```json\n\"required\": [\"id\", \"email\"]  →  [\"id\"]\n```\n\n## How to evolve safely\nNotify readers first.\n";
     TYPE_WIDENED = "T001" "type-widened" [V X] Error,
         "The type was widened (int32 → int64, float → double, date → timestamp).",
@@ -118,11 +118,11 @@ catalog! {
         "## What it does\nReports a change against the widening lattice.\n\n## Why it breaks consumers\nOld values may not fit the new type (BACKWARD).\n\n## Example\n`int64 → int32`\n\n## How to evolve safely\nAdd a new, narrower field and migrate.\n";
     TYPE_CHANGED = "T004" "type-changed" [X X] Error,
         "The type changed to an incomparable one (string → integer).",
-        ["COMBINED_TYPE_CHANGED", "COMBINED_TYPE_SUBSCHEMAS_CHANGED", "TYPE_CHANGED", "FIELD_SAME_TYPE", "FIELD_WIRE_COMPATIBLE_TYPE", "FIELD_WIRE_JSON_COMPATIBLE_TYPE", "FIELD_SCALAR_KIND_CHANGED", "FIELD_NAMED_TYPE_CHANGED", "PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", "PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", "ITEM_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", "ITEM_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", "field_type_updated", "TYPE_MISMATCH", "type-changed"],
+        ["COMBINED_TYPE_CHANGED", "COMBINED_TYPE_SUBSCHEMAS_CHANGED", "TYPE_CHANGED", "FIELD_SCALAR_KIND_CHANGED", "FIELD_NAMED_TYPE_CHANGED", "PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", "PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", "ITEM_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", "ITEM_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", "field_type_updated", "TYPE_MISMATCH", "type-changed"],
         "## What it does\nReports a type change that neither widens nor narrows.\n\n## Why it breaks consumers\nNeither old readers nor new readers can read the other side's values. In Protobuf this is a change across wire encodings (`int32 → sint32`, `fixed64 → string`) or to a message of another name.\n\n## Example\n`string → integer`\n\n## How to evolve safely\nAdd a new field with the new type; deprecate the old one.\n";
     TYPE_WIRE_EQUIVALENT = "T005" "type-wire-equivalent" [V V] Warning,
         "The type changed within a wire-compatible group (Protobuf int32 ↔ int64, Avro string ↔ bytes).",
-        ["FIELD_SAME_TYPE"],
+        [],
         "## What it does\nReports a change the encoding tolerates.\n\n## Why it breaks consumers\nThe bytes still decode, but values may be truncated and generated code and JSON forms change.\n\n## Example\n`int32 → int64` in Protobuf.\n\n## How to evolve safely\nCheck the value ranges; regenerate code.\n";
     DECIMAL_WIDENED = "T006" "decimal-widened" [V X] Error,
         "A decimal gained integer digits or scale without losing any (s' ≥ s, p'−s' ≥ p−s).",
@@ -138,7 +138,7 @@ catalog! {
         "## What it does\nReports `fixed(16) → fixed(32)`.\n\n## Why it breaks consumers\nFixed-size values are read by length; neither side reads the other.\n\n## Example\nAvro `fixed` size 16 → 32.\n\n## How to evolve safely\nAdd a new field.\n";
     KIND_CHANGED = "T009" "kind-changed" [D D] Error,
         "A field changed kind: primitive ↔ struct, list or map.",
-        ["TYPE_CHANGED", "FIELD_KIND_CHANGED", "FIELD_NUMERIC_LABEL_CHANGED", "FIELD_STRING_OR_BYTES_LABEL_CHANGED", "FIELD_SAME_CARDINALITY", "FIELD_SAME_TYPE", "FIELD_WIRE_COMPATIBLE_TYPE", "FIELD_WIRE_JSON_COMPATIBLE_TYPE", "TYPE_MISMATCH", "field_type_updated", "type-changed"],
+        ["TYPE_CHANGED", "FIELD_KIND_CHANGED", "FIELD_NUMERIC_LABEL_CHANGED", "FIELD_STRING_OR_BYTES_LABEL_CHANGED", "TYPE_MISMATCH", "field_type_updated", "type-changed"],
         "## What it does\nReports a change between a scalar and a nested type, or between nested kinds.\n\n## Why it breaks consumers\nNo reader can read the other shape. The exception is Protobuf's `repeated` label on strings, bytes and messages: a singular reader takes the last element and a repeated reader a one-element list, so there the change is reported without breaking; repeated numbers are packed, so for them it breaks.\n\n## Example\n`address: string → address: {street, city}`\n\n## How to evolve safely\nAdd the structured field beside the old one.\n";
     MAP_KEY_TYPE_CHANGED = "T010" "map-key-type-changed" [X X] Error,
         "A map's key type changed.",
@@ -150,7 +150,7 @@ catalog! {
         "## What it does\nReports a new allowed value.\n\n## Why it breaks consumers\nToday's readers may switch over the known values and fail, or misreport, on the new one (FORWARD), unless the enum declares a default or is open.\n\n## Example\n`validValues: [placed, shipped] → [placed, shipped, refunded]`\n\n## How to evolve safely\nTell the readers before producing the new value; give enums a default for unknown symbols.\n";
     ENUM_VALUE_REMOVED = "E002" "enum-value-removed" [D V] Error,
         "An allowed value was removed from an enumeration.",
-        ["PRODUCT_TYPE_EXTENDED", "ENUM_ARRAY_NARROWED", "ENUM_VALUE_NO_DELETE", "ENUM_CONST_REMOVED", "field_enum_removed"],
+        ["PRODUCT_TYPE_EXTENDED", "ENUM_ARRAY_NARROWED", "ENUM_CONST_REMOVED", "field_enum_removed"],
         "## What it does\nReports a value that is no longer allowed.\n\n## Why it breaks consumers\nOld data holding it no longer validates (BACKWARD). Open enums (Protobuf 3) keep unknown numbers, so there it does not break; closed ones (proto2) drop them.\n\n## Example\n`[placed, shipped, lost] → [placed, shipped]`\n\n## How to evolve safely\nMigrate the old values first.\n";
     ENUM_VALUES_REPLACED = "E003" "enum-values-replaced" [D D] Error,
         "Enumeration values were both added and removed (or renamed).",
@@ -234,7 +234,7 @@ catalog! {
         "## What it does\nReports a foreign key of the old schema (an ODCS `relationships` entry of type `foreignKey`, a SQL `REFERENCES`) that the new schema no longer declares.\n\n## Why it breaks consumers\nReaders of the new schema are unaffected (BACKWARD). Today's consumers join on the relationship and trust it: once it is no longer promised, new data may hold orphans, and their joins silently drop or duplicate rows (FORWARD). Tools that enforce the key (dbt model contracts, databases) stop enforcing it.\n\n## Example\n```yaml\n# before\n- name: customer_id\n  relationships:\n    - {type: foreignKey, to: customers.customer_id}\n# after: no relationships\n```\n\n## How to evolve safely\nKeep the key until the consumers that join on it (`contrakt breaking` lists them) have moved; if the reference really can dangle now, say so in a new major version.\n";
     OBJECT_REMOVED = "S001" "schema-object-removed" [D D] Error,
         "A schema object (table, topic, message) was removed.",
-        ["MESSAGE_NO_DELETE", "MESSAGE_REMOVED", "model_removed", "schema-removed"],
+        ["MESSAGE_REMOVED", "model_removed", "schema-removed"],
         "## What it does\nReports a table or message that is gone.\n\n## Why it breaks consumers\nEvery reader of it fails (FORWARD). A Protobuf schema is read as a whole instead (Confluent's wire format addresses any message of the file): data written with a removed message cannot be read with the new schema (BACKWARD), while today's readers simply never see it again.\n\n## Example\nThe `refunds` object removed from the contract.\n\n## How to evolve safely\nDeprecate, notify readers, remove in a new major version.\n";
     OBJECT_ADDED = "S002" "schema-object-added" [V D] Error,
         "A schema object was added.",
@@ -262,12 +262,72 @@ catalog! {
         "## What it does\nReports a change of `classification`.\n\n## Why it breaks consumers\nThe data reads the same, but access may be revoked (escalation) or sensitive data exposed (downgrade: needs the owner's sign-off).\n\n## Example\n`classification: internal → restricted`\n\n## How to evolve safely\nTell consumers before escalating; never downgrade silently.\n";
     PHYSICAL_NAME_CHANGED = "M004" "physical-name-changed" [X X] Error,
         "A physical name (column or table name in storage) changed.",
-        ["PACKAGE_CHANGED", "FILE_SAME_PACKAGE"],
+        ["PACKAGE_CHANGED"],
         "## What it does\nReports a changed `physicalName`.\n\n## Why it breaks consumers\nConsumers query physical names: this is a rename in storage. A Protobuf message's physical name is its full name, so a package change is reported here.\n\n## Example\n`physicalName: amt → amount`\n\n## How to evolve safely\nAs for a rename: add, migrate, remove.\n";
     QUALITY_RULE_REMOVED = "M005" "quality-rule-removed" [V V] Warning,
         "A data-quality rule was removed or weakened.",
         ["quality_removed", "quality_added", "quality_type_updated", "quality_specification_updated", "metadata-or-unknown-change"],
         "## What it does\nReports a `quality[]` check of a schema object or property that is gone, whose threshold now accepts more (`mustBeGreaterThan: 100 → 0`, a wider `mustBeBetween`), or whose definition (type, metric, arguments, query) changed, so that nobody can tell whether it still guards the same thing. Checks are matched by `id`, then `name`, then metric. Checks that were added or tightened are reported at info level.\n\n## Why it breaks consumers\nThe schema still reads, but consumers relied on the guarantee: rows the old check rejected (nulls, duplicates, an empty load) may now reach them unnoticed.\n\n## Example\n```yaml\nquality:\n  - {name: row_count, type: sql, query: SELECT COUNT(*) FROM orders, mustBeGreaterThan: 0}   # removed\n```\n\n## How to evolve safely\nKeep the check, or replace it with an equivalent one under the same `id`; when a guarantee really goes away, tell the consumers before the release.\n";
+    PROTO_FIELD_DELETED = "P001" "proto-field-deleted-unreserved" [V V] Error,
+        "A Protobuf field was deleted without reserving its number.",
+        ["FIELD_NO_DELETE", "FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED"],
+        "## What it does\nReports a field number that a message (any message of the files, nested and unused ones included) had and no longer has, when the new message does not `reserved` that number.\n\n## Why it breaks consumers\nThe wire reads the deletion itself fine: readers skip the unknown number, or see the zero value. The danger is the next change: a later field that takes the free number is read by every old reader, and every old message on disk, as the deleted field. Different type, different meaning, no error: silent corruption. Generated code that used the field stops compiling too.\n\n## Example\n```proto\n// before\nmessage Order { string id = 1; string coupon = 2; }\n// after\nmessage Order { string id = 1; }\n```\n\n## How to evolve safely\nReserve the number and the name in the same change: `reserved 2; reserved \"coupon\";`.\n";
+    PROTO_FIELD_DELETED_RESERVED = "P002" "proto-field-deleted-reserved" [V V] Warning,
+        "A Protobuf field was deleted; its number is reserved.",
+        ["FIELD_NO_DELETE"],
+        "## What it does\nReports a deleted field whose number the new message reserves.\n\n## Why it breaks consumers\nThe wire stays safe (the number cannot be reused), but generated code and JSON that used the field's name break: buf's FILE and PACKAGE categories report it.\n\n## Example\n```proto\n// after\nmessage Order { reserved 2; reserved \"coupon\"; string id = 1; }\n```\n\n## How to evolve safely\nDeprecate first (`[deprecated = true]`), move readers off, then delete and reserve.\n";
+    PROTO_ENUM_VALUE_DELETED = "P003" "proto-enum-value-deleted-unreserved" [V V] Error,
+        "A Protobuf enum value was deleted without reserving its number.",
+        ["ENUM_VALUE_NO_DELETE", "ENUM_VALUE_NO_DELETE_UNLESS_NUMBER_RESERVED"],
+        "## What it does\nReports an enum number that an enum (any enum of the files, nested and unused ones included) had and no longer has, when the new enum does not reserve it.\n\n## Why it breaks consumers\nOld data still holds the number: open enums read it as an unknown value, closed (proto2) enums drop it into unknown fields. A later value that reuses the number gives old data a new meaning.\n\n## Example\n```proto\n// before\nenum Status { STATUS_UNSPECIFIED = 0; STATUS_HELD = 3; }\n// after\nenum Status { STATUS_UNSPECIFIED = 0; }\n```\n\n## How to evolve safely\nReserve the number and the name: `reserved 3; reserved \"STATUS_HELD\";`.\n";
+    PROTO_ENUM_VALUE_DELETED_RESERVED = "P004" "proto-enum-value-deleted-reserved" [V V] Warning,
+        "A Protobuf enum value was deleted; its number is reserved.",
+        ["ENUM_VALUE_NO_DELETE"],
+        "## What it does\nReports a deleted enum value whose number the new enum reserves.\n\n## Why it breaks consumers\nThe number cannot be reused, but code and JSON that name the value break (buf's FILE and PACKAGE categories).\n\n## Example\n```proto\nenum Status { reserved 3; STATUS_UNSPECIFIED = 0; }\n```\n\n## How to evolve safely\nDeprecate the value first, then delete and reserve it.\n";
+    PROTO_MESSAGE_DELETED = "P005" "proto-message-deleted" [V V] Error,
+        "A Protobuf message was deleted from its file.",
+        ["MESSAGE_NO_DELETE"],
+        "## What it does\nReports a message (top-level or nested, used or not) that a file defined and no longer defines. It is located at the nearest enclosing message that is left, or at the file.\n\n## Why it breaks consumers\nCode generated from the file loses the type; any RPC, `Any` payload or other file that names it stops compiling or resolving.\n\n## Example\n```proto\n// before\nmessage Order { message Line { string sku = 1; } }\n// after\nmessage Order {}\n```\n\n## How to evolve safely\nDeprecate it (`option deprecated = true;`) and keep it until no one names it.\n";
+    PROTO_CARDINALITY_CHANGED = "P006" "proto-field-cardinality-changed" [V V] Error,
+        "A Protobuf field changed cardinality (optional, required, repeated, map, or its presence).",
+        ["FIELD_SAME_CARDINALITY"],
+        "## What it does\nReports a field whose cardinality differs, as buf tells them apart: optional with explicit presence, optional with implicit presence, required, repeated, map. Editions features count (`field_presence = LEGACY_REQUIRED` is required, `IMPLICIT` implicit presence).\n\n## Why it breaks consumers\nRepeated and singular fields encode differently (a reader of a singular field keeps only the last element); required fields fail parsing when absent; presence decides whether a reader can tell an unset field from its zero value, and generated accessors change with it.\n\n## Example\n```proto\nint32 qty = 1;            // before\nrepeated int32 qty = 1;   // after\n```\n\n## How to evolve safely\nAdd a new field with the new cardinality and deprecate the old one.\n";
+    PROTO_JSON_NAME_CHANGED = "P007" "proto-field-json-name-changed" [V V] Error,
+        "A Protobuf field's JSON name changed.",
+        ["FIELD_SAME_JSON_NAME"],
+        "## What it does\nReports a field whose JSON name (`json_name`, or the lowerCamel name derived from the field name) differs.\n\n## Why it breaks consumers\nThe binary wire is unaffected, but ProtoJSON writers and readers use the JSON name: JSON written before the change no longer maps to the field, and JSON consumers see a new key (buf's WIRE_JSON category).\n\n## Example\n```proto\nstring order_id = 1;                          // before: orderId\nstring order_id = 1 [json_name = \"id\"];       // after\n```\n\n## How to evolve safely\nKeep the JSON name; rename only in code.\n";
+    PROTO_FIELD_RENAMED = "P008" "proto-field-renamed" [V V] Warning,
+        "A Protobuf field (same number) changed its name.",
+        ["FIELD_SAME_NAME"],
+        "## What it does\nReports a field number whose name differs (for extensions, the full name).\n\n## Why it breaks consumers\nThe binary wire matches by number, so stored data reads. Generated code, text format, field masks and (unless `json_name` pins it) JSON use the name and break.\n\n## Example\n```proto\nstring sku = 3;        // before\nstring product = 3;    // after\n```\n\n## How to evolve safely\nAdd the new field under a new number, populate both, deprecate the old.\n";
+    PROTO_TYPE_WIRE_INCOMPATIBLE = "P009" "proto-field-type-wire-incompatible" [V V] Error,
+        "A Protobuf field changed to a type its old encoding does not read as.",
+        ["FIELD_SAME_TYPE", "FIELD_WIRE_COMPATIBLE_TYPE", "FIELD_WIRE_JSON_COMPATIBLE_TYPE"],
+        "## What it does\nReports a type change across the wire-compatible groups of the language guide: int32, int64, uint32, uint64 and bool read each other; sint32 and sint64; fixed32 and sfixed32; fixed64 and sfixed64; string may become bytes (not back: bytes need not be UTF-8); a message (length-delimited) and a group (delimited) do not; a message type changed for another; an enum changed for one with another name or fewer numbers.\n\n## Why it breaks consumers\nReaders decode the bytes with the old type: zig-zag and varint disagree, fixed widths disagree, a different message parses as garbage or fails.\n\n## Example\n```proto\nint32 qty = 1;     // before\nsint32 qty = 1;    // after\n```\n\n## How to evolve safely\nAdd a field with the new type under a new number; deprecate the old one.\n";
+    PROTO_TYPE_JSON_INCOMPATIBLE = "P010" "proto-field-type-json-incompatible" [V V] Error,
+        "A Protobuf field changed type within a wire group, but JSON prints the two differently.",
+        ["FIELD_SAME_TYPE", "FIELD_WIRE_JSON_COMPATIBLE_TYPE"],
+        "## What it does\nReports a wire-compatible type change that ProtoJSON does not carry: int32 to int64 (64-bit integers are JSON strings), bool to an integer, string to bytes (base64).\n\n## Why it breaks consumers\nBinary readers are fine; JSON readers get a string where they expected a number, or base64 where they expected text (buf's WIRE_JSON category).\n\n## Example\n```proto\nint32 qty = 1;    // before\nint64 qty = 1;    // after\n```\n\n## How to evolve safely\nFor JSON consumers, add a new field instead.\n";
+    PROTO_TYPE_CHANGED = "P011" "proto-field-type-changed" [V V] Warning,
+        "A Protobuf field changed to a type that reads the same on the wire and in JSON.",
+        ["FIELD_SAME_TYPE"],
+        "## What it does\nReports any other declared type change: int32 to uint32, fixed32 to sfixed32, an enum for a compatible enum of the same name.\n\n## Why it breaks consumers\nThe bytes and the JSON read, but values change meaning past the sign bit, and generated code changes type (buf's FILE and PACKAGE categories).\n\n## Example\n```proto\nint32 qty = 1;     // before\nuint32 qty = 1;    // after\n```\n\n## How to evolve safely\nCheck that no value crosses the range both types share.\n";
+    PROTO_REQUIRED_FIELDS_CHANGED = "P012" "proto-required-fields-changed" [V V] Error,
+        "A Protobuf message's set of required fields changed.",
+        ["MESSAGE_SAME_REQUIRED_FIELDS"],
+        "## What it does\nReports a required field (proto2 `required`, editions `LEGACY_REQUIRED`) that was added, removed or made optional.\n\n## Why it breaks consumers\nA parser rejects a message without all of its required fields. If either side does not know about one, messages written by the other fail to parse: required is forever.\n\n## Example\n```proto\nrequired string id = 1;    // added\n```\n\n## How to evolve safely\nDo not add or remove required fields; make new ones optional and validate in code.\n";
+    PROTO_RESERVED_MESSAGE_DELETED = "P013" "proto-reserved-message-deleted" [V V] Error,
+        "A Protobuf message no longer reserves a number or name it reserved.",
+        ["RESERVED_MESSAGE_NO_DELETE"],
+        "## What it does\nReports a `reserved` range of a message that the new message no longer covers in full, and a reserved name that is gone.\n\n## Why it breaks consumers\nReservations keep deleted numbers from coming back: without them a new field can reuse a number old data and old readers hold for something else.\n\n## Example\n```proto\nreserved 2 to 5;   // before\nreserved 2;        // after\n```\n\n## How to evolve safely\nKeep reservations for good.\n";
+    PROTO_RESERVED_ENUM_DELETED = "P014" "proto-reserved-enum-deleted" [V V] Error,
+        "A Protobuf enum no longer reserves a number or name it reserved.",
+        ["RESERVED_ENUM_NO_DELETE"],
+        "## What it does\nReports a reserved range of an enum no longer covered in full, or a reserved name that is gone.\n\n## Why it breaks consumers\nA value may then reuse a number that old data holds with another meaning.\n\n## Example\n```proto\nenum Status { reserved 3; STATUS_UNSPECIFIED = 0; }   // before\nenum Status { STATUS_UNSPECIFIED = 0; }               // after\n```\n\n## How to evolve safely\nKeep reservations for good.\n";
+    PROTO_PACKAGE_CHANGED = "P015" "proto-package-changed" [V V] Error,
+        "A Protobuf file changed its package.",
+        ["FILE_SAME_PACKAGE"],
+        "## What it does\nReports a file (matched by path) whose `package` differs, including a package added or removed.\n\n## Why it breaks consumers\nEvery type of the file gets a new full name: `Any` type URLs, gRPC method paths, and code that imports the generated package break.\n\n## Example\n```proto\npackage acme.v1;   // before\npackage acme.v2;   // after\n```\n\n## How to evolve safely\nCopy the definitions into a new file for the new package and keep the old one.\n";
     SLA_WEAKENED = "G001" "sla-weakened" [V V] Error,
         "A service-level promise got weaker (later, less often, shorter retention, lower availability).",
         ["slaProperties_updated"],
@@ -376,11 +436,64 @@ impl BreakingRule {
             "F002" | "F004" | "F005" | "F006" | "F008" | "F009" | "F010" | "F011" => Category::Wire,
             "E002" | "E003" | "S001" | "S003" | "S004" | "M004" | "C008" | "C009" => Category::Wire,
             c if c.starts_with('N') || c.starts_with('T') => Category::Wire,
+            "P001" | "P003" | "P006" | "P009" | "P012" | "P013" | "P014" => Category::Wire,
             c if c.starts_with('V') || c.starts_with('W') => Category::Policy,
             "D001" | "D002" | "D003" | "K006" | "M001" | "M002" | "M003" | "M005" => Category::Semantic,
             c if c.starts_with('G') => Category::Semantic,
             _ => Category::Schema,
         }
+    }
+}
+
+/// buf's own categories for the buf rules named in `aliases` (buf v1/v2 configuration):
+/// `FILE` ⊇ `PACKAGE` ⊇ `WIRE_JSON` ⊇ `WIRE`, each listing its rules explicitly.
+const BUF_CATEGORIES: &[(&str, &[&str])] = &[
+    ("ENUM_VALUE_NO_DELETE", &["FILE", "PACKAGE"]),
+    ("ENUM_VALUE_NO_DELETE_UNLESS_NUMBER_RESERVED", &["WIRE_JSON", "WIRE"]),
+    ("ENUM_VALUE_SAME_NAME", &["FILE", "PACKAGE", "WIRE_JSON"]),
+    ("FIELD_NO_DELETE", &["FILE", "PACKAGE"]),
+    ("FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED", &["WIRE_JSON", "WIRE"]),
+    ("FIELD_SAME_CARDINALITY", &["FILE", "PACKAGE"]),
+    ("FIELD_SAME_DEFAULT", &["FILE", "PACKAGE", "WIRE_JSON", "WIRE"]),
+    ("FIELD_SAME_JSON_NAME", &["FILE", "PACKAGE", "WIRE_JSON"]),
+    ("FIELD_SAME_NAME", &["FILE", "PACKAGE", "WIRE_JSON"]),
+    ("FIELD_SAME_ONEOF", &["FILE", "PACKAGE", "WIRE_JSON", "WIRE"]),
+    ("FIELD_SAME_TYPE", &["FILE", "PACKAGE"]),
+    ("FIELD_WIRE_COMPATIBLE_TYPE", &["WIRE"]),
+    ("FIELD_WIRE_JSON_COMPATIBLE_TYPE", &["WIRE_JSON"]),
+    ("FILE_SAME_PACKAGE", &["FILE"]),
+    ("MESSAGE_NO_DELETE", &["FILE"]),
+    ("MESSAGE_SAME_REQUIRED_FIELDS", &["FILE", "PACKAGE", "WIRE_JSON", "WIRE"]),
+    ("RESERVED_ENUM_NO_DELETE", &["FILE", "PACKAGE", "WIRE_JSON", "WIRE"]),
+    ("RESERVED_MESSAGE_NO_DELETE", &["FILE", "PACKAGE", "WIRE_JSON", "WIRE"]),
+];
+
+impl BreakingRule {
+    /// The buf categories whose checks this rule makes (through the buf rules in `aliases`).
+    pub fn buf_categories(&self) -> Vec<&'static str> {
+        let mut out: Vec<&'static str> = BUF_CATEGORIES
+            .iter()
+            .filter(|(rule, _)| self.aliases.contains(rule))
+            .flat_map(|(_, cats)| cats.iter().copied())
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Whether a `breaking.use`/`except` selector written in buf's terms picks this rule:
+    /// `Some` for a buf category (`buf:WIRE`, `buf:WIRE_JSON`, and unprefixed `WIRE_JSON`,
+    /// `PACKAGE`, `FILE`, which name nothing of contrakt's) or a buf rule name
+    /// (`FIELD_NO_DELETE`); `None` when the selector is not buf's.
+    pub fn buf_selects(&self, selector: &str) -> Option<bool> {
+        let upper = selector.to_ascii_uppercase();
+        let category = upper
+            .strip_prefix("BUF:")
+            .or_else(|| ["WIRE_JSON", "PACKAGE", "FILE"].contains(&upper.as_str()).then_some(upper.as_str()));
+        if let Some(c) = category {
+            return Some(self.buf_categories().contains(&c));
+        }
+        BUF_CATEGORIES.iter().any(|(rule, _)| *rule == upper).then(|| self.aliases.contains(&upper.as_str()))
     }
 }
 
@@ -459,6 +572,42 @@ mod tests {
             assert!(CATALOG.iter().any(|r| r.category() == c), "{c} is empty");
             assert_eq!(Category::parse(&c.name().to_lowercase()), Some(c));
         }
+    }
+
+    #[test]
+    fn buf_categories_select_the_rules_that_make_buf_checks() {
+        let picked = |sel: &str| -> Vec<&str> {
+            CATALOG.iter().filter(|r| r.buf_selects(sel) == Some(true)).map(|r| r.code).collect()
+        };
+        // buf's WIRE: wire-breaking type changes, unreserved deletions, required fields and
+        // reservations; WIRE_JSON adds JSON names and JSON-visible types; PACKAGE and FILE the rest.
+        for (sel, yes, no) in [
+            (
+                "buf:WIRE",
+                &["P001", "P003", "P009", "P012", "P013", "P014"][..],
+                &["P002", "P004", "P007", "P008", "P010", "P011", "P015"][..],
+            ),
+            (
+                "WIRE_JSON",
+                &["P001", "P003", "P007", "P008", "P009", "P010", "P012"][..],
+                &["P002", "P004", "P006", "P011", "P015"][..],
+            ),
+            ("buf:wire_json", &["P010"][..], &["P011"][..]),
+            ("PACKAGE", &["P002", "P004", "P006", "P011"][..], &["P015", "P005"][..]),
+            ("FILE", &["P005", "P015", "P011"][..], &[][..]),
+            ("FIELD_NO_DELETE", &["P001", "P002"][..], &["P003", "F004"][..]),
+        ] {
+            let got = picked(sel);
+            for c in yes {
+                assert!(got.contains(c), "{sel} should select {c}: {got:?}");
+            }
+            for c in no {
+                assert!(!got.contains(c), "{sel} should not select {c}: {got:?}");
+            }
+        }
+        // Not buf's: contrakt's own selectors are left to the caller.
+        assert_eq!(PROTO_FIELD_DELETED.buf_selects("WIRE"), None);
+        assert_eq!(PROTO_FIELD_DELETED.buf_selects("F004"), None);
     }
 
     #[test]

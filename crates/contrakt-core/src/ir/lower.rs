@@ -21,6 +21,7 @@ pub fn lower_contract(doc: &ContractDocument) -> Schema {
         expresses: Expresses::ALL,
         qualified_paths: true,
         objects,
+        proto_files: Vec::new(),
     }
 }
 
@@ -171,6 +172,7 @@ fn lower_property(p: &Property, pointer: String) -> Field {
         description: p.description.clone(),
         aliases: Vec::new(),
         metadata,
+        proto: None,
         span: p.span,
         pointer,
         tags: sorted_tags(&p.tags),

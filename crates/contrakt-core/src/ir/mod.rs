@@ -7,6 +7,7 @@
 
 mod lower;
 mod physical;
+pub mod proto;
 mod types;
 
 use std::collections::BTreeMap;
@@ -49,6 +50,10 @@ pub struct Schema {
     /// the top-level field (`amount`: JSON Schema, Avro, single-message formats).
     pub qualified_paths: bool,
     pub objects: Vec<Object>,
+    /// The Protobuf files the schema was compiled from, every definition typed; empty for other
+    /// formats. The diff compares them file by file as `buf breaking` does.
+    #[serde(skip)]
+    pub proto_files: Vec<proto::ProtoFile>,
 }
 
 /// What a schema language can express beyond types, names and nullability. A contract
@@ -189,6 +194,10 @@ pub struct Field {
     pub aliases: Vec<String>,
     /// Format-specific attributes that change verdicts (e.g. `physicalType`).
     pub metadata: BTreeMap<String, String>,
+    /// The Protobuf declaration of a field from the Protobuf front end (list items, map keys
+    /// and values included).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proto: Option<Box<proto::ProtoFieldFacts>>,
     #[serde(skip)]
     pub span: Span,
     pub pointer: String,
@@ -373,6 +382,7 @@ impl Field {
             description: None,
             aliases: Vec::new(),
             metadata: BTreeMap::new(),
+            proto: None,
             span: Span::NONE,
             pointer: String::new(),
             tags: Vec::new(),

@@ -6,6 +6,7 @@ use serde_json::json;
 use super::*;
 use crate::tests::{fixture, text_at};
 use crate::{Format, load, load_str};
+use contrakt_core::ir::proto::{ProtoCardinality, ProtoKind, ProtoLabel, ProtoSyntax};
 
 fn proto(text: &str) -> Result<Schema, Error> {
     load_str("t.proto", text, Format::Protobuf)
@@ -24,6 +25,15 @@ fn field<'a>(fields: &'a [Field], name: &str) -> &'a Field {
 
 fn meta<'a>(f: &'a Field, key: &str) -> Option<&'a str> {
     f.metadata.get(key).map(String::as_str)
+}
+
+/// The declared Protobuf type of a field.
+fn declared(f: &Field) -> Option<&str> {
+    f.proto.as_ref().map(|p| p.type_name.as_str())
+}
+
+fn label(f: &Field) -> Option<ProtoLabel> {
+    f.proto.as_ref().and_then(|p| p.label)
 }
 
 /// A scratch folder for files that import each other.
@@ -65,10 +75,10 @@ fn orders_fixture_lowers_to_the_expected_ir() {
     assert_eq!(text_at(&text, id.span), "string order_id = 1;");
 
     let total = f("total_amount_pence");
-    assert_eq!((total.data_type.clone(), meta(total, "proto.type")), (DataType::int(64), Some("sint64")));
+    assert_eq!((total.data_type.clone(), declared(total)), (DataType::int(64), Some("sint64")));
     assert_eq!(total.default, Some(json!(0)));
     assert_eq!(f("warehouse_batch").data_type, DataType::uint(64));
-    assert_eq!(meta(f("warehouse_batch"), "proto.type"), Some("fixed64"));
+    assert_eq!(declared(f("warehouse_batch")), Some("fixed64"));
     assert_eq!(f("weight_kg").data_type, DataType::float(64));
 
     let currency = f("currency");
@@ -76,17 +86,19 @@ fn orders_fixture_lowers_to_the_expected_ir() {
     assert_eq!(symbols, &["CURRENCY_UNSPECIFIED", "GBP", "EUR"]);
     assert!(*open, "proto3 enums are open");
     assert_eq!(*default, None);
-    assert_eq!(meta(currency, "proto.type"), Some("freshbox.common.v1.Currency"));
+    assert_eq!(declared(currency), Some("freshbox.common.v1.Currency"));
     assert_eq!(currency.default, Some(json!("CURRENCY_UNSPECIFIED")));
-    assert_eq!(meta(f("status"), "proto.enum_values"), Some("STATUS_UNSPECIFIED=0,PENDING=1,CONFIRMED=2,DELIVERED=5"));
+    let values: Vec<(&str, i32)> =
+        f("status").proto.as_ref().unwrap().enum_values.iter().map(|(n, v)| (n.as_str(), *v)).collect();
+    assert_eq!(values, [("STATUS_UNSPECIFIED", 0), ("PENDING", 1), ("CONFIRMED", 2), ("DELIVERED", 5)]);
 
     assert_eq!(f("promo_codes").data_type.to_string(), "list<string>");
-    assert_eq!(meta(f("promo_codes"), "proto.label"), Some("repeated"));
+    assert_eq!(label(f("promo_codes")), Some(ProtoLabel::Repeated));
     assert!(!f("promo_codes").nullable);
 
     let payment = f("payment");
     assert!(payment.nullable, "message fields have presence");
-    assert_eq!(meta(payment, "proto.type"), Some("freshbox.commerce.v1.Order.Payment"));
+    assert_eq!(declared(payment), Some("freshbox.commerce.v1.Order.Payment"));
     let captured = field(payment.data_type.children(), "captured_at");
     assert_eq!(captured.data_type, DataType::Timestamp { unit: Some(TimeUnit::Nanosecond), timezone: Some(true) });
     assert_eq!(captured.pointer, "/messages/Order/messages/Payment/fields/2");
@@ -112,7 +124,7 @@ fn orders_fixture_lowers_to_the_expected_ir() {
 
     let gift = f("gift_message");
     assert!(gift.nullable && gift.default.is_none());
-    assert_eq!(meta(gift, "proto.label"), Some("optional"));
+    assert_eq!(label(gift), Some(ProtoLabel::Optional));
     assert_eq!(meta(gift, "oneof"), None, "the synthetic oneof of proto3 `optional` is not a oneof");
 
     for name in ["voucher_code", "percent_off"] {
@@ -146,7 +158,7 @@ fn proto2_labels_defaults_and_closed_enums() {
     let f = |n| field(&o.fields, n);
     let id = f("order_id");
     assert!(id.required && !id.nullable, "proto2 required");
-    assert_eq!(meta(id, "proto.label"), Some("required"));
+    assert_eq!(label(id), Some(ProtoLabel::Required));
     let plan = f("box_plan");
     assert!(plan.nullable && !plan.required);
     assert_eq!(plan.default, Some(json!("2P-3R")));
@@ -158,7 +170,7 @@ fn proto2_labels_defaults_and_closed_enums() {
     assert_eq!(channel.default, Some(json!("WEB")));
     assert!(matches!(channel.data_type, DataType::Enum { open: false, .. }), "proto2 enums are closed");
     let DataType::List(item) = &f("line_numbers").data_type else { panic!() };
-    assert_eq!((item.data_type.clone(), meta(item, "proto.type")), (DataType::int(32), Some("sfixed32")));
+    assert_eq!((item.data_type.clone(), declared(item)), (DataType::int(32), Some("sfixed32")));
 }
 
 #[test]
@@ -280,10 +292,9 @@ fn invalid_protos_give_precise_errors() {
             "t.proto:2:14: invalid Protobuf schema: the first value for proto3 enums must be 0",
         ),
         (
-            "syntax = \"proto3\";\nenum E { A = 0; }\n",
-            "t.proto: unsupported Protobuf schema: the file defines no top-level message",
+            "",
+            "t.proto: unsupported Protobuf schema: the file has no statement (no syntax, package, message, enum or extension)",
         ),
-        ("", "the file defines no top-level message"),
         ("syntax = \"proto4\";", "t.proto:1:10: Protobuf syntax error: unknown syntax 'proto4'"),
     ];
     for (text, expected) in cases {
@@ -346,6 +357,13 @@ proptest! {
     fn never_panics_on_proto_shaped_text(s in proto_soup()) {
         let _ = proto(&s);
     }
+
+    /// The editions rewrite reads untrusted text too (any characters, features anywhere).
+    #[test]
+    fn editions_text_never_panics(s in "\\PC{0,120}", soup in proto_soup()) {
+        let _ = proto(&format!("edition = \"2023\";\n{s}"));
+        let _ = proto(&format!("edition = \"2023\";\n{}", soup.replace("optional ", "[features.field_presence = IMPLICIT] ")));
+    }
 }
 
 #[test]
@@ -388,4 +406,182 @@ fn nesting_is_bounded_before_the_compiler() {
         "{".repeat(100)
     );
     assert!(!matches!(proto(&quiet), Err(Error::TooDeep { .. })));
+}
+
+#[test]
+fn every_definition_of_the_file_is_kept_as_typed_facts() {
+    let text = "syntax = \"proto3\";\npackage acme.v1;\n\
+        message Order {\n  reserved 4 to 6, 9;\n  reserved \"legacy\";\n  message Line { string sku = 1 [json_name = \"SKU\"]; }\n  \
+        enum Unused { UNUSED_UNSPECIFIED = 0; reserved 2; }\n  optional string note = 1;\n  map<string, Line> lines = 2;\n  \
+        oneof pay { string card = 3; }\n}\nenum Status { STATUS_UNSPECIFIED = 0; STATUS_DONE = 1; }\n";
+    let s = proto(text).unwrap();
+    let [file] = s.proto_files.as_slice() else { panic!("one file: {:?}", s.proto_files) };
+    assert_eq!(file.package, "acme.v1");
+    assert_eq!(text_at(text, file.package_span), "package acme.v1;");
+    assert_eq!(file.syntax, ProtoSyntax::Proto3);
+    let names: Vec<&str> = file.messages.iter().map(|m| m.nested_name.as_str()).collect();
+    assert_eq!(names, ["Order", "Order.Line", "Order.LinesEntry"], "nested and unused messages, map entries");
+    let order = &file.messages[0];
+    assert_eq!(order.reserved_ranges, [(4, 6), (9, 9)]);
+    assert_eq!(order.reserved_names, ["legacy"]);
+    assert_eq!(order.oneofs, ["pay"], "the synthetic oneof of `optional` is not a oneof");
+    let note = &order.fields[0];
+    assert_eq!(
+        (note.cardinality, note.kind, note.json_name.as_str()),
+        (ProtoCardinality::OptionalExplicit, ProtoKind::String, "note")
+    );
+    assert_eq!(text_at(text, note.name_span), "note");
+    assert_eq!(text_at(text, note.type_span), "string");
+    let lines = &order.fields[1];
+    assert_eq!(
+        (lines.cardinality, lines.type_name.as_deref()),
+        (ProtoCardinality::Map, Some("acme.v1.Order.LinesEntry"))
+    );
+    assert_eq!(order.fields[2].oneof.as_deref(), Some("pay"));
+    let entry = &file.messages[2];
+    assert!(entry.map_entry);
+    assert_eq!(
+        text_at(text, entry.fields[1].span),
+        "map<string, Line> lines = 2;",
+        "map entries sit at their map field"
+    );
+    let sku = &file.messages[1].fields[0];
+    assert!(sku.json_name_declared);
+    assert_eq!((sku.json_name.as_str(), text_at(text, sku.json_name_span)), ("SKU", "json_name = \"SKU\""));
+    let enums: Vec<(&str, bool)> = file.enums.iter().map(|e| (e.full_name.as_str(), e.closed)).collect();
+    assert_eq!(enums, [("acme.v1.Status", false), ("acme.v1.Order.Unused", false)]);
+    assert_eq!(file.enums[1].reserved_ranges, [(2, 2)], "enum reserved ranges are inclusive");
+    assert_eq!(file.enums[0].values, [("STATUS_UNSPECIFIED".to_string(), 0), ("STATUS_DONE".to_string(), 1)]);
+}
+
+#[test]
+fn files_with_only_enums_extensions_or_a_package_load() {
+    for text in
+        ["syntax = \"proto3\";\nenum E { A = 0; }\n", "syntax = \"proto3\";\npackage a;\n", "syntax = \"proto3\";\n"]
+    {
+        let s = proto(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        assert!(s.objects.is_empty());
+        assert_eq!(s.proto_files.len(), 1);
+    }
+    let s = proto("syntax = \"proto2\";\nmessage M { extensions 10 to 20; }\nextend M { optional int32 x = 10; }\n")
+        .unwrap();
+    let x = &s.proto_files[0].extensions[0];
+    assert_eq!((x.full_name.as_str(), x.extendee.as_deref(), x.number), ("x", Some("M"), 10));
+    assert_eq!(s.proto_files[0].messages[0].extension_ranges, [(10, 20)]);
+}
+
+#[test]
+fn editions_files_read_with_their_features() {
+    let text = "edition = \"2023\";\n\npackage a;\n\nmessage M {\n  int32 plain = 1;\n  int32 implicit = 2 [features.field_presence = IMPLICIT];\n  int64 req = 3 [features.field_presence = LEGACY_REQUIRED];\n  M child = 4 [features.message_encoding=DELIMITED];\n  repeated int32 list = 5;\n  E e = 6;\n}\n\nenum E {\n  option features.enum_type = CLOSED;\n  E_ZERO = 0;\n}\n\nenum Open { OPEN_ZERO = 0; }\n";
+    let s = proto(text).unwrap();
+    let file = &s.proto_files[0];
+    assert_eq!(file.syntax, ProtoSyntax::Editions);
+    let m = &file.messages[0];
+    let card: Vec<ProtoCardinality> = m.fields.iter().map(|f| f.cardinality).collect();
+    use ProtoCardinality::*;
+    assert_eq!(card, [OptionalExplicit, OptionalImplicit, Required, OptionalExplicit, Repeated, OptionalExplicit]);
+    assert_eq!(m.fields[3].kind, ProtoKind::Group, "DELIMITED message encoding is a group on the wire");
+    assert_eq!(m.fields[0].kind, ProtoKind::Int32);
+    // Spans point into the text as written (the `optional ` labels added for the compiler do
+    // not shift them).
+    for f in &m.fields {
+        assert_eq!(text_at(text, f.name_span), f.name, "{}", f.name);
+    }
+    assert_eq!(text_at(text, m.fields[2].span), "int64 req = 3 [features.field_presence = LEGACY_REQUIRED];");
+    let closed: Vec<bool> = file.enums.iter().map(|e| e.closed).collect();
+    assert_eq!(closed, [true, false], "editions enums are open unless `enum_type = CLOSED`");
+    // The IR of the objects reads the same way: a required field is required.
+    let req = field(&s.objects[0].fields, "req");
+    assert!(req.required);
+}
+
+#[test]
+fn editions_files_import_each_other() {
+    let dir = scratch(
+        "editions-import",
+        &[
+            ("dep.proto", "edition = \"2023\";\npackage d;\nmessage Dep { int32 x = 1; }\n"),
+            ("main.proto", "syntax = \"proto3\";\nimport \"dep.proto\";\nmessage Main { d.Dep dep = 1; }\n"),
+        ],
+    );
+    let s = load(&dir.join("main.proto"), None).unwrap();
+    let DataType::Struct(fields) = &s.objects[0].fields[0].data_type else { panic!() };
+    assert_eq!(fields[0].name, "x");
+}
+
+#[test]
+fn edition_translation_maps_offsets_back() {
+    let t = editions::translate("t.proto", "edition=\"2023\";\nmessage M { int32 a = 1; }\n").unwrap();
+    assert!(t.text.starts_with("syntax = \"proto2\";"), "{}", t.text);
+    assert!(t.text.contains("optional int32 a = 1;"), "{}", t.text);
+    let original = "edition=\"2023\";\nmessage M { int32 a = 1; }\n";
+    let at = t.text.find("int32").unwrap();
+    assert_eq!(&original[t.original(at)..t.original(at) + 5], "int32");
+    assert!(editions::translate("t.proto", "syntax = \"proto3\";").is_none());
+    assert!(editions::translate("t.proto", "// edition = \"2023\";\nsyntax = \"proto3\";").is_none());
+}
+
+/// A proto3 file from a small grammar: one message with up to five fields (labels, scalar,
+/// enum and message types, json names, a oneof), a nested message, an enum with some of its
+/// values, and reservations. Numbers are distinct, names too, so the file always compiles.
+fn proto_file() -> impl Strategy<Value = String> {
+    let types = prop::sample::select(vec![
+        "int32", "int64", "uint32", "sint32", "fixed32", "sfixed64", "string", "bytes", "bool", "double", "E", "Inner",
+    ]);
+    let label = prop::sample::select(vec!["", "optional ", "repeated "]);
+    let field = (label, types, any::<bool>(), any::<bool>());
+    (
+        prop::collection::vec(field, 0..5),
+        prop::sample::subsequence(vec![1, 2, 3, 4, 5, 6, 7, 8], 5),
+        prop::sample::subsequence(vec!["A", "B", "C"], 0..3),
+        prop::option::of(9..12i32),
+        any::<bool>(),
+    )
+        .prop_map(|(fields, numbers, values, reserved, package)| {
+            let mut text = String::from("syntax = \"proto3\";\n");
+            if package {
+                text.push_str("package p;\n");
+            }
+            text.push_str("enum E { E_ZERO = 0;");
+            for (i, v) in values.iter().enumerate() {
+                text.push_str(&format!(" E_{v} = {};", i + 1));
+            }
+            text.push_str(" }\nmessage M {\n  message Inner { int32 x = 1; }\n");
+            if let Some(r) = reserved {
+                text.push_str(&format!("  reserved {r};\n"));
+            }
+            for (i, ((label, t, json, oneof), n)) in fields.iter().zip(&numbers).enumerate() {
+                let json = if *json { format!(" [json_name = \"j{i}\"]") } else { String::new() };
+                if *oneof && label.is_empty() {
+                    text.push_str(&format!("  oneof o{i} {{ {t} f{i} = {n}{json}; }}\n"));
+                } else {
+                    text.push_str(&format!("  {label}{t} f{i} = {n}{json};\n"));
+                }
+            }
+            text.push_str("}\n");
+            text
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: crate::tests::cases(64), ..ProptestConfig::default() })]
+
+    /// A Protobuf schema diffed with itself has no changes, typed definition rules included.
+    #[test]
+    fn a_protobuf_file_diffed_with_itself_has_no_changes(text in proto_file()) {
+        let s = proto(&text).unwrap_or_else(|e| panic!("{text}\n{e}"));
+        prop_assert_eq!(contrakt_core::diff::diff(&s, &s), Vec::new());
+    }
+
+    /// Swapping old and new swaps the backward and forward verdicts for Protobuf schemas too.
+    #[test]
+    fn swapping_protobuf_files_swaps_the_verdicts(a in proto_file(), b in proto_file()) {
+        use contrakt_core::diff::{Mode, compatible};
+        let (a, b) = (proto(&a).unwrap(), proto(&b).unwrap());
+        prop_assert_eq!(compatible(&[], &a, &b, Mode::Backward), compatible(&[], &b, &a, Mode::Forward));
+        prop_assert_eq!(compatible(&[], &a, &b, Mode::Forward), compatible(&[], &b, &a, Mode::Backward));
+        // Every definition rule judges the definitions, not a reader direction.
+        let changes = contrakt_core::diff::diff(&a, &b);
+        prop_assert!(changes.iter().filter(|c| c.rule.code.starts_with('P')).all(|c| c.level.is_some() && c.breaks == contrakt_core::diff::Directions::NONE));
+    }
 }
