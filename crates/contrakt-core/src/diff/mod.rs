@@ -141,6 +141,11 @@ impl Change {
     /// metadata and version rules), info otherwise.
     pub fn level_under(&self, mode: Mode) -> Level {
         if let Some(level) = self.level {
+            // Protobuf definition rules (buf's) are judged per file, not per reader direction;
+            // mode `none` turns compatibility checking off, so they only inform there.
+            if mode == Mode::None && self.rule.code.starts_with('P') {
+                return Level::Info;
+            }
             return level;
         }
         let metadata =
