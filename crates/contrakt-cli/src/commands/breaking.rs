@@ -16,9 +16,10 @@ use serde_json::json;
 
 use crate::ExitStatus;
 use crate::args::{BreakingArgs, DiffFormat};
-use crate::commands::diff::{default_mode, fatal};
+use crate::commands::diff::fatal;
 use crate::commands::print;
 use crate::gitref::{self, Against};
+use contrakt_workflow::gate::default_mode;
 
 /// Contracts and consumers of one side.
 #[derive(Default)]

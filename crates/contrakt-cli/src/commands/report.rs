@@ -68,7 +68,7 @@ pub(crate) fn run(args: ReportArgs, color: bool) -> Result<ExitStatus, Error> {
         .history
         .as_deref()
         .map(contrakt_history::Location::from_path)
-        .or_else(|| crate::commands::check::configured_store(&found.roots));
+        .or_else(|| contrakt_workflow::registry::history_store_at(&found.roots));
     let history = match &history_at {
         Some(contrakt_history::Location::File(p)) if !p.exists() => {
             if args.history.is_some() {
@@ -552,7 +552,7 @@ fn changes(
                     format!("{} → {}", old.contract.version, new.contract.version)
                 };
                 let schema = lower_contract(&new);
-                let mode = crate::commands::diff::default_mode(&schema, config);
+                let mode = contrakt_workflow::gate::default_mode(&schema, config);
                 let changes = diff::diff(&lower_contract(&old), &schema);
                 let old_side = crate::commands::breaking::side(&old);
                 let report = gate::judge(
