@@ -17,10 +17,12 @@
 //!
 //! let registry = Registry::open("contracts/orders.odcs.yaml")?;
 //! let mut options = Options::new();
-//! options.data.push((Some("orders".into()), "fixtures/data/orders/orders.parquet".into()));
+//! // Relative data paths resolve against the contract's folder (or `options.data_dir`).
+//! options.data.push((Some("orders".into()), "../fixtures/data/orders/orders.parquet".into()));
 //! options.now = contrakt::workflow::check::parse_time("2026-11-22T06:00:00Z");
 //! options.history = History::Off;
 //! let checked = check(&registry, options)?;
+//! assert!(checked.failed.is_empty(), "{:?}", checked.failed);
 //!
 //! let report = &checked.reports[0];
 //! assert_eq!(report.contract, "urn:contrakt:meal-kit:orders");
@@ -42,7 +44,7 @@
 //! let registry = Registry::open("contracts/orders.odcs.yaml")?;
 //! let run = || {
 //!     let mut options = Options::new();
-//!     options.data.push((Some("orders".into()), "fixtures/data/orders/orders.parquet".into()));
+//!     options.data.push((Some("orders".into()), "../fixtures/data/orders/orders.parquet".into()));
 //!     options.now = contrakt::workflow::check::parse_time("2026-11-22T06:00:00Z");
 //!     options.history = History::At(Location::File(dir.path().join("history.db")));
 //!     options.alerts = Alerting::DryRun;

@@ -5,7 +5,6 @@
 
 mod args;
 mod commands;
-mod gitref;
 mod logging;
 mod progress;
 

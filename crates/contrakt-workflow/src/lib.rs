@@ -13,7 +13,7 @@
 //!
 //! let registry = Registry::open("contracts/orders.odcs.yaml")?;
 //! let mut options = check::Options::new();
-//! options.data.push((Some("orders".into()), "fixtures/data/orders/orders.parquet".into()));
+//! options.data.push((Some("orders".into()), "../fixtures/data/orders/orders.parquet".into()));
 //! let checked = check(&registry, options)?;
 //! for report in &checked.reports {
 //!     println!("{}: {} checks failed", report.contract, report.summary.failed);
@@ -21,9 +21,11 @@
 //! # Ok::<(), contrakt_workflow::Error>(())
 //! ```
 
+pub mod breaking;
 pub mod check;
 mod error;
 pub mod gate;
+pub mod git;
 pub mod registry;
 
 pub use check::{Alerting, Checked, History, check};

@@ -168,7 +168,7 @@ fn usage(message: &str) -> ExitStatus {
     ExitStatus::Error
 }
 /// Registry problems render located, like lint findings; the rest as `error: …` with causes.
-fn fail(e: &Error, color: bool) -> ExitStatus {
+pub(crate) fn fail(e: &Error, color: bool) -> ExitStatus {
     match e {
         Error::Registry(_) | Error::Io { .. } => fatal(&e.findings(), color),
         Error::NoContracts(_) | Error::Usage(_) | Error::Check(_) | Error::Runtime(_) => usage(&e.to_string()),
