@@ -328,8 +328,10 @@ mod tests {
         contract(&old, &format!("{id}      - {{name: total, logicalType: number, required: true}}\n"));
         contract(&new, id);
         let mut seen = Vec::new();
-        let compared =
-            breaking(&[new.clone()], &Against::Folder(old.clone()), &OPTIONS, &mut |d, t| seen.push((d, t))).unwrap();
+        let compared = breaking(std::slice::from_ref(&new), &Against::Folder(old.clone()), &OPTIONS, &mut |d, t| {
+            seen.push((d, t))
+        })
+        .unwrap();
         assert!(!compared.passed());
         assert_eq!(seen, [(1, 1)]);
         let (id, report) = &compared.reports[0];
@@ -338,7 +340,8 @@ mod tests {
         assert!(codes.contains(&"F004"), "field-removed: {codes:?}");
 
         // The same contract on both sides breaks nothing.
-        let same = breaking(&[old.clone()], &Against::Folder(old), &OPTIONS, &mut |_, _| {}).unwrap();
+        let same =
+            breaking(std::slice::from_ref(&old), &Against::Folder(old.clone()), &OPTIONS, &mut |_, _| {}).unwrap();
         assert!(same.passed() && same.compatible() && same.reports[0].1.findings.is_empty());
     }
 

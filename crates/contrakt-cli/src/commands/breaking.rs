@@ -40,8 +40,8 @@ pub(crate) fn run(args: BreakingArgs, color: bool) -> Result<ExitStatus, Error> 
         match breaking::notify(&compared, &args.paths, &against) {
             Ok(told) => {
                 let (n, d) = (&told.recorded, &told.delivered);
-                eprint!(
-                    "notify: {} breaking changes touch consumers: {} alerts, {} deliveries queued; delivered {}, failed attempts {}, given up {}, still pending {}\n",
+                eprintln!(
+                    "notify: {} breaking changes touch consumers: {} alerts, {} deliveries queued; delivered {}, failed attempts {}, given up {}, still pending {}",
                     n.changes, n.alerts, n.queued, d.delivered, d.retried, d.dead, d.pending
                 );
             }
