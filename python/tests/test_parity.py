@@ -146,3 +146,21 @@ def test_the_cli_and_python_check_record_and_alert_alike(cli: Path, tmp_path: Pa
         comparable(json.loads(a), by_cli) for a in cli_alerts
     ]
     assert alerted.alerts is not None and alerted.alerts["recorded"]["queued"] > 0
+
+
+def test_an_unusable_history_store_warns_and_the_result_stands(tmp_path: Path) -> None:
+    root = registry(tmp_path / "registry")
+    # A folder where the database file should be.
+    (root / ".contrakt" / "history.db").mkdir(parents=True)
+    with pytest.warns(contrakt.HistoryWarning, match="history not recorded"):
+        result = contrakt.check(None, root / "menu.odcs.yaml", now=DAYS[0][0])
+    assert result.results and result.passed
+
+
+def test_without_a_history_store_nothing_is_recorded(tmp_path: Path) -> None:
+    root = registry(tmp_path / "registry")
+    (root / "contrakt.yaml").write_text((CONTRACTS / "contrakt.yaml").read_text())
+    result = contrakt.check(None, root / "menu.odcs.yaml", now=DAYS[0][0])
+    assert result.passed
+    assert all(r.code != "Q601" for r in result.results), "no history, no adaptive check judged"
+    assert not (root / ".contrakt").exists()
