@@ -78,6 +78,40 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! [`workflow::breaking`] does the same for every contract of a registry against its versions
+//! at a git reference or in another folder:
+//!
+//! ```
+//! use contrakt::workflow::breaking::{Against, Options, breaking};
+//!
+//! let options = Options { mode: None, fail_on: contrakt::Level::Error, strict_consumers: false };
+//! let against = Against::parse("contracts");
+//! let compared = breaking(&["contracts".into()], &against, &options, &mut |_, _| {})?;
+//! assert!(compared.passed() && compared.reports.len() >= 5);
+//! # Ok::<(), contrakt::workflow::Error>(())
+//! ```
+//!
+//! # Draft a contract from data
+//!
+//! [`workflow::infer`] profiles datasets in one scan each and writes down every promise that
+//! held on them:
+//!
+//! ```
+//! use contrakt::workflow::infer::{Options, infer};
+//!
+//! let options = Options {
+//!     data: vec!["menu=fixtures/data/weekly_menu/weekly_menu.parquet".into()],
+//!     id: Some("urn:example:menu".into()),
+//!     sample: None,
+//!     now: contrakt::workflow::check::parse_time("2026-11-22").ok_or("not a time")?,
+//!     cwd: ".".into(),
+//!     contract_dir: "contracts".into(),
+//! };
+//! let drafted = infer(options, &mut |_| {})?;
+//! assert!(drafted.yaml.contains("id: urn:example:menu") && drafted.objects == 1);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! `examples/check_batch.rs` checks an Arrow `RecordBatch` held in memory and stops on failure.
 
 pub use contrakt_core as core;

@@ -250,6 +250,14 @@ fn check_options(
     }
 }
 
+/// `[OBJECT=]URL` as given to `--data` (and `infer`): the object name, if any, and the URL.
+pub fn object_and_url(given: &str) -> (Option<&str>, &str) {
+    match given.split_once('=') {
+        // `s3://…?x=y` has a `=` after the scheme: only a plain name before `=` names an object.
+        Some((o, url)) if !o.is_empty() && !o.contains(['/', ':', '.', '*']) => (Some(o), url),
+        _ => (None, given),
+    }
+}
 /// The folder a contract file is in: relative data paths resolve against it.
 pub fn folder_of(file: impl AsRef<Path>) -> PathBuf {
     let dir = file.as_ref().parent().map(Path::to_path_buf).unwrap_or_default();
@@ -308,15 +316,15 @@ fn alert(registry: &Registry, reports: &[CheckReport], at: i64, alerting: Alerti
 
 /// The query runtime of one workflow, shut down without waiting when it ends: a planning
 /// abandoned at its timeout still runs on a blocking thread, and must not hold the caller.
-struct Runtime(Option<tokio::runtime::Runtime>);
+pub(crate) struct Runtime(Option<tokio::runtime::Runtime>);
 
 impl Runtime {
-    fn start() -> Result<Runtime> {
+    pub(crate) fn start() -> Result<Runtime> {
         let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(Error::Runtime)?;
         Ok(Runtime(Some(rt)))
     }
 
-    fn handle(&self) -> &tokio::runtime::Handle {
+    pub(crate) fn handle(&self) -> &tokio::runtime::Handle {
         self.0.as_ref().expect("the runtime lives until dropped").handle()
     }
 }

@@ -26,6 +26,7 @@ pub mod check;
 mod error;
 pub mod gate;
 pub mod git;
+pub mod infer;
 pub mod registry;
 
 pub use check::{Alerting, Checked, History, check};

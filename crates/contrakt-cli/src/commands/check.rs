@@ -12,7 +12,7 @@ use contrakt_core::Finding;
 use contrakt_report::{
     CheckTextOptions, TextOptions, check_to_json, check_to_junit, check_to_markdown, check_to_text, render_text,
 };
-use contrakt_workflow::check::{Alerting, Alerts, History, Options, Plan, Step};
+use contrakt_workflow::check::{Alerting, Alerts, History, Options, Plan, Step, object_and_url};
 use contrakt_workflow::{Error, Location, Registry};
 pub(crate) fn run(args: CheckArgs, global: &GlobalArgs, color: bool) -> Result<ExitStatus, contrakt_core::Error> {
     let alerting =
@@ -181,14 +181,6 @@ pub(crate) fn fail(e: &Error, color: bool) -> ExitStatus {
             }
             ExitStatus::Error
         }
-    }
-}
-/// `[OBJECT=]URL` as given to `--data` (and `infer`): the object name, if any, and the URL.
-pub(crate) fn object_and_url(given: &str) -> (Option<&str>, &str) {
-    match given.split_once('=') {
-        // `s3://…?x=y` has a `=` after the scheme: only a plain name before `=` names an object.
-        Some((o, url)) if !o.is_empty() && !o.contains(['/', ':', '.', '*']) => (Some(o), url),
-        _ => (None, given),
     }
 }
 fn fatal(findings: &[Finding], color: bool) -> ExitStatus {
