@@ -1,7 +1,121 @@
 //! contrakt: data-contract enforcement for ODCS v3 contracts.
 //!
-//! This facade re-exports the stable public API of the crates below it.
+//! This facade re-exports the stable public API of the crates below it: the contract model
+//! ([`core`]), the report renderers ([`report`]) and the workflows the `contrakt` command line
+//! and the Python package run ([`workflow`]), so a pipeline gets what they get with
+//! `cargo add contrakt`.
+//!
+//! # Check data against a contract
+//!
+//! [`Registry::open`] reads a contract (or a folder of them) and the registry it sits in, once;
+//! [`check()`] runs its checks on the data and returns one typed report per contract. Failed
+//! checks are results: decide what stops the pipeline.
+//!
+//! ```
+//! use contrakt::workflow::check::{History, Options};
+//! use contrakt::{Registry, check};
+//!
+//! let registry = Registry::open("contracts/orders.odcs.yaml")?;
+//! let mut options = Options::new();
+//! // Relative data paths resolve against the contract's folder (or `options.data_dir`).
+//! options.data.push((Some("orders".into()), "../fixtures/data/orders/orders.parquet".into()));
+//! options.now = contrakt::workflow::check::parse_time("2026-11-22T06:00:00Z");
+//! options.history = History::Off;
+//! let checked = check(&registry, options)?;
+//! assert!(checked.failed.is_empty(), "{:?}", checked.failed);
+//!
+//! let report = &checked.reports[0];
+//! assert_eq!(report.contract, "urn:contrakt:meal-kit:orders");
+//! // The example data carries known violations (fixtures/data/README.md).
+//! assert!(!report.passed && report.summary.failed > 0);
+//! # Ok::<(), contrakt::workflow::Error>(())
+//! ```
+//!
+//! With [`History::At`](workflow::History) (or `history:` in the registry's `contrakt.yaml`)
+//! each run is recorded and the contract's adaptive checks (Q601) are judged against the runs
+//! before it; with [`Alerting::Notify`](workflow::Alerting) failures open incidents and are sent
+//! over the registry's alert routes, as `contrakt run` does:
+//!
+//! ```
+//! use contrakt::workflow::check::{Alerts, Alerting, History, Options};
+//! use contrakt::{Location, Registry, check};
+//!
+//! let dir = tempfile::tempdir()?;
+//! let registry = Registry::open("contracts/orders.odcs.yaml")?;
+//! let run = || {
+//!     let mut options = Options::new();
+//!     options.data.push((Some("orders".into()), "../fixtures/data/orders/orders.parquet".into()));
+//!     options.now = contrakt::workflow::check::parse_time("2026-11-22T06:00:00Z");
+//!     options.history = History::At(Location::File(dir.path().join("history.db")));
+//!     options.alerts = Alerting::DryRun;
+//!     check(&registry, options)
+//! };
+//! let checked = run()?;
+//! assert!(dir.path().join("history.db").is_file(), "the run is recorded");
+//! match checked.alerts {
+//!     // A dry run plans the alerts the failures call for; it sends and records nothing.
+//!     Some(Ok(Alerts::Planned { plans, .. })) => assert!(!plans.is_empty()),
+//!     other => panic!("{other:?}"),
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Gate a schema change
+//!
+//! [`workflow::gate`] judges a new version of a schema (any format contrakt reads) against the
+//! old one, with the settings of the registry the new one sits in:
+//!
+//! ```
+//! use contrakt::workflow::gate::{GateOptions, gate, load, load_contract_text};
+//!
+//! let old = load("contracts/orders.odcs.yaml".as_ref(), None)?;
+//! let text = std::fs::read_to_string("contracts/orders.odcs.yaml")?;
+//! // The new version as text (here: the same contract, so nothing breaks).
+//! let new = load_contract_text("orders.odcs.yaml", &text)?;
+//! let options = GateOptions { mode: None, consumers: None, strict_consumers: false, fail_on: contrakt::Level::Error };
+//! let report = gate(&old, &new, &[], "contracts/orders.odcs.yaml".as_ref(), &options)?;
+//! assert!(report.passed, "an unchanged contract breaks nothing");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! [`workflow::breaking`] does the same for every contract of a registry against its versions
+//! at a git reference or in another folder:
+//!
+//! ```
+//! use contrakt::workflow::breaking::{Against, Options, breaking};
+//!
+//! let options = Options { mode: None, fail_on: contrakt::Level::Error, strict_consumers: false };
+//! let against = Against::parse("contracts");
+//! let compared = breaking(&["contracts".into()], &against, &options, &mut |_, _| {})?;
+//! assert!(compared.passed() && compared.reports.len() >= 5);
+//! # Ok::<(), contrakt::workflow::Error>(())
+//! ```
+//!
+//! # Draft a contract from data
+//!
+//! [`workflow::infer`] profiles datasets in one scan each and writes down every promise that
+//! held on them:
+//!
+//! ```
+//! use contrakt::workflow::infer::{Options, infer};
+//!
+//! let options = Options {
+//!     data: vec!["menu=fixtures/data/weekly_menu/weekly_menu.parquet".into()],
+//!     id: Some("urn:example:menu".into()),
+//!     sample: None,
+//!     now: contrakt::workflow::check::parse_time("2026-11-22").ok_or("not a time")?,
+//!     cwd: ".".into(),
+//!     contract_dir: "contracts".into(),
+//! };
+//! let drafted = infer(options, &mut |_| {})?;
+//! assert!(drafted.yaml.contains("id: urn:example:menu") && drafted.objects == 1);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! `examples/check_batch.rs` checks an Arrow `RecordBatch` held in memory and stops on failure.
 
 pub use contrakt_core as core;
 pub use contrakt_core::{Error, Finding, Level, Result};
 pub use contrakt_report as report;
+pub use contrakt_workflow as workflow;
+pub use contrakt_workflow::{Location, Registry, check};

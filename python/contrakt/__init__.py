@@ -18,6 +18,7 @@ from .exceptions import (
     ContraktError,
     ContraktUsageError,
     DataConversionError,
+    HistoryWarning,
 )
 from .report import ArrowTable, CheckResult, DiffFinding, DiffReport, Outcome
 
@@ -38,6 +39,7 @@ __all__ = [
     "DiffFinding",
     "DiffReport",
     "Finding",
+    "HistoryWarning",
     "Outcome",
     "SchemaObject",
     "__version__",

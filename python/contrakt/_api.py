@@ -14,7 +14,7 @@ from typing import Any, Callable, Mapping, TypeVar
 
 from . import _contrakt
 from .contract import Contract, load
-from .exceptions import AlertWarning, ContraktError, ContraktUsageError, DataConversionError
+from .exceptions import AlertWarning, ContraktError, ContraktUsageError, DataConversionError, HistoryWarning
 from .report import CheckResult, DiffReport
 
 __all__ = ["check", "diff", "validates"]
@@ -164,7 +164,7 @@ def check(
     else:
         frames.append((object, _label(data), _arrow(data)))
     try:
-        report, alerts = _with_progress(
+        report, alerts, history_warnings = _with_progress(
             lambda: _contrakt.check(
                 c._native, frames, paths, objects, now=_now(now), sample=sample, unmask=unmask, filter=where,
                 fail_on=fail_on, notify=notify, memory_limit=memory_limit,
@@ -178,6 +178,8 @@ def check(
         # Anything else comes from exporting the frames (the producer's conversion to Arrow).
         names = ", ".join(label for _, label, _ in frames) or "the data"
         raise DataConversionError(f"cannot read {names} as Arrow: {e}") from e
+    for w in history_warnings:
+        warnings.warn(f"contrakt: {w}", HistoryWarning, stacklevel=2)
     result = CheckResult(json.loads(report), fail_on=fail_on)
     if alerts is not None:
         result.alerts = json.loads(alerts)

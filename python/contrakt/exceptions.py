@@ -15,6 +15,7 @@ __all__ = [
     "ContractViolationError",
     "BreakingChangeError",
     "AlertWarning",
+    "HistoryWarning",
 ]
 
 
@@ -79,4 +80,10 @@ class BreakingChangeError(ContraktError):
 class AlertWarning(UserWarning):
     """``check(..., notify=True)`` could not alert everyone: the alert settings are unusable, or
     some deliveries are still pending or were given up (``contrakt alerts list`` shows them).
+    The check's result stands either way."""
+
+
+class HistoryWarning(UserWarning):
+    """``check`` ran, but the history store the registry's ``contrakt.yaml`` names (``history:``)
+    could not record it, or its adaptive checks could not be judged, as ``contrakt check`` warns.
     The check's result stands either way."""

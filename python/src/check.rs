@@ -11,19 +11,23 @@ use pyo3_arrow::PyTable;
 use pyo3_arrow::input::AnyRecordBatch;
 use serde_json::Value as Json;
 
-use contrakt_check::{CheckOptions, Checker, InMemory, parse_time};
-use contrakt_core::{Level, registry};
+use contrakt_check::{InMemory, parse_time};
+use contrakt_core::Level;
+use contrakt_workflow::Registry;
+use contrakt_workflow::check::{Alerting, Alerts, Checked, Options, check_on};
 
 use crate::contract::Contract;
 use crate::error::{Failure, no_panic};
 use crate::runtime::rt;
 
-/// Runs the checks. `frames`: (object or None, label, Arrow data); `data`: (object or None,
-/// path). Returns the JSON report (`docs/check-output.md`) and, with `notify`, what alerting
-/// did as JSON (`summary`, `recorded`, `delivered`, `dead_letters`, or `error`): the alerts of
-/// `contrakt run`, routed by the contrakt.yaml of the contract's registry. A failure to alert
-/// does not change the check's result, as in `contrakt run`. `memory_limit` (bytes) is
-/// `check --memory-limit`.
+/// Runs the checks through the library's check workflow, as `contrakt check` does: the history
+/// of the registry's contrakt.yaml (`history:`) is recorded and its adaptive checks judged.
+/// `frames`: (object or None, label, Arrow data); `data`: (object or None, path). Returns the
+/// JSON report (`docs/check-output.md`); with `notify`, what alerting did as JSON (`summary`,
+/// `recorded`, `delivered`, `dead_letters`, or `error`): the alerts of `contrakt run`, routed by
+/// the contrakt.yaml of the contract's registry; and the warnings (history not recorded). A
+/// failure to alert does not change the check's result, as in `contrakt run`. `memory_limit`
+/// (bytes) is `check --memory-limit`.
 #[pyfunction]
 #[pyo3(signature = (contract, frames, data, objects, now = None, sample = 5, unmask = false, filter = None, fail_on = "error", notify = false, memory_limit = None))]
 #[allow(clippy::too_many_arguments)]
@@ -40,7 +44,7 @@ pub(crate) fn check(
     fail_on: &str,
     notify: bool,
     memory_limit: Option<usize>,
-) -> PyResult<(String, Option<String>)> {
+) -> PyResult<(String, Option<String>, Vec<String>)> {
     let fail_on = Level::parse(fail_on)
         .ok_or_else(|| Failure::Usage(format!("fail_on: expected error, warning or info, found {fail_on:?}")))?;
     let now = match now {
@@ -60,76 +64,57 @@ pub(crate) fn check(
             .map_err(|e| Failure::Execution(format!("cannot read the data of {label}: {e}")))?;
         memory.push((object, InMemory { label, schema, batches }));
     }
-    let doc = Arc::clone(&contract.doc);
+    let doc = (*contract.doc).clone();
     let path = contract.path.clone();
-    let alert_paths = match (&path, notify) {
-        (Some(p), true) => Some(vec![p.clone()]),
-        (None, true) => {
-            return Err(Failure::Usage(
-                "notify=True needs a contract read from a file: the alert routes are in its registry's contrakt.yaml"
-                    .into(),
-            )
-            .into());
-        }
-        (_, false) => None,
+    if notify && path.is_none() {
+        return Err(Failure::Usage(
+            "notify=True needs a contract read from a file: the alert routes are in its registry's contrakt.yaml"
+                .into(),
+        )
+        .into());
+    }
+    // The check of `contrakt check`: with the registry the contract sits in (references into its
+    // other contracts, its history store, its alert routes).
+    let options = Options {
+        data,
+        objects,
+        now,
+        sample,
+        unmask,
+        filter,
+        frames: memory,
+        memory_limit,
+        alerts: if notify { Alerting::Notify(contrakt_alert::run::CHECK_DELIVERY_BUDGET) } else { Alerting::Off },
+        ..Options::new()
     };
-    let (report, alerts) = py.detach(move || {
+    let checked = py.detach(move || {
         no_panic(|| {
-            let base_dir = path
-                .as_deref()
-                .and_then(|p| p.parent())
-                .map(|p| if p.as_os_str().is_empty() { std::path::Path::new(".") } else { p })
-                .unwrap_or(std::path::Path::new("."))
-                .to_path_buf();
-            // The rest of the registry the contract sits in, for references into other contracts.
-            let registry = path
-                .as_deref()
-                .and_then(registry::registry_root)
-                .map(|root| registry::load_contracts(&root))
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|d| d.contract.id != doc.contract.id)
-                .map(Arc::new)
-                .collect();
-            let options = CheckOptions {
-                data,
-                objects,
-                now,
-                sample,
-                unmask,
-                filter,
-                base_dir,
-                registry,
-                frames: memory,
-                ..CheckOptions::default()
-            };
-            let checker = match memory_limit {
-                Some(bytes) => Checker::new().with_memory_limit(bytes)?,
-                None => Checker::new(),
-            };
-            let report = rt()?.block_on(checker.check(&doc, &options))?;
-            let alerts = alert_paths.map(|paths| {
-                let at = now.map_or_else(contrakt_alert::outbox::now_ms, |t| t.timestamp_millis());
-                let budget = contrakt_alert::run::CHECK_DELIVERY_BUDGET;
-                match contrakt_alert::run::notify_checks(&paths, std::slice::from_ref(&report), at, budget) {
-                    Ok(n) => serde_json::json!({
-                        "summary": n.summary(),
-                        "recorded": n.recorded,
-                        "delivered": n.delivered,
-                        "dead_letters": n.dead_letters.len(),
-                    }),
-                    Err(e) => serde_json::json!({ "error": error_chain(&e) }),
-                }
-                .to_string()
-            });
-            Ok((report, alerts))
+            let registry = Registry::of_contract(doc, path.as_deref());
+            Ok(check_on(rt()?.handle(), &registry, options, &mut |_| {})?)
         })
     })?;
-    Ok((contrakt_report::check_to_json(std::slice::from_ref(&report), fail_on), alerts))
+    let Checked { reports, failed, warnings, alerts } = checked;
+    if let Some((_, e)) = failed.into_iter().next() {
+        return Err(Failure::from(e).into());
+    }
+    let alerts = alerts.map(|a| {
+        match a {
+            Ok(Alerts::Notified(n)) => serde_json::json!({
+                "summary": n.summary(),
+                "recorded": n.recorded,
+                "delivered": n.delivered,
+                "dead_letters": n.dead_letters.len(),
+            }),
+            Ok(Alerts::Planned { .. }) => serde_json::json!({ "error": "alerts were planned, not sent" }),
+            Err(e) => serde_json::json!({ "error": error_chain(&e) }),
+        }
+        .to_string()
+    });
+    Ok((contrakt_report::check_to_json(&reports, fail_on), alerts, warnings))
 }
 
 /// An alerting error with its causes, on one line (secrets are never in them).
-fn error_chain(e: &contrakt_alert::Error) -> String {
+fn error_chain(e: &contrakt_workflow::Error) -> String {
     let mut text = e.to_string();
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 
 use pyo3::prelude::*;
 
-use contrakt_cli::api::{GateOptions, Input, gate, load, load_contract_text};
 use contrakt_core::Level;
 use contrakt_core::diff::Mode;
+use contrakt_workflow::gate::{GateOptions, Input, gate, load, load_contract_text};
 
 use crate::contract::Contract;
 use crate::error::Failure;
@@ -71,7 +71,7 @@ pub(crate) fn diff(
     let json = py.detach(|| -> Result<String, Failure> {
         let (o, n) = (old.load()?, new.load()?);
         let options = GateOptions { mode, consumers, strict_consumers, fail_on };
-        let report = gate(&o, &n, &[], &new.path(), &options).map_err(Failure::Parse)?;
+        let report = gate(&o, &n, &[], &new.path(), &options)?;
         Ok(contrakt_report::diff_to_json(&report).to_string())
     })?;
     Ok(json)

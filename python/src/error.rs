@@ -45,6 +45,23 @@ impl From<contrakt_check::Error> for Failure {
     }
 }
 
+impl From<contrakt_workflow::Error> for Failure {
+    fn from(e: contrakt_workflow::Error) -> Self {
+        use contrakt_workflow::Error as E;
+        match e {
+            E::Registry(findings) => Failure::Parse(findings),
+            E::Io { ref path, ref source } => Failure::Io {
+                path: path.display().to_string(),
+                message: e.to_string(),
+                not_found: source.kind() == std::io::ErrorKind::NotFound,
+            },
+            E::Check(e) => (*e).into(),
+            E::Usage(_) | E::NoContracts(_) => Failure::Usage(e.to_string()),
+            other => Failure::Execution(other.to_string()),
+        }
+    }
+}
+
 /// `file:line:column: message` for a finding, as far as it is located.
 fn located(f: &Finding) -> String {
     match (f.file_name(), f.location()) {

@@ -1,5 +1,5 @@
 //! The domain: an [`Alert`] is one failed (or recovered) check told to one [`Audience`]; its
-//! [`Recipient`]s are the people and teams concerned; a [`Delivery`] is that alert on one
+//! [`Recipient`]s are the people and teams concerned; a `Delivery` is that alert on one
 //! channel. The alert serialises as the `contrakt.alert/v1` webhook body
 //! (`docs/alert-webhook.md`): fields are only ever added within a version.
 

@@ -77,7 +77,7 @@ pub struct ObjectPlan {
     pub checks: Vec<Planned>,
     /// Metrics for the history, measured by the same scan.
     pub stats: Vec<Stat>,
-    /// Exact uniqueness as a grouping of its own ([`repeats_query`]) rather than a
+    /// Exact uniqueness as a grouping of its own (`repeats_query`) rather than a
     /// `count(DISTINCT …)` in the fused scan, which holds every distinct value in memory: for
     /// runs under a memory limit. No `distinctCount` is recorded then.
     pub grouped_uniqueness: bool,

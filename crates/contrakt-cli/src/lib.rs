@@ -5,7 +5,6 @@
 
 mod args;
 mod commands;
-mod gitref;
 mod logging;
 mod progress;
 
@@ -15,11 +14,6 @@ use std::process::ExitCode;
 use clap::Parser;
 
 pub use args::Cli;
-
-/// The gate of `contrakt diff` for other front ends (the Python package).
-pub mod api {
-    pub use crate::commands::diff::{GateOptions, Input, gate, load, load_contract_text};
-}
 
 /// What the process exits with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,4 +1,4 @@
-//! dbt `manifest.json` → Schema IR, one object per model, for [`crate::import`].
+//! dbt `manifest.json` → Schema IR, one object per model, for [`crate::import()`].
 //!
 //! A model's columns with their `data_type` (read as a physical type), model contracts'
 //! `constraints` (`not_null`, `unique`, `primary_key`, `foreign_key`), and the generic tests

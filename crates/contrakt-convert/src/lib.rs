@@ -1,9 +1,9 @@
 //! contrakt-convert: one job, converting between the Schema IR and schema languages.
 //!
-//! - [`import`]: any schema the front ends of `contrakt-formats` read (JSON Schema, Avro,
+//! - [`import()`]: any schema the front ends of `contrakt-formats` read (JSON Schema, Avro,
 //!   Protobuf, SQL DDL, Parquet, Arrow, and dbt manifests through [`dbt`]) into an ODCS v3.1 contract, the inverse of the ODCS
 //!   lowering in `contrakt_core::ir`.
-//! - [`export`]: a contract's objects into JSON Schema 2020-12, Avro, Protobuf (proto3),
+//! - [`export()`]: a contract's objects into JSON Schema 2020-12, Avro, Protobuf (proto3),
 //!   SQL DDL (PostgreSQL, Snowflake, BigQuery, Spark) or Arrow, and with its checks
 //!   ([`export_contract`]) into a dbt model properties file, SodaCL or a Great Expectations suite.
 //!

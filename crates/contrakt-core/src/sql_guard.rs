@@ -56,7 +56,18 @@ fn keyword(t: &TokenWithSpan) -> Option<Keyword> {
 /// from the parsed tree (never the raw text) in parentheses, ready to be `AND`ed into a plan.
 /// Errors name `--where` and point into the user's text (line and column of `TEXT`).
 pub fn parse_filter(text: &str) -> Result<String, String> {
-    Ok(format!("({})", parse_filter_expr(text)?))
+    let expr = parse_filter_expr(text)?;
+    let rendered = format!("({expr})");
+    // sqlparser renders a quote inside a string literal as it is when a quote or a backslash
+    // precedes it, so `'a\'' OR 1=1 --'` would render as `('a\' OR 1=1 --')`: the literal
+    // ends early and the comment eats the parenthesis. The filter enters the plan only if its
+    // rendering reads back as the very expression the user wrote.
+    match parse_filter_expr(&rendered) {
+        Ok(Expr::Nested(again)) if *again == expr => Ok(rendered),
+        _ => Err("--where holds a string literal that cannot be passed on unchanged (two quotes in a row, \
+                  or a backslash before a quote, inside the value): match it another way, e.g. with LIKE"
+            .into()),
+    }
 }
 
 /// [`parse_filter`]'s parsed expression.
@@ -133,6 +144,20 @@ mod tests {
     }
 
     #[test]
+    fn string_literals_reach_the_plan_unchanged_or_not_at_all() {
+        // Found by fuzzing (`fuzz/fuzz_targets/where_filter.rs`): the rendering ended the literal
+        // early and commented out the closing parenthesis.
+        let e = parse_filter(r"x = 'a\'' OR 1=1 --'").unwrap_err();
+        assert!(e.contains("cannot be passed on unchanged"), "{e}");
+        // Two quotes in a row in the value were rendered as one.
+        assert!(parse_filter("x = ''''''''''").is_err());
+        assert!(parse_filter("-11-'''''''''''''''''''26-6--22'").is_err());
+        // One quote, and a backslash on its own, pass through.
+        assert_eq!(parse_filter("x = 'it''s'").unwrap(), "(x = 'it''s')");
+        assert_eq!(parse_filter(r"p = 'C:\data'").unwrap(), r"(p = 'C:\data')");
+    }
+
+    #[test]
     fn recursive_and_huge_queries_are_refused() {
         let d = GenericDialect {};
         let r = refused("WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n+1 FROM t) SELECT count(*) FROM t", &d);
@@ -145,7 +170,7 @@ mod tests {
     proptest::proptest! {
         // Any accepted --where re-renders to exactly one expression, which parses back to itself.
         #[test]
-        fn accepted_filters_render_to_one_expression(text in r#"[a-c0-9 ()=<>'"+*,.;-]{0,40}|(a|b|1|'x'|\(|\)|=|OR|AND|NOT|IN|UNION|SELECT|--|;| ){0,16}"#) {
+        fn accepted_filters_render_to_one_expression(text in r#"[a-c0-9 ()=<>'"+*,.;\\-]{0,40}|(a|b|1|'x'|''|\\|\(|\)|=|OR|AND|NOT|IN|UNION|SELECT|--|;| ){0,16}"#) {
             if let Ok(rendered) = parse_filter(&text) {
                 let again = parse_filter_expr(&rendered);
                 proptest::prop_assert!(again.is_ok(), "{text:?} rendered as {rendered:?}: {again:?}");

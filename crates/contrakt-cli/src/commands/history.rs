@@ -102,7 +102,7 @@ fn annotate(a: AnnotateArgs) -> Result<ExitStatus, Error> {
 fn store_location(explicit: Option<&Path>) -> Location {
     explicit
         .map(Location::from_path)
-        .or_else(|| crate::commands::check::configured_store(&[PathBuf::from(".")]))
+        .or_else(|| contrakt_workflow::registry::history_store_at(&[PathBuf::from(".")]))
         .unwrap_or_else(|| Location::File(PathBuf::from(DEFAULT_STORE)))
 }
 

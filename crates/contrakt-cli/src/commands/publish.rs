@@ -136,7 +136,7 @@ pub(crate) fn run(args: PublishArgs, global: &GlobalArgs, color: bool) -> Result
         data: vec![(Some(object.clone()), staged_data.clone())],
         objects: vec![object.clone()],
         now,
-        base_dir: crate::commands::check::folder_of(contract_path),
+        base_dir: contrakt_workflow::check::folder_of(contract_path),
         registry: others,
         ..CheckOptions::default()
     };
@@ -259,7 +259,7 @@ fn history_store(args: &PublishArgs, roots: &[PathBuf]) -> Option<Location> {
     if args.no_history {
         return None;
     }
-    args.history.as_deref().map(Location::from_path).or_else(|| crate::commands::check::configured_store(roots))
+    args.history.as_deref().map(Location::from_path).or_else(|| contrakt_workflow::registry::history_store_at(roots))
 }
 
 /// Records a publish event; like a check's history, a store that fails is a warning and

@@ -28,7 +28,6 @@ use contrakt_report::site::{
 
 use crate::ExitStatus;
 use crate::args::ReportArgs;
-use crate::gitref;
 
 /// What the history store holds, read once.
 struct History {
@@ -68,7 +67,7 @@ pub(crate) fn run(args: ReportArgs, color: bool) -> Result<ExitStatus, Error> {
         .history
         .as_deref()
         .map(contrakt_history::Location::from_path)
-        .or_else(|| crate::commands::check::configured_store(&found.roots));
+        .or_else(|| contrakt_workflow::registry::history_store_at(&found.roots));
     let history = match &history_at {
         Some(contrakt_history::Location::File(p)) if !p.exists() => {
             if args.history.is_some() {
@@ -488,7 +487,7 @@ fn changes(
 ) -> ChangeHistory {
     let _s = tracing::info_span!("git", file = %doc.source().name()).entered();
     let file = Path::new(doc.source().name());
-    let history = match gitref::file_history(file) {
+    let history = match contrakt_workflow::git::file_history(file) {
         Ok(h) => h,
         Err(why) => return ChangeHistory::Unavailable(why),
     };
@@ -502,7 +501,7 @@ fn changes(
             _ => "0000000:-".into(),
         });
     }
-    let blobs = match gitref::read_objects(&history.top, &specs) {
+    let blobs = match contrakt_workflow::git::read_objects(&history.top, &specs) {
         Ok(b) => b,
         Err(e) => return ChangeHistory::Unavailable(format!("No breaking-change history: {e}")),
     };
@@ -552,12 +551,12 @@ fn changes(
                     format!("{} → {}", old.contract.version, new.contract.version)
                 };
                 let schema = lower_contract(&new);
-                let mode = crate::commands::diff::default_mode(&schema, config);
+                let mode = contrakt_workflow::gate::default_mode(&schema, config);
                 let changes = diff::diff(&lower_contract(&old), &schema);
-                let old_side = crate::commands::breaking::side(&old);
+                let old_side = contrakt_core::diff::gate::Side::of_contract(&old);
                 let report = gate::judge(
                     vec![Compared { changes, old: &old_side, label: None }],
-                    &crate::commands::breaking::side(&new),
+                    &contrakt_core::diff::gate::Side::of_contract(&new),
                     known,
                     &Policy { mode, fail_on: Level::Error, strict_consumers: false },
                 );

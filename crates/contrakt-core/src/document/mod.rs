@@ -2,7 +2,7 @@
 //!
 //! Every loader in contrakt goes through this tree: it is built iteratively (no recursion, so a
 //! deeply nested file cannot overflow the stack), rejects duplicate keys, bounds depth and alias
-//! expansion, and then feeds serde through [`de`] with errors that point at the offending node.
+//! expansion, and then feeds serde through `de` with errors that point at the offending node.
 
 mod de;
 mod emit;
