@@ -73,6 +73,7 @@ fn schema(fields: usize, variant: u64) -> Schema {
         expresses: contrakt::core::ir::Expresses::ALL,
         qualified_paths: true,
         objects,
+        facts: Default::default(),
     }
 }
 

@@ -101,6 +101,7 @@ pub fn load(source: &str, text: &str, models: &[String]) -> Result<(Schema, Vec<
         expresses: Expresses::ALL,
         qualified_paths: true,
         objects,
+        facts: Default::default(),
     };
     Ok((schema, warnings))
 }

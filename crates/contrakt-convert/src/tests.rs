@@ -272,6 +272,7 @@ mod generated {
                 expresses: Expresses::ALL,
                 qualified_paths: true,
                 objects: vec![object],
+                facts: Default::default(),
             }
         })
     }

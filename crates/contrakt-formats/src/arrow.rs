@@ -102,6 +102,7 @@ pub fn from_arrow(source: &str, object: &str, schema: &ArrowSchema) -> Schema {
             quality: vec![],
             metadata: Default::default(),
         }],
+        facts: Default::default(),
     }
 }
 

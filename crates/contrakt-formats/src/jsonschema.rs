@@ -165,6 +165,7 @@ pub(crate) fn load(name: &str, text: &str) -> Result<Schema, Error> {
         },
         qualified_paths: false,
         objects: vec![object],
+        facts: Default::default(),
     })
 }
 

@@ -144,6 +144,7 @@ pub(crate) fn load(display: &str, text: &str, folder: Option<&Path>) -> Result<S
         expresses: Expresses { descriptions: true, defaults: true, physical_names: true, ..Expresses::NONE },
         qualified_paths: true,
         objects,
+        facts: Default::default(),
     })
 }
 

@@ -356,6 +356,7 @@ impl<'a> Lower<'a> {
             },
             qualified_paths: true,
             objects,
+            facts: Default::default(),
         })
     }
 

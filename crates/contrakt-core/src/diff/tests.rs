@@ -248,6 +248,7 @@ fn schema(model: RecordModel) -> impl Strategy<Value = Schema> {
                     quality: Vec::new(),
                     metadata: Default::default(),
                 }],
+                facts: Default::default(),
             }
         },
     )

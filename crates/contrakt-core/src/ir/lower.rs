@@ -21,6 +21,7 @@ pub fn lower_contract(doc: &ContractDocument) -> Schema {
         expresses: Expresses::ALL,
         qualified_paths: true,
         objects,
+        facts: Default::default(),
     }
 }
 
