@@ -16,6 +16,11 @@
 //! - the full name of a named type is in `metadata["avro.name"]`, its aliases in
 //!   `metadata["avro.aliases"]`; enums are closed (`open: false`) with their `default` symbol.
 //!
+//! Next to the IR, [`Schema::facts`] holds Avro's own tree ([`FormatFacts::Avro`]): named types
+//! defined once with their full names, aliases, fields' defaults and aliases, enum defaults and
+//! fixed sizes, and union branches as written. The diff resolves two Avro schemas on that tree;
+//! the IR (and the `avro.*` metadata) serves comparisons with other formats.
+//!
 //! Pointers are JSON pointers into the `.avsc` (`/fields/2/type/fields/0`); for fields of a
 //! type used by reference they point at the type's definition.
 

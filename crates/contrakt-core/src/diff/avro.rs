@@ -53,24 +53,45 @@ pub(super) fn resolve(old: &AvroSchema, new: &AvroSchema, new_ir: &Schema, walke
                     x.breaks.forward |= c.breaks.forward;
                     x.old_span = x.old_span.or(c.old_span);
                     x.new_span = x.new_span.or(c.new_span);
+                    if let Some(message) = both_ways(x) {
+                        x.message = message;
+                    }
                 }
                 None => found.push(c),
             }
         }
     }
-    let mut out: Vec<Change> = walked
-        .into_iter()
-        .filter(|w| {
-            let kind = family(w.rule);
-            kind.is_none() || !found.iter().any(|f| f.path == w.path && family(f.rule) == kind)
-        })
-        .map(|mut w| {
-            w.breaks = Directions::NONE;
-            w
-        })
-        .collect();
+    let mut out = Vec::with_capacity(walked.len() + found.len());
+    for mut w in walked {
+        // In Avro "required" is "has no default": D001/D002 already say it.
+        if matches!(w.rule.code, "N003" | "N004") {
+            continue;
+        }
+        let kind = family(w.rule);
+        if let Some(f) = found.iter_mut().find(|f| kind.is_some() && f.path == w.path && family(f.rule) == kind) {
+            // Resolution's finding replaces it, keeping its hint (a likely rename).
+            f.hint = f.hint.take().or(w.hint);
+            continue;
+        }
+        w.breaks = Directions::NONE;
+        out.push(w);
+    }
     out.extend(found);
     out
+}
+
+/// The message of a finding that breaks both directions, where each direction's says why only
+/// for itself.
+fn both_ways(c: &Change) -> Option<String> {
+    let (old, new) = (c.old.as_deref()?, c.new.as_deref()?);
+    let at = &c.display_path;
+    match c.rule.code {
+        "T011" => Some(format!(
+            "the type of `{at}` was renamed from `{old}` to `{new}`, and neither schema has the other's name among its aliases"
+        )),
+        "T004" => Some(format!("type of `{at}` changed from {old} to {new}: neither schema reads the other's data")),
+        _ => None,
+    }
 }
 
 /// Does `reader` read everything `writer` writes (Avro's verdict, without findings)?
@@ -140,7 +161,7 @@ fn is_numeric(t: &AvroType) -> bool {
 }
 
 fn names_match(reader: &NamedType, writer: &NamedType) -> bool {
-    reader.name() == writer.name() || reader.aliases.iter().any(|a| *a == writer.full_name)
+    reader.name() == writer.name() || reader.aliases.contains(&writer.full_name)
 }
 
 /// The writer field a reader field reads: by name, else by one of the reader field's aliases.
