@@ -164,12 +164,18 @@ fn names_match(reader: &NamedType, writer: &NamedType) -> bool {
     reader.name() == writer.name() || reader.aliases.contains(&writer.full_name)
 }
 
-/// The writer field a reader field reads: by name, else by one of the reader field's aliases.
-fn writer_field<'w>(writer: &'w [AvroField], reader: &AvroField) -> Option<&'w AvroField> {
-    writer
-        .iter()
-        .find(|w| w.name == reader.name)
-        .or_else(|| reader.aliases.iter().find_map(|a| writer.iter().find(|w| w.name == *a)))
+/// A writer record's fields by name, so matching a wide record stays linear.
+struct WriterFields<'w>(HashMap<&'w str, &'w AvroField>);
+
+impl<'w> WriterFields<'w> {
+    fn new(fields: &'w [AvroField]) -> Self {
+        WriterFields(fields.iter().map(|f| (f.name.as_str(), f)).collect())
+    }
+
+    /// The writer field a reader field reads: by name, else by one of the reader field's aliases.
+    fn of(&self, reader: &AvroField) -> Option<&'w AvroField> {
+        self.0.get(reader.name.as_str()).or_else(|| reader.aliases.iter().find_map(|a| self.0.get(a.as_str()))).copied()
+    }
 }
 
 impl<'a> Resolver<'a> {
@@ -216,7 +222,8 @@ impl<'a> Resolver<'a> {
         }
         match (&rn.kind, &wn.kind) {
             (NamedKind::Record { fields: rf }, NamedKind::Record { fields: wf }) => {
-                rf.iter().all(|f| match writer_field(wf, f) {
+                let wf = WriterFields::new(wf);
+                rf.iter().all(|f| match wf.of(f) {
                     Some(w) => self.reads(&f.node.ty, &w.node.ty),
                     None => f.default.is_some(),
                 })
@@ -278,6 +285,24 @@ impl<'a> Resolver<'a> {
             self.push(rule, path, r, b, None, format!("{label} {message}"));
             return;
         }
+        // A top-level union lists the schema's objects: a record is the same object only by name.
+        if path.segments.is_empty()
+            && let AvroType::Named(j) = b.ty
+        {
+            let same = |n: &AvroNode| match n.ty {
+                AvroType::Named(i) => self.rnamed(i).zip(self.wnamed(j)).is_some_and(|(x, y)| names_match(x, y)),
+                _ => false,
+            };
+            let target = match &r.ty {
+                AvroType::Union(rs) => rs.iter().find(|n| same(n)),
+                _ => same(r).then_some(r),
+            };
+            match target {
+                Some(t) => self.explain(t, b, path),
+                None => self.object_missing(j),
+            }
+            return;
+        }
         let target = match &r.ty {
             AvroType::Union(rs) => self.counterpart(rs, &b.ty),
             _ => self.same_kind(&r.ty, &b.ty).then_some(r),
@@ -304,8 +329,51 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    /// The reader branch to explain a failure against: the branch of the writer's own kind.
+    /// A record of the writer's top-level union that the reader's does not list.
+    fn object_missing(&mut self, j: usize) {
+        let Some(w) = self.wnamed(j) else { return };
+        let at = FieldPath { segments: vec![Segment::Name(w.full_name.clone())] };
+        let (rule, message) = match self.dir {
+            Dir::Backward => (
+                &OBJECT_REMOVED,
+                format!(
+                    "schema object `{}` was removed: a reader of the new schema cannot read old data of it",
+                    w.full_name
+                ),
+            ),
+            Dir::Forward => (
+                &OBJECT_ADDED,
+                format!("schema object `{}` was added: today's readers cannot read data of it", w.full_name),
+            ),
+        };
+        let (old, new) = match self.dir {
+            Dir::Backward => (Some(w.full_name.clone()), None),
+            Dir::Forward => (None, Some(w.full_name.clone())),
+        };
+        let spans = match self.dir {
+            Dir::Backward => (Some(w.span), None),
+            Dir::Forward => (None, Some(w.span)),
+        };
+        self.emit(rule, &at, old, new, message, spans);
+    }
+
+    /// The reader branch to explain a failure against: the branch of the writer's own kind,
+    /// by name for named types (else the only branch of that kind).
     fn counterpart<'n>(&self, rs: &'n [AvroNode], w: &AvroType) -> Option<&'n AvroNode> {
+        if let AvroType::Named(j) = w {
+            let by_name = rs.iter().find(|b| match b.ty {
+                AvroType::Named(i) => self.rnamed(i).zip(self.wnamed(*j)).is_some_and(|(x, y)| names_match(x, y)),
+                _ => false,
+            });
+            if by_name.is_some() {
+                return by_name;
+            }
+            let mut kind = rs.iter().filter(|b| self.same_kind(&b.ty, w));
+            return match (kind.next(), kind.next()) {
+                (Some(only), None) => Some(only),
+                _ => None,
+            };
+        }
         rs.iter().find(|b| self.same_kind(&b.ty, w))
     }
 
@@ -369,8 +437,9 @@ impl<'a> Resolver<'a> {
         }
         match (&rn.kind, &wn.kind) {
             (NamedKind::Record { fields: rf }, NamedKind::Record { fields: wf }) => {
+                let wf = WriterFields::new(wf);
                 for f in rf {
-                    match writer_field(wf, f) {
+                    match wf.of(f) {
                         Some(wfield) => {
                             let name = match self.dir {
                                 Dir::Backward => &f.name,

@@ -280,3 +280,46 @@ fn recursive_types_resolve_and_changes_inside_them_are_found() {
     assert!(compatible(&[], &old, &new, Mode::Forward));
     assert!(!compatible(&[], &old, &new, Mode::Backward));
 }
+
+/// A top-level union lists the schema's objects: a record it loses is a removed object (matched
+/// by name, never explained against another record of the union).
+#[test]
+fn a_record_left_out_of_a_top_level_union_is_a_removed_object() {
+    let record = |name: &str| NamedType {
+        full_name: name.to_string(),
+        aliases: Vec::new(),
+        kind: NamedKind::Record {
+            fields: vec![AvroField {
+                name: "id".into(),
+                aliases: Vec::new(),
+                default: None,
+                node: node(AvroType::Long),
+                pointer: String::new(),
+                span: Span::NONE,
+            }],
+        },
+        pointer: String::new(),
+        span: Span::NONE,
+    };
+    let union = |names: &[&str]| {
+        let named: Vec<NamedType> = names.iter().map(|n| record(n)).collect();
+        let root = node(AvroType::Union((0..named.len()).map(|i| node(AvroType::Named(i))).collect()));
+        let mut s = schema(&GenRecord { name: 0, namespace: 0, alias: None, fields: Vec::new() });
+        s.objects = names.iter().map(|n| Object { name: n.to_string(), ..s.objects[0].clone() }).collect();
+        s.facts = FormatFacts::Avro(Arc::new(AvroSchema { root, named }));
+        s
+    };
+    let (old, new) = (union(&["ns.A", "ns.B"]), union(&["ns.A"]));
+    let found: Vec<(&str, String, Vec<&str>)> = diff(&old, &new)
+        .iter()
+        .filter(|c| c.breaks != crate::diff::Directions::NONE)
+        .map(|c| (c.rule.code, c.display_path.clone(), c.breaks.names()))
+        .collect();
+    assert_eq!(found, vec![("S001", "ns.B".to_string(), vec!["backward"])]);
+    let found: Vec<(&str, Vec<&str>)> = diff(&new, &old)
+        .iter()
+        .filter(|c| c.breaks != crate::diff::Directions::NONE)
+        .map(|c| (c.rule.code, c.breaks.names()))
+        .collect();
+    assert_eq!(found, vec![("S002", vec!["forward"])]);
+}
