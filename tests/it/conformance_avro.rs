@@ -18,6 +18,7 @@ use contrakt_formats::{Format, load_str};
 use serde_json::Value;
 
 use crate::conformance::{Tally, allowlist, check_allowlist, corpus, yaml};
+use crate::contrakt_in;
 
 /// Committed agreement: the test fails if it drops below this.
 const VERDICTS: usize = 299;
@@ -75,6 +76,7 @@ fn avro_corpus_agrees_with_avro() {
     let mut walked = Tally::new("avro: structural walk only (before #20)");
     let mut per_mode: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     let mut ids = BTreeSet::new();
+    let (mut cli_sample, mut cli_checked) = (0usize, 0usize);
     for case in cases() {
         ids.insert(case.id.clone());
         let row = per_mode.entry(case.mode.as_str()).or_default();
@@ -108,6 +110,14 @@ fn avro_corpus_agrees_with_avro() {
         if compatible(&[], &old, &new, Mode::Backward) != compatible(&[], &new, &old, Mode::Forward) {
             problems.push(format!("{}: BACKWARD of one order is not FORWARD of the other", case.id));
         }
+        // The CLI reports the same verdict (the transitive and FULL cases, and a sample of the rest).
+        if !matches!(case.mode, Mode::Backward | Mode::Forward) || cli_sample % 25 == 0 {
+            cli_checked += 1;
+            if let Some(problem) = cli_verdict(&case, ours) {
+                problems.push(problem);
+            }
+        }
+        cli_sample += 1;
         row.0 += usize::from(ours == case.compatible);
         verdicts.count(&case.id, ours == case.compatible, || {
             format!(
@@ -129,6 +139,7 @@ fn avro_corpus_agrees_with_avro() {
     println!("conformance agreement (agree / total):");
     println!("{}", verdicts.row());
     println!("{}", walked.row());
+    println!("    `contrakt diff --format json` reports the same `compatible` on {cli_checked} of them");
     for (mode, (agree, total)) in &per_mode {
         println!("    {mode:<24} {agree:>3} / {total}");
     }
@@ -143,4 +154,26 @@ fn avro_corpus_agrees_with_avro() {
         problems.push(format!("{}: agreement dropped to {} (committed: {VERDICTS})", verdicts.name, verdicts.agree));
     }
     assert!(problems.is_empty(), "{} problem(s):\n{}", problems.len(), problems.join("\n\n"));
+}
+
+/// Runs `contrakt diff OLD NEW --mode M [--history H]… --format json` on the case's files; a
+/// problem when its `compatible` is not the library's verdict.
+fn cli_verdict(case: &Case, library: bool) -> Option<String> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).expect("write schema");
+    write("old.avsc", &case.old);
+    write("new.avsc", &case.new);
+    let mut args: Vec<String> = ["diff", "old.avsc", "new.avsc", "--mode", case.mode.as_str(), "--format", "json"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    for (i, h) in case.history.iter().enumerate() {
+        let name = format!("history-{i}.avsc");
+        write(&name, h);
+        args.extend(["--history".to_string(), name]);
+    }
+    let run = contrakt_in(dir.path(), &args);
+    let cli = run.json()["compatible"].as_bool();
+    (cli != Some(library))
+        .then(|| format!("{}: the CLI reports compatible={cli:?}, the library {library}\n{run}", case.id))
 }
