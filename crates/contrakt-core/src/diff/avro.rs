@@ -38,6 +38,8 @@ use crate::source::Span;
 pub(super) fn resolve(old: &AvroSchema, new: &AvroSchema, new_ir: &Schema, walked: Vec<Change>) -> Vec<Change> {
     let fallback = new_ir.objects.first().map(|o| o.name.clone()).unwrap_or_default();
     let mut found: Vec<Change> = Vec::new();
+    // Indexes, so merging stays linear when a wide schema changes everywhere.
+    let mut by_rule: HashMap<(&'static str, FieldPath), usize> = HashMap::new();
     for dir in [Dir::Backward, Dir::Forward] {
         let (reader, writer) = match dir {
             Dir::Backward => (new, old),
@@ -47,7 +49,7 @@ pub(super) fn resolve(old: &AvroSchema, new: &AvroSchema, new_ir: &Schema, walke
         r.explain(&reader.root, &writer.root, &FieldPath { segments: Vec::new() });
         debug_assert_eq!(r.out.is_empty(), reads(reader, writer), "findings and verdict disagree");
         for c in r.out {
-            match found.iter_mut().find(|x| x.rule.code == c.rule.code && x.path == c.path) {
+            match by_rule.get(&(c.rule.code, c.path.clone())).map(|&i| &mut found[i]) {
                 Some(x) => {
                     x.breaks.backward |= c.breaks.backward;
                     x.breaks.forward |= c.breaks.forward;
@@ -57,24 +59,39 @@ pub(super) fn resolve(old: &AvroSchema, new: &AvroSchema, new_ir: &Schema, walke
                         x.message = message;
                     }
                 }
-                None => found.push(c),
+                None => {
+                    by_rule.insert((c.rule.code, c.path.clone()), found.len());
+                    found.push(c);
+                }
             }
         }
     }
+    let mut by_family: HashMap<(u8, &FieldPath), usize> = HashMap::new();
+    for (i, f) in found.iter().enumerate() {
+        if let Some(k) = family(f.rule) {
+            by_family.entry((k, &f.path)).or_insert(i);
+        }
+    }
+    let mut hints: Vec<(usize, String)> = Vec::new();
     let mut out = Vec::with_capacity(walked.len() + found.len());
     for mut w in walked {
         // In Avro "required" is "has no default": D001/D002 already say it.
         if matches!(w.rule.code, "N003" | "N004") {
             continue;
         }
-        let kind = family(w.rule);
-        if let Some(f) = found.iter_mut().find(|f| kind.is_some() && f.path == w.path && family(f.rule) == kind) {
+        if let Some(&i) = family(w.rule).and_then(|k| by_family.get(&(k, &w.path))) {
             // Resolution's finding replaces it, keeping its hint (a likely rename).
-            f.hint = f.hint.take().or(w.hint);
+            if let Some(hint) = w.hint {
+                hints.push((i, hint));
+            }
             continue;
         }
         w.breaks = Directions::NONE;
         out.push(w);
+    }
+    drop(by_family);
+    for (i, hint) in hints {
+        found[i].hint.get_or_insert(hint);
     }
     out.extend(found);
     out
@@ -135,6 +152,9 @@ struct Resolver<'a> {
     memo: HashMap<(usize, usize), Memo>,
     /// Named pairs already explained: each is reported once, and cycles end.
     explained: HashSet<(usize, usize)>,
+    /// Reader unions' named branches by unqualified name and by alias, keyed by the union's
+    /// address: a named writer type can only be read by those, and wide unions stay linear.
+    unions: HashMap<usize, HashMap<String, Vec<usize>>>,
     /// Object name for findings outside any record (a top-level union's null branch).
     fallback: &'a str,
     out: Vec<Change>,
@@ -180,7 +200,16 @@ impl<'w> WriterFields<'w> {
 
 impl<'a> Resolver<'a> {
     fn new(reader: &'a AvroSchema, writer: &'a AvroSchema, dir: Dir, fallback: &'a str) -> Self {
-        Resolver { reader, writer, dir, memo: HashMap::new(), explained: HashSet::new(), fallback, out: Vec::new() }
+        Resolver {
+            reader,
+            writer,
+            dir,
+            memo: HashMap::new(),
+            explained: HashSet::new(),
+            unions: HashMap::new(),
+            fallback,
+            out: Vec::new(),
+        }
     }
 
     fn rnamed(&self, i: usize) -> Option<&'a NamedType> {
@@ -197,6 +226,8 @@ impl<'a> Resolver<'a> {
         match (r, w) {
             // A writer union: every branch must be read (whatever the reader is).
             (_, Union(ws)) => ws.iter().all(|b| self.reads(r, &b.ty)),
+            // A reader union reading a named writer type: only branches of its name or alias can.
+            (Union(rs), Named(j)) => self.named_branches(rs, *j).into_iter().any(|i| self.reads(&rs[i].ty, w)),
             // A reader union reading a non-union writer: some branch must read it.
             (Union(rs), _) => rs.iter().any(|b| self.reads(&b.ty, w)),
             (Array(a), Array(b)) | (Map(a), Map(b)) => self.reads(&a.ty, &b.ty),
@@ -213,6 +244,33 @@ impl<'a> Resolver<'a> {
             }
             _ => promotes(w, r),
         }
+    }
+
+    /// The branches of the reader union `rs` whose named type matches the writer's named type
+    /// `j` by unqualified name or alias, in branch order. Any other branch reads it as `false`
+    /// without recursing, so trying only these gives Avro's verdict.
+    fn named_branches(&mut self, rs: &[AvroNode], j: usize) -> Vec<usize> {
+        let Some(w) = self.wnamed(j) else { return Vec::new() };
+        let reader = self.reader;
+        let index = self.unions.entry(rs.as_ptr() as usize).or_insert_with(|| {
+            let mut index: HashMap<String, Vec<usize>> = HashMap::new();
+            for (b, node) in rs.iter().enumerate() {
+                if let AvroType::Named(i) = node.ty
+                    && let Some(n) = reader.named.get(i)
+                {
+                    index.entry(n.name().to_string()).or_default().push(b);
+                    for a in &n.aliases {
+                        index.entry(a.clone()).or_default().push(b);
+                    }
+                }
+            }
+            index
+        });
+        let mut out: Vec<usize> =
+            index.get(w.name()).into_iter().chain(index.get(&w.full_name)).flatten().copied().collect();
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     fn named_reads(&mut self, i: usize, j: usize) -> bool {
@@ -289,13 +347,12 @@ impl<'a> Resolver<'a> {
         if path.segments.is_empty()
             && let AvroType::Named(j) = b.ty
         {
-            let same = |n: &AvroNode| match n.ty {
-                AvroType::Named(i) => self.rnamed(i).zip(self.wnamed(j)).is_some_and(|(x, y)| names_match(x, y)),
-                _ => false,
-            };
             let target = match &r.ty {
-                AvroType::Union(rs) => rs.iter().find(|n| same(n)),
-                _ => same(r).then_some(r),
+                AvroType::Union(rs) => self.named_branches(rs, j).first().map(|&i| &rs[i]),
+                AvroType::Named(i) => {
+                    self.rnamed(*i).zip(self.wnamed(j)).is_some_and(|(x, y)| names_match(x, y)).then_some(r)
+                }
+                _ => None,
             };
             match target {
                 Some(t) => self.explain(t, b, path),
@@ -359,14 +416,10 @@ impl<'a> Resolver<'a> {
 
     /// The reader branch to explain a failure against: the branch of the writer's own kind,
     /// by name for named types (else the only branch of that kind).
-    fn counterpart<'n>(&self, rs: &'n [AvroNode], w: &AvroType) -> Option<&'n AvroNode> {
+    fn counterpart<'n>(&mut self, rs: &'n [AvroNode], w: &AvroType) -> Option<&'n AvroNode> {
         if let AvroType::Named(j) = w {
-            let by_name = rs.iter().find(|b| match b.ty {
-                AvroType::Named(i) => self.rnamed(i).zip(self.wnamed(*j)).is_some_and(|(x, y)| names_match(x, y)),
-                _ => false,
-            });
-            if by_name.is_some() {
-                return by_name;
+            if let Some(&first) = self.named_branches(rs, *j).first() {
+                return rs.get(first);
             }
             let mut kind = rs.iter().filter(|b| self.same_kind(&b.ty, w));
             return match (kind.next(), kind.next()) {
