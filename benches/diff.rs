@@ -74,6 +74,7 @@ fn schema(fields: usize, variant: u64) -> Schema {
         qualified_paths: true,
         objects,
         proto_files: Vec::new(),
+        facts: Default::default(),
     }
 }
 

@@ -30,6 +30,10 @@ const NOT_EXPRESSIBLE_IN_ODCS: &[&str] = &[
     // `fixtures/breaking-proto/` (`every_protobuf_rule_has_a_fixture_pair_that_triggers_it`).
     "P001", "P002", "P003", "P004", "P005", "P006", "P007", "P008", "P009", "P010", "P011", "P012", "P013", "P014",
     "P015",
+    // T011 judges Avro named types (record, enum, fixed names and aliases), which ODCS does not
+    // have: `diff/avro.rs` reports it when both sides are Avro. Its pair is
+    // `fixtures/formats/avro/shipment.v{1,2}.avsc` (`avro_pair_is_judged_by_schema_resolution`).
+    "T011",
 ];
 
 /// What each fixture pair must report: (code, display path, breaks, level). The V001 pair
@@ -682,6 +686,77 @@ fn jsonschema_recursion_format_override_and_remote_refs() {
     run.assert_exit(2);
     let out = format!("{}{}", run.stdout, run.stderr);
     assert!(out.contains("https://example.com/a.json") && out.contains("remote.schema.json:3:"), "{run}");
+}
+
+// ---- Avro ----
+
+/// Two versions of an Avro schema (`fixtures/formats/avro/shipment.v{1,2}.avsc`) under FULL:
+/// Avro's schema resolution decides each verdict, per direction. Promotions break only the
+/// direction that cannot promote, named types match by unqualified name (the top-level record
+/// moved namespace) or by the reader's aliases (`Place` → `Location` reads old data, but
+/// today's readers have no alias for `Location`), the reader's enum default absorbs a new
+/// symbol, a default added or removed on a field both sides have changes no verdict, and
+/// promotions apply through unions (`["int", "long"]` → `long` reads both ways; `["null",
+/// "int"]` → `["null", "long"]` only backward).
+#[test]
+fn avro_pair_is_judged_by_schema_resolution() {
+    let old = "fixtures/formats/avro/shipment.v1.avsc";
+    let new = "fixtures/formats/avro/shipment.v2.avsc";
+    let text = contrakt(["diff", old, new, "--mode", "full", "--color", "never"]);
+    let json = contrakt(["diff", old, new, "--mode", "full", "--format", "json"]);
+    assert_exit_follows_passed(&json);
+    assert_eq!(text.code, json.code, "{text}");
+    assert_eq!(json.json()["compatible"], false, "{json}");
+    let findings = json.findings();
+    let mut breaking: Vec<(&str, &str, Vec<&str>)> = findings
+        .iter()
+        .filter(|f| !strings(&f["breaks"]).is_empty())
+        .map(|f| (f["code"].as_str().unwrap_or("?"), f["path"].as_str().unwrap_or("?"), strings(&f["breaks"])))
+        .collect();
+    breaking.sort();
+    let mut expected: Vec<(&str, &str, Vec<&str>)> = [
+        ("F002", "priority", &["backward"][..]),
+        ("F004", "depot", &["forward"]),
+        ("S004", "tracking", &["backward"]),
+        ("T001", "weight_grams", &["forward"]),
+        ("T001", "parcels", &["forward"]),
+        ("T003", "boxes", &["backward"]),
+        ("T008", "label", &["backward", "forward"]),
+        ("T011", "carrier", &["backward", "forward"]),
+        ("T011", "origin", &["forward"]),
+    ]
+    .iter()
+    .map(|(c, p, b)| (*c, *p, b.to_vec()))
+    .collect();
+    expected.sort();
+    assert_eq!(breaking, expected, "{json}");
+    // What resolution accepts stays visible, as information: the default removed from `note`,
+    // the symbol `status` gained (absorbed by the enum's default), string → bytes.
+    assert!(!findings.iter().any(|f| f["path"] == "amount" && !strings(&f["breaks"]).is_empty()), "{json}");
+    for (code, path) in [("D002", "note"), ("E001", "status"), ("F001", "eta")] {
+        let f = findings.iter().find(|f| f["code"] == code && f["path"] == path);
+        assert!(f.is_some_and(|f| f["level"] == "info" && strings(&f["breaks"]).is_empty()), "{code} {path}\n{json}");
+    }
+    // Findings point into the file that holds the thing: a removed field into OLD, a renamed
+    // type at its definition in NEW.
+    let depot = with_code(&findings, "F004")[0];
+    assert_eq!(depot["file"], old, "{json}");
+    let v1 = std::fs::read_to_string(repo().join(old)).expect("read fixture");
+    assert_eq!(depot["line"], locate(&v1, "\"depot\"", 1).0, "{json}");
+    let carrier = findings.iter().find(|f| f["code"] == "T011" && f["path"] == "carrier").expect("T011 carrier");
+    let v2 = std::fs::read_to_string(repo().join(new)).expect("read fixture");
+    assert_eq!(carrier["file"], new, "{json}");
+    assert_eq!(carrier["line"], locate(&v2, "\"CarrierCode\"", 1).0, "{json}");
+    // Swapping the files swaps the directions.
+    let swapped = contrakt(["diff", new, old, "--mode", "backward", "--format", "json"]);
+    let forward = contrakt(["diff", old, new, "--mode", "forward", "--format", "json"]);
+    assert_eq!(swapped.json()["compatible"], forward.json()["compatible"], "{swapped}");
+    // Each file is compatible with itself.
+    contrakt(["diff", old, old, "--mode", "full-transitive"]).assert_exit(0);
+    with_stable_output(|| {
+        insta::assert_snapshot!("avro_text", text.stdout);
+        insta::assert_snapshot!("avro_json", json.stdout);
+    });
 }
 
 /// Parquet footers and Arrow IPC files are schemas too: a dataset diffs against its contract.

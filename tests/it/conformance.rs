@@ -403,6 +403,7 @@ fn load_module(dir: &Path) -> Module {
             qualified_paths: true,
             objects: Vec::new(),
             proto_files: Vec::new(),
+            facts: Default::default(),
         },
         files: HashMap::new(),
         sources: HashMap::new(),
@@ -640,9 +641,9 @@ fn protobuf_corpora_agree_with_confluent_and_buf() {
     let allow = allowlist();
     for corpus in allow.keys() {
         // `datacontract-cli-odcs` belongs to `conformance_odcs`, `confluent-jsonschema` to
-        // `conformance_jsonschema`.
+        // `conformance_jsonschema`, `avro` to `conformance_avro`.
         assert!(
-            ["confluent-protobuf", "buf-breaking", "datacontract-cli-odcs", "confluent-jsonschema"]
+            ["confluent-protobuf", "buf-breaking", "datacontract-cli-odcs", "confluent-jsonschema", "avro"]
                 .contains(&corpus.as_str()),
             "unknown corpus `{corpus}`"
         );

@@ -22,6 +22,8 @@
 //!   (`month`), in git with a breaking commit, rendered in headless Chromium.
 //! - `conformance`: the Confluent and buf Protobuf corpora in `tests/conformance/`, with
 //!   an agreement table and `conformance-allowlist.yaml` for deliberate differences.
+//! - `conformance_avro`: Apache Avro's compatibility tests (299 reader/writer verdicts), section
+//!   `avro` of the allowlist.
 //! - `conformance_jsonschema`: Confluent's JSON Schema corpus (STRICT and LENIENT verdicts),
 //!   section `confluent-jsonschema` of the allowlist.
 //! - `conformance_odcs`: datacontract-cli's ODCS corpora (PR #1482 breaking detection, changelog),
@@ -52,6 +54,7 @@ mod cli_lint;
 mod cli_publish;
 mod cli_report;
 mod conformance;
+mod conformance_avro;
 mod conformance_jsonschema;
 mod conformance_odcs;
 mod ecosystem;

@@ -165,8 +165,8 @@ fn refuse_contract_url(object: &str, location: &str) -> Result<()> {
 pub const ALLOW_PATHS_ENV: &str = "CONTRAKT_ALLOW_CONTRACT_PATHS";
 
 /// A local path written in a contract is read only inside the folders a contract may read: the
-/// repository holding the contract (the nearest folder above it with `.git`), the working
-/// folder, and those [`ALLOW_PATHS_ENV`] names. The path is resolved through symbolic links
+/// repository holding the contract (the nearest folder above it with `.git`; outside a
+/// repository, the contract's folder), the working folder, and those [`ALLOW_PATHS_ENV`] names. The path is resolved through symbolic links
 /// (of the part before any glob), so a link committed in the repository cannot lead out.
 fn refuse_contract_path(object: &str, location: &str, base: &Path) -> Result<()> {
     if location.contains("://") && !location.starts_with("file://") {
@@ -193,8 +193,9 @@ fn refuse_contract_path(object: &str, location: &str, base: &Path) -> Result<()>
     };
     let canonical = |p: &Path| std::fs::canonicalize(p).ok();
     let base = if base.as_os_str().is_empty() { Path::new(".") } else { base };
-    let repository =
-        canonical(base).and_then(|b| b.ancestors().find(|d| d.join(".git").exists()).map(Path::to_path_buf));
+    // Outside a repository (an unpacked archive, a notebook's folder), the contract's own folder.
+    let repository = canonical(base)
+        .map(|b| b.ancestors().find(|d| d.join(".git").exists()).map(Path::to_path_buf).unwrap_or(b));
     let mut roots: Vec<PathBuf> =
         repository.into_iter().chain(std::env::current_dir().ok().and_then(|d| canonical(&d))).collect();
     roots.extend(allow.split(',').map(str::trim).filter(|a| !a.is_empty()).filter_map(|a| canonical(Path::new(a))));

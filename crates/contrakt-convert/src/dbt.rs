@@ -106,6 +106,7 @@ pub fn load(source: &str, text: &str, models: &[String]) -> Result<(Schema, Vec<
         qualified_paths: true,
         objects,
         proto_files: Vec::new(),
+        facts: Default::default(),
     };
     Ok((schema, warnings))
 }

@@ -273,6 +273,7 @@ mod generated {
                 qualified_paths: true,
                 objects: vec![object],
                 proto_files: Vec::new(),
+                facts: Default::default(),
             }
         })
     }

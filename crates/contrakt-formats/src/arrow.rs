@@ -103,6 +103,7 @@ pub fn from_arrow(source: &str, object: &str, schema: &ArrowSchema) -> Schema {
             metadata: Default::default(),
         }],
         proto_files: Vec::new(),
+        facts: Default::default(),
     }
 }
 

@@ -16,13 +16,19 @@
 //! - the full name of a named type is in `metadata["avro.name"]`, its aliases in
 //!   `metadata["avro.aliases"]`; enums are closed (`open: false`) with their `default` symbol.
 //!
+//! Next to the IR, [`Schema::facts`] holds Avro's own tree ([`FormatFacts::Avro`]): named types
+//! defined once with their full names, aliases, fields' defaults and aliases, enum defaults and
+//! fixed sizes, and union branches as written. The diff resolves two Avro schemas on that tree;
+//! the IR (and the `avro.*` metadata) serves comparisons with other formats.
+//!
 //! Pointers are JSON pointers into the `.avsc` (`/fields/2/type/fields/0`); for fields of a
 //! type used by reference they point at the type's definition.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use contrakt_core::ir::{DataType, Expresses, Field, Object, RecordModel, Schema, TimeUnit};
+use contrakt_core::ir::avro::{AvroField as TreeField, AvroNode, AvroSchema, AvroType, NamedKind, NamedType};
+use contrakt_core::ir::{DataType, Expresses, Field, FormatFacts, Object, RecordModel, Schema, TimeUnit};
 use contrakt_core::{SourceFile, Span};
 use serde_json::{Map, Value as Json};
 
@@ -128,6 +134,7 @@ pub(crate) fn load(name: &str, text: &str) -> Result<Schema, Error> {
         qualified_paths: false,
         objects,
         proto_files: Vec::new(),
+        facts: FormatFacts::Avro(Arc::new(parser.tree(&root))),
     })
 }
 
@@ -620,6 +627,64 @@ impl Parser<'_> {
         let idx = self.define(fullname, aliases, Self::doc(obj), &pointer)?;
         self.defs[idx].kind = DefKind::Fixed { size, logical };
         Ok(Node { ty: Ty::Named(idx), pointer })
+    }
+
+    /// The typed tree the diff resolves on (`contrakt_core::ir::avro`). Logical types are left
+    /// out: Avro's resolution reads the underlying type only.
+    fn tree(&self, root: &Node) -> AvroSchema {
+        let named = self
+            .defs
+            .iter()
+            .map(|d| NamedType {
+                full_name: d.fullname.clone(),
+                aliases: d.aliases.clone(),
+                kind: match &d.kind {
+                    // A definition still pending after parsing cannot happen (a parse error
+                    // returns first); an empty record is the harmless reading.
+                    DefKind::Pending => NamedKind::Record { fields: Vec::new() },
+                    DefKind::Record(fields) => NamedKind::Record {
+                        fields: fields
+                            .iter()
+                            .map(|f| TreeField {
+                                name: f.name.clone(),
+                                aliases: f.aliases.clone(),
+                                default: f.default.clone(),
+                                node: self.tree_node(&f.ty),
+                                pointer: f.pointer.clone(),
+                                span: self.spans.get(&f.pointer),
+                            })
+                            .collect(),
+                    },
+                    DefKind::Enum { symbols, default } => {
+                        NamedKind::Enum { symbols: symbols.clone(), default: default.clone() }
+                    }
+                    DefKind::Fixed { size, .. } => NamedKind::Fixed { size: *size },
+                },
+                pointer: d.pointer.clone(),
+                span: self.spans.get(&d.pointer),
+            })
+            .collect();
+        AvroSchema { root: self.tree_node(root), named }
+    }
+
+    fn tree_node(&self, node: &Node) -> AvroNode {
+        let ty = match &node.ty {
+            Ty::Prim(p, _) => match p {
+                Prim::Null => AvroType::Null,
+                Prim::Boolean => AvroType::Boolean,
+                Prim::Int => AvroType::Int,
+                Prim::Long => AvroType::Long,
+                Prim::Float => AvroType::Float,
+                Prim::Double => AvroType::Double,
+                Prim::Bytes => AvroType::Bytes,
+                Prim::String => AvroType::String,
+            },
+            Ty::Named(idx) => AvroType::Named(*idx),
+            Ty::Array(item) => AvroType::Array(Box::new(self.tree_node(item))),
+            Ty::Map(value) => AvroType::Map(Box::new(self.tree_node(value))),
+            Ty::Union(branches) => AvroType::Union(branches.iter().map(|b| self.tree_node(b)).collect()),
+        };
+        AvroNode { ty, pointer: node.pointer.clone(), span: self.spans.get(&node.pointer) }
     }
 
     /// Avro Java rejects defaults that do not match the field's type; so does contrakt.

@@ -166,6 +166,7 @@ pub(crate) fn load(name: &str, text: &str) -> Result<Schema, Error> {
         qualified_paths: false,
         objects: vec![object],
         proto_files: Vec::new(),
+        facts: Default::default(),
     })
 }
 

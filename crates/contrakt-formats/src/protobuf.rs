@@ -171,6 +171,7 @@ pub(crate) fn load(display: &str, text: &str, folder: Option<&Path>) -> Result<S
         qualified_paths: true,
         objects,
         proto_files: vec![facts],
+        facts: Default::default(),
     })
 }
 

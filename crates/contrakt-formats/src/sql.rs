@@ -357,6 +357,7 @@ impl<'a> Lower<'a> {
             qualified_paths: true,
             objects,
             proto_files: Vec::new(),
+            facts: Default::default(),
         })
     }
 

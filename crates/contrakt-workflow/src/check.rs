@@ -355,7 +355,13 @@ mod tests {
 
     /// The weekly menu with an adaptive check on its volume, warm after two runs.
     fn menu(dir: &Path, history: bool) -> Registry {
-        let data = repo().join("fixtures/data/weekly_menu");
+        // The data sits beside the contract: a contract outside a repository reads only its folder.
+        let data = dir.join("weekly_menu");
+        std::fs::create_dir_all(&data).unwrap();
+        for file in std::fs::read_dir(repo().join("fixtures/data/weekly_menu")).unwrap() {
+            let file = file.unwrap().path();
+            std::fs::copy(&file, data.join(file.file_name().unwrap())).unwrap();
+        }
         let text = format!(
             "apiVersion: v3.1.0\nkind: DataContract\nid: urn:t:menu\nversion: 1.0.0\nstatus: active\n\
              servers:\n  - {{server: local, type: local, path: '{}', format: parquet}}\n\

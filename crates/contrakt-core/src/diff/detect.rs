@@ -24,7 +24,12 @@ pub fn diff(old: &Schema, new: &Schema) -> Vec<Change> {
         attr: None,
         unexpressed: Vec::new(),
     };
-    let (pairs, removed, added) = match_objects(&old.objects, &new.objects);
+    let avro = old.facts.avro().zip(new.facts.avro());
+    let (pairs, removed, added) = match (avro, old.objects.as_slice(), new.objects.as_slice()) {
+        // One record each side: the same object whatever its name; resolution judges the name.
+        (Some(_), [a], [b]) => (vec![(a, b)], Vec::new(), Vec::new()),
+        _ => match_objects(&old.objects, &new.objects),
+    };
     for o in removed {
         let path = FieldPath { segments: vec![Segment::Name(o.name.clone())] };
         d.push(
@@ -55,7 +60,11 @@ pub fn diff(old: &Schema, new: &Schema) -> Vec<Change> {
         d.object(a, b);
     }
     super::proto::diff_files(&old.proto_files, &new.proto_files, &mut d.out);
-    d.out
+    match avro {
+        // Avro on both sides: Avro's own schema resolution decides every verdict.
+        Some((a, b)) => super::avro::resolve(a, b, new, d.out),
+        None => d.out,
+    }
 }
 
 /// Resolves a rule's default verdict; `Depends` directions take `b`/`f` from the caller.

@@ -4,6 +4,7 @@
 //! A change is detected once; BACKWARD asks whether a reader of the new schema reads old
 //! data, FORWARD whether today's readers (the old schema) read new data. Modes compose the two.
 
+mod avro;
 pub mod contract;
 mod detect;
 pub mod gate;

@@ -144,6 +144,10 @@ catalog! {
         "A map's key type changed.",
         ["MAP_KEY_TYPE_MISMATCH", "type-changed"],
         "## What it does\nReports a change of a map's key type.\n\n## Why it breaks consumers\nKeys are looked up by exact type; no promotion applies (Iceberg).\n\n## Example\n`map<string,int> → map<int,int>`\n\n## How to evolve safely\nAdd a new map field.\n";
+    NAMED_TYPE_RENAMED = "T011" "named-type-renamed" [D D] Error,
+        "A named type (an Avro record, enum or fixed) was renamed without an alias for its old name.",
+        ["NAME_MISMATCH", "name_mismatch"],
+        "## What it does\nReports an Avro record, enum or fixed type whose name changed, where the reader has no alias for the writer's full name. Avro matches named types by their unqualified name (a new namespace alone changes nothing) or by the reader's `aliases`.\n\n## Why it breaks consumers\nAvro resolves a named type only against a type of the same name: a reader whose enum is `Status` cannot read data written with `OrderStatus`, whatever the symbols. Without an alias a reader of the new schema cannot read old data (BACKWARD); today's readers never have an alias for a name that did not exist yet (FORWARD).\n\n## Example\n```json\n{\"type\": \"enum\", \"name\": \"Status\", \"symbols\": [\"A\", \"B\"]}\n// renamed\n{\"type\": \"enum\", \"name\": \"OrderStatus\", \"symbols\": [\"A\", \"B\"]}\n```\n\n## How to evolve safely\nKeep the name, or add the old full name to the new type's `aliases` (`\"aliases\": [\"Status\"]`), which fixes BACKWARD; FORWARD needs readers that already carry the new name as an alias.\n";
     ENUM_VALUE_ADDED = "E001" "enum-value-added" [V D] Warning,
         "An allowed value was added to an enumeration.",
         ["PRODUCT_TYPE_NARROWED", "ENUM_ARRAY_EXTENDED", "ENUM_CONST_ADDED", "field_enum_added", "MISSING_ENUM_SYMBOLS"],

@@ -249,6 +249,7 @@ fn schema(model: RecordModel) -> impl Strategy<Value = Schema> {
                     metadata: Default::default(),
                 }],
                 proto_files: Vec::new(),
+                facts: Default::default(),
             }
         },
     )

@@ -22,6 +22,7 @@ pub fn lower_contract(doc: &ContractDocument) -> Schema {
         qualified_paths: true,
         objects,
         proto_files: Vec::new(),
+        facts: Default::default(),
     }
 }
 

@@ -5,12 +5,14 @@
 //! Arrow-like logical types with widths, nesting, nullability, keys, constraints, enums,
 //! defaults and metadata, and a source span and JSON pointer for every node.
 
+pub mod avro;
 mod lower;
 mod physical;
 pub mod proto;
 mod types;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::Value as Json;
@@ -54,6 +56,43 @@ pub struct Schema {
     /// formats. The diff compares them file by file as `buf breaking` does.
     #[serde(skip)]
     pub proto_files: Vec<proto::ProtoFile>,
+    /// What only the source format can state, typed (see [`FormatFacts`]).
+    #[serde(skip_serializing_if = "FormatFacts::is_none")]
+    pub facts: FormatFacts,
+}
+
+/// Facts only one format states and its own compatibility rules decide on, kept typed next to
+/// the format-neutral IR: one variant per format that needs more than the IR says. The diff
+/// runs a format's own resolution when both sides carry the same variant, and the generic
+/// structural walk otherwise (a contract compared with an `.avsc`).
+///
+/// To add a format, add a variant holding a core-owned type in `ir/<format>.rs`, set it in the
+/// front end, and match on it in `diff::diff`; the other variants stay untouched.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(tag = "format", content = "schema", rename_all = "kebab-case")]
+pub enum FormatFacts {
+    #[default]
+    None,
+    /// Avro's schema tree (names, aliases, defaults, union branches as written).
+    Avro(#[serde(serialize_with = "serialize_shared")] Arc<avro::AvroSchema>),
+}
+
+/// serde's `rc` feature is off in the workspace; a shared tree serialises as its contents.
+fn serialize_shared<T: Serialize, S: serde::Serializer>(value: &Arc<T>, s: S) -> Result<S::Ok, S::Error> {
+    value.as_ref().serialize(s)
+}
+
+impl FormatFacts {
+    pub fn is_none(&self) -> bool {
+        matches!(self, FormatFacts::None)
+    }
+
+    pub fn avro(&self) -> Option<&avro::AvroSchema> {
+        match self {
+            FormatFacts::Avro(s) => Some(s),
+            FormatFacts::None => None,
+        }
+    }
 }
 
 /// What a schema language can express beyond types, names and nullability. A contract
