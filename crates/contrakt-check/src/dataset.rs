@@ -194,8 +194,8 @@ fn refuse_contract_path(object: &str, location: &str, base: &Path) -> Result<()>
     let canonical = |p: &Path| std::fs::canonicalize(p).ok();
     let base = if base.as_os_str().is_empty() { Path::new(".") } else { base };
     // Outside a repository (an unpacked archive, a notebook's folder), the contract's own folder.
-    let repository = canonical(base)
-        .map(|b| b.ancestors().find(|d| d.join(".git").exists()).map(Path::to_path_buf).unwrap_or(b));
+    let repository =
+        canonical(base).map(|b| b.ancestors().find(|d| d.join(".git").exists()).map(Path::to_path_buf).unwrap_or(b));
     let mut roots: Vec<PathBuf> =
         repository.into_iter().chain(std::env::current_dir().ok().and_then(|d| canonical(&d))).collect();
     roots.extend(allow.split(',').map(str::trim).filter(|a| !a.is_empty()).filter_map(|a| canonical(Path::new(a))));
