@@ -46,6 +46,14 @@ DAYS = [("2026-11-01T06:00:00Z", None), ("2026-11-02T06:00:00Z", None), ("2026-1
         ("2026-11-04T06:00:00Z", "menu_slot <= 10")]
 
 
+@pytest.fixture(autouse=True)
+def allow_the_fixture_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The registry copies sit in temporary folders outside any repository, and their contracts
+    read the repository's fixture data: the operator (this test) allows that folder, for the
+    command line and the library alike."""
+    monkeypatch.setenv("CONTRAKT_ALLOW_CONTRACT_PATHS", str(DATA))
+
+
 def binary() -> Path | None:
     given = os.environ.get("CONTRAKT_BIN")
     if given:

@@ -42,8 +42,11 @@ pub fn classify(query: &str, table: &str) -> Result<UserQuery, String> {
     if let Some(why) = contrakt_core::sql_guard::refused(query, &GenericDialect {}) {
         return Err(why);
     }
-    let statements =
-        Parser::parse_sql(&GenericDialect {}, query).map_err(|e| format!("the query does not parse: {e}"))?;
+    let owned = query.to_string();
+    let statements = contrakt_core::sql_guard::within_deadline(move || {
+        Parser::parse_sql(&GenericDialect {}, &owned).map_err(|e| format!("the query does not parse: {e}"))
+    })
+    .unwrap_or_else(|| Err(format!("the query {}", contrakt_core::sql_guard::too_slow())))?;
     let statement = match statements.as_slice() {
         [one] => one,
         [] => return Err("the query is empty".into()),

@@ -8,6 +8,8 @@
 //! - no `WITH RECURSIVE`: one without a termination runs forever, and a rule never needs one;
 //! - `--where` is one row predicate: one expression and nothing after it, no subquery.
 
+use std::time::Duration;
+
 use sqlparser::ast::Expr;
 use sqlparser::dialect::{Dialect, GenericDialect};
 use sqlparser::keywords::Keyword;
@@ -91,6 +93,13 @@ pub fn parse_filter_expr(text: &str) -> Result<Expr, String> {
             t.token, at.line, at.column
         ));
     }
+    let owned = text.to_string();
+    within_deadline(move || parse_one_expr(tokens, &owned)).unwrap_or_else(|| Err(format!("--where {}", too_slow())))
+}
+
+/// The parse proper, on [`within_deadline`]'s thread.
+fn parse_one_expr(tokens: Vec<TokenWithSpan>, text: &str) -> Result<Expr, String> {
+    let dialect = GenericDialect {};
     let mut parser = Parser::new(&dialect).with_tokens_with_locations(tokens);
     let expr = parser.parse_expr().map_err(|e| {
         let message = strip(&e.to_string()).to_string();
@@ -112,6 +121,34 @@ pub fn parse_filter_expr(text: &str) -> Result<Expr, String> {
         ));
     }
     Ok(expr)
+}
+
+/// How long reading one query or filter may take. sqlparser 0.62 (the version DataFusion 55
+/// builds with) backtracks exponentially on some short inputs: a fuzzed 151-byte `--where` of
+/// `.`/`@` chains took over 15 s (upstream fixes: sqlparser-rs #2344, #2350, #2352). No real
+/// rule takes more than milliseconds, so one that does is refused instead of hanging the job.
+pub const PARSE_DEADLINE: Duration = Duration::from_secs(5);
+
+/// Runs `parse` on a thread of its own and waits at most [`PARSE_DEADLINE`] for it. A parser
+/// cannot be interrupted: past the deadline its thread is left to finish (or to end with the
+/// process) and `None` says the text was refused.
+pub fn within_deadline<T: Send + 'static>(parse: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    std::thread::Builder::new()
+        .name("contrakt-sql-parse".into())
+        .spawn(move || {
+            let _ = tx.send(parse());
+        })
+        .ok()?;
+    rx.recv_timeout(PARSE_DEADLINE).ok()
+}
+
+/// The refusal when [`within_deadline`] gives up.
+pub fn too_slow() -> String {
+    format!(
+        "takes longer than {} s to read (sqlparser backtracks exponentially on some chains of `.`, `IF`, `NOT` or parentheses); write it more simply",
+        PARSE_DEADLINE.as_secs()
+    )
 }
 
 fn strip(message: &str) -> &str {
@@ -155,6 +192,17 @@ mod tests {
         // One quote, and a backslash on its own, pass through.
         assert_eq!(parse_filter("x = 'it''s'").unwrap(), "(x = 'it''s')");
         assert_eq!(parse_filter(r"p = 'C:\data'").unwrap(), r"(p = 'C:\data')");
+    }
+
+    #[test]
+    fn a_filter_that_takes_exponential_time_to_parse_is_refused_within_the_deadline() {
+        // Found by fuzzing `where_filter`: over 15 s in sqlparser 0.62 (`fuzz/corpus/where_filter/slow-dot-chain`).
+        let text = "t.t@.t.t@.Dt.tJJJJJJJJJJJJJJJJJJJJJJJJJJJt@.Dtt#.JJDt.t@.Dt.tJJJJJJJJJJJJJJJJJJJJJJJJJJJt@.Dtt#.JJJ@.DJJJJJJJJJJJJJt@.Dtt#.JJtt#.@.2$t .w2$t .w2$t .w2$t .w2$t .w2$t .w2[";
+        let started = std::time::Instant::now();
+        let e = parse_filter(text).unwrap_err();
+        assert!(e.contains("takes longer than 5 s to read"), "{e}");
+        // The deadline, not the parse, decides when the answer comes.
+        assert!(started.elapsed() < PARSE_DEADLINE * 3, "{:?}", started.elapsed());
     }
 
     #[test]

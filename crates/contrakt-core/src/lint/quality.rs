@@ -255,20 +255,31 @@ fn sql(doc: &ContractDocument, pointer: &str, query: &str, e: &mut Emitter<'_>) 
             return;
         }
     };
-    let mut first_error = None;
-    let mut statements = None;
-    let (dialects, warehouses) = dialects_for(doc);
-    for dialect in &dialects {
-        match Parser::parse_sql(dialect.as_ref(), &text) {
-            Ok(s) => {
-                statements = Some(s);
-                break;
-            }
-            Err(err) => {
-                first_error.get_or_insert(err.to_string().trim_start_matches("sql parser error: ").to_string());
+    let (_, warehouses) = dialects_for(doc);
+    let server_types: Vec<String> = doc.contract.servers.iter().map(|s| s.server_type.clone()).collect();
+    let owned = text.clone();
+    // Dialects are built on the parse's thread: they are not `Send`.
+    let Some((statements, first_error)) = crate::sql_guard::within_deadline(move || {
+        let mut first_error = None;
+        let mut statements = None;
+        let dialects = std::iter::once(Box::new(GenericDialect {}) as Box<dyn Dialect>)
+            .chain(server_types.iter().filter_map(|t| server_dialect(t)));
+        for dialect in dialects {
+            match Parser::parse_sql(dialect.as_ref(), &owned) {
+                Ok(s) => {
+                    statements = Some(s);
+                    break;
+                }
+                Err(err) => {
+                    first_error.get_or_insert(err.to_string().trim_start_matches("sql parser error: ").to_string());
+                }
             }
         }
-    }
+        (statements, first_error)
+    }) else {
+        e.emit(&SQL_SYNTAX, span, pointer, format!("query {}", crate::sql_guard::too_slow()));
+        return;
+    };
     let Some(statements) = statements else {
         let why = first_error.unwrap_or_default();
         if warehouses.is_empty() {
