@@ -233,17 +233,21 @@ fn server_dialect(server_type: &str) -> Option<Box<dyn Dialect>> {
     sqlparser::dialect::dialect_from_str(name).filter(|_| t != "generic")
 }
 
-/// The contract's servers that run SQL, with their dialects: the generic one first.
-fn dialects_for(doc: &ContractDocument) -> (Vec<Box<dyn Dialect>>, Vec<String>) {
-    let mut dialects: Vec<Box<dyn Dialect>> = vec![Box::new(GenericDialect {})];
-    let mut warehouses = Vec::new();
-    for server in &doc.contract.servers {
-        if let Some(d) = server_dialect(&server.server_type) {
-            dialects.push(d);
-            warehouses.push(format!("`{}` ({})", server.server, server.server_type));
-        }
-    }
-    (dialects, warehouses)
+/// The parser dialects to read a rule with: the generic one first, then those of the servers
+/// (by ODCS `type`) that run SQL. Built where they are used: dialects are not `Send`.
+fn dialects(server_types: &[String]) -> impl Iterator<Item = Box<dyn Dialect>> + '_ {
+    std::iter::once(Box::new(GenericDialect {}) as Box<dyn Dialect>)
+        .chain(server_types.iter().filter_map(|t| server_dialect(t)))
+}
+
+/// The contract's servers that run SQL, as messages name them.
+fn warehouses(doc: &ContractDocument) -> Vec<String> {
+    doc.contract
+        .servers
+        .iter()
+        .filter(|s| server_dialect(&s.server_type).is_some())
+        .map(|s| format!("`{}` ({})", s.server, s.server_type))
+        .collect()
 }
 
 fn sql(doc: &ContractDocument, pointer: &str, query: &str, e: &mut Emitter<'_>) {
@@ -255,16 +259,13 @@ fn sql(doc: &ContractDocument, pointer: &str, query: &str, e: &mut Emitter<'_>) 
             return;
         }
     };
-    let (_, warehouses) = dialects_for(doc);
+    let warehouses = warehouses(doc);
     let server_types: Vec<String> = doc.contract.servers.iter().map(|s| s.server_type.clone()).collect();
     let owned = text.clone();
-    // Dialects are built on the parse's thread: they are not `Send`.
     let Some((statements, first_error)) = crate::sql_guard::within_deadline(move || {
         let mut first_error = None;
         let mut statements = None;
-        let dialects = std::iter::once(Box::new(GenericDialect {}) as Box<dyn Dialect>)
-            .chain(server_types.iter().filter_map(|t| server_dialect(t)));
-        for dialect in dialects {
+        for dialect in dialects(&server_types) {
             match Parser::parse_sql(dialect.as_ref(), &owned) {
                 Ok(s) => {
                     statements = Some(s);
