@@ -86,11 +86,13 @@ fn a_memory_limit_keeps_uniqueness_exact_by_grouping_instead_of_holding_every_va
     let opts = || CheckOptions { frames: vec![(None, frame.clone())], sample: 3, ..Default::default() };
     let unique = |report: &contrakt_check::CheckReport| {
         let r = report.results.iter().find(|r| r.code == "Q202").expect("the uniqueness check");
-        (r.status.as_str(), r.failed_rows, r.value, r.samples.len())
+        (r.status.as_str(), r.failed_rows, r.value, r.samples.clone())
     };
     let unbounded = rt.block_on(Checker::new().check(&doc, &opts())).unwrap();
     // 1,000 ids appear twice: 1,000 rows in excess, and three of those ids as samples.
-    assert_eq!(unique(&unbounded), ("fail", Some(1000), Some(1000.0), 3), "{:?}", unbounded.results);
+    let repeated = |id: i64| serde_json::json!({"id": id, "occurrences": 2}).as_object().unwrap().clone();
+    let samples = vec![repeated(1_000_010), repeated(1_000_011), repeated(1_000_012)];
+    assert_eq!(unique(&unbounded), ("fail", Some(1000), Some(1000.0), samples), "{:?}", unbounded.results);
 
     let limited = Checker::new().with_memory_limit(16 << 20).unwrap();
     assert_eq!(limited.memory_limit(), Some(16 << 20));
@@ -103,6 +105,12 @@ fn a_memory_limit_keeps_uniqueness_exact_by_grouping_instead_of_holding_every_va
     let fused = plan.lines().find(|l| l.trim_start().starts_with("SELECT count(*) AS \"m0\"")).unwrap();
     assert!(!fused.contains("DISTINCT"), "{plan}");
     assert!(plan.contains("GROUP BY \"id\""), "{plan}");
+    // Unbounded, the scan holds the distinct values: with samples asked for, in the aggregate
+    // that also keeps the most repeated ids; counts only, as `count(DISTINCT …)`.
     let plan = rt.block_on(Checker::new().explain(&doc, &opts())).unwrap();
+    assert!(plan.contains("get_field(contrakt_repeats(3, \"id\"), 'excess')"), "{plan}");
+    assert!(!plan.contains("GROUP BY"), "{plan}");
+    let counts_only = CheckOptions { sample: 0, ..opts() };
+    let plan = rt.block_on(Checker::new().explain(&doc, &counts_only)).unwrap();
     assert!(plan.contains("count(DISTINCT \"id\")"), "{plan}");
 }

@@ -1,5 +1,7 @@
 //! End-to-end tests: the real `contrakt` binary, run as a user would run it.
 //!
+//! - `check_samples`: failing-row samples of each kind, their order, masking, and the same
+//!   samples for the same rows in another order.
 //! - `cli_lint`: `contrakt lint` and `contrakt rules` on the example registry and fixtures,
 //!   with snapshots of the text and JSON output.
 //! - `cli_alerts`: `contrakt alerts` on the example registry's check report, and delivery to a
@@ -43,6 +45,7 @@ mod bad_input;
 #[cfg(feature = "ballista")]
 mod ballista;
 mod check_memory;
+mod check_samples;
 mod cli_alerts;
 mod cli_breaking;
 mod cli_check;

@@ -28,6 +28,8 @@ pub(crate) fn register(ctx: &mut SessionContext) {
     // Functions that could build values of any size are bounded (`--memory-limit` does not
     // see them).
     crate::bounded::register(ctx);
+    // Failing-row samples gathered by the fused scan.
+    crate::samples::register(ctx);
     // Registering a planner only fails in registries that take none; a session takes them.
     let _ = ctx.register_expr_planner(Arc::new(json::JsonOperators));
 }

@@ -24,8 +24,10 @@ pub mod error;
 mod functions;
 pub mod items;
 pub mod json;
+pub mod memory;
 pub mod profile;
 mod run;
+mod samples;
 pub mod sql;
 pub mod warehouse;
 

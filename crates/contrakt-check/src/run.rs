@@ -12,7 +12,6 @@ use datafusion::arrow::datatypes::{DataType as Arrow, Schema as ArrowSchema};
 use datafusion::common::{ScalarValue, TableReference};
 use datafusion::datasource::MemTable;
 use datafusion::execution::config::SessionConfig;
-use datafusion::execution::runtime_env::RuntimeEnv;
 use datafusion::logical_expr::Expr;
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::{DataFrame, SQLOptions, SessionContext};
@@ -33,6 +32,7 @@ use crate::conformance::{self, judge_type, resolve};
 use crate::dataset::{self, DataSource, FileFormat, InMemory};
 use crate::engine::{self, Engine};
 use crate::error::{Error, Result, explain};
+use crate::samples::{self, InScan};
 use crate::sql::{ident, string};
 use crate::warehouse::{self, SqlDialect, Warehouse};
 
@@ -145,7 +145,7 @@ impl Checker {
         let config =
             SessionConfig::new().with_information_schema(false).with_default_catalog_and_schema("contrakt", "data");
         Checker {
-            ctx: crate::functions::embedded_session(config, Arc::new(RuntimeEnv::default())),
+            ctx: crate::functions::embedded_session(config, crate::memory::default_runtime()),
             engine: Engine::Embedded,
             warehouse: None,
             memory_limit: None,
@@ -350,7 +350,10 @@ impl Checker {
                     continue;
                 }
             };
-            let (plan, idx) = self.plan(&prepared, object, located);
+            let grouped = self.grouped_uniqueness(&located.table).await;
+            let (mut plan, idx) = self.plan_grouped(&prepared, object, located, grouped);
+            let key = key_columns(&prepared, object, &located.schema);
+            self.sample_in_scan(&mut plan, &prepared, &idx, &key, opts).await;
             out.push_str(&format!(
                 "## {object}\n\nfused scan ({} measures):\n  {}\n\n",
                 plan.fused.len(),
@@ -785,10 +788,21 @@ impl Checker {
     }
 
     fn plan(&self, prepared: &Prepared, object: &str, located: &Located) -> (ObjectPlan, Vec<usize>) {
+        self.plan_grouped(prepared, object, located, self.memory_limit.is_some())
+    }
+
+    /// The object's plan; exact uniqueness as a grouping of its own when `grouped`.
+    fn plan_grouped(
+        &self,
+        prepared: &Prepared,
+        object: &str,
+        located: &Located,
+        grouped: bool,
+    ) -> (ObjectPlan, Vec<usize>) {
         let idx: Vec<usize> =
             prepared.expectations.iter().enumerate().filter(|(_, e)| e.object == object).map(|(i, _)| i).collect();
         let exps: Vec<&Expectation> = idx.iter().map(|i| &prepared.expectations[*i]).collect();
-        let grouped_uniqueness = self.memory_limit.is_some() && self.warehouse.is_none();
+        let grouped_uniqueness = grouped && self.warehouse.is_none();
         let mut plan = compile::compile(&located.table, &located.schema, &exps, &prepared.tables, grouped_uniqueness);
         if let Some(ir_object) = prepared.ir.object(object) {
             let columns: Vec<(String, Vec<String>)> = conformance::walk(ir_object)
@@ -811,21 +825,63 @@ impl Checker {
     ) -> (ObjectRun, Vec<CheckResult>) {
         let src = &prepared.sources[object];
         let mut results = conformance_results(doc, prepared, object, located);
-        let (plan, idx) = self.plan(prepared, object, located);
+        let key = key_columns(prepared, object, &located.schema);
+        let grouped = self.grouped_uniqueness(&located.table).await;
+        let (mut plan, idx) = self.plan_grouped(prepared, object, located, grouped);
+        let mut in_scan = self.sample_in_scan(&mut plan, prepared, &idx, &key, opts).await;
         let queries = separate_queries(&plan);
         // The fused scan and the separate plans run concurrently.
         let t = Instant::now();
-        let ((fused, bytes_scanned), separate) = futures::join!(
+        let ((mut fused, mut bytes_scanned), separate) = futures::join!(
             self.fused(&plan, timeout_of(opts)).instrument(info_span!("fused_scan", measures = plan.fused.len())),
-            join_all(queries.iter().map(|q| self.number(q, timeout_of(opts))))
+            join_all(queries.iter().map(|q| self.number_sampled(q, sampled_form(&in_scan, q), timeout_of(opts))))
                 .instrument(info_span!("separate_plans", n = queries.len()))
         );
+        // Exact uniqueness holds its distinct values in the scan, which cannot spill: when they
+        // outgrow the memory budget, the scan runs again with uniqueness as a grouping of its
+        // own, which spills to disk.
+        if !plan.grouped_uniqueness && fused.iter().any(|r| r.as_ref().is_err_and(|e| exhausted(e))) {
+            tracing::info!("the fused scan ran out of memory; uniqueness runs as a grouping that spills");
+            let (regrouped, _) = self.plan_grouped(prepared, object, located, true);
+            plan = regrouped;
+            in_scan = self.sample_in_scan(&mut plan, prepared, &idx, &key, opts).await;
+            (fused, bytes_scanned) = self
+                .fused(&plan, timeout_of(opts))
+                .instrument(info_span!("fused_scan", measures = plan.fused.len()))
+                .await;
+        }
+        let queries = separate_queries(&plan);
+        let separate = if queries.len() == separate.len() {
+            separate
+        } else {
+            join_all(queries.iter().map(|q| self.number_sampled(q, sampled_form(&in_scan, q), timeout_of(opts)))).await
+        };
         let duration_ms = t.elapsed().as_millis() as u64;
-        let separate: HashMap<&str, std::result::Result<Option<f64>, String>> =
-            queries.iter().map(|q| q.as_str()).zip(separate).collect();
+        let mut separate_samples: HashMap<&str, std::result::Result<ScalarValue, String>> = HashMap::new();
+        let separate: HashMap<&str, std::result::Result<Option<f64>, String>> = queries
+            .iter()
+            .map(|q| q.as_str())
+            .zip(separate)
+            .map(|(q, (number, sampled))| {
+                if let Some(s) = sampled {
+                    separate_samples.insert(q, s);
+                }
+                (q, number)
+            })
+            .collect();
         let rows = fused.first().and_then(|r| r.as_ref().ok()).and_then(scalar_f64).map(|n| n as u64);
+        let masked = masked_columns(doc, object, opts.unmask);
+        let mask = |rows: &mut Vec<Map<String, Json>>| {
+            for row in rows {
+                for (k, v) in row.iter_mut() {
+                    if masked.contains(k) && !v.is_null() {
+                        *v = Json::String("***".into());
+                    }
+                }
+            }
+        };
         let mut failed_samples = Vec::new();
-        for (planned, i) in plan.checks.iter().zip(&idx) {
+        for (j, (planned, i)) in plan.checks.iter().zip(&idx).enumerate() {
             let e = &prepared.expectations[*i];
             let mut r = judge(doc, e, &planned.how, &fused, &separate, rows, now);
             r.duration_ms = duration_ms;
@@ -833,13 +889,25 @@ impl Checker {
                 && opts.sample > 0
                 && let Some(s) = &planned.sample
             {
-                failed_samples.push((results.len(), s.clone(), e));
+                // Gathered by the scan, else a bounded query of its own.
+                let gathered_by = |place: &InScan| match place {
+                    InScan::Rows { measure, .. } | InScan::Repeats { measure, .. } => fused.get(*measure),
+                    InScan::Query { query, .. } => separate_samples.get(query.as_str()),
+                };
+                match in_scan.get(j).and_then(Option::as_ref).map(|place| (place, gathered_by(place))) {
+                    Some((place, Some(Ok(value)))) => match samples::rows_of(place, value, opts.sample) {
+                        Ok(mut rows) => {
+                            mask(&mut rows);
+                            r.samples = rows;
+                        }
+                        Err(e) => tracing::warn!(error = %e, "samples not read"),
+                    },
+                    _ => failed_samples.push((results.len(), s.clone(), e)),
+                }
             }
             results.push(r);
         }
-        // Samples: bounded queries, only for what failed.
-        let key = key_columns(prepared, object, &located.schema);
-        let masked = masked_columns(doc, object, opts.unmask);
+        // Samples the scan could not gather: bounded queries, only for what failed.
         let sample_queries: Vec<String> =
             failed_samples.iter().map(|(_, s, e)| sample_sql(&plan.table, s, &key, e, opts.sample)).collect();
         let fetched = join_all(sample_queries.iter().map(|q| self.rows(q, timeout_of(opts))))
@@ -848,13 +916,7 @@ impl Checker {
         for ((at, _, _), rows) in failed_samples.iter().zip(fetched) {
             match rows {
                 Ok(mut rows) => {
-                    for row in &mut rows {
-                        for (k, v) in row.iter_mut() {
-                            if masked.contains(k) && !v.is_null() {
-                                *v = Json::String("***".into());
-                            }
-                        }
-                    }
+                    mask(&mut rows);
                     results[*at].samples = rows;
                 }
                 Err(e) => tracing::warn!(error = %e, "samples not gathered"),
@@ -960,7 +1022,7 @@ impl Checker {
                         out[*i] = Some(v);
                     }
                 }
-                Err(e) if good.len() > 1 => {
+                Err(e) if good.len() > 1 && !exhausted(&e) => {
                     tracing::info!(error = %e, "fused scan failed; running each measure alone");
                     let alone = join_all(good.iter().map(|(i, m)| {
                         let sql = compile::fused_sql(&plan.table, &[(*i, *m)]);
@@ -1118,6 +1180,28 @@ impl Checker {
         scalar_f64(&v).map(Some).ok_or_else(|| format!("the query returned {} `{v}`, not a number", v.data_type()))
     }
 
+    /// A separate query's number, by its form that also gathers samples (`sampled`: the number
+    /// and a struct of samples) when there is one: the number and the samples. Should the
+    /// sampled form fail, the plain query gives the number alone.
+    async fn number_sampled(
+        &self,
+        sql: &str,
+        sampled: Option<&str>,
+        timeout: Duration,
+    ) -> (std::result::Result<Option<f64>, String>, Option<std::result::Result<ScalarValue, String>>) {
+        if let Some(sampled) = sampled
+            && let Ok(batches) = self.collect(sampled, timeout).await
+            && let (Some(n), Some(samples)) = (first_value(&batches, 0), first_value(&batches, 1))
+        {
+            let number = match n.is_null() {
+                true => Ok(None),
+                false => scalar_f64(&n).map(Some).ok_or_else(|| format!("the query returned {n}, not a number")),
+            };
+            return (number, Some(Ok(samples)));
+        }
+        (self.number(sql, timeout).await, None)
+    }
+
     async fn rows(&self, sql: &str, timeout: Duration) -> std::result::Result<Vec<Map<String, Json>>, String> {
         let batches = self.collect(sql, timeout).await?;
         let mut out = Vec::new();
@@ -1134,6 +1218,79 @@ impl Checker {
         }
         Ok(out)
     }
+}
+
+impl Checker {
+    /// Should exact uniqueness run as a grouping that spills, rather than as a set of distinct
+    /// values in the fused scan? Under `--memory-limit`, always; otherwise when the data's row
+    /// count (from its statistics, where the format keeps one) says the set would outgrow the
+    /// memory budget ([`crate::memory`]).
+    async fn grouped_uniqueness(&self, table: &str) -> bool {
+        use datafusion::execution::memory_pool::MemoryLimit;
+        if self.memory_limit.is_some() {
+            return true;
+        }
+        if self.warehouse.is_some() || !self.engine.is_embedded() {
+            return false;
+        }
+        let MemoryLimit::Finite(budget) = self.ctx.runtime_env().memory_pool.memory_limit() else { return false };
+        let Ok(df) = self.ctx.table(TableReference::bare(table)).await else { return false };
+        let Ok(scan) = df.create_physical_plan().await else { return false };
+        use datafusion::physical_plan::statistics::{StatisticsArgs, StatisticsContext};
+        let stats = StatisticsContext::new().compute(scan.as_ref(), &StatisticsArgs::new());
+        let rows = stats.ok().and_then(|s| s.num_rows.get_value().copied());
+        rows.is_some_and(|rows| rows.saturating_mul(crate::memory::BYTES_PER_DISTINCT) > budget)
+    }
+
+    /// Makes the fused scan gather the failing-row samples it can ([`samples`]): on the
+    /// embedded engine, when samples are asked for. Per check of `plan`, where they will be.
+    async fn sample_in_scan(
+        &self,
+        plan: &mut ObjectPlan,
+        prepared: &Prepared,
+        idx: &[usize],
+        key: &[String],
+        opts: &CheckOptions,
+    ) -> Vec<Option<InScan>> {
+        if opts.sample == 0 || self.warehouse.is_some() || !self.engine.is_embedded() {
+            return vec![None; plan.checks.len()];
+        }
+        let labels: Vec<String> =
+            idx.iter().map(|i| prepared.expectations[*i].property_path().unwrap_or_else(|| "value".into())).collect();
+        let mut exprs: BTreeSet<String> = key.iter().map(|k| col_expr(std::slice::from_ref(k), None)).collect();
+        for c in &plan.checks {
+            match &c.sample {
+                Some(Sample::Rows { column: Some(c), .. }) => {
+                    exprs.insert(c.clone());
+                }
+                Some(Sample::Repeats { columns }) => exprs.extend(columns.iter().cloned()),
+                _ => {}
+            }
+        }
+        let mut types = HashMap::new();
+        if let Ok(df) = self.ctx.table(TableReference::bare(plan.table.as_str())).await {
+            use datafusion::logical_expr::ExprSchemable;
+            for x in exprs {
+                if let Ok(t) = df.parse_sql_expr(&x).and_then(|e| e.get_type(df.schema())) {
+                    types.insert(x, t);
+                }
+            }
+        }
+        samples::gather_in_scan(plan, &labels, key, opts.sample, &types)
+    }
+}
+
+/// The form of separate query `q` that also gathers samples, if there is one.
+fn sampled_form<'a>(in_scan: &'a [Option<InScan>], q: &str) -> Option<&'a str> {
+    in_scan.iter().flatten().find_map(|place| match place {
+        InScan::Query { query, sampled, .. } if query == q => Some(sampled.as_str()),
+        _ => None,
+    })
+}
+
+/// Did a query fail for want of memory (DataFusion's "resources exhausted")?
+fn exhausted(error: &str) -> bool {
+    error.contains("out of resources")
 }
 
 /// `--partition` and `--where` as predicates on the checked objects. `--where` must be one SQL
@@ -1344,7 +1501,7 @@ fn float_json(v: f64) -> Json {
     }
 }
 
-fn scalar_json(s: &ScalarValue) -> Json {
+pub(crate) fn scalar_json(s: &ScalarValue) -> Json {
     if s.is_null() {
         return Json::Null;
     }
