@@ -1,15 +1,18 @@
-//! `contrakt check` on the shared orders workload (`../shared/bench/`) against DuckDB running the
-//! same 12 checks in one hand-written fused query: whole processes, alternated, median of rounds.
+//! `contrakt check` on the shared orders workload (`../shared/bench/`), as users run it and
+//! counts only, against the fastest single-machine references known for the same 12 checks:
+//! DuckDB's hand-written fused query, the same checks as one lazy polars query, and DuckDB's
+//! decode floor (a hash of every column: the scan no check can beat). Whole processes,
+//! alternated in every round, median of the rounds, peak RSS of each.
 //!
-//! The reference is `check_duckdb.py --mode fused`, the fastest single-machine check known for
-//! this workload. Both sides are timed end to end (process start, reading the contract or the
-//! script, the scan, the output), and both must agree with `expected.json` on every count, so a
-//! faster run that measured the wrong thing fails the benchmark instead of winning it.
+//! Every process is timed end to end (start, reading the contract or the script, the scan, the
+//! output), and each must agree with `expected.json` on every count (the floor on the row
+//! count, the one number it gives), so a faster run that measured the wrong thing fails the
+//! benchmark instead of winning it.
 //!
 //! Set up once (1–2 minutes), then run:
 //!
 //! ```sh
-//! python3 -m venv /tmp/benchvenv && /tmp/benchvenv/bin/pip install numpy pyarrow duckdb
+//! python3 -m venv /tmp/benchvenv && /tmp/benchvenv/bin/pip install numpy pyarrow duckdb polars
 //! /tmp/benchvenv/bin/python ../shared/bench/gen_data.py /tmp/benchdata --sizes 1m,10m
 //! cargo bench --bench check
 //! ```
@@ -50,8 +53,11 @@ fn main() {
     let expected: Value = serde_json::from_str(&std::fs::read_to_string(&expected_path).unwrap()).unwrap();
     let template = std::fs::read_to_string(workload.join("orders.odcs.yaml.tmpl")).expect("the contract template");
     let bin = Path::new(env!("CARGO_BIN_EXE_contrakt"));
-    let script = workload.join("check_duckdb.py");
-    let mut table = Vec::new();
+    let duckdb = workload.join("check_duckdb.py");
+    let polars = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/common/check_polars.py");
+    // check_polars.py imports the workload's common.py.
+    let pythonpath = workload.to_str().unwrap().to_string();
+    let mut tables = Vec::new();
 
     for size in sizes.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         let orders = data.join(format!("orders_{size}"));
@@ -71,71 +77,103 @@ fn main() {
         let contract = workload::render(&template, &dir.join("data"), workload::rows_of(size), "");
         std::fs::write(dir.join("orders.odcs.yaml"), contract).unwrap();
         let exp = &expected["datasets"][size]["checks"];
+        let data_dir = data.to_str().unwrap();
 
-        let (mut ours, mut theirs, mut counts_only) = (Vec::new(), Vec::new(), Vec::new());
-        let (mut our_rss, mut their_rss, mut counts_rss) = (Vec::new(), Vec::new(), Vec::new());
+        let mut runs: Vec<Anchor> = ANCHORS.iter().map(|(name, _)| Anchor::new(name)).collect();
         for round in 0..rounds {
-            // Twice: as users run it (up to 5 failing rows collected per failed check, each a
-            // query of its own), and counts only (`--sample 0`), like for like with DuckDB's query.
-            for (sample, secs, rss) in [("5", &mut ours, &mut our_rss), ("0", &mut counts_only, &mut counts_rss)] {
-                let args = [
-                    "check",
-                    "orders.odcs.yaml",
-                    "--now",
-                    "2025-06-01T00:00:00Z",
-                    "--format",
-                    "json",
-                    "--sample",
-                    sample,
-                ];
-                let run = timed(bin, &args, &dir, &[]);
-                assert_eq!(run.code, Some(1), "the workload has failing checks: contrakt must exit 1");
-                workload::assert_counts(&format!("contrakt {size}"), &run.stdout, exp);
-                secs.push(run.secs);
-                rss.extend(run.peak_rss);
+            for (a, (_, what)) in ANCHORS.iter().enumerate() {
+                let run = match what {
+                    What::Contrakt(sample) => {
+                        let args = [
+                            "check",
+                            "orders.odcs.yaml",
+                            "--now",
+                            "2025-06-01T00:00:00Z",
+                            "--format",
+                            "json",
+                            "--sample",
+                            sample,
+                        ];
+                        // The data folder is linked in, so it resolves outside the working folder.
+                        let run = timed(bin, &args, &dir, &[("CONTRAKT_ALLOW_CONTRACT_PATHS", data_dir)]);
+                        assert_eq!(run.code, Some(1), "the workload has failing checks: contrakt must exit 1");
+                        workload::assert_counts(&format!("contrakt {size}"), &run.stdout, exp);
+                        if *sample != "0" {
+                            workload::assert_samples(&format!("contrakt {size}"), &run.stdout, sample.parse().unwrap());
+                        }
+                        run
+                    }
+                    What::Python { script, mode } => {
+                        let script = if *script == "polars" { polars.clone() } else { duckdb.clone() };
+                        let mut args = vec![script.to_str().unwrap(), data_dir, "--size", size];
+                        if let Some(mode) = mode {
+                            args.extend(["--mode", mode]);
+                        }
+                        let run = timed(&python, &args, &dir, &[("PYTHONPATH", pythonpath.as_str())]);
+                        let label = format!("{} {size}", runs[a].name);
+                        match mode {
+                            Some("scan") => workload::assert_row_count(&label, &run.stdout, exp),
+                            _ => workload::assert_duckdb_counts(&label, &run.stdout, exp),
+                        }
+                        run
+                    }
+                };
+                runs[a].secs.push(run.secs);
+                runs[a].rss.extend(run.peak_rss);
             }
-
-            let run = timed(
-                &python,
-                &[script.to_str().unwrap(), data.to_str().unwrap(), "--size", size, "--mode", "fused"],
-                &dir,
-                &[],
-            );
-            workload::assert_duckdb_counts(&format!("duckdb {size}"), &run.stdout, exp);
-            theirs.push(run.secs);
-            their_rss.extend(run.peak_rss);
-            eprintln!(
-                "  {size} round {}: contrakt {:.3} s (counts only {:.3} s), duckdb {:.3} s",
-                round + 1,
-                ours[round],
-                counts_only[round],
-                theirs[round]
-            );
+            let line: Vec<String> = runs.iter().map(|r| format!("{} {:.3} s", r.name, r.secs[round])).collect();
+            eprintln!("  {size} round {}: {}", round + 1, line.join(", "));
         }
-        let peak = |v: &[u64]| v.iter().copied().max();
-        let reference = median(theirs);
-        table.push((size.to_string(), median(ours), reference, peak(&our_rss), peak(&their_rss)));
-        table.push((format!("{size} -s0"), median(counts_only), reference, peak(&counts_rss), peak(&their_rss)));
+        tables.push((size.to_string(), runs));
         let _ = std::fs::remove_dir_all(&dir);
     }
 
-    println!(
-        "\ncontrakt check vs DuckDB fused query, 12 checks, whole processes, median of {rounds} alternated rounds"
-    );
-    println!(
-        "{:<9} {:>12} {:>12} {:>7} {:>14} {:>14}",
-        "size", "contrakt", "duckdb", "ratio", "contrakt RSS", "duckdb RSS"
-    );
-    for (size, ours, theirs, our_rss, their_rss) in table {
-        println!(
-            "{size:<9} {:>10.3} s {:>10.3} s {:>7.2} {:>14} {:>14}",
-            ours,
-            theirs,
-            ours / theirs,
-            mib(our_rss),
-            mib(their_rss)
-        );
+    println!("\ncontrakt check and the references, 12 checks, whole processes, median of {rounds} alternated rounds");
+    for (size, runs) in tables {
+        let median_of = |name: &str| runs.iter().find(|r| r.name == name).map(|r| median(r.secs.clone())).unwrap();
+        let (duck, pl) = (median_of("duckdb fused"), median_of("polars lazy"));
+        println!("\n{size:<5} {:<36} {:>9} {:>10} {:>10} {:>10}", "", "seconds", "x duckdb", "x polars", "peak RSS");
+        for r in &runs {
+            let secs = median(r.secs.clone());
+            println!(
+                "      {:<36} {:>9.3} {:>10.2} {:>10.2} {:>10}",
+                r.name,
+                secs,
+                secs / duck,
+                secs / pl,
+                mib(r.rss.iter().copied().max())
+            );
+        }
     }
-    println!("ratio < 1: contrakt is faster; `-s0` rows ran with `--sample 0` (counts only, like the DuckDB query)");
-    println!("every count matched expected.json on both sides");
+    println!("\nx < 1: faster than the reference; every count matched expected.json (the floor: its row count)");
+}
+
+/// What one row of the table runs.
+enum What {
+    /// `contrakt check` with `--sample N`.
+    Contrakt(&'static str),
+    /// A workload script (`duckdb`: check_duckdb.py, `polars`: benches/common/check_polars.py)
+    /// in a mode.
+    Python { script: &'static str, mode: Option<&'static str> },
+}
+
+const ANCHORS: [(&str, What); 5] = [
+    ("contrakt check (default: 5 samples)", What::Contrakt("5")),
+    ("contrakt check --sample 0", What::Contrakt("0")),
+    ("duckdb fused", What::Python { script: "duckdb", mode: Some("fused") }),
+    ("polars lazy", What::Python { script: "polars", mode: None }),
+    ("duckdb decode floor", What::Python { script: "duckdb", mode: Some("scan") }),
+];
+
+/// The timings of one row of the table.
+struct Anchor {
+    name: &'static str,
+    secs: Vec<f64>,
+    rss: Vec<u64>,
+}
+
+impl Anchor {
+    fn new(name: &'static str) -> Anchor {
+        Anchor { name, secs: Vec::new(), rss: Vec::new() }
+    }
 }

@@ -144,3 +144,29 @@ pub fn assert_counts(label: &str, stdout: &[u8], expected: &Value) {
         );
     }
 }
+
+/// Panics unless the decode floor (`check_duckdb.py --mode scan`) read every row.
+pub fn assert_row_count(label: &str, stdout: &[u8], expected: &Value) {
+    let line = String::from_utf8_lossy(stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("RESULT_JSON=").map(str::to_owned))
+        .unwrap_or_else(|| panic!("{label}: no RESULT_JSON line"));
+    let result: Value = serde_json::from_str(&line).unwrap();
+    let got = &result["checks"]["row_count"]["value"];
+    assert!(agrees("row_count", got, &expected["row_count_between"]), "{label}: read {got} rows");
+}
+
+/// Panics unless every failed check of the workload that samples rows (nulls, uniqueness,
+/// patterns, enumerations, ranges, references) shows between 1 and `limit` of them.
+pub fn assert_samples(label: &str, stdout: &[u8], limit: usize) {
+    let report: Value = serde_json::from_slice(stdout).unwrap();
+    let results = report["reports"][0]["results"].as_array().expect("results");
+    let sampled = ["Q201", "Q202", "Q204", "Q205", "Q208", "Q303", "Q501"];
+    let mut seen = 0;
+    for r in results.iter().filter(|r| r["status"] == "fail" && sampled.contains(&r["code"].as_str().unwrap_or(""))) {
+        let n = r["samples"].as_array().map_or(0, Vec::len);
+        assert!((1..=limit).contains(&n), "{label}: {} has {n} samples", r["id"]);
+        seen += 1;
+    }
+    assert!(seen >= 8, "{label}: only {seen} failed checks with samples");
+}
