@@ -26,6 +26,7 @@ pub mod items;
 pub mod json;
 pub mod memory;
 pub mod profile;
+pub mod references;
 mod run;
 mod samples;
 pub mod sql;

@@ -353,7 +353,7 @@ impl Checker {
             let grouped = self.grouped_uniqueness(&located.table).await;
             let (mut plan, idx) = self.plan_grouped(&prepared, object, located, grouped);
             let key = key_columns(&prepared, object, &located.schema);
-            self.sample_in_scan(&mut plan, &prepared, &idx, &key, opts).await;
+            self.fold_into_scan(&mut plan, &prepared, &idx, &key, opts).await;
             out.push_str(&format!(
                 "## {object}\n\nfused scan ({} measures):\n  {}\n\n",
                 plan.fused.len(),
@@ -828,7 +828,7 @@ impl Checker {
         let key = key_columns(prepared, object, &located.schema);
         let grouped = self.grouped_uniqueness(&located.table).await;
         let (mut plan, idx) = self.plan_grouped(prepared, object, located, grouped);
-        let mut in_scan = self.sample_in_scan(&mut plan, prepared, &idx, &key, opts).await;
+        let mut in_scan = self.fold_into_scan(&mut plan, prepared, &idx, &key, opts).await;
         let queries = separate_queries(&plan);
         // The fused scan and the separate plans run concurrently.
         let t = Instant::now();
@@ -844,7 +844,7 @@ impl Checker {
             tracing::info!("the fused scan ran out of memory; uniqueness runs as a grouping that spills");
             let (regrouped, _) = self.plan_grouped(prepared, object, located, true);
             plan = regrouped;
-            in_scan = self.sample_in_scan(&mut plan, prepared, &idx, &key, opts).await;
+            in_scan = self.fold_into_scan(&mut plan, prepared, &idx, &key, opts).await;
             (fused, bytes_scanned) = self
                 .fused(&plan, timeout_of(opts))
                 .instrument(info_span!("fused_scan", measures = plan.fused.len()))
@@ -1242,9 +1242,11 @@ impl Checker {
         rows.is_some_and(|rows| rows.saturating_mul(crate::memory::BYTES_PER_DISTINCT) > budget)
     }
 
-    /// Makes the fused scan gather the failing-row samples it can ([`samples`]): on the
-    /// embedded engine, when samples are asked for. Per check of `plan`, where they will be.
-    async fn sample_in_scan(
+    /// Makes the fused scan measure and sample what it can on the embedded engine: references
+    /// become set lookups in the scan ([`crate::references`]), and, when samples are asked
+    /// for, failing rows are gathered by the scan ([`samples`]). Per check of `plan`, where its
+    /// samples will be.
+    async fn fold_into_scan(
         &self,
         plan: &mut ObjectPlan,
         prepared: &Prepared,
@@ -1252,11 +1254,9 @@ impl Checker {
         key: &[String],
         opts: &CheckOptions,
     ) -> Vec<Option<InScan>> {
-        if opts.sample == 0 || self.warehouse.is_some() || !self.engine.is_embedded() {
+        if self.warehouse.is_some() || !self.engine.is_embedded() {
             return vec![None; plan.checks.len()];
         }
-        let labels: Vec<String> =
-            idx.iter().map(|i| prepared.expectations[*i].property_path().unwrap_or_else(|| "value".into())).collect();
         let mut exprs: BTreeSet<String> = key.iter().map(|k| col_expr(std::slice::from_ref(k), None)).collect();
         for c in &plan.checks {
             match &c.sample {
@@ -1264,6 +1264,9 @@ impl Checker {
                     exprs.insert(c.clone());
                 }
                 Some(Sample::Repeats { columns }) => exprs.extend(columns.iter().cloned()),
+                Some(Sample::Orphans { column, .. }) => {
+                    exprs.insert(column.strip_prefix("o.").unwrap_or(column).to_string());
+                }
                 _ => {}
             }
         }
@@ -1276,6 +1279,12 @@ impl Checker {
                 }
             }
         }
+        crate::references::fold_into_scan(&self.ctx, plan, &types).await;
+        if opts.sample == 0 {
+            return vec![None; plan.checks.len()];
+        }
+        let labels: Vec<String> =
+            idx.iter().map(|i| prepared.expectations[*i].property_path().unwrap_or_else(|| "value".into())).collect();
         samples::gather_in_scan(plan, &labels, key, opts.sample, &types)
     }
 }

@@ -112,6 +112,32 @@ pub(crate) fn gather_in_scan(
                 names.push((label.clone(), position(&c)));
                 out[i] = Some(InScan::Rows { measure, names });
             }
+            (How::Count(parts), Some(Sample::Orphans { column, .. }))
+                if matches!(parts.as_slice(), [Part::Fused(_)]) =>
+            {
+                // A reference folded into the scan ([`crate::references`]): its orphans are
+                // rows failing a predicate, kept by the value, then the key.
+                let [Part::Fused(m)] = parts.as_slice() else { continue };
+                let Some(predicate) = crate::references::fused_predicate(&plan.fused[*m]).map(str::to_string) else {
+                    continue;
+                };
+                let c = column.strip_prefix("o.").unwrap_or(&column).to_string();
+                let keys: Vec<String> =
+                    key.iter().map(|k| crate::compile::col_expr(std::slice::from_ref(k), None)).collect();
+                let mut args = vec![c.clone()];
+                args.extend(keys.iter().filter(|x| **x != c).cloned());
+                if !args.iter().all(orderable) {
+                    continue;
+                }
+                let agg = format!("{FAILING}({k}, {}) FILTER (WHERE {predicate})", args.join(", "));
+                plan.fused[*m] = format!("get_field({agg}, 'n')");
+                let measure = measure(plan, agg);
+                let position = |x: &String| args.iter().position(|a| a == x).unwrap_or(0);
+                let mut names: Vec<(String, usize)> =
+                    key.iter().zip(&keys).filter(|(k, _)| *k != label).map(|(k, x)| (k.clone(), position(x))).collect();
+                names.push((label.clone(), 0));
+                out[i] = Some(InScan::Rows { measure, names });
+            }
             (How::Count(parts), Some(Sample::Orphans { column, .. })) => {
                 // The anti-join that counts the orphans keeps them too, ordered by the value
                 // (then the key, for ties).
