@@ -114,3 +114,38 @@ fn a_memory_limit_keeps_uniqueness_exact_by_grouping_instead_of_holding_every_va
     let plan = rt.block_on(Checker::new().explain(&doc, &counts_only)).unwrap();
     assert!(plan.contains("count(DISTINCT \"id\")"), "{plan}");
 }
+
+#[test]
+fn under_a_small_budget_uniqueness_groups_and_keeps_its_exact_count_and_samples() {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let (doc, frame) = many_ids();
+    let unique = |report: &contrakt_check::CheckReport| {
+        let r = report.results.iter().find(|r| r.code == "Q202").expect("the uniqueness check");
+        (r.status.as_str(), r.failed_rows, r.samples.clone())
+    };
+    let opts = |filter: Option<&str>| CheckOptions {
+        frames: vec![(None, frame.clone())],
+        sample: 3,
+        filter: filter.map(str::to_string),
+        ..Default::default()
+    };
+    let unbounded = rt.block_on(Checker::new().check(&doc, &opts(None))).unwrap();
+    assert_eq!(unique(&unbounded).1, Some(1000));
+    let small = Checker::new().with_memory_budget(16 << 20).unwrap();
+    // A budget is no limit: the memory limit stays unset.
+    assert_eq!(small.memory_limit(), None);
+
+    // The frame's row count is known: 1.5M ids cannot fit 16 MiB, so uniqueness is planned as
+    // the grouping from the start.
+    let plan = rt.block_on(small.explain(&doc, &opts(None))).unwrap();
+    assert!(plan.contains("GROUP BY \"id\""), "{plan}");
+    let grouped = rt.block_on(small.check(&doc, &opts(None))).unwrap();
+    assert_eq!(unique(&grouped), unique(&unbounded), "{:?}", grouped.results);
+    assert_eq!(outcomes(&grouped), outcomes(&unbounded));
+
+    // Behind a filter the count is only estimated: the scan tries the in-memory set, runs out
+    // of budget, and runs again as the grouping, with the same answer.
+    let filtered = rt.block_on(small.check(&doc, &opts(Some("id IS NULL OR id IS NOT NULL")))).unwrap();
+    assert_eq!(unique(&filtered), unique(&unbounded), "{:?}", filtered.results);
+    assert_eq!(outcomes(&filtered), outcomes(&unbounded));
+}

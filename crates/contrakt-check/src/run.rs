@@ -168,6 +168,15 @@ impl Checker {
         Checker { ctx, memory_limit: Some(bytes), ..self }.fresh()
     }
 
+    /// This checker, with a memory budget of `bytes` in place of the default one
+    /// ([`crate::memory`]): groupings and sorts spill beyond it, and exact uniqueness stays in
+    /// the fused scan while it fits (unlike [`Checker::with_memory_limit`], which always groups).
+    pub fn with_memory_budget(self, bytes: usize) -> Result<Checker> {
+        let limit = self.memory_limit;
+        let bounded = self.with_memory_limit(bytes)?;
+        Ok(Checker { memory_limit: limit, ..bounded })
+    }
+
     /// The memory limit set by [`Checker::with_memory_limit`].
     pub fn memory_limit(&self) -> Option<usize> {
         self.memory_limit
