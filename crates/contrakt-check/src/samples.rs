@@ -672,8 +672,11 @@ impl<T: Value> Accumulator for Counted<T> {
         let (values, repeated, extra) = (values.as_list::<i32>(), repeated.as_list::<i32>(), extra.as_list::<i32>());
         for i in 0..values.len() {
             if values.is_valid(i) {
-                // Each partial state's values are distinct: one occurrence each here.
-                T::each(&values.value(i), |v| self.see(v))?;
+                // Each partial state's values are distinct: one occurrence each here. Room for
+                // all of them first, so the set grows once rather than rehashing on the way.
+                let values = values.value(i);
+                self.seen.reserve(values.len());
+                T::each(&values, |v| self.see(v))?;
             }
             if repeated.is_valid(i) && extra.is_valid(i) {
                 let mut more = Vec::new();
