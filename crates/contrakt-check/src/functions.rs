@@ -28,6 +28,8 @@ pub(crate) fn register(ctx: &mut SessionContext) {
     // Functions that could build values of any size are bounded (`--memory-limit` does not
     // see them).
     crate::bounded::register(ctx);
+    // Each regular expression compiled once per run, not once per batch.
+    crate::patterns::register(ctx);
     // Failing-row samples gathered by the fused scan.
     crate::samples::register(ctx);
     // Registering a planner only fails in registries that take none; a session takes them.

@@ -25,6 +25,7 @@ mod functions;
 pub mod items;
 pub mod json;
 pub mod memory;
+mod patterns;
 pub mod profile;
 pub mod references;
 mod run;
