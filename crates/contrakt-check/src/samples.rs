@@ -187,7 +187,7 @@ pub(crate) fn gather_in_scan(
             (How::Count(parts), Some(Sample::Repeats { columns })) => {
                 let [c] = columns.as_slice() else { continue };
                 let Some(name) = plain_name(c) else { continue };
-                if !types.get(c).is_some_and(|t| repeats_kind(t).is_some()) {
+                if types.get(c).is_none_or(|t| repeats_kind(t).is_none()) {
                     continue;
                 }
                 let excess = format!("count({c}) - count(DISTINCT {c})");
