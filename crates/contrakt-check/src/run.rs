@@ -839,6 +839,7 @@ impl Checker {
         let (mut plan, idx) = self.plan_grouped(prepared, object, located, grouped);
         let mut in_scan = self.fold_into_scan(&mut plan, prepared, &idx, &key, opts).await;
         let queries = separate_queries(&plan);
+        let first_queries: Vec<String> = queries.iter().map(|q| q.to_string()).collect();
         // The fused scan and the separate plans run concurrently.
         let t = Instant::now();
         let ((mut fused, mut bytes_scanned), separate) = futures::join!(
@@ -860,7 +861,7 @@ impl Checker {
                 .await;
         }
         let queries = separate_queries(&plan);
-        let separate = if queries.len() == separate.len() {
+        let separate = if queries.iter().map(|q| q.as_str()).eq(first_queries.iter().map(String::as_str)) {
             separate
         } else {
             join_all(queries.iter().map(|q| self.number_sampled(q, sampled_form(&in_scan, q), timeout_of(opts)))).await
