@@ -123,7 +123,14 @@ impl Known {
 /// documentation): reads each referenced column's keys, registers a `contrakt_known_N` on
 /// `ctx`, and turns the check's anti-join into a fused count with the same orphans. `types` are
 /// the Arrow types of the checked table's column expressions (`"c"`).
-pub(crate) async fn fold_into_scan(ctx: &SessionContext, plan: &mut ObjectPlan, types: &HashMap<String, DataType>) {
+/// Reading a referenced column's keys is bounded by `timeout` (the run's bound on a query); one
+/// that takes longer leaves the reference to its anti-join, which reports the timeout.
+pub(crate) async fn fold_into_scan(
+    ctx: &SessionContext,
+    plan: &mut ObjectPlan,
+    types: &HashMap<String, DataType>,
+    timeout: std::time::Duration,
+) {
     let budget = match ctx.runtime_env().memory_pool.memory_limit() {
         MemoryLimit::Finite(b) => b,
         _ => usize::MAX,
@@ -139,7 +146,8 @@ pub(crate) async fn fold_into_scan(ctx: &SessionContext, plan: &mut ObjectPlan, 
         let entry = (target.clone(), r.to_string());
         if !known.contains_key(&entry) {
             let n = known.len();
-            let name = load(ctx, &target, r, checked, budget).await.map(|keys| {
+            let keys = tokio::time::timeout(timeout, load(ctx, &target, r, checked, budget)).await.ok().flatten();
+            let name = keys.map(|keys| {
                 let name = format!("contrakt_known_{n}");
                 ctx.register_udf(ScalarUDF::new_from_impl(Known {
                     name: name.clone(),

@@ -1289,7 +1289,7 @@ impl Checker {
                 }
             }
         }
-        crate::references::fold_into_scan(&self.ctx, plan, &types).await;
+        crate::references::fold_into_scan(&self.ctx, plan, &types, timeout_of(opts)).await;
         if opts.sample == 0 {
             return vec![None; plan.checks.len()];
         }
