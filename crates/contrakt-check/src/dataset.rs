@@ -199,18 +199,55 @@ fn refuse_contract_path(object: &str, location: &str, base: &Path) -> Result<()>
     let mut roots: Vec<PathBuf> =
         repository.into_iter().chain(std::env::current_dir().ok().and_then(|d| canonical(&d))).collect();
     roots.extend(allow.split(',').map(str::trim).filter(|a| !a.is_empty()).filter_map(|a| canonical(Path::new(a))));
-    if roots.iter().any(|r| real.starts_with(r)) {
-        return Ok(());
+    let inside = |p: &Path| roots.iter().any(|r| p.starts_with(r));
+    let refuse = |path: String, real: &Path| {
+        let shown: Vec<String> = roots.iter().take(2).map(|r| r.display().to_string()).collect();
+        let folder = if real.is_dir() {
+            real.to_path_buf()
+        } else {
+            real.parent().map_or_else(|| real.to_path_buf(), Path::to_path_buf)
+        };
+        Err(Error::PathNotAllowed(Box::new(crate::error::PathRefusal {
+            object: object.to_string(),
+            path,
+            roots: shown.join(", "),
+            allow: folder.display().to_string(),
+        })))
+    };
+    if !inside(&real) {
+        return refuse(location.to_string(), &real);
     }
-    let shown: Vec<String> = roots.iter().take(2).map(|r| r.display().to_string()).collect();
-    let folder =
-        if real.is_dir() { real.clone() } else { real.parent().map(Path::to_path_buf).unwrap_or_else(|| real.clone()) };
-    Err(Error::PathNotAllowed(Box::new(crate::error::PathRefusal {
-        object: object.to_string(),
-        path: location.to_string(),
-        roots: shown.join(", "),
-        allow: folder.display().to_string(),
-    })))
+    // The folder or glob is inside, but a link among its files (`data/x.csv -> ~/.aws/credentials`)
+    // would still be read: every file and folder it names must resolve inside too.
+    let named: Vec<PathBuf> = if resolved.contains(['*', '?', '[']) {
+        glob::glob(&resolved).map(|paths| paths.flatten().collect()).unwrap_or_default()
+    } else {
+        vec![PathBuf::from(&resolved)]
+    };
+    if let Some((link, real)) = link_out_of(&named, &inside) {
+        let path = format!("{location} (whose {} leads to {})", link.display(), real.display());
+        return refuse(path, &real);
+    }
+    Ok(())
+}
+
+/// The first of `paths`, or of the files and folders below them, that resolves (through links)
+/// to a place `inside` rejects, with where it leads. Each real folder is walked once, so a link
+/// back up the tree ends instead of looping.
+fn link_out_of(paths: &[PathBuf], inside: &dyn Fn(&Path) -> bool) -> Option<(PathBuf, PathBuf)> {
+    let mut seen = std::collections::HashSet::new();
+    let mut stack: Vec<PathBuf> = paths.to_vec();
+    while let Some(path) = stack.pop() {
+        let Ok(real) = std::fs::canonicalize(&path) else { continue };
+        if !inside(&real) {
+            return Some((path, real));
+        }
+        if real.is_dir() && seen.insert(real) {
+            let Ok(entries) = std::fs::read_dir(&path) else { continue };
+            stack.extend(entries.flatten().map(|e| e.path()));
+        }
+    }
+    None
 }
 
 /// Server types whose data is files contrakt can read.

@@ -23,7 +23,7 @@ use datafusion::common::ScalarValue;
 use datafusion::logical_expr::{Expr, LogicalPlan};
 use datafusion::sql::sqlparser::ast::{self, BinaryOperator, TableFactor, VisitMut, VisitorMut};
 use datafusion::sql::sqlparser::dialect as sp;
-use datafusion::sql::sqlparser::parser::Parser;
+use datafusion::sql::sqlparser::parser::{Parser, ParserError};
 use datafusion::sql::unparser::Unparser;
 use datafusion::sql::unparser::dialect::{
     self as ud, CharacterLengthStyle, CustomDialectBuilder, DateFieldExtractStyle, DistinctFromStyle, IntervalStyle,
@@ -84,6 +84,22 @@ impl SqlDialect {
         }
     }
 
+    /// Reads `text` with this dialect's parser within the parse deadline: the texts are the
+    /// contract's own SQL rewritten (every sub-expression parenthesised), which can take the
+    /// parser's exponential path even where the original did not.
+    fn parse<T: Send + 'static>(
+        self,
+        text: &str,
+        read: fn(&mut Parser<'_>) -> std::result::Result<T, ParserError>,
+    ) -> std::result::Result<T, String> {
+        let text = text.to_string();
+        contrakt_core::sql_guard::within_deadline(move || {
+            let dialect = self.parser();
+            Parser::new(dialect.as_ref()).try_with_sql(&text).and_then(|mut p| read(&mut p)).map_err(|e| e.to_string())
+        })
+        .unwrap_or_else(|| Err(contrakt_core::sql_guard::too_slow()))
+    }
+
     fn quote(self) -> char {
         match self {
             SqlDialect::BigQuery | SqlDialect::Databricks => '`',
@@ -135,10 +151,8 @@ impl Translate {
         for (i, a) in args.iter().enumerate() {
             text = text.replace(&format!("{{{i}}}"), &unparser.expr_to_sql(a)?.to_string());
         }
-        let dialect = self.kind.parser();
-        Parser::new(dialect.as_ref())
-            .try_with_sql(&text)
-            .and_then(|mut p| p.parse_expr())
+        self.kind
+            .parse(&text, |p| p.parse_expr())
             .map_err(|e| datafusion::error::DataFusionError::Plan(format!("cannot translate `{text}`: {e}")))
     }
 
@@ -768,8 +782,7 @@ impl VisitorMut for Rewrite<'_> {
         };
         let alias = alias.as_ref().map(|a| a.name.value.clone()).unwrap_or(table);
         let text = format!("{} AS {}", self.warehouse.relation_sql(relation), self.warehouse.quote(&alias));
-        let dialect = self.warehouse.dialect.parser();
-        match Parser::new(dialect.as_ref()).try_with_sql(&text).and_then(|mut p| p.parse_table_factor()) {
+        match self.warehouse.dialect.parse(&text, |p| p.parse_table_factor()) {
             Ok(f) => *factor = f,
             Err(e) => {
                 self.error = Some(format!("cannot write the relation `{text}`: {e}"));
@@ -807,8 +820,7 @@ impl VisitorMut for Rewrite<'_> {
                     _ => "1".to_string(),
                 };
                 let text = format!("CASE WHEN {filter} THEN {value} END");
-                let dialect = self.warehouse.dialect.parser();
-                match Parser::new(dialect.as_ref()).try_with_sql(&text).and_then(|mut p| p.parse_expr()) {
+                match self.warehouse.dialect.parse(&text, |p| p.parse_expr()) {
                     Ok(e) => *inner = ast::FunctionArgExpr::Expr(e),
                     Err(e) => {
                         self.error = Some(format!("cannot rewrite `{text}`: {e}"));
@@ -840,9 +852,8 @@ fn try_cast_postgres(expr: &ast::Expr) -> std::result::Result<ast::Expr, String>
         other => return Err(format!("`{expr}` has no PostgreSQL form (TRY_CAST to {other})")),
     };
     let text = format!("CASE WHEN CAST({inner} AS TEXT) ~ '{pattern}' THEN CAST({inner} AS {data_type}) END");
-    Parser::new(&sp::PostgreSqlDialect {})
-        .try_with_sql(&text)
-        .and_then(|mut p| p.parse_expr())
+    SqlDialect::Postgres
+        .parse(&text, |p| p.parse_expr())
         .map_err(|e| format!("cannot rewrite `{expr}` as `{text}`: {e}"))
 }
 
