@@ -4,6 +4,7 @@
 //!   with snapshots of the text and JSON output.
 //! - `cli_alerts`: `contrakt alerts` on the example registry's check report, and delivery to a
 //!   webhook receiver on loopback (dedup across runs, dead letters, retry, secrets never shown).
+//! - `architecture`: no crate's modules import each other in a circle.
 //! - `bad_input`: one table of broken, hostile and missing inputs, each checked for its exit
 //!   code, error code, message and location, in both output formats.
 //! - `hostile_check`: one table of hostile contracts and options for `contrakt check` (issue
@@ -39,6 +40,7 @@
 //! - `release`: what publishing relies on: crate metadata for crates.io, the release workflow's
 //!   archives installed by the GitHub Action (checksum checked), the action's gate script.
 
+mod architecture;
 mod bad_input;
 #[cfg(feature = "ballista")]
 mod ballista;

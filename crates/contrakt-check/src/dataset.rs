@@ -106,9 +106,7 @@ impl DataSource {
     }
 }
 
-/// The environment variable with which the operator lets contracts choose their S3 endpoint:
-/// a comma-separated list of endpoint URLs or hosts (`host` or `host:port`), or `*` for any.
-pub const ALLOW_ENDPOINTS_ENV: &str = "CONTRAKT_ALLOW_CONTRACT_ENDPOINTS";
+pub use crate::ALLOW_ENDPOINTS_ENV;
 
 /// Whether `allow` (the value of [`ALLOW_ENDPOINTS_ENV`]) lets a contract send requests, signed
 /// with this job's AWS credentials, to `endpoint`. A contract in a pull request is untrusted:
@@ -160,9 +158,7 @@ fn refuse_contract_url(object: &str, location: &str) -> Result<()> {
     Err(Error::UrlNotAllowed { object: object.to_string(), url: redact::redact_location(location), allow: host })
 }
 
-/// The environment variable with which the operator lets contracts read local data outside the
-/// repository and the working folder: a comma-separated list of folders, or `*` for any.
-pub const ALLOW_PATHS_ENV: &str = "CONTRAKT_ALLOW_CONTRACT_PATHS";
+pub use crate::ALLOW_PATHS_ENV;
 
 /// A local path written in a contract is read only inside the folders a contract may read: the
 /// repository holding the contract (the nearest folder above it with `.git`; outside a
