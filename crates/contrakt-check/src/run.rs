@@ -93,18 +93,7 @@ impl Default for CheckOptions {
 /// an hour. No run waits forever.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3600);
 
-/// Parses `--now`: RFC 3339 (`2025-06-01T00:00:00Z`), a naive timestamp (read as UTC) or a date.
-pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Some(t.with_timezone(&Utc));
-    }
-    for f in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M"] {
-        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(s, f) {
-            return Some(t.and_utc());
-        }
-    }
-    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc())
-}
+pub use contrakt_core::time::parse_time;
 
 /// Classifications whose values never appear in samples unless `--unmask`.
 const MASKED: &[&str] = &["confidential", "restricted", "secret", "sensitive", "pii", "private", "highly-confidential"];

@@ -252,29 +252,7 @@ impl BreakingConfig {
     }
 }
 
-/// Parses `YYYY-MM-DD` into days since 1970-01-01.
-pub fn parse_date(s: &str) -> Option<i64> {
-    let mut parts = s.trim().splitn(3, '-');
-    let (y, m, d): (i64, i64, i64) =
-        (parts.next()?.parse().ok()?, parts.next()?.parse().ok()?, parts.next()?.parse().ok()?);
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
-        return None;
-    }
-    // Howard Hinnant's days_from_civil.
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some(era * 146097 + doe - 719468)
-}
-
-/// Today, in days since 1970-01-01 (UTC).
-pub fn today() -> i64 {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
-    secs.div_euclid(86_400)
-}
+pub use crate::time::{parse_date, today};
 
 fn default_contracts() -> Vec<String> {
     vec!["**/*.yaml".into(), "**/*.yml".into(), "**/*.json".into()]
@@ -437,13 +415,6 @@ mod tests {
         assert!(glob_match("**/*.yaml", "orders.yaml"));
         assert!(glob_match("sub/?.yaml", "sub/a.yaml"));
         assert!(!glob_match("*.yaml", "orders.yml"));
-    }
-
-    #[test]
-    fn dates() {
-        assert_eq!(parse_date("1970-01-01"), Some(0));
-        assert_eq!(parse_date("2026-11-22"), Some(20_779));
-        assert_eq!(parse_date("2026-13-01"), None);
     }
 
     #[test]
