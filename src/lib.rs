@@ -17,9 +17,9 @@
 //!
 //! let registry = Registry::open("contracts/orders.odcs.yaml")?;
 //! let mut options = Options::new();
-//! // Relative data paths resolve against the contract's folder (or `options.data_dir`).
-//! options.data.push((Some("orders".into()), "../fixtures/data/orders/orders.parquet".into()));
-//! options.now = contrakt::workflow::check::parse_time("2026-11-22T06:00:00Z");
+//! // Relative data paths resolve against the contract's folder (or `options.check.data_dir`).
+//! options.check.data.push((Some("orders".into()), "../fixtures/data/orders/orders.parquet".into()));
+//! options.check.now = contrakt::workflow::check::parse_time("2026-11-22T06:00:00Z");
 //! options.history = History::Off;
 //! let checked = check(&registry, options)?;
 //! assert!(checked.failed.is_empty(), "{:?}", checked.failed);
@@ -44,8 +44,8 @@
 //! let registry = Registry::open("contracts/orders.odcs.yaml")?;
 //! let run = || {
 //!     let mut options = Options::new();
-//!     options.data.push((Some("orders".into()), "../fixtures/data/orders/orders.parquet".into()));
-//!     options.now = contrakt::workflow::check::parse_time("2026-11-22T06:00:00Z");
+//!     options.check.data.push((Some("orders".into()), "../fixtures/data/orders/orders.parquet".into()));
+//!     options.check.now = contrakt::workflow::check::parse_time("2026-11-22T06:00:00Z");
 //!     options.history = History::At(Location::File(dir.path().join("history.db")));
 //!     options.alerts = Alerting::DryRun;
 //!     check(&registry, options)

@@ -13,7 +13,7 @@
 //!
 //! let registry = Registry::open("contracts/orders.odcs.yaml")?;
 //! let mut options = check::Options::new();
-//! options.data.push((Some("orders".into()), "../fixtures/data/orders/orders.parquet".into()));
+//! options.check.data.push((Some("orders".into()), "../fixtures/data/orders/orders.parquet".into()));
 //! let checked = check(&registry, options)?;
 //! for report in &checked.reports {
 //!     println!("{}: {} checks failed", report.contract, report.summary.failed);
