@@ -91,6 +91,37 @@
 //! # Ok::<(), contrakt::workflow::Error>(())
 //! ```
 //!
+//! # Publish only data that passes
+//!
+//! [`workflow::publish`] audits staged data against its contract and, only if it passes, makes
+//! it the release readers of a folder (or `s3://` prefix) get; a refusal is a result:
+//!
+//! ```
+//! use contrakt::workflow::publish::{Options, Outcome, RollbackOptions, publish, rollback};
+//! use contrakt::workflow::{History, Registry};
+//!
+//! let dir = tempfile::tempdir()?;
+//! let to = dir.path().join("deliveries");
+//! let registry = Registry::open("contracts/deliveries.odcs.yaml")?;
+//! let staged = |kind: &str| {
+//!     let mut options = Options::new(format!("fixtures/data/staged/deliveries-{kind}"), &to);
+//!     options.now = contrakt::workflow::check::parse_time("2026-11-22T06:00:00Z");
+//!     options.history = History::Off;
+//!     options
+//! };
+//! let refused = publish(&registry, staged("broken"))?;
+//! assert!(matches!(refused.outcome, Outcome::Refused { serving: None, .. }));
+//! assert!(refused.report.summary.failed > 0, "the audit's report says why");
+//!
+//! let first = publish(&registry, staged("fixed"))?;
+//! let second = publish(&registry, staged("fixed"))?;
+//! assert!(first.published() && second.published());
+//! // Readers go back to the first release.
+//! let back = rollback(&to, RollbackOptions { history: History::Off, ..Default::default() })?;
+//! assert!(matches!(first.outcome, Outcome::Published { current, .. } if current == back.pointer.current));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! # Draft a contract from data
 //!
 //! [`workflow::infer`] profiles datasets in one scan each and writes down every promise that

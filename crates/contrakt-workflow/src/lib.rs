@@ -27,10 +27,12 @@ mod error;
 pub mod gate;
 pub mod git;
 pub mod infer;
+pub mod publish;
 pub mod registry;
 
 pub use check::{Alerting, Checked, History, check};
 pub use contrakt_check::{CheckReport, CheckResult, Engine, InMemory, Status};
 pub use contrakt_history::Location;
 pub use error::{Error, Result};
+pub use publish::{Publish, publish, rollback};
 pub use registry::Registry;

@@ -64,7 +64,7 @@ fn route(args: AlertsRouteArgs, color: bool) -> Result<ExitStatus, contrakt_aler
 }
 
 /// Records a report against the incidents, queues its alerts and delivers the outbox; returns
-/// the exit status and the summary to show. Shared with `publish --notify`.
+/// the exit status and the summary to show.
 pub(crate) fn notify(
     runs: &[CheckRun],
     registry: &Registry<'_>,
