@@ -122,6 +122,69 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # Lint a registry
+//!
+//! [`workflow::lint`] reads contracts and consumer files and reports what makes them wrong or
+//! unsafe to use, with the registry's `lint:` settings:
+//!
+//! ```
+//! use contrakt::workflow::lint::{Options, lint};
+//!
+//! let linted = lint(&["contracts".into()], &Options::default())?;
+//! assert!(linted.files >= 5 && !linted.fatal());
+//! for finding in linted.findings.iter().filter(|f| f.level >= linted.fail_on) {
+//!     println!("{}: {}", finding.code, finding.message);
+//! }
+//! # Ok::<(), contrakt::workflow::Error>(())
+//! ```
+//!
+//! # Import and export schemas
+//!
+//! [`workflow::convert`] drafts a contract from a producer's schema, and writes a contract's
+//! schema in another language:
+//!
+//! ```
+//! use contrakt::workflow::convert::{ImportOptions, Target, export, import};
+//!
+//! let exported = export("contracts/orders.odcs.yaml".as_ref(), Target::Avro, Some("orders"))?;
+//! let dir = tempfile::tempdir()?;
+//! std::fs::write(dir.path().join("orders.avsc"), &exported.content)?;
+//! let options = ImportOptions { id: Some("urn:example:orders".into()), ..ImportOptions::default() };
+//! let imported = import(&dir.path().join("orders.avsc"), &options)?;
+//! assert!(imported.to_yaml().contains("id: urn:example:orders"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Read the history back, and write the registry's site
+//!
+//! [`workflow::history`] reads back what checks and publishes recorded and marks expected
+//! events; [`workflow::report`] writes the registry as a static site, with the history's charts
+//! and each contract's breaking changes by commit:
+//!
+//! ```
+//! use contrakt::workflow::check::{History, Options};
+//! use contrakt::workflow::history::{self, Filter};
+//! use contrakt::workflow::{Location, Registry, check, report};
+//!
+//! let dir = tempfile::tempdir()?;
+//! let store = dir.path().join("history.db");
+//! let mut options = Options::new();
+//! options.check.data.push((Some("orders".into()), "../fixtures/data/orders/orders.parquet".into()));
+//! options.check.now = contrakt::workflow::check::parse_time("2026-11-22T06:00:00Z");
+//! options.history = History::At(Location::File(store.clone()));
+//! check(&Registry::open("contracts/orders.odcs.yaml")?, options)?;
+//!
+//! let filter = Filter { contract: Some("urn:contrakt:meal-kit:orders".into()), ..Filter::default() };
+//! let points = history::points(&Location::File(store.clone()), &filter)?;
+//! assert!(points.iter().any(|p| p.metric == "rowCount"));
+//!
+//! let mut site = report::Options::new(dir.path().join("site"));
+//! site.history = Some(store);
+//! let written = report::report(&["contracts".into()], &site)?;
+//! assert!(written.index.is_file() && written.contracts >= 5);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! # Draft a contract from data
 //!
 //! [`workflow::infer`] profiles datasets in one scan each and writes down every promise that

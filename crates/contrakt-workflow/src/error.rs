@@ -36,6 +36,13 @@ pub enum Error {
     /// folder holding links, a failed rollback).
     #[error(transparent)]
     Publish(Box<contrakt_publish::Error>),
+    /// The history store cannot be opened, read or written.
+    #[error(transparent)]
+    History(Box<contrakt_history::Error>),
+    /// A schema that cannot be imported, or a contract that cannot be exported (unreadable, or
+    /// holding what the format cannot say): why.
+    #[error("{0}")]
+    Convert(String),
     /// The query runtime could not start.
     #[error("cannot start the query runtime: {0}")]
     Runtime(#[source] std::io::Error),
@@ -75,6 +82,12 @@ impl From<contrakt_alert::Error> for Error {
 impl From<contrakt_check::Error> for Error {
     fn from(e: contrakt_check::Error) -> Self {
         Error::Check(Box::new(e))
+    }
+}
+
+impl From<contrakt_history::Error> for Error {
+    fn from(e: contrakt_history::Error) -> Self {
+        Error::History(Box::new(e))
     }
 }
 

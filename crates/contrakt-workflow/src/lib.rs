@@ -23,12 +23,16 @@
 
 pub mod breaking;
 pub mod check;
+pub mod convert;
 mod error;
 pub mod gate;
 pub mod git;
+pub mod history;
 pub mod infer;
+pub mod lint;
 pub mod publish;
 pub mod registry;
+pub mod report;
 
 pub use check::{Alerting, Checked, History, check};
 pub use contrakt_check::{CheckReport, CheckResult, Engine, InMemory, Status};

@@ -168,9 +168,13 @@ fn usage(message: &str) -> ExitStatus {
 pub(crate) fn fail(e: &Error, color: bool) -> ExitStatus {
     match e {
         Error::Registry(_) | Error::Io { .. } => fatal(&e.findings(), color),
-        Error::NoContracts(_) | Error::Usage(_) | Error::Check(_) | Error::Publish(_) | Error::Runtime(_) => {
-            usage(&e.to_string())
-        }
+        Error::NoContracts(_)
+        | Error::Usage(_)
+        | Error::Check(_)
+        | Error::Publish(_)
+        | Error::Convert(_)
+        | Error::History(_)
+        | Error::Runtime(_) => usage(&e.to_string()),
         other => {
             eprintln!("error: {other}");
             let mut source = std::error::Error::source(other);
