@@ -185,6 +185,34 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # Route a report's failures
+//!
+//! [`workflow::alerts`] routes check reports (as `contrakt check --format json` writes them) to
+//! the owners and consumers of what failed, over the registry's `alerts:` settings, and reads
+//! the alert state back:
+//!
+//! ```
+//! use contrakt::workflow::alerts::{Routes, incidents, parse_report};
+//! use contrakt::workflow::check::{Alerting, Alerts};
+//!
+//! let report = r#"{"contract": "urn:contrakt:meal-kit:orders", "contract_version": "1.0.0",
+//!   "file": "contracts/orders.odcs.yaml", "now": "2026-11-22T06:00:00Z",
+//!   "results": [{"id": "orders.order_id.not_null", "code": "Q201", "kind": "not_null",
+//!     "object": "orders", "property": "order_id", "status": "fail", "severity": "error",
+//!     "message": "2 rows are null"}]}"#;
+//! let runs = parse_report("report.json", report)?;
+//! let dir = tempfile::tempdir()?;
+//! let state = dir.path().join("alerts.db");
+//! let routes = Routes::open(&["contracts".into()], Some(&state))?;
+//! // A dry run plans who would hear of it, and sends and records nothing.
+//! let Alerts::Planned { plans, .. } = routes.route(&runs, 1_795_000_000_000, Alerting::DryRun)? else {
+//!     unreachable!("a dry run plans")
+//! };
+//! assert!(plans.iter().any(|p| !p.alerts.is_empty()));
+//! assert!(incidents(&["contracts".into()], Some(&state))?.is_empty());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! # Draft a contract from data
 //!
 //! [`workflow::infer`] profiles datasets in one scan each and writes down every promise that

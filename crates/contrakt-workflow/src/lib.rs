@@ -21,6 +21,7 @@
 //! # Ok::<(), contrakt_workflow::Error>(())
 //! ```
 
+pub mod alerts;
 pub mod breaking;
 pub mod check;
 pub mod convert;
