@@ -93,7 +93,7 @@
 //!
 //! # Publish only data that passes
 //!
-//! [`workflow::publish`] audits staged data against its contract and, only if it passes, makes
+//! [`workflow::publish`](mod@workflow::publish) audits staged data against its contract and, only if it passes, makes
 //! it the release readers of a folder (or `s3://` prefix) get; a refusal is a result:
 //!
 //! ```

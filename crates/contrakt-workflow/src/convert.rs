@@ -16,7 +16,7 @@ pub struct ImportOptions {
     /// The schema's format (`jsonschema`, `avro`, `protobuf`, `sql`, `parquet`, `arrow`,
     /// `dbt`) [default: from the file's name and content].
     pub format: Option<String>,
-    /// The contract `id` [default: `urn:contrakt:imported:<name>`].
+    /// The contract `id` (default: `urn:contrakt:imported:<name>`).
     pub id: Option<String>,
     /// Of a dbt manifest, only these models [default: all].
     pub models: Vec<String>,

@@ -8,6 +8,12 @@
 //! judges adaptive checks against the recorded history, records the run and routes alerts, as
 //! [`check::Options`] say, and returns typed reports. Failed checks are results, not errors.
 //!
+//! The other workflows: [`gate`] and [`breaking`] (schema changes judged), [`publish`](mod@publish)
+//! (write-audit-publish and rollback), [`infer`] (a contract drafted from data), [`lint`],
+//! [`convert`] (import and export), [`history`] (metrics and events read back, annotations),
+//! [`alerts`] (reports routed, the alert state read and retried) and [`report`] (the registry
+//! as a static site). The `contrakt` facade's documentation has a runnable example of each.
+//!
 //! ```no_run
 //! use contrakt_workflow::{Registry, check};
 //!
