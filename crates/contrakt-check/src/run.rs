@@ -617,6 +617,7 @@ impl Checker {
             .filter(|e| selected.contains(&e.object))
             .filter_map(|e| match &e.measure {
                 Measure::Reference { object, .. } => Some(object.clone()),
+                Measure::Reconcile(r) => Some(r.with.clone()),
                 _ => None,
             })
             .filter(|o| !tables.0.contains_key(o))
@@ -797,6 +798,7 @@ impl Checker {
                 .collect();
             compile::add_column_stats(&mut plan, &located.schema, &columns);
         }
+        crate::segment::add_groupings(&mut plan, &located.schema, &exps, self.warehouse.is_some());
         (plan, idx)
     }
 
@@ -825,6 +827,7 @@ impl Checker {
             queries.iter().map(|q| q.as_str()).zip(separate).collect();
         let rows = fused.first().and_then(|r| r.as_ref().ok()).and_then(scalar_f64).map(|n| n as u64);
         let mut failed_samples = Vec::new();
+        let first = results.len();
         for (planned, i) in plan.checks.iter().zip(&idx) {
             let e = &prepared.expectations[*i];
             let mut r = judge(doc, e, &planned.how, &fused, &separate, rows, now);
@@ -837,6 +840,22 @@ impl Checker {
             }
             results.push(r);
         }
+        let exps: Vec<&Expectation> = idx.iter().map(|i| &prepared.expectations[*i]).collect();
+        let collect = |sql: String| async move { self.collect(&sql, timeout_of(opts)).await };
+        crate::segment::run(doc, &plan, &exps, &fused, &mut results[first..], now, collect)
+            .instrument(info_span!("segments", n = plan.segments.groupings.len()))
+            .await;
+        crate::reconcile::run(
+            &plan,
+            &exps,
+            &located.schema,
+            &prepared.tables,
+            &mut results[first..],
+            opts.sample,
+            collect,
+        )
+        .instrument(info_span!("reconcile"))
+        .await;
         // Samples: bounded queries, only for what failed.
         let key = key_columns(prepared, object, &located.schema);
         let masked = masked_columns(doc, object, opts.unmask);
@@ -865,7 +884,7 @@ impl Checker {
             source: src.location.clone(),
             format: src.format.name().to_string(),
             rows,
-            plans: 1 + queries.len(),
+            plans: 1 + queries.len() + plan.segments.groupings.len(),
             duration_ms,
             error: None,
             metrics: object_metrics(&plan, &fused, bytes_scanned, now),
@@ -1344,7 +1363,7 @@ fn float_json(v: f64) -> Json {
     }
 }
 
-fn scalar_json(s: &ScalarValue) -> Json {
+pub(crate) fn scalar_json(s: &ScalarValue) -> Json {
     if s.is_null() {
         return Json::Null;
     }
@@ -1381,9 +1400,9 @@ fn not_run(doc: &ContractDocument, e: &Expectation, status: Status, message: Str
     CheckResult { status, message, ..base_result(doc, e) }
 }
 
-type Separate<'a> = HashMap<&'a str, std::result::Result<Option<f64>, String>>;
+pub(crate) type Separate<'a> = HashMap<&'a str, std::result::Result<Option<f64>, String>>;
 
-fn judge(
+pub(crate) fn judge(
     doc: &ContractDocument,
     e: &Expectation,
     how: &How,
@@ -1405,6 +1424,8 @@ fn judge(
         How::Skip(why) => return CheckResult { status: Status::Skipped, message: why.clone(), ..r },
         How::Error(why) => return CheckResult { status: Status::Error, message: why.clone(), ..r },
         How::Holds(why) => return CheckResult { status: Status::Pass, message: why.clone(), ..r },
+        // Judged by its own plans after the scan (`reconcile::run`).
+        How::Apart => return CheckResult { status: Status::Error, message: "not measured".into(), ..r },
         How::Count(parts) => {
             let mut count = 0.0;
             for p in parts {

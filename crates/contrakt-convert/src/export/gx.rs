@@ -187,6 +187,15 @@ fn of(e: &Expectation, warnings: &mut Vec<String>) -> Vec<(&'static str, Map<Str
             );
             Vec::new()
         }
+        Measure::Reconcile(r) => {
+            check_lost(
+                warnings,
+                e,
+                TARGET,
+                &format!("GX core has no expectation across tables (reconciling with {})", r.with),
+            );
+            Vec::new()
+        }
         Measure::Freshness { .. } | Measure::Retention { .. } => {
             check_lost(warnings, e, TARGET, "GX core has no expectation on the age of rows relative to now");
             Vec::new()

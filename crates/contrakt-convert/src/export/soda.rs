@@ -234,6 +234,10 @@ fn checks_of(e: &Expectation, table: &str, tables: &super::Tables, warnings: &mu
             check_lost(warnings, e, TARGET, "a check on each item of an array has no equivalent there");
             return Vec::new();
         }
+        Measure::Reconcile(r) => {
+            check_lost(warnings, e, TARGET, &format!("a reconciliation with `{}` has no equivalent there", r.with));
+            return Vec::new();
+        }
         Measure::Skip(why) | Measure::Unusable(why) => {
             check_lost(warnings, e, TARGET, &format!("contrakt does not run it either ({why})"));
             return Vec::new();
