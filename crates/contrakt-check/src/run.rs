@@ -392,6 +392,7 @@ impl Checker {
                 out.push_str(&not_run.concat());
                 out.push('\n');
             }
+            out.push_str(&crate::segment::explain(&plan));
             let extra = separate_queries(&plan);
             if !extra.is_empty() {
                 out.push_str("separate plans (run concurrently with the scan):\n");
@@ -434,6 +435,9 @@ impl Checker {
             )];
             statements
                 .extend(separate_queries(&plan).into_iter().map(|q| (format!("{object}: a separate plan"), q.clone())));
+            statements.extend(plan.segments.groupings.iter().map(|g| {
+                (format!("{object}: the segments by {} (after the scan)", g.properties.join(", ")), g.sql(&plan))
+            }));
             for (label, sql) in statements {
                 out.push_str(&format!("-- {label}\n"));
                 match self.warehouse_sql(&sql).await {

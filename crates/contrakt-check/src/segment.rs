@@ -317,6 +317,22 @@ fn plain(v: &ScalarValue) -> String {
     }
 }
 
+/// What `--explain` says of an object's segmented checks: each grouped aggregate, and the
+/// checks it serves.
+pub fn explain(plan: &ObjectPlan) -> String {
+    let mut out = String::new();
+    for g in &plan.segments.groupings {
+        out.push_str(&format!(
+            "segments by {} (after the scan, when measure m{} counts at most {MAX_SEGMENTS}; {} checks):\n  {}\n\n",
+            g.properties.join(", "),
+            g.cardinality,
+            g.checks.len(),
+            g.sql(plan)
+        ));
+    }
+    out
+}
+
 /// Runs every grouping of a plan (after its fused scan) and folds the segments into the results
 /// of its checks. `collect` runs one query (within the run's timeout).
 #[allow(clippy::too_many_arguments)]

@@ -239,6 +239,9 @@ fn checks_of(f: &Field, col: &str, d: Dialect) -> Vec<String> {
 
 /// dbt core's generic tests for one expectation; none (with a warning) where core has none.
 fn tests_of(e: &Expectation, warnings: &mut Vec<String>) -> Vec<Json> {
+    if super::segmented_lost(warnings, e, TARGET) {
+        return Vec::new();
+    }
     let names: Vec<(&str, Map<String, Json>)> = match &e.measure {
         Measure::Nulls => vec![("not_null", Map::new())],
         Measure::Excess => vec![("unique", Map::new())],

@@ -83,6 +83,9 @@ fn schema_check(o: &Object) -> Json {
 /// One expectation as Soda checks (several for a primary key); none, with a warning, where
 /// SodaCL has no way to say it.
 fn checks_of(e: &Expectation, table: &str, tables: &super::Tables, warnings: &mut Vec<String>) -> Vec<Json> {
+    if super::segmented_lost(warnings, e, TARGET) {
+        return Vec::new();
+    }
     let col = column(&e.column);
     if e.column.len() > 1 {
         check_lost(warnings, e, TARGET, "SodaCL checks name top-level columns");
