@@ -446,6 +446,44 @@ mod tests {
         assert_eq!(r.status, Status::Error, "a check that could not run stays an error");
     }
 
+    proptest::proptest! {
+        /// Whatever the segments: the check fails exactly when one does, with the failing ones
+        /// counted whole, at most 5 named (the worst first, never a passing one), and every
+        /// segment kept for the history.
+        #[test]
+        fn folding_names_the_worst_and_counts_the_rest(
+            segments in proptest::collection::vec((0u8..3, 0u32..100), 0..40),
+        ) {
+            let statuses = [Status::Pass, Status::Warn, Status::Fail];
+            let all: Vec<SegmentResult> = segments
+                .iter()
+                .enumerate()
+                .map(|(i, (s, v))| seg(&format!("S{i:02}"), statuses[*s as usize], f64::from(*v)))
+                .collect();
+            let t = Threshold::new(Operator::MustBeGreaterThan, vec![50.0]);
+            let mut r = result(Status::Pass);
+            fold(&mut r, &["country".into()], &t, all.clone());
+            let failing = all.iter().filter(|s| s.status != Status::Pass).count();
+            let s = r.segments.as_ref().unwrap();
+            proptest::prop_assert_eq!(s.total, all.len());
+            proptest::prop_assert_eq!(s.failing, failing);
+            proptest::prop_assert_eq!(s.worst.len(), failing.min(WORST_SEGMENTS));
+            proptest::prop_assert_eq!(s.worst.len() + s.more_failing, failing);
+            proptest::prop_assert_eq!(s.all.len(), all.len());
+            proptest::prop_assert!(s.worst.iter().all(|w| w.status != Status::Pass));
+            for w in s.worst.windows(2) {
+                let key = |x: &SegmentResult| (rank(x.status), (x.value.unwrap() - 50.0).abs());
+                proptest::prop_assert!(key(&w[0]) >= key(&w[1]), "{:?} before {:?}", w[0], w[1]);
+            }
+            let expected = match (all.is_empty(), all.iter().map(|s| s.status).max()) {
+                (true, _) => Status::Pass,
+                (false, Some(worst)) => worst,
+                (false, None) => unreachable!(),
+            };
+            proptest::prop_assert_eq!(r.status, expected);
+        }
+    }
+
     #[test]
     fn distinct_segments_use_a_sketch_here_and_an_exact_count_on_a_warehouse() {
         assert_eq!(distinct_segments(&["\"c\"".into()], &[Arrow::Utf8], false), "approx_distinct(\"c\")");
