@@ -242,6 +242,11 @@ fn each_segment_learns_its_own_baseline_on_sqlite_and_postgres() {
             points.iter().filter(|p| p["segment"] == "country=FR").map(|p| p["value"].as_f64().unwrap()).collect();
         assert_eq!(fr, [400.0, 400.0, 400.0, 400.0, 300.0]);
         assert_eq!(points.iter().filter(|p| p.get("segment").is_none()).count(), 5, "the whole object's series");
+        let text = contrakt_in(dir.path(), ["history", "--store", store, "--metric", "orders_per_country"]);
+        assert_eq!(text.stdout.lines().filter(|l| l.contains("orders_per_country [country=FR]")).count(), 5, "{text}");
+        let csv =
+            contrakt_in(dir.path(), ["history", "--store", store, "--metric", "orders_per_country", "--format", "csv"]);
+        assert_eq!(csv.stdout.lines().filter(|l| l.ends_with(",country=DE")).count(), 5, "{csv}");
         read_back.push(
             points.iter().map(|p| (p["segment"].clone(), p["value"].clone(), p["at"].clone())).collect::<Vec<_>>(),
         );
