@@ -346,7 +346,7 @@ fn statement_keyword(s: &Statement) -> String {
 }
 
 /// `contraktSegments` on objects and on their quality rules (object level and property level)
-/// name properties of the object (L209).
+/// name properties of the object (L209); `contraktReconcile` on objects reads (L210).
 fn segments(doc: &ContractDocument, e: &mut Emitter<'_>) {
     use crate::expect::segment::{SEGMENTS_PROPERTY, declared};
     for (i, o) in doc.contract.schema.iter().enumerate() {
@@ -365,6 +365,12 @@ fn segments(doc: &ContractDocument, e: &mut Emitter<'_>) {
                 let k = props.iter().position(|c| c.property == SEGMENTS_PROPERTY).unwrap_or(0);
                 let at = format!("{pointer}/customProperties/{k}");
                 e.emit(&SEGMENTS_INVALID, doc.span_of(&at), &at, why);
+            }
+        }
+        for (k, r) in crate::expect::reconcile::declared(o) {
+            if let Err(why) = r {
+                let at = format!("{base}/customProperties/{k}");
+                e.emit(&RECONCILE_INVALID, doc.span_of(&at), &at, why);
             }
         }
     }
