@@ -143,8 +143,10 @@ fn main() {
 
 /// The cost of segmenting (`contraktSegments`): the workload's contract as it is, and with three
 /// of its rules (the row count, `status` validity, `discount_code` nulls) segmented by the
-/// 30-value `country`, alternated in the same run; the ratio is segmented over plain. Needs only
-/// the generated data (no DuckDB). `CONTRAKT_BENCH_SEGMENTS=0` skips it.
+/// 30-value `country` (33 with the workload's injected invalid codes), alternated in the same
+/// run; the ratio is segmented over plain. Needs only the generated data (no DuckDB).
+/// `CONTRAKT_BENCH_SEGMENTS=0` skips it. With the debug build at 1M rows (indicative only):
+/// 5.09 s plain, 5.93 s segmented (1.16×), median of 3.
 fn segment_cost(data: &Path, sizes: &str, rounds: usize) {
     if env_or("CONTRAKT_BENCH_SEGMENTS", "1") == "0" {
         return;
@@ -180,10 +182,12 @@ fn segment_cost(data: &Path, sizes: &str, rounds: usize) {
         for round in 0..rounds {
             for (file, secs) in [("plain.odcs.yaml", &mut plain), ("segmented.odcs.yaml", &mut segmented)] {
                 let args = ["check", file, "--now", "2025-06-01T00:00:00Z", "--format", "json", "--sample", "0"];
-                let run = timed(bin, &args, &dir, &[]);
+                // The data's folders are links into the generated data: allowed by name.
+                let run = timed(bin, &args, &dir, &[("CONTRAKT_ALLOW_CONTRACT_PATHS", data.to_str().unwrap())]);
                 let report: Value = serde_json::from_slice(&run.stdout).expect("a JSON report");
                 let results = report["reports"][0]["results"].as_array().unwrap();
-                let by_country = results.iter().filter(|r| r["segments"]["total"] == 30).count();
+                // 30 countries, and the workload's 3 injected invalid ones.
+                let by_country = results.iter().filter(|r| r["segments"]["total"].as_u64() >= Some(30)).count();
                 assert_eq!(by_country, if file == "plain.odcs.yaml" { 0 } else { 3 }, "{file}: segmented rules");
                 assert!(results.iter().all(|r| r["status"] != "error"), "{file}: a check could not run");
                 secs.push(run.secs);
