@@ -35,6 +35,9 @@ class Outcome:
     samples: list[dict[str, Any]] = field(default_factory=list)
     name: str | None = None
     location: str | None = None
+    # A segmented check (`contraktSegments`): ``by``, ``total``, ``failing``, the ``worst``
+    # failing segments (each ``segment``, ``values``, ``status``, ``value``) and ``more_failing``.
+    segments: dict[str, Any] | None = None
 
     @classmethod
     def _from_json(cls, r: dict[str, Any]) -> Outcome:

@@ -33,6 +33,9 @@
 //!   on loopback (in-process and as processes), against the embedded engine and PostgreSQL
 //!   pushdown, and an executor killed mid-run.
 //! - `postgres`: a real PostgreSQL server on loopback for the tests that need one.
+//! - `segments`: segmented checks (`contraktSegments`: per-segment thresholds, history and
+//!   baselines, refused high cardinality) and reconciliation (`contraktReconcile`, Q701), on
+//!   files and pushed down to PostgreSQL.
 //! - `symlinks`: links planted in a registry or an output folder are refused or replaced, never
 //!   followed out of it.
 //! - `secrets`: hostile contracts leak nothing (issue #18): a contract's S3 `endpointUrl` gets no
@@ -70,6 +73,7 @@ mod release;
 mod resource_bounds;
 mod s3_loopback;
 mod secrets;
+mod segments;
 mod symlinks;
 
 use std::fmt;

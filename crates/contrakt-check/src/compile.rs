@@ -27,6 +27,8 @@ pub enum How {
     Error(String),
     /// Known before running to hold (a format guaranteed by the column's type).
     Holds(String),
+    /// Measured by plans of its own after the scan (a reconciliation: [`crate::reconcile`]).
+    Apart,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -81,6 +83,8 @@ pub struct ObjectPlan {
     /// `count(DISTINCT …)` in the fused scan, which holds every distinct value in memory: for
     /// runs under a memory limit. No `distinctCount` is recorded then.
     pub grouped_uniqueness: bool,
+    /// Checks measured per segment, by their segment columns (see [`crate::segment`]).
+    pub segments: crate::segment::Segmenting,
 }
 
 impl ObjectPlan {
@@ -96,7 +100,8 @@ impl ObjectPlan {
         }
     }
 
-    fn measure(&mut self, expr: String) -> usize {
+    /// The index of a fused measure, added if new.
+    pub(crate) fn measure(&mut self, expr: String) -> usize {
         match self.fused.iter().position(|m| *m == expr) {
             Some(i) => i,
             None => {
@@ -174,6 +179,7 @@ fn compile_one(plan: &mut ObjectPlan, schema: &ArrowSchema, e: &Expectation, tab
         Measure::Skip(why) => return simple(How::Skip(why.clone())),
         Measure::Unusable(why) => return simple(How::Error(why.clone())),
         Measure::RowCount => return simple(How::Count(vec![Part::Fused(0)])),
+        Measure::Reconcile(_) => return simple(How::Apart),
         Measure::Sql(q) => {
             let column = if e.column.is_empty() { None } else { resolve(schema, &e.column).map(|c| c.path.join(".")) };
             let q = match sql::substitute(q, &plan.table, column.as_deref().or(e.column.last().map(String::as_str))) {
@@ -410,6 +416,7 @@ fn compile_one(plan: &mut ObjectPlan, schema: &ArrowSchema, e: &Expectation, tab
         }
         Measure::Skip(_)
         | Measure::Unusable(_)
+        | Measure::Reconcile(_)
         | Measure::RowCount
         | Measure::Sql(_)
         | Measure::ExcessOf(_)

@@ -25,7 +25,9 @@ mod functions;
 pub mod items;
 pub mod json;
 pub mod profile;
+pub mod reconcile;
 mod run;
+pub mod segment;
 pub mod sql;
 pub mod warehouse;
 

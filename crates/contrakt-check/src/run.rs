@@ -381,6 +381,7 @@ impl Checker {
                 out.push_str(&not_run.concat());
                 out.push('\n');
             }
+            out.push_str(&crate::segment::explain(&plan));
             let extra = separate_queries(&plan);
             if !extra.is_empty() {
                 out.push_str("separate plans (run concurrently with the scan):\n");
@@ -423,6 +424,9 @@ impl Checker {
             )];
             statements
                 .extend(separate_queries(&plan).into_iter().map(|q| (format!("{object}: a separate plan"), q.clone())));
+            statements.extend(plan.segments.groupings.iter().map(|g| {
+                (format!("{object}: the segments by {} (after the scan)", g.properties.join(", ")), g.sql(&plan))
+            }));
             for (label, sql) in statements {
                 out.push_str(&format!("-- {label}\n"));
                 match self.warehouse_sql(&sql).await {
@@ -606,6 +610,7 @@ impl Checker {
             .filter(|e| selected.contains(&e.object))
             .filter_map(|e| match &e.measure {
                 Measure::Reference { object, .. } => Some(object.clone()),
+                Measure::Reconcile(r) => Some(r.with.clone()),
                 _ => None,
             })
             .filter(|o| !tables.0.contains_key(o))
@@ -786,6 +791,7 @@ impl Checker {
                 .collect();
             compile::add_column_stats(&mut plan, &located.schema, &columns);
         }
+        crate::segment::add_groupings(&mut plan, &located.schema, &exps, self.warehouse.is_some());
         (plan, idx)
     }
 
@@ -814,6 +820,7 @@ impl Checker {
             queries.iter().map(|q| q.as_str()).zip(separate).collect();
         let rows = fused.first().and_then(|r| r.as_ref().ok()).and_then(scalar_f64).map(|n| n as u64);
         let mut failed_samples = Vec::new();
+        let first = results.len();
         for (planned, i) in plan.checks.iter().zip(&idx) {
             let e = &prepared.expectations[*i];
             let mut r = judge(doc, e, &planned.how, &fused, &separate, rows, now);
@@ -826,6 +833,22 @@ impl Checker {
             }
             results.push(r);
         }
+        let exps: Vec<&Expectation> = idx.iter().map(|i| &prepared.expectations[*i]).collect();
+        let collect = |sql: String| async move { self.collect(&sql, timeout_of(opts)).await };
+        crate::segment::run(doc, &plan, &exps, &fused, &mut results[first..], now, collect)
+            .instrument(info_span!("segments", n = plan.segments.groupings.len()))
+            .await;
+        crate::reconcile::run(
+            &plan,
+            &exps,
+            &located.schema,
+            &prepared.tables,
+            &mut results[first..],
+            opts.sample,
+            collect,
+        )
+        .instrument(info_span!("reconcile"))
+        .await;
         // Samples: bounded queries, only for what failed.
         let key = key_columns(prepared, object, &located.schema);
         let masked = masked_columns(doc, object, opts.unmask);
@@ -854,7 +877,7 @@ impl Checker {
             source: src.location.clone(),
             format: src.format.name().to_string(),
             rows,
-            plans: 1 + queries.len(),
+            plans: 1 + queries.len() + plan.segments.groupings.len(),
             duration_ms,
             error: None,
             metrics: object_metrics(&plan, &fused, bytes_scanned, now),
@@ -1333,7 +1356,7 @@ fn float_json(v: f64) -> Json {
     }
 }
 
-fn scalar_json(s: &ScalarValue) -> Json {
+pub(crate) fn scalar_json(s: &ScalarValue) -> Json {
     if s.is_null() {
         return Json::Null;
     }
@@ -1370,9 +1393,9 @@ fn not_run(doc: &ContractDocument, e: &Expectation, status: Status, message: Str
     CheckResult { status, message, ..base_result(doc, e) }
 }
 
-type Separate<'a> = HashMap<&'a str, std::result::Result<Option<f64>, String>>;
+pub(crate) type Separate<'a> = HashMap<&'a str, std::result::Result<Option<f64>, String>>;
 
-fn judge(
+pub(crate) fn judge(
     doc: &ContractDocument,
     e: &Expectation,
     how: &How,
@@ -1394,6 +1417,8 @@ fn judge(
         How::Skip(why) => return CheckResult { status: Status::Skipped, message: why.clone(), ..r },
         How::Error(why) => return CheckResult { status: Status::Error, message: why.clone(), ..r },
         How::Holds(why) => return CheckResult { status: Status::Pass, message: why.clone(), ..r },
+        // Judged by its own plans after the scan (`reconcile::run`).
+        How::Apart => return CheckResult { status: Status::Error, message: "not measured".into(), ..r },
         How::Count(parts) => {
             let mut count = 0.0;
             for p in parts {

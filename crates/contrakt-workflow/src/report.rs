@@ -314,9 +314,10 @@ fn checks(
         passed: r.passed,
         runs: runs.len().max(1),
     });
-    // Series keyed by (object, property, metric), in first-seen order.
+    // Series keyed by (object, property, metric), in first-seen order: over all rows (a
+    // segmented check's per-segment series are not charted).
     let mut series: BTreeMap<(String, String, String), Vec<&Point>> = BTreeMap::new();
-    for p in &points {
+    for p in points.iter().filter(|p| p.segment.is_empty()) {
         series.entry((p.object.clone(), p.property.clone(), p.metric.clone())).or_default().push(p);
     }
     let compiled = expect::compile(doc);

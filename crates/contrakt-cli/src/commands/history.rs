@@ -81,7 +81,8 @@ fn field(s: &str) -> String {
 }
 
 fn csv(points: &[Point]) -> String {
-    let mut out = String::from("at,contract,contract_version,object,property,metric,partition,value,run_id,expected\n");
+    let mut out =
+        String::from("at,contract,contract_version,object,property,metric,partition,value,run_id,expected,segment\n");
     for p in points {
         let row = [
             field(&p.at),
@@ -94,6 +95,7 @@ fn csv(points: &[Point]) -> String {
             p.value.to_string(),
             p.run_id.to_string(),
             field(p.expected.as_deref().unwrap_or("")),
+            field(&p.segment),
         ];
         out.push_str(&row.join(","));
         out.push('\n');
@@ -107,7 +109,10 @@ fn table(points: &[Point]) -> String {
     }
     let mut out = String::new();
     for p in points {
-        let what = if p.property.is_empty() { p.metric.clone() } else { format!("{} ({})", p.metric, p.property) };
+        let mut what = if p.property.is_empty() { p.metric.clone() } else { format!("{} ({})", p.metric, p.property) };
+        if !p.segment.is_empty() {
+            what = format!("{what} [{}]", p.segment);
+        }
         let note = p.expected.as_deref().map(|n| format!("  expected: {n}")).unwrap_or_default();
         out.push_str(&format!(
             "{}  {}  {:<14} {:<44} {:>14}{note}\n",
