@@ -57,6 +57,9 @@ mod conformance;
 mod conformance_avro;
 mod conformance_jsonschema;
 mod conformance_odcs;
+#[cfg(feature = "delta")]
+mod delta;
+mod diff_postgres;
 mod ecosystem;
 mod fixture_data;
 mod hostile_check;

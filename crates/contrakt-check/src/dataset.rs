@@ -22,6 +22,7 @@ use contrakt_core::odcs::{Contract, SchemaObject, Server};
 
 use contrakt_core::redact;
 
+use crate::delta::AsOf;
 use crate::error::{Error, Result, explain};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +31,8 @@ pub enum FileFormat {
     Csv,
     Json,
     Arrow,
+    /// A Delta Lake table (a folder with `_delta_log/`), read at one snapshot ([`crate::delta`]).
+    Delta,
     /// A warehouse table, read where it is.
     Table,
 }
@@ -41,6 +44,7 @@ impl FileFormat {
             "csv" => Some(FileFormat::Csv),
             "json" | "ndjson" | "jsonl" => Some(FileFormat::Json),
             "arrow" | "ipc" | "feather" | "arrow_ipc" => Some(FileFormat::Arrow),
+            "delta" => Some(FileFormat::Delta),
             _ => None,
         }
     }
@@ -51,6 +55,7 @@ impl FileFormat {
             FileFormat::Csv => "csv",
             FileFormat::Json => "json",
             FileFormat::Arrow => "arrow",
+            FileFormat::Delta => "delta",
             FileFormat::Table => "table",
         }
     }
@@ -61,7 +66,8 @@ impl FileFormat {
             FileFormat::Csv => ".csv",
             FileFormat::Json => ".json",
             FileFormat::Arrow => ".arrow",
-            FileFormat::Table => "",
+            // The table's log, not the extension, says which files are data.
+            FileFormat::Delta | FileFormat::Table => "",
         }
     }
 
@@ -86,9 +92,32 @@ pub struct DataSource {
     /// `AWS_ENDPOINT_URL` wins; otherwise it is used only if [`ALLOW_ENDPOINTS_ENV`] allows it
     /// (see [`endpoint_allowed`]).
     pub endpoint: Option<String>,
+    /// For a Delta table: the snapshot to read, and the version that was read.
+    pub table: TableRead,
+}
+
+/// Which snapshot of a table a run reads (`--as-of`) and which it read: set by [`register`],
+/// shared by clones, so the run's result records the version checked.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TableRead {
+    pub as_of: Option<AsOf>,
+    pub(crate) version: Arc<std::sync::OnceLock<u64>>,
+}
+
+impl TableRead {
+    /// The table version read, once the data is registered (Delta tables only).
+    pub fn version(&self) -> Option<u64> {
+        self.version.get().copied()
+    }
 }
 
 impl DataSource {
+    /// This data read at `as_of` (`--as-of`; only a Delta table has earlier versions).
+    pub fn as_of(mut self, as_of: Option<AsOf>) -> DataSource {
+        self.table.as_of = as_of;
+        self
+    }
+
     fn remote(&self) -> bool {
         self.url.contains("://")
     }
@@ -259,9 +288,10 @@ pub fn source(
         Some((f, None)) => {
             return Err(Error::NoData {
                 object: object.to_string(),
-                hint: format!("format `{f}` is not one contrakt reads (parquet, csv, json, arrow)"),
+                hint: format!("format `{f}` is not one contrakt reads (parquet, csv, json, arrow, delta)"),
             });
         }
+        None if !url.contains("://") && crate::delta::is_table(Path::new(&url)) => FileFormat::Delta,
         None => match FileFormat::from_path(&url) {
             Some(f) => f,
             None => sniff_folder(&url)
@@ -278,8 +308,17 @@ pub fn source(
             ),
         });
     }
+    if format == FileFormat::Delta && url.contains("://") && !url.starts_with("s3://") {
+        return Err(Error::NoData {
+            object: object.to_string(),
+            hint: format!(
+                "`{}`: contrakt reads Delta tables on local disk and s3:// so far",
+                redact::redact_location(&location)
+            ),
+        });
+    }
     warn_ignored(object, &url, format);
-    Ok(DataSource { location: redact::redact_location(&location), url, format, endpoint })
+    Ok(DataSource { location: redact::redact_location(&location), url, format, endpoint, table: TableRead::default() })
 }
 
 /// Says which files of a local folder are not read: a folder is read as one format (declared,
@@ -597,6 +636,17 @@ fn json_files_layout(object: &str, src: &DataSource, files: &[PathBuf]) -> Resul
 /// as string columns. Returns the table's schema.
 pub async fn register(ctx: &SessionContext, name: &str, object: &str, src: &DataSource) -> Result<SchemaRef> {
     let fail = |e: DataFusionError| src.fail(object, explain(&e));
+    if src.format == FileFormat::Delta {
+        let store = if src.remote() { Some(register_store(ctx, object, src)?) } else { None };
+        return crate::delta::register(ctx, name, object, src, store).await;
+    }
+    if let Some(as_of) = src.table.as_of {
+        return Err(Error::Usage(format!(
+            "--as-of {as_of}: `{object}` is {} data ({}), which has no earlier versions; --as-of reads a Delta table",
+            src.format.name(),
+            src.location
+        )));
+    }
     if src.remote() {
         register_store(ctx, object, src)?;
     }
@@ -647,7 +697,7 @@ pub async fn register(ctx: &SessionContext, name: &str, object: &str, src: &Data
         FileFormat::Csv => Arc::new(CsvFormat::default().with_has_header(true)),
         FileFormat::Json => Arc::new(JsonFormat::default().with_newline_delimited(json_layout == JsonLayout::Lines)),
         FileFormat::Arrow => Arc::new(ArrowFormat),
-        FileFormat::Table => {
+        FileFormat::Delta | FileFormat::Table => {
             return Err(Error::NoData {
                 object: object.to_string(),
                 hint: format!("{} is a warehouse table: check it with --server", src.location),
@@ -748,7 +798,7 @@ fn partition_value(root: &Path, file: &Path, key: &str) -> Option<String> {
 /// environment names none and [`ALLOW_ENDPOINTS_ENV`] allows it; otherwise the read is refused
 /// before any request, since every request carries the signed credentials. An HTTP(S) source
 /// is read without credentials of any kind: no AWS keys, no user info of the URL.
-fn register_store(ctx: &SessionContext, object: &str, src: &DataSource) -> Result<()> {
+fn register_store(ctx: &SessionContext, object: &str, src: &DataSource) -> Result<Arc<dyn object_store::ObjectStore>> {
     let fail = |message: String| src.fail(object, message);
     let url = url::Url::parse(&src.url).map_err(|e| fail(format!("not a URL: {e}")))?;
     let store: Arc<dyn object_store::ObjectStore> = match url.scheme() {
@@ -802,8 +852,8 @@ fn register_store(ctx: &SessionContext, object: &str, src: &DataSource) -> Resul
         other => return Err(fail(format!("no object store for `{other}://`"))),
     };
     let root = url::Url::parse(&format!("{}://{}", url.scheme(), url.authority())).map_err(|e| fail(e.to_string()))?;
-    ctx.register_object_store(&root, store);
-    Ok(())
+    ctx.register_object_store(&root, store.clone());
+    Ok(store)
 }
 
 /// Data already in memory, checked in place of files: how the Python package hands over a

@@ -41,6 +41,8 @@ pub struct Options {
     pub filter: Option<String>,
     /// Only this slice of hive-partitioned data is checked (`KEY=VALUE` folders).
     pub partitions: Vec<(String, String)>,
+    /// Read the checked Delta tables at this version or time (time travel).
+    pub as_of: Option<contrakt_check::AsOf>,
     /// Bound on each query [default: [`contrakt_check::DEFAULT_TIMEOUT`]].
     pub timeout: Option<Duration>,
     /// Relative `data` paths resolve against this folder [default: the contract's folder].
@@ -247,6 +249,7 @@ fn check_options(
         data_dir: options.data_dir.clone(),
         registry: registry.others(&doc.contract.id),
         frames,
+        as_of: options.as_of,
     }
 }
 

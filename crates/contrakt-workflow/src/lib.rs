@@ -27,6 +27,7 @@ mod error;
 pub mod gate;
 pub mod git;
 pub mod infer;
+mod live;
 pub mod registry;
 
 pub use check::{Alerting, Checked, History, check};
