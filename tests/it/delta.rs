@@ -68,6 +68,11 @@ fn object(run: &Run) -> Value {
     run.json()["reports"][0]["objects"][0].clone()
 }
 
+/// The `deleted` table (two versions) and its reference counts by version, for other modules.
+pub(crate) fn deleted_table() -> (PathBuf, &'static Value) {
+    (tables().0.join("deleted"), &tables().1["deleted"]["reference"])
+}
+
 fn reference(table: &str, version: u64) -> &'static Value {
     &tables().1[table]["reference"][version.to_string()]
 }
@@ -320,4 +325,52 @@ fn infer_drafts_from_the_snapshot() {
     let run = contrakt_in(dir.path(), ["check", "drafted.yaml", "--format", "json", "--now", "2026-01-01T00:00:00Z"]);
     run.assert_exit(0);
     assert_eq!(object(&run)["rows"], 30, "{run}");
+}
+
+/// A Delta table in S3 (moto's server on loopback, [`crate::s3_loopback`]), named by a server
+/// with `format: delta`: read through contrakt's own S3 store, at its snapshot and by version.
+#[test]
+fn a_table_in_s3_is_read_at_its_snapshot() {
+    let (_server, endpoint) = crate::s3_loopback::start();
+    crate::s3_loopback::put(&endpoint, "/lake", b"");
+    let local = tables().0.join("deleted");
+    let mut files = Vec::new();
+    let mut stack = vec![local.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            if e.path().is_dir() { stack.push(e.path()) } else { files.push(e.path()) }
+        }
+    }
+    for f in &files {
+        let key = f.strip_prefix(&local).unwrap().to_str().unwrap();
+        crate::s3_loopback::put(&endpoint, &format!("/lake/tables/deleted/{key}"), &std::fs::read(f).unwrap());
+    }
+    let servers =
+        "servers:\n  - server: lake\n    type: s3\n    location: s3://lake/tables/deleted/\n    format: delta\n";
+    let dir = workspace("deleted", "", servers);
+    let run = |extra: &[&str]| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_contrakt"));
+        cmd.args(["check", "c.yaml", "--format", "json", "--now", "2026-01-01T00:00:00Z"])
+            .args(extra)
+            .current_dir(dir.path())
+            .env("NO_COLOR", "1")
+            .env_remove("RUST_LOG")
+            .env_remove("AWS_PROFILE")
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "s3cr3t-never-printed")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ENDPOINT_URL", &endpoint)
+            .env("AWS_ALLOW_HTTP", "true");
+        let out = cmd.output().unwrap();
+        let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(!stdout.contains("s3cr3t") && !stderr.contains("s3cr3t"));
+        assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+        serde_json::from_str::<Value>(&stdout).unwrap()["reports"][0]["objects"][0].clone()
+    };
+    let now = run(&[]);
+    assert_eq!(now["rows"], reference("deleted", 1)["rows"], "{now:#}");
+    assert_eq!(now["table_version"], 1);
+    assert_eq!(now["source"], "s3://lake/tables/deleted/");
+    let before = run(&["--as-of", "0"]);
+    assert_eq!(before["rows"], reference("deleted", 0)["rows"], "{before:#}");
 }

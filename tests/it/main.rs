@@ -62,6 +62,7 @@ mod delta;
 mod diff_postgres;
 mod ecosystem;
 mod fixture_data;
+mod gcs_loopback;
 mod hostile_check;
 mod month;
 mod postgres;

@@ -299,20 +299,21 @@ pub fn source(
                 .unwrap_or(FileFormat::Parquet),
         },
     };
-    if url.contains("://") && !(url.starts_with("s3://") || url.starts_with("https://") || url.starts_with("http://")) {
+    let readable = ["s3://", "gs://", "https://", "http://"];
+    if url.contains("://") && !readable.iter().any(|s| url.starts_with(s)) {
         return Err(Error::NoData {
             object: object.to_string(),
             hint: format!(
-                "`{}`: contrakt reads local files, s3:// and https:// so far; copy the data or mount it",
+                "`{}`: contrakt reads local files, s3://, gs:// and https:// so far; copy the data or mount it",
                 redact::redact_location(&location)
             ),
         });
     }
-    if format == FileFormat::Delta && url.contains("://") && !url.starts_with("s3://") {
+    if format == FileFormat::Delta && url.contains("://") && !(url.starts_with("s3://") || url.starts_with("gs://")) {
         return Err(Error::NoData {
             object: object.to_string(),
             hint: format!(
-                "`{}`: contrakt reads Delta tables on local disk and s3:// so far",
+                "`{}`: contrakt reads Delta tables on local disk, s3:// and gs:// so far",
                 redact::redact_location(&location)
             ),
         });
@@ -791,7 +792,7 @@ fn partition_value(root: &Path, file: &Path, key: &str) -> Option<String> {
     })
 }
 
-/// Makes an `s3://bucket/…` or `https://host/…` URL readable. For S3, credentials, region and
+/// Makes an `s3://bucket/…`, `gs://bucket/…` or `https://host/…` URL readable. For S3, credentials, region and
 /// endpoint come from the environment (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
 /// `AWS_SESSION_TOKEN`, `AWS_REGION`, `AWS_ENDPOINT_URL`, `AWS_ALLOW_HTTP`, …), never from the
 /// contract, and never appear in messages. The contract's `endpointUrl` is used only where the
@@ -836,6 +837,17 @@ fn register_store(ctx: &SessionContext, object: &str, src: &DataSource) -> Resul
                 None => {}
             }
             Arc::new(builder.build().map_err(|e| fail(format!("S3 configuration: {e}")))?)
+        }
+        "gs" => {
+            // Credentials and settings from the environment only (`GOOGLE_APPLICATION_CREDENTIALS`,
+            // `GOOGLE_SERVICE_ACCOUNT`, `GOOGLE_SERVICE_ACCOUNT_KEY`, `GOOGLE_BASE_URL`, …), as
+            // for S3: a contract names a bucket, never where the job's token goes.
+            let bucket = url.host_str().ok_or_else(|| fail("a gs:// URL names a bucket: gs://bucket/path".into()))?;
+            if let Some(endpoint) = &src.endpoint {
+                tracing::debug!(endpoint = %redact::redact_url(endpoint), "a gcs server's endpointUrl is not used: GOOGLE_BASE_URL says where GCS is");
+            }
+            let builder = object_store::gcp::GoogleCloudStorageBuilder::from_env().with_bucket_name(bucket);
+            Arc::new(builder.build().map_err(|e| fail(format!("GCS configuration: {e}")))?)
         }
         "https" | "http" => {
             // The origin only: the URL's user info and query never reach the client, and
