@@ -373,4 +373,10 @@ fn a_table_in_s3_is_read_at_its_snapshot() {
     assert_eq!(now["source"], "s3://lake/tables/deleted/");
     let before = run(&["--as-of", "0"]);
     assert_eq!(before["rows"], reference("deleted", 0)["rows"], "{before:#}");
+    // Given with --data and no format, the folder is still read as the table (by its
+    // _delta_log/), not as its files (the removed one would count: 190 rows).
+    let given = run(&["--data", "t=s3://lake/tables/deleted/"]);
+    assert_eq!(given["rows"], reference("deleted", 1)["rows"], "{given:#}");
+    assert_eq!(given["format"], "delta", "{given:#}");
+    assert_eq!(given["table_version"], 1, "{given:#}");
 }

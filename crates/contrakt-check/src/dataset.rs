@@ -102,6 +102,9 @@ pub struct DataSource {
 pub struct TableRead {
     pub as_of: Option<AsOf>,
     pub(crate) version: Arc<std::sync::OnceLock<u64>>,
+    /// No format was declared for a remote folder: [`register`] looks for a `_delta_log/` in it
+    /// (a local folder's is seen by [`source`]), so a Delta table is never read as its files.
+    pub(crate) sniff: bool,
 }
 
 impl TableRead {
@@ -112,6 +115,11 @@ impl TableRead {
 }
 
 impl DataSource {
+    /// The format the data was read as: a remote folder found to be a Delta table is `Delta`.
+    pub fn format_read(&self) -> FileFormat {
+        if self.table.version().is_some() { FileFormat::Delta } else { self.format }
+    }
+
     /// This data read at `as_of` (`--as-of`; only a Delta table has earlier versions).
     pub fn as_of(mut self, as_of: Option<AsOf>) -> DataSource {
         self.table.as_of = as_of;
@@ -283,6 +291,7 @@ pub fn source(
     base: &Path,
 ) -> Result<DataSource> {
     let url = follow_pointer(object, &location, resolve(&location, base))?;
+    let sniff = format.is_none() && url.contains("://") && url.ends_with('/');
     let format = match format.map(|f| (f, FileFormat::parse(f))) {
         Some((_, Some(f))) => f,
         Some((f, None)) => {
@@ -319,7 +328,8 @@ pub fn source(
         });
     }
     warn_ignored(object, &url, format);
-    Ok(DataSource { location: redact::redact_location(&location), url, format, endpoint, table: TableRead::default() })
+    let table = TableRead { sniff, ..TableRead::default() };
+    Ok(DataSource { location: redact::redact_location(&location), url, format, endpoint, table })
 }
 
 /// Says which files of a local folder are not read: a folder is read as one format (declared,
@@ -641,6 +651,12 @@ pub async fn register(ctx: &SessionContext, name: &str, object: &str, src: &Data
         let store = if src.remote() { Some(register_store(ctx, object, src)?) } else { None };
         return crate::delta::register(ctx, name, object, src, store).await;
     }
+    if src.table.sniff && src.remote() {
+        let store = register_store(ctx, object, src)?;
+        if has_delta_log(store.as_ref(), &src.url).await {
+            return crate::delta::register(ctx, name, object, src, Some(store)).await;
+        }
+    }
     if let Some(as_of) = src.table.as_of {
         return Err(Error::Usage(format!(
             "--as-of {as_of}: `{object}` is {} data ({}), which has no earlier versions; --as-of reads a Delta table",
@@ -737,6 +753,14 @@ pub async fn register(ctx: &SessionContext, name: &str, object: &str, src: &Data
     let schema = datafusion::datasource::TableProvider::schema(&table);
     ctx.register_table(TableReference::bare(name), Arc::new(table)).map_err(fail)?;
     Ok(schema)
+}
+
+/// Whether the remote folder at `url` holds a `_delta_log/` (one listing request, one page).
+async fn has_delta_log(store: &dyn object_store::ObjectStore, url: &str) -> bool {
+    use futures::StreamExt;
+    let Ok(parsed) = url::Url::parse(url) else { return false };
+    let prefix = object_store::path::Path::from(format!("{}/_delta_log", parsed.path().trim_matches('/')));
+    matches!(store.list(Some(&prefix)).next().await, Some(Ok(_)))
 }
 
 /// CSV files whose headers differ as one table: the files of each header (and hive partition)

@@ -82,7 +82,8 @@ fn resolve(root: &url::Url, path: &str) -> Result<url::Url, url::ParseError> {
     }
 }
 
-fn percent_decode(s: &str) -> String {
+/// `%2E` → `.`: a URL path (segment) as object stores and file systems read it.
+pub(crate) fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let hex = |i: usize| bytes.get(i).and_then(|b| (*b as char).to_digit(16));
     let mut out = Vec::with_capacity(bytes.len());

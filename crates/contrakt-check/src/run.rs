@@ -294,7 +294,7 @@ impl Checker {
                             format: prepared
                                 .sources
                                 .get(object)
-                                .map(|s| s.format.name().to_string())
+                                .map(|s| s.format_read().name().to_string())
                                 .unwrap_or_default(),
                             table_version: prepared.sources.get(object).and_then(|s| s.table.version()),
                             rows: None,
@@ -875,7 +875,7 @@ impl Checker {
         let run = ObjectRun {
             object: object.to_string(),
             source: src.location.clone(),
-            format: src.format.name().to_string(),
+            format: src.format_read().name().to_string(),
             table_version: src.table.version(),
             rows,
             plans: 1 + queries.len(),

@@ -457,7 +457,7 @@ impl Warehouse {
         }
         let parts: Vec<String> = parsed
             .path_segments()
-            .map(|s| s.filter(|p| !p.is_empty()).map(|p| percent_decode(p)).collect())
+            .map(|s| s.filter(|p| !p.is_empty()).map(crate::delta::percent_decode).collect())
             .unwrap_or_default();
         let [database, table] = parts.as_slice() else {
             return Err(fail("expected postgres://HOST[:PORT]/DATABASE/[SCHEMA.]TABLE".into()));
@@ -475,7 +475,7 @@ impl Warehouse {
             schema: Some(schema.clone()),
             ..Server::default()
         };
-        let user = percent_decode(parsed.username());
+        let user = crate::delta::percent_decode(parsed.username());
         let warehouse = Warehouse::connect_to(&server, Some(Duration::from_secs(60)), Some(&user)).await?;
         let (arrow, _) = warehouse.catalog_schema(&[schema.clone(), table.clone()]).await?;
         if arrow.fields().is_empty() {
@@ -936,24 +936,4 @@ mod tests {
             ScalarValue::Decimal128(Some(-1250), 12, 2)
         );
     }
-}
-
-/// `%20` → ` ` in a URL path segment.
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let hex = |i: usize| bytes.get(i).and_then(|b| (*b as char).to_digit(16));
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let (Some(h), Some(l)) = (hex(i + 1), hex(i + 2))
-        {
-            out.push((h * 16 + l) as u8);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
