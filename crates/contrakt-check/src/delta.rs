@@ -104,6 +104,7 @@ pub(crate) fn percent_decode(s: &str) -> String {
 
 /// The path a deletion vector stored beside the data (`storageType: u`) has: an optional
 /// prefix folder and a name from its 20-character UUID, relative to the table.
+#[cfg_attr(not(feature = "delta"), allow(dead_code))]
 fn relative_dv_path(path_or_inline_dv: &str) -> Option<String> {
     let cut = path_or_inline_dv.len().checked_sub(20)?;
     let prefix = path_or_inline_dv.get(..cut)?;
@@ -360,6 +361,20 @@ mod tests {
         assert!(confined(&root, &relative_dv_path(&format!("ab{uuid}")).unwrap()).is_ok());
         assert!(confined(&root, &relative_dv_path(&format!("../../etc{uuid}")).unwrap()).is_err());
         assert_eq!(relative_dv_path("short"), None);
+    }
+
+    proptest::proptest! {
+        /// Whatever a log says, a path let through resolves under the table's root and decodes
+        /// to no step out of it; nothing panics.
+        #[test]
+        fn nothing_confined_leads_out(path in "[a-z./%2E5Cf:=_-]{0,40}") {
+            let root = url::Url::parse("file:///data/orders/").unwrap();
+            if let Ok(url) = confined(&root, &path) {
+                proptest::prop_assert!(url.as_str().starts_with("file:///data/orders/"), "{url}");
+                let decoded = percent_decode(url.path());
+                proptest::prop_assert!(!decoded.split('/').any(|s| s == ".."), "{url}");
+            }
+        }
     }
 
     #[test]
