@@ -62,8 +62,12 @@ mod conformance;
 mod conformance_avro;
 mod conformance_jsonschema;
 mod conformance_odcs;
+#[cfg(feature = "delta")]
+mod delta;
+mod diff_postgres;
 mod ecosystem;
 mod fixture_data;
+mod gcs_loopback;
 mod hostile_check;
 mod month;
 mod postgres;

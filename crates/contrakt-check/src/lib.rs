@@ -18,6 +18,7 @@ pub mod compile;
 pub mod conformance;
 pub mod countries;
 pub mod dataset;
+pub mod delta;
 pub mod draft;
 pub mod engine;
 pub mod error;
@@ -33,6 +34,7 @@ pub mod warehouse;
 
 pub use contrakt_core::expect::{CheckReport, CheckResult, ObjectRun, Status, Summary};
 pub use dataset::InMemory;
+pub use delta::AsOf;
 pub use engine::Engine;
 pub use error::{Error, Result};
 pub use run::{CheckOptions, Checker, DEFAULT_TIMEOUT, parse_time};

@@ -67,6 +67,8 @@ pub struct CheckOptions {
     /// Data already in memory, by object like `data` (`None`: the one object checked). An
     /// object given here is not read from files; references to it read it too.
     pub frames: Vec<(Option<String>, InMemory)>,
+    /// `--as-of`: read the checked objects' Delta tables at this version or time.
+    pub as_of: Option<crate::delta::AsOf>,
 }
 
 impl Default for CheckOptions {
@@ -85,6 +87,7 @@ impl Default for CheckOptions {
             data_dir: None,
             registry: Vec::new(),
             frames: Vec::new(),
+            as_of: None,
         }
     }
 }
@@ -280,8 +283,9 @@ impl Checker {
                             format: prepared
                                 .sources
                                 .get(object)
-                                .map(|s| s.format.name().to_string())
+                                .map(|s| s.format_read().name().to_string())
                                 .unwrap_or_default(),
+                            table_version: prepared.sources.get(object).and_then(|s| s.table.version()),
                             rows: None,
                             plans: 0,
                             duration_ms: 0,
@@ -483,6 +487,7 @@ impl Given {
                 url: String::new(),
                 format: FileFormat::Arrow,
                 endpoint: None,
+                table: Default::default(),
             }),
             Some(Given::Url(u)) => dataset::locate(contract, object, Some(u), server, data_dir.unwrap_or(base)),
             None => dataset::locate(contract, object, None, server, base),
@@ -511,6 +516,11 @@ impl Checker {
     async fn prepare(&self, doc: &ContractDocument, opts: &CheckOptions) -> Result<Prepared> {
         // A bad --where stops the run before any data is read.
         slice_predicates(opts)?;
+        if let (Some(as_of), Some(_)) = (opts.as_of, &self.warehouse) {
+            return Err(Error::Usage(format!(
+                "--as-of {as_of} reads a Delta table; a warehouse table has no earlier versions"
+            )));
+        }
         let contract = &doc.contract;
         let names: Vec<&str> = contract.schema.iter().map(|o| o.name.as_str()).collect();
         let known = || names.join(", ");
@@ -584,6 +594,7 @@ impl Checker {
                 opts.data_dir.as_deref(),
             ) {
                 Ok(src) => {
+                    let src = src.as_of(opts.as_of);
                     let r = self.register(&object.name, &object.name, &src, Given::memory(given), opts).await;
                     sources.insert(object.name.clone(), src);
                     r
@@ -692,6 +703,7 @@ impl Checker {
             url: name.join("."),
             format: FileFormat::Table,
             endpoint: None,
+            table: Default::default(),
         };
         let span = info_span!("register", object = %object, location = %src.location);
         let located = async {
@@ -875,7 +887,8 @@ impl Checker {
         let run = ObjectRun {
             object: object.to_string(),
             source: src.location.clone(),
-            format: src.format.name().to_string(),
+            format: src.format_read().name().to_string(),
+            table_version: src.table.version(),
             rows,
             plans: 1 + queries.len() + plan.segments.groupings.len(),
             duration_ms,

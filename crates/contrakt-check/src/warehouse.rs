@@ -394,6 +394,13 @@ impl Warehouse {
 
     /// Connects to a PostgreSQL server entry.
     pub async fn connect(server: &Server, timeout: Option<Duration>) -> Result<Warehouse> {
+        Warehouse::connect_to(server, timeout, None).await
+    }
+
+    /// Connects to a PostgreSQL server entry. `operators`: the operator named the host (a URL on
+    /// the command line) and maybe the user, so the password may go there without
+    /// [`crate::dataset::ALLOW_ENDPOINTS_ENV`].
+    async fn connect_to(server: &Server, timeout: Option<Duration>, operators: Option<&str>) -> Result<Warehouse> {
         let fail = |message: String| Error::Warehouse { server: server.server.clone(), message };
         let host = server.host.as_deref().ok_or_else(|| fail("the server entry has no `host`".into()))?;
         let database = server.database.as_deref().ok_or_else(|| fail("the server entry has no `database`".into()))?;
@@ -401,7 +408,10 @@ impl Warehouse {
             None => 5432,
             Some(p) => u16::try_from(p).map_err(|_| fail(format!("port {p} is not a TCP port")))?,
         };
-        let user = std::env::var(USER_ENV).unwrap_or_else(|_| "postgres".into());
+        let user = match operators.filter(|u| !u.is_empty()) {
+            Some(u) => u.to_string(),
+            None => std::env::var(USER_ENV).unwrap_or_else(|_| "postgres".into()),
+        };
         let mut config = tokio_postgres::Config::new();
         config
             .host(host)
@@ -414,7 +424,7 @@ impl Warehouse {
             // The host comes from the contract, which a pull request can change: the password
             // goes only to a host the operator allowed, as a contract's S3 endpoint does.
             let allow = std::env::var(crate::dataset::ALLOW_ENDPOINTS_ENV).unwrap_or_default();
-            if !crate::dataset::endpoint_allowed(&format!("postgres://{host}:{port}"), &allow) {
+            if operators.is_none() && !crate::dataset::endpoint_allowed(&format!("postgres://{host}:{port}"), &allow) {
                 return Err(fail(format!(
                     "the contract names the PostgreSQL host {host}:{port}, and {PASSWORD_ENV} is sent only to a host the operator allows: set {}={host}:{port} (a comma-separated list; `*` allows any)",
                     crate::dataset::ALLOW_ENDPOINTS_ENV
@@ -446,6 +456,46 @@ impl Warehouse {
             client: Some(client),
             relations: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// The schema of the table at `url`, `postgres://[USER@]HOST[:PORT]/DATABASE/[SCHEMA.]TABLE`
+    /// (schema `public` by default), from the catalog: what `diff` compares a contract with. The
+    /// user is the URL's, else [`USER_ENV`]'s; the password only ever [`PASSWORD_ENV`]'s, so it
+    /// is in no command line. Returns the table's name and schema.
+    pub async fn table_schema(url: &str) -> Result<(String, ArrowSchema)> {
+        let shown = contrakt_core::redact::redact_location(url);
+        let fail = |message: String| Error::Warehouse { server: shown.clone(), message };
+        let parsed = url::Url::parse(url).map_err(|e| fail(format!("not a URL: {e}")))?;
+        if parsed.password().is_some() {
+            return Err(fail(format!("give the password in {PASSWORD_ENV}, not in the URL")));
+        }
+        let parts: Vec<String> = parsed
+            .path_segments()
+            .map(|s| s.filter(|p| !p.is_empty()).map(crate::delta::percent_decode).collect())
+            .unwrap_or_default();
+        let [database, table] = parts.as_slice() else {
+            return Err(fail("expected postgres://HOST[:PORT]/DATABASE/[SCHEMA.]TABLE".into()));
+        };
+        let (schema, table) = match table.split_once('.') {
+            Some((s, t)) => (s.to_string(), t.to_string()),
+            None => ("public".to_string(), table.clone()),
+        };
+        let server = Server {
+            server: shown.clone(),
+            server_type: "postgres".into(),
+            host: parsed.host_str().map(|h| h.trim_matches(['[', ']']).to_string()),
+            port: parsed.port().map(i64::from),
+            database: Some(database.clone()),
+            schema: Some(schema.clone()),
+            ..Server::default()
+        };
+        let user = crate::delta::percent_decode(parsed.username());
+        let warehouse = Warehouse::connect_to(&server, Some(Duration::from_secs(60)), Some(&user)).await?;
+        let (arrow, _) = warehouse.catalog_schema(&[schema.clone(), table.clone()]).await?;
+        if arrow.fields().is_empty() {
+            return Err(fail(format!("there is no table {schema}.{table} (or the user of {USER_ENV} cannot see it)")));
+        }
+        Ok((table, arrow))
     }
 
     pub fn is_connected(&self) -> bool {

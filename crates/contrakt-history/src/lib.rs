@@ -68,7 +68,8 @@ impl From<rusqlite::Error> for Error {
 /// The metrics a report measured: the run's duration (`runDuration`, on no object), each
 /// object's row count, scan time (`duration`) and what its scan measured besides the checks
 /// (`bytesScanned`; per property `min`, `max`, `mean`, `distinctCount`, `freshnessLag` in
-/// seconds), and the value of every check that produced one (keyed by the check's stable id).
+/// seconds), the version of a Delta table read (`tableVersion`), and the value of every check that
+/// produced one (keyed by the check's stable id).
 pub fn metrics(report: &CheckReport) -> Vec<Metric> {
     let mut out = vec![metric("", "", "runDuration", report.duration_ms as f64)];
     for o in &report.objects {
@@ -76,6 +77,9 @@ pub fn metrics(report: &CheckReport) -> Vec<Metric> {
             out.push(metric(&o.object, "", "rowCount", rows as f64));
         }
         out.push(metric(&o.object, "", "duration", o.duration_ms as f64));
+        if let Some(v) = o.table_version {
+            out.push(metric(&o.object, "", "tableVersion", v as f64));
+        }
         out.extend(o.metrics.iter().map(|m| metric(&o.object, &m.property, &m.metric, m.value)));
     }
     for r in report.results.iter().filter(|r| r.code != "Q601") {

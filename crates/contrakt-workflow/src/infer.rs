@@ -81,7 +81,7 @@ pub fn infer(options: Options, observe: &mut dyn FnMut(Option<&str>)) -> Result<
 }
 
 /// `data/orders/*.parquet` → `orders`; `orders.parquet` → `orders`; `s3://b/orders/` → `orders`.
-fn object_name(location: &str) -> String {
+pub(crate) fn object_name(location: &str) -> String {
     let trimmed = location.trim_end_matches('/');
     let mut parts = trimmed.rsplit('/');
     let last = parts.next().unwrap_or(trimmed);

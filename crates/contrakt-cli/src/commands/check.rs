@@ -152,6 +152,7 @@ fn options(args: &CheckCommonArgs, alerting: Alerting) -> Result<Options, String
         unmask: args.unmask,
         filter: args.filter.clone(),
         partitions,
+        as_of: args.as_of,
         // Every query is bounded: by --timeout, else by the default (an hour).
         timeout: Some(args.timeout.unwrap_or(contrakt_check::DEFAULT_TIMEOUT)),
         // The operator typed --data where they are.

@@ -152,6 +152,9 @@ pub struct ObjectRun {
     /// Where the data came from (secrets stripped from URLs).
     pub source: String,
     pub format: String,
+    /// The version of the table read (a Delta table's commit), when the data has versions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub table_version: Option<u64>,
     pub rows: Option<u64>,
     /// Number of plans run: 1 for the fused scan, plus one per check that needs its own.
     pub plans: usize,
