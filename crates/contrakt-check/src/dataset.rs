@@ -2,6 +2,9 @@
 //! reads it: local files, globs and folders with hive partitions, in Parquet, CSV, NDJSON or
 //! Arrow IPC.
 
+/// Delta Lake tables, one kind of data source.
+pub mod delta;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

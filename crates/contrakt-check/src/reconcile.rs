@@ -146,7 +146,7 @@ fn judge(
         (0..b.num_columns())
             .map(|c| {
                 let v = ScalarValue::try_from_array(b.column(c), 0).map_err(|e| e.to_string())?;
-                Ok(if v.is_null() { None } else { crate::run::scalar_f64(&v) })
+                Ok(if v.is_null() { None } else { crate::judge::scalar_f64(&v) })
             })
             .collect()
     };
@@ -199,7 +199,7 @@ fn judge(
                 let b = b.iter().find(|b| b.num_rows() > 0).ok_or("no row".to_string())?;
                 ScalarValue::try_from_array(b.column(0), 0).map_err(|e| e.to_string())
             }) {
-                Ok(v) => crate::run::scalar_f64(&v).unwrap_or(0.0),
+                Ok(v) => crate::judge::scalar_f64(&v).unwrap_or(0.0),
                 Err(why) => return error(r, format!("the keys only in `{name}` could not be counted: {why}")),
             };
             let allowed = (spec.tolerance * total).floor();
@@ -211,7 +211,7 @@ fn judge(
             if let Ok(batches) = &out[sample_at] {
                 for b in batches {
                     for i in 0..b.num_rows() {
-                        let v = ScalarValue::try_from_array(b.column(0), i).map(|s| crate::run::scalar_json(&s));
+                        let v = ScalarValue::try_from_array(b.column(0), i).map(|s| crate::judge::scalar_json(&s));
                         let v = v.unwrap_or(Json::Null);
                         if shown.len() < 3 {
                             shown.push(match &v {

@@ -16,7 +16,7 @@
 //! - Above the limit the rule is an `error` naming the column and the count: not a run that
 //!   builds a million groups, not a silently global check.
 //!
-//! Each segment is judged with the same code that judges the whole object (`run::judge`), over
+//! Each segment is judged with the same code that judges the whole object (`judge::judge`), over
 //! the segment's row of the grouped aggregate, so thresholds and units read the same.
 
 use std::collections::HashMap;
@@ -33,47 +33,8 @@ use contrakt_core::odcs::ContractDocument;
 
 use crate::compile::{How, ObjectPlan, Part, col_expr};
 use crate::conformance::resolve;
-use crate::sql::ident;
 
-/// The checks of an object that share segment columns, measured by one grouped aggregate.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Grouping {
-    /// The columns as the contract names them (`country`).
-    pub properties: Vec<String>,
-    /// The columns as SQL expressions over the object's table.
-    pub exprs: Vec<String>,
-    /// The fused measure counting distinct segments.
-    pub cardinality: usize,
-    /// Fused measures to compute per segment (measure 0, `count(*)`, always).
-    pub measures: Vec<usize>,
-    /// Positions in [`ObjectPlan::checks`] of the checks judged per segment.
-    pub checks: Vec<usize>,
-}
-
-impl Grouping {
-    /// The grouped aggregate, bounded to one row more than the limit allows (so the limit is
-    /// enforced on the exact count too, whatever the estimate said).
-    pub fn sql(&self, plan: &ObjectPlan) -> String {
-        let mut cols: Vec<String> = self.exprs.iter().enumerate().map(|(k, x)| format!("{x} AS \"s{k}\"")).collect();
-        cols.extend(self.measures.iter().map(|m| format!("{} AS \"m{m}\"", plan.fused[*m])));
-        format!(
-            "SELECT {} FROM {} GROUP BY {} LIMIT {}",
-            cols.join(", "),
-            ident(&plan.table),
-            self.exprs.join(", "),
-            MAX_SEGMENTS + 1
-        )
-    }
-}
-
-/// An object's segmented checks.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Segmenting {
-    pub groupings: Vec<Grouping>,
-    /// Segmented checks that cannot be measured per segment (known before running), by
-    /// position in [`ObjectPlan::checks`], with why.
-    pub refused: Vec<(usize, String)>,
-}
+pub use crate::compile::{Grouping, Segmenting};
 
 /// Adds the segment groupings of an object's checks to its plan: the distinct-segment counts
 /// join the fused scan, the groupings are kept in `plan.segments`. `warehouse`: the plan runs
@@ -161,7 +122,7 @@ fn distinct_segments(exprs: &[String], types: &[Arrow], warehouse: bool) -> Stri
 
 /// The refusal of a grouping whose segments are more than the limit, or `None`.
 pub fn over_limit(g: &Grouping, fused: &[Result<ScalarValue, String>]) -> Option<String> {
-    let n = fused.get(g.cardinality)?.as_ref().ok().and_then(crate::run::scalar_f64)?;
+    let n = fused.get(g.cardinality)?.as_ref().ok().and_then(crate::judge::scalar_f64)?;
     // The sketch counts no null; a null segment is one more.
     (n as usize > MAX_SEGMENTS).then(|| too_many(g, format!("about {}", n as u64)))
 }
@@ -202,7 +163,7 @@ pub fn judge(
             for (k, p) in g.properties.iter().enumerate() {
                 let v = ScalarValue::try_from_array(b.column(k), row).unwrap_or(ScalarValue::Null);
                 label.push(format!("{p}={}", if v.is_null() { "(null)".to_string() } else { plain(&v) }));
-                values.insert(p.clone(), crate::run::scalar_json(&v));
+                values.insert(p.clone(), crate::judge::scalar_json(&v));
             }
             let mut fused: Vec<Result<ScalarValue, String>> =
                 vec![Err("not measured per segment".to_string()); plan.fused.len()];
@@ -210,9 +171,9 @@ pub fn judge(
                 let column = b.column(g.exprs.len() + j);
                 fused[*m] = ScalarValue::try_from_array(column, row).map_err(|e| e.to_string());
             }
-            let n = fused[0].as_ref().ok().and_then(crate::run::scalar_f64).unwrap_or(0.0) as u64;
+            let n = fused[0].as_ref().ok().and_then(crate::judge::scalar_f64).unwrap_or(0.0) as u64;
             for at in &g.checks {
-                let r = crate::run::judge(doc, exps[*at], &plan.checks[*at].how, &fused, &none, Some(n), now);
+                let r = crate::judge::judge(doc, exps[*at], &plan.checks[*at].how, &fused, &none, Some(n), now);
                 per_check.entry(*at).or_default().push(SegmentResult {
                     segment: label.join("/"),
                     values: values.clone(),
@@ -311,7 +272,7 @@ fn distance(t: &Threshold, v: f64) -> f64 {
 
 /// A segment value as it reads in a label: text without quotes.
 fn plain(v: &ScalarValue) -> String {
-    match crate::run::scalar_json(v) {
+    match crate::judge::scalar_json(v) {
         Json::String(s) => s,
         other => other.to_string(),
     }

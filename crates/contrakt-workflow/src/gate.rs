@@ -2,6 +2,9 @@
 //! `contrakt.diff`): schemas read from any format contrakt reads, judged with the settings of
 //! the registry the new one sits in.
 
+/// Live tables (a Delta table, a PostgreSQL table) as one side of a comparison.
+mod live;
+
 use std::path::{Path, PathBuf};
 
 use contrakt_core::Error as CoreError;
@@ -78,7 +81,7 @@ pub fn default_mode(schema: &Schema, config: Option<&config::Config>) -> Mode {
 /// Whether `path` names a live table (a Delta table's folder, a `postgres://` table) rather
 /// than a schema file.
 pub fn is_live_table(path: &Path) -> bool {
-    crate::live::is_table(path)
+    live::is_table(path)
 }
 
 pub fn load(path: &Path, format: Option<Format>) -> Result<Input> {
@@ -88,7 +91,7 @@ pub fn load(path: &Path, format: Option<Format>) -> Result<Input> {
 fn read(path: &Path, format: Option<Format>) -> contrakt_core::Result<Input> {
     // A live table: what is deployed, not a schema file.
     if format.is_none()
-        && let Some(table) = crate::live::table(path)
+        && let Some(table) = live::table(path)
     {
         return table;
     }

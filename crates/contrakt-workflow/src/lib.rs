@@ -37,7 +37,6 @@ pub mod git;
 pub mod history;
 pub mod infer;
 pub mod lint;
-mod live;
 pub mod publish;
 pub mod registry;
 pub mod report;

@@ -29,7 +29,7 @@ impl AsOf {
         if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
             return s.parse().map(AsOf::Version).map_err(|e| format!("`{s}`: {e}"));
         }
-        crate::run::parse_time(s).map(AsOf::Time).ok_or_else(|| {
+        contrakt_core::time::parse_time(s).map(AsOf::Time).ok_or_else(|| {
             format!(
                 "cannot read `{s}` as a table version (`12`) or a time (RFC 3339, `2025-06-01T00:00:00Z`, or a date)"
             )

@@ -8,8 +8,8 @@ use std::path::Path;
 use contrakt_core::diff::gate::Side;
 use contrakt_core::{Error as CoreError, InputErrorKind, SourceFile};
 
+use super::Input;
 use crate::check::{Runtime, object_and_url};
-use crate::gate::Input;
 
 /// Whether `given` names a live table.
 pub(crate) fn is_table(given: &Path) -> bool {
