@@ -64,7 +64,7 @@ fn schema(fields: usize, variant: u64) -> Schema {
             tags: Vec::new(),
             custom_properties: Default::default(),
             quality: Vec::new(),
-            metadata: Default::default(),
+            json_schema: None,
         });
     }
     Schema {

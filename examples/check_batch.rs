@@ -56,7 +56,7 @@ fn main() -> ExitCode {
     };
     let registry = Registry::of_contract(doc, None);
     let mut options = Options::new();
-    options.frames.push((None, InMemory { label: "users batch".into(), schema, batches: vec![batch] }));
+    options.check.frames.push((None, InMemory { label: "users batch".into(), schema, batches: vec![batch] }));
     options.history = History::Off;
     let checked = match check(&registry, options) {
         Ok(c) => c,

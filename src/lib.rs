@@ -17,9 +17,9 @@
 //!
 //! let registry = Registry::open("contracts/orders.odcs.yaml")?;
 //! let mut options = Options::new();
-//! // Relative data paths resolve against the contract's folder (or `options.data_dir`).
-//! options.data.push((Some("orders".into()), "../fixtures/data/orders/orders.parquet".into()));
-//! options.now = contrakt::workflow::check::parse_time("2026-11-22T06:00:00Z");
+//! // Relative data paths resolve against the contract's folder (or `options.check.data_dir`).
+//! options.check.data.push((Some("orders".into()), "../fixtures/data/orders/orders.parquet".into()));
+//! options.check.now = contrakt::workflow::check::parse_time("2026-11-22T06:00:00Z");
 //! options.history = History::Off;
 //! let checked = check(&registry, options)?;
 //! assert!(checked.failed.is_empty(), "{:?}", checked.failed);
@@ -44,8 +44,8 @@
 //! let registry = Registry::open("contracts/orders.odcs.yaml")?;
 //! let run = || {
 //!     let mut options = Options::new();
-//!     options.data.push((Some("orders".into()), "../fixtures/data/orders/orders.parquet".into()));
-//!     options.now = contrakt::workflow::check::parse_time("2026-11-22T06:00:00Z");
+//!     options.check.data.push((Some("orders".into()), "../fixtures/data/orders/orders.parquet".into()));
+//!     options.check.now = contrakt::workflow::check::parse_time("2026-11-22T06:00:00Z");
 //!     options.history = History::At(Location::File(dir.path().join("history.db")));
 //!     options.alerts = Alerting::DryRun;
 //!     check(&registry, options)
@@ -89,6 +89,128 @@
 //! let compared = breaking(&["contracts".into()], &against, &options, &mut |_, _| {})?;
 //! assert!(compared.passed() && compared.reports.len() >= 5);
 //! # Ok::<(), contrakt::workflow::Error>(())
+//! ```
+//!
+//! # Publish only data that passes
+//!
+//! [`workflow::publish`](mod@workflow::publish) audits staged data against its contract and, only if it passes, makes
+//! it the release readers of a folder (or `s3://` prefix) get; a refusal is a result:
+//!
+//! ```
+//! use contrakt::workflow::publish::{Options, Outcome, RollbackOptions, publish, rollback};
+//! use contrakt::workflow::{History, Registry};
+//!
+//! let dir = tempfile::tempdir()?;
+//! let to = dir.path().join("deliveries");
+//! let registry = Registry::open("contracts/deliveries.odcs.yaml")?;
+//! let staged = |kind: &str| {
+//!     let mut options = Options::new(format!("fixtures/data/staged/deliveries-{kind}"), &to);
+//!     options.now = contrakt::workflow::check::parse_time("2026-11-22T06:00:00Z");
+//!     options.history = History::Off;
+//!     options
+//! };
+//! let refused = publish(&registry, staged("broken"))?;
+//! assert!(matches!(refused.outcome, Outcome::Refused { serving: None, .. }));
+//! assert!(refused.report.summary.failed > 0, "the audit's report says why");
+//!
+//! let first = publish(&registry, staged("fixed"))?;
+//! let second = publish(&registry, staged("fixed"))?;
+//! assert!(first.published() && second.published());
+//! // Readers go back to the first release.
+//! let back = rollback(&to, RollbackOptions { history: History::Off, ..Default::default() })?;
+//! assert!(matches!(first.outcome, Outcome::Published { current, .. } if current == back.pointer.current));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Lint a registry
+//!
+//! [`workflow::lint`] reads contracts and consumer files and reports what makes them wrong or
+//! unsafe to use, with the registry's `lint:` settings:
+//!
+//! ```
+//! use contrakt::workflow::lint::{Options, lint};
+//!
+//! let linted = lint(&["contracts".into()], &Options::default())?;
+//! assert!(linted.files >= 5 && !linted.fatal());
+//! for finding in linted.findings.iter().filter(|f| f.level >= linted.fail_on) {
+//!     println!("{}: {}", finding.code, finding.message);
+//! }
+//! # Ok::<(), contrakt::workflow::Error>(())
+//! ```
+//!
+//! # Import and export schemas
+//!
+//! [`workflow::convert`] drafts a contract from a producer's schema, and writes a contract's
+//! schema in another language:
+//!
+//! ```
+//! use contrakt::workflow::convert::{ImportOptions, Target, export, import};
+//!
+//! let exported = export("contracts/orders.odcs.yaml".as_ref(), Target::Avro, Some("orders"))?;
+//! let dir = tempfile::tempdir()?;
+//! std::fs::write(dir.path().join("orders.avsc"), &exported.content)?;
+//! let options = ImportOptions { id: Some("urn:example:orders".into()), ..ImportOptions::default() };
+//! let imported = import(&dir.path().join("orders.avsc"), &options)?;
+//! assert!(imported.to_yaml().contains("id: urn:example:orders"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Read the history back, and write the registry's site
+//!
+//! [`workflow::history`] reads back what checks and publishes recorded and marks expected
+//! events; [`workflow::report`] writes the registry as a static site, with the history's charts
+//! and each contract's breaking changes by commit:
+//!
+//! ```
+//! use contrakt::workflow::check::{History, Options};
+//! use contrakt::workflow::history::{self, Filter};
+//! use contrakt::workflow::{Location, Registry, check, report};
+//!
+//! let dir = tempfile::tempdir()?;
+//! let store = dir.path().join("history.db");
+//! let mut options = Options::new();
+//! options.check.data.push((Some("orders".into()), "../fixtures/data/orders/orders.parquet".into()));
+//! options.check.now = contrakt::workflow::check::parse_time("2026-11-22T06:00:00Z");
+//! options.history = History::At(Location::File(store.clone()));
+//! check(&Registry::open("contracts/orders.odcs.yaml")?, options)?;
+//!
+//! let filter = Filter { contract: Some("urn:contrakt:meal-kit:orders".into()), ..Filter::default() };
+//! let points = history::points(&Location::File(store.clone()), &filter)?;
+//! assert!(points.iter().any(|p| p.metric == "rowCount"));
+//!
+//! let mut site = report::Options::new(dir.path().join("site"));
+//! site.history = Some(store);
+//! let written = report::report(&["contracts".into()], &site)?;
+//! assert!(written.index.is_file() && written.contracts >= 5);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Route a report's failures
+//!
+//! [`workflow::alerts`] routes check reports (as `contrakt check --format json` writes them) to
+//! the owners and consumers of what failed, over the registry's `alerts:` settings, and reads
+//! the alert state back:
+//!
+//! ```
+//! use contrakt::workflow::alerts::{Routes, incidents, parse_report};
+//! use contrakt::workflow::check::{Alerting, Alerts};
+//!
+//! let report = r#"{"contract": "urn:contrakt:meal-kit:orders", "contract_version": "1.0.0",
+//!   "file": "contracts/orders.odcs.yaml", "now": "2026-11-22T06:00:00Z",
+//!   "results": [{"id": "orders.order_id.not_null", "code": "Q201", "kind": "not_null",
+//!     "object": "orders", "property": "order_id", "status": "fail", "severity": "error",
+//!     "message": "2 rows are null"}]}"#;
+//! let runs = parse_report("report.json", report)?;
+//! let dir = tempfile::tempdir()?;
+//! let state = dir.path().join("alerts.db");
+//! let routes = Routes::open(&["contracts".into()], Some(&state))?;
+//! // A dry run plans who would hear of it, and sends and records nothing.
+//! let Alerts::Planned { plans, .. } = routes.route(&runs, 1_795_000_000_000, Alerting::DryRun)? else {
+//!     unreachable!("a dry run plans")
+//! };
+//! assert!(plans.iter().any(|p| !p.alerts.is_empty()));
+//! assert!(incidents(&["contracts".into()], Some(&state))?.is_empty());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! # Draft a contract from data

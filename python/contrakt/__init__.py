@@ -5,7 +5,7 @@
 >>> result.raise_for_failures()                                     # doctest: +SKIP
 """
 
-from ._api import check, diff, validates
+from ._api import check, diff, publish, rollback, validates
 from ._contrakt import __version__
 from .contract import ArrowSchema, Contract, Finding, SchemaObject, load
 from .exceptions import (
@@ -20,7 +20,7 @@ from .exceptions import (
     DataConversionError,
     HistoryWarning,
 )
-from .report import ArrowTable, CheckResult, DiffFinding, DiffReport, Outcome
+from .report import ArrowTable, CheckResult, DiffFinding, DiffReport, Outcome, PublishResult
 
 __all__ = [
     "AlertWarning",
@@ -41,10 +41,13 @@ __all__ = [
     "Finding",
     "HistoryWarning",
     "Outcome",
+    "PublishResult",
     "SchemaObject",
     "__version__",
     "check",
     "diff",
     "load",
+    "publish",
+    "rollback",
     "validates",
 ]

@@ -1,4 +1,4 @@
-"""``check``, ``diff`` and the ``validates`` decorator."""
+"""``check``, ``diff``, ``publish``/``rollback`` and the ``validates`` decorator."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from typing import Any, Callable, Mapping, TypeVar
 from . import _contrakt
 from .contract import Contract, load
 from .exceptions import AlertWarning, ContraktError, ContraktUsageError, DataConversionError, HistoryWarning
-from .report import CheckResult, DiffReport
+from .report import CheckResult, DiffReport, PublishResult
 
-__all__ = ["check", "diff", "validates"]
+__all__ = ["check", "diff", "publish", "rollback", "validates"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 _FAIL_ON = ("error", "warning", "info")
@@ -194,6 +194,62 @@ def _warn_about_alerts(alerts: dict[str, Any]) -> None:
     delivered = alerts.get("delivered", {})
     if delivered.get("pending") or delivered.get("dead"):
         warnings.warn(f"contrakt: not every alert was delivered: {alerts.get('summary', '')}", AlertWarning, stacklevel=3)
+
+
+def _store(history: str | os.PathLike[str] | bool | None) -> str | None:
+    if history is None or history is True:
+        return None
+    if history is False:
+        return ""
+    return os.fspath(history)
+
+
+def publish(
+    contract: str | os.PathLike[str],
+    staged: str | os.PathLike[str],
+    to: str | os.PathLike[str],
+    object: str | None = None,
+    *,
+    canary: float | None = None,
+    now: _dt.datetime | _dt.date | str | None = None,
+    keep: int = 3,
+    fail_on: str = "error",
+    history: str | os.PathLike[str] | bool | None = None,
+    notify: bool = False,
+) -> PublishResult:
+    """Write-audit-publish, as ``contrakt publish`` does: checks the ``staged`` data (a folder,
+    a file or an ``s3://`` prefix) with the contract file and, only if it passes, makes it the
+    release readers of ``to`` (a folder or ``s3://`` prefix) get. ``canary`` checks that
+    fraction of the rows first. A refusal is a result (``result.published`` is false, with
+    ``result.why`` and the audit in ``result.check``), not an exception.
+
+    ``history`` is where the publish is recorded: the registry's ``history:`` by default, a
+    file or ``postgres://`` URL, or ``False`` for nowhere. ``notify=True`` alerts a refusal
+    over the registry's routes (off by default).
+    """
+    if fail_on not in _FAIL_ON:
+        raise ContraktUsageError(f"fail_on: expected one of {', '.join(_FAIL_ON)}, found {fail_on!r}")
+    result, publish_warnings = _contrakt.publish(
+        os.fspath(contract), os.fspath(staged), os.fspath(to), object, canary=canary, now=_now(now), keep=keep,
+        fail_on=fail_on, store=_store(history), notify=notify,
+    )
+    for w in publish_warnings:
+        warnings.warn(f"contrakt: {w}", HistoryWarning, stacklevel=2)
+    out = PublishResult(json.loads(result), fail_on=fail_on)
+    if out.alerts is not None:
+        _warn_about_alerts(out.alerts)
+    return out
+
+
+def rollback(
+    to: str | os.PathLike[str], object: str | None = None, *, history: str | os.PathLike[str] | bool | None = None
+) -> str:
+    """Points the published folder or prefix ``to`` back at its previous release, as
+    ``contrakt publish --rollback`` does, and returns the release readers now get."""
+    current, rollback_warnings = _contrakt.rollback(os.fspath(to), object, store=_store(history))
+    for w in rollback_warnings:
+        warnings.warn(f"contrakt: {w}", HistoryWarning, stacklevel=2)
+    return current
 
 
 def diff(

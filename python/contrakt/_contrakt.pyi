@@ -44,4 +44,19 @@ def diff(
     strict_consumers: bool = False,
     fail_on: str = "error",
 ) -> str: ...
+def publish(
+    contract: str | PathLike[str],
+    staged: str | PathLike[str],
+    to: str | PathLike[str],
+    object: str | None = None,
+    canary: float | None = None,
+    now: str | None = None,
+    keep: int = 3,
+    fail_on: str = "error",
+    store: str | None = None,
+    notify: bool = False,
+) -> tuple[str, list[str]]: ...
+def rollback(
+    to: str | PathLike[str], object: str | None = None, store: str | None = None
+) -> tuple[str, list[str]]: ...
 def panic_for_tests() -> None: ...

@@ -10,7 +10,7 @@ from typing import Any
 from . import _contrakt, _html
 from .exceptions import BreakingChangeError, ContractViolationError
 
-__all__ = ["ArrowTable", "CheckResult", "DiffFinding", "DiffReport", "Outcome"]
+__all__ = ["ArrowTable", "CheckResult", "DiffFinding", "DiffReport", "Outcome", "PublishResult"]
 
 _LEVELS = {"info": 0, "warning": 1, "error": 2}
 
@@ -35,6 +35,9 @@ class Outcome:
     samples: list[dict[str, Any]] = field(default_factory=list)
     name: str | None = None
     location: str | None = None
+    # A segmented check (`contraktSegments`): ``by``, ``total``, ``failing``, the ``worst``
+    # failing segments (each ``segment``, ``values``, ``status``, ``value``) and ``more_failing``.
+    segments: dict[str, Any] | None = None
 
     @classmethod
     def _from_json(cls, r: dict[str, Any]) -> Outcome:
@@ -278,3 +281,30 @@ class DiffReport:
 
     def _repr_html_(self) -> str:
         return _html.diff_report(self)
+
+
+class PublishResult:
+    """What :func:`contrakt.publish` did: the staged data published, or refused (and why)."""
+
+    def __init__(self, result: dict[str, Any], fail_on: str = "error") -> None:
+        self.published: bool = result["published"]
+        #: ``"published"`` or ``"refused"``.
+        self.outcome: str = result["outcome"]
+        #: Why the release was refused (``None`` when published).
+        self.why: str | None = result.get("why")
+        #: The release readers get now (``None`` when nothing was ever published).
+        self.current: str | None = result.get("current")
+        #: The release readers got before this one was published.
+        self.previous: str | None = result.get("previous")
+        #: The audit's result (the canary's, when the canary refused the release).
+        self.check = CheckResult(result["check"], fail_on=fail_on)
+        #: What alerting did (``notify=True``), as :attr:`CheckResult.alerts`.
+        self.alerts: dict[str, Any] | None = result.get("alerts")
+
+    def __bool__(self) -> bool:
+        return self.published
+
+    def __repr__(self) -> str:
+        if self.published:
+            return f"<PublishResult published {self.current} (previous: {self.previous})>"
+        return f"<PublishResult refused: {self.why}; readers still get {self.current}>"

@@ -14,6 +14,7 @@ use serde_json::Value as Json;
 use contrakt_check::{InMemory, parse_time};
 use contrakt_core::Level;
 use contrakt_workflow::Registry;
+use contrakt_workflow::check::CheckOptions;
 use contrakt_workflow::check::{Alerting, Alerts, Checked, Options, check_on};
 
 use crate::contract::Contract;
@@ -75,14 +76,9 @@ pub(crate) fn check(
     }
     // The check of `contrakt check`: with the registry the contract sits in (references into its
     // other contracts, its history store, its alert routes).
+    let check = CheckOptions { data, objects, now, sample, unmask, filter, frames: memory, ..CheckOptions::default() };
     let options = Options {
-        data,
-        objects,
-        now,
-        sample,
-        unmask,
-        filter,
-        frames: memory,
+        check,
         memory_limit,
         alerts: if notify { Alerting::Notify(contrakt_alert::run::CHECK_DELIVERY_BUDGET) } else { Alerting::Off },
         ..Options::new()

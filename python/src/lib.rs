@@ -6,6 +6,7 @@ mod check;
 mod contract;
 mod diff;
 mod error;
+mod publish;
 mod runtime;
 
 use pyo3::prelude::*;
@@ -19,6 +20,8 @@ fn _contrakt(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(check::check, m)?)?;
     m.add_function(wrap_pyfunction!(check::failure_cases, m)?)?;
     m.add_function(wrap_pyfunction!(diff::diff, m)?)?;
+    m.add_function(wrap_pyfunction!(publish::publish, m)?)?;
+    m.add_function(wrap_pyfunction!(publish::rollback, m)?)?;
     m.add_function(wrap_pyfunction!(error::panic_for_tests, m)?)?;
     Ok(())
 }

@@ -90,7 +90,7 @@ fn an_adaptive_check_warms_up_then_catches_a_drop_and_history_reads_it_back() {
     );
     csv.assert_exit(0);
     let lines: Vec<&str> = csv.stdout.lines().collect();
-    assert_eq!(lines[0], "at,contract,contract_version,object,property,metric,partition,value,run_id,expected");
+    assert_eq!(lines[0], "at,contract,contract_version,object,property,metric,partition,value,run_id,expected,segment");
     let values: Vec<&str> = lines[1..].iter().map(|l| l.split(',').nth(7).unwrap()).collect();
     assert_eq!(values, ["120", "120", "120", "120", "120", "120", "40"]);
 

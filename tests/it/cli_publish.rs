@@ -265,7 +265,10 @@ fn every_publish_refusal_and_rollback_is_in_the_history_of_either_store() {
     )
     .unwrap();
     contrakt_in(tmp.path(), ["check", "menu.odcs.yaml", "--history", url.as_str(), "--now", NOW]).assert_exit(0);
-    server.psql(&url, "DROP TABLE publish_events; DELETE FROM contrakt_schema WHERE version = 2");
+    server.psql(
+        &url,
+        "DROP TABLE publish_events; ALTER TABLE metrics DROP COLUMN segment; DELETE FROM contrakt_schema WHERE version >= 2",
+    );
     assert_eq!(server.psql(&url, "SELECT max(version) FROM contrakt_schema").trim(), "1");
 
     let sqlite = tmp.path().join("h.db");
@@ -326,8 +329,8 @@ fn every_publish_refusal_and_rollback_is_in_the_history_of_either_store() {
         let other = contrakt_in(repo(), ["history", "urn:nobody", "--events", "--store", store]);
         assert_eq!(other.stdout, "no recorded publish events match\n");
     }
-    // The old store migrated forward and kept its run.
-    assert_eq!(server.psql(&url, "SELECT max(version) FROM contrakt_schema").trim(), "2");
+    // The old store migrated forward (publish events, then per-segment series) and kept its run.
+    assert_eq!(server.psql(&url, "SELECT max(version) FROM contrakt_schema").trim(), "3");
     assert_eq!(server.psql(&url, "SELECT count(*) FROM runs").trim(), "1");
     let points =
         contrakt_in(tmp.path(), ["history", "--store", url.as_str(), "--metric", "rowCount", "--format", "json"]);

@@ -240,6 +240,7 @@ fn a_month_of_history_renders_as_a_site_that_chromium_displays() {
                     property: "col\"<script>".into(),
                     metric: "<script>obj</script>.col\"<script>.required".into(),
                     partition: String::new(),
+                    segment: String::new(),
                     value: day as f64,
                 }],
             })

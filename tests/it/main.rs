@@ -6,6 +6,7 @@
 //!   with snapshots of the text and JSON output.
 //! - `cli_alerts`: `contrakt alerts` on the example registry's check report, and delivery to a
 //!   webhook receiver on loopback (dedup across runs, dead letters, retry, secrets never shown).
+//! - `architecture`: no crate's modules import each other in a circle.
 //! - `bad_input`: one table of broken, hostile and missing inputs, each checked for its exit
 //!   code, error code, message and location, in both output formats.
 //! - `hostile_check`: one table of hostile contracts and options for `contrakt check` (issue
@@ -34,6 +35,9 @@
 //!   on loopback (in-process and as processes), against the embedded engine and PostgreSQL
 //!   pushdown, and an executor killed mid-run.
 //! - `postgres`: a real PostgreSQL server on loopback for the tests that need one.
+//! - `segments`: segmented checks (`contraktSegments`: per-segment thresholds, history and
+//!   baselines, refused high cardinality) and reconciliation (`contraktReconcile`, Q701), on
+//!   files and pushed down to PostgreSQL.
 //! - `symlinks`: links planted in a registry or an output folder are refused or replaced, never
 //!   followed out of it.
 //! - `secrets`: hostile contracts leak nothing (issue #18): a contract's S3 `endpointUrl` gets no
@@ -41,6 +45,7 @@
 //! - `release`: what publishing relies on: crate metadata for crates.io, the release workflow's
 //!   archives installed by the GitHub Action (checksum checked), the action's gate script.
 
+mod architecture;
 mod bad_input;
 #[cfg(feature = "ballista")]
 mod ballista;
@@ -60,8 +65,12 @@ mod conformance;
 mod conformance_avro;
 mod conformance_jsonschema;
 mod conformance_odcs;
+#[cfg(feature = "delta")]
+mod delta;
+mod diff_postgres;
 mod ecosystem;
 mod fixture_data;
+mod gcs_loopback;
 mod hostile_check;
 mod month;
 mod postgres;
@@ -71,6 +80,7 @@ mod release;
 mod resource_bounds;
 mod s3_loopback;
 mod secrets;
+mod segments;
 mod symlinks;
 
 use std::fmt;

@@ -117,6 +117,7 @@ fn metric(object: &str, property: &str, name: &str, value: f64) -> Metric {
         property: property.to_string(),
         metric: name.to_string(),
         partition: String::new(),
+        segment: String::new(),
         value,
     }
 }

@@ -80,7 +80,7 @@ fn pg_text(a: &dyn Array, i: usize) -> Option<String> {
 fn pg_type(t: &DataType, composite: &str, ddl: &mut Vec<String>) -> String {
     match t {
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => "text".into(),
-        DataType::Int16 => "int2".into(),
+        DataType::Int8 | DataType::Int16 => "int2".into(),
         DataType::Int32 => "int4".into(),
         DataType::Int64 => "int8".into(),
         DataType::Float32 => "float4".into(),

@@ -255,6 +255,43 @@ fn a_contract_reads_local_data_only_in_its_repository_or_working_folder() {
     std::fs::write(work.join("t.csv"), "[default]\na\n").unwrap();
     contract("t.csv");
     contrakt_in(&work, ["check", "c.yaml"]).assert_exit(0);
+    // A folder inside, with a link among its files or folders that leads out: refused by name,
+    // whether the contract names the folder or a glob in it.
+    for (name, link) in [("file", "data-file/x.csv"), ("folder", "data-folder/sub")] {
+        let folder = work.join(format!("data-{name}"));
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::copy(work.join("t.csv"), folder.join("a.csv")).unwrap();
+        let target = if name == "file" { secret.clone() } else { secret.parent().unwrap().to_path_buf() };
+        symlink(&target, work.join(link)).unwrap();
+        let glob = if name == "file" { format!("data-{name}/*.csv") } else { format!("data-{name}/*") };
+        for path in [format!("data-{name}"), format!("data-{name}/"), glob] {
+            contract(&path);
+            let run = contrakt_in(&work, ["check", "c.yaml"]);
+            run.assert_exit(2);
+            assert_no_secret(&run);
+            assert!(
+                run.stderr.contains("outside the repository and the working folder") && run.stderr.contains(link),
+                "{path}: the link {link} was not refused by name\n{run}"
+            );
+        }
+    }
+    // Links that stay inside are read.
+    let linked = work.join("data-inside");
+    std::fs::create_dir_all(&linked).unwrap();
+    symlink("../t.csv", linked.join("a.csv")).unwrap();
+    for path in ["data-inside/*.csv", "data-inside/"] {
+        contract(path);
+        contrakt_in(&work, ["check", "c.yaml"]).assert_exit(0);
+    }
+    // A link back up its own tree: the walk ends, and the listing's loop is a located error.
+    let looped = work.join("data-loop");
+    std::fs::create_dir_all(&looped).unwrap();
+    std::fs::copy(work.join("t.csv"), looped.join("a.csv")).unwrap();
+    symlink(".", looped.join("loop")).unwrap();
+    contract("data-loop/");
+    let run = contrakt_in(&work, ["check", "c.yaml"]);
+    run.assert_exit(2);
+    assert!(!run.stderr.contains("outside the repository") && run.stderr.contains("loop"), "{run}");
 }
 
 #[test]

@@ -8,7 +8,7 @@ use contrakt_core::consumer::Criticality;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json};
 
-pub use crate::config::Audience;
+pub use crate::report::PublishRef;
 use crate::report::StatusName;
 
 pub const SCHEMA: &str = "contrakt.alert/v1";
@@ -58,16 +58,21 @@ pub struct Alert {
     pub publish: Option<PublishRef>,
 }
 
-/// The publish an audit judged: refused (nothing published) or published.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PublishRef {
-    /// `refused` or `published`.
-    pub outcome: String,
-    pub staged: String,
-    pub target: String,
-    /// The release readers get now.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub serving: Option<String>,
+/// Who an alert is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Audience {
+    Owners,
+    Consumers,
+}
+
+impl Audience {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Audience::Owners => "owners",
+            Audience::Consumers => "consumers",
+        }
+    }
 }
 
 /// The audience as written in payloads (an owned copy of [`Audience`] that deserialises).

@@ -12,6 +12,7 @@ use contrakt_core::registry;
 use contrakt_core::{Error as CoreError, InputErrorKind, Level, SourceFile, Span};
 use serde::Serialize;
 
+pub use crate::alert::Audience;
 use crate::error::Result;
 
 pub const DEFAULT_STATE: &str = ".contrakt/alerts.db";
@@ -145,23 +146,6 @@ pub enum SmtpTls {
     Tls,
     /// No encryption: only to a loopback host (a local relay, tests).
     None,
-}
-
-/// Who an alert is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Audience {
-    Owners,
-    Consumers,
-}
-
-impl Audience {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Audience::Owners => "owners",
-            Audience::Consumers => "consumers",
-        }
-    }
 }
 
 /// Which alerts go to which channels.

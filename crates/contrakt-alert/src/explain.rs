@@ -13,12 +13,9 @@ pub fn rfc3339(ms: i64) -> String {
         .unwrap_or_else(|| ms.to_string())
 }
 
-/// Reads `--now`: RFC 3339 or a date (midnight UTC).
+/// Reads `--now` as milliseconds since the epoch ([`contrakt_core::time::parse_time`]).
 pub fn parse_time(s: &str) -> Option<i64> {
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s.trim()) {
-        return Some(t.timestamp_millis());
-    }
-    contrakt_core::config::parse_date(s).map(|days| days * 86_400_000)
+    contrakt_core::time::parse_time(s).map(|t| t.timestamp_millis())
 }
 
 pub fn text(plans: &[CheckPlan]) -> String {

@@ -4,10 +4,11 @@
 //! the payload says what was cut. It stays the channel's valid payload, naming the contract
 //! and the check.
 
+use std::fmt::Write;
+
 use serde_json::{Map, Value as Json};
 
 use crate::alert::Alert;
-use crate::message::{cut_string, cut_value};
 
 /// Slack: a message's blocks hold at most 3,000 characters of text each; the whole body is
 /// kept under 40,000 bytes.
@@ -132,4 +133,22 @@ fn cap_texts(alert: &Alert, max: usize) -> Alert {
 /// The size of a JSON payload as sent.
 pub fn json_size(v: &Json) -> usize {
     serde_json::to_vec(v).map_or(usize::MAX, |b| b.len())
+}
+
+/// A JSON value with every string longer than `max` characters cut (nested ones too).
+pub(crate) fn cut_value(v: &Json, max: usize) -> Json {
+    match v {
+        Json::String(s) if s.chars().count() > max => Json::String(cut_string(s, max)),
+        Json::Array(items) => Json::Array(items.iter().map(|i| cut_value(i, max)).collect()),
+        Json::Object(m) => Json::Object(m.iter().map(|(k, v)| (k.clone(), cut_value(v, max))).collect()),
+        other => other.clone(),
+    }
+}
+
+/// The first `max` characters and `…[N more characters]`.
+pub(crate) fn cut_string(s: &str, max: usize) -> String {
+    let total = s.chars().count();
+    let mut t: String = s.chars().take(max).collect();
+    let _ = write!(t, "…[{} more characters]", total - max);
+    t
 }

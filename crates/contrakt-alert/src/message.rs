@@ -6,7 +6,7 @@ use std::fmt::Write;
 use serde_json::{Map, Value as Json, json};
 
 use crate::alert::{Alert, AudienceName, Event, Recipient, RecipientKind};
-use crate::limit;
+use crate::limit::{self, cut_string, cut_value};
 use crate::report::StatusName;
 
 /// How many sample rows a message shows (the webhook body carries them all).
@@ -408,24 +408,6 @@ pub fn shown_sample(row: &Map<String, Json>) -> String {
 
 fn cut_key(k: &str) -> String {
     if k.chars().count() > SHOWN_VALUE_CHARS { cut_string(k, SHOWN_VALUE_CHARS) } else { k.to_string() }
-}
-
-/// A JSON value with every string longer than `max` characters cut (nested ones too).
-pub(crate) fn cut_value(v: &Json, max: usize) -> Json {
-    match v {
-        Json::String(s) if s.chars().count() > max => Json::String(cut_string(s, max)),
-        Json::Array(items) => Json::Array(items.iter().map(|i| cut_value(i, max)).collect()),
-        Json::Object(m) => Json::Object(m.iter().map(|(k, v)| (k.clone(), cut_value(v, max))).collect()),
-        other => other.clone(),
-    }
-}
-
-/// The first `max` characters and `…[N more characters]`.
-pub(crate) fn cut_string(s: &str, max: usize) -> String {
-    let total = s.chars().count();
-    let mut t: String = s.chars().take(max).collect();
-    let _ = write!(t, "…[{} more characters]", total - max);
-    t
 }
 
 fn truncate(s: &str, max: usize) -> String {

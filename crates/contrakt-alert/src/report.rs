@@ -19,7 +19,7 @@ pub struct CheckRun {
     pub results: Vec<CheckRow>,
     /// Set for the audit of a publish: its alerts are the publish's own incidents.
     #[serde(skip)]
-    pub publish: Option<crate::alert::PublishRef>,
+    pub publish: Option<PublishRef>,
 }
 
 /// One check's result, owned (the checker's own type borrows static names).
@@ -135,4 +135,16 @@ pub fn from_report(report: &CheckReport) -> CheckRun {
         results,
         publish: None,
     }
+}
+
+/// The publish an audit judged: refused (nothing published) or published.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PublishRef {
+    /// `refused` or `published`.
+    pub outcome: String,
+    pub staged: String,
+    pub target: String,
+    /// The release readers get now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serving: Option<String>,
 }

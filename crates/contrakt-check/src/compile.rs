@@ -27,6 +27,8 @@ pub enum How {
     Error(String),
     /// Known before running to hold (a format guaranteed by the column's type).
     Holds(String),
+    /// Measured by plans of its own after the scan (a reconciliation: [`crate::reconcile`]).
+    Apart,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -81,6 +83,8 @@ pub struct ObjectPlan {
     /// `count(DISTINCT …)` in the fused scan, which holds every distinct value in memory: for
     /// runs under a memory limit. No `distinctCount` is recorded then.
     pub grouped_uniqueness: bool,
+    /// Checks measured per segment, by their segment columns (see [`crate::segment`]).
+    pub segments: Segmenting,
 }
 
 impl ObjectPlan {
@@ -96,7 +100,8 @@ impl ObjectPlan {
         }
     }
 
-    fn measure(&mut self, expr: String) -> usize {
+    /// The index of a fused measure, added if new.
+    pub(crate) fn measure(&mut self, expr: String) -> usize {
         match self.fused.iter().position(|m| *m == expr) {
             Some(i) => i,
             None => {
@@ -174,6 +179,7 @@ fn compile_one(plan: &mut ObjectPlan, schema: &ArrowSchema, e: &Expectation, tab
         Measure::Skip(why) => return simple(How::Skip(why.clone())),
         Measure::Unusable(why) => return simple(How::Error(why.clone())),
         Measure::RowCount => return simple(How::Count(vec![Part::Fused(0)])),
+        Measure::Reconcile(_) => return simple(How::Apart),
         Measure::Sql(q) => {
             let column = if e.column.is_empty() { None } else { resolve(schema, &e.column).map(|c| c.path.join(".")) };
             let q = match sql::substitute(q, &plan.table, column.as_deref().or(e.column.last().map(String::as_str))) {
@@ -410,6 +416,7 @@ fn compile_one(plan: &mut ObjectPlan, schema: &ArrowSchema, e: &Expectation, tab
         }
         Measure::Skip(_)
         | Measure::Unusable(_)
+        | Measure::Reconcile(_)
         | Measure::RowCount
         | Measure::Sql(_)
         | Measure::ExcessOf(_)
@@ -759,6 +766,48 @@ fn java_date_pattern(p: &str) -> Result<FormatCheck, String> {
 
 fn regex_escape(c: char) -> String {
     if "\\.+*?()|[]{}^$".contains(c) { format!("\\{c}") } else { c.to_string() }
+}
+
+// ---- Segments (see [`crate::segment`], which fills and runs them) ----
+
+/// The checks of an object that share segment columns, measured by one grouped aggregate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Grouping {
+    /// The columns as the contract names them (`country`).
+    pub properties: Vec<String>,
+    /// The columns as SQL expressions over the object's table.
+    pub exprs: Vec<String>,
+    /// The fused measure counting distinct segments.
+    pub cardinality: usize,
+    /// Fused measures to compute per segment (measure 0, `count(*)`, always).
+    pub measures: Vec<usize>,
+    /// Positions in [`ObjectPlan::checks`] of the checks judged per segment.
+    pub checks: Vec<usize>,
+}
+
+impl Grouping {
+    /// The grouped aggregate, bounded to one row more than the limit allows (so the limit is
+    /// enforced on the exact count too, whatever the estimate said).
+    pub fn sql(&self, plan: &ObjectPlan) -> String {
+        let mut cols: Vec<String> = self.exprs.iter().enumerate().map(|(k, x)| format!("{x} AS \"s{k}\"")).collect();
+        cols.extend(self.measures.iter().map(|m| format!("{} AS \"m{m}\"", plan.fused[*m])));
+        format!(
+            "SELECT {} FROM {} GROUP BY {} LIMIT {}",
+            cols.join(", "),
+            ident(&plan.table),
+            self.exprs.join(", "),
+            contrakt_core::expect::segment::MAX_SEGMENTS + 1
+        )
+    }
+}
+
+/// An object's segmented checks.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Segmenting {
+    pub groupings: Vec<Grouping>,
+    /// Segmented checks that cannot be measured per segment (known before running), by
+    /// position in [`ObjectPlan::checks`], with why.
+    pub refused: Vec<(usize, String)>,
 }
 
 #[cfg(test)]

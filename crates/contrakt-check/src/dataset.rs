@@ -2,6 +2,9 @@
 //! reads it: local files, globs and folders with hive partitions, in Parquet, CSV, NDJSON or
 //! Arrow IPC.
 
+/// Delta Lake tables, one kind of data source.
+pub mod delta;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -22,6 +25,7 @@ use contrakt_core::odcs::{Contract, SchemaObject, Server};
 
 use contrakt_core::redact;
 
+use crate::delta::AsOf;
 use crate::error::{Error, Result, explain};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +34,8 @@ pub enum FileFormat {
     Csv,
     Json,
     Arrow,
+    /// A Delta Lake table (a folder with `_delta_log/`), read at one snapshot ([`crate::delta`]).
+    Delta,
     /// A warehouse table, read where it is.
     Table,
 }
@@ -41,6 +47,7 @@ impl FileFormat {
             "csv" => Some(FileFormat::Csv),
             "json" | "ndjson" | "jsonl" => Some(FileFormat::Json),
             "arrow" | "ipc" | "feather" | "arrow_ipc" => Some(FileFormat::Arrow),
+            "delta" => Some(FileFormat::Delta),
             _ => None,
         }
     }
@@ -51,6 +58,7 @@ impl FileFormat {
             FileFormat::Csv => "csv",
             FileFormat::Json => "json",
             FileFormat::Arrow => "arrow",
+            FileFormat::Delta => "delta",
             FileFormat::Table => "table",
         }
     }
@@ -61,7 +69,8 @@ impl FileFormat {
             FileFormat::Csv => ".csv",
             FileFormat::Json => ".json",
             FileFormat::Arrow => ".arrow",
-            FileFormat::Table => "",
+            // The table's log, not the extension, says which files are data.
+            FileFormat::Delta | FileFormat::Table => "",
         }
     }
 
@@ -86,9 +95,40 @@ pub struct DataSource {
     /// `AWS_ENDPOINT_URL` wins; otherwise it is used only if [`ALLOW_ENDPOINTS_ENV`] allows it
     /// (see [`endpoint_allowed`]).
     pub endpoint: Option<String>,
+    /// For a Delta table: the snapshot to read, and the version that was read.
+    pub table: TableRead,
+}
+
+/// Which snapshot of a table a run reads (`--as-of`) and which it read: set by [`register`],
+/// shared by clones, so the run's result records the version checked.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TableRead {
+    pub as_of: Option<AsOf>,
+    pub(crate) version: Arc<std::sync::OnceLock<u64>>,
+    /// No format was declared for a remote folder: [`register`] looks for a `_delta_log/` in it
+    /// (a local folder's is seen by [`source`]), so a Delta table is never read as its files.
+    pub(crate) sniff: bool,
+}
+
+impl TableRead {
+    /// The table version read, once the data is registered (Delta tables only).
+    pub fn version(&self) -> Option<u64> {
+        self.version.get().copied()
+    }
 }
 
 impl DataSource {
+    /// The format the data was read as: a remote folder found to be a Delta table is `Delta`.
+    pub fn format_read(&self) -> FileFormat {
+        if self.table.version().is_some() { FileFormat::Delta } else { self.format }
+    }
+
+    /// This data read at `as_of` (`--as-of`; only a Delta table has earlier versions).
+    pub fn as_of(mut self, as_of: Option<AsOf>) -> DataSource {
+        self.table.as_of = as_of;
+        self
+    }
+
     fn remote(&self) -> bool {
         self.url.contains("://")
     }
@@ -106,9 +146,7 @@ impl DataSource {
     }
 }
 
-/// The environment variable with which the operator lets contracts choose their S3 endpoint:
-/// a comma-separated list of endpoint URLs or hosts (`host` or `host:port`), or `*` for any.
-pub const ALLOW_ENDPOINTS_ENV: &str = "CONTRAKT_ALLOW_CONTRACT_ENDPOINTS";
+pub use crate::ALLOW_ENDPOINTS_ENV;
 
 /// Whether `allow` (the value of [`ALLOW_ENDPOINTS_ENV`]) lets a contract send requests, signed
 /// with this job's AWS credentials, to `endpoint`. A contract in a pull request is untrusted:
@@ -160,9 +198,7 @@ fn refuse_contract_url(object: &str, location: &str) -> Result<()> {
     Err(Error::UrlNotAllowed { object: object.to_string(), url: redact::redact_location(location), allow: host })
 }
 
-/// The environment variable with which the operator lets contracts read local data outside the
-/// repository and the working folder: a comma-separated list of folders, or `*` for any.
-pub const ALLOW_PATHS_ENV: &str = "CONTRAKT_ALLOW_CONTRACT_PATHS";
+pub use crate::ALLOW_PATHS_ENV;
 
 /// A local path written in a contract is read only inside the folders a contract may read: the
 /// repository holding the contract (the nearest folder above it with `.git`; outside a
@@ -199,18 +235,55 @@ fn refuse_contract_path(object: &str, location: &str, base: &Path) -> Result<()>
     let mut roots: Vec<PathBuf> =
         repository.into_iter().chain(std::env::current_dir().ok().and_then(|d| canonical(&d))).collect();
     roots.extend(allow.split(',').map(str::trim).filter(|a| !a.is_empty()).filter_map(|a| canonical(Path::new(a))));
-    if roots.iter().any(|r| real.starts_with(r)) {
-        return Ok(());
+    let inside = |p: &Path| roots.iter().any(|r| p.starts_with(r));
+    let refuse = |path: String, real: &Path| {
+        let shown: Vec<String> = roots.iter().take(2).map(|r| r.display().to_string()).collect();
+        let folder = if real.is_dir() {
+            real.to_path_buf()
+        } else {
+            real.parent().map_or_else(|| real.to_path_buf(), Path::to_path_buf)
+        };
+        Err(Error::PathNotAllowed(Box::new(crate::error::PathRefusal {
+            object: object.to_string(),
+            path,
+            roots: shown.join(", "),
+            allow: folder.display().to_string(),
+        })))
+    };
+    if !inside(&real) {
+        return refuse(location.to_string(), &real);
     }
-    let shown: Vec<String> = roots.iter().take(2).map(|r| r.display().to_string()).collect();
-    let folder =
-        if real.is_dir() { real.clone() } else { real.parent().map(Path::to_path_buf).unwrap_or_else(|| real.clone()) };
-    Err(Error::PathNotAllowed(Box::new(crate::error::PathRefusal {
-        object: object.to_string(),
-        path: location.to_string(),
-        roots: shown.join(", "),
-        allow: folder.display().to_string(),
-    })))
+    // The folder or glob is inside, but a link among its files (`data/x.csv -> ~/.aws/credentials`)
+    // would still be read: every file and folder it names must resolve inside too.
+    let named: Vec<PathBuf> = if resolved.contains(['*', '?', '[']) {
+        glob::glob(&resolved).map(|paths| paths.flatten().collect()).unwrap_or_default()
+    } else {
+        vec![PathBuf::from(&resolved)]
+    };
+    if let Some((link, real)) = link_out_of(&named, &inside) {
+        let path = format!("{location} (whose {} leads to {})", link.display(), real.display());
+        return refuse(path, &real);
+    }
+    Ok(())
+}
+
+/// The first of `paths`, or of the files and folders below them, that resolves (through links)
+/// to a place `inside` rejects, with where it leads. Each real folder is walked once, so a link
+/// back up the tree ends instead of looping.
+fn link_out_of(paths: &[PathBuf], inside: &dyn Fn(&Path) -> bool) -> Option<(PathBuf, PathBuf)> {
+    let mut seen = std::collections::HashSet::new();
+    let mut stack: Vec<PathBuf> = paths.to_vec();
+    while let Some(path) = stack.pop() {
+        let Ok(real) = std::fs::canonicalize(&path) else { continue };
+        if !inside(&real) {
+            return Some((path, real));
+        }
+        if real.is_dir() && seen.insert(real) {
+            let Ok(entries) = std::fs::read_dir(&path) else { continue };
+            stack.extend(entries.flatten().map(|e| e.path()));
+        }
+    }
+    None
 }
 
 /// Server types whose data is files contrakt can read.
@@ -254,14 +327,16 @@ pub fn source(
     base: &Path,
 ) -> Result<DataSource> {
     let url = follow_pointer(object, &location, resolve(&location, base))?;
+    let sniff = format.is_none() && url.contains("://") && url.ends_with('/');
     let format = match format.map(|f| (f, FileFormat::parse(f))) {
         Some((_, Some(f))) => f,
         Some((f, None)) => {
             return Err(Error::NoData {
                 object: object.to_string(),
-                hint: format!("format `{f}` is not one contrakt reads (parquet, csv, json, arrow)"),
+                hint: format!("format `{f}` is not one contrakt reads (parquet, csv, json, arrow, delta)"),
             });
         }
+        None if !url.contains("://") && crate::delta::is_table(Path::new(&url)) => FileFormat::Delta,
         None => match FileFormat::from_path(&url) {
             Some(f) => f,
             None => sniff_folder(&url)
@@ -269,17 +344,28 @@ pub fn source(
                 .unwrap_or(FileFormat::Parquet),
         },
     };
-    if url.contains("://") && !(url.starts_with("s3://") || url.starts_with("https://") || url.starts_with("http://")) {
+    let readable = ["s3://", "gs://", "https://", "http://"];
+    if url.contains("://") && !readable.iter().any(|s| url.starts_with(s)) {
         return Err(Error::NoData {
             object: object.to_string(),
             hint: format!(
-                "`{}`: contrakt reads local files, s3:// and https:// so far; copy the data or mount it",
+                "`{}`: contrakt reads local files, s3://, gs:// and https:// so far; copy the data or mount it",
+                redact::redact_location(&location)
+            ),
+        });
+    }
+    if format == FileFormat::Delta && url.contains("://") && !(url.starts_with("s3://") || url.starts_with("gs://")) {
+        return Err(Error::NoData {
+            object: object.to_string(),
+            hint: format!(
+                "`{}`: contrakt reads Delta tables on local disk, s3:// and gs:// so far",
                 redact::redact_location(&location)
             ),
         });
     }
     warn_ignored(object, &url, format);
-    Ok(DataSource { location: redact::redact_location(&location), url, format, endpoint })
+    let table = TableRead { sniff, ..TableRead::default() };
+    Ok(DataSource { location: redact::redact_location(&location), url, format, endpoint, table })
 }
 
 /// Says which files of a local folder are not read: a folder is read as one format (declared,
@@ -597,6 +683,23 @@ fn json_files_layout(object: &str, src: &DataSource, files: &[PathBuf]) -> Resul
 /// as string columns. Returns the table's schema.
 pub async fn register(ctx: &SessionContext, name: &str, object: &str, src: &DataSource) -> Result<SchemaRef> {
     let fail = |e: DataFusionError| src.fail(object, explain(&e));
+    if src.format == FileFormat::Delta {
+        let store = if src.remote() { Some(register_store(ctx, object, src)?) } else { None };
+        return crate::delta::register(ctx, name, object, src, store).await;
+    }
+    if src.table.sniff && src.remote() {
+        let store = register_store(ctx, object, src)?;
+        if has_delta_log(store.as_ref(), &src.url).await {
+            return crate::delta::register(ctx, name, object, src, Some(store)).await;
+        }
+    }
+    if let Some(as_of) = src.table.as_of {
+        return Err(Error::Usage(format!(
+            "--as-of {as_of}: `{object}` is {} data ({}), which has no earlier versions; --as-of reads a Delta table",
+            src.format.name(),
+            src.location
+        )));
+    }
     if src.remote() {
         register_store(ctx, object, src)?;
     }
@@ -647,7 +750,7 @@ pub async fn register(ctx: &SessionContext, name: &str, object: &str, src: &Data
         FileFormat::Csv => Arc::new(CsvFormat::default().with_has_header(true)),
         FileFormat::Json => Arc::new(JsonFormat::default().with_newline_delimited(json_layout == JsonLayout::Lines)),
         FileFormat::Arrow => Arc::new(ArrowFormat),
-        FileFormat::Table => {
+        FileFormat::Delta | FileFormat::Table => {
             return Err(Error::NoData {
                 object: object.to_string(),
                 hint: format!("{} is a warehouse table: check it with --server", src.location),
@@ -686,6 +789,14 @@ pub async fn register(ctx: &SessionContext, name: &str, object: &str, src: &Data
     let schema = datafusion::datasource::TableProvider::schema(&table);
     ctx.register_table(TableReference::bare(name), Arc::new(table)).map_err(fail)?;
     Ok(schema)
+}
+
+/// Whether the remote folder at `url` holds a `_delta_log/` (one listing request, one page).
+async fn has_delta_log(store: &dyn object_store::ObjectStore, url: &str) -> bool {
+    use futures::StreamExt;
+    let Ok(parsed) = url::Url::parse(url) else { return false };
+    let prefix = object_store::path::Path::from(format!("{}/_delta_log", parsed.path().trim_matches('/')));
+    matches!(store.list(Some(&prefix)).next().await, Some(Ok(_)))
 }
 
 /// CSV files whose headers differ as one table: the files of each header (and hive partition)
@@ -741,14 +852,14 @@ fn partition_value(root: &Path, file: &Path, key: &str) -> Option<String> {
     })
 }
 
-/// Makes an `s3://bucket/…` or `https://host/…` URL readable. For S3, credentials, region and
+/// Makes an `s3://bucket/…`, `gs://bucket/…` or `https://host/…` URL readable. For S3, credentials, region and
 /// endpoint come from the environment (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
 /// `AWS_SESSION_TOKEN`, `AWS_REGION`, `AWS_ENDPOINT_URL`, `AWS_ALLOW_HTTP`, …), never from the
 /// contract, and never appear in messages. The contract's `endpointUrl` is used only where the
 /// environment names none and [`ALLOW_ENDPOINTS_ENV`] allows it; otherwise the read is refused
 /// before any request, since every request carries the signed credentials. An HTTP(S) source
 /// is read without credentials of any kind: no AWS keys, no user info of the URL.
-fn register_store(ctx: &SessionContext, object: &str, src: &DataSource) -> Result<()> {
+fn register_store(ctx: &SessionContext, object: &str, src: &DataSource) -> Result<Arc<dyn object_store::ObjectStore>> {
     let fail = |message: String| src.fail(object, message);
     let url = url::Url::parse(&src.url).map_err(|e| fail(format!("not a URL: {e}")))?;
     let store: Arc<dyn object_store::ObjectStore> = match url.scheme() {
@@ -787,6 +898,17 @@ fn register_store(ctx: &SessionContext, object: &str, src: &DataSource) -> Resul
             }
             Arc::new(builder.build().map_err(|e| fail(format!("S3 configuration: {e}")))?)
         }
+        "gs" => {
+            // Credentials and settings from the environment only (`GOOGLE_APPLICATION_CREDENTIALS`,
+            // `GOOGLE_SERVICE_ACCOUNT`, `GOOGLE_SERVICE_ACCOUNT_KEY`, `GOOGLE_BASE_URL`, …), as
+            // for S3: a contract names a bucket, never where the job's token goes.
+            let bucket = url.host_str().ok_or_else(|| fail("a gs:// URL names a bucket: gs://bucket/path".into()))?;
+            if let Some(endpoint) = &src.endpoint {
+                tracing::debug!(endpoint = %redact::redact_url(endpoint), "a gcs server's endpointUrl is not used: GOOGLE_BASE_URL says where GCS is");
+            }
+            let builder = object_store::gcp::GoogleCloudStorageBuilder::from_env().with_bucket_name(bucket);
+            Arc::new(builder.build().map_err(|e| fail(format!("GCS configuration: {e}")))?)
+        }
         "https" | "http" => {
             // The origin only: the URL's user info and query never reach the client, and
             // `HttpBuilder::new` reads no credentials from the environment.
@@ -802,8 +924,8 @@ fn register_store(ctx: &SessionContext, object: &str, src: &DataSource) -> Resul
         other => return Err(fail(format!("no object store for `{other}://`"))),
     };
     let root = url::Url::parse(&format!("{}://{}", url.scheme(), url.authority())).map_err(|e| fail(e.to_string()))?;
-    ctx.register_object_store(&root, store);
-    Ok(())
+    ctx.register_object_store(&root, store.clone());
+    Ok(store)
 }
 
 /// Data already in memory, checked in place of files: how the Python package hands over a

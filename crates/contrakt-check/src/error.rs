@@ -25,7 +25,7 @@ pub enum Error {
     /// it would carry this job's AWS credentials. `allow` is what to add to the allow-list.
     #[error(
         "cannot read the data of `{object}`: the contract's server names endpointUrl {endpoint}, and contrakt does not send this job's AWS credentials to an endpoint chosen by a contract. Set AWS_ENDPOINT_URL, or allow it with {}={allow} (a comma-separated list of endpoint URLs or hosts, or *)",
-        crate::dataset::ALLOW_ENDPOINTS_ENV
+        crate::ALLOW_ENDPOINTS_ENV
     )]
     EndpointNotAllowed { object: String, endpoint: String, allow: String },
     /// The contract's server names an http(s) URL on a host the operator has not allowed: a
@@ -33,7 +33,7 @@ pub enum Error {
     /// service's credentials) and print the response in failing-row samples.
     #[error(
         "cannot read the data of `{object}`: the contract's server names {url}, and contrakt fetches an http(s) URL chosen by a contract only from a host the operator allows (it could otherwise reach internal or cloud-metadata addresses). Give the URL with --data, or allow it with {}={allow} (a comma-separated list of URLs or hosts, or *)",
-        crate::dataset::ALLOW_ENDPOINTS_ENV
+        crate::ALLOW_ENDPOINTS_ENV
     )]
     UrlNotAllowed { object: String, url: String, allow: String },
     /// The contract's server names a local path outside the folders a contract may read: a
@@ -41,7 +41,7 @@ pub enum Error {
     /// and have its lines printed as failing-row samples.
     #[error(
         "cannot read the data of `{}`: the contract's server names {}, which is outside the repository and the working folder ({}); contrakt reads no file a contract names elsewhere, since its failing-row samples would print it. Give the data with --data, or allow the folder with {}={} (a comma-separated list of folders, or *)",
-        .0.object, .0.path, .0.roots, crate::dataset::ALLOW_PATHS_ENV, .0.allow
+        .0.object, .0.path, .0.roots, crate::ALLOW_PATHS_ENV, .0.allow
     )]
     PathNotAllowed(Box<PathRefusal>),
     /// A bad option value (`--now`, `--where`, `--partition`).

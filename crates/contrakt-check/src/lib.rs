@@ -24,17 +24,32 @@ pub mod error;
 mod functions;
 pub mod items;
 pub mod json;
+mod judge;
 pub mod memory;
 mod patterns;
 pub mod profile;
+pub mod reconcile;
 pub mod references;
 mod run;
 mod samples;
+pub mod segment;
 pub mod sql;
 pub mod warehouse;
 
 pub use contrakt_core::expect::{CheckReport, CheckResult, ObjectRun, Status, Summary};
 pub use dataset::InMemory;
+pub use dataset::delta::{self, AsOf};
 pub use engine::Engine;
 pub use error::{Error, Result};
 pub use run::{CheckOptions, Checker, DEFAULT_TIMEOUT, parse_time};
+
+// The operator's allowances for data locations a contract chooses (read by `dataset`, named
+// in `error`'s refusals).
+
+/// The environment variable with which the operator lets contracts choose their S3 endpoint:
+/// a comma-separated list of endpoint URLs or hosts (`host` or `host:port`), or `*` for any.
+pub const ALLOW_ENDPOINTS_ENV: &str = "CONTRAKT_ALLOW_CONTRACT_ENDPOINTS";
+
+/// The environment variable with which the operator lets contracts read local data outside the
+/// repository and the working folder: a comma-separated list of folders, or `*` for any.
+pub const ALLOW_PATHS_ENV: &str = "CONTRAKT_ALLOW_CONTRACT_PATHS";

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use datafusion::arrow::array::RecordBatch;
-use datafusion::arrow::datatypes::{DataType as Arrow, Schema as ArrowSchema};
+use datafusion::arrow::datatypes::Schema as ArrowSchema;
 use datafusion::common::{ScalarValue, TableReference};
 use datafusion::datasource::MemTable;
 use datafusion::execution::config::SessionConfig;
@@ -22,7 +22,7 @@ use tracing::{Instrument, info_span};
 use contrakt_core::Level;
 use contrakt_core::expect::registry::{COLUMN_PRESENT, COLUMN_TYPE, EXTRA_COLUMN};
 use contrakt_core::expect::{
-    self, CheckKind, CheckReport, CheckResult, Expectation, Measure, ObjectMetric, ObjectRun, Status, Threshold, Unit,
+    self, CheckKind, CheckReport, CheckResult, Expectation, Measure, ObjectMetric, ObjectRun, Status,
 };
 use contrakt_core::ir::{self, lower_contract};
 use contrakt_core::odcs::ContractDocument;
@@ -32,6 +32,7 @@ use crate::conformance::{self, judge_type, resolve};
 use crate::dataset::{self, DataSource, FileFormat, InMemory};
 use crate::engine::{self, Engine};
 use crate::error::{Error, Result, explain};
+use crate::judge::{epoch_secs, first_value, judge, not_run, scalar_f64, scalar_json};
 use crate::samples::{self, InScan};
 use crate::sql::{ident, string};
 use crate::warehouse::{self, SqlDialect, Warehouse};
@@ -67,6 +68,8 @@ pub struct CheckOptions {
     /// Data already in memory, by object like `data` (`None`: the one object checked). An
     /// object given here is not read from files; references to it read it too.
     pub frames: Vec<(Option<String>, InMemory)>,
+    /// `--as-of`: read the checked objects' Delta tables at this version or time.
+    pub as_of: Option<crate::delta::AsOf>,
 }
 
 impl Default for CheckOptions {
@@ -85,6 +88,7 @@ impl Default for CheckOptions {
             data_dir: None,
             registry: Vec::new(),
             frames: Vec::new(),
+            as_of: None,
         }
     }
 }
@@ -93,18 +97,7 @@ impl Default for CheckOptions {
 /// an hour. No run waits forever.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3600);
 
-/// Parses `--now`: RFC 3339 (`2025-06-01T00:00:00Z`), a naive timestamp (read as UTC) or a date.
-pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Some(t.with_timezone(&Utc));
-    }
-    for f in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M"] {
-        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(s, f) {
-            return Some(t.and_utc());
-        }
-    }
-    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc())
-}
+pub use contrakt_core::time::parse_time;
 
 /// Classifications whose values never appear in samples unless `--unmask`.
 const MASKED: &[&str] = &["confidential", "restricted", "secret", "sensitive", "pii", "private", "highly-confidential"];
@@ -300,8 +293,9 @@ impl Checker {
                             format: prepared
                                 .sources
                                 .get(object)
-                                .map(|s| s.format.name().to_string())
+                                .map(|s| s.format_read().name().to_string())
                                 .unwrap_or_default(),
+                            table_version: prepared.sources.get(object).and_then(|s| s.table.version()),
                             rows: None,
                             plans: 0,
                             duration_ms: 0,
@@ -404,6 +398,7 @@ impl Checker {
                 out.push_str(&not_run.concat());
                 out.push('\n');
             }
+            out.push_str(&crate::segment::explain(&plan));
             let extra = separate_queries(&plan);
             if !extra.is_empty() {
                 out.push_str("separate plans (run concurrently with the scan):\n");
@@ -446,6 +441,9 @@ impl Checker {
             )];
             statements
                 .extend(separate_queries(&plan).into_iter().map(|q| (format!("{object}: a separate plan"), q.clone())));
+            statements.extend(plan.segments.groupings.iter().map(|g| {
+                (format!("{object}: the segments by {} (after the scan)", g.properties.join(", ")), g.sql(&plan))
+            }));
             for (label, sql) in statements {
                 out.push_str(&format!("-- {label}\n"));
                 match self.warehouse_sql(&sql).await {
@@ -502,6 +500,7 @@ impl Given {
                 url: String::new(),
                 format: FileFormat::Arrow,
                 endpoint: None,
+                table: Default::default(),
             }),
             Some(Given::Url(u)) => dataset::locate(contract, object, Some(u), server, data_dir.unwrap_or(base)),
             None => dataset::locate(contract, object, None, server, base),
@@ -530,6 +529,11 @@ impl Checker {
     async fn prepare(&self, doc: &ContractDocument, opts: &CheckOptions) -> Result<Prepared> {
         // A bad --where stops the run before any data is read.
         slice_predicates(opts)?;
+        if let (Some(as_of), Some(_)) = (opts.as_of, &self.warehouse) {
+            return Err(Error::Usage(format!(
+                "--as-of {as_of} reads a Delta table; a warehouse table has no earlier versions"
+            )));
+        }
         let contract = &doc.contract;
         let names: Vec<&str> = contract.schema.iter().map(|o| o.name.as_str()).collect();
         let known = || names.join(", ");
@@ -603,6 +607,7 @@ impl Checker {
                 opts.data_dir.as_deref(),
             ) {
                 Ok(src) => {
+                    let src = src.as_of(opts.as_of);
                     let r = self.register(&object.name, &object.name, &src, Given::memory(given), opts).await;
                     sources.insert(object.name.clone(), src);
                     r
@@ -629,6 +634,7 @@ impl Checker {
             .filter(|e| selected.contains(&e.object))
             .filter_map(|e| match &e.measure {
                 Measure::Reference { object, .. } => Some(object.clone()),
+                Measure::Reconcile(r) => Some(r.with.clone()),
                 _ => None,
             })
             .filter(|o| !tables.0.contains_key(o))
@@ -710,6 +716,7 @@ impl Checker {
             url: name.join("."),
             format: FileFormat::Table,
             endpoint: None,
+            table: Default::default(),
         };
         let span = info_span!("register", object = %object, location = %src.location);
         let located = async {
@@ -820,6 +827,7 @@ impl Checker {
                 .collect();
             compile::add_column_stats(&mut plan, &located.schema, &columns);
         }
+        crate::segment::add_groupings(&mut plan, &located.schema, &exps, self.warehouse.is_some());
         (plan, idx)
     }
 
@@ -891,6 +899,7 @@ impl Checker {
             }
         };
         let mut failed_samples = Vec::new();
+        let first = results.len();
         for (j, (planned, i)) in plan.checks.iter().zip(&idx).enumerate() {
             let e = &prepared.expectations[*i];
             let mut r = judge(doc, e, &planned.how, &fused, &separate, rows, now);
@@ -917,6 +926,22 @@ impl Checker {
             }
             results.push(r);
         }
+        let exps: Vec<&Expectation> = idx.iter().map(|i| &prepared.expectations[*i]).collect();
+        let collect = |sql: String| async move { self.collect(&sql, timeout_of(opts)).await };
+        crate::segment::run(doc, &plan, &exps, &fused, &mut results[first..], now, collect)
+            .instrument(info_span!("segments", n = plan.segments.groupings.len()))
+            .await;
+        crate::reconcile::run(
+            &plan,
+            &exps,
+            &located.schema,
+            &prepared.tables,
+            &mut results[first..],
+            opts.sample,
+            collect,
+        )
+        .instrument(info_span!("reconcile"))
+        .await;
         // Samples the scan could not gather: bounded queries, only for what failed.
         let sample_queries: Vec<String> =
             failed_samples.iter().map(|(_, s, e)| sample_sql(&plan.table, s, &key, e, opts.sample)).collect();
@@ -935,9 +960,10 @@ impl Checker {
         let run = ObjectRun {
             object: object.to_string(),
             source: src.location.clone(),
-            format: src.format.name().to_string(),
+            format: src.format_read().name().to_string(),
+            table_version: src.table.version(),
             rows,
-            plans: 1 + queries.len(),
+            plans: 1 + queries.len() + plan.segments.groupings.len(),
             duration_ms,
             error: None,
             metrics: object_metrics(&plan, &fused, bytes_scanned, now),
@@ -1479,253 +1505,6 @@ fn object_metrics(
         }
     }
     out
-}
-
-fn first_value(batches: &[RecordBatch], col: usize) -> Option<ScalarValue> {
-    let b = batches.iter().find(|b| b.num_rows() > 0)?;
-    ScalarValue::try_from_array(b.column(col), 0).ok()
-}
-
-/// A number from any numeric scalar (booleans as 0/1).
-pub(crate) fn scalar_f64(s: &ScalarValue) -> Option<f64> {
-    match s {
-        ScalarValue::Boolean(Some(b)) => Some(f64::from(u8::from(*b))),
-        s if s.data_type().is_numeric() => match s.cast_to(&Arrow::Float64).ok()? {
-            ScalarValue::Float64(v) => v,
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-/// Seconds since the epoch of a date or timestamp; a date counts as its end when `end_of_day`.
-fn epoch_secs(s: &ScalarValue, end_of_day: bool) -> Option<f64> {
-    let day = if end_of_day { 86_400.0 } else { 0.0 };
-    match s {
-        ScalarValue::TimestampSecond(Some(v), _) => Some(*v as f64),
-        ScalarValue::TimestampMillisecond(Some(v), _) => Some(*v as f64 / 1e3),
-        ScalarValue::TimestampMicrosecond(Some(v), _) => Some(*v as f64 / 1e6),
-        ScalarValue::TimestampNanosecond(Some(v), _) => Some(*v as f64 / 1e9),
-        ScalarValue::Date32(Some(d)) => Some(f64::from(*d) * 86_400.0 + day),
-        ScalarValue::Date64(Some(ms)) => Some(*ms as f64 / 1e3 + day),
-        _ => None,
-    }
-}
-
-fn float_json(v: f64) -> Json {
-    match serde_json::Number::from_f64(v) {
-        Some(n) => Json::Number(n),
-        None if v.is_nan() => Json::String("NaN".into()),
-        None => Json::String(if v > 0.0 { "Infinity" } else { "-Infinity" }.into()),
-    }
-}
-
-pub(crate) fn scalar_json(s: &ScalarValue) -> Json {
-    if s.is_null() {
-        return Json::Null;
-    }
-    match s {
-        ScalarValue::Boolean(Some(b)) => Json::Bool(*b),
-        ScalarValue::Int8(Some(v)) => (*v).into(),
-        ScalarValue::Int16(Some(v)) => (*v).into(),
-        ScalarValue::Int32(Some(v)) => (*v).into(),
-        ScalarValue::Int64(Some(v)) => (*v).into(),
-        ScalarValue::UInt8(Some(v)) => (*v).into(),
-        ScalarValue::UInt16(Some(v)) => (*v).into(),
-        ScalarValue::UInt32(Some(v)) => (*v).into(),
-        ScalarValue::UInt64(Some(v)) => (*v).into(),
-        // NaN and the infinities are no JSON numbers; shown as null they would read as missing.
-        ScalarValue::Float32(Some(v)) => float_json(f64::from(*v)),
-        ScalarValue::Float64(Some(v)) => float_json(*v),
-        ScalarValue::Utf8(Some(v)) | ScalarValue::LargeUtf8(Some(v)) | ScalarValue::Utf8View(Some(v)) => {
-            Json::String(v.clone())
-        }
-        other => Json::String(other.to_string()),
-    }
-}
-
-fn base_result(doc: &ContractDocument, e: &Expectation) -> CheckResult {
-    CheckResult {
-        property: e.property_path(),
-        name: e.name.clone(),
-        location: doc.locate(e.span),
-        ..CheckResult::new(e.id.clone(), e.kind, &e.object, Status::Error, e.severity)
-    }
-}
-
-fn not_run(doc: &ContractDocument, e: &Expectation, status: Status, message: String) -> CheckResult {
-    CheckResult { status, message, ..base_result(doc, e) }
-}
-
-type Separate<'a> = HashMap<&'a str, std::result::Result<Option<f64>, String>>;
-
-fn judge(
-    doc: &ContractDocument,
-    e: &Expectation,
-    how: &How,
-    fused: &[std::result::Result<ScalarValue, String>],
-    separate: &Separate<'_>,
-    rows: Option<u64>,
-    now: DateTime<Utc>,
-) -> CheckResult {
-    let mut r = base_result(doc, e);
-    let part = |p: &Part| -> std::result::Result<Option<f64>, String> {
-        match p {
-            Part::Fused(i) => {
-                fused[*i].as_ref().map(|s| if s.is_null() { None } else { scalar_f64(s) }).map_err(Clone::clone)
-            }
-            Part::Query(q) => separate.get(q.as_str()).cloned().unwrap_or_else(|| Err("not run".into())),
-        }
-    };
-    match how {
-        How::Skip(why) => return CheckResult { status: Status::Skipped, message: why.clone(), ..r },
-        How::Error(why) => return CheckResult { status: Status::Error, message: why.clone(), ..r },
-        How::Holds(why) => return CheckResult { status: Status::Pass, message: why.clone(), ..r },
-        How::Count(parts) => {
-            let mut count = 0.0;
-            for p in parts {
-                match part(p) {
-                    Ok(v) => count += v.unwrap_or(0.0),
-                    Err(why) => return CheckResult { status: Status::Error, message: why, ..r },
-                }
-            }
-            let total = rows.unwrap_or(0);
-            let counts_rows = e.measure.counts_rows();
-            let value = match e.unit {
-                Unit::Percent if total > 0 => count * 100.0 / total as f64,
-                Unit::Percent => 0.0,
-                Unit::Rows => count,
-            };
-            r.value = Some(round(value));
-            r.threshold = Some(e.threshold.written());
-            r.unit = Some(if e.unit == Unit::Percent { "percent" } else { "rows" });
-            r.total_rows = rows;
-            if counts_rows {
-                r.failed_rows = Some(count as u64);
-            }
-            r.status = Status::judged(e.threshold.holds(round(value)), e.severity);
-            r.message = count_message(e, count, total, value, r.status);
-        }
-        How::Number(p) => match part(p).map_err(|why| {
-            format!("{why} (rule queries run on DataFusion's SQL; a query written for the server's dialect may need rewriting)")
-        }) {
-            Ok(Some(v)) => {
-                r.value = Some(v);
-                r.threshold = Some(e.threshold.written());
-                r.status = Status::judged(e.threshold.holds(v), e.severity);
-                r.message = format!("the query returned {}; the contract says {}", fmt(v), e.threshold.short());
-            }
-            Ok(None) => {
-                r.status = Status::Error;
-                r.message = "the query returned null, not a number".into();
-            }
-            Err(why) => r.message = why,
-        },
-        How::Age { measure, newest } => {
-            let (max_age, unit) = match &e.measure {
-                Measure::Freshness { max_age, unit } | Measure::Retention { max_age, unit } => (*max_age, unit.clone()),
-                _ => (0.0, "s".into()),
-            };
-            let unit_secs = expect::duration_secs(Some(&Json::from(1)), Some(&unit)).unwrap_or(1.0);
-            let allowed = max_age / unit_secs;
-            r.threshold =
-                Some(Threshold::new(contrakt_core::odcs::Operator::MustBeLessOrEqualTo, vec![allowed]).written());
-            match &fused[*measure] {
-                Err(why) => r.message = why.clone(),
-                Ok(s) if s.is_null() => {
-                    // No rows: nothing is fresh; nothing outlives retention.
-                    r.status = if *newest { Status::judged(false, e.severity) } else { Status::Pass };
-                    r.message = if *newest {
-                        "the data has no rows, so nothing is fresh".into()
-                    } else {
-                        "the data has no rows to retain".into()
-                    };
-                }
-                Ok(s) => match epoch_secs(s, *newest) {
-                    Some(ts) => {
-                        let age = (now.timestamp_millis() as f64 / 1e3 - ts) / unit_secs;
-                        r.value = Some(round(age));
-                        r.unit = None;
-                        r.status = Status::judged(age <= allowed, e.severity);
-                        let which = if *newest { "newest" } else { "oldest" };
-                        r.message = format!(
-                            "the {which} value ({s}) is {} {unit} old; the SLA allows {} {unit}",
-                            fmt(round(age)),
-                            fmt(allowed)
-                        );
-                    }
-                    None => r.message = format!("cannot read {} as a point in time", s.data_type()),
-                },
-            }
-        }
-    }
-    r
-}
-
-fn round(v: f64) -> f64 {
-    (v * 1e6).round() / 1e6
-}
-
-fn fmt(v: f64) -> String {
-    contrakt_core::expect::threshold::format_number(v)
-}
-
-/// What an array's bad item is, for [`count_message`].
-fn item_message(m: &Measure) -> String {
-    match m {
-        Measure::NotIn(_) => "outside the enumeration".into(),
-        other => value_message(other).unwrap_or_else(|| "failing".into()),
-    }
-}
-
-/// What a value that breaks one of the value measures is (a row's or an array item's).
-fn value_message(m: &Measure) -> Option<String> {
-    Some(match m {
-        Measure::Below { bound, exclusive } => format!("{} {bound}", if *exclusive { "at or below" } else { "below" }),
-        Measure::Above { bound, exclusive } => format!("{} {bound}", if *exclusive { "at or above" } else { "above" }),
-        Measure::ShorterThan(m) => format!("shorter than {m} characters"),
-        Measure::LongerThan(m) => format!("longer than {m} characters"),
-        Measure::Mismatch(re) => format!("not matching /{re}/"),
-        Measure::Format(f) => format!("not well-formed `{f}`"),
-        _ => return None,
-    })
-}
-
-fn count_message(e: &Expectation, count: f64, total: u64, value: f64, status: Status) -> String {
-    let n = count as u64;
-    let what = match &e.measure {
-        Measure::Nulls => "null".to_string(),
-        Measure::Missing(_) => "missing (null or a placeholder)".into(),
-        Measure::Invalid { .. } | Measure::NotIn(_) => "invalid".into(),
-        Measure::Excess | Measure::ExcessOf(_) => "duplicate (excess)".into(),
-        Measure::Key(_) => "key-violating (null or repeated)".into(),
-        m @ (Measure::Below { .. }
-        | Measure::Above { .. }
-        | Measure::ShorterThan(_)
-        | Measure::LongerThan(_)
-        | Measure::Mismatch(_)
-        | Measure::Format(_)) => value_message(m).unwrap_or_default(),
-        Measure::FewerItems(m) => format!("with fewer than {m} items:"),
-        Measure::MoreItems(m) => format!("with more than {m} items:"),
-        Measure::RepeatedItems => "with repeated items:".into(),
-        Measure::Items(inner) => format!("with an item {}", item_message(inner)),
-        Measure::Reference { object, column } => format!("orphan (no match in {object}.{column}):"),
-        Measure::RowCount => {
-            return format!("{} rows; the contract says {}", n, e.threshold.short());
-        }
-        _ => "failing".into(),
-    };
-    let what = what.trim_end_matches(':');
-    let counted = if e.unit == Unit::Percent {
-        format!("{}% ({n} of {total} rows)", fmt(round(value)))
-    } else {
-        format!("{n} of {total} rows")
-    };
-    match status {
-        Status::Pass if n == 0 && matches!(e.measure, Measure::Items(_)) => format!("no rows {what}"),
-        Status::Pass if n == 0 => format!("no {what} values"),
-        _ => format!("{counted} {what}; the contract says {}", e.threshold.short()),
-    }
 }
 
 /// Q101–Q103 for one object.

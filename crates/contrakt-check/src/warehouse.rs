@@ -23,7 +23,7 @@ use datafusion::common::ScalarValue;
 use datafusion::logical_expr::{Expr, LogicalPlan};
 use datafusion::sql::sqlparser::ast::{self, BinaryOperator, TableFactor, VisitMut, VisitorMut};
 use datafusion::sql::sqlparser::dialect as sp;
-use datafusion::sql::sqlparser::parser::Parser;
+use datafusion::sql::sqlparser::parser::{Parser, ParserError};
 use datafusion::sql::unparser::Unparser;
 use datafusion::sql::unparser::dialect::{
     self as ud, CharacterLengthStyle, CustomDialectBuilder, DateFieldExtractStyle, DistinctFromStyle, IntervalStyle,
@@ -84,6 +84,22 @@ impl SqlDialect {
         }
     }
 
+    /// Reads `text` with this dialect's parser within the parse deadline: the texts are the
+    /// contract's own SQL rewritten (every sub-expression parenthesised), which can take the
+    /// parser's exponential path even where the original did not.
+    fn parse<T: Send + 'static>(
+        self,
+        text: &str,
+        read: fn(&mut Parser<'_>) -> std::result::Result<T, ParserError>,
+    ) -> std::result::Result<T, String> {
+        let text = text.to_string();
+        contrakt_core::sql_guard::within_deadline(move || {
+            let dialect = self.parser();
+            Parser::new(dialect.as_ref()).try_with_sql(&text).and_then(|mut p| read(&mut p)).map_err(|e| e.to_string())
+        })
+        .unwrap_or_else(|| Err(contrakt_core::sql_guard::too_slow()))
+    }
+
     fn quote(self) -> char {
         match self {
             SqlDialect::BigQuery | SqlDialect::Databricks => '`',
@@ -135,10 +151,8 @@ impl Translate {
         for (i, a) in args.iter().enumerate() {
             text = text.replace(&format!("{{{i}}}"), &unparser.expr_to_sql(a)?.to_string());
         }
-        let dialect = self.kind.parser();
-        Parser::new(dialect.as_ref())
-            .try_with_sql(&text)
-            .and_then(|mut p| p.parse_expr())
+        self.kind
+            .parse(&text, |p| p.parse_expr())
             .map_err(|e| datafusion::error::DataFusionError::Plan(format!("cannot translate `{text}`: {e}")))
     }
 
@@ -380,6 +394,13 @@ impl Warehouse {
 
     /// Connects to a PostgreSQL server entry.
     pub async fn connect(server: &Server, timeout: Option<Duration>) -> Result<Warehouse> {
+        Warehouse::connect_to(server, timeout, None).await
+    }
+
+    /// Connects to a PostgreSQL server entry. `operators`: the operator named the host (a URL on
+    /// the command line) and maybe the user, so the password may go there without
+    /// [`crate::dataset::ALLOW_ENDPOINTS_ENV`].
+    async fn connect_to(server: &Server, timeout: Option<Duration>, operators: Option<&str>) -> Result<Warehouse> {
         let fail = |message: String| Error::Warehouse { server: server.server.clone(), message };
         let host = server.host.as_deref().ok_or_else(|| fail("the server entry has no `host`".into()))?;
         let database = server.database.as_deref().ok_or_else(|| fail("the server entry has no `database`".into()))?;
@@ -387,7 +408,10 @@ impl Warehouse {
             None => 5432,
             Some(p) => u16::try_from(p).map_err(|_| fail(format!("port {p} is not a TCP port")))?,
         };
-        let user = std::env::var(USER_ENV).unwrap_or_else(|_| "postgres".into());
+        let user = match operators.filter(|u| !u.is_empty()) {
+            Some(u) => u.to_string(),
+            None => std::env::var(USER_ENV).unwrap_or_else(|_| "postgres".into()),
+        };
         let mut config = tokio_postgres::Config::new();
         config
             .host(host)
@@ -400,7 +424,7 @@ impl Warehouse {
             // The host comes from the contract, which a pull request can change: the password
             // goes only to a host the operator allowed, as a contract's S3 endpoint does.
             let allow = std::env::var(crate::dataset::ALLOW_ENDPOINTS_ENV).unwrap_or_default();
-            if !crate::dataset::endpoint_allowed(&format!("postgres://{host}:{port}"), &allow) {
+            if operators.is_none() && !crate::dataset::endpoint_allowed(&format!("postgres://{host}:{port}"), &allow) {
                 return Err(fail(format!(
                     "the contract names the PostgreSQL host {host}:{port}, and {PASSWORD_ENV} is sent only to a host the operator allows: set {}={host}:{port} (a comma-separated list; `*` allows any)",
                     crate::dataset::ALLOW_ENDPOINTS_ENV
@@ -432,6 +456,46 @@ impl Warehouse {
             client: Some(client),
             relations: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// The schema of the table at `url`, `postgres://[USER@]HOST[:PORT]/DATABASE/[SCHEMA.]TABLE`
+    /// (schema `public` by default), from the catalog: what `diff` compares a contract with. The
+    /// user is the URL's, else [`USER_ENV`]'s; the password only ever [`PASSWORD_ENV`]'s, so it
+    /// is in no command line. Returns the table's name and schema.
+    pub async fn table_schema(url: &str) -> Result<(String, ArrowSchema)> {
+        let shown = contrakt_core::redact::redact_location(url);
+        let fail = |message: String| Error::Warehouse { server: shown.clone(), message };
+        let parsed = url::Url::parse(url).map_err(|e| fail(format!("not a URL: {e}")))?;
+        if parsed.password().is_some() {
+            return Err(fail(format!("give the password in {PASSWORD_ENV}, not in the URL")));
+        }
+        let parts: Vec<String> = parsed
+            .path_segments()
+            .map(|s| s.filter(|p| !p.is_empty()).map(crate::delta::percent_decode).collect())
+            .unwrap_or_default();
+        let [database, table] = parts.as_slice() else {
+            return Err(fail("expected postgres://HOST[:PORT]/DATABASE/[SCHEMA.]TABLE".into()));
+        };
+        let (schema, table) = match table.split_once('.') {
+            Some((s, t)) => (s.to_string(), t.to_string()),
+            None => ("public".to_string(), table.clone()),
+        };
+        let server = Server {
+            server: shown.clone(),
+            server_type: "postgres".into(),
+            host: parsed.host_str().map(|h| h.trim_matches(['[', ']']).to_string()),
+            port: parsed.port().map(i64::from),
+            database: Some(database.clone()),
+            schema: Some(schema.clone()),
+            ..Server::default()
+        };
+        let user = crate::delta::percent_decode(parsed.username());
+        let warehouse = Warehouse::connect_to(&server, Some(Duration::from_secs(60)), Some(&user)).await?;
+        let (arrow, _) = warehouse.catalog_schema(&[schema.clone(), table.clone()]).await?;
+        if arrow.fields().is_empty() {
+            return Err(fail(format!("there is no table {schema}.{table} (or the user of {USER_ENV} cannot see it)")));
+        }
+        Ok((table, arrow))
     }
 
     pub fn is_connected(&self) -> bool {
@@ -768,8 +832,7 @@ impl VisitorMut for Rewrite<'_> {
         };
         let alias = alias.as_ref().map(|a| a.name.value.clone()).unwrap_or(table);
         let text = format!("{} AS {}", self.warehouse.relation_sql(relation), self.warehouse.quote(&alias));
-        let dialect = self.warehouse.dialect.parser();
-        match Parser::new(dialect.as_ref()).try_with_sql(&text).and_then(|mut p| p.parse_table_factor()) {
+        match self.warehouse.dialect.parse(&text, |p| p.parse_table_factor()) {
             Ok(f) => *factor = f,
             Err(e) => {
                 self.error = Some(format!("cannot write the relation `{text}`: {e}"));
@@ -807,8 +870,7 @@ impl VisitorMut for Rewrite<'_> {
                     _ => "1".to_string(),
                 };
                 let text = format!("CASE WHEN {filter} THEN {value} END");
-                let dialect = self.warehouse.dialect.parser();
-                match Parser::new(dialect.as_ref()).try_with_sql(&text).and_then(|mut p| p.parse_expr()) {
+                match self.warehouse.dialect.parse(&text, |p| p.parse_expr()) {
                     Ok(e) => *inner = ast::FunctionArgExpr::Expr(e),
                     Err(e) => {
                         self.error = Some(format!("cannot rewrite `{text}`: {e}"));
@@ -840,9 +902,8 @@ fn try_cast_postgres(expr: &ast::Expr) -> std::result::Result<ast::Expr, String>
         other => return Err(format!("`{expr}` has no PostgreSQL form (TRY_CAST to {other})")),
     };
     let text = format!("CASE WHEN CAST({inner} AS TEXT) ~ '{pattern}' THEN CAST({inner} AS {data_type}) END");
-    Parser::new(&sp::PostgreSqlDialect {})
-        .try_with_sql(&text)
-        .and_then(|mut p| p.parse_expr())
+    SqlDialect::Postgres
+        .parse(&text, |p| p.parse_expr())
         .map_err(|e| format!("cannot rewrite `{expr}` as `{text}`: {e}"))
 }
 

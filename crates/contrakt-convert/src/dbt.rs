@@ -289,6 +289,6 @@ fn model(name: &str, node: &Json, warnings: &mut Vec<String>) -> Object {
         tags: Vec::new(),
         custom_properties: Default::default(),
         quality: Vec::new(),
-        metadata: Default::default(),
+        json_schema: None,
     }
 }

@@ -260,7 +260,7 @@ mod generated {
                 tags: Vec::new(),
                 custom_properties: Default::default(),
                 quality: Vec::new(),
-                metadata: Default::default(),
+                json_schema: None,
             };
             let mut key: Vec<(u32, String)> =
                 object.fields.iter().filter_map(|f| Some((f.primary_key_position?, f.name.clone()))).collect();

@@ -243,26 +243,6 @@ pub struct Waiver {
 }
 
 impl BreakingConfig {
-    /// Does the selection keep this rule?
-    pub fn selects(&self, code: &str, slug: &str) -> bool {
-        let rule = crate::diff::rules::find(code);
-        let category = rule.map(|r| r.category());
-        let matches = |sel: &String| {
-            // buf's categories and rule names select the rules that make those checks.
-            if let Some(hit) = rule.and_then(|r| r.buf_selects(sel)) {
-                return hit;
-            }
-            if let Some(c) = crate::diff::rules::Category::parse(sel) {
-                return category.is_some_and(|r| c.includes(r));
-            }
-            let sel = sel.strip_prefix("CK-").unwrap_or(sel);
-            code.eq_ignore_ascii_case(sel)
-                || slug.eq_ignore_ascii_case(sel)
-                || (!sel.is_empty() && code.starts_with(sel))
-        };
-        (self.use_rules.is_empty() || self.use_rules.iter().any(matches)) && !self.except.iter().any(matches)
-    }
-
     /// The configured mode for a contract, by id or by file path relative to the root.
     pub fn mode_for(&self, contract_id: &str, relative_file: &str) -> Option<&str> {
         self.modes
@@ -272,29 +252,7 @@ impl BreakingConfig {
     }
 }
 
-/// Parses `YYYY-MM-DD` into days since 1970-01-01.
-pub fn parse_date(s: &str) -> Option<i64> {
-    let mut parts = s.trim().splitn(3, '-');
-    let (y, m, d): (i64, i64, i64) =
-        (parts.next()?.parse().ok()?, parts.next()?.parse().ok()?, parts.next()?.parse().ok()?);
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
-        return None;
-    }
-    // Howard Hinnant's days_from_civil.
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some(era * 146097 + doe - 719468)
-}
-
-/// Today, in days since 1970-01-01 (UTC).
-pub fn today() -> i64 {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
-    secs.div_euclid(86_400)
-}
+pub use crate::time::{parse_date, today};
 
 fn default_contracts() -> Vec<String> {
     vec!["**/*.yaml".into(), "**/*.yml".into(), "**/*.json".into()]
@@ -457,42 +415,6 @@ mod tests {
         assert!(glob_match("**/*.yaml", "orders.yaml"));
         assert!(glob_match("sub/?.yaml", "sub/a.yaml"));
         assert!(!glob_match("*.yaml", "orders.yml"));
-    }
-
-    #[test]
-    fn dates_and_rule_selection() {
-        assert_eq!(parse_date("1970-01-01"), Some(0));
-        assert_eq!(parse_date("2026-11-22"), Some(20_779));
-        assert_eq!(parse_date("2026-13-01"), None);
-        let c = BreakingConfig {
-            use_rules: vec!["F".into(), "type-widened".into()],
-            except: vec!["F007".into()],
-            ..Default::default()
-        };
-        assert!(c.selects("F004", "field-removed"));
-        assert!(c.selects("T001", "type-widened"));
-        assert!(!c.selects("F007", "field-reordered"));
-        assert!(!c.selects("T003", "type-narrowed"));
-        let wire = BreakingConfig { use_rules: vec!["wire".into()], ..Default::default() };
-        assert!(wire.selects("F004", "field-removed") && wire.selects("T003", "type-narrowed"));
-        // Nested: excepting SEMANTIC drops every schema rule, but not the POLICY ones.
-        let none = BreakingConfig { except: vec!["SEMANTIC".into()], ..Default::default() };
-        assert!(!none.selects("F004", "field-removed") && none.selects("V001", "breaking-without-major-bump"));
-        assert!(!wire.selects("K001", "primary-key-removed") && !wire.selects("D003", "default-changed"));
-        let schema = BreakingConfig { use_rules: vec!["SCHEMA".into()], ..Default::default() };
-        assert!(schema.selects("K001", "primary-key-removed") && schema.selects("F004", "field-removed"));
-        assert!(!schema.selects("M001", "description-changed"));
-        // buf's categories and rule names: "what buf's WIRE_JSON checks", and no more.
-        let wire_json = BreakingConfig { use_rules: vec!["WIRE_JSON".into()], ..Default::default() };
-        assert!(wire_json.selects("P007", "proto-field-json-name-changed"));
-        assert!(wire_json.selects("P010", "proto-field-type-json-incompatible"));
-        assert!(!wire_json.selects("P011", "proto-field-type-changed") && !wire_json.selects("F004", "field-removed"));
-        let buf_wire =
-            BreakingConfig { use_rules: vec!["buf:WIRE".into()], except: vec!["P012".into()], ..Default::default() };
-        assert!(buf_wire.selects("P009", "proto-field-type-wire-incompatible"));
-        assert!(!buf_wire.selects("P010", "proto-field-type-json-incompatible") && !buf_wire.selects("P012", "x"));
-        let by_name = BreakingConfig { except: vec!["FIELD_NO_DELETE".into()], ..Default::default() };
-        assert!(!by_name.selects("P001", "proto-field-deleted-unreserved") && by_name.selects("P003", "x"));
     }
 
     #[test]

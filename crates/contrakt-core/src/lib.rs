@@ -27,3 +27,4 @@ pub use diagnostic::{Finding, Level};
 pub use path::FieldPath;
 pub mod registry;
 pub mod sql_guard;
+pub mod time;

@@ -185,6 +185,17 @@ pub fn url_secrets(url: &str) -> Vec<String> {
     out
 }
 
+/// Whether `url` carries a password of its own: in its user info (`user:pw@host`) or as a
+/// `password` parameter (libpq's `?password=`). A server named by a file someone else may
+/// write gets this job's password (from its environment) only when allowed; a password the URL
+/// carries is the writer's own, and goes where the writer said.
+pub fn has_password(url: &str) -> bool {
+    let (start, end) = authority(url);
+    let in_user_info = url[start..end].rsplit_once('@').is_some_and(|(user, _)| user.contains(':'));
+    let param = |kv: &str| kv.split_once('=').is_some_and(|(k, _)| percent_decode(k).eq_ignore_ascii_case("password"));
+    in_user_info || url[end..].find(['?', '#']).is_some_and(|i| url[end + i + 1..].split(['&', '#', '?']).any(param))
+}
+
 /// `%41` → `A`; invalid escapes and non-UTF-8 results are kept as written.
 fn percent_decode(s: &str) -> String {
     if !s.contains('%') && !s.contains('+') {
@@ -290,6 +301,17 @@ mod tests {
         let s = url_secrets("https://u:p%40ss@h/x?X-Amz-Signature=s1&a=1&token=t%2B1");
         assert_eq!(s, ["p%40ss", "p@ss", "s1", "t%2B1", "t+1"]);
         assert!(url_secrets("s3://bucket/x").is_empty());
+    }
+
+    #[test]
+    fn a_password_of_the_url_itself() {
+        assert!(has_password("postgres://u:pw@h:5432/db"));
+        assert!(has_password("postgres://u@h/db?sslmode=require&password=pw"));
+        assert!(has_password("postgres://u@h/db?Pass%77ord=pw"));
+        assert!(has_password("postgres://u:pa/ss@h/db"), "a password with a slash is still one");
+        assert!(!has_password("postgres://u@h:5432/db"));
+        assert!(!has_password("postgres://h/db?sslkey=/k&user=u"), "a credential that is not a password");
+        assert!(!has_password("postgres://u@h/my:db"), "a colon after the host is not user info");
     }
 
     #[test]

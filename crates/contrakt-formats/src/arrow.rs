@@ -100,7 +100,7 @@ pub fn from_arrow(source: &str, object: &str, schema: &ArrowSchema) -> Schema {
             tags: vec![],
             custom_properties: Default::default(),
             quality: vec![],
-            metadata: Default::default(),
+            json_schema: None,
         }],
         proto_files: Vec::new(),
         facts: Default::default(),

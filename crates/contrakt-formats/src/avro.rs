@@ -123,7 +123,7 @@ pub(crate) fn load(name: &str, text: &str) -> Result<Schema, Error> {
             tags: Vec::new(),
             custom_properties: Default::default(),
             quality: Vec::new(),
-            metadata: Default::default(),
+            json_schema: None,
         });
     }
     Ok(Schema {

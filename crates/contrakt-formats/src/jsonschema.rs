@@ -11,7 +11,7 @@
 //!   [`DataType::Struct`] of its properties, `required` sets [`Field::required`]; an object with
 //!   only an `additionalProperties` schema is a [`DataType::Map`] (`{}` in paths);
 //! - `type: array` is a [`DataType::List`] of `items` (`[]` in paths); tuple validation
-//!   (`prefixItems`, `items: [..]`) keeps the positional schemas in metadata;
+//!   (`prefixItems`, `items: [..]`) keeps the positional schemas in its [`JsonSchemaFacts`];
 //! - `integer` is an integer of unknown width, `number` a float of unknown width (so
 //!   `integer → number` widens), `["string", "null"]` a nullable string, several types a
 //!   [`DataType::Union`];
@@ -27,15 +27,15 @@
 //!   another document is an error naming it.
 //!
 //! The content model of each object, which decides JSON Schema compatibility (Confluent's
-//! open / closed / partially open), rides in metadata (keys under [`metadata`](crate::metadata)
-//! starting with `jsonschema.`), on the field for nested objects and on the [`Object`] for the
-//! root. Pointers are JSON pointers into the document (`/properties/address/properties/zip`);
+//! open / closed / partially open), and the other keywords the diff judges are typed in
+//! [`JsonSchemaFacts`], on the field for nested objects and on the [`Object`] for the root. Pointers are JSON pointers into the document (`/properties/address/properties/zip`);
 //! fields expanded from a `$ref` point at the definition.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use contrakt_core::document::Document;
+use contrakt_core::ir::jsonschema::{Content, Dependency, JsonSchemaFacts};
 use contrakt_core::ir::{Bound, Constraints, DataType, Expresses, Field, Object, RecordModel, Schema, value_set};
 use contrakt_core::{SourceFile, Span};
 use serde_json::{Map, Value as Json};
@@ -78,14 +78,14 @@ pub(crate) fn load(name: &str, text: &str) -> Result<Schema, Error> {
             tags: Vec::new(),
             custom_properties: Default::default(),
             quality: Vec::new(),
-            metadata: node.metadata,
+            json_schema: facts(node.facts),
         },
         // The empty schema: any document, so an open object with no declared properties.
         // Only an `additionalProperties` schema: an object of undeclared properties.
         DataType::Map { value, .. } => {
-            let mut metadata = node.metadata;
-            metadata.insert(meta::JSON_CONTENT.to_string(), "partial".to_string());
-            metadata.insert(meta::JSON_ADDITIONAL.to_string(), field_values(&value));
+            let mut root = node.facts;
+            root.content = Some(Content::Partial);
+            root.additional = Some(field_values(&value));
             Object {
                 name: ROOT.to_string(),
                 physical_name: None,
@@ -101,12 +101,12 @@ pub(crate) fn load(name: &str, text: &str) -> Result<Schema, Error> {
                 tags: Vec::new(),
                 custom_properties: Default::default(),
                 quality: Vec::new(),
-                metadata,
+                json_schema: facts(root),
             }
         }
-        DataType::Any if !node.metadata.contains_key(meta::JSON_FALSE) => {
-            let mut metadata = node.metadata;
-            metadata.entry(meta::JSON_CONTENT.to_string()).or_insert_with(|| "open".to_string());
+        DataType::Any if !node.facts.never => {
+            let mut root = node.facts;
+            root.content = root.content.or(Some(Content::Open));
             Object {
                 name: ROOT.to_string(),
                 physical_name: None,
@@ -122,7 +122,7 @@ pub(crate) fn load(name: &str, text: &str) -> Result<Schema, Error> {
                 tags: Vec::new(),
                 custom_properties: Default::default(),
                 quality: Vec::new(),
-                metadata,
+                json_schema: facts(root),
             }
         }
         data_type => {
@@ -145,7 +145,7 @@ pub(crate) fn load(name: &str, text: &str) -> Result<Schema, Error> {
                 tags: Vec::new(),
                 custom_properties: Default::default(),
                 quality: Vec::new(),
-                metadata: BTreeMap::new(),
+                json_schema: None,
             }
         }
     };
@@ -233,10 +233,20 @@ fn without_trailing_commas(text: &str) -> String {
 
 /// What a lowered field accepts, as [`Node::values`] writes it.
 fn field_values(f: &Field) -> String {
-    if f.metadata.contains_key(meta::JSON_FALSE) {
+    if f.json_schema.as_ref().is_some_and(|j| j.never) {
         return "never".to_string();
     }
     value_set(&f.data_type, f.nullable)
+}
+
+/// Facts worth keeping: none is `None`, so other formats' fields and plain JSON fields compare equal.
+fn facts(f: JsonSchemaFacts) -> Option<Box<JsonSchemaFacts>> {
+    (!f.is_empty()).then(|| Box::new(f))
+}
+
+/// A JSON value as a name: a string as itself, anything else as JSON.
+fn show(v: &Json) -> String {
+    v.as_str().map_or_else(|| v.to_string(), str::to_string)
 }
 
 fn kind_of(v: &Json) -> &'static str {
@@ -258,7 +268,9 @@ struct Node {
     constraints: Constraints,
     default: Option<Json>,
     description: Option<String>,
+    /// Format-neutral metadata (`recursive`).
     metadata: BTreeMap<String, String>,
+    facts: JsonSchemaFacts,
     pointer: String,
 }
 
@@ -271,6 +283,7 @@ impl Node {
             default: None,
             description: None,
             metadata: BTreeMap::new(),
+            facts: JsonSchemaFacts::default(),
             pointer: pointer.to_string(),
         }
     }
@@ -280,13 +293,13 @@ impl Node {
         let mut n = Node::any(pointer);
         n.data_type = DataType::Unknown("never".to_string());
         n.nullable = false;
-        n.metadata.insert(meta::JSON_FALSE.to_string(), "true".to_string());
+        n.facts.never = true;
         n
     }
 
     /// What the schema accepts, as [`value_set`] writes it (`never` for `false`).
     fn values(&self) -> String {
-        if self.metadata.contains_key(meta::JSON_FALSE) {
+        if self.facts.never {
             return "never".to_string();
         }
         value_set(&self.data_type, self.nullable)
@@ -300,6 +313,7 @@ impl Node {
         f.constraints = self.constraints;
         f.description = self.description;
         f.metadata = self.metadata;
+        f.json_schema = facts(self.facts);
         f.span = span;
         f.pointer = self.pointer;
         f
@@ -326,7 +340,7 @@ impl Node {
             (a, b) if same_shape(&a, &b) => a,
             // No value has two different types: nothing is valid, as with `false`.
             (_, _) => {
-                self.metadata.insert(meta::JSON_FALSE.to_string(), "true".to_string());
+                self.facts.never = true;
                 DataType::Unknown("never".to_string())
             }
         };
@@ -351,6 +365,7 @@ impl Node {
         for (k, v) in other.metadata {
             self.metadata.entry(k).or_insert(v);
         }
+        self.facts.merge(other.facts);
         self
     }
 }
@@ -453,7 +468,7 @@ impl<'a> Lower<'a> {
         }
         if let Some(not) = obj.get("not") {
             let n = self.schema(not, &format!("{pointer}/not"), depth + 1)?;
-            node.metadata.insert(meta::JSON_NOT.to_string(), n.values());
+            node.facts.not = Some(n.values());
         }
         Ok(node)
     }
@@ -588,7 +603,7 @@ impl<'a> Lower<'a> {
             node.nullable = types.iter().any(|t| t == "null");
             let mut data_types = Vec::new();
             for t in types.iter().filter(|t| *t != "null") {
-                let dt = self.typed(t, obj, pointer, depth, &mut node.metadata)?;
+                let dt = self.typed(t, obj, pointer, depth, &mut node.facts)?;
                 if !data_types.contains(&dt) {
                     data_types.push(dt);
                 }
@@ -614,53 +629,40 @@ impl<'a> Lower<'a> {
         c.enum_values = values;
         node.default = obj.get("default").cloned();
         node.description = obj.get("description").and_then(Json::as_str).map(str::to_string);
-        if let Some(t) = obj.get("title").and_then(Json::as_str) {
-            node.metadata.insert(meta::JSON_TITLE.to_string(), t.to_string());
-        }
-        if let Some(id) = id_of(obj) {
-            node.metadata.insert(meta::JSON_ID.to_string(), id.to_string());
-        }
-        for (key, meta_key) in [
-            ("minProperties", meta::JSON_MIN_PROPERTIES),
-            ("maxProperties", meta::JSON_MAX_PROPERTIES),
-            ("minContains", meta::JSON_MIN_CONTAINS),
-            ("maxContains", meta::JSON_MAX_CONTAINS),
-        ] {
-            if let Some(n) = count(key) {
-                node.metadata.insert(meta_key.to_string(), n.to_string());
-            }
-        }
-        self.dependencies(obj, pointer, depth, &mut node.metadata)?;
+        let f = &mut node.facts;
+        f.title = obj.get("title").and_then(Json::as_str).map(str::to_string);
+        f.id = id_of(obj).map(str::to_string);
+        f.min_properties = count("minProperties");
+        f.max_properties = count("maxProperties");
+        f.min_contains = count("minContains");
+        f.max_contains = count("maxContains");
+        f.dependencies = self.dependencies(obj, pointer, depth)?;
         Ok(node)
     }
 
-    /// `dependencies` (draft 4–7), `dependentRequired` and `dependentSchemas` (2019-09+), as
-    /// compact JSON: property → list of names, or the value set of the schema.
+    /// `dependencies` (draft 4–7), `dependentRequired` and `dependentSchemas` (2019-09+):
+    /// property → the names it requires, or the value set of the schema it brings.
     fn dependencies(
         &mut self,
         obj: &Map<String, Json>,
         pointer: &str,
         depth: usize,
-        metadata: &mut BTreeMap<String, String>,
-    ) -> Result<(), Error> {
-        let mut out = Map::new();
+    ) -> Result<BTreeMap<String, Dependency>, Error> {
+        let mut out = BTreeMap::new();
         for key in ["dependencies", "dependentRequired", "dependentSchemas"] {
             let Some(Json::Object(deps)) = obj.get(key) else { continue };
             for (name, dep) in deps {
                 let value = match dep {
-                    Json::Array(names) => Json::Array(names.clone()),
+                    Json::Array(names) => Dependency::Names(names.iter().map(show).collect()),
                     schema => {
                         let p = format!("{pointer}/{key}/{}", escape(name));
-                        Json::String(self.schema(schema, &p, depth + 1)?.values())
+                        Dependency::Schema(self.schema(schema, &p, depth + 1)?.values())
                     }
                 };
                 out.insert(name.clone(), value);
             }
         }
-        if !out.is_empty() {
-            metadata.insert(meta::JSON_DEPENDENCIES.to_string(), Json::Object(out).to_string());
-        }
-        Ok(())
+        Ok(out)
     }
 
     /// The IR type of one `type` name, with the object's or array's details.
@@ -670,15 +672,15 @@ impl<'a> Lower<'a> {
         obj: &Map<String, Json>,
         pointer: &str,
         depth: usize,
-        metadata: &mut BTreeMap<String, String>,
+        facts: &mut JsonSchemaFacts,
     ) -> Result<DataType, Error> {
         Ok(match t {
             "string" => DataType::String,
             "integer" => DataType::Int { bits: None, signed: true },
             "number" => DataType::Float { bits: None },
             "boolean" => DataType::Boolean,
-            "object" => self.object(obj, pointer, depth, metadata)?,
-            "array" => self.array(obj, pointer, depth, metadata)?,
+            "object" => self.object(obj, pointer, depth, facts)?,
+            "array" => self.array(obj, pointer, depth, facts)?,
             _ => DataType::Null,
         })
     }
@@ -688,7 +690,7 @@ impl<'a> Lower<'a> {
         obj: &Map<String, Json>,
         pointer: &str,
         depth: usize,
-        metadata: &mut BTreeMap<String, String>,
+        facts: &mut JsonSchemaFacts,
     ) -> Result<DataType, Error> {
         let required: Vec<&str> = match obj.get("required") {
             Some(Json::Array(names)) => names.iter().filter_map(Json::as_str).collect(),
@@ -729,7 +731,7 @@ impl<'a> Lower<'a> {
         if let Some(Json::Object(pp)) = obj.get("patternProperties") {
             for (re, schema) in pp {
                 let node = self.schema(schema, &format!("{pointer}/patternProperties/{}", escape(re)), depth + 1)?;
-                patterns.push(format!("{re}={}", node.values()));
+                patterns.push((re.clone(), node.values()));
             }
         }
         let additional_set = additional.as_ref().map_or("any".to_string(), Node::values);
@@ -744,18 +746,16 @@ impl<'a> Lower<'a> {
             return Ok(DataType::Map { key: Box::new(key), value: Box::new(value) });
         }
         let content = match additional_set.as_str() {
-            _ if !patterns.is_empty() => "partial",
-            "any" => "open",
-            "never" => "closed",
-            _ => "partial",
+            _ if !patterns.is_empty() => Content::Partial,
+            "any" => Content::Open,
+            "never" => Content::Closed,
+            _ => Content::Partial,
         };
-        metadata.insert(meta::JSON_CONTENT.to_string(), content.to_string());
-        if content == "partial" {
-            metadata.insert(meta::JSON_ADDITIONAL.to_string(), additional_set);
+        facts.content = Some(content);
+        if content == Content::Partial {
+            facts.additional = Some(additional_set);
         }
-        if !patterns.is_empty() {
-            metadata.insert(meta::JSON_PATTERNS.to_string(), patterns.join("\n"));
-        }
+        facts.patterns = patterns;
         Ok(DataType::Struct(fields))
     }
 
@@ -764,7 +764,7 @@ impl<'a> Lower<'a> {
         obj: &Map<String, Json>,
         pointer: &str,
         depth: usize,
-        metadata: &mut BTreeMap<String, String>,
+        facts: &mut JsonSchemaFacts,
     ) -> Result<DataType, Error> {
         // Tuples: `prefixItems` (2020-12, with `items` for the rest) or `items: [..]` (earlier
         // drafts, with `additionalItems` for the rest).
@@ -782,7 +782,7 @@ impl<'a> Lower<'a> {
             for (i, s) in self.list(&obj[tuple_key], &p)?.iter().enumerate() {
                 sets.push(self.schema(s, &format!("{p}/{i}"), depth + 1)?.values());
             }
-            metadata.insert(meta::JSON_TUPLE.to_string(), sets.join("\n"));
+            facts.tuple = Some(sets);
         } else if let Some(items) = obj.get("items") {
             self.count(pointer)?;
             item = self.schema(items, &format!("{pointer}/items"), depth + 1)?;
@@ -791,13 +791,13 @@ impl<'a> Lower<'a> {
         let rest_key = if obj.contains_key(rest_key) { rest_key } else { "unevaluatedItems" };
         if let Some(rest) = obj.get(rest_key) {
             let n = self.schema(rest, &format!("{pointer}/{rest_key}"), depth + 1)?;
-            metadata.insert(meta::JSON_ADDITIONAL_ITEMS.to_string(), n.values());
+            facts.additional_items = Some(n.values());
         } else if !tuple_key.is_empty() {
-            metadata.insert(meta::JSON_ADDITIONAL_ITEMS.to_string(), "any".to_string());
+            facts.additional_items = Some("any".to_string());
         }
         if let Some(contains) = obj.get("contains") {
             let n = self.schema(contains, &format!("{pointer}/contains"), depth + 1)?;
-            metadata.insert(meta::JSON_CONTAINS.to_string(), n.values());
+            facts.contains = Some(n.values());
         }
         let span = self.spans.get(&item.pointer);
         Ok(DataType::List(Box::new(item.into_field("item", span))))

@@ -52,39 +52,6 @@ pub mod metadata {
     /// `"true"` on a field whose type refers back to an enclosing type (Avro, Protobuf); its
     /// type is `DataType::Unknown("ref:<full name>")` instead of an infinite expansion.
     pub const RECURSIVE: &str = "recursive";
-    /// JSON Schema: the content model of an object, `open` (undeclared properties allowed with
-    /// any value), `closed` (`additionalProperties: false`) or `partial` (an
-    /// `additionalProperties` schema, or `patternProperties`). On the field of a nested object;
-    /// on the `Object` for the root. `unevaluatedProperties` counts as `additionalProperties`.
-    pub const JSON_CONTENT: &str = "jsonschema.content";
-    /// JSON Schema: what undeclared properties of a `partial` object may hold, as
-    /// [`contrakt_core::ir::value_set`] writes it (`string`, `integer | null`, `any`, `never`).
-    pub const JSON_ADDITIONAL: &str = "jsonschema.additional";
-    /// JSON Schema: `patternProperties`, one `regex=value set` per line.
-    pub const JSON_PATTERNS: &str = "jsonschema.patterns";
-    /// JSON Schema: tuple validation (`prefixItems`, `items: [..]`), one value set per position
-    /// and line.
-    pub const JSON_TUPLE: &str = "jsonschema.tuple";
-    /// JSON Schema: what items after the tuple (`additionalItems`, or `items` next to
-    /// `prefixItems`) may hold, as a value set.
-    pub const JSON_ADDITIONAL_ITEMS: &str = "jsonschema.additionalItems";
-    /// JSON Schema: the value set of `contains`.
-    pub const JSON_CONTAINS: &str = "jsonschema.contains";
-    /// JSON Schema: the value set of `not`.
-    pub const JSON_NOT: &str = "jsonschema.not";
-    /// JSON Schema: `dependencies`/`dependentRequired`/`dependentSchemas` as compact JSON,
-    /// property → list of names, or the value set of the dependent schema.
-    pub const JSON_DEPENDENCIES: &str = "jsonschema.dependencies";
-    /// JSON Schema: `minProperties`, `maxProperties`, `minContains`, `maxContains`.
-    pub const JSON_MIN_PROPERTIES: &str = "jsonschema.minProperties";
-    pub const JSON_MAX_PROPERTIES: &str = "jsonschema.maxProperties";
-    pub const JSON_MIN_CONTAINS: &str = "jsonschema.minContains";
-    pub const JSON_MAX_CONTAINS: &str = "jsonschema.maxContains";
-    /// JSON Schema: `title` and `$id` (annotations: changes are reported as M001).
-    pub const JSON_TITLE: &str = "jsonschema.title";
-    pub const JSON_ID: &str = "jsonschema.id";
-    /// JSON Schema: `"true"` on the `false` schema (no value is valid).
-    pub const JSON_FALSE: &str = "jsonschema.false";
 }
 
 /// A producer-schema language contrakt reads.

@@ -145,7 +145,7 @@ pub(crate) fn load(display: &str, text: &str, folder: Option<&Path>) -> Result<S
             tags: Vec::new(),
             custom_properties: Default::default(),
             quality: Vec::new(),
-            metadata: Default::default(),
+            json_schema: None,
         });
     }
     // A file with only enums, extensions, a package or a syntax statement is still compared

@@ -415,7 +415,7 @@ impl<'a> Lower<'a> {
             tags: Vec::new(),
             custom_properties: Default::default(),
             quality: Vec::new(),
-            metadata: Default::default(),
+            json_schema: None,
         };
         for constraint in &t.constraints {
             self.constraint(&mut object, constraint)?;

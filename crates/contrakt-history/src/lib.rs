@@ -16,7 +16,8 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use contrakt_core::Level;
 use contrakt_core::expect::registry::ANOMALY;
-use contrakt_core::expect::{CheckReport, CheckResult, Status};
+use contrakt_core::expect::segment::WORST_SEGMENTS;
+use contrakt_core::expect::{CheckReport, CheckResult, SegmentResult, Segmented, Status};
 use contrakt_core::odcs::ContractDocument;
 
 pub use baseline::{Band, Judgement, Spec};
@@ -67,7 +68,8 @@ impl From<rusqlite::Error> for Error {
 /// The metrics a report measured: the run's duration (`runDuration`, on no object), each
 /// object's row count, scan time (`duration`) and what its scan measured besides the checks
 /// (`bytesScanned`; per property `min`, `max`, `mean`, `distinctCount`, `freshnessLag` in
-/// seconds), and the value of every check that produced one (keyed by the check's stable id).
+/// seconds), the version of a Delta table read (`tableVersion`), and the value of every check that
+/// produced one (keyed by the check's stable id).
 pub fn metrics(report: &CheckReport) -> Vec<Metric> {
     let mut out = vec![metric("", "", "runDuration", report.duration_ms as f64)];
     for o in &report.objects {
@@ -75,18 +77,35 @@ pub fn metrics(report: &CheckReport) -> Vec<Metric> {
             out.push(metric(&o.object, "", "rowCount", rows as f64));
         }
         out.push(metric(&o.object, "", "duration", o.duration_ms as f64));
+        if let Some(v) = o.table_version {
+            out.push(metric(&o.object, "", "tableVersion", v as f64));
+        }
         out.extend(o.metrics.iter().map(|m| metric(&o.object, &m.property, &m.metric, m.value)));
     }
     for r in report.results.iter().filter(|r| r.code != "Q601") {
+        let property = r.property.as_deref().unwrap_or("");
         if let Some(v) = r.value {
-            out.push(metric(&r.object, r.property.as_deref().unwrap_or(""), &r.id, v));
+            out.push(metric(&r.object, property, &r.id, v));
+        }
+        // A segmented check: each segment's value is a series of its own.
+        for s in r.segments.iter().flat_map(|s| &s.all) {
+            if let Some(v) = s.value {
+                out.push(Metric { segment: s.segment.clone(), ..metric(&r.object, property, &r.id, v) });
+            }
         }
     }
     out
 }
 
 fn metric(object: &str, property: &str, name: &str, value: f64) -> Metric {
-    Metric { object: object.into(), property: property.into(), metric: name.into(), partition: String::new(), value }
+    Metric {
+        object: object.into(),
+        property: property.into(),
+        metric: name.into(),
+        partition: String::new(),
+        segment: String::new(),
+        value,
+    }
 }
 
 /// The adaptive checks a contract declares, on its objects or on the contract itself (naming
@@ -157,39 +176,115 @@ pub fn anomalies(doc: &ContractDocument, report: &CheckReport, store: &Store) ->
             continue;
         };
         let history = store.series(&report.contract, &object, &spec.metric, &m.property, now)?;
-        let model = match (spec.model, spec.season) {
-            (baseline::Model::Seasonal, Some(baseline::Season::Daily)) => "seasonal daily".to_string(),
-            (baseline::Model::Seasonal, _) => "seasonal weekly".to_string(),
-            (baseline::Model::Median, _) => "rolling median".to_string(),
-            (baseline::Model::Trend, _) => "trend".to_string(),
-        };
-        match baseline::judge(&spec, &history, now, m.value) {
-            Judgement::WarmingUp { have, need } => {
-                result.status = Status::Skipped;
-                result.message = format!("warming up: {have} of {need} runs recorded for the {model} baseline");
+        let whole = verdict(&spec, severity, &spec.metric, &history, now, m.value);
+        (result.status, result.threshold, result.message) = (whole.status, whole.threshold, whole.message);
+        // A segmented check's metric: each segment is judged against its own history.
+        let segmented =
+            report.results.iter().find(|r| r.object == object && r.id == spec.metric).and_then(|r| r.segments.as_ref());
+        if let Some(segmented) = segmented.filter(|s| !s.all.is_empty()) {
+            let mut all = Vec::new();
+            for s in &segmented.all {
+                let Some(v) = s.value else { continue };
+                let history =
+                    store.segment_series(&report.contract, &object, &spec.metric, &m.property, &s.segment, now)?;
+                let judged = verdict(&spec, severity, &s.segment, &history, now, v);
+                all.push((SegmentResult { status: judged.status, ..s.clone() }, judged.message));
             }
-            verdict @ (Judgement::Normal { .. } | Judgement::Anomaly { .. }) => {
-                let (Judgement::Normal { band } | Judgement::Anomaly { band }) = verdict else { unreachable!() };
-                let anomalous = matches!(verdict, Judgement::Anomaly { .. });
-                result.threshold = Some(format!("{:.4}..{:.4} ({model}, {} points)", band.low, band.high, band.points));
-                result.status = match (anomalous, severity) {
-                    (false, _) => Status::Pass,
-                    (true, Level::Error) => Status::Fail,
-                    (true, _) => Status::Warn,
-                };
-                result.message = if anomalous {
-                    format!(
-                        "{} = {} is outside the expected {:.2}..{:.2} (expected about {:.2}; {model} over {} runs, sensitivity {})",
-                        spec.metric, m.value, band.low, band.high, band.expected, band.points, spec.sensitivity
-                    )
-                } else {
-                    format!("{} = {} within {:.2}..{:.2} ({model})", spec.metric, m.value, band.low, band.high)
-                };
-            }
+            fold_segments(&mut result, &segmented.by, all);
         }
         out.push(result);
     }
     Ok(out)
+}
+
+/// One value judged against its history.
+struct Verdict {
+    status: Status,
+    threshold: Option<String>,
+    message: String,
+}
+
+fn verdict(
+    spec: &Spec,
+    severity: Level,
+    what: &str,
+    history: &[(DateTime<Utc>, f64)],
+    now: DateTime<Utc>,
+    value: f64,
+) -> Verdict {
+    let model = match (spec.model, spec.season) {
+        (baseline::Model::Seasonal, Some(baseline::Season::Daily)) => "seasonal daily".to_string(),
+        (baseline::Model::Seasonal, _) => "seasonal weekly".to_string(),
+        (baseline::Model::Median, _) => "rolling median".to_string(),
+        (baseline::Model::Trend, _) => "trend".to_string(),
+    };
+    match baseline::judge(spec, history, now, value) {
+        Judgement::WarmingUp { have, need } => Verdict {
+            status: Status::Skipped,
+            threshold: None,
+            message: format!("warming up: {have} of {need} runs recorded for the {model} baseline"),
+        },
+        verdict @ (Judgement::Normal { .. } | Judgement::Anomaly { .. }) => {
+            let (Judgement::Normal { band } | Judgement::Anomaly { band }) = verdict else { unreachable!() };
+            let anomalous = matches!(verdict, Judgement::Anomaly { .. });
+            Verdict {
+                threshold: Some(format!("{:.4}..{:.4} ({model}, {} points)", band.low, band.high, band.points)),
+                status: match (anomalous, severity) {
+                    (false, _) => Status::Pass,
+                    (true, Level::Error) => Status::Fail,
+                    (true, _) => Status::Warn,
+                },
+                message: if anomalous {
+                    format!(
+                        "{what} = {value} is outside the expected {:.2}..{:.2} (expected about {:.2}; {model} over {} runs, sensitivity {})",
+                        band.low, band.high, band.expected, band.points, spec.sensitivity
+                    )
+                } else {
+                    format!("{what} = {value} within {:.2}..{:.2} ({model})", band.low, band.high)
+                },
+            }
+        }
+    }
+}
+
+/// Folds the per-segment verdicts of an adaptive check into its result: anomalous segments
+/// make it warn (or fail, at severity error), named worst first (the furthest outside their
+/// band is not known here, so by name), bounded; the verdict over all rows stands otherwise.
+fn fold_segments(result: &mut CheckResult, by: &[String], mut all: Vec<(SegmentResult, String)>) {
+    all.sort_by(|a, b| a.0.segment.cmp(&b.0.segment));
+    let anomalous: Vec<&(SegmentResult, String)> =
+        all.iter().filter(|(s, _)| matches!(s.status, Status::Warn | Status::Fail)).collect();
+    let warming = all.iter().filter(|(s, _)| s.status == Status::Skipped).count();
+    let worst: Vec<SegmentResult> = anomalous.iter().take(WORST_SEGMENTS).map(|(s, _)| s.clone()).collect();
+    if !anomalous.is_empty() {
+        result.status = anomalous.iter().map(|(s, _)| s.status).max().unwrap_or(Status::Warn);
+        let named: Vec<&str> = anomalous.iter().take(WORST_SEGMENTS).map(|(_, m)| m.as_str()).collect();
+        let more = match anomalous.len().saturating_sub(WORST_SEGMENTS) {
+            0 => String::new(),
+            n => format!("; and {n} more"),
+        };
+        result.message = format!(
+            "{} of {} segments by {} are anomalous: {}{more} (over all rows: {})",
+            anomalous.len(),
+            all.len(),
+            by.join(", "),
+            named.join("; "),
+            result.message
+        );
+    } else if warming > 0 {
+        result.message = format!("{}; {warming} of {} segments still warming up", result.message, all.len());
+    } else {
+        result.message =
+            format!("{}; all {} segments by {} within their bands", result.message, all.len(), by.join(", "));
+    }
+    result.segments = Some(Segmented {
+        by: by.to_vec(),
+        total: all.len(),
+        failing: anomalous.len(),
+        more_failing: anomalous.len() - worst.len(),
+        worst,
+        all: all.into_iter().map(|(s, _)| s).collect(),
+    });
 }
 
 /// Adds results to a report and recomputes its summary and verdict.

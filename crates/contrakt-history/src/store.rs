@@ -29,6 +29,9 @@ pub struct Metric {
     /// `rowCount`, `duration`, or a check id.
     pub metric: String,
     pub partition: String,
+    /// The segment of a segmented check (`country=FR`), empty for the whole object: each
+    /// segment is a series of its own.
+    pub segment: String,
     pub value: f64,
 }
 
@@ -52,6 +55,9 @@ pub struct Point {
     pub property: String,
     pub metric: String,
     pub partition: String,
+    /// The segment of a segmented check's value (`country=FR`); empty for the whole object.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub segment: String,
     pub at: String,
     pub value: f64,
     /// The note of an annotation covering this point: an expected event, left out of baselines.
@@ -349,13 +355,26 @@ impl Store {
     }
 
     /// One metric's history for a baseline, oldest first, before `before`, without points
-    /// annotated as expected.
+    /// annotated as expected (over the whole object: no segment's points).
     pub fn series(
         &self,
         contract: &str,
         object: &str,
         metric: &str,
         property: &str,
+        before: DateTime<Utc>,
+    ) -> Result<Vec<(DateTime<Utc>, f64)>> {
+        self.segment_series(contract, object, metric, property, "", before)
+    }
+
+    /// As [`Store::series`], for one segment of a segmented check (`country=FR`).
+    pub fn segment_series(
+        &self,
+        contract: &str,
+        object: &str,
+        metric: &str,
+        property: &str,
+        segment: &str,
         before: DateTime<Utc>,
     ) -> Result<Vec<(DateTime<Utc>, f64)>> {
         let q = Query {
@@ -368,7 +387,7 @@ impl Store {
         Ok(self
             .points(&q)?
             .into_iter()
-            .filter(|p| p.property == property && p.expected.is_none() && p.at < cutoff)
+            .filter(|p| p.property == property && p.segment == segment && p.expected.is_none() && p.at < cutoff)
             .filter_map(|p| Some((DateTime::parse_from_rfc3339(&p.at).ok()?.with_timezone(&Utc), p.value)))
             .collect())
     }
@@ -426,6 +445,7 @@ mod tests {
                     property: String::new(),
                     metric: "rowCount".into(),
                     partition: String::new(),
+                    segment: String::new(),
                     value: rows,
                 },
                 Metric {
@@ -433,6 +453,7 @@ mod tests {
                     property: "x".into(),
                     metric: "nan".into(),
                     partition: String::new(),
+                    segment: String::new(),
                     value: f64::NAN,
                 },
             ],
@@ -520,6 +541,27 @@ mod tests {
         assert_eq!(all.iter().filter(|p| p.expected.as_deref() == Some("backfill outage")).count(), 1);
         // Only points before the cutoff: a run is never its own baseline.
         assert_eq!(store.series("urn:c", "orders", "rowCount", "", day(3)).unwrap().len(), 3);
+    }
+
+    #[test]
+    fn each_segment_is_a_series_of_its_own() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&tmp.path().join("h.db")).unwrap();
+        for d in 0..4 {
+            let mut r = run(day(d), 100.0);
+            for (segment, value) in [("country=FR", 10.0 + d as f64), ("country=DE", 90.0)] {
+                r.metrics.push(Metric { segment: segment.into(), value, ..r.metrics[0].clone() });
+            }
+            store.record(&r).unwrap();
+        }
+        let whole = store.series("urn:c", "orders", "rowCount", "", day(10)).unwrap();
+        assert!(whole.len() == 4 && whole.iter().all(|(_, v)| *v == 100.0), "{whole:?}");
+        let fr = store.segment_series("urn:c", "orders", "rowCount", "", "country=FR", day(10)).unwrap();
+        assert_eq!(fr.iter().map(|(_, v)| *v).collect::<Vec<_>>(), [10.0, 11.0, 12.0, 13.0]);
+        let points = store.points(&Query::default()).unwrap();
+        assert_eq!(points.iter().filter(|p| p.segment == "country=DE").count(), 4);
+        let json = serde_json::to_value(points.iter().find(|p| p.segment.is_empty()).unwrap()).unwrap();
+        assert!(json.get("segment").is_none(), "a point of the whole object reads as before: {json}");
     }
 
     #[test]
@@ -612,9 +654,10 @@ mod tests {
             .unwrap();
         }
         let mut store = Store::open(&path).unwrap();
-        assert_eq!(store.schema_version().unwrap(), 2);
+        assert_eq!(store.schema_version().unwrap(), 3);
         assert_eq!(store.runs().unwrap(), 1);
-        assert_eq!(store.points(&Query::default()).unwrap()[0].value, 42.0);
+        let old = &store.points(&Query::default()).unwrap()[0];
+        assert_eq!((old.value, old.segment.as_str()), (42.0, ""), "old points are of the whole object");
         store.record_event(&event(EventKind::Publish, day(1))).unwrap();
         assert_eq!(store.events(&Query::default()).unwrap().len(), 1);
     }

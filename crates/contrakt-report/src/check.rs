@@ -90,7 +90,10 @@ pub fn check_to_text(reports: &[CheckReport], options: CheckTextOptions) -> Stri
                         paint("object", Style::new().bold(), color),
                         o.object,
                         o.source,
-                        o.format,
+                        match o.table_version {
+                            Some(v) => format!("{} version {v}", o.format),
+                            None => o.format.clone(),
+                        },
                         o.duration_ms
                     );
                 }

@@ -6,13 +6,15 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use contrakt_alert::Settings;
 use contrakt_alert::pipeline::CheckPlan;
+use contrakt_alert::report::CheckRun;
 use contrakt_alert::run::Notified;
+/// What each contract's check reads, and how: [`Options::check`].
+pub use contrakt_check::CheckOptions;
 /// Reads `--now`-style times: RFC 3339, or a date (its midnight, UTC).
 pub use contrakt_check::parse_time;
-use contrakt_check::{CheckOptions, CheckReport, Checker, Engine, InMemory};
+use contrakt_check::{CheckReport, Checker, Engine, InMemory};
 use contrakt_core::odcs::ContractDocument;
 use contrakt_history::Location;
 
@@ -22,29 +24,11 @@ use crate::registry::Registry;
 /// How a check runs, and what happens to its results after.
 #[derive(Debug, Default)]
 pub struct Options {
-    /// Data by object (`None`: the contract's one object), as paths or URLs. Relative paths
-    /// resolve against `data_dir`.
-    pub data: Vec<(Option<String>, String)>,
-    /// Data already in memory (Arrow record batches), by object like `data`.
-    pub frames: Vec<(Option<String>, InMemory)>,
-    /// Read the data from this server of the contract.
-    pub server: Option<String>,
-    /// Check only these objects (all by default, or those named by `data` and `frames`).
-    pub objects: Vec<String>,
-    /// The reference time for SLAs, history and alerts; the wall clock by default.
-    pub now: Option<DateTime<Utc>>,
-    /// Failing rows kept per failed check.
-    pub sample: usize,
-    /// Show classified values in samples.
-    pub unmask: bool,
-    /// Only rows matching this SQL predicate are checked.
-    pub filter: Option<String>,
-    /// Only this slice of hive-partitioned data is checked (`KEY=VALUE` folders).
-    pub partitions: Vec<(String, String)>,
-    /// Bound on each query [default: [`contrakt_check::DEFAULT_TIMEOUT`]].
-    pub timeout: Option<Duration>,
-    /// Relative `data` paths resolve against this folder [default: the contract's folder].
-    pub data_dir: Option<PathBuf>,
+    /// What each contract's check reads and how ([`CheckOptions`]): data by object, in-memory
+    /// frames, server, objects, time, sampling, filter, partitions, timeout, `data_dir`. Its
+    /// `base_dir` and `registry` are the workflow's to set, per contract (the contract's folder,
+    /// the registry's other contracts); `frames` go to the one contract named.
+    pub check: CheckOptions,
     /// Where the plans run.
     pub engine: Engine,
     /// Keeps the embedded engine within this many bytes (spilling where it can).
@@ -56,9 +40,10 @@ pub struct Options {
 }
 
 impl Options {
-    /// The defaults, sampling `sample` failing rows per failed check (the CLI shows 5).
+    /// The defaults: 5 failing rows sampled per failed check (as the CLI shows), the embedded
+    /// engine, the configured history, no alerts.
     pub fn new() -> Options {
-        Options { sample: 5, ..Options::default() }
+        Options::default()
     }
 }
 
@@ -155,7 +140,7 @@ pub fn check_on(
     let contracts = registry.contracts();
     given_data_fits(registry, &options)?;
     let checker = checker_on(runtime, &options)?;
-    let mut frames = std::mem::take(&mut options.frames);
+    let mut frames = std::mem::take(&mut options.check.frames);
     let mut reports = Vec::new();
     let mut failed = Vec::new();
     for doc in contracts {
@@ -177,14 +162,14 @@ pub fn check_on(
     };
     if let Some(location) = &store {
         // The partition key of the metrics: hive style, as the data's folders name it.
-        let partition: Vec<String> = options.partitions.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let partition: Vec<String> = options.check.partitions.iter().map(|(k, v)| format!("{k}={v}")).collect();
         record_history(location, contracts, &mut reports, &partition.join("/"), &mut warnings);
     }
     let alerts = match options.alerts {
         Alerting::Off => None,
         _ if reports.is_empty() => None,
         alerting => {
-            let at = options.now.map_or_else(contrakt_alert::outbox::now_ms, |t| t.timestamp_millis());
+            let at = options.check.now.map_or_else(contrakt_alert::outbox::now_ms, |t| t.timestamp_millis());
             Some(alert(registry, &reports, at, alerting))
         }
     };
@@ -213,7 +198,8 @@ pub fn plan(registry: &Registry, options: Options, what: Plan) -> Result<Vec<(St
 /// Data named for "the" contract must name one.
 fn given_data_fits(registry: &Registry, options: &Options) -> Result<()> {
     let n = registry.contracts().len();
-    if (!options.data.is_empty() || !options.frames.is_empty() || !options.objects.is_empty()) && n > 1 {
+    let given = &options.check;
+    if (!given.data.is_empty() || !given.frames.is_empty() || !given.objects.is_empty()) && n > 1 {
         return Err(Error::Usage(format!("--data and --object apply to one contract; {n} were found (name one file)")));
     }
     Ok(())
@@ -234,19 +220,10 @@ fn check_options(
     frames: Vec<(Option<String>, InMemory)>,
 ) -> CheckOptions {
     CheckOptions {
-        data: options.data.clone(),
-        server: options.server.clone(),
-        objects: options.objects.clone(),
-        now: options.now,
-        sample: options.sample,
-        unmask: options.unmask,
-        filter: options.filter.clone(),
-        partitions: options.partitions.clone(),
-        timeout: options.timeout,
         base_dir: folder_of(doc.source().name()),
-        data_dir: options.data_dir.clone(),
         registry: registry.others(&doc.contract.id),
         frames,
+        ..options.check.clone()
     }
 }
 
@@ -300,21 +277,26 @@ fn record_history(
     }
 }
 
-/// Routes the reports' results over the registry's alert settings. `stdout` channels write to
-/// standard error: standard output holds the caller's report.
+/// Routes the reports' results over the registry's alert settings.
 fn alert(registry: &Registry, reports: &[CheckReport], at: i64, alerting: Alerting) -> Result<Alerts> {
-    let _s = tracing::info_span!("alert", reports = reports.len()).entered();
     let runs: Vec<_> = reports.iter().map(contrakt_alert::report::from_report).collect();
+    route(registry, &runs, at, alerting)
+}
+
+/// Routes check runs (a check's, or a publish's audit) over the registry's alert settings.
+/// `stdout` channels write to standard error: standard output holds the caller's report.
+pub(crate) fn route(registry: &Registry, runs: &[CheckRun], at: i64, alerting: Alerting) -> Result<Alerts> {
+    let _s = tracing::info_span!("alert", runs = runs.len()).entered();
     let mut settings = registry.alert_settings()?;
     settings.stdout_to_stderr = true;
     let contracts: Vec<ContractDocument> = registry.contracts().iter().map(|c| (**c).clone()).collect();
     let routes = contrakt_alert::Registry { contracts: &contracts, consumers: registry.consumers()? };
     Ok(match alerting {
         Alerting::Notify(budget) => {
-            Alerts::Notified(contrakt_alert::run::notify(&runs, &routes, &settings, at, budget)?)
+            Alerts::Notified(contrakt_alert::run::notify(runs, &routes, &settings, at, budget)?)
         }
         Alerting::DryRun | Alerting::Off => Alerts::Planned {
-            plans: contrakt_alert::explain(&runs, &routes, &settings, at)?,
+            plans: contrakt_alert::explain(runs, &routes, &settings, at)?,
             settings: Box::new(settings),
         },
     })
@@ -378,11 +360,12 @@ mod tests {
     }
 
     fn on_day(day: u32, filter: Option<&str>) -> Options {
-        Options {
+        let check = CheckOptions {
             now: parse_time(&format!("2026-11-{day:02}T06:00:00Z")),
             filter: filter.map(str::to_string),
-            ..Options::new()
-        }
+            ..CheckOptions::default()
+        };
+        Options { check, ..Options::new() }
     }
 
     fn q601(checked: &Checked) -> (&'static str, Option<f64>) {
@@ -446,7 +429,8 @@ mod tests {
             RecordBatch::try_new(schema.clone(), vec![std::sync::Arc::new(Int64Array::from(vec![Some(1), None]))])
                 .unwrap();
         let frame = InMemory { label: "batch".into(), schema, batches: vec![batch] };
-        let options = Options { frames: vec![(None, frame)], history: History::Off, ..on_day(1, None) };
+        let mut options = Options { history: History::Off, ..on_day(1, None) };
+        options.check.frames = vec![(None, frame)];
         let checked = check(&registry, options).unwrap();
         let required = checked.reports[0].results.iter().find(|r| r.code == "Q201");
         let required = required.expect("the required check");
@@ -458,7 +442,8 @@ mod tests {
         )
         .unwrap();
         let both = Registry::open(dir.path()).unwrap();
-        let options = Options { data: vec![(None, "x.parquet".into())], ..Options::new() };
+        let mut options = Options::new();
+        options.check.data = vec![(None, "x.parquet".into())];
         match check(&both, options) {
             Err(Error::Usage(m)) => assert!(m.contains("2 were found"), "{m}"),
             other => panic!("{other:?}"),

@@ -32,6 +32,17 @@ pub enum Error {
     /// Alerts could not be planned or their state not kept.
     #[error(transparent)]
     Alert(Box<contrakt_alert::Error>),
+    /// A published folder or prefix cannot be read or written (a corrupt pointer, a staged
+    /// folder holding links, a failed rollback).
+    #[error(transparent)]
+    Publish(Box<contrakt_publish::Error>),
+    /// The history store cannot be opened, read or written.
+    #[error(transparent)]
+    History(Box<contrakt_history::Error>),
+    /// A schema that cannot be imported, or a contract that cannot be exported (unreadable, or
+    /// holding what the format cannot say): why.
+    #[error("{0}")]
+    Convert(String),
     /// The query runtime could not start.
     #[error("cannot start the query runtime: {0}")]
     Runtime(#[source] std::io::Error),
@@ -71,6 +82,18 @@ impl From<contrakt_alert::Error> for Error {
 impl From<contrakt_check::Error> for Error {
     fn from(e: contrakt_check::Error) -> Self {
         Error::Check(Box::new(e))
+    }
+}
+
+impl From<contrakt_history::Error> for Error {
+    fn from(e: contrakt_history::Error) -> Self {
+        Error::History(Box::new(e))
+    }
+}
+
+impl From<contrakt_publish::Error> for Error {
+    fn from(e: contrakt_publish::Error) -> Self {
+        Error::Publish(Box::new(e))
     }
 }
 

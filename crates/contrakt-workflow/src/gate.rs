@@ -2,6 +2,9 @@
 //! `contrakt.diff`): schemas read from any format contrakt reads, judged with the settings of
 //! the registry the new one sits in.
 
+/// Live tables (a Delta table, a PostgreSQL table) as one side of a comparison.
+mod live;
+
 use std::path::{Path, PathBuf};
 
 use contrakt_core::Error as CoreError;
@@ -75,11 +78,23 @@ pub fn default_mode(schema: &Schema, config: Option<&config::Config>) -> Mode {
 
 /// Reads any supported format. ODCS goes through the contract loader so the gate knows the
 /// contract's id and version; other formats through `contrakt-formats`.
+/// Whether `path` names a live table (a Delta table's folder, a `postgres://` table) rather
+/// than a schema file.
+pub fn is_live_table(path: &Path) -> bool {
+    live::is_table(path)
+}
+
 pub fn load(path: &Path, format: Option<Format>) -> Result<Input> {
     Ok(read(path, format)?)
 }
 
 fn read(path: &Path, format: Option<Format>) -> contrakt_core::Result<Input> {
+    // A live table: what is deployed, not a schema file.
+    if format.is_none()
+        && let Some(table) = live::table(path)
+    {
+        return table;
+    }
     // Parquet footers and Arrow IPC files are binary: no text source to point into.
     let binary = format
         .filter(|f| matches!(f, Format::Parquet | Format::Arrow))

@@ -17,7 +17,7 @@ pub struct Options {
     /// Datasets as `[OBJECT=]URL`: a file, a glob or a folder (hive partitions), local, `s3://`
     /// or `https://`; the object is named after the file or folder when not given.
     pub data: Vec<String>,
-    /// The contract's `id` [default: `urn:contrakt:inferred:<first object>`].
+    /// The contract's `id` (default: `urn:contrakt:inferred:<first object>`).
     pub id: Option<String>,
     /// Profile only the first N rows of each dataset (no volume rule then).
     pub sample: Option<u64>,
@@ -81,7 +81,7 @@ pub fn infer(options: Options, observe: &mut dyn FnMut(Option<&str>)) -> Result<
 }
 
 /// `data/orders/*.parquet` → `orders`; `orders.parquet` → `orders`; `s3://b/orders/` → `orders`.
-fn object_name(location: &str) -> String {
+pub(crate) fn object_name(location: &str) -> String {
     let trimmed = location.trim_end_matches('/');
     let mut parts = trimmed.rsplit('/');
     let last = parts.next().unwrap_or(trimmed);

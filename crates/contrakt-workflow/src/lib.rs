@@ -8,12 +8,18 @@
 //! judges adaptive checks against the recorded history, records the run and routes alerts, as
 //! [`check::Options`] say, and returns typed reports. Failed checks are results, not errors.
 //!
+//! The other workflows: [`gate`] and [`breaking`] (schema changes judged), [`publish`](mod@publish)
+//! (write-audit-publish and rollback), [`infer`] (a contract drafted from data), [`lint`],
+//! [`convert`] (import and export), [`history`] (metrics and events read back, annotations),
+//! [`alerts`] (reports routed, the alert state read and retried) and [`report`] (the registry
+//! as a static site). The `contrakt` facade's documentation has a runnable example of each.
+//!
 //! ```no_run
 //! use contrakt_workflow::{Registry, check};
 //!
 //! let registry = Registry::open("contracts/orders.odcs.yaml")?;
 //! let mut options = check::Options::new();
-//! options.data.push((Some("orders".into()), "../fixtures/data/orders/orders.parquet".into()));
+//! options.check.data.push((Some("orders".into()), "../fixtures/data/orders/orders.parquet".into()));
 //! let checked = check(&registry, options)?;
 //! for report in &checked.reports {
 //!     println!("{}: {} checks failed", report.contract, report.summary.failed);
@@ -21,16 +27,23 @@
 //! # Ok::<(), contrakt_workflow::Error>(())
 //! ```
 
+pub mod alerts;
 pub mod breaking;
 pub mod check;
+pub mod convert;
 mod error;
 pub mod gate;
 pub mod git;
+pub mod history;
 pub mod infer;
+pub mod lint;
+pub mod publish;
 pub mod registry;
+pub mod report;
 
 pub use check::{Alerting, Checked, History, check};
 pub use contrakt_check::{CheckReport, CheckResult, Engine, InMemory, Status};
 pub use contrakt_history::Location;
 pub use error::{Error, Result};
+pub use publish::{Publish, publish, rollback};
 pub use registry::Registry;

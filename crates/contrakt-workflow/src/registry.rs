@@ -229,11 +229,7 @@ pub fn history_store_at(roots: &[PathBuf]) -> Option<Location> {
                 // operator allows, as for a contract's warehouse.
                 let env = h.password_env.clone().unwrap_or_else(|| "PGPASSWORD".into());
                 // A password written in the URL is contrakt.yaml's own, not this job's.
-                let has_password = h.path.contains("password=")
-                    || h.path
-                        .split_once("://")
-                        .and_then(|(_, rest)| rest.split(['/', '?']).next()?.rsplit_once('@'))
-                        .is_some_and(|(user, _)| user.contains(':'));
+                let has_password = contrakt_core::redact::has_password(&h.path);
                 let allow = std::env::var(contrakt_check::dataset::ALLOW_ENDPOINTS_ENV).unwrap_or_default();
                 if !has_password
                     && std::env::var_os(&env).is_some()

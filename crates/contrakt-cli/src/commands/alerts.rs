@@ -8,15 +8,18 @@
 use std::path::Path;
 use std::time::Duration;
 
-use contrakt_alert::outbox;
+use contrakt_alert::explain;
 use contrakt_alert::pipeline::CheckPlan;
 use contrakt_alert::report::CheckRun;
-use contrakt_alert::{Registry, Settings, Store, explain};
-use contrakt_core::{Error, Finding};
+use contrakt_alert::{Settings, outbox};
+use contrakt_core::Error;
+use contrakt_workflow::alerts;
+use contrakt_workflow::check::{Alerting, Alerts};
 use serde_json::json;
 
 use crate::ExitStatus;
 use crate::args::{AlertsArgs, AlertsCommand, AlertsListArgs, AlertsRetryArgs, AlertsRouteArgs, OutputFormat};
+use crate::commands::check::fail;
 use crate::commands::print;
 
 pub(crate) fn run(args: AlertsArgs, color: bool) -> Result<ExitStatus, Error> {
@@ -28,8 +31,6 @@ pub(crate) fn run(args: AlertsArgs, color: bool) -> Result<ExitStatus, Error> {
     Ok(status.unwrap_or_else(|e| fail(&e, color)))
 }
 
-pub(crate) use contrakt_alert::run::load;
-
 fn read_report(path: &Path) -> Result<Vec<CheckRun>, contrakt_alert::Error> {
     let name = path.display().to_string();
     let text = if name == "-" { std::io::read_to_string(std::io::stdin()) } else { std::fs::read_to_string(path) }
@@ -37,7 +38,7 @@ fn read_report(path: &Path) -> Result<Vec<CheckRun>, contrakt_alert::Error> {
     contrakt_alert::report::parse(&name, &text)
 }
 
-fn route(args: AlertsRouteArgs, color: bool) -> Result<ExitStatus, contrakt_alert::Error> {
+fn route(args: AlertsRouteArgs, color: bool) -> Result<ExitStatus, contrakt_workflow::Error> {
     let now = match args.now.as_deref().map(|s| (s, explain::parse_time(s))) {
         Some((s, None)) => {
             eprintln!("error: --now: cannot read `{s}` as a time (use RFC 3339, e.g. 2026-11-22T06:00:00Z, or a date)");
@@ -47,44 +48,33 @@ fn route(args: AlertsRouteArgs, color: bool) -> Result<ExitStatus, contrakt_aler
         None => outbox::now_ms(),
     };
     let Some(budget) = budget(args.delivery.deliver_for) else { return Ok(ExitStatus::Error) };
-    let loaded = load(&args.paths, args.delivery.state.as_deref(), true)?;
+    let state = args.delivery.state.as_deref();
+    // The registry is read before the report: its problems come first.
+    let routes = alerts::Routes::open(&args.paths, state)?;
     let runs = read_report(&args.report)?;
-    let registry = Registry { contracts: &loaded.contracts, consumers: &loaded.consumers };
-    if args.explain {
-        let plans = contrakt_alert::explain(&runs, &registry, &loaded.settings, now)?;
-        match args.format {
-            OutputFormat::Text => print(&explain::text(&plans), color),
-            OutputFormat::Json => print(&json_out(&json!({"version": 1, "checks": plans})), false),
+    let alerting = if args.explain { Alerting::DryRun } else { Alerting::Notify(budget) };
+    match routes.route(&runs, now, alerting)? {
+        Alerts::Planned { plans, .. } => {
+            match args.format {
+                OutputFormat::Text => print(&explain::text(&plans), color),
+                OutputFormat::Json => print(&json_out(&json!({"version": 1, "checks": plans})), false),
+            }
+            Ok(ExitStatus::Success)
         }
-        return Ok(ExitStatus::Success);
+        Alerts::Notified(notified) => {
+            let text = match args.format {
+                OutputFormat::Text => notified.summary(),
+                OutputFormat::Json => json_out(&json!({
+                    "version": 1,
+                    "recorded": notified.recorded,
+                    "delivered": notified.delivered,
+                    "dead_letters": notified.dead_letters.len()
+                })),
+            };
+            print(&text, color);
+            Ok(if notified.all_delivered() { ExitStatus::Success } else { ExitStatus::Failure })
+        }
     }
-    let (status, text) = notify(&runs, &registry, &loaded.settings, now, budget, args.format)?;
-    print(&text, color);
-    Ok(status)
-}
-
-/// Records a report against the incidents, queues its alerts and delivers the outbox; returns
-/// the exit status and the summary to show. Shared with `publish --notify`.
-pub(crate) fn notify(
-    runs: &[CheckRun],
-    registry: &Registry<'_>,
-    settings: &Settings,
-    now: i64,
-    budget: Duration,
-    format: OutputFormat,
-) -> Result<(ExitStatus, String), contrakt_alert::Error> {
-    let notified = contrakt_alert::run::notify(runs, registry, settings, now, budget)?;
-    let text = match format {
-        OutputFormat::Text => notified.summary(),
-        OutputFormat::Json => json_out(&json!({
-            "version": 1,
-            "recorded": notified.recorded,
-            "delivered": notified.delivered,
-            "dead_letters": notified.dead_letters.len()
-        })),
-    };
-    let status = if notified.all_delivered() { ExitStatus::Success } else { ExitStatus::Failure };
-    Ok((status, text))
 }
 
 /// `run --dry-run-alerts`: every delivery the results call for, with its payload as the
@@ -115,11 +105,9 @@ pub(crate) fn dry_run(plans: &[CheckPlan], settings: &Settings) -> String {
     out
 }
 
-fn list(args: AlertsListArgs) -> Result<ExitStatus, contrakt_alert::Error> {
-    let loaded = load(&args.paths, args.state.as_deref(), false)?;
-    let store = Store::open(&loaded.settings.state)?;
+fn list(args: AlertsListArgs) -> Result<ExitStatus, contrakt_workflow::Error> {
     if args.incidents {
-        let incidents = store.incidents()?;
+        let incidents = alerts::incidents(&args.paths, args.state.as_deref())?;
         match args.format {
             OutputFormat::Json => print(&json_out(&json!({"version": 1, "incidents": incidents})), false),
             OutputFormat::Text => {
@@ -146,7 +134,7 @@ fn list(args: AlertsListArgs) -> Result<ExitStatus, contrakt_alert::Error> {
         }
         return Ok(ExitStatus::Success);
     }
-    let rows = outbox::list(&store, args.failed)?;
+    let rows = alerts::deliveries(&args.paths, args.state.as_deref(), args.failed)?;
     match args.format {
         OutputFormat::Json => print(&json_out(&json!({"version": 1, "deliveries": rows})), false),
         OutputFormat::Text => {
@@ -172,12 +160,9 @@ fn list(args: AlertsListArgs) -> Result<ExitStatus, contrakt_alert::Error> {
     Ok(if args.failed && !rows.is_empty() { ExitStatus::Failure } else { ExitStatus::Success })
 }
 
-fn retry(args: AlertsRetryArgs) -> Result<ExitStatus, contrakt_alert::Error> {
+fn retry(args: AlertsRetryArgs) -> Result<ExitStatus, contrakt_workflow::Error> {
     let Some(budget) = budget(args.delivery.deliver_for) else { return Ok(ExitStatus::Error) };
-    let loaded = load(&args.paths, args.delivery.state.as_deref(), false)?;
-    let mut store = Store::open(&loaded.settings.state)?;
-    let requeued = outbox::requeue(&mut store, &args.id)?;
-    let d = outbox::deliver(&mut store, &loaded.settings, budget)?;
+    let (requeued, d) = alerts::retry(&args.paths, args.delivery.state.as_deref(), &args.id, budget)?;
     match args.format {
         OutputFormat::Json => {
             print(&json_out(&json!({"version": 1, "requeued": requeued, "delivered": d})), false);
@@ -204,30 +189,4 @@ fn json_out(v: &serde_json::Value) -> String {
     let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
     s.push('\n');
     s
-}
-
-pub(crate) fn fail(e: &contrakt_alert::Error, color: bool) -> ExitStatus {
-    match e {
-        contrakt_alert::Error::Input(inner) => {
-            for f in Finding::from_error(inner, None) {
-                if f.file.is_some() {
-                    print(
-                        &contrakt_report::render_text(std::slice::from_ref(&f), contrakt_report::TextOptions { color }),
-                        color,
-                    );
-                } else {
-                    eprintln!("error[{}]: {}", f.code, f.message);
-                }
-            }
-        }
-        other => {
-            eprintln!("error: {other}");
-            let mut source = std::error::Error::source(other);
-            while let Some(s) = source {
-                eprintln!("  caused by: {s}");
-                source = s.source();
-            }
-        }
-    }
-    ExitStatus::Error
 }

@@ -7,7 +7,7 @@
 use crate::ExitStatus;
 use crate::args::{CheckArgs, CheckCommonArgs, CheckFormat, GlobalArgs, RunArgs};
 use crate::commands::print;
-use contrakt_check::{Engine, parse_time};
+use contrakt_check::{CheckOptions, Engine, parse_time};
 use contrakt_core::Finding;
 use contrakt_report::{
     CheckTextOptions, TextOptions, check_to_json, check_to_junit, check_to_markdown, check_to_text, render_text,
@@ -143,9 +143,8 @@ fn options(args: &CheckCommonArgs, alerting: Alerting) -> Result<Options, String
         (Some(path), false) => History::At(Location::from_path(path)),
         (None, false) => History::Configured,
     };
-    Ok(Options {
+    let check = CheckOptions {
         data,
-        frames: Vec::new(),
         server: args.server.clone(),
         objects: args.object.clone(),
         now,
@@ -153,15 +152,14 @@ fn options(args: &CheckCommonArgs, alerting: Alerting) -> Result<Options, String
         unmask: args.unmask,
         filter: args.filter.clone(),
         partitions,
+        as_of: args.as_of,
         // Every query is bounded: by --timeout, else by the default (an hour).
         timeout: Some(args.timeout.unwrap_or(contrakt_check::DEFAULT_TIMEOUT)),
         // The operator typed --data where they are.
         data_dir: std::env::current_dir().ok(),
-        engine,
-        memory_limit: args.memory_limit,
-        history,
-        alerts: alerting,
-    })
+        ..CheckOptions::default()
+    };
+    Ok(Options { check, engine, memory_limit: args.memory_limit, history, alerts: alerting })
 }
 fn usage(message: &str) -> ExitStatus {
     eprintln!("error: {message}");
@@ -171,7 +169,13 @@ fn usage(message: &str) -> ExitStatus {
 pub(crate) fn fail(e: &Error, color: bool) -> ExitStatus {
     match e {
         Error::Registry(_) | Error::Io { .. } => fatal(&e.findings(), color),
-        Error::NoContracts(_) | Error::Usage(_) | Error::Check(_) | Error::Runtime(_) => usage(&e.to_string()),
+        Error::NoContracts(_)
+        | Error::Usage(_)
+        | Error::Check(_)
+        | Error::Publish(_)
+        | Error::Convert(_)
+        | Error::History(_)
+        | Error::Runtime(_) => usage(&e.to_string()),
         other => {
             eprintln!("error: {other}");
             let mut source = std::error::Error::source(other);

@@ -40,8 +40,13 @@ pub(crate) fn run(args: DiffArgs, color: bool) -> Result<ExitStatus, Error> {
         return Ok(fatal(&errors, args.gate.format, color));
     }
     let mut inputs: Vec<Input> = loaded.into_iter().filter_map(Result::ok).collect();
-    let new = inputs.pop().expect("new is loaded");
+    let mut new = inputs.pop().expect("new is loaded");
     let old = inputs.pop().expect("old is loaded");
+    // A live table (`contrakt diff CONTRACT TABLE`) is the contract's deployed data: the
+    // contract's consumers are the ones its drift breaks.
+    if new.side.contract_id.is_none() && contrakt_workflow::gate::is_live_table(&args.new) {
+        new.side.contract_id.clone_from(&old.side.contract_id);
+    }
     let history = inputs;
 
     let gate_options = GateOptions {

@@ -1,6 +1,8 @@
-//! `contrakt export CONTRACT --to LANGUAGE`: a contract's schema in another language.
+//! `contrakt export CONTRACT --to LANGUAGE`: a contract's schema in another language
+//! ([`contrakt_workflow::convert::export`]).
 
 use contrakt_core::Error;
+use contrakt_workflow::convert::export;
 
 use crate::ExitStatus;
 use crate::args::{ExportArgs, GlobalArgs};
@@ -11,29 +13,7 @@ pub(crate) fn run(args: ExportArgs, global: &GlobalArgs, color: bool) -> Result<
         eprintln!("error: {} is a binary file: name it with -o", args.to);
         return Ok(ExitStatus::Error);
     }
-    // The whole contract: the check languages carry its quality rules and SLAs too.
-    let doc = match contrakt_core::registry::read_source(&args.contract).and_then(contrakt_core::odcs::load) {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Ok(ExitStatus::Error);
-        }
-    };
-    // The Protobuf package: the contract file's name without its extensions.
-    let file = args.contract.file_name().and_then(|n| n.to_str()).unwrap_or("contract");
-    let package = file.split('.').next().filter(|s| !s.is_empty()).unwrap_or("contract");
-    // Foreign keys name objects; DDL and reference checks name tables, which for another
-    // contract of the registry only that contract knows.
-    let mut others = contrakt_convert::export::Tables::new();
-    if let Some(root) = contrakt_core::registry::registry_root(&args.contract) {
-        for other in contrakt_core::registry::load_contracts(&root) {
-            for o in &other.contract.schema {
-                let table = o.physical_name.clone().unwrap_or_else(|| o.name.clone());
-                others.entry(o.name.clone()).or_insert(table);
-            }
-        }
-    }
-    let exported = match contrakt_convert::export_contract(&doc, args.to, args.object.as_deref(), package, &others) {
+    let exported = match export(&args.contract, args.to, args.object.as_deref()) {
         Ok(e) => e,
         Err(e) => {
             eprintln!("error: {e}");

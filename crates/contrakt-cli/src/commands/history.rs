@@ -1,120 +1,78 @@
 //! `contrakt history [CONTRACT]` reads recorded metrics back; `contrakt history annotate`
-//! marks an expected event. Exit codes: 0 done, 2 no store or a bad option.
-
-use std::path::{Path, PathBuf};
+//! marks an expected event ([`contrakt_workflow::history`]). Exit codes: 0 done, 2 no store or
+//! a bad option.
 
 use chrono::{DateTime, Utc};
 use contrakt_check::parse_time;
 use contrakt_core::Error;
-use contrakt_history::{Location, Point, PublishEvent, Query, Store};
+use contrakt_history::{Point, PublishEvent};
+use contrakt_workflow::history::{self, Annotation, Filter, store_location};
 
 use crate::ExitStatus;
 use crate::args::{AnnotateArgs, HistoryAction, HistoryArgs, HistoryFormat};
 use crate::commands::print;
 
-const DEFAULT_STORE: &str = ".contrakt/history.db";
-
 pub(crate) fn run(args: HistoryArgs) -> Result<ExitStatus, Error> {
     if let Some(HistoryAction::Annotate(a)) = args.action {
-        return annotate(a);
+        return Ok(annotate(a));
     }
-    let usage = |m: String| {
-        eprintln!("error: {m}");
-        Ok(ExitStatus::Error)
-    };
     let since = match args.since.as_deref().map(|s| (s, parse_time(s))) {
-        Some((s, None)) => return usage(format!("--since: cannot read `{s}` as a time")),
+        Some((s, None)) => return Ok(usage(&format!("--since: cannot read `{s}` as a time"))),
         Some((_, t)) => t,
         None => None,
     };
     let location = store_location(args.store.as_deref());
-    if let Location::File(path) = &location
-        && !path.exists()
-    {
-        return usage(format!("no history store at {} (run `contrakt check --history {0}` first)", path.display()));
-    }
-    let store = match Store::open_read_only_at(&location) {
-        Ok(s) => s,
-        Err(e) => return usage(e.to_string()),
-    };
-    let query =
-        Query { contract: args.contract.as_deref().map(contract_id), object: args.object, metric: args.metric, since };
-    if args.events {
-        let events = match store.events(&query) {
+    let filter = Filter { contract: args.contract, object: args.object, metric: args.metric, since };
+    let text = if args.events {
+        let events = match history::events(&location, &filter) {
             Ok(e) => e,
-            Err(e) => return usage(e.to_string()),
+            Err(e) => return Ok(usage(&e.to_string())),
         };
-        let text = match args.format {
+        match args.format {
             HistoryFormat::Json => format!("{}\n", serde_json::to_string_pretty(&events).unwrap_or_default()),
             HistoryFormat::Csv => events_csv(&events),
             HistoryFormat::Text => events_table(&events),
+        }
+    } else {
+        let points = match history::points(&location, &filter) {
+            Ok(p) => p,
+            Err(e) => return Ok(usage(&e.to_string())),
         };
-        print(&text, false);
-        return Ok(ExitStatus::Success);
-    }
-    let points = match store.points(&query) {
-        Ok(p) => p,
-        Err(e) => return usage(e.to_string()),
-    };
-    let text = match args.format {
-        HistoryFormat::Json => format!("{}\n", serde_json::to_string_pretty(&points).unwrap_or_default()),
-        HistoryFormat::Csv => csv(&points),
-        HistoryFormat::Text => table(&points),
+        match args.format {
+            HistoryFormat::Json => format!("{}\n", serde_json::to_string_pretty(&points).unwrap_or_default()),
+            HistoryFormat::Csv => csv(&points),
+            HistoryFormat::Text => table(&points),
+        }
     };
     print(&text, false);
     Ok(ExitStatus::Success)
 }
 
-fn annotate(a: AnnotateArgs) -> Result<ExitStatus, Error> {
-    let usage = |m: String| {
-        eprintln!("error: {m}");
-        Ok(ExitStatus::Error)
-    };
-    let Some(from) = parse_time(&a.from) else { return usage(format!("--from: cannot read `{}` as a time", a.from)) };
+fn usage(message: &str) -> ExitStatus {
+    eprintln!("error: {message}");
+    ExitStatus::Error
+}
+
+fn annotate(a: AnnotateArgs) -> ExitStatus {
+    let Some(from) = parse_time(&a.from) else { return usage(&format!("--from: cannot read `{}` as a time", a.from)) };
     let to: DateTime<Utc> = match a.to.as_deref() {
         Some(t) => match parse_time(t) {
             Some(t) => t,
-            None => return usage(format!("--to: cannot read `{t}` as a time")),
+            None => return usage(&format!("--to: cannot read `{t}` as a time")),
         },
         // A date names a whole day.
         None if a.from.len() == 10 => from + chrono::Duration::days(1) - chrono::Duration::microseconds(1),
         None => from,
     };
-    if to < from {
-        return usage("--to is before --from".into());
-    }
-    let mut store = match Store::open_at(&store_location(a.store.as_deref())) {
-        Ok(s) => s,
-        Err(e) => return usage(e.to_string()),
-    };
-    let contract = contract_id(&a.contract);
-    match store.annotate(&contract, a.object.as_deref(), a.metric.as_deref(), from, to, &a.note) {
-        Ok(id) => {
+    let annotation =
+        Annotation { contract: a.contract, object: a.object, metric: a.metric, from, to, note: a.note.clone() };
+    match history::annotate(&store_location(a.store.as_deref()), &annotation) {
+        Ok((id, contract)) => {
             print(&format!("annotation {id}: {contract} from {from} to {to} is expected: {}\n", a.note), false);
-            Ok(ExitStatus::Success)
+            ExitStatus::Success
         }
-        Err(e) => usage(e.to_string()),
+        Err(e) => usage(&e.to_string()),
     }
-}
-
-/// `--store` (a file or a `postgres://` URL), else `history.path` of ./contrakt.yaml, else the
-/// default file.
-fn store_location(explicit: Option<&Path>) -> Location {
-    explicit
-        .map(Location::from_path)
-        .or_else(|| contrakt_workflow::registry::history_store_at(&[PathBuf::from(".")]))
-        .unwrap_or_else(|| Location::File(PathBuf::from(DEFAULT_STORE)))
-}
-
-/// A contract file names its contract by id; anything else is an id.
-fn contract_id(s: &str) -> String {
-    let path = Path::new(s);
-    if path.is_file()
-        && let Ok(doc) = contrakt_core::registry::read_source(path).and_then(contrakt_core::odcs::load)
-    {
-        return doc.contract.id;
-    }
-    s.to_string()
 }
 
 /// A CSV field, quoted when it must be.
@@ -123,7 +81,8 @@ fn field(s: &str) -> String {
 }
 
 fn csv(points: &[Point]) -> String {
-    let mut out = String::from("at,contract,contract_version,object,property,metric,partition,value,run_id,expected\n");
+    let mut out =
+        String::from("at,contract,contract_version,object,property,metric,partition,value,run_id,expected,segment\n");
     for p in points {
         let row = [
             field(&p.at),
@@ -136,6 +95,7 @@ fn csv(points: &[Point]) -> String {
             p.value.to_string(),
             p.run_id.to_string(),
             field(p.expected.as_deref().unwrap_or("")),
+            field(&p.segment),
         ];
         out.push_str(&row.join(","));
         out.push('\n');
@@ -149,7 +109,10 @@ fn table(points: &[Point]) -> String {
     }
     let mut out = String::new();
     for p in points {
-        let what = if p.property.is_empty() { p.metric.clone() } else { format!("{} ({})", p.metric, p.property) };
+        let mut what = if p.property.is_empty() { p.metric.clone() } else { format!("{} ({})", p.metric, p.property) };
+        if !p.segment.is_empty() {
+            what = format!("{what} [{}]", p.segment);
+        }
         let note = p.expected.as_deref().map(|n| format!("  expected: {n}")).unwrap_or_default();
         out.push_str(&format!(
             "{}  {}  {:<14} {:<44} {:>14}{note}\n",

@@ -239,6 +239,9 @@ fn checks_of(f: &Field, col: &str, d: Dialect) -> Vec<String> {
 
 /// dbt core's generic tests for one expectation; none (with a warning) where core has none.
 fn tests_of(e: &Expectation, warnings: &mut Vec<String>) -> Vec<Json> {
+    if super::segmented_lost(warnings, e, TARGET) {
+        return Vec::new();
+    }
     let names: Vec<(&str, Map<String, Json>)> = match &e.measure {
         Measure::Nulls => vec![("not_null", Map::new())],
         Measure::Excess => vec![("unique", Map::new())],
@@ -308,6 +311,10 @@ fn tests_of(e: &Expectation, warnings: &mut Vec<String>) -> Vec<Json> {
         }
         Measure::Items(_) => {
             check_lost(warnings, e, TARGET, "a check on each item of an array has no equivalent there");
+            return Vec::new();
+        }
+        Measure::Reconcile(r) => {
+            check_lost(warnings, e, TARGET, &format!("a reconciliation with `{}` has no equivalent there", r.with));
             return Vec::new();
         }
         Measure::Skip(why) | Measure::Unusable(why) => {

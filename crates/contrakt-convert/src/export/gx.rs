@@ -74,6 +74,9 @@ pub(super) fn export(o: &Object, expectations: &[&Expectation], d: Dialect, warn
 /// GX expectations for one contract expectation, before thresholds; none (with a warning)
 /// where GX's core set has none.
 fn of(e: &Expectation, warnings: &mut Vec<String>) -> Vec<(&'static str, Map<String, Json>)> {
+    if super::segmented_lost(warnings, e, TARGET) {
+        return Vec::new();
+    }
     let col = e.column.join(".");
     if e.column.len() > 1 {
         check_lost(warnings, e, TARGET, "GX column expectations take top-level columns");
@@ -184,6 +187,15 @@ fn of(e: &Expectation, warnings: &mut Vec<String>) -> Vec<(&'static str, Map<Str
                 e,
                 TARGET,
                 &format!("GX core has no expectation across tables (to {object}.{column})"),
+            );
+            Vec::new()
+        }
+        Measure::Reconcile(r) => {
+            check_lost(
+                warnings,
+                e,
+                TARGET,
+                &format!("GX core has no expectation across tables (reconciling with {})", r.with),
             );
             Vec::new()
         }

@@ -379,6 +379,15 @@ fn expectation_path(e: &Expectation) -> String {
 }
 
 /// The warning for a check a target has no way to run.
+/// A segmented check (`contraktSegments`) is judged per segment; exported as one check over all
+/// rows it would hold a different promise, so it is left out with a warning.
+fn segmented_lost(warnings: &mut Vec<String>, e: &Expectation, target: &str) -> bool {
+    let Some(s) = &e.segments else { return false };
+    let why = format!("it is judged per segment of {}, which {target} has no way to say", s.properties.join(", "));
+    check_lost(warnings, e, target, &why);
+    true
+}
+
 fn check_lost(warnings: &mut Vec<String>, e: &Expectation, target: &str, why: &str) {
     warnings.push(format!(
         "{}: {target} cannot run `{}` ({}); left out: {why}",

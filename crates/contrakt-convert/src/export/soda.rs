@@ -83,6 +83,9 @@ fn schema_check(o: &Object) -> Json {
 /// One expectation as Soda checks (several for a primary key); none, with a warning, where
 /// SodaCL has no way to say it.
 fn checks_of(e: &Expectation, table: &str, tables: &super::Tables, warnings: &mut Vec<String>) -> Vec<Json> {
+    if super::segmented_lost(warnings, e, TARGET) {
+        return Vec::new();
+    }
     let col = column(&e.column);
     if e.column.len() > 1 {
         check_lost(warnings, e, TARGET, "SodaCL checks name top-level columns");
@@ -232,6 +235,10 @@ fn checks_of(e: &Expectation, table: &str, tables: &super::Tables, warnings: &mu
         }
         Measure::Items(_) => {
             check_lost(warnings, e, TARGET, "a check on each item of an array has no equivalent there");
+            return Vec::new();
+        }
+        Measure::Reconcile(r) => {
+            check_lost(warnings, e, TARGET, &format!("a reconciliation with `{}` has no equivalent there", r.with));
             return Vec::new();
         }
         Measure::Skip(why) | Measure::Unusable(why) => {

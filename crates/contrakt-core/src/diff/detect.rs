@@ -10,6 +10,7 @@ use super::proto::{ProtoShape, is_proto2_required};
 use super::rules::*;
 use super::{Change, Directions};
 use crate::diagnostic::Level;
+use crate::ir::jsonschema::{Dependency, JsonSchemaFacts};
 use crate::ir::{Bound, Constraints, DataType, Expresses, Field, FieldId, Object, QualityCheck, RecordModel, Schema};
 use crate::path::{FieldPath, Segment};
 use crate::source::Span;
@@ -227,9 +228,9 @@ impl Differ {
         self.tags((&a.tags, &a.custom_properties), (&b.tags, &b.custom_properties), &base, &label, spans);
         self.quality(&a.quality, &b.quality, &base, &label, spans);
         if self.model == RecordModel::JsonContentModel {
-            self.json_keywords(&a.metadata, &b.metadata, &base, &label, spans);
+            self.json_keywords(json_facts(&a.json_schema), json_facts(&b.json_schema), &base, &label, spans);
         }
-        self.fields(&a.fields, &b.fields, &base, Some((&a.metadata, &b.metadata)));
+        self.fields(&a.fields, &b.fields, &base, Some((json_facts(&a.json_schema), json_facts(&b.json_schema))));
     }
 
     /// M002: tags and custom properties (contract metadata; never a schema verdict).
@@ -385,8 +386,8 @@ impl Differ {
     }
 
     /// Matches two field lists and compares each pair; `parent` is the path of their container.
-    /// `containers` holds the metadata of the old and new container (the JSON Schema content
-    /// model that judges added and removed properties).
+    /// `containers` holds the JSON Schema facts of the old and new container (the content model
+    /// that judges added and removed properties).
     pub(super) fn fields(&mut self, old: &[Field], new: &[Field], parent: &FieldPath, containers: Containers<'_>) {
         let json = self.model == RecordModel::JsonContentModel;
         let mut used = vec![false; new.len()];
@@ -439,7 +440,7 @@ impl Differ {
             // A member of a oneof that keeps other fields: that oneof lost a branch.
             let oneof = oneof_of(f).filter(|o| pairs.iter().any(|&(k, _)| oneof_of(&old[k]) == Some(o)));
             let change = if json {
-                let (rule, breaks, message) = json_removed(f, containers.map(|c| c.1));
+                let (rule, breaks, message) = json_removed(f, containers.map_or(JsonSchemaFacts::none(), |c| c.1));
                 self.push(rule, path, Some(f.data_type.to_string()), None, breaks, message, Some(f.span), None)
             } else if let (true, Some(o)) = (proto, oneof) {
                 self.push(
@@ -491,7 +492,7 @@ impl Differ {
             // A new member of a oneof that holds earlier fields: that oneof gained a branch.
             let oneof = oneof_of(f).filter(|o| pairs.iter().any(|&(_, l)| oneof_of(&new[l]) == Some(o)));
             if json {
-                let (rule, breaks, message) = json_added(f, containers.map(|c| c.0));
+                let (rule, breaks, message) = json_added(f, containers.map_or(JsonSchemaFacts::none(), |c| c.0));
                 self.push(rule, path, None, Some(f.data_type.to_string()), breaks, message, None, Some(f.span));
                 continue;
             }
@@ -642,7 +643,7 @@ impl Differ {
         }
         self.constraints(&a.constraints, &b.constraints, &path, label, spans);
         if self.model == RecordModel::JsonContentModel {
-            self.json_keywords(&a.metadata, &b.metadata, &path, label, spans);
+            self.json_keywords(json_facts(&a.json_schema), json_facts(&b.json_schema), &path, label, spans);
         }
         match (&a.default, &b.default) {
             (None, Some(v)) => {
@@ -895,7 +896,9 @@ impl Differ {
     /// Same kind on both sides: recurse into what they contain.
     pub(super) fn nested(&mut self, a: &Field, b: &Field, path: &FieldPath, label: &str) {
         match (&a.data_type, &b.data_type) {
-            (DataType::Struct(x), DataType::Struct(y)) => self.fields(x, y, path, Some((&a.metadata, &b.metadata))),
+            (DataType::Struct(x), DataType::Struct(y)) => {
+                self.fields(x, y, path, Some((json_facts(&a.json_schema), json_facts(&b.json_schema))))
+            }
             (DataType::List(x), DataType::List(y)) => {
                 self.field(x, y, &path.items(), &format!("items of {label}"), true);
             }
@@ -1182,7 +1185,7 @@ fn same(a: &Field, b: &Field) -> bool {
         && a.primary_key_position == b.primary_key_position
         && a.proto == b.proto
         && oneof_of(a) == oneof_of(b)
-        && json_keys(&a.metadata).eq(json_keys(&b.metadata))
+        && a.json_schema == b.json_schema
         && same_type(&a.data_type, &b.data_type)
 }
 
@@ -1258,67 +1261,19 @@ fn rank(c: Option<&str>) -> u8 {
     }
 }
 
-// ---- JSON Schema content models (the JSON Schema front end's `jsonschema.*` metadata) ----
+// ---- JSON Schema content models (the JSON Schema front end's facts) ----
 
-type Meta = BTreeMap<String, String>;
+/// The JSON Schema facts of the old and the new container of a field list.
+type Containers<'a> = Option<(&'a JsonSchemaFacts, &'a JsonSchemaFacts)>;
 
-/// The metadata of the old and the new container of a field list.
-type Containers<'a> = Option<(&'a Meta, &'a Meta)>;
-
-/// The JSON Schema front end's metadata the diff compares.
-fn json_keys(m: &Meta) -> impl Iterator<Item = (&String, &String)> {
-    m.iter().filter(|(k, _)| k.starts_with("jsonschema."))
-}
-
-/// What a JSON Schema object lets an undeclared property named `name` hold, as a value set:
-/// `any` (open), `never` (closed), or the `patternProperties` / `additionalProperties` schema.
-fn undeclared(container: Option<&Meta>, name: &str) -> String {
-    let Some(m) = container else { return "any".to_string() };
-    match m.get("jsonschema.content").map(String::as_str) {
-        Some("closed") => "never".to_string(),
-        Some("partial") => {
-            for line in m.get("jsonschema.patterns").map(String::as_str).unwrap_or_default().lines() {
-                if let Some((re, set)) = line.rsplit_once('=')
-                    && pattern_matches(re, name)
-                {
-                    return set.to_string();
-                }
-            }
-            m.get("jsonschema.additional").cloned().unwrap_or_else(|| "any".to_string())
-        }
-        _ => "any".to_string(),
-    }
-}
-
-/// What undeclared properties of a JSON Schema object may hold, whatever their name.
-fn extra(m: &Meta) -> String {
-    match m.get("jsonschema.content").map(String::as_str) {
-        Some("closed") => "never".to_string(),
-        Some("partial") => m.get("jsonschema.additional").cloned().unwrap_or_else(|| "any".to_string()),
-        _ => "any".to_string(),
-    }
-}
-
-/// Whether a `patternProperties` regex matches `name`, for the patterns schemas use in practice:
-/// literal text, anchored or not with `^` and `$`. Other regexes are taken not to match, so the
-/// property is judged by `additionalProperties`.
-fn pattern_matches(re: &str, name: &str) -> bool {
-    let (start, rest) = re.strip_prefix('^').map_or((false, re), |r| (true, r));
-    let (end, literal) = rest.strip_suffix('$').map_or((false, rest), |r| (true, r));
-    if literal.chars().any(|c| "\\.+*?()|[]{}^$".contains(c)) {
-        return false;
-    }
-    match (start, end) {
-        (true, true) => name == literal,
-        (true, false) => name.starts_with(literal),
-        (false, true) => name.ends_with(literal),
-        (false, false) => name.contains(literal),
-    }
+/// A node's JSON Schema facts, none when it has none.
+fn json_facts(f: &Option<Box<JsonSchemaFacts>>) -> &JsonSchemaFacts {
+    f.as_deref().unwrap_or(JsonSchemaFacts::none())
 }
 
 /// The values a field's schema accepts (`never` for the `false` schema).
 fn values_of(f: &Field) -> String {
-    if f.metadata.contains_key("jsonschema.false") {
+    if f.json_schema.as_ref().is_some_and(|j| j.never) {
         return "never".to_string();
     }
     crate::ir::value_set(&f.data_type, f.nullable)
@@ -1341,8 +1296,8 @@ fn covers(outer: &str, inner: &str) -> bool {
 /// documents may already hold the name with whatever the old schema allowed for undeclared
 /// properties (BACKWARD), and today's readers accept new values only where the old schema did
 /// (FORWARD).
-fn json_added(f: &Field, old_container: Option<&Meta>) -> (&'static BreakingRule, Directions, String) {
-    let held = undeclared(old_container, &f.name);
+fn json_added(f: &Field, old_container: &JsonSchemaFacts) -> (&'static BreakingRule, Directions, String) {
+    let held = old_container.undeclared_named(&f.name);
     let values = values_of(f);
     let (name, backward, forward) = (&f.name, !covers(&values, &held), !covers(&held, &values));
     if f.required && f.default.is_none() {
@@ -1388,8 +1343,8 @@ fn json_added(f: &Field, old_container: Option<&Meta>) -> (&'static BreakingRule
 /// documents that hold it become undeclared properties of the new schema (BACKWARD), and new
 /// documents may hold the name with whatever the new schema allows for undeclared properties
 /// (FORWARD).
-fn json_removed(f: &Field, new_container: Option<&Meta>) -> (&'static BreakingRule, Directions, String) {
-    let held = undeclared(new_container, &f.name);
+fn json_removed(f: &Field, new_container: &JsonSchemaFacts) -> (&'static BreakingRule, Directions, String) {
+    let held = new_container.undeclared_named(&f.name);
     let values = values_of(f);
     let (name, backward, forward) = (&f.name, !covers(&held, &values), !covers(&values, &held));
     if f.required && f.default.is_none() {
@@ -1430,29 +1385,28 @@ fn json_removed(f: &Field, new_container: Option<&Meta>) -> (&'static BreakingRu
 }
 
 impl Differ {
-    /// JSON Schema keywords the front end keeps in metadata: annotations (`title`, `$id`), the
+    /// JSON Schema keywords the front end keeps in its facts: annotations (`title`, `$id`), the
     /// content model, `additionalItems`, `not`, property and `contains` counts, dependencies.
     fn json_keywords(
         &mut self,
-        a: &Meta,
-        b: &Meta,
+        a: &JsonSchemaFacts,
+        b: &JsonSchemaFacts,
         path: &FieldPath,
         label: &str,
         spans: (Option<Span>, Option<Span>),
     ) {
-        if json_keys(a).eq(json_keys(b)) {
+        if a == b {
             return;
         }
-        let get = |m: &Meta, k: &str| m.get(k).cloned();
-        for (key, what) in [("jsonschema.title", "title"), ("jsonschema.id", "`$id`")] {
-            let (x, y) = (get(a, key), get(b, key));
+        for (x, y, what) in [(&a.title, &b.title, "title"), (&a.id, &b.id, "`$id`")] {
             if x != y {
                 let message = format!("{what} of {label} changed");
+                let (x, y) = (x.clone(), y.clone());
                 self.push(&DESCRIPTION_CHANGED, path.clone(), x, y, Directions::NONE, message, spans.0, spans.1);
             }
         }
-        if a.contains_key("jsonschema.content") && b.contains_key("jsonschema.content") {
-            let (x, y) = (extra(a), extra(b));
+        if a.content.is_some() && b.content.is_some() {
+            let (x, y) = (a.undeclared(), b.undeclared());
             if x != y {
                 let (rule, what) = if covers(&y, &x) {
                     (&CONTENT_OPENED, "accept more")
@@ -1467,32 +1421,26 @@ impl Differ {
         }
         self.json_tuple(a, b, path, label, spans);
         self.json_set(
-            a,
-            b,
-            ("jsonschema.additionalItems", "any"),
+            (a.additional_items.as_deref(), b.additional_items.as_deref(), "any"),
             false,
             path.items(),
             &format!("items after the tuple of {label}"),
             spans,
         );
         self.json_set(
-            a,
-            b,
-            ("jsonschema.not", "never"),
+            (a.not.as_deref(), b.not.as_deref(), "never"),
             true,
             path.clone(),
             &format!("the `not` schema of {label}"),
             spans,
         );
         self.attr = Some(Constraint::Lengths);
-        for (key, what, upper) in [
-            ("jsonschema.minProperties", "minProperties", false),
-            ("jsonschema.maxProperties", "maxProperties", true),
-            ("jsonschema.minContains", "minContains", false),
-            ("jsonschema.maxContains", "maxContains", true),
+        for (x, y, what, upper) in [
+            (a.min_properties, b.min_properties, "minProperties", false),
+            (a.max_properties, b.max_properties, "maxProperties", true),
+            (a.min_contains, b.min_contains, "minContains", false),
+            (a.max_contains, b.max_contains, "maxContains", true),
         ] {
-            let num = |m: &Meta| m.get(key).and_then(|v| v.parse::<u64>().ok());
-            let (x, y) = (num(a), num(b));
             let tighter = match (x, y) {
                 (None, Some(_)) => true,
                 (Some(_), None) => false,
@@ -1521,14 +1469,22 @@ impl Differ {
     /// against what the other side allowed after its tuple (`additionalItems`): old arrays may
     /// already hold a value there (BACKWARD), and today's readers accept new values only where
     /// they did (FORWARD).
-    fn json_tuple(&mut self, a: &Meta, b: &Meta, path: &FieldPath, label: &str, spans: (Option<Span>, Option<Span>)) {
-        let (Some(x), Some(y)) = (a.get("jsonschema.tuple"), b.get("jsonschema.tuple")) else { return };
+    fn json_tuple(
+        &mut self,
+        a: &JsonSchemaFacts,
+        b: &JsonSchemaFacts,
+        path: &FieldPath,
+        label: &str,
+        spans: (Option<Span>, Option<Span>),
+    ) {
+        let (Some(x), Some(y)) = (&a.tuple, &b.tuple) else { return };
         if x == y {
             return;
         }
-        let rest = |m: &Meta| m.get("jsonschema.additionalItems").cloned().unwrap_or_else(|| "any".to_string());
+        let rest = |f: &JsonSchemaFacts| f.additional_items.clone().unwrap_or_else(|| "any".to_string());
         let (rest_a, rest_b) = (rest(a), rest(b));
-        let (xs, ys): (Vec<&str>, Vec<&str>) = (x.lines().collect(), y.lines().collect());
+        let (xs, ys): (Vec<&str>, Vec<&str>) =
+            (x.iter().map(String::as_str).collect(), y.iter().map(String::as_str).collect());
         for i in 0..xs.len().max(ys.len()) {
             let (old, new) = (xs.get(i).copied().unwrap_or(&rest_a), ys.get(i).copied().unwrap_or(&rest_b));
             let (backward, forward) = (!covers(new, old), !covers(old, new));
@@ -1549,21 +1505,17 @@ impl Differ {
         }
     }
 
-    /// A keyword holding a value set (`absent` when not written). `inverted` for `not`, where a
-    /// larger set means fewer valid values.
-    #[allow(clippy::too_many_arguments)]
+    /// A keyword holding a value set, old and new (`absent` when not written). `inverted` for
+    /// `not`, where a larger set means fewer valid values.
     fn json_set(
         &mut self,
-        a: &Meta,
-        b: &Meta,
-        (key, absent): (&str, &str),
+        (x, y, absent): (Option<&str>, Option<&str>, &str),
         inverted: bool,
         path: FieldPath,
         what: &str,
         spans: (Option<Span>, Option<Span>),
     ) {
-        let x = a.get(key).map_or(absent, String::as_str).to_string();
-        let y = b.get(key).map_or(absent, String::as_str).to_string();
+        let (x, y) = (x.unwrap_or(absent).to_string(), y.unwrap_or(absent).to_string());
         if x == y {
             return;
         }
@@ -1584,24 +1536,16 @@ impl Differ {
     /// documents; a dropped one more.
     fn json_dependencies(
         &mut self,
-        a: &Meta,
-        b: &Meta,
+        a: &JsonSchemaFacts,
+        b: &JsonSchemaFacts,
         path: &FieldPath,
         label: &str,
         spans: (Option<Span>, Option<Span>),
     ) {
-        let parse = |m: &Meta| -> serde_json::Map<String, Json> {
-            m.get("jsonschema.dependencies")
-                .and_then(|d| serde_json::from_str::<Json>(d).ok())
-                .and_then(|v| v.as_object().cloned())
-                .unwrap_or_default()
-        };
-        let (x, y) = (parse(a), parse(b));
+        let (x, y) = (&a.dependencies, &b.dependencies);
         if x == y {
             return;
         }
-        let names =
-            |v: &Json| -> Vec<String> { v.as_array().map(|a| a.iter().map(show_json).collect()).unwrap_or_default() };
         let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
         for key in keys {
             let (rule, breaks, message) = match (x.get(key), y.get(key)) {
@@ -1615,8 +1559,7 @@ impl Differ {
                     Directions { backward: false, forward: true },
                     format!("{label} lost its dependency on `{key}`"),
                 ),
-                (Some(p @ Json::Array(_)), Some(q @ Json::Array(_))) if p != q => {
-                    let (p, q) = (names(p), names(q));
+                (Some(Dependency::Names(p)), Some(Dependency::Names(q))) if p != q => {
                     let (grew, shrank) = (p.iter().all(|n| q.contains(n)), q.iter().all(|n| p.contains(n)));
                     let message = format!(
                         "the names `{key}` depends on in {label} changed from [{}] to [{}]",
@@ -1629,7 +1572,7 @@ impl Differ {
                         _ => (&CONSTRAINT_TIGHTENED, Directions { backward: true, forward: true }, message),
                     }
                 }
-                (Some(Json::String(p)), Some(Json::String(q))) if p != q => {
+                (Some(Dependency::Schema(p)), Some(Dependency::Schema(q))) if p != q => {
                     let message = format!("the schema `{key}` brings into {label} changed from {p} to {q}");
                     if covers(q, p) {
                         (&CONSTRAINT_LOOSENED, Directions { backward: false, forward: true }, message)
@@ -1646,8 +1589,16 @@ impl Differ {
                 ),
                 _ => continue,
             };
-            let show = |v: Option<&Json>| v.map(|v| format!("{key}: {v}"));
+            let show = |d: Option<&Dependency>| d.map(|d| format!("{key}: {}", dependency_json(d)));
             self.push(rule, path.clone(), show(x.get(key)), show(y.get(key)), breaks, message, spans.0, spans.1);
         }
+    }
+}
+
+/// A dependency as its keyword writes it: the list of names, or the schema's value set.
+fn dependency_json(d: &Dependency) -> Json {
+    match d {
+        Dependency::Names(names) => Json::Array(names.iter().cloned().map(Json::String).collect()),
+        Dependency::Schema(set) => Json::String(set.clone()),
     }
 }

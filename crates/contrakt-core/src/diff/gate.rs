@@ -287,7 +287,7 @@ pub fn apply_config(
             .any(|e| e.eq_ignore_ascii_case(f.change.rule.code) || e.eq_ignore_ascii_case(f.change.rule.slug))
     };
     report.findings.retain(|f| {
-        config.selects(f.change.rule.code, f.change.rule.slug) || (f.change.rule.code.starts_with('V') && !excepted(f))
+        selects(config, f.change.rule.code, f.change.rule.slug) || (f.change.rule.code.starts_with('V') && !excepted(f))
     });
     let mut used = Vec::new();
     let mut extra = Vec::new();
@@ -338,6 +338,25 @@ pub fn apply_config(
     used
 }
 
+/// Does the `breaking` section's selection (`use`, `except`: codes, slugs, categories, buf's
+/// names) keep this rule?
+pub fn selects(config: &crate::config::BreakingConfig, code: &str, slug: &str) -> bool {
+    let rule = crate::diff::rules::find(code);
+    let category = rule.map(|r| r.category());
+    let matches = |sel: &String| {
+        // buf's categories and rule names select the rules that make those checks.
+        if let Some(hit) = rule.and_then(|r| r.buf_selects(sel)) {
+            return hit;
+        }
+        if let Some(c) = crate::diff::rules::Category::parse(sel) {
+            return category.is_some_and(|r| c.includes(r));
+        }
+        let sel = sel.strip_prefix("CK-").unwrap_or(sel);
+        code.eq_ignore_ascii_case(sel) || slug.eq_ignore_ascii_case(sel) || (!sel.is_empty() && code.starts_with(sel))
+    };
+    (config.use_rules.is_empty() || config.use_rules.iter().any(matches)) && !config.except.iter().any(matches)
+}
+
 /// Warnings for waivers that matched no finding in any contract of the run.
 pub fn unused_waivers(config: &crate::config::BreakingConfig, used: &[usize], mode: Mode) -> Vec<Finding> {
     config
@@ -380,5 +399,48 @@ fn config_finding(rule: &'static super::BreakingRule, message: String, mode: Mod
         file: None,
         span: None,
         against: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::selects;
+
+    #[test]
+    fn rule_selection() {
+        let c = crate::config::BreakingConfig {
+            use_rules: vec!["F".into(), "type-widened".into()],
+            except: vec!["F007".into()],
+            ..Default::default()
+        };
+        assert!(selects(&c, "F004", "field-removed"));
+        assert!(selects(&c, "T001", "type-widened"));
+        assert!(!selects(&c, "F007", "field-reordered"));
+        assert!(!selects(&c, "T003", "type-narrowed"));
+        let wire = crate::config::BreakingConfig { use_rules: vec!["wire".into()], ..Default::default() };
+        assert!(selects(&wire, "F004", "field-removed") && selects(&wire, "T003", "type-narrowed"));
+        // Nested: excepting SEMANTIC drops every schema rule, but not the POLICY ones.
+        let none = crate::config::BreakingConfig { except: vec!["SEMANTIC".into()], ..Default::default() };
+        assert!(!selects(&none, "F004", "field-removed") && selects(&none, "V001", "breaking-without-major-bump"));
+        assert!(!selects(&wire, "K001", "primary-key-removed") && !selects(&wire, "D003", "default-changed"));
+        let schema = crate::config::BreakingConfig { use_rules: vec!["SCHEMA".into()], ..Default::default() };
+        assert!(selects(&schema, "K001", "primary-key-removed") && selects(&schema, "F004", "field-removed"));
+        assert!(!selects(&schema, "M001", "description-changed"));
+        // buf's categories and rule names: "what buf's WIRE_JSON checks", and no more.
+        let wire_json = crate::config::BreakingConfig { use_rules: vec!["WIRE_JSON".into()], ..Default::default() };
+        assert!(selects(&wire_json, "P007", "proto-field-json-name-changed"));
+        assert!(selects(&wire_json, "P010", "proto-field-type-json-incompatible"));
+        assert!(
+            !selects(&wire_json, "P011", "proto-field-type-changed") && !selects(&wire_json, "F004", "field-removed")
+        );
+        let buf_wire = crate::config::BreakingConfig {
+            use_rules: vec!["buf:WIRE".into()],
+            except: vec!["P012".into()],
+            ..Default::default()
+        };
+        assert!(selects(&buf_wire, "P009", "proto-field-type-wire-incompatible"));
+        assert!(!selects(&buf_wire, "P010", "proto-field-type-json-incompatible") && !selects(&buf_wire, "P012", "x"));
+        let by_name = crate::config::BreakingConfig { except: vec!["FIELD_NO_DELETE".into()], ..Default::default() };
+        assert!(!selects(&by_name, "P001", "proto-field-deleted-unreserved") && selects(&by_name, "P003", "x"));
     }
 }

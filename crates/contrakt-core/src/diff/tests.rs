@@ -246,7 +246,7 @@ fn schema(model: RecordModel) -> impl Strategy<Value = Schema> {
                     tags: Vec::new(),
                     custom_properties: Default::default(),
                     quality: Vec::new(),
-                    metadata: Default::default(),
+                    json_schema: None,
                 }],
                 proto_files: Vec::new(),
                 facts: Default::default(),

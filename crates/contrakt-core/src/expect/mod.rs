@@ -7,13 +7,16 @@
 //! from the Schema IR itself; everything else is compiled here.
 
 pub mod outcome;
+pub mod reconcile;
 pub mod registry;
+pub mod segment;
 pub mod threshold;
 
 use serde_json::Value as Json;
 
-pub use outcome::{CheckReport, CheckResult, ObjectMetric, ObjectRun, Status, Summary};
+pub use outcome::{CheckReport, CheckResult, ObjectMetric, ObjectRun, SegmentResult, Segmented, Status, Summary};
 pub use registry::{CHECKS, CheckKind};
+pub use segment::Segments;
 pub use threshold::Threshold;
 
 use crate::diagnostic::Level;
@@ -44,6 +47,9 @@ pub struct Expectation {
     /// `name` of a quality rule, for people.
     pub name: Option<String>,
     pub description: Option<String>,
+    /// Columns the check is also measured and judged by, one value (segment) at a time
+    /// (`contraktSegments` on the rule, else on its object).
+    pub segments: Option<Segments>,
 }
 
 impl Expectation {
@@ -119,6 +125,9 @@ pub enum Measure {
         object: String,
         column: String,
     },
+    /// This object compared with another dataset (`contraktReconcile`): the number of
+    /// comparisons outside the tolerance.
+    Reconcile(Box<reconcile::Reconcile>),
     /// Not measurable: reported as skipped with this reason.
     Skip(String),
     /// Cannot be measured as written: reported as an error with this reason.
@@ -134,6 +143,7 @@ impl Measure {
                 | Measure::Sql(_)
                 | Measure::Freshness { .. }
                 | Measure::Retention { .. }
+                | Measure::Reconcile(_)
                 | Measure::Skip(_)
                 | Measure::Unusable(_)
         )
@@ -148,7 +158,8 @@ pub fn compile(doc: &ContractDocument) -> Vec<Expectation> {
     let mut out = Vec::new();
     for (i, object) in contract.schema.iter().enumerate() {
         let base = format!("/schema/{i}");
-        let mut b = Builder { doc, object, out: &mut out };
+        let segments = segment::declared(object, &object.custom_properties);
+        let mut b = Builder { doc, object, out: &mut out, segments };
         let mut todo: Vec<(&Property, String, Vec<String>, Vec<String>)> = object
             .properties
             .iter()
@@ -169,6 +180,7 @@ pub fn compile(doc: &ContractDocument) -> Vec<Expectation> {
         for (k, rule) in object.quality.iter().enumerate() {
             b.rule(rule, &format!("{base}/quality/{k}"), &[], &[]);
         }
+        b.reconciliations(&base);
         b.slas(contract);
     }
     dedupe_ids(&mut out);
@@ -246,6 +258,8 @@ struct Builder<'a> {
     doc: &'a ContractDocument,
     object: &'a SchemaObject,
     out: &'a mut Vec<Expectation>,
+    /// The object's `contraktSegments`, for every check of it that names none of its own.
+    segments: Result<Option<Segments>, String>,
 }
 
 impl Builder<'_> {
@@ -265,6 +279,14 @@ impl Builder<'_> {
             parts.push(kind.name.to_string());
             parts.join(".")
         });
+        // Segment columns that cannot be read make the check unusable, never silently global.
+        let (segments, measure) = match &self.segments {
+            Ok(s) => (s.clone(), measure),
+            Err(why) if !matches!(measure, Measure::Skip(_) | Measure::Unusable(_)) => {
+                (None, Measure::Unusable(why.clone()))
+            }
+            Err(_) => (None, measure),
+        };
         self.out.push(Expectation {
             id,
             kind,
@@ -279,6 +301,7 @@ impl Builder<'_> {
             pointer,
             name: None,
             description: None,
+            segments,
         });
         self.out.last_mut().expect("just pushed")
     }
@@ -458,12 +481,42 @@ impl Builder<'_> {
         });
         let unit =
             if rule.unit.as_deref() == Some("percent") && measure.counts_rows() { Unit::Percent } else { Unit::Rows };
+        let own_segments = segment::declared(self.object, &rule.custom_properties);
         let e = self.push(check, names, columns, measure, pointer.to_string(), id);
+        match own_segments {
+            Ok(Some(s)) if !matches!(e.measure, Measure::Unusable(_)) => e.segments = Some(s),
+            Ok(_) => {}
+            Err(why) if !skip => (e.measure, e.segments) = (Measure::Unusable(why), None),
+            Err(_) => {}
+        }
         e.unit = unit;
         e.threshold = threshold;
         e.severity = severity(rule.severity.as_deref());
         e.name = rule.name.clone();
         e.description = rule.description.clone();
+    }
+
+    /// The object's reconciliations with other datasets (Q701), in the order written.
+    fn reconciliations(&mut self, base: &str) {
+        for (k, r) in reconcile::declared(self.object) {
+            let pointer = format!("{base}/customProperties/{k}");
+            let (id, severity, name, description, measure) = match r {
+                Ok(r) => (
+                    r.id.clone().unwrap_or_else(|| format!("{}.reconcile.{}", self.object.name, r.with)),
+                    r.severity.clone(),
+                    r.name.clone(),
+                    r.description.clone(),
+                    Measure::Reconcile(Box::new(r)),
+                ),
+                Err(why) => (format!("{}.reconcile", self.object.name), None, None, None, Measure::Unusable(why)),
+            };
+            let e = self.push(&registry::RECONCILE, &[], &[], measure, pointer, Some(id));
+            // A reconciliation compares whole datasets: it is never segmented.
+            e.segments = None;
+            e.severity = self::severity(severity.as_deref());
+            e.name = name;
+            e.description = description;
+        }
     }
 
     /// Validity from the property itself, for an `invalidValues` rule without arguments.

@@ -79,6 +79,44 @@ pub struct CheckResult {
     pub location: Option<String>,
     /// Time of the plan that measured it (shared by every check of a fused scan).
     pub duration_ms: u64,
+    /// For a segmented check (`contraktSegments`): how each segment fared. The check fails
+    /// when a segment fails; `value` stays the measure over all rows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub segments: Option<Segmented>,
+}
+
+/// A segmented check's segments: the failing ones named (the worst first, bounded), the rest
+/// counted.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Segmented {
+    /// The segment columns, as the contract names them.
+    pub by: Vec<String>,
+    /// Segments measured (distinct values of `by` among the rows checked).
+    pub total: usize,
+    /// Segments that failed (or warned).
+    pub failing: usize,
+    /// The worst failing segments, at most [`super::segment::WORST_SEGMENTS`].
+    pub worst: Vec<SegmentResult>,
+    /// Failing segments not in `worst`.
+    pub more_failing: usize,
+    /// Every segment, for the history (its per-segment series); not in the JSON report.
+    #[serde(skip)]
+    pub all: Vec<SegmentResult>,
+}
+
+/// One segment's measure and verdict.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SegmentResult {
+    /// `country=FR` (`a=1/b=x` for several columns; a null value reads `(null)`): the key of the
+    /// segment's history series.
+    pub segment: String,
+    /// The segment's values by column name.
+    pub values: Map<String, Json>,
+    pub status: Status,
+    pub value: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failed_rows: Option<u64>,
+    pub total_rows: u64,
 }
 
 impl CheckResult {
@@ -102,6 +140,7 @@ impl CheckResult {
             name: None,
             location: None,
             duration_ms: 0,
+            segments: None,
         }
     }
 }
@@ -113,6 +152,9 @@ pub struct ObjectRun {
     /// Where the data came from (secrets stripped from URLs).
     pub source: String,
     pub format: String,
+    /// The version of the table read (a Delta table's commit), when the data has versions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub table_version: Option<u64>,
     pub rows: Option<u64>,
     /// Number of plans run: 1 for the fused scan, plus one per check that needs its own.
     pub plans: usize,

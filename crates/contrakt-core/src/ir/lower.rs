@@ -54,7 +54,7 @@ fn lower_object(o: &SchemaObject, pointer: String) -> Object {
         tags: sorted_tags(&o.tags),
         custom_properties: custom_properties(&o.custom_properties),
         quality: quality_checks(&o.quality, None),
-        metadata: Default::default(),
+        json_schema: None,
     }
 }
 
@@ -174,6 +174,7 @@ fn lower_property(p: &Property, pointer: String) -> Field {
         aliases: Vec::new(),
         metadata,
         proto: None,
+        json_schema: None,
         span: p.span,
         pointer,
         tags: sorted_tags(&p.tags),

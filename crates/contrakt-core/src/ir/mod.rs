@@ -6,6 +6,7 @@
 //! defaults and metadata, and a source span and JSON pointer for every node.
 
 pub mod avro;
+pub mod jsonschema;
 mod lower;
 mod physical;
 pub mod proto;
@@ -203,9 +204,9 @@ pub struct Object {
     pub custom_properties: BTreeMap<String, String>,
     /// Data-quality checks declared on the object (ODCS `quality[]`).
     pub quality: Vec<QualityCheck>,
-    /// Format-specific attributes of the object itself that change verdicts (the content
-    /// model of a JSON Schema root object), as `Field.metadata` is for fields.
-    pub metadata: BTreeMap<String, String>,
+    /// What the JSON Schema front end read about the root schema (its content model).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub json_schema: Option<Box<jsonschema::JsonSchemaFacts>>,
 }
 
 /// A field (column), possibly nested.
@@ -237,6 +238,9 @@ pub struct Field {
     /// and values included).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub proto: Option<Box<proto::ProtoFieldFacts>>,
+    /// What the JSON Schema front end read about this field's schema.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub json_schema: Option<Box<jsonschema::JsonSchemaFacts>>,
     #[serde(skip)]
     pub span: Span,
     pub pointer: String,
@@ -422,6 +426,7 @@ impl Field {
             aliases: Vec::new(),
             metadata: BTreeMap::new(),
             proto: None,
+            json_schema: None,
             span: Span::NONE,
             pointer: String::new(),
             tags: Vec::new(),

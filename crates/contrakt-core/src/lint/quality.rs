@@ -15,6 +15,7 @@ const COUNT_METRICS: &[&str] = &["nullValues", "missingValues", "invalidValues",
 
 pub(super) fn check(doc: &ContractDocument, out: &mut Vec<Finding>) {
     let mut e = Emitter::new(doc.source(), out);
+    segments(doc, &mut e);
     for (pointer, rule, property) in quality_rules(doc) {
         let kind = rule.kind();
         if matches!(kind, "library" | "sql") {
@@ -342,4 +343,35 @@ fn leading_word(text: &str) -> Option<String> {
 fn statement_keyword(s: &Statement) -> String {
     let text = s.to_string();
     text.split_whitespace().take(2).collect::<Vec<_>>().join(" ")
+}
+
+/// `contraktSegments` on objects and on their quality rules (object level and property level)
+/// name properties of the object (L209); `contraktReconcile` on objects reads (L210).
+fn segments(doc: &ContractDocument, e: &mut Emitter<'_>) {
+    use crate::expect::segment::{SEGMENTS_PROPERTY, declared};
+    for (i, o) in doc.contract.schema.iter().enumerate() {
+        let base = format!("/schema/{i}");
+        let mut owners = vec![(base.clone(), &o.custom_properties)];
+        for (k, q) in o.quality.iter().enumerate() {
+            owners.push((format!("{base}/quality/{k}"), &q.custom_properties));
+        }
+        for p in doc.contract.walk_properties().into_iter().filter(|p| p.pointer.starts_with(&format!("{base}/"))) {
+            for (k, q) in p.property.quality.iter().enumerate() {
+                owners.push((format!("{}/quality/{k}", p.pointer), &q.custom_properties));
+            }
+        }
+        for (pointer, props) in owners {
+            if let Err(why) = declared(o, props) {
+                let k = props.iter().position(|c| c.property == SEGMENTS_PROPERTY).unwrap_or(0);
+                let at = format!("{pointer}/customProperties/{k}");
+                e.emit(&SEGMENTS_INVALID, doc.span_of(&at), &at, why);
+            }
+        }
+        for (k, r) in crate::expect::reconcile::declared(o) {
+            if let Err(why) = r {
+                let at = format!("{base}/customProperties/{k}");
+                e.emit(&RECONCILE_INVALID, doc.span_of(&at), &at, why);
+            }
+        }
+    }
 }

@@ -67,6 +67,8 @@ pub(super) const MIGRATIONS: &[&str] = &[
         reason TEXT
     );
     CREATE INDEX publish_events_by_contract ON publish_events(contract, at);"#,
+    // 3: per-segment series of segmented checks (`contraktSegments`); '' is the whole object.
+    r#"ALTER TABLE metrics ADD COLUMN segment TEXT COLLATE "C" NOT NULL DEFAULT '';"#,
 ];
 
 /// The advisory lock key every contrakt migration takes: "contrakt" in ASCII.
@@ -258,11 +260,14 @@ pub(super) fn record(mut client: impl DerefMut<Target = Client>, run: &Run) -> R
         )?
         .get(0);
     let insert = tx.prepare(
-        "INSERT INTO metrics (run_id, contract, object, property, metric, partition, at, value)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO metrics (run_id, contract, object, property, metric, partition, segment, at, value)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )?;
     for m in run.metrics.iter().filter(|m| m.value.is_finite()) {
-        tx.execute(&insert, &[&id, &run.contract, &m.object, &m.property, &m.metric, &m.partition, &at, &m.value])?;
+        tx.execute(
+            &insert,
+            &[&id, &run.contract, &m.object, &m.property, &m.metric, &m.partition, &m.segment, &at, &m.value],
+        )?;
     }
     tx.commit()?;
     Ok(id)
@@ -281,6 +286,7 @@ pub(super) fn annotate(mut client: impl DerefMut<Target = Client>, a: &Annotatio
 pub(super) fn points(mut client: impl DerefMut<Target = Client>, q: &Query) -> Result<Vec<Point>> {
     let rows = client.query(
         "SELECT m.run_id, m.contract, r.contract_version, m.object, m.property, m.metric, m.partition, m.at, m.value,
+                m.segment,
                 (SELECT a.note FROM annotations a
                   WHERE a.contract = m.contract AND (a.object = '' OR a.object = m.object)
                     AND (a.metric = '' OR a.metric = m.metric) AND m.at BETWEEN a.at_from AND a.at_to
@@ -288,7 +294,7 @@ pub(super) fn points(mut client: impl DerefMut<Target = Client>, q: &Query) -> R
          FROM metrics m JOIN runs r ON r.id = m.run_id
          WHERE ($1::text IS NULL OR m.contract = $1) AND ($2::text IS NULL OR m.object = $2)
            AND ($3::text IS NULL OR m.metric = $3) AND ($4::text IS NULL OR m.at >= $4)
-         ORDER BY m.at, m.run_id, m.object, m.metric, m.property, m.partition",
+         ORDER BY m.at, m.run_id, m.object, m.metric, m.property, m.partition, m.segment",
         &[&q.contract, &q.object, &q.metric, &q.since.map(ts)],
     )?;
     Ok(rows
@@ -303,7 +309,8 @@ pub(super) fn points(mut client: impl DerefMut<Target = Client>, q: &Query) -> R
             partition: r.get(6),
             at: r.get(7),
             value: r.get(8),
-            expected: r.get(9),
+            segment: r.get(9),
+            expected: r.get(10),
         })
         .collect())
 }

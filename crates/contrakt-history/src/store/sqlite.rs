@@ -61,6 +61,8 @@ pub(super) const MIGRATIONS: &[&str] = &[
         reason TEXT
      );
      CREATE INDEX publish_events_by_contract ON publish_events(contract, at);",
+    // 3: per-segment series of segmented checks (`contraktSegments`); '' is the whole object.
+    "ALTER TABLE metrics ADD COLUMN segment TEXT NOT NULL DEFAULT '';",
 ];
 
 pub(super) fn open(path: &Path) -> Result<Connection> {
@@ -156,11 +158,21 @@ pub(super) fn record(conn: &mut Connection, run: &Run) -> Result<i64> {
     let id = tx.last_insert_rowid();
     {
         let mut insert = tx.prepare(
-            "INSERT INTO metrics (run_id, contract, object, property, metric, partition, at, value)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO metrics (run_id, contract, object, property, metric, partition, segment, at, value)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )?;
         for m in run.metrics.iter().filter(|m| m.value.is_finite()) {
-            insert.execute(params![id, run.contract, m.object, m.property, m.metric, m.partition, at, m.value])?;
+            insert.execute(params![
+                id,
+                run.contract,
+                m.object,
+                m.property,
+                m.metric,
+                m.partition,
+                m.segment,
+                at,
+                m.value
+            ])?;
         }
     }
     tx.commit()?;
@@ -178,6 +190,7 @@ pub(super) fn annotate(conn: &mut Connection, a: &Annotation<'_>) -> Result<i64>
 pub(super) fn points(conn: &Connection, q: &Query) -> Result<Vec<Point>> {
     let mut stmt = conn.prepare(
         "SELECT m.run_id, m.contract, r.contract_version, m.object, m.property, m.metric, m.partition, m.at, m.value,
+                m.segment,
                 (SELECT a.note FROM annotations a
                   WHERE a.contract = m.contract AND (a.object = '' OR a.object = m.object)
                     AND (a.metric = '' OR a.metric = m.metric) AND m.at BETWEEN a.at_from AND a.at_to
@@ -185,7 +198,7 @@ pub(super) fn points(conn: &Connection, q: &Query) -> Result<Vec<Point>> {
          FROM metrics m JOIN runs r ON r.id = m.run_id
          WHERE (?1 IS NULL OR m.contract = ?1) AND (?2 IS NULL OR m.object = ?2)
            AND (?3 IS NULL OR m.metric = ?3) AND (?4 IS NULL OR m.at >= ?4)
-         ORDER BY m.at, m.run_id, m.object, m.metric, m.property, m.partition",
+         ORDER BY m.at, m.run_id, m.object, m.metric, m.property, m.partition, m.segment",
     )?;
     let rows = stmt.query_map(params![q.contract, q.object, q.metric, q.since.map(ts)], |r| {
         Ok(Point {
@@ -198,7 +211,8 @@ pub(super) fn points(conn: &Connection, q: &Query) -> Result<Vec<Point>> {
             partition: r.get(6)?,
             at: r.get(7)?,
             value: r.get(8)?,
-            expected: r.get(9)?,
+            segment: r.get(9)?,
+            expected: r.get(10)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)

@@ -179,7 +179,7 @@ fn schema(top: &GenRecord) -> Schema {
             tags: Vec::new(),
             custom_properties: Default::default(),
             quality: Vec::new(),
-            metadata: Default::default(),
+            json_schema: None,
         }],
         facts: FormatFacts::Avro(Arc::new(tree)),
         proto_files: Vec::new(),
