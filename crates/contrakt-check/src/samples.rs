@@ -254,7 +254,7 @@ pub(crate) fn rows_of(place: &InScan, value: &ScalarValue, limit: usize) -> Resu
                 let mut row = Map::new();
                 for (name, at) in names {
                     let v = ScalarValue::try_from_array(rows.column(*at), r)?;
-                    row.insert(name.clone(), crate::run::scalar_json(&v));
+                    row.insert(name.clone(), crate::judge::scalar_json(&v));
                 }
                 out.push(row);
             }
@@ -265,10 +265,10 @@ pub(crate) fn rows_of(place: &InScan, value: &ScalarValue, limit: usize) -> Resu
             let top = top.as_struct();
             for r in 0..top.len().min(limit) {
                 let mut row = Map::new();
-                row.insert(name.clone(), crate::run::scalar_json(&ScalarValue::try_from_array(top.column(0), r)?));
+                row.insert(name.clone(), crate::judge::scalar_json(&ScalarValue::try_from_array(top.column(0), r)?));
                 row.insert(
                     "occurrences".into(),
-                    crate::run::scalar_json(&ScalarValue::try_from_array(top.column(1), r)?),
+                    crate::judge::scalar_json(&ScalarValue::try_from_array(top.column(1), r)?),
                 );
                 out.push(row);
             }
@@ -787,7 +787,7 @@ mod tests {
                 let mut row = Map::new();
                 for (c, f) in b.schema().fields().iter().enumerate() {
                     let v = ScalarValue::try_from_array(b.column(c), r).unwrap();
-                    row.insert(f.name().clone(), crate::run::scalar_json(&v));
+                    row.insert(f.name().clone(), crate::judge::scalar_json(&v));
                 }
                 out.push(row);
             }
