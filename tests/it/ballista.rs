@@ -113,7 +113,7 @@ fn explain_on_a_cluster_shows_the_plan_the_cluster_runs() {
     };
     let run = explain(&["--engine", &engine]);
     // The same fused SQL as embedded, and the plan as the scheduler splits it into stages.
-    assert!(run.stdout.contains("fused scan (48 measures):"), "{run}");
+    assert!(run.stdout.contains("fused scan (49 measures):"), "{run}");
     assert!(run.stdout.contains("| distributed_plan"), "{run}");
     assert!(run.stdout.contains("ShuffleWriterExec"), "{run}");
     assert!(run.stdout.contains("DataSourceExec: file_groups={1 group: [["), "{run}");

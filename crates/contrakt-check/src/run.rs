@@ -1663,10 +1663,15 @@ fn sample_sql(table: &str, sample: &Sample, key: &[String], e: &Expectation, lim
         Sample::Orphans { column, target, target_column } => {
             let mut cols = keys(Some("o"), &label);
             cols.push(format!("{column} AS {}", ident(&label)));
+            // The order the scan's samples take: the orphan value, then the key.
+            let order: Vec<String> = std::iter::once(column.clone())
+                .chain(key.iter().filter(|k| **k != label).map(|k| col_expr(std::slice::from_ref(k), Some("o"))))
+                .collect();
             format!(
-                "SELECT {} FROM {t} o WHERE {column} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {} r WHERE {target_column} = {column}) ORDER BY {column} LIMIT {limit}",
+                "SELECT {} FROM {t} o WHERE {column} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {} r WHERE {target_column} = {column}) ORDER BY {} LIMIT {limit}",
                 cols.join(", "),
-                ident(target)
+                ident(target),
+                order.join(", ")
             )
         }
     }
