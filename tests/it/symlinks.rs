@@ -283,11 +283,13 @@ fn a_contract_reads_local_data_only_in_its_repository_or_working_folder() {
         contract(path);
         contrakt_in(&work, ["check", "c.yaml"]).assert_exit(0);
     }
-    // A link back up its own tree: the walk ends, and the listing's loop is a located error.
+    // Links back up their own tree: the walks end (two such links would double every level of
+    // a walk that followed them), and the listing's loop is a located error.
     let looped = work.join("data-loop");
     std::fs::create_dir_all(&looped).unwrap();
     std::fs::copy(work.join("t.csv"), looped.join("a.csv")).unwrap();
     symlink(".", looped.join("loop")).unwrap();
+    symlink(".", looped.join("again")).unwrap();
     contract("data-loop/");
     let run = contrakt_in(&work, ["check", "c.yaml"]);
     run.assert_exit(2);

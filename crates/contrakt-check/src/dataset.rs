@@ -268,22 +268,44 @@ fn refuse_contract_path(object: &str, location: &str, base: &Path) -> Result<()>
 }
 
 /// The first of `paths`, or of the files and folders below them, that resolves (through links)
-/// to a place `inside` rejects, with where it leads. Each real folder is walked once, so a link
-/// back up the tree ends instead of looping.
+/// to a place `inside` rejects, with where it leads. A folder outside is not listed.
 fn link_out_of(paths: &[PathBuf], inside: &dyn Fn(&Path) -> bool) -> Option<(PathBuf, PathBuf)> {
+    walk(paths, &|_| false).find(|(_, real)| !inside(real))
+}
+
+/// Every file and folder at or below `roots`, as named through the folders as named, with the
+/// real path it resolves to, in name order. Links are followed, but each real folder is listed
+/// once, so links back up the tree (`a -> .`, `b -> .`) can neither loop nor multiply the walk;
+/// a folder is listed only when the walk goes past it, so a caller that stops at one reads
+/// nothing below it. `skip` leaves entries (and what is below them) out by name; dangling links
+/// are left out.
+fn walk<'a>(roots: &[PathBuf], skip: &'a dyn Fn(&str) -> bool) -> impl Iterator<Item = (PathBuf, PathBuf)> + use<'a> {
     let mut seen = std::collections::HashSet::new();
-    let mut stack: Vec<PathBuf> = paths.to_vec();
-    while let Some(path) = stack.pop() {
-        let Ok(real) = std::fs::canonicalize(&path) else { continue };
-        if !inside(&real) {
+    let mut stack: Vec<PathBuf> = roots.iter().rev().cloned().collect();
+    let mut last: Option<(PathBuf, PathBuf)> = None;
+    std::iter::from_fn(move || {
+        if let Some((path, real)) = last.take()
+            && real.is_dir()
+            && seen.insert(real)
+            && let Ok(entries) = std::fs::read_dir(&path)
+        {
+            let mut below: Vec<PathBuf> =
+                entries.flatten().filter(|e| !skip(&e.file_name().to_string_lossy())).map(|e| e.path()).collect();
+            below.sort_unstable_by(|a, b| b.cmp(a));
+            stack.extend(below);
+        }
+        loop {
+            let path = stack.pop()?;
+            let Ok(real) = std::fs::canonicalize(&path) else { continue };
+            last = Some((path.clone(), real.clone()));
             return Some((path, real));
         }
-        if real.is_dir() && seen.insert(real) {
-            let Ok(entries) = std::fs::read_dir(&path) else { continue };
-            stack.extend(entries.flatten().map(|e| e.path()));
-        }
-    }
-    None
+    })
+}
+
+/// The files at or below `dir` (see [`walk`]).
+fn files_below<'a>(dir: &Path, skip: &'a dyn Fn(&str) -> bool) -> impl Iterator<Item = PathBuf> + use<'a> {
+    walk(&[dir.to_path_buf()], skip).filter(|(_, real)| real.is_file()).map(|(path, _)| path)
 }
 
 /// Server types whose data is files contrakt can read.
@@ -377,23 +399,11 @@ fn warn_ignored(object: &str, url: &str, format: FileFormat) {
     if !dir.is_dir() {
         return;
     }
-    let mut ignored: Vec<String> = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
-        for e in entries.flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
-            if name.starts_with('.') || name.starts_with('_') {
-                continue;
-            }
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if !name.ends_with(format.extension()) {
-                ignored.push(p.strip_prefix(dir).unwrap_or(&p).display().to_string());
-            }
-        }
-    }
+    let marker = |name: &str| name.starts_with('.') || name.starts_with('_');
+    let mut ignored: Vec<String> = files_below(dir, &marker)
+        .filter(|p| !p.to_string_lossy().ends_with(format.extension()))
+        .map(|p| p.strip_prefix(dir).unwrap_or(&p).display().to_string())
+        .collect();
     if ignored.is_empty() {
         return;
     }
@@ -507,20 +517,8 @@ fn sniff_folder(url: &str) -> std::result::Result<Option<FileFormat>, String> {
     if !dir.is_dir() {
         return Ok(None);
     }
-    let mut found: Vec<(FileFormat, PathBuf)> = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
-        let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
-        entries.sort();
-        for p in entries {
-            if p.is_dir() {
-                stack.push(p);
-            } else if let Some(f) = p.to_str().and_then(FileFormat::from_path) {
-                found.push((f, p));
-            }
-        }
-    }
+    let found: Vec<(FileFormat, PathBuf)> =
+        files_below(dir, &|_| false).filter_map(|p| Some((p.to_str().and_then(FileFormat::from_path)?, p))).collect();
     let Some((first, _)) = found.first().cloned() else { return Ok(None) };
     let others: Vec<&(FileFormat, PathBuf)> = found.iter().filter(|(f, _)| *f != first).collect();
     if others.is_empty() {
@@ -960,19 +958,7 @@ fn local_files(url: &str, is_dir: bool, has_glob: bool, extension: &str) -> Vec<
     if !is_dir {
         return vec![PathBuf::from(url)];
     }
-    let mut out = Vec::new();
-    let mut stack = vec![PathBuf::from(url)];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
-        for p in entries.flatten().map(|e| e.path()) {
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.to_string_lossy().ends_with(extension) {
-                out.push(p);
-            }
-        }
-    }
-    out
+    files_below(Path::new(url), &|_| false).filter(|p| p.to_string_lossy().ends_with(extension)).collect()
 }
 
 #[cfg(test)]
