@@ -228,9 +228,20 @@ impl Differ {
         self.tags((&a.tags, &a.custom_properties), (&b.tags, &b.custom_properties), &base, &label, spans);
         self.quality(&a.quality, &b.quality, &base, &label, spans);
         if self.model == RecordModel::JsonContentModel {
-            self.json_keywords(json_facts(&a.json_schema), json_facts(&b.json_schema), &base, &label, spans);
+            self.json_keywords(
+                JsonSchemaFacts::of(&a.json_schema),
+                JsonSchemaFacts::of(&b.json_schema),
+                &base,
+                &label,
+                spans,
+            );
         }
-        self.fields(&a.fields, &b.fields, &base, Some((json_facts(&a.json_schema), json_facts(&b.json_schema))));
+        self.fields(
+            &a.fields,
+            &b.fields,
+            &base,
+            Some((JsonSchemaFacts::of(&a.json_schema), JsonSchemaFacts::of(&b.json_schema))),
+        );
     }
 
     /// M002: tags and custom properties (contract metadata; never a schema verdict).
@@ -643,7 +654,13 @@ impl Differ {
         }
         self.constraints(&a.constraints, &b.constraints, &path, label, spans);
         if self.model == RecordModel::JsonContentModel {
-            self.json_keywords(json_facts(&a.json_schema), json_facts(&b.json_schema), &path, label, spans);
+            self.json_keywords(
+                JsonSchemaFacts::of(&a.json_schema),
+                JsonSchemaFacts::of(&b.json_schema),
+                &path,
+                label,
+                spans,
+            );
         }
         match (&a.default, &b.default) {
             (None, Some(v)) => {
@@ -896,9 +913,12 @@ impl Differ {
     /// Same kind on both sides: recurse into what they contain.
     pub(super) fn nested(&mut self, a: &Field, b: &Field, path: &FieldPath, label: &str) {
         match (&a.data_type, &b.data_type) {
-            (DataType::Struct(x), DataType::Struct(y)) => {
-                self.fields(x, y, path, Some((json_facts(&a.json_schema), json_facts(&b.json_schema))))
-            }
+            (DataType::Struct(x), DataType::Struct(y)) => self.fields(
+                x,
+                y,
+                path,
+                Some((JsonSchemaFacts::of(&a.json_schema), JsonSchemaFacts::of(&b.json_schema))),
+            ),
             (DataType::List(x), DataType::List(y)) => {
                 self.field(x, y, &path.items(), &format!("items of {label}"), true);
             }
@@ -1265,11 +1285,6 @@ fn rank(c: Option<&str>) -> u8 {
 
 /// The JSON Schema facts of the old and the new container of a field list.
 type Containers<'a> = Option<(&'a JsonSchemaFacts, &'a JsonSchemaFacts)>;
-
-/// A node's JSON Schema facts, none when it has none.
-fn json_facts(f: &Option<Box<JsonSchemaFacts>>) -> &JsonSchemaFacts {
-    f.as_deref().unwrap_or(JsonSchemaFacts::none())
-}
 
 /// The values a field's schema accepts (`never` for the `false` schema).
 fn values_of(f: &Field) -> String {

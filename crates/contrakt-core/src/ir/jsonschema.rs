@@ -103,6 +103,11 @@ impl JsonSchemaFacts {
         &NONE
     }
 
+    /// A node's facts (its `json_schema`), [`none`](Self::none) when it has none.
+    pub fn of(node: &Option<Box<JsonSchemaFacts>>) -> &JsonSchemaFacts {
+        node.as_deref().unwrap_or(Self::none())
+    }
+
     pub fn is_empty(&self) -> bool {
         *self == Self::NONE
     }

@@ -25,11 +25,6 @@ fn children(f: &Field) -> &[Field] {
     }
 }
 
-/// A node's JSON Schema facts, none when it has none.
-fn facts_of(f: &Option<Box<JsonSchemaFacts>>) -> &JsonSchemaFacts {
-    f.as_deref().unwrap_or(JsonSchemaFacts::none())
-}
-
 #[test]
 fn orders_fixture_lowers_to_the_expected_ir() {
     let path = fixture("jsonschema/orders.v1.schema.json");
@@ -39,8 +34,8 @@ fn orders_fixture_lowers_to_the_expected_ir() {
     assert!(!s.qualified_paths);
     let o = &s.objects[0];
     assert_eq!(o.name, ROOT);
-    assert_eq!(facts_of(&o.json_schema).content, Some(Content::Closed));
-    assert_eq!(facts_of(&o.json_schema).title.as_deref(), Some("Order"));
+    assert_eq!(JsonSchemaFacts::of(&o.json_schema).content, Some(Content::Closed));
+    assert_eq!(JsonSchemaFacts::of(&o.json_schema).title.as_deref(), Some("Order"));
     let f = |n| field(&o.fields, n);
 
     let id = f("order_id");
@@ -61,12 +56,12 @@ fn orders_fixture_lowers_to_the_expected_ir() {
 
     // `$ref`s expand, with pointers at the definition.
     let address = f("address");
-    assert_eq!(facts_of(&address.json_schema).content, Some(Content::Open));
+    assert_eq!(JsonSchemaFacts::of(&address.json_schema).content, Some(Content::Open));
     let zip = field(children(address), "zip");
     assert_eq!(zip.pointer, "/$defs/Address/properties/zip");
     assert_eq!(zip.constraints.pattern.as_deref(), Some("^[0-9]{5}$"));
     let DataType::List(item) = &f("items").data_type else { panic!() };
-    assert_eq!(facts_of(&item.json_schema).content, Some(Content::Closed));
+    assert_eq!(JsonSchemaFacts::of(&item.json_schema).content, Some(Content::Closed));
     assert!(field(children(item), "quantity").required);
     // Only an `additionalProperties` schema: a map.
     let DataType::Map { value, .. } = &f("attributes").data_type else { panic!("{}", f("attributes").data_type) };
@@ -109,9 +104,9 @@ fn types_combinators_and_content_models() {
         "minProperties": 1
     }));
     let o = &s.objects[0];
-    assert_eq!(facts_of(&o.json_schema).content, Some(Content::Partial));
-    assert_eq!(facts_of(&o.json_schema).additional.as_deref(), Some("string"));
-    assert_eq!(facts_of(&o.json_schema).min_properties, Some(1));
+    assert_eq!(JsonSchemaFacts::of(&o.json_schema).content, Some(Content::Partial));
+    assert_eq!(JsonSchemaFacts::of(&o.json_schema).additional.as_deref(), Some("string"));
+    assert_eq!(JsonSchemaFacts::of(&o.json_schema).min_properties, Some(1));
     let f = |n| field(&o.fields, n);
     assert!(f("n").nullable && f("n").data_type == DataType::Int { bits: None, signed: true });
     assert_eq!(f("u").data_type, DataType::Union(vec![DataType::String, DataType::Float { bits: None }]));
@@ -121,11 +116,11 @@ fn types_combinators_and_content_models() {
         (f("m").constraints.max_length, f("m").constraints.enum_values.as_ref().map(Vec::len)),
         (Some(5), Some(2))
     );
-    assert!(facts_of(&f("x").json_schema).never);
-    assert_eq!(facts_of(&f("p").json_schema).patterns, vec![("^S_".to_string(), "string".to_string())]);
+    assert!(JsonSchemaFacts::of(&f("x").json_schema).never);
+    assert_eq!(JsonSchemaFacts::of(&f("p").json_schema).patterns, vec![("^S_".to_string(), "string".to_string())]);
     assert_eq!(f("e").data_type, DataType::String);
-    assert_eq!(facts_of(&f("t").json_schema).tuple, Some(vec!["string".to_string()]));
-    assert_eq!(facts_of(&f("t").json_schema).additional_items.as_deref(), Some("never"));
+    assert_eq!(JsonSchemaFacts::of(&f("t").json_schema).tuple, Some(vec!["string".to_string()]));
+    assert_eq!(JsonSchemaFacts::of(&f("t").json_schema).additional_items.as_deref(), Some("never"));
     assert_eq!(f("old").constraints.minimum, Some(Bound { value: json!(1), exclusive: true }));
     // A root that is not an object is one required field named `$`.
     let s = lower(json!({"type": "string", "minLength": 2}));
