@@ -250,6 +250,31 @@ fn each_segment_learns_its_own_baseline_on_sqlite_and_postgres() {
         read_back.push(
             points.iter().map(|p| (p["segment"].clone(), p["value"].clone(), p["at"].clone())).collect::<Vec<_>>(),
         );
+        if store != "h.db" {
+            continue;
+        }
+        // The report charts each segment's series after the whole object's, the anomalous
+        // segment first.
+        let report = contrakt_in(
+            dir.path(),
+            ["report", "c.yaml", "--history", store, "-o", "site", "--now", "2026-11-05T07:00:00Z"],
+        );
+        report.assert_exit(0);
+        let page = std::fs::read_dir(dir.path().join("site/contracts"))
+            .unwrap()
+            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+            .find(|html| html.contains("orders_per_country"))
+            .expect("the contract's page");
+        assert!(page.contains("5 segments, charted below"), "{page}");
+        let at = |segment: &str| {
+            let card = format!("segment <span class=\"mono\">{segment}</span>");
+            page.find(&card).unwrap_or_else(|| panic!("no card for {segment}"))
+        };
+        for other in ["country=DE", "country=ES", "country=GB"] {
+            assert!(at("country=FR") < at(other), "FR, anomalous, before {other}");
+        }
+        let card = &page[page[..at("country=FR")].rfind("<article").unwrap()..at("country=FR")];
+        assert!(card.contains("Q601") && card.contains("check warn"), "FR's card is the anomaly's, flagged: {card}");
     }
     assert_eq!(read_back[0], read_back[1], "SQLite and PostgreSQL hold the same series");
 }

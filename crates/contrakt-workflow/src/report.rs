@@ -11,6 +11,7 @@ use contrakt_core::consumer::Consumer;
 use contrakt_core::diff::gate::{self, Compared, Policy};
 use contrakt_core::diff::{self};
 use contrakt_core::document::Document;
+use contrakt_core::expect::segment::WORST_SEGMENTS;
 use contrakt_core::expect::{self, Expectation, Measure, Status, Unit};
 use contrakt_core::ir::lower_contract;
 use contrakt_core::odcs::{self, ContractDocument, Team};
@@ -314,11 +315,17 @@ fn checks(
         passed: r.passed,
         runs: runs.len().max(1),
     });
-    // Series keyed by (object, property, metric), in first-seen order: over all rows (a
-    // segmented check's per-segment series are not charted).
-    let mut series: BTreeMap<(String, String, String), Vec<&Point>> = BTreeMap::new();
-    for p in points.iter().filter(|p| p.segment.is_empty()) {
-        series.entry((p.object.clone(), p.property.clone(), p.metric.clone())).or_default().push(p);
+    // Series keyed by (object, property, metric): over all rows, and a segmented check's
+    // per-segment series beside them.
+    type Key = (String, String, String);
+    let mut series: BTreeMap<Key, Vec<&Point>> = BTreeMap::new();
+    let mut by_segment: BTreeMap<Key, BTreeMap<&str, Vec<&Point>>> = BTreeMap::new();
+    for p in &points {
+        let key = (p.object.clone(), p.property.clone(), p.metric.clone());
+        match p.segment.is_empty() {
+            true => series.entry(key).or_default().push(p),
+            false => by_segment.entry(key).or_default().entry(&p.segment).or_default().push(p),
+        }
     }
     let compiled = expect::compile(doc);
     let expectations: BTreeMap<&str, (usize, &Expectation)> =
@@ -332,7 +339,9 @@ fn checks(
         else {
             continue;
         };
+        let key = (object.clone(), property.clone(), spec.metric.clone());
         out.push(adaptive(object, &property, spec, pts, keep));
+        push_segments(&mut out, by_segment.get(&key), |pts| adaptive(object, &property, spec, pts, keep));
         charted.push((object.clone(), spec.metric.clone()));
     }
     // Objects in contract order, then any the contract no longer has.
@@ -354,17 +363,40 @@ fn checks(
             if charted.iter().any(|(o, m)| o == object && m == metric) {
                 continue;
             }
-            out.push(plain(
-                object,
-                property,
-                metric,
-                expectations.get(metric.as_str()).map(|(_, e)| *e),
-                &series[key],
-                keep,
-            ));
+            let e = expectations.get(metric.as_str()).map(|(_, e)| *e);
+            out.push(plain(object, property, metric, e, &series[key], keep));
+            push_segments(&mut out, by_segment.get(key), |pts| plain(object, property, metric, e, pts, keep));
         }
     }
     Ok((latest, out))
+}
+
+/// After a segmented check's series over all rows (the last of `out`), the series of its
+/// worst segments: failing or anomalous at their latest point first, then by name; at most
+/// [`WORST_SEGMENTS`], and the series over all rows says how many there are.
+fn push_segments<'p>(
+    out: &mut Vec<CheckSeries>,
+    segments: Option<&BTreeMap<&str, Vec<&'p Point>>>,
+    chart: impl Fn(&[&'p Point]) -> CheckSeries,
+) {
+    let Some(segments) = segments.filter(|s| !s.is_empty()) else { return };
+    let rank = |s: &CheckSeries| match s.latest.as_ref().and_then(|l| l.verdict) {
+        Some(Verdict::Fail) => 0,
+        Some(Verdict::Warn) => 1,
+        _ => 2,
+    };
+    let mut charts: Vec<CheckSeries> = segments
+        .iter()
+        .map(|(segment, pts)| CheckSeries { segment: Some(segment.to_string()), ..chart(pts) })
+        .collect();
+    // Stable: equal ranks keep the segments' (sorted) order.
+    charts.sort_by_key(rank);
+    let total = charts.len();
+    charts.truncate(WORST_SEGMENTS);
+    if let Some(all) = out.last_mut() {
+        all.segments = Some((charts.len(), total));
+    }
+    out.extend(charts);
 }
 
 fn unit_of(metric: &str, e: Option<&Expectation>) -> String {
@@ -429,6 +461,8 @@ fn plain(
         model: None,
         points,
         latest,
+        segment: None,
+        segments: None,
     }
 }
 
@@ -491,6 +525,8 @@ fn adaptive(object: &str, property: &str, spec: &Spec, pts: &[&Point], keep: usi
         model: Some(model_name(spec)),
         points,
         latest: last,
+        segment: None,
+        segments: None,
     }
 }
 

@@ -126,6 +126,11 @@ pub struct CheckSeries {
     /// Oldest first.
     pub points: Vec<SeriesPoint>,
     pub latest: Option<Latest>,
+    /// A segmented check's series of one segment (`currency=EUR`); `None` over all rows.
+    pub segment: Option<String>,
+    /// Over all rows of a segmented check: how many segments are charted after it (the worst
+    /// first) and how many the history holds.
+    pub segments: Option<(usize, usize)>,
 }
 
 impl CheckSeries {

@@ -396,6 +396,15 @@ fn check_card(s: &CheckSeries, w: f64, h: f64) -> String {
         None => s.object.clone(),
     };
     let mut meta = vec![esc(&what)];
+    if let Some(segment) = &s.segment {
+        meta.push(format!("segment <span class=\"mono\">{}</span>", esc(segment)));
+    }
+    if let Some((charted, of)) = s.segments {
+        meta.push(match charted < of {
+            true => format!("{of} segments, the {charted} worst charted below"),
+            false => format!("{of} segments, charted below"),
+        });
+    }
     if let Some(k) = &s.kind {
         meta.insert(0, esc(k));
     }

@@ -40,6 +40,7 @@ fn site_with(text: &str) -> Site {
                 point(2, 4.0, None, PointFlag::Expected(text.into())),
             ],
             latest: Some(Latest { value: 3.0, verdict: Some(Verdict::Fail), note: text.into() }),
+            segment: Some(text.into()),
             ..CheckSeries::default()
         },
     ];
