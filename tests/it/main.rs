@@ -42,6 +42,8 @@
 //!   followed out of it.
 //! - `secrets`: hostile contracts leak nothing (issue #18): a contract's S3 `endpointUrl` gets no
 //!   request unless allowed, HTTP sources get no credential, `--data` URLs are shown masked.
+//! - `iceberg`: Iceberg tables written by pyiceberg, read at a snapshot and compared with
+//!   pyiceberg's own scan; delete files and hostile metadata refused.
 //! - `release`: what publishing relies on: crate metadata for crates.io, the release workflow's
 //!   archives installed by the GitHub Action (checksum checked), the action's gate script.
 
@@ -72,6 +74,7 @@ mod ecosystem;
 mod fixture_data;
 mod gcs_loopback;
 mod hostile_check;
+mod iceberg;
 mod month;
 mod postgres;
 mod publish_s3;
