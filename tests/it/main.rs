@@ -6,6 +6,8 @@
 //!   with snapshots of the text and JSON output.
 //! - `cli_alerts`: `contrakt alerts` on the example registry's check report, and delivery to a
 //!   webhook receiver on loopback (dedup across runs, dead letters, retry, secrets never shown).
+//! - `azure`: `az://` and `abfss://` against a loopback listener (no Azure server runs here):
+//!   the environment's account and credentials sign requests to its endpoint, never printed.
 //! - `architecture`: no crate's modules import each other in a circle.
 //! - `bad_input`: one table of broken, hostile and missing inputs, each checked for its exit
 //!   code, error code, message and location, in both output formats.
@@ -48,6 +50,7 @@
 //!   archives installed by the GitHub Action (checksum checked), the action's gate script.
 
 mod architecture;
+mod azure;
 mod bad_input;
 #[cfg(feature = "ballista")]
 mod ballista;

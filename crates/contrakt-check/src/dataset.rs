@@ -384,12 +384,12 @@ pub fn source(
                 .unwrap_or(FileFormat::Parquet),
         },
     };
-    let readable = ["s3://", "gs://", "https://", "http://"];
+    let readable = ["s3://", "gs://", "az://", "azure://", "abfs://", "abfss://", "adl://", "https://", "http://"];
     if url.contains("://") && !readable.iter().any(|s| url.starts_with(s)) {
         return Err(Error::NoData {
             object: object.to_string(),
             hint: format!(
-                "`{}`: contrakt reads local files, s3://, gs:// and https:// so far; copy the data or mount it",
+                "`{}`: contrakt reads local files, s3://, gs://, az:// (abfss://) and https:// so far; copy the data or mount it",
                 redact::redact_location(&location)
             ),
         });
@@ -883,7 +883,7 @@ fn partition_value(root: &Path, file: &Path, key: &str) -> Option<String> {
     })
 }
 
-/// Makes an `s3://bucket/…`, `gs://bucket/…` or `https://host/…` URL readable. For S3, credentials, region and
+/// Makes an `s3://bucket/…`, `gs://bucket/…`, `az://container/…` or `https://host/…` URL readable. For S3, credentials, region and
 /// endpoint come from the environment (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
 /// `AWS_SESSION_TOKEN`, `AWS_REGION`, `AWS_ENDPOINT_URL`, `AWS_ALLOW_HTTP`, …), never from the
 /// contract, and never appear in messages. The contract's `endpointUrl` is used only where the
@@ -940,6 +940,20 @@ fn register_store(ctx: &SessionContext, object: &str, src: &DataSource) -> Resul
             let builder = object_store::gcp::GoogleCloudStorageBuilder::from_env().with_bucket_name(bucket);
             Arc::new(builder.build().map_err(|e| fail(format!("GCS configuration: {e}")))?)
         }
+        "az" | "azure" | "abfs" | "abfss" | "adl" => {
+            // As for S3 and GCS, the account, credentials and endpoint come from the environment
+            // only (`AZURE_STORAGE_ACCOUNT_NAME`, `AZURE_STORAGE_ACCOUNT_KEY`,
+            // `AZURE_STORAGE_SAS_TOKEN`, `AZURE_CLIENT_ID`/`AZURE_CLIENT_SECRET`/`AZURE_TENANT_ID`,
+            // `AZURE_FEDERATED_TOKEN_FILE`, managed identity, `AZURE_STORAGE_ENDPOINT`, …): a
+            // contract names a container, never where the job's token goes. The URL gives the
+            // container (`az://container/…`) and, for `abfss://container@account.dfs.core.windows.net/…`,
+            // the account.
+            if let Some(endpoint) = &src.endpoint {
+                tracing::debug!(endpoint = %redact::redact_url(endpoint), "an azure server's endpointUrl is not used: AZURE_STORAGE_ENDPOINT says where Azure is");
+            }
+            let builder = object_store::azure::MicrosoftAzureBuilder::from_env().with_url(url.as_str());
+            Arc::new(builder.build().map_err(|e| fail(azure_configuration(&e.to_string())))?)
+        }
         "https" | "http" => {
             // The origin only: the URL's user info and query never reach the client, and
             // `HttpBuilder::new` reads no credentials from the environment.
@@ -957,6 +971,18 @@ fn register_store(ctx: &SessionContext, object: &str, src: &DataSource) -> Resul
     let root = url::Url::parse(&format!("{}://{}", url.scheme(), url.authority())).map_err(|e| fail(e.to_string()))?;
     ctx.register_object_store(&root, store.clone());
     Ok(store)
+}
+
+/// object_store's message for an Azure store it cannot build, with what to set.
+fn azure_configuration(message: &str) -> String {
+    let hint = if message.contains("ccount") {
+        "; name the storage account with AZURE_STORAGE_ACCOUNT_NAME (or in the URL: abfss://CONTAINER@ACCOUNT.dfs.core.windows.net/PATH)"
+    } else if message.contains("ontainer") {
+        "; name the container in the URL: az://CONTAINER/PATH"
+    } else {
+        ""
+    };
+    format!("Azure configuration: {message}{hint}")
 }
 
 /// Data already in memory, checked in place of files: how the Python package hands over a
