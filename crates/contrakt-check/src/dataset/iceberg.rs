@@ -650,7 +650,9 @@ async fn scan(
 
     // Group: for each field of the schema, the file's column (name, type) or none.
     type Key = Vec<Option<(String, DataType)>>;
-    let mut groups: BTreeMap<Vec<Option<(String, String)>>, (Key, SchemaRef, Vec<&DataFile>)> = BTreeMap::new();
+    // Keyed by the mapping as text (DataType is not Ord): the mapping, the files' schema, the files.
+    type Group<'f> = (Key, SchemaRef, Vec<&'f DataFile>);
+    let mut groups: BTreeMap<Vec<Option<(String, String)>>, Group<'_>> = BTreeMap::new();
     for (file, schema) in files.iter().zip(&footers) {
         let file_schema = view_types(schema);
         let mut key: Key = Vec::with_capacity(rules.ids.len());
