@@ -357,3 +357,39 @@ fn diff_and_infer_read_the_live_schema() {
     assert!(drafted.contains("in 80 rows"), "{drafted}");
     assert!(drafted.contains("name: price") && drafted.contains("name: note"), "{drafted}");
 }
+
+/// pyiceberg's SQL catalog on SQLite names the current metadata file: `--data` takes the catalog.
+#[test]
+fn a_sql_catalog_names_the_current_metadata() {
+    let dir = workspace("partitioned", "      - name: day\n        logicalType: string\n");
+    let catalog = tables().0.join("catalog.db");
+    let given = format!("t=sqlite:///{}#db.partitioned", catalog.display());
+    let run = contrakt_in(dir.path(), ["check", "c.yaml", "--data", &given, "--format", "json"]);
+    run.assert_exit(0);
+    assert_eq!(object(&run)["rows"], reference("partitioned", current("partitioned"))["rows"], "{run}");
+    assert_eq!(object(&run)["table_version"].to_string(), current("partitioned"));
+    for (bad, message) in [
+        (format!("t=sqlite:///{}#db.nope", catalog.display()), "no table db.nope"),
+        (format!("t=sqlite:///{}#other/db.partitioned", catalog.display()), "no table db.partitioned"),
+        (format!("t=sqlite:///{}", catalog.display()), "name the table"),
+        ("t=sqlite:///missing.db#db.t".to_string(), "no SQLite catalog"),
+        ("t=sqlite:///c.yaml#db.t".to_string(), "not an Iceberg SQL catalog"),
+    ] {
+        let run = contrakt_in(dir.path(), ["check", "c.yaml", "--data", &bad, "--format", "json"]);
+        run.assert_no_panic();
+        assert_eq!(run.code, Some(2), "{bad}: {run}");
+        assert!(run.stderr.contains(message), "{bad}: {run}");
+    }
+    // A contract cannot name one: its metadata could be anywhere on this machine.
+    let contract = std::fs::read_to_string(dir.path().join("c.yaml")).unwrap().replace(
+        "schema:\n",
+        &format!(
+            "servers:\n  - server: lake\n    type: local\n    path: sqlite:///{}#db.partitioned\nschema:\n",
+            catalog.display()
+        ),
+    );
+    std::fs::write(dir.path().join("c.yaml"), contract).unwrap();
+    let run = contrakt_in(dir.path(), ["check", "c.yaml", "--format", "json"]);
+    assert_eq!(run.code, Some(2), "{run}");
+    assert!(run.stderr.contains("give a catalog with --data"), "{run}");
+}

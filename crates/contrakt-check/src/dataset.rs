@@ -345,6 +345,16 @@ pub fn locate(
                 hint: format!("server `{}` has no `path` or `location`", server.server),
             })?;
             let path = path.replace("{model}", &object.name).replace("{object}", &object.name);
+            if path.starts_with("sqlite:") {
+                // A catalog's metadata locations may name any file on this machine.
+                return Err(Error::NoData {
+                    object: object.name.clone(),
+                    hint: format!(
+                        "server `{}` names an Iceberg SQL catalog ({path}): give a catalog with --data, or the table's folder in the contract",
+                        server.server
+                    ),
+                });
+            }
             refuse_contract_url(&object.name, &path)?;
             refuse_contract_path(&object.name, &path, base)?;
             (path, server.format.clone(), server.endpoint_url.clone())
@@ -363,6 +373,15 @@ pub fn source(
     endpoint: Option<String>,
     base: &Path,
 ) -> Result<DataSource> {
+    if location.starts_with("sqlite:") {
+        let metadata = iceberg::from_sql_catalog(&location, base).map_err(|message| Error::Source {
+            object: object.to_string(),
+            location: location.clone(),
+            message,
+        })?;
+        let src = source(object, metadata, Some("iceberg"), endpoint, base)?;
+        return Ok(DataSource { location: redact::redact_location(&location), ..src });
+    }
     let url = follow_pointer(object, &location, resolve(&location, base))?;
     let sniff = format.is_none() && url.contains("://") && url.ends_with('/');
     let format = match format.map(|f| (f, FileFormat::parse(f))) {

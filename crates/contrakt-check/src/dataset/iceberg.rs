@@ -60,6 +60,51 @@ pub fn is_metadata_file(path: &str) -> bool {
         && path.trim_end_matches('/').rsplit('/').nth(1).is_some_and(|dir| dir == "metadata")
 }
 
+/// The current metadata file of a table in an Iceberg SQL catalog on SQLite (pyiceberg's
+/// `SqlCatalog`, Java's `JdbcCatalog`): `sqlite:///PATH#NAMESPACE.TABLE`, with SQLAlchemy's
+/// paths (`sqlite:///relative.db`, `sqlite:////absolute.db`; relative to `base`), and
+/// `#CATALOG/NAMESPACE.TABLE` when the file holds several catalogs. The catalog is opened read-only.
+pub fn from_sql_catalog(location: &str, base: &Path) -> Result<String, String> {
+    let rest =
+        location.strip_prefix("sqlite:///").ok_or("an Iceberg SQL catalog is `sqlite:///PATH#NAMESPACE.TABLE`")?;
+    let (path, name) = rest.split_once('#').ok_or("name the table: `sqlite:///PATH#NAMESPACE.TABLE`")?;
+    let (catalog, name) = match name.split_once('/') {
+        Some((c, n)) => (Some(c), n),
+        None => (None, name),
+    };
+    let (namespace, table) = name.rsplit_once('.').ok_or_else(|| format!("`{name}` is not NAMESPACE.TABLE"))?;
+    let file = if Path::new(path).is_absolute() { Path::new(path).to_path_buf() } else { base.join(path) };
+    if !file.is_file() {
+        return Err(format!("no SQLite catalog at {}", file.display()));
+    }
+    let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let db = rusqlite::Connection::open_with_flags(&file, flags).map_err(|e| format!("{}: {e}", file.display()))?;
+    db.busy_timeout(std::time::Duration::from_secs(5)).map_err(|e| e.to_string())?;
+    let mut query = db
+        .prepare(
+            "SELECT catalog_name, metadata_location FROM iceberg_tables WHERE table_namespace = ?1 AND table_name = ?2 LIMIT 100",
+        )
+        .map_err(|e| format!("{} is not an Iceberg SQL catalog: {e}", file.display()))?;
+    let rows: Vec<(String, Option<String>)> = query
+        .query_map([namespace, table], |r| Ok((r.get(0)?, r.get(1)?)))
+        .and_then(Iterator::collect)
+        .map_err(|e| format!("{}: {e}", file.display()))?;
+    let rows: Vec<_> = rows.into_iter().filter(|(c, _)| catalog.is_none_or(|want| want == c)).collect();
+    match rows.as_slice() {
+        [] => Err(format!("the catalog {} has no table {namespace}.{table}", file.display())),
+        [(_, None)] => Err(format!("{namespace}.{table} has no metadata location in {}", file.display())),
+        [(_, Some(metadata))] => Ok(metadata.strip_prefix("file://").unwrap_or(metadata).to_string()),
+        several => {
+            let names: Vec<&str> = several.iter().map(|(c, _)| c.as_str()).collect();
+            Err(format!(
+                "several catalogs of {} hold {namespace}.{table} ({}): name one, `#CATALOG/{namespace}.{table}`",
+                file.display(),
+                names.join(", ")
+            ))
+        }
+    }
+}
+
 /// The table metadata, as far as reading a snapshot needs (format versions 1 and 2).
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "kebab-case")]
