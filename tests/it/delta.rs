@@ -384,7 +384,9 @@ fn a_table_in_s3_is_read_at_its_snapshot() {
 /// The table's version and its `id`s, sorted, as the `deltalake` Python package reads them (not
 /// contrakt).
 fn table_state(table: &Path) -> (u64, Vec<i64>) {
-    let script = "import json, sys\nfrom deltalake import DeltaTable\nt = DeltaTable(sys.argv[1])\nprint(json.dumps({'version': t.version(), 'ids': sorted(t.to_pyarrow_table().column('id').to_pylist())}))";
+    // `os._exit`: the interpreter's shutdown can abort in delta-rs's native threads ("terminate
+    // called without an active exception") after the answer is out.
+    let script = "import json, os, sys\nfrom deltalake import DeltaTable\nt = DeltaTable(sys.argv[1])\nprint(json.dumps({'version': t.version(), 'ids': sorted(t.to_pyarrow_table().column('id').to_pylist())}), flush=True)\nos._exit(0)";
     let out = std::process::Command::new(crate::test_python()).args(["-c", script]).arg(table).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();

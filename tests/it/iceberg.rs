@@ -393,3 +393,59 @@ fn a_sql_catalog_names_the_current_metadata() {
     assert_eq!(run.code, Some(2), "{run}");
     assert!(run.stderr.contains("give a catalog with --data"), "{run}");
 }
+
+/// An Iceberg table in S3 (moto's server on loopback, [`crate::s3_loopback`]), uploaded from the
+/// folder pyiceberg wrote it in (its metadata names that folder): read from the bucket, by a
+/// server with `format: iceberg` and by `--data` without a format.
+#[test]
+fn a_table_in_s3_is_read_at_its_snapshot() {
+    let (_server, endpoint) = crate::s3_loopback::start();
+    crate::s3_loopback::put(&endpoint, "/lake", b"");
+    let local = PathBuf::from(info("overwritten")["location"].as_str().unwrap());
+    let mut files = Vec::new();
+    let mut stack = vec![local.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            if e.path().is_dir() { stack.push(e.path()) } else { files.push(e.path()) }
+        }
+    }
+    for f in &files {
+        let key = f.strip_prefix(&local).unwrap().to_str().unwrap();
+        crate::s3_loopback::put(&endpoint, &format!("/lake/tables/overwritten/{key}"), &std::fs::read(f).unwrap());
+    }
+    let dir = workspace("overwritten", AMOUNT);
+    let contract = std::fs::read_to_string(dir.path().join("c.yaml")).unwrap().replace(
+        "schema:\n",
+        "servers:\n  - server: lake\n    type: s3\n    location: s3://lake/tables/overwritten/\n    format: iceberg\nschema:\n",
+    );
+    std::fs::write(dir.path().join("c.yaml"), contract).unwrap();
+    let run = |extra: &[&str]| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_contrakt"));
+        cmd.args(["check", "c.yaml", "--format", "json", "--now", "2026-01-01T00:00:00Z"])
+            .args(extra)
+            .current_dir(dir.path())
+            .env("NO_COLOR", "1")
+            .env_remove("RUST_LOG")
+            .env_remove("AWS_PROFILE")
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "s3cr3t-never-printed")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ENDPOINT_URL", &endpoint)
+            .env("AWS_ALLOW_HTTP", "true");
+        let out = cmd.output().unwrap();
+        let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(!stdout.contains("s3cr3t") && !stderr.contains("s3cr3t"));
+        assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+        serde_json::from_str::<Value>(&stdout).unwrap()["reports"][0]["objects"][0].clone()
+    };
+    let now = run(&[]);
+    assert_eq!(now["rows"], reference("overwritten", current("overwritten"))["rows"], "{now:#}");
+    assert_eq!(now["format"], "iceberg", "{now:#}");
+    let first = info("overwritten")["snapshots"][0].as_str().unwrap();
+    let before = run(&["--as-of", first]);
+    assert_eq!(before["rows"], reference("overwritten", first)["rows"], "{before:#}");
+    // Given with --data and no format, the folder is read as the table (by its metadata/).
+    let given = run(&["--data", "t=s3://lake/tables/overwritten/"]);
+    assert_eq!(given["rows"], 30, "{given:#}");
+    assert_eq!(given["format"], "iceberg", "{given:#}");
+}
