@@ -449,3 +449,23 @@ fn a_table_in_s3_is_read_at_its_snapshot() {
     assert_eq!(given["rows"], 30, "{given:#}");
     assert_eq!(given["format"], "iceberg", "{given:#}");
 }
+
+/// `infer --as-of` drafts from an earlier snapshot: the evolved table's first, before the rename.
+#[test]
+fn infer_as_of_drafts_from_an_earlier_snapshot() {
+    let dir = workspace("evolved", "");
+    let first = info("evolved")["snapshots"][0].as_str().unwrap();
+    let run = contrakt_in(
+        dir.path(),
+        ["infer", "t=table", "--as-of", first, "-o", "then.yaml", "--now", "2026-01-01T00:00:00Z"],
+    );
+    run.assert_exit(0);
+    let drafted = std::fs::read_to_string(dir.path().join("then.yaml")).unwrap();
+    assert!(drafted.contains("name: amount") && !drafted.contains("name: price"), "{drafted}");
+    assert!(drafted.contains("in 60 rows"), "{drafted}");
+    // On data without versions it is refused, as for check.
+    std::fs::write(dir.path().join("t.csv"), "id\n1\n").unwrap();
+    let run = contrakt_in(dir.path(), ["infer", "t.csv", "--as-of", "1"]);
+    run.assert_exit(2);
+    assert!(run.stderr.contains("--as-of"), "{run}");
+}

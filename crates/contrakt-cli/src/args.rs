@@ -409,6 +409,10 @@ pub struct InferArgs {
     /// Write the contract here instead of standard output (server paths are made relative to it).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Draft from Delta and Iceberg tables as they were at this version (`12`; an Iceberg
+    /// snapshot id) or time (RFC 3339, or a date).
+    #[arg(long, value_name = "VERSION|TIME", value_parser = contrakt_check::AsOf::parse)]
+    pub as_of: Option<contrakt_check::AsOf>,
 }
 
 #[derive(Debug, Args)]
