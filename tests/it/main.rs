@@ -6,6 +6,8 @@
 //!   with snapshots of the text and JSON output.
 //! - `cli_alerts`: `contrakt alerts` on the example registry's check report, and delivery to a
 //!   webhook receiver on loopback (dedup across runs, dead letters, retry, secrets never shown).
+//! - `azure`: `az://` and `abfss://` against a loopback listener (no Azure server runs here):
+//!   the environment's account and credentials sign requests to its endpoint, never printed.
 //! - `architecture`: no crate's modules import each other in a circle.
 //! - `bad_input`: one table of broken, hostile and missing inputs, each checked for its exit
 //!   code, error code, message and location, in both output formats.
@@ -42,10 +44,13 @@
 //!   followed out of it.
 //! - `secrets`: hostile contracts leak nothing (issue #18): a contract's S3 `endpointUrl` gets no
 //!   request unless allowed, HTTP sources get no credential, `--data` URLs are shown masked.
+//! - `iceberg`: Iceberg tables written by pyiceberg, read at a snapshot and compared with
+//!   pyiceberg's own scan; delete files and hostile metadata refused.
 //! - `release`: what publishing relies on: crate metadata for crates.io, the release workflow's
 //!   archives installed by the GitHub Action (checksum checked), the action's gate script.
 
 mod architecture;
+mod azure;
 mod bad_input;
 #[cfg(feature = "ballista")]
 mod ballista;
@@ -72,6 +77,7 @@ mod ecosystem;
 mod fixture_data;
 mod gcs_loopback;
 mod hostile_check;
+mod iceberg;
 mod month;
 mod postgres;
 mod publish_s3;

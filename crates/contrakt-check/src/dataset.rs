@@ -4,6 +4,8 @@
 
 /// Delta Lake tables, one kind of data source.
 pub mod delta;
+/// Apache Iceberg tables, read natively.
+pub mod iceberg;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -36,6 +38,9 @@ pub enum FileFormat {
     Arrow,
     /// A Delta Lake table (a folder with `_delta_log/`), read at one snapshot ([`crate::delta`]).
     Delta,
+    /// An Iceberg table (a folder with `metadata/*.metadata.json`), read at one snapshot
+    /// ([`iceberg`]).
+    Iceberg,
     /// A warehouse table, read where it is.
     Table,
 }
@@ -48,6 +53,7 @@ impl FileFormat {
             "json" | "ndjson" | "jsonl" => Some(FileFormat::Json),
             "arrow" | "ipc" | "feather" | "arrow_ipc" => Some(FileFormat::Arrow),
             "delta" => Some(FileFormat::Delta),
+            "iceberg" => Some(FileFormat::Iceberg),
             _ => None,
         }
     }
@@ -59,6 +65,7 @@ impl FileFormat {
             FileFormat::Json => "json",
             FileFormat::Arrow => "arrow",
             FileFormat::Delta => "delta",
+            FileFormat::Iceberg => "iceberg",
             FileFormat::Table => "table",
         }
     }
@@ -70,7 +77,7 @@ impl FileFormat {
             FileFormat::Json => ".json",
             FileFormat::Arrow => ".arrow",
             // The table's log, not the extension, says which files are data.
-            FileFormat::Delta | FileFormat::Table => "",
+            FileFormat::Delta | FileFormat::Iceberg | FileFormat::Table => "",
         }
     }
 
@@ -95,7 +102,7 @@ pub struct DataSource {
     /// `AWS_ENDPOINT_URL` wins; otherwise it is used only if [`ALLOW_ENDPOINTS_ENV`] allows it
     /// (see [`endpoint_allowed`]).
     pub endpoint: Option<String>,
-    /// For a Delta table: the snapshot to read, and the version that was read.
+    /// For a Delta or Iceberg table: the snapshot to read, and the version that was read.
     pub table: TableRead,
 }
 
@@ -104,14 +111,18 @@ pub struct DataSource {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TableRead {
     pub as_of: Option<AsOf>,
+    /// The Delta version, or the Iceberg snapshot id, read.
     pub(crate) version: Arc<std::sync::OnceLock<u64>>,
+    /// Which kind of table was read (a remote folder's is found when it is read).
+    pub(crate) kind: Arc<std::sync::OnceLock<FileFormat>>,
     /// No format was declared for a remote folder: [`register`] looks for a `_delta_log/` in it
     /// (a local folder's is seen by [`source`]), so a Delta table is never read as its files.
     pub(crate) sniff: bool,
 }
 
 impl TableRead {
-    /// The table version read, once the data is registered (Delta tables only).
+    /// The table version read, once the data is registered: a Delta table's version, an Iceberg
+    /// table's snapshot id.
     pub fn version(&self) -> Option<u64> {
         self.version.get().copied()
     }
@@ -120,7 +131,11 @@ impl TableRead {
 impl DataSource {
     /// The format the data was read as: a remote folder found to be a Delta table is `Delta`.
     pub fn format_read(&self) -> FileFormat {
-        if self.table.version().is_some() { FileFormat::Delta } else { self.format }
+        match (self.table.kind.get(), self.table.version()) {
+            (Some(kind), _) => *kind,
+            (None, Some(_)) => FileFormat::Delta,
+            (None, None) => self.format,
+        }
     }
 
     /// This data read at `as_of` (`--as-of`; only a Delta table has earlier versions).
@@ -330,6 +345,16 @@ pub fn locate(
                 hint: format!("server `{}` has no `path` or `location`", server.server),
             })?;
             let path = path.replace("{model}", &object.name).replace("{object}", &object.name);
+            if path.starts_with("sqlite:") {
+                // A catalog's metadata locations may name any file on this machine.
+                return Err(Error::NoData {
+                    object: object.name.clone(),
+                    hint: format!(
+                        "server `{}` names an Iceberg SQL catalog ({path}): give a catalog with --data, or the table's folder in the contract",
+                        server.server
+                    ),
+                });
+            }
             refuse_contract_url(&object.name, &path)?;
             refuse_contract_path(&object.name, &path, base)?;
             (path, server.format.clone(), server.endpoint_url.clone())
@@ -348,6 +373,15 @@ pub fn source(
     endpoint: Option<String>,
     base: &Path,
 ) -> Result<DataSource> {
+    if location.starts_with("sqlite:") {
+        let metadata = iceberg::from_sql_catalog(&location, base).map_err(|message| Error::Source {
+            object: object.to_string(),
+            location: location.clone(),
+            message,
+        })?;
+        let src = source(object, metadata, Some("iceberg"), endpoint, base)?;
+        return Ok(DataSource { location: redact::redact_location(&location), ..src });
+    }
     let url = follow_pointer(object, &location, resolve(&location, base))?;
     let sniff = format.is_none() && url.contains("://") && url.ends_with('/');
     let format = match format.map(|f| (f, FileFormat::parse(f))) {
@@ -355,10 +389,13 @@ pub fn source(
         Some((f, None)) => {
             return Err(Error::NoData {
                 object: object.to_string(),
-                hint: format!("format `{f}` is not one contrakt reads (parquet, csv, json, arrow, delta)"),
+                hint: format!("format `{f}` is not one contrakt reads (parquet, csv, json, arrow, delta, iceberg)"),
             });
         }
         None if !url.contains("://") && crate::delta::is_table(Path::new(&url)) => FileFormat::Delta,
+        None if iceberg::is_metadata_file(&url) || (!url.contains("://") && iceberg::is_table(Path::new(&url))) => {
+            FileFormat::Iceberg
+        }
         None => match FileFormat::from_path(&url) {
             Some(f) => f,
             None => sniff_folder(&url)
@@ -366,22 +403,24 @@ pub fn source(
                 .unwrap_or(FileFormat::Parquet),
         },
     };
-    let readable = ["s3://", "gs://", "https://", "http://"];
+    let readable = ["s3://", "gs://", "az://", "azure://", "abfs://", "abfss://", "adl://", "https://", "http://"];
     if url.contains("://") && !readable.iter().any(|s| url.starts_with(s)) {
         return Err(Error::NoData {
             object: object.to_string(),
             hint: format!(
-                "`{}`: contrakt reads local files, s3://, gs:// and https:// so far; copy the data or mount it",
+                "`{}`: contrakt reads local files, s3://, gs://, az:// (abfss://) and https:// so far; copy the data or mount it",
                 redact::redact_location(&location)
             ),
         });
     }
-    if format == FileFormat::Delta && url.contains("://") && !(url.starts_with("s3://") || url.starts_with("gs://")) {
+    let table = matches!(format, FileFormat::Delta | FileFormat::Iceberg);
+    if table && url.contains("://") && !(url.starts_with("s3://") || url.starts_with("gs://")) {
         return Err(Error::NoData {
             object: object.to_string(),
             hint: format!(
-                "`{}`: contrakt reads Delta tables on local disk, s3:// and gs:// so far",
-                redact::redact_location(&location)
+                "`{}`: contrakt reads {} tables on local disk, s3:// and gs:// so far",
+                redact::redact_location(&location),
+                if format == FileFormat::Delta { "Delta" } else { "Iceberg" }
             ),
         });
     }
@@ -685,15 +724,22 @@ pub async fn register(ctx: &SessionContext, name: &str, object: &str, src: &Data
         let store = if src.remote() { Some(register_store(ctx, object, src)?) } else { None };
         return crate::delta::register(ctx, name, object, src, store).await;
     }
+    if src.format == FileFormat::Iceberg {
+        let store = if src.remote() { Some(register_store(ctx, object, src)?) } else { None };
+        return iceberg::register(ctx, name, object, src, store).await;
+    }
     if src.table.sniff && src.remote() {
         let store = register_store(ctx, object, src)?;
-        if has_delta_log(store.as_ref(), &src.url).await {
+        if has_below(store.as_ref(), &src.url, "_delta_log").await {
             return crate::delta::register(ctx, name, object, src, Some(store)).await;
+        }
+        if has_below(store.as_ref(), &src.url, "metadata").await {
+            return iceberg::register(ctx, name, object, src, Some(store)).await;
         }
     }
     if let Some(as_of) = src.table.as_of {
         return Err(Error::Usage(format!(
-            "--as-of {as_of}: `{object}` is {} data ({}), which has no earlier versions; --as-of reads a Delta table",
+            "--as-of {as_of}: `{object}` is {} data ({}), which has no earlier versions; --as-of reads a Delta or Iceberg table",
             src.format.name(),
             src.location
         )));
@@ -748,7 +794,7 @@ pub async fn register(ctx: &SessionContext, name: &str, object: &str, src: &Data
         FileFormat::Csv => Arc::new(CsvFormat::default().with_has_header(true)),
         FileFormat::Json => Arc::new(JsonFormat::default().with_newline_delimited(json_layout == JsonLayout::Lines)),
         FileFormat::Arrow => Arc::new(ArrowFormat),
-        FileFormat::Delta | FileFormat::Table => {
+        FileFormat::Delta | FileFormat::Iceberg | FileFormat::Table => {
             return Err(Error::NoData {
                 object: object.to_string(),
                 hint: format!("{} is a warehouse table: check it with --server", src.location),
@@ -789,12 +835,18 @@ pub async fn register(ctx: &SessionContext, name: &str, object: &str, src: &Data
     Ok(schema)
 }
 
-/// Whether the remote folder at `url` holds a `_delta_log/` (one listing request, one page).
-async fn has_delta_log(store: &dyn object_store::ObjectStore, url: &str) -> bool {
+/// Whether the remote folder at `url` holds a folder `name` (`_delta_log`, an Iceberg table's
+/// `metadata`) with a file `is_marker` accepts first: one listing request, one page.
+async fn has_below(store: &dyn object_store::ObjectStore, url: &str, name: &str) -> bool {
     use futures::StreamExt;
     let Ok(parsed) = url::Url::parse(url) else { return false };
-    let prefix = object_store::path::Path::from(format!("{}/_delta_log", parsed.path().trim_matches('/')));
-    matches!(store.list(Some(&prefix)).next().await, Some(Ok(_)))
+    let prefix = object_store::path::Path::from(format!("{}/{name}", parsed.path().trim_matches('/')));
+    let first = store.list(Some(&prefix)).next().await;
+    let Some(Ok(first)) = first else { return false };
+    // An Iceberg `metadata/` holds table metadata, manifests (Avro) and maybe a version hint; a
+    // plain folder of Parquet files may have a `metadata/` of something else.
+    let file = first.location.filename().unwrap_or_default();
+    name != "metadata" || file.ends_with(".metadata.json") || file.ends_with(".avro") || file == "version-hint.text"
 }
 
 /// CSV files whose headers differ as one table: the files of each header (and hive partition)
@@ -850,7 +902,7 @@ fn partition_value(root: &Path, file: &Path, key: &str) -> Option<String> {
     })
 }
 
-/// Makes an `s3://bucket/…`, `gs://bucket/…` or `https://host/…` URL readable. For S3, credentials, region and
+/// Makes an `s3://bucket/…`, `gs://bucket/…`, `az://container/…` or `https://host/…` URL readable. For S3, credentials, region and
 /// endpoint come from the environment (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
 /// `AWS_SESSION_TOKEN`, `AWS_REGION`, `AWS_ENDPOINT_URL`, `AWS_ALLOW_HTTP`, …), never from the
 /// contract, and never appear in messages. The contract's `endpointUrl` is used only where the
@@ -907,6 +959,20 @@ fn register_store(ctx: &SessionContext, object: &str, src: &DataSource) -> Resul
             let builder = object_store::gcp::GoogleCloudStorageBuilder::from_env().with_bucket_name(bucket);
             Arc::new(builder.build().map_err(|e| fail(format!("GCS configuration: {e}")))?)
         }
+        "az" | "azure" | "abfs" | "abfss" | "adl" => {
+            // As for S3 and GCS, the account, credentials and endpoint come from the environment
+            // only (`AZURE_STORAGE_ACCOUNT_NAME`, `AZURE_STORAGE_ACCOUNT_KEY`,
+            // `AZURE_STORAGE_SAS_TOKEN`, `AZURE_CLIENT_ID`/`AZURE_CLIENT_SECRET`/`AZURE_TENANT_ID`,
+            // `AZURE_FEDERATED_TOKEN_FILE`, managed identity, `AZURE_STORAGE_ENDPOINT`, …): a
+            // contract names a container, never where the job's token goes. The URL gives the
+            // container (`az://container/…`) and, for `abfss://container@account.dfs.core.windows.net/…`,
+            // the account.
+            if let Some(endpoint) = &src.endpoint {
+                tracing::debug!(endpoint = %redact::redact_url(endpoint), "an azure server's endpointUrl is not used: AZURE_STORAGE_ENDPOINT says where Azure is");
+            }
+            let builder = object_store::azure::MicrosoftAzureBuilder::from_env().with_url(url.as_str());
+            Arc::new(builder.build().map_err(|e| fail(azure_configuration(&e.to_string())))?)
+        }
         "https" | "http" => {
             // The origin only: the URL's user info and query never reach the client, and
             // `HttpBuilder::new` reads no credentials from the environment.
@@ -924,6 +990,18 @@ fn register_store(ctx: &SessionContext, object: &str, src: &DataSource) -> Resul
     let root = url::Url::parse(&format!("{}://{}", url.scheme(), url.authority())).map_err(|e| fail(e.to_string()))?;
     ctx.register_object_store(&root, store.clone());
     Ok(store)
+}
+
+/// object_store's message for an Azure store it cannot build, with what to set.
+fn azure_configuration(message: &str) -> String {
+    let hint = if message.contains("ccount") {
+        "; name the storage account with AZURE_STORAGE_ACCOUNT_NAME (or in the URL: abfss://CONTAINER@ACCOUNT.dfs.core.windows.net/PATH)"
+    } else if message.contains("ontainer") {
+        "; name the container in the URL: az://CONTAINER/PATH"
+    } else {
+        ""
+    };
+    format!("Azure configuration: {message}{hint}")
 }
 
 /// Data already in memory, checked in place of files: how the Python package hands over a

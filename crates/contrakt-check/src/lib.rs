@@ -39,6 +39,7 @@ pub mod warehouse;
 pub use contrakt_core::expect::{CheckReport, CheckResult, ObjectRun, Status, Summary};
 pub use dataset::InMemory;
 pub use dataset::delta::{self, AsOf};
+pub use dataset::iceberg;
 pub use engine::Engine;
 pub use error::{Error, Result};
 pub use run::{CheckOptions, Checker, DEFAULT_TIMEOUT, parse_time};

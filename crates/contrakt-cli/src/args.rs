@@ -409,6 +409,10 @@ pub struct InferArgs {
     /// Write the contract here instead of standard output (server paths are made relative to it).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Draft from Delta and Iceberg tables as they were at this version (`12`; an Iceberg
+    /// snapshot id) or time (RFC 3339, or a date).
+    #[arg(long, value_name = "VERSION|TIME", value_parser = contrakt_check::AsOf::parse)]
+    pub as_of: Option<contrakt_check::AsOf>,
 }
 
 #[derive(Debug, Args)]
@@ -479,8 +483,9 @@ pub struct CheckCommonArgs {
     /// Check only this partition (KEY=VALUE; repeatable).
     #[arg(long, value_name = "KEY=VALUE")]
     pub partition: Vec<String>,
-    /// Check Delta tables as they were at this version (`12`) or time (RFC 3339, or a date):
-    /// time travel. The result and the history record the version checked.
+    /// Check Delta and Iceberg tables as they were at this version (`12`; an Iceberg snapshot
+    /// id) or time (RFC 3339, or a date): time travel. The result and the history record the
+    /// version checked.
     #[arg(long, value_name = "VERSION|TIME", value_parser = contrakt_check::AsOf::parse)]
     pub as_of: Option<contrakt_check::AsOf>,
     /// Output format.

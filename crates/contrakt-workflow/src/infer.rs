@@ -28,6 +28,8 @@ pub struct Options {
     /// The folder the contract will be written to: server paths are written relative to it,
     /// which is where `check` reads them from.
     pub contract_dir: PathBuf,
+    /// Draft from Delta and Iceberg tables as they were at this version, snapshot or time.
+    pub as_of: Option<contrakt_check::AsOf>,
 }
 
 /// The draft: the contract as YAML (with a header saying where it came from) and how many
@@ -52,7 +54,7 @@ pub fn infer(options: Options, observe: &mut dyn FnMut(Option<&str>)) -> Result<
         if sources.iter().any(|(o, _, _): &(String, _, _)| *o == object) {
             return Err(Error::Usage(format!("two datasets are both named `{object}`: name them with OBJECT=URL")));
         }
-        let src = dataset::source(&object, location.clone(), None, None, cwd)?;
+        let src = dataset::source(&object, location.clone(), None, None, cwd)?.as_of(options.as_of);
         let path = if location.contains("://") {
             location
         } else {
@@ -141,6 +143,7 @@ mod tests {
             now: crate::check::parse_time("2026-11-22T06:00:00Z").unwrap(),
             cwd: repo.join("fixtures/data"),
             contract_dir: repo.join("contracts"),
+            as_of: None,
         }
     }
 

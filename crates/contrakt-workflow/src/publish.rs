@@ -1,7 +1,8 @@
 //! [`publish()`]: write-audit-publish. The staged data is checked with its contract (a canary
 //! fraction first, if asked); only a passing audit makes it the published release of a folder
-//! or an `s3://` prefix, by swapping the pointer readers follow. [`rollback`] points it back at
-//! the release before. Each publish, refusal and rollback is logged beside the releases and
+//! or an `s3://` prefix, by swapping the pointer readers follow, or of a Delta table, as one
+//! commit appending it. [`rollback`] points it back at the release before (for a Delta table,
+//! one more commit restoring the version before the latest). Each publish, refusal and rollback is logged beside the releases and
 //! recorded in the history store; a refused release can alert its owners and consumers.
 //!
 //! A refusal is a result ([`Outcome::Refused`]), not an error: `Err` means the publish could
@@ -281,6 +282,35 @@ pub fn publish_observed(registry: &Registry, options: Options, observe: &mut dyn
         return Ok(Publish { report, outcome, warnings, alerts });
     }
     let previous = serving();
+    if let Target::Delta(dir) = &target {
+        let table = delta_source(&object, dir)?;
+        let staged = contrakt_check::dataset::source(&object, staged_data.clone(), None, None, &cwd)?;
+        return Ok(match runtime.block_on(contrakt_check::delta::append(&object, &staged, &table)) {
+            Ok(c) => {
+                let current = format!("version {}", c.to);
+                let before = c.from.map(|v| format!("version {v}"));
+                log("published", &report, json!({"current": current, "previous": before}), &mut warnings);
+                record_event(EventKind::Publish, &report, before.clone(), Some(current.clone()), None, &mut warnings);
+                let outcome = Outcome::Published { current, previous: before };
+                let alerts = notify(&report, &outcome);
+                Publish { report, outcome, warnings, alerts }
+            }
+            Err(e) => {
+                log("publish-failed", &report, json!({"error": e.to_string()}), &mut warnings);
+                let why = format!("the audit passed but publishing failed: {e}");
+                let serving = serving();
+                record_event(
+                    EventKind::Refuse,
+                    &report,
+                    serving.clone(),
+                    serving.clone(),
+                    Some(why.clone()),
+                    &mut warnings,
+                );
+                Publish { report, outcome: Outcome::Failed { why, serving }, warnings, alerts: None }
+            }
+        });
+    }
     let release = Release {
         run_id: &run_id,
         contract: &doc.contract.id,
@@ -350,6 +380,43 @@ pub fn rollback(to: &Path, options: RollbackOptions) -> Result<RolledBack> {
         History::At(location) => Some(location),
         History::Off => None,
     };
+    if let Target::Delta(dir) = &target {
+        let object = options.object.clone().unwrap_or_else(|| crate::infer::object_name(&dir.to_string_lossy()));
+        let c = runtime.block_on(contrakt_check::delta::restore_previous(&object, &delta_source(&object, dir)?))?;
+        let restored = c.restored.map(|v| format!(" (the rows of version {v})")).unwrap_or_default();
+        let pointer = Pointer {
+            version: 1,
+            current: format!("version {}{restored}", c.to),
+            history: c.from.map(|v| format!("version {v}")).into_iter().collect(),
+            run_id: String::new(),
+            published_at: stamp.clone(),
+            contract: String::new(),
+            contract_version: String::new(),
+            object: object.clone(),
+        };
+        let mut warnings = Vec::new();
+        let entry = json!({"event": "rollback", "at": stamp, "current": pointer.current, "history": pointer.history});
+        target.log(runtime, &entry, &mut warnings);
+        let event = PublishEvent {
+            id: 0,
+            contract: String::new(),
+            contract_version: String::new(),
+            object,
+            kind: EventKind::Rollback,
+            run_id: String::new(),
+            from_version: pointer.history.first().cloned(),
+            to_version: Some(format!("version {}", c.to)),
+            staged: None,
+            target: target.to_string(),
+            at: contrakt_history::timestamp(wall),
+            failed: 0,
+            warned: 0,
+            errors: 0,
+            reason: None,
+        };
+        record(history.as_ref(), &event, &mut warnings);
+        return Ok(RolledBack { pointer, warnings });
+    }
     let p = target.rollback(runtime, &stamp)?;
     let mut warnings = Vec::new();
     let entry = json!({"event": "rollback", "at": stamp, "current": p.current, "history": p.history});
@@ -416,17 +483,30 @@ fn alert(
     route(registry, std::slice::from_ref(&run), at, alerting)
 }
 
-/// Where releases are published: a local folder (renames) or an object-store prefix
-/// (conditional puts).
+/// Where releases are published: a local folder (renames), an object-store prefix
+/// (conditional puts), or a local Delta table (commits).
 enum Target {
     Folder(PathBuf),
     Prefix(object::Prefix),
+    /// A folder holding a `_delta_log/`.
+    Delta(PathBuf),
+}
+
+/// The Delta table at `dir` as a data source.
+fn delta_source(object: &str, dir: &Path) -> Result<contrakt_check::dataset::DataSource> {
+    Ok(contrakt_check::dataset::source(
+        object,
+        dir.to_string_lossy().into_owned(),
+        Some("delta"),
+        None,
+        Path::new("."),
+    )?)
 }
 
 impl std::fmt::Display for Target {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Target::Folder(p) => write!(f, "{}", p.display()),
+            Target::Folder(p) | Target::Delta(p) => write!(f, "{}", p.display()),
             Target::Prefix(p) => f.write_str(p.url()),
         }
     }
@@ -436,6 +516,7 @@ impl Target {
     fn parse(to: &Path, cwd: &Path) -> Result<Target> {
         Ok(match to.to_str().filter(|s| object::is_url(s)) {
             Some(url) => Target::Prefix(object::Prefix::parse(url)?),
+            None if contrakt_check::delta::is_table(&cwd.join(to)) => Target::Delta(cwd.join(to)),
             None => Target::Folder(cwd.join(to)),
         })
     }
@@ -445,11 +526,18 @@ impl Target {
         match self {
             Target::Folder(dir) => contrakt_publish::read_pointer(dir),
             Target::Prefix(prefix) => Ok(rt.block_on(prefix.read_pointer())?.map(|(p, _)| p)),
+            // A table's log is its pointer.
+            Target::Delta(_) => Ok(None),
         }
     }
 
     /// The release readers get now, if any.
     fn serving(&self, rt: &tokio::runtime::Handle) -> Option<String> {
+        if let Target::Delta(dir) = self {
+            let src = delta_source("table", dir).ok()?;
+            let (_, version) = rt.block_on(contrakt_check::delta::schema("table", &src)).ok()?;
+            return Some(format!("version {version}"));
+        }
         self.pointer(rt).ok().flatten().map(|p| p.current)
     }
 
@@ -466,6 +554,10 @@ impl Target {
                 message: format!("cannot publish from an object store to the local folder {}", dir.display()),
             }),
             (Target::Prefix(prefix), staged) => rt.block_on(prefix.publish(staged, r)),
+            (Target::Delta(dir), _) => Err(contrakt_publish::Error::Unsupported {
+                url: dir.display().to_string(),
+                message: "a Delta table is published by a commit".into(),
+            }),
         }
     }
 
@@ -473,13 +565,18 @@ impl Target {
         match self {
             Target::Folder(dir) => contrakt_publish::rollback(dir, now),
             Target::Prefix(prefix) => rt.block_on(prefix.rollback(now)),
+            Target::Delta(dir) => Err(contrakt_publish::Error::Unsupported {
+                url: dir.display().to_string(),
+                message: "a Delta table is rolled back by a restore".into(),
+            }),
         }
     }
 
     /// Appends to the target's publish log; a failure to log is a warning.
     fn log(&self, rt: &tokio::runtime::Handle, entry: &serde_json::Value, warnings: &mut Vec<String>) {
         let logged = match self {
-            Target::Folder(dir) => contrakt_publish::log(dir, entry),
+            // `_publish_log.jsonl`: Delta readers skip `_` files.
+            Target::Folder(dir) | Target::Delta(dir) => contrakt_publish::log(dir, entry),
             Target::Prefix(prefix) => rt.block_on(prefix.log(entry)),
         };
         if let Err(e) = logged {

@@ -116,6 +116,34 @@ fn relative_dv_path(path_or_inline_dv: &str) -> Option<String> {
 pub(crate) use read::register;
 #[cfg(feature = "delta")]
 pub use read::schema;
+#[cfg(feature = "delta")]
+pub use write::{append, restore_previous};
+
+/// A commit made by [`append`] or [`restore_previous`]: the table's version before it, if the
+/// table existed, and the version it made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Committed {
+    pub from: Option<u64>,
+    pub to: u64,
+    /// For a restore: the version whose files the new version holds.
+    pub restored: Option<u64>,
+}
+
+#[cfg(not(feature = "delta"))]
+pub async fn append(
+    object: &str,
+    _staged: &crate::dataset::DataSource,
+    table: &crate::dataset::DataSource,
+) -> crate::Result<Committed> {
+    Err(table
+        .fail(object, "a Delta table, and this contrakt was built without Delta Lake support (cargo feature `delta`)"))
+}
+
+#[cfg(not(feature = "delta"))]
+pub async fn restore_previous(object: &str, table: &crate::dataset::DataSource) -> crate::Result<Committed> {
+    Err(table
+        .fail(object, "a Delta table, and this contrakt was built without Delta Lake support (cargo feature `delta`)"))
+}
 
 /// The schema of the Delta table at `src` (at its `--as-of`), and the version it is of: what
 /// `diff` and `infer` compare a contract with.
@@ -228,7 +256,11 @@ mod read {
         Ok((schema, src.table.version.get().copied().unwrap_or_default()))
     }
 
-    async fn load(object: &str, src: &DataSource, store: Option<Arc<dyn ObjectStore>>) -> Result<DeltaTable> {
+    pub(super) async fn load(
+        object: &str,
+        src: &DataSource,
+        store: Option<Arc<dyn ObjectStore>>,
+    ) -> Result<DeltaTable> {
         let fail = |m: String| src.fail(object, m);
         let root = table_url(object, src)?;
         let mut builder = DeltaTableBuilder::from_url(root.clone()).map_err(|e| fail(e.to_string()))?;
@@ -305,6 +337,66 @@ mod read {
             }
         }
         Ok(())
+    }
+}
+
+/// Write-audit-publish on a Delta table: the audited data goes in as one commit (delta-rs's
+/// write, an atomic `put-if-absent` of the next log entry), and a rollback is one more commit
+/// that restores the version before the latest (delta-rs's restore).
+#[cfg(feature = "delta")]
+mod write {
+    use std::sync::Arc;
+
+    use datafusion::prelude::SessionContext;
+    use deltalake::protocol::SaveMode;
+
+    use super::Committed;
+    use crate::Result;
+    use crate::dataset::DataSource;
+
+    fn version(table: &deltalake::DeltaTable) -> Option<u64> {
+        table.version()
+    }
+
+    /// Appends the data at `staged` to the Delta table at `table` in one commit.
+    pub async fn append(object: &str, staged: &DataSource, table: &DataSource) -> Result<Committed> {
+        // delta-rs's session: its write plan has nodes only its planner executes.
+        let ctx: SessionContext = deltalake::delta_datafusion::create_session().into_inner();
+        crate::dataset::register(&ctx, "staged", object, staged).await?;
+        let plan = ctx
+            .table("staged")
+            .await
+            .map_err(|e| staged.fail(object, crate::error::explain(&e)))?
+            .into_unoptimized_plan();
+        let delta = super::read::load(object, table, None).await?;
+        let from = version(&delta);
+        let written = delta
+            .write(Vec::new())
+            .with_input_plan(plan)
+            .with_session_state(Arc::new(ctx.state()))
+            .with_save_mode(SaveMode::Append)
+            .await
+            .map_err(|e| table.fail(object, format!("writing to the Delta table: {e}")))?;
+        let to = version(&written).ok_or_else(|| table.fail(object, "the Delta write made no version"))?;
+        Ok(Committed { from, to, restored: None })
+    }
+
+    /// Restores the Delta table at `table` to the version before its latest, as a new commit.
+    pub async fn restore_previous(object: &str, table: &DataSource) -> Result<Committed> {
+        let delta = super::read::load(object, table, None).await?;
+        let from = version(&delta).ok_or_else(|| table.fail(object, "the Delta table has no version"))?;
+        let Some(restored) = from.checked_sub(1) else {
+            return Err(
+                table.fail(object, "the Delta table has only version 0: there is no earlier version to roll back to")
+            );
+        };
+        let (restored_table, _) = delta
+            .restore()
+            .with_version_to_restore(restored)
+            .await
+            .map_err(|e| table.fail(object, format!("restoring version {restored}: {e}")))?;
+        let to = version(&restored_table).ok_or_else(|| table.fail(object, "the restore made no version"))?;
+        Ok(Committed { from: Some(from), to, restored: Some(restored) })
     }
 }
 

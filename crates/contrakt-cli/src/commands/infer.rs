@@ -29,7 +29,8 @@ pub(crate) fn run(args: InferArgs, global: &GlobalArgs) -> Result<ExitStatus, Er
         Some(out) => out.parent().unwrap_or(Path::new(".")).to_path_buf(),
         None => cwd.clone(),
     };
-    let options = Options { data: args.data, id: args.id, sample: args.sample, now, cwd, contract_dir };
+    let options =
+        Options { data: args.data, id: args.id, sample: args.sample, now, cwd, contract_dir, as_of: args.as_of };
     let mut spinner = None;
     let mut observe = |object: Option<&str>| match object {
         Some(o) => spinner = Some(crate::progress::spinner(&format!("profiling {o}"), global.quiet)),

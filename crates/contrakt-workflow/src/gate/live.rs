@@ -1,5 +1,6 @@
 //! Schemas read from where the data is deployed, for the gate (`contrakt diff CONTRACT TABLE`):
-//! a Delta table (a folder with `_delta_log/`, as `[OBJECT=]PATH`) at its current version, or a
+//! a Delta table (a folder with `_delta_log/`, as `[OBJECT=]PATH`) at its current version, an
+//! Iceberg table (a folder with `metadata/*.metadata.json`) at its current snapshot, or a
 //! PostgreSQL table (`[OBJECT=]postgres://[USER@]HOST[:PORT]/DATABASE/[SCHEMA.]TABLE`) from its
 //! catalog, so a CI job compares the registered contract with what production holds.
 
@@ -18,6 +19,7 @@ pub(crate) fn is_table(given: &Path) -> bool {
     location.starts_with("postgres://")
         || location.starts_with("postgresql://")
         || contrakt_check::delta::is_table(Path::new(location))
+        || contrakt_check::iceberg::is_table(Path::new(location))
 }
 
 /// The schema of the table `given` names, or `None` when it names no live table (then it is a
@@ -28,19 +30,30 @@ pub(crate) fn table(given: &Path) -> Option<contrakt_core::Result<Input>> {
     if location.starts_with("postgres://") || location.starts_with("postgresql://") {
         return Some(postgres(object, location));
     }
-    if !contrakt_check::delta::is_table(Path::new(location)) {
+    let iceberg = contrakt_check::iceberg::is_table(Path::new(location));
+    if !iceberg && !contrakt_check::delta::is_table(Path::new(location)) {
         return None;
     }
     let object = object.map_or_else(|| crate::infer::object_name(location), str::to_string);
+    let format = if iceberg { "iceberg" } else { "delta" };
     let read = || -> Result<_, String> {
-        let src = contrakt_check::dataset::source(&object, location.to_string(), Some("delta"), None, Path::new("."))
+        let src = contrakt_check::dataset::source(&object, location.to_string(), Some(format), None, Path::new("."))
             .map_err(|e| e.to_string())?;
         let runtime = Runtime::start().map_err(|e| e.to_string())?;
-        runtime.handle().block_on(contrakt_check::delta::schema(&object, &src)).map_err(|e| e.to_string())
+        let schema = if iceberg {
+            runtime.handle().block_on(contrakt_check::iceberg::schema(&object, &src))
+        } else {
+            runtime.handle().block_on(contrakt_check::delta::schema(&object, &src))
+        };
+        schema.map_err(|e| e.to_string())
     };
     Some(match read() {
         Ok((schema, version)) => {
-            let name = format!("{location} (Delta table, version {version})");
+            let name = if iceberg {
+                format!("{location} (Iceberg table, snapshot {version})")
+            } else {
+                format!("{location} (Delta table, version {version})")
+            };
             let schema = contrakt_formats::arrow::from_arrow(&name, &object, &schema);
             // An empty source: findings name the table, with no snippet to show.
             Ok(Input { schema, side: Side { file: Some(SourceFile::new(name, String::new())), ..Side::default() } })
