@@ -6,6 +6,23 @@
 """
 
 from ._api import check, diff, publish, rollback, validates
+from ._workflows import (
+    Exported,
+    Imported,
+    LintResult,
+    SiteWritten,
+    annotate,
+    deliveries,
+    events,
+    export,
+    history,
+    import_schema,
+    incidents,
+    lint,
+    retry_alerts,
+    route_alerts,
+    write_report,
+)
 from ._contrakt import __version__
 from .contract import ArrowSchema, Contract, Finding, SchemaObject, load
 from .exceptions import (
@@ -38,16 +55,31 @@ __all__ = [
     "DataConversionError",
     "DiffFinding",
     "DiffReport",
+    "Exported",
     "Finding",
     "HistoryWarning",
+    "Imported",
+    "LintResult",
     "Outcome",
     "PublishResult",
     "SchemaObject",
+    "SiteWritten",
     "__version__",
+    "annotate",
     "check",
+    "deliveries",
     "diff",
+    "events",
+    "export",
+    "history",
+    "import_schema",
+    "incidents",
+    "lint",
     "load",
     "publish",
+    "retry_alerts",
     "rollback",
+    "route_alerts",
     "validates",
+    "write_report",
 ]

@@ -59,4 +59,53 @@ def publish(
 def rollback(
     to: str | PathLike[str], object: str | None = None, store: str | None = None
 ) -> tuple[str, list[str]]: ...
+def lint(
+    paths: list[str], ignore: list[str] = ..., fail_on: str | None = None
+) -> tuple[str, str, bool, bool]: ...
+def import_schema(
+    file: str, format: str | None = None, id: str | None = None, models: list[str] = ...
+) -> tuple[str, list[str]]: ...
+def export(contract: str, to: str, object: str | None = None) -> tuple[bytes, bool, list[str]]: ...
+def history_points(
+    store: str | None = None,
+    contract: str | None = None,
+    object: str | None = None,
+    metric: str | None = None,
+    since: str | None = None,
+) -> str: ...
+def history_events(
+    store: str | None = None, contract: str | None = None, object: str | None = None, since: str | None = None
+) -> str: ...
+def annotate(
+    contract: str,
+    start: str,
+    note: str,
+    end: str | None = None,
+    object: str | None = None,
+    metric: str | None = None,
+    store: str | None = None,
+) -> tuple[int, str]: ...
+def route_alerts(
+    paths: list[str],
+    report: str,
+    send: bool = False,
+    state: str | None = None,
+    now: str | None = None,
+    deliver_for: float | None = None,
+) -> str: ...
+def incidents(paths: list[str], state: str | None = None) -> str: ...
+def deliveries(paths: list[str], state: str | None = None, failed: bool = False) -> str: ...
+def retry_alerts(
+    paths: list[str], ids: list[int] = ..., state: str | None = None, deliver_for: float | None = None
+) -> str: ...
+def report(
+    paths: list[str],
+    output: str,
+    history: str | None = None,
+    alerts_state: str | None = None,
+    now: str | None = None,
+    runs: int = 90,
+    commits: int = 30,
+    title: str | None = None,
+) -> tuple[str, int, int, int]: ...
 def panic_for_tests() -> None: ...

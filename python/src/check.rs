@@ -13,6 +13,7 @@ use serde_json::Value as Json;
 
 use contrakt_check::{InMemory, parse_time};
 use contrakt_core::Level;
+use contrakt_core::expect::CheckReport;
 use contrakt_workflow::Registry;
 use contrakt_workflow::check::CheckOptions;
 use contrakt_workflow::check::{Alerting, Alerts, Checked, Options, check_on};
@@ -129,30 +130,34 @@ fn error_chain(e: &contrakt_workflow::Error) -> String {
 /// each check samples different columns). Built on demand, so results stay plain data.
 #[pyfunction]
 pub(crate) fn failure_cases(report_json: &str) -> PyResult<PyTable> {
-    let report: Json =
-        serde_json::from_str(report_json).map_err(|e| Failure::Usage(format!("not a check report: {e}")))?;
+    // Read back into core's result model, the one `check` serialised.
+    let not_a_report = |e: serde_json::Error| Failure::Usage(format!("not a check report: {e}"));
+    let document: Json = serde_json::from_str(report_json).map_err(not_a_report)?;
+    let reports: Vec<CheckReport> = match document.get("reports") {
+        Some(reports) => serde_json::from_value(reports.clone()).map_err(not_a_report)?,
+        None => Vec::new(),
+    };
     let text = |v: Option<&Json>| match v {
         None | Some(Json::Null) => None,
         Some(Json::String(s)) => Some(s.clone()),
         Some(other) => Some(other.to_string()),
     };
     let mut cols: [Vec<Option<String>>; 7] = Default::default();
-    let reports = report.get("reports").and_then(Json::as_array).cloned().unwrap_or_default();
-    for r in reports.iter().flat_map(|rep| rep.get("results").and_then(Json::as_array).cloned().unwrap_or_default()) {
-        let property = text(r.get("property"));
-        for row in r.get("samples").and_then(Json::as_array).map(Vec::as_slice).unwrap_or_default() {
+    for r in reports.iter().flat_map(|report| &report.results) {
+        for row in &r.samples {
             // Samples name columns by their last path segment.
-            let value = property
+            let value = r
+                .property
                 .as_deref()
                 .and_then(|p| text(row.get(p).or_else(|| row.get(p.rsplit('.').next().unwrap_or(p)))));
             let values = [
-                text(r.get("id")),
-                text(r.get("code")),
-                text(r.get("status")),
-                text(r.get("object")),
-                property.clone(),
+                Some(r.id.clone()),
+                Some(r.code.clone()),
+                Some(r.status.as_str().to_string()),
+                Some(r.object.clone()),
+                r.property.clone(),
                 value,
-                Some(row.to_string()),
+                Some(Json::Object(row.clone()).to_string()),
             ];
             for (c, v) in cols.iter_mut().zip(values) {
                 c.push(v);

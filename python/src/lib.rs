@@ -2,12 +2,17 @@
 //! function takes Python values, calls the Rust crates, and hands back JSON text or Arrow data
 //! that the Python wrappers in `contrakt/` turn into objects. Errors map in one place, `error`.
 
+mod alerts;
 mod check;
 mod contract;
+mod convert;
 mod diff;
 mod error;
+mod history;
+mod lint;
 mod publish;
 mod runtime;
+mod site;
 
 use pyo3::prelude::*;
 
@@ -22,6 +27,17 @@ fn _contrakt(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(diff::diff, m)?)?;
     m.add_function(wrap_pyfunction!(publish::publish, m)?)?;
     m.add_function(wrap_pyfunction!(publish::rollback, m)?)?;
+    m.add_function(wrap_pyfunction!(lint::lint, m)?)?;
+    m.add_function(wrap_pyfunction!(convert::import_schema, m)?)?;
+    m.add_function(wrap_pyfunction!(convert::export, m)?)?;
+    m.add_function(wrap_pyfunction!(history::history_points, m)?)?;
+    m.add_function(wrap_pyfunction!(history::history_events, m)?)?;
+    m.add_function(wrap_pyfunction!(history::annotate, m)?)?;
+    m.add_function(wrap_pyfunction!(alerts::route_alerts, m)?)?;
+    m.add_function(wrap_pyfunction!(alerts::incidents, m)?)?;
+    m.add_function(wrap_pyfunction!(alerts::deliveries, m)?)?;
+    m.add_function(wrap_pyfunction!(alerts::retry_alerts, m)?)?;
+    m.add_function(wrap_pyfunction!(site::report, m)?)?;
     m.add_function(wrap_pyfunction!(error::panic_for_tests, m)?)?;
     Ok(())
 }

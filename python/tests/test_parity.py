@@ -172,3 +172,68 @@ def test_without_a_history_store_nothing_is_recorded(tmp_path: Path) -> None:
     assert result.passed
     assert all(r.code != "Q601" for r in result.results), "no history, no adaptive check judged"
     assert not (root / ".contrakt").exists()
+
+
+def cli_json(exe: Path, root: Path, *args: str, codes: tuple[int, ...] = (0, 1)) -> Any:
+    done = subprocess.run([str(exe), *args, "--format", "json"], cwd=root, capture_output=True, text=True, timeout=300)
+    assert done.returncode in codes, (done.returncode, done.stderr)
+    return json.loads(done.stdout)
+
+
+def cli_text(exe: Path, root: Path, *args: str) -> str:
+    done = subprocess.run([str(exe), *args], cwd=root, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, (done.returncode, done.stderr)
+    return done.stdout
+
+
+def test_the_cli_and_python_lint_convert_read_history_and_route_alerts_alike(cli: Path, tmp_path: Path) -> None:
+    """The other workflows through both faces, on one registry: the same lint findings, the
+    same imported and exported files, the same history rows and publish events read back, the
+    same alerts planned for a report, and the same site, byte for byte."""
+    root = registry(tmp_path / "registry")
+    orders = DATA / "orders" / "orders.parquet"
+    checked = contrakt.check(orders, root / "orders.odcs.yaml", object="orders", now=NOW)
+    assert not checked.passed, "the example data breaks its contract (fixtures/data/README.md)"
+
+    # lint: the registry, and a contract with two properties of one name (L101).
+    for folder in (root, tmp_path / "duplicated"):
+        if folder != root:
+            folder.mkdir()
+            shutil.copy(REPO / "fixtures" / "lint" / "L101" / "fail" / "orders.odcs.yaml", folder)
+        by_cli = cli_json(cli, folder, "lint", str(folder))
+        linted = contrakt.lint(folder)
+        assert {"findings": linted.findings, "summary": linted.summary} == {k: by_cli[k] for k in ("findings", "summary")}
+    assert any(f["code"] == "L101" for f in linted.findings) and not linted.passed
+
+    # import and export: the same files.
+    avro = REPO / "fixtures" / "formats" / "avro" / "orders.avsc"
+    assert contrakt.import_schema(avro).yaml == cli_text(cli, root, "import", str(avro))
+    for to in ("sql", "avro", "great-expectations"):
+        exported = contrakt.export(root / "orders.odcs.yaml", to, object="orders")
+        assert exported.text == cli_text(cli, root, "export", str(root / "orders.odcs.yaml"), "--to", to, "--object", "orders"), to
+
+    # history: the rows Python recorded, read back by both.
+    store = root / ".contrakt" / "history.db"
+    points = contrakt.history(store=store)
+    assert points and {p["contract"] for p in points} == {"urn:contrakt:meal-kit:orders"}
+    assert points == cli_json(cli, root, "history", "--store", str(store))
+    assert contrakt.events(store=store) == cli_json(cli, root, "history", "--events", "--store", str(store))
+    assert contrakt.history("urn:contrakt:meal-kit:orders", metric="rowCount", store=store) == cli_json(
+        cli, root, "history", "urn:contrakt:meal-kit:orders", "--metric", "rowCount", "--store", str(store)
+    )
+
+    # alerts: the same plan for the same report, nothing sent or recorded.
+    report_file = tmp_path / "report.json"
+    report_file.write_text(checked.to_json())
+    planned = contrakt.route_alerts(checked, root, now=NOW)
+    assert planned["checks"], "failed checks are routed"
+    assert planned == cli_json(cli, root, "alerts", "route", str(root), "--report", str(report_file), "--explain", "--now", NOW)
+    assert not (root / ".contrakt" / "alerts.db").exists()
+
+    # report: the same site (no wall-clock time in it without `now`).
+    by_python = contrakt.write_report(tmp_path / "site-python", root, history=store)
+    cli_text(cli, root, "report", str(root), "-o", str(tmp_path / "site-cli"), "--history", str(store))
+    files = sorted(p.relative_to(tmp_path / "site-cli") for p in (tmp_path / "site-cli").rglob("*") if p.is_file())
+    assert by_python.files == len(files) and by_python.contracts > 0
+    for f in files:
+        assert (tmp_path / "site-python" / f).read_bytes() == (tmp_path / "site-cli" / f).read_bytes(), f

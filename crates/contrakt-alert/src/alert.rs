@@ -3,13 +3,13 @@
 //! channel. The alert serialises as the `contrakt.alert/v1` webhook body
 //! (`docs/alert-webhook.md`): fields are only ever added within a version.
 
-use contrakt_core::config::LevelName;
+use contrakt_core::Level;
 use contrakt_core::consumer::Criticality;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json};
 
 pub use crate::report::PublishRef;
-use crate::report::StatusName;
+use contrakt_core::expect::Status;
 
 pub const SCHEMA: &str = "contrakt.alert/v1";
 
@@ -38,9 +38,9 @@ pub struct Alert {
     /// Stable for one check of one contract: incidents and receivers group on it.
     pub fingerprint: String,
     pub audience: AudienceName,
-    pub severity: LevelName,
+    pub severity: Level,
     /// The check's status in the run (`pass` for a resolution).
-    pub status: StatusName,
+    pub status: Status,
     /// One line for a notification's title.
     pub title: String,
     /// The message for people, plain text (owners' and consumers' differ).

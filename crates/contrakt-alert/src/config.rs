@@ -345,7 +345,7 @@ pub fn resolve(config: &AlertsConfig, root: &Path, source: Option<&Arc<SourceFil
         routes.push(Route {
             name,
             audience,
-            min_severity: r.min_severity.map_or(Level::Warning, Level::from),
+            min_severity: r.min_severity.unwrap_or(Level::Warning),
             matches: r.matches.clone(),
             channels: r.channels.clone(),
             quiet,

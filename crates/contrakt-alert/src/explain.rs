@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use crate::alert::{AudienceName, Recipient, RecipientKind};
 use crate::pipeline::CheckPlan;
-use crate::report::StatusName;
+use contrakt_core::expect::Status;
 
 /// Unix ms as RFC 3339 (UTC, seconds).
 pub fn rfc3339(ms: i64) -> String {
@@ -31,9 +31,9 @@ pub fn text(plans: &[CheckPlan]) -> String {
         let c = &p.check;
         let badge = match (p.event, c.status) {
             (crate::alert::Event::Resolve, _) => "RESOLVED",
-            (_, StatusName::Fail) => "FAIL",
-            (_, StatusName::Warn) => "warn",
-            (_, StatusName::Error) => "ERROR",
+            (_, Status::Fail) => "FAIL",
+            (_, Status::Warn) => "warn",
+            (_, Status::Error) => "ERROR",
             _ => "?",
         };
         let decision = p.decision.map(|d| format!(" ({d})")).unwrap_or_default();

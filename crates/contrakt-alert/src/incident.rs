@@ -5,7 +5,7 @@
 use contrakt_core::Level;
 use rusqlite::{OptionalExtension, Transaction, params};
 
-use crate::report::CheckRow;
+use contrakt_core::expect::CheckResult;
 
 /// What a run's result does to its incident.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,11 +69,11 @@ pub fn fail(
     tx: &Transaction<'_>,
     contract: &str,
     fingerprint: &str,
-    row: &CheckRow,
+    row: &CheckResult,
     now_ms: i64,
     cooldown_ms: i64,
 ) -> rusqlite::Result<Observed> {
-    let sev = rank(row.level());
+    let sev = rank(row.severity);
     let current: Option<(String, i64, i64, i64, i64)> = tx
         .query_row(
             "SELECT state, severity, generation, alerts, last_alerted FROM incidents WHERE fingerprint = ?1",
@@ -115,7 +115,7 @@ pub fn fail(
                     alerts = 1, occurrences = 1, opened_at = ?7, last_seen = ?7, last_alerted = ?7, resolved_at = NULL",
                 params![fingerprint, contract, row.object, row.id, sev, generation, now_ms],
             )?;
-            Ok(Observed { decision: Decision::Open, generation, sequence: 1, severity: row.level() })
+            Ok(Observed { decision: Decision::Open, generation, sequence: 1, severity: row.severity })
         }
     }
 }

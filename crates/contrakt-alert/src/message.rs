@@ -7,7 +7,7 @@ use serde_json::{Map, Value as Json, json};
 
 use crate::alert::{Alert, AudienceName, Event, Recipient, RecipientKind};
 use crate::limit::{self, cut_string, cut_value};
-use crate::report::StatusName;
+use contrakt_core::expect::Status;
 
 /// How many sample rows a message shows (the webhook body carries them all).
 const SHOWN_SAMPLES: usize = 5;
@@ -28,7 +28,7 @@ pub fn title(alert: &Alert, contract_name: Option<&str>) -> String {
         (Event::Resolve, _) => {
             format!("Resolved: {what} passes {check} again ({contract} v{})", alert.contract.version)
         }
-        (Event::Trigger, AudienceName::Owners) if alert.status == StatusName::Error => {
+        (Event::Trigger, AudienceName::Owners) if alert.status == Status::Error => {
             format!("ERROR: {check} on {what} could not run ({contract} v{})", alert.contract.version)
         }
         (Event::Trigger, AudienceName::Owners) => {
@@ -44,9 +44,9 @@ pub fn title(alert: &Alert, contract_name: Option<&str>) -> String {
 
 fn badge(alert: &Alert) -> &'static str {
     match alert.status {
-        StatusName::Fail => "FAIL",
-        StatusName::Warn => "WARN",
-        StatusName::Error => "ERROR",
+        Status::Fail => "FAIL",
+        Status::Warn => "WARN",
+        Status::Error => "ERROR",
         _ => "NOTE",
     }
 }
@@ -71,7 +71,7 @@ pub fn text(alert: &Alert, owners: &[Recipient], consumers: &[Recipient]) -> Str
         let _ = writeln!(out, "Check: {} {} ({rule}). The incident is resolved.", c.code, c.kind);
         return out;
     }
-    let could_not_run = alert.status == StatusName::Error;
+    let could_not_run = alert.status == Status::Error;
     let refused = alert.publish.as_ref().filter(|p| p.outcome == "refused");
     match alert.audience {
         _ if refused.is_some() => {

@@ -12,9 +12,10 @@ use crate::dispatch::{self, PlannedDelivery};
 use crate::error::{Error, Result};
 use crate::incident::{self, Decision};
 use crate::outbox;
-use crate::report::{CheckRow, CheckRun, StatusName};
+use crate::report::Run;
 use crate::route::{self, Skipped};
 use crate::store::Store;
+use contrakt_core::expect::{CheckResult, Status};
 
 /// The contracts and consumers alerts are routed against.
 pub struct Registry<'a> {
@@ -29,11 +30,11 @@ impl Registry<'_> {
 
     /// The runs about the contracts given (a report of the whole registry routed for one
     /// contract file routes that contract); an error when none is.
-    fn covered<'r>(&self, runs: &'r [CheckRun]) -> Result<Vec<&'r CheckRun>> {
-        let covered: Vec<&CheckRun> =
-            runs.iter().filter(|r| self.contracts.iter().any(|c| c.contract.id == r.contract)).collect();
+    fn covered<'r>(&self, runs: &'r [Run]) -> Result<Vec<&'r Run>> {
+        let covered: Vec<&Run> =
+            runs.iter().filter(|r| self.contracts.iter().any(|c| c.contract.id == r.report.contract)).collect();
         match (covered.is_empty(), runs.first()) {
-            (true, Some(first)) => Err(Error::UnknownContract(first.contract.clone())),
+            (true, Some(first)) => Err(Error::UnknownContract(first.report.contract.clone())),
             _ => Ok(covered),
         }
     }
@@ -43,7 +44,7 @@ impl Registry<'_> {
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckPlan {
     pub contract: String,
-    pub check: CheckRow,
+    pub check: CheckResult,
     pub event: Event,
     /// Set when incidents were consulted (not under `--explain`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -59,13 +60,13 @@ pub struct PlannedAlert {
 }
 
 /// Who would be told of what, without touching the state: every failed or warned check.
-pub fn explain(runs: &[CheckRun], registry: &Registry<'_>, settings: &Settings, now_ms: i64) -> Result<Vec<CheckPlan>> {
+pub fn explain(runs: &[Run], registry: &Registry<'_>, settings: &Settings, now_ms: i64) -> Result<Vec<CheckPlan>> {
     let _s = tracing::info_span!("route", runs = runs.len()).entered();
     let mut plans = Vec::new();
     for run in registry.covered(runs)? {
-        let doc = registry.contract(&run.contract)?;
-        for row in run.results.iter().filter(|r| r.is_failure()) {
-            plans.push(plan(run, row, doc, registry, settings, Event::Trigger, row.level(), now_ms, None));
+        let doc = registry.contract(&run.report.contract)?;
+        for row in run.report.results.iter().filter(|r| r.is_failure()) {
+            plans.push(plan(run, row, doc, registry, settings, Event::Trigger, row.severity, now_ms, None));
         }
     }
     Ok(plans)
@@ -73,8 +74,8 @@ pub fn explain(runs: &[CheckRun], registry: &Registry<'_>, settings: &Settings, 
 
 #[allow(clippy::too_many_arguments)]
 fn plan(
-    run: &CheckRun,
-    row: &CheckRow,
+    run: &Run,
+    row: &CheckResult,
     doc: &ContractDocument,
     registry: &Registry<'_>,
     settings: &Settings,
@@ -93,7 +94,7 @@ fn plan(
         })
         .collect();
     CheckPlan {
-        contract: run.contract.clone(),
+        contract: run.report.contract.clone(),
         check: row.clone(),
         event,
         decision: decision.map(Decision::as_str),
@@ -118,7 +119,7 @@ pub struct Recorded {
 /// transaction: a crash leaves either all of a report's alerts queued or none, and a second run
 /// at the same time waits and then sees the incidents this one opened.
 pub fn record(
-    runs: &[CheckRun],
+    runs: &[Run],
     registry: &Registry<'_>,
     settings: &Settings,
     store: &mut Store,
@@ -132,16 +133,23 @@ pub fn record(
     let tx = store.immediate()?;
     let wall = outbox::now_ms();
     for run in registry.covered(runs)? {
-        let doc = registry.contract(&run.contract)?;
-        for row in &run.results {
+        let doc = registry.contract(&run.report.contract)?;
+        for row in &run.report.results {
             let fingerprint = route::fingerprint_of(run, row);
             let observed = match row.status {
-                StatusName::Fail | StatusName::Warn | StatusName::Error => Some(
-                    incident::fail(&tx, &run.contract, &fingerprint, row, now_ms, settings.cooldown.as_millis() as i64)
-                        .map_err(state)?,
+                Status::Fail | Status::Warn | Status::Error => Some(
+                    incident::fail(
+                        &tx,
+                        &run.report.contract,
+                        &fingerprint,
+                        row,
+                        now_ms,
+                        settings.cooldown.as_millis() as i64,
+                    )
+                    .map_err(state)?,
                 ),
-                StatusName::Pass => incident::pass(&tx, &fingerprint, now_ms).map_err(state)?,
-                StatusName::Skipped => None,
+                Status::Pass => incident::pass(&tx, &fingerprint, now_ms).map_err(state)?,
+                Status::Skipped => None,
             };
             let Some(observed) = observed else { continue };
             match observed.decision {

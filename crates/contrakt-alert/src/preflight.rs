@@ -6,7 +6,6 @@
 use std::fmt::Write;
 
 use contrakt_core::Level;
-use contrakt_core::config::LevelName;
 use contrakt_core::consumer::Consumer;
 use contrakt_core::odcs::ContractDocument;
 use contrakt_core::path::FieldPath;
@@ -19,9 +18,9 @@ use crate::config::Settings;
 use crate::dispatch;
 use crate::error::{Error, Result};
 use crate::outbox;
-use crate::report::StatusName;
 use crate::route::{self, hex};
 use crate::store::Store;
+use contrakt_core::expect::Status;
 
 /// One breaking finding of the gate, with the consumers whose reads it breaks.
 #[derive(Debug, Clone)]
@@ -179,8 +178,8 @@ pub fn alerts(
         event: Event::Trigger,
         fingerprint,
         audience: AudienceName::Owners,
-        severity: level_name(change.level),
-        status: StatusName::Fail,
+        severity: change.level,
+        status: Status::Fail,
         title: String::new(),
         text: String::new(),
         checked_at: crate::explain::rfc3339(outbox::now_ms()),
@@ -254,12 +253,4 @@ pub fn alerts(
     }
     owner_alert.text = text;
     vec![consumer_alert, owner_alert]
-}
-
-fn level_name(l: Level) -> LevelName {
-    match l {
-        Level::Info => LevelName::Info,
-        Level::Warning => LevelName::Warning,
-        Level::Error => LevelName::Error,
-    }
 }

@@ -12,7 +12,8 @@ use crate::alert::{
     Alert, Audience, CheckRef, ContactRef, ContractRef, Event, Link, Recipient, RecipientKind, Runbook, SCHEMA,
 };
 use crate::message;
-use crate::report::{CheckRow, CheckRun};
+use crate::report::Run;
+use contrakt_core::expect::CheckResult;
 
 /// A consumer of the contract that is not told, and why (shown by `--explain`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -29,7 +30,7 @@ pub struct Routed {
 }
 
 /// A stable id for one check of one contract: what incidents and receivers group on.
-pub fn fingerprint(contract: &str, row: &CheckRow) -> String {
+pub fn fingerprint(contract: &str, row: &CheckResult) -> String {
     let key = format!(
         "{contract}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}",
         row.object,
@@ -43,10 +44,10 @@ pub fn fingerprint(contract: &str, row: &CheckRow) -> String {
 
 /// The fingerprint of a row of this run: a publish's audit has incidents of its own, apart
 /// from the checks of the published data.
-pub fn fingerprint_of(run: &CheckRun, row: &CheckRow) -> String {
+pub fn fingerprint_of(run: &Run, row: &CheckResult) -> String {
     match &run.publish {
-        Some(_) => fingerprint(&format!("{}#publish", run.contract), row),
-        None => fingerprint(&run.contract, row),
+        Some(_) => fingerprint(&format!("{}#publish", run.report.contract), row),
+        None => fingerprint(&run.report.contract, row),
     }
 }
 
@@ -56,8 +57,8 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 
 /// Routes one check row of a run.
 pub fn route(
-    run: &CheckRun,
-    row: &CheckRow,
+    run: &Run,
+    row: &CheckResult,
     doc: &ContractDocument,
     consumers: &[Consumer],
     event: Event,
@@ -66,7 +67,7 @@ pub fn route(
     let contract = &doc.contract;
     let owners = owners(contract);
     // Consumers hear of broken promises; a check that could not run is the owners' to fix.
-    let (told, skipped) = if row.status == crate::report::StatusName::Error {
+    let (told, skipped) = if row.status == contrakt_core::expect::Status::Error {
         (Vec::new(), Vec::new())
     } else if run.publish.is_some() {
         consumers_at_risk(run, row, contract, consumers)
@@ -76,9 +77,9 @@ pub fn route(
     let rule = find_rule(contract, &row.id);
     let runbook = runbook(run, row, contract, rule, runbook_url);
     let contract_ref = ContractRef {
-        id: run.contract.clone(),
-        version: run.contract_version.clone(),
-        file: run.file.clone(),
+        id: run.report.contract.clone(),
+        version: run.report.contract_version.clone(),
+        file: run.report.file.clone(),
         url: canonical_url(contract),
     };
     let check = CheckRef {
@@ -114,7 +115,7 @@ pub fn route(
             status: row.status,
             title: String::new(),
             text: String::new(),
-            checked_at: run.now.clone(),
+            checked_at: run.report.now.clone(),
             contract: contract_ref.clone(),
             check: check.clone(),
             samples: row.samples.clone(),
@@ -178,17 +179,17 @@ pub fn owners(contract: &Contract) -> Vec<Recipient> {
 }
 
 fn consumers_of(
-    run: &CheckRun,
-    row: &CheckRow,
+    run: &Run,
+    row: &CheckResult,
     contract: &Contract,
     consumers: &[Consumer],
 ) -> (Vec<Recipient>, Vec<Skipped>) {
     let path = FieldPath::parse(&row.path()).ok();
     let sla = sla_property(contract, row);
-    let version = semver::Version::parse(&run.contract_version).ok();
+    let version = semver::Version::parse(&run.report.contract_version).ok();
     let (mut told, mut skipped) = (Vec::new(), Vec::new());
     for consumer in consumers {
-        for usage in consumer.uses.iter().filter(|u| u.contract == run.contract) {
+        for usage in consumer.uses.iter().filter(|u| u.contract == run.report.contract) {
             if let (Some(range), Some(v)) = (usage.versions.as_deref(), version.as_ref())
                 && semver::VersionReq::parse(range).is_ok_and(|r| !r.matches(v))
             {
@@ -254,8 +255,8 @@ const FRESHNESS: &[&str] = &["latency", "freshness", "timeOfAvailability"];
 /// wait for is not coming as it is), and those who rely on the contract's freshness SLA (a
 /// refused release is a late one). Others keep reading the published data, unchanged.
 fn consumers_at_risk(
-    run: &CheckRun,
-    row: &CheckRow,
+    run: &Run,
+    row: &CheckResult,
     contract: &Contract,
     consumers: &[Consumer],
 ) -> (Vec<Recipient>, Vec<Skipped>) {
@@ -268,7 +269,7 @@ fn consumers_at_risk(
         .collect();
     let (mut told, mut skipped) = (Vec::new(), Vec::new());
     for consumer in consumers {
-        for usage in consumer.uses.iter().filter(|u| u.contract == run.contract) {
+        for usage in consumer.uses.iter().filter(|u| u.contract == run.report.contract) {
             let mut because = Vec::new();
             if let (Some(p), true) = (&path, row.property.is_some()) {
                 for read in &usage.reads {
@@ -295,7 +296,7 @@ fn consumers_at_risk(
 }
 
 /// The SLA property (`latency`, `retention`) a freshness or retention check measures.
-fn sla_property(contract: &Contract, row: &CheckRow) -> Option<String> {
+fn sla_property(contract: &Contract, row: &CheckResult) -> Option<String> {
     if !row.code.starts_with("Q4") {
         return None;
     }
@@ -328,8 +329,8 @@ fn canonical_url(contract: &Contract) -> Option<String> {
 }
 
 fn runbook(
-    run: &CheckRun,
-    row: &CheckRow,
+    run: &Run,
+    row: &CheckResult,
     contract: &Contract,
     rule: Option<&QualityRule>,
     runbook_url: Option<&str>,
@@ -359,11 +360,11 @@ fn runbook(
     let reproduce = crate::shell::command(&[
         "contrakt",
         "check",
-        &run.file,
+        &run.report.file,
         "--object",
         &row.object,
         "--now",
-        &run.now,
+        &run.report.now,
         "--sample",
         "100",
     ]);

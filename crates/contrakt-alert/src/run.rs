@@ -16,7 +16,7 @@ use crate::config::Settings;
 use crate::error::Result;
 use crate::outbox::{self, Delivered};
 use crate::pipeline::{CheckPlan, Recorded, Registry, record};
-use crate::report::{self, CheckRun};
+use crate::report::{self, Run};
 use crate::store::Store;
 
 /// How long a check waits for its alerts to be delivered (retries included) before leaving the
@@ -131,7 +131,7 @@ impl Notified {
 /// Records the runs against the incidents, queues their alerts and delivers the outbox, retrying
 /// for up to `budget`; what is left waits in the outbox for the next run.
 pub fn notify(
-    runs: &[CheckRun],
+    runs: &[Run],
     registry: &Registry<'_>,
     settings: &Settings,
     now_ms: i64,
@@ -148,7 +148,7 @@ pub fn notify(
 /// `stdout` channels write to standard error: standard output holds the caller's report.
 pub fn notify_checks(paths: &[PathBuf], reports: &[CheckReport], now_ms: i64, budget: Duration) -> Result<Notified> {
     let _s = tracing::info_span!("alert", reports = reports.len()).entered();
-    let runs: Vec<CheckRun> = reports.iter().map(report::from_report).collect();
+    let runs: Vec<Run> = reports.iter().map(report::from_report).collect();
     let mut loaded = load(paths, None, true)?;
     loaded.settings.stdout_to_stderr = true;
     notify(&runs, &loaded.registry(), &loaded.settings, now_ms, budget)

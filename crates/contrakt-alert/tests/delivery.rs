@@ -561,7 +561,7 @@ fn a_channel_template_words_the_message_and_escapes_its_html() {
     let mut store = Store::open(&s.state).unwrap();
     // A rule whose name and sample hold markup: the HTML shows it, never runs it.
     let mut runs = report(STATUS_FAILS);
-    runs[0].results[0].message = "3 rows <script>alert(1)</script> & more".into();
+    runs[0].report.results[0].message = "3 rows <script>alert(1)</script> & more".into();
     let (contracts, consumers) = registry();
     let registry = Registry { contracts: &contracts, consumers: &consumers };
     contrakt_alert::record(&runs, &registry, &s, &mut store, T0).unwrap();

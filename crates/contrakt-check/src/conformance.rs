@@ -1,11 +1,16 @@
 //! Schema conformance (Q101–Q103): the dataset's Arrow schema against the contract's Schema IR,
 //! judged on the diff's type lattice.
 
+use std::collections::BTreeSet;
+
 use datafusion::arrow::datatypes::{DataType as Arrow, Field as ArrowField, Fields, Schema as ArrowSchema};
 
 use contrakt_core::Level;
 use contrakt_core::diff::lattice::widens;
-use contrakt_core::ir::{DataType, Field, Object};
+use contrakt_core::expect::registry::{COLUMN_PRESENT, COLUMN_TYPE, EXTRA_COLUMN};
+use contrakt_core::expect::{CheckKind, CheckResult, Status};
+use contrakt_core::ir::{self, DataType, Field, Object};
+use contrakt_core::odcs::ContractDocument;
 
 pub use contrakt_formats::arrow::ir_type;
 
@@ -189,6 +194,85 @@ pub fn walk(object: &Object) -> Vec<(Vec<String>, Vec<String>, &Field)> {
             }
         }
         out.push((names, physical, f));
+    }
+    out
+}
+
+/// Q101–Q103 for one object of `ir`, whose data has `schema`.
+pub(crate) fn results(doc: &ContractDocument, ir: &ir::Schema, object: &str, schema: &ArrowSchema) -> Vec<CheckResult> {
+    let mut out = Vec::new();
+    let Some(ir_object) = ir.object(object) else { return out };
+    let mut matched = BTreeSet::new();
+    let mk = |kind: &'static CheckKind, names: &[String], field: &ir::Field, severity: Level| CheckResult {
+        property: Some(names.join(".")),
+        location: doc.locate(field.span),
+        ..CheckResult::new(format!("{object}.{}.{}", names.join("."), kind.name), kind, object, Status::Pass, severity)
+    };
+    for (names, physical, field) in walk(ir_object) {
+        let mut present = mk(&COLUMN_PRESENT, &names, field, Level::Error);
+        match resolve(schema, &physical) {
+            None => {
+                present.status = Status::Fail;
+                present.message = format!("no column `{}` in the data", physical.join("."));
+                out.push(present);
+            }
+            Some(col) => {
+                if names.len() == 1 {
+                    matched.insert(col.path[0].clone());
+                }
+                present.message = if col.case_differs {
+                    format!("found as `{}` (the case differs)", col.path.join("."))
+                } else {
+                    format!("found `{}`", col.path.join("."))
+                };
+                out.push(present);
+                let data = ir_type(&col.data_type);
+                let mut typed = mk(&COLUMN_TYPE, &names, field, Level::Error);
+                let text_ok = matches!(data, ir::DataType::String)
+                    && physical_is_text(field.metadata.get("physicalType").map(String::as_str));
+                let judged = if text_ok {
+                    // physicalType is the storage readers get, so it decides the column's type;
+                    // a logicalType that disagrees is said, never silently dropped.
+                    let physical = &field.metadata["physicalType"];
+                    Ok(Some(match &field.data_type {
+                        ir::DataType::String | ir::DataType::Uuid | ir::DataType::Enum { .. } => {
+                            format!("a string column, as the physicalType `{physical}` says")
+                        }
+                        logical => format!(
+                            "a string column, as the physicalType `{physical}` says; the logicalType ({}) disagrees, and the column's type is taken from the physicalType",
+                            show(logical)
+                        ),
+                    }))
+                } else {
+                    judge_type(&data, &field.data_type)
+                };
+                match judged {
+                    Ok(note) => {
+                        typed.message =
+                            note.unwrap_or_else(|| format!("{} matches {}", show(&data), show(&field.data_type)));
+                    }
+                    Err((level, why)) => {
+                        typed.severity = level;
+                        typed.status = Status::judged(false, level);
+                        typed.message = why;
+                    }
+                }
+                out.push(typed);
+            }
+        }
+    }
+    for f in schema.fields() {
+        if !matched.contains(f.name()) {
+            let mut extra = mk(
+                &EXTRA_COLUMN,
+                std::slice::from_ref(f.name()),
+                &ir::Field::new(f.name().clone(), ir::DataType::Any),
+                Level::Info,
+            );
+            extra.status = Status::Warn;
+            extra.message = format!("column `{}` ({}) is not in the contract", f.name(), f.data_type());
+            out.push(extra);
+        }
     }
     out
 }

@@ -134,7 +134,7 @@ pub(crate) fn judge(
             };
             r.value = Some(round(value));
             r.threshold = Some(e.threshold.written());
-            r.unit = Some(if e.unit == Unit::Percent { "percent" } else { "rows" });
+            r.unit = Some(if e.unit == Unit::Percent { "percent" } else { "rows" }.to_string());
             r.total_rows = rows;
             if counts_rows {
                 r.failed_rows = Some(count as u64);

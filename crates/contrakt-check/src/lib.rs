@@ -33,6 +33,7 @@ pub mod references;
 mod run;
 mod samples;
 pub mod segment;
+mod site;
 pub mod sql;
 pub mod warehouse;
 

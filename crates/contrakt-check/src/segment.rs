@@ -220,7 +220,7 @@ pub fn fold(r: &mut CheckResult, by: &[String], threshold: &Threshold, mut all: 
         all: Vec::new(),
     };
     if !all.is_empty() && matches!(r.status, Status::Pass | Status::Fail | Status::Warn) {
-        let unit = match r.unit {
+        let unit = match r.unit.as_deref() {
             Some("percent") => "%",
             Some("rows") => " rows",
             _ => "",
@@ -363,7 +363,7 @@ mod tests {
             status,
             contrakt_core::Level::Error,
         );
-        r.unit = Some("rows");
+        r.unit = Some("rows".into());
         r.message = "120 rows".into();
         r
     }

@@ -144,7 +144,7 @@ pub struct AlertRoute {
     pub audience: Option<String>,
     /// Lowest severity sent: `info`, `warning` (default) or `error`.
     #[serde(default)]
-    pub min_severity: Option<LevelName>,
+    pub min_severity: Option<Level>,
     #[serde(default, rename = "match")]
     pub matches: AlertMatch,
     pub channels: Vec<String>,
@@ -306,28 +306,10 @@ impl Default for Compatibility {
 pub struct LintConfig {
     /// Lowest level that fails `contrakt lint` (default `error`).
     #[serde(default)]
-    pub fail_on: Option<LevelName>,
+    pub fail_on: Option<Level>,
     /// Rule codes or names never reported.
     #[serde(default)]
     pub ignore: Vec<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LevelName {
-    Info,
-    Warning,
-    Error,
-}
-
-impl From<LevelName> for Level {
-    fn from(l: LevelName) -> Level {
-        match l {
-            LevelName::Info => Level::Info,
-            LevelName::Warning => Level::Warning,
-            LevelName::Error => Level::Error,
-        }
-    }
 }
 
 pub fn load(source: Arc<SourceFile>) -> Result<Config> {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 pub use contrakt_alert::incident::Incident;
 pub use contrakt_alert::outbox::{Delivered, Row};
-pub use contrakt_alert::report::CheckRun;
+pub use contrakt_alert::report::Run;
 use contrakt_alert::{Store, outbox};
 
 use crate::check::{Alerting, Alerts};
@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 
 /// The check runs of a report as `contrakt check --format json` writes it (its `reports`, or
 /// one report); `name` says where it came from in errors.
-pub fn parse_report(name: &str, text: &str) -> Result<Vec<CheckRun>> {
+pub fn parse_report(name: &str, text: &str) -> Result<Vec<Run>> {
     Ok(contrakt_alert::report::parse(name, text)?)
 }
 
@@ -35,7 +35,7 @@ impl Routes {
     /// the incidents, queues their alerts and delivers the outbox for up to the budget
     /// ([`Alerting::Notify`]); or plans the alerts without sending or recording anything
     /// ([`Alerting::DryRun`]). `now_ms` is the time incidents are judged at.
-    pub fn route(&self, runs: &[CheckRun], now_ms: i64, alerting: Alerting) -> Result<Alerts> {
+    pub fn route(&self, runs: &[Run], now_ms: i64, alerting: Alerting) -> Result<Alerts> {
         let (registry, settings) = (self.0.registry(), &self.0.settings);
         Ok(match alerting {
             Alerting::Notify(budget) => {

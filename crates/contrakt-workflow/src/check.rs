@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use contrakt_alert::Settings;
 use contrakt_alert::pipeline::CheckPlan;
-use contrakt_alert::report::CheckRun;
+use contrakt_alert::report::Run;
 use contrakt_alert::run::Notified;
 /// What each contract's check reads, and how: [`Options::check`].
 pub use contrakt_check::CheckOptions;
@@ -285,7 +285,7 @@ fn alert(registry: &Registry, reports: &[CheckReport], at: i64, alerting: Alerti
 
 /// Routes check runs (a check's, or a publish's audit) over the registry's alert settings.
 /// `stdout` channels write to standard error: standard output holds the caller's report.
-pub(crate) fn route(registry: &Registry, runs: &[CheckRun], at: i64, alerting: Alerting) -> Result<Alerts> {
+pub(crate) fn route(registry: &Registry, runs: &[Run], at: i64, alerting: Alerting) -> Result<Alerts> {
     let _s = tracing::info_span!("alert", runs = runs.len()).entered();
     let mut settings = registry.alert_settings()?;
     settings.stdout_to_stderr = true;

@@ -80,7 +80,7 @@ pub fn lint(paths: &[PathBuf], options: &Options) -> Result<Linted> {
     let mut fail_on = options.fail_on;
     if let Some((_, config)) = &config {
         ignore.extend(config.lint.ignore.iter().cloned());
-        fail_on = fail_on.or(config.lint.fail_on.map(Level::from));
+        fail_on = fail_on.or(config.lint.fail_on);
     }
     if let Some(sel) = ignore.iter().find(|sel| lint::registry::find(sel).is_none()) {
         return Err(Error::Usage(format!("--ignore: no rule `{sel}`; `contrakt rules` lists them")));

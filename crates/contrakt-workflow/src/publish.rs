@@ -13,9 +13,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use contrakt_alert::alert::PublishRef;
-use contrakt_alert::report::StatusName;
 use contrakt_check::{CheckOptions, CheckReport, Checker};
 use contrakt_core::Level;
+use contrakt_core::expect::Status;
 use contrakt_history::{EventKind, Location, PublishEvent};
 use contrakt_publish::{Pointer, Release, object};
 use serde_json::json;
@@ -248,7 +248,7 @@ pub fn publish_observed(registry: &Registry, options: Options, observe: &mut dyn
         let result = runtime.block_on(checker.check(doc, &canary));
         observe(Step::Checked);
         let mut report = result?;
-        report.results.retain(|r| !WHOLE_DATA_CHECKS.contains(&r.code));
+        report.results.retain(|r| !WHOLE_DATA_CHECKS.contains(&r.code.as_str()));
         report.summary = CheckReport::summarize(&report.results);
         if report.fails_at(options.fail_on) {
             log("canary-failed", &report, json!({"canary": fraction}), &mut warnings);
@@ -473,7 +473,7 @@ fn alert(
     run.publish = Some(match outcome {
         Outcome::Published { current, .. } => {
             // Warnings below the fail level did not stop the release: a published one only resolves.
-            run.results.retain(|r| r.status == StatusName::Pass);
+            run.report.results.retain(|r| r.status == Status::Pass);
             PublishRef { outcome: "published".into(), staged, target, serving: Some(current.clone()) }
         }
         Outcome::Refused { serving, .. } | Outcome::Failed { serving, .. } => {

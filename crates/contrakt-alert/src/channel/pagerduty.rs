@@ -19,11 +19,7 @@ fn event_with(alert: &Alert, cuts: &[String]) -> Json {
     if alert.event == Event::Resolve {
         return json!({"event_action": "resolve", "dedup_key": dedup_key});
     }
-    let severity = match alert.severity {
-        contrakt_core::config::LevelName::Error => "error",
-        contrakt_core::config::LevelName::Warning => "warning",
-        contrakt_core::config::LevelName::Info => "info",
-    };
+    let severity = alert.severity.as_str();
     let c = &alert.check;
     // Only web links: PagerDuty shows `links` as clickable, whatever their scheme.
     let links: Vec<Json> = alert

@@ -8,9 +8,9 @@ use super::preview;
 use crate::alert::{Alert, Event, Link};
 use crate::config::{Channel, ChannelKind};
 use crate::limit;
-use crate::report::StatusName;
 use crate::route::route;
 use crate::route::tests::{example, row, run};
+use contrakt_core::expect::Status;
 
 const FENCE_AND_PING: &str = "```\n<!channel> <https://evil.example|Reset your password> ```";
 const MARKDOWN_LINK: &str = "[Reset your password](https://evil.example/login)";
@@ -20,14 +20,14 @@ const HOSTILE_FILE: &str = "x;$(id>PWN);`id`'q'.yaml";
 fn hostile() -> Alert {
     let (contracts, consumers) = example();
     let doc = contracts.iter().find(|c| c.contract.id == "urn:contrakt:meal-kit:orders").unwrap();
-    let mut r = row("orders_status_valid", "Q303", "invalid-values", Some("status"), StatusName::Fail);
+    let mut r = row("orders_status_valid", "Q303", "invalid-values", Some("status"), Status::Fail);
     r.samples = vec![
         serde_json::from_value(json!({"order_id": "1", "note": FENCE_AND_PING})).unwrap(),
         serde_json::from_value(json!({"order_id": "2", "note": MARKDOWN_LINK})).unwrap(),
     ];
     let mut run = run("1.4.0", vec![r.clone()]);
-    run.contract = "<!channel> *urn* [pwn](https://evil.example)".into();
-    run.file = HOSTILE_FILE.into();
+    run.report.contract = "<!channel> *urn* [pwn](https://evil.example)".into();
+    run.report.file = HOSTILE_FILE.into();
     let mut alert = route(&run, &r, doc, &consumers, Event::Trigger, None).alerts.remove(0);
     alert.runbook.links = vec![
         Link { label: "runbook".into(), url: "javascript:alert(document.cookie)".into() },

@@ -2,14 +2,15 @@
 
 use std::path::PathBuf;
 
-use contrakt_core::config::LevelName;
+use contrakt_core::Level;
 use contrakt_core::consumer::{self, Consumer};
 use contrakt_core::odcs::{self, ContractDocument};
 use contrakt_core::registry;
 
 use super::*;
 use crate::alert::{AudienceName, Event, RecipientKind};
-use crate::report::{CheckRow, CheckRun, StatusName};
+use crate::report::Run;
+use contrakt_core::expect::{CheckReport, CheckResult, Status};
 
 pub(crate) fn example() -> (Vec<ContractDocument>, Vec<Consumer>) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../contracts");
@@ -20,15 +21,15 @@ pub(crate) fn example() -> (Vec<ContractDocument>, Vec<Consumer>) {
     (contracts, consumers)
 }
 
-pub(crate) fn row(id: &str, code: &str, kind: &str, property: Option<&str>, status: StatusName) -> CheckRow {
-    CheckRow {
+pub(crate) fn row(id: &str, code: &str, kind: &str, property: Option<&str>, status: Status) -> CheckResult {
+    CheckResult {
         id: id.into(),
         code: code.into(),
         kind: kind.into(),
         object: "orders".into(),
         property: property.map(Into::into),
         status,
-        severity: if status == StatusName::Warn { LevelName::Warning } else { LevelName::Error },
+        severity: if status == Status::Warn { Level::Warning } else { Level::Error },
         value: Some(3.0),
         threshold: Some("mustBe: 0".into()),
         unit: Some("rows".into()),
@@ -38,25 +39,32 @@ pub(crate) fn row(id: &str, code: &str, kind: &str, property: Option<&str>, stat
         samples: vec![serde_json::from_str(r#"{"order_id":"427eceae","status":"lost"}"#).unwrap()],
         name: None,
         location: Some("contracts/orders.odcs.yaml:317:13".into()),
+        duration_ms: 4,
+        segments: None,
     }
 }
 
-pub(crate) fn run(version: &str, results: Vec<CheckRow>) -> CheckRun {
-    CheckRun {
+pub(crate) fn run(version: &str, results: Vec<CheckResult>) -> Run {
+    let report = CheckReport {
+        version: 1,
         contract: "urn:contrakt:meal-kit:orders".into(),
         contract_version: version.into(),
         file: "contracts/orders.odcs.yaml".into(),
         now: "2026-11-22T06:00:00Z".into(),
+        passed: false,
+        summary: CheckReport::summarize(&results),
+        objects: Vec::new(),
         results,
-        publish: None,
-    }
+        duration_ms: 5,
+    };
+    Run::from(report)
 }
 
 fn told(r: &Routed, audience: AudienceName) -> Vec<String> {
     r.alerts.iter().filter(|a| a.audience == audience).flat_map(|a| a.recipients.iter().map(|r| r.id.clone())).collect()
 }
 
-fn routed(version: &str, row: CheckRow) -> Routed {
+fn routed(version: &str, row: CheckResult) -> Routed {
     let (contracts, consumers) = example();
     let doc = contracts.iter().find(|c| c.contract.id == "urn:contrakt:meal-kit:orders").unwrap();
     let run = run(version, vec![row.clone()]);
@@ -65,7 +73,7 @@ fn routed(version: &str, row: CheckRow) -> Routed {
 
 #[test]
 fn owners_are_owners_stewards_and_notification_channels() {
-    let r = routed("1.4.0", row("orders_status_valid", "Q303", "invalid-values", Some("status"), StatusName::Fail));
+    let r = routed("1.4.0", row("orders_status_valid", "Q303", "invalid-values", Some("status"), Status::Fail));
     assert_eq!(told(&r, AudienceName::Owners), ["akhan", "lmartin", "sup_orders_alerts", "sup_orders_issues"]);
     let owners = &r.alerts[0];
     assert_eq!(owners.recipients[0].role.as_deref(), Some("owner"));
@@ -75,7 +83,7 @@ fn owners_are_owners_stewards_and_notification_channels() {
 
 #[test]
 fn consumers_who_read_the_column_or_rely_on_the_rule_are_told() {
-    let r = routed("1.4.0", row("orders_status_valid", "Q303", "invalid-values", Some("status"), StatusName::Fail));
+    let r = routed("1.4.0", row("orders_status_valid", "Q303", "invalid-values", Some("status"), Status::Fail));
     assert_eq!(
         told(&r, AudienceName::Consumers),
         ["finance-revenue-dashboard", "logistics-planner", "marketing-crm-sync"]
@@ -88,8 +96,7 @@ fn consumers_who_read_the_column_or_rely_on_the_rule_are_told() {
 
 #[test]
 fn a_consumer_reading_none_of_the_failed_columns_is_not_told() {
-    let r =
-        routed("1.4.0", row("orders.total_amount.minimum", "Q204", "minimum", Some("total_amount"), StatusName::Fail));
+    let r = routed("1.4.0", row("orders.total_amount.minimum", "Q204", "minimum", Some("total_amount"), Status::Fail));
     assert_eq!(told(&r, AudienceName::Consumers), ["finance-revenue-dashboard"]);
     let skipped: Vec<&str> = r.skipped.iter().map(|s| s.consumer.as_str()).collect();
     assert_eq!(skipped, ["logistics-planner", "marketing-crm-sync"]);
@@ -97,14 +104,14 @@ fn a_consumer_reading_none_of_the_failed_columns_is_not_told() {
 
 #[test]
 fn an_object_level_rule_reaches_only_those_who_rely_on_it() {
-    let r = routed("1.4.0", row("orders_row_count", "Q305", "row-count", None, StatusName::Fail));
+    let r = routed("1.4.0", row("orders_row_count", "Q305", "row-count", None, Status::Fail));
     assert_eq!(told(&r, AudienceName::Consumers), ["finance-revenue-dashboard"]);
     assert_eq!(r.alerts[1].recipients[0].because, ["relies on rule orders_row_count"]);
 }
 
 #[test]
 fn an_sla_reaches_consumers_relying_on_it_by_property_name() {
-    let mut sla = row("sla_orders_latency", "Q401", "freshness", Some("updated_at"), StatusName::Fail);
+    let mut sla = row("sla_orders_latency", "Q401", "freshness", Some("updated_at"), Status::Fail);
     sla.property = Some("updated_at".into());
     let r = routed("1.4.0", sla);
     let consumers = told(&r, AudienceName::Consumers);
@@ -114,7 +121,7 @@ fn an_sla_reaches_consumers_relying_on_it_by_property_name() {
 
 #[test]
 fn consumers_pinned_to_other_versions_are_skipped() {
-    let r = routed("2.0.0", row("orders_status_valid", "Q303", "invalid-values", Some("status"), StatusName::Fail));
+    let r = routed("2.0.0", row("orders_status_valid", "Q303", "invalid-values", Some("status"), Status::Fail));
     assert!(told(&r, AudienceName::Consumers).is_empty());
     assert_eq!(r.alerts.len(), 1, "owners only");
     assert!(r.skipped.iter().all(|s| s.why.starts_with("pinned to `>=1.0.0, <2.0.0`")), "{:?}", r.skipped);
@@ -122,11 +129,11 @@ fn consumers_pinned_to_other_versions_are_skipped() {
 
 #[test]
 fn fingerprints_are_stable_and_distinct() {
-    let a = row("orders_status_valid", "Q303", "invalid-values", Some("status"), StatusName::Fail);
+    let a = row("orders_status_valid", "Q303", "invalid-values", Some("status"), Status::Fail);
     let mut warned = a.clone();
-    warned.status = StatusName::Warn;
-    warned.severity = LevelName::Warning;
-    let b = row("orders.total_amount.minimum", "Q204", "minimum", Some("total_amount"), StatusName::Fail);
+    warned.status = Status::Warn;
+    warned.severity = Level::Warning;
+    let b = row("orders.total_amount.minimum", "Q204", "minimum", Some("total_amount"), Status::Fail);
     let c = "urn:contrakt:meal-kit:orders";
     assert_eq!(fingerprint(c, &a), fingerprint(c, &warned), "severity is not part of the fingerprint");
     assert_ne!(fingerprint(c, &a), fingerprint(c, &b));
@@ -135,7 +142,7 @@ fn fingerprints_are_stable_and_distinct() {
 
 #[test]
 fn owner_and_consumer_messages_say_different_things() {
-    let mut r = row("orders_status_valid", "Q303", "invalid-values", Some("status"), StatusName::Fail);
+    let mut r = row("orders_status_valid", "Q303", "invalid-values", Some("status"), Status::Fail);
     r.name = Some("Status is a known lifecycle state".into());
     let routed = routed("1.4.0", r);
     insta::assert_snapshot!("owner_message", format!("{}\n\n{}", routed.alerts[0].title, routed.alerts[0].text));

@@ -176,7 +176,7 @@ pub fn registry() -> (Vec<contrakt_core::odcs::ContractDocument>, Vec<contrakt_c
 }
 
 /// A check report on the orders contract with one result per `(id, property, status)`.
-pub fn report(results: &[(&str, Option<&str>, &str)]) -> Vec<contrakt_alert::report::CheckRun> {
+pub fn report(results: &[(&str, Option<&str>, &str)]) -> Vec<contrakt_alert::report::Run> {
     let rows: Vec<serde_json::Value> = results
         .iter()
         .map(|(id, property, status)| {

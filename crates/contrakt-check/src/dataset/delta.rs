@@ -4,7 +4,7 @@
 //! prune files by their partition values and statistics. `--as-of` reads an earlier version.
 //!
 //! A Delta log is data written by someone else: its file paths are confined to the table (see
-//! [`confined`]) before anything is scanned. The reading itself needs the cargo feature `delta`;
+//! `confined`) before anything is scanned. The reading itself needs the cargo feature `delta`;
 //! without it a Delta table is refused with a message that says so.
 
 use std::fmt;
@@ -53,7 +53,7 @@ pub fn is_table(dir: &Path) -> bool {
 
 /// Whether `path`, a data file's or a deletion vector's path as a Delta log gives it (relative
 /// to the table, or an absolute URL), stays inside the table at `root` (a URL ending in `/`).
-/// delta-rs resolves paths the same way ([`resolve`]); an absolute URL elsewhere or `..`
+/// delta-rs resolves paths the same way (`resolve`); an absolute URL elsewhere or `..`
 /// steps would otherwise read any file the job can (`file:///home/ci/.aws/credentials`), and
 /// the failing-row samples would print it. `Err` says why.
 pub fn confined(root: &url::Url, path: &str) -> Result<url::Url, String> {
@@ -307,7 +307,7 @@ mod read {
     }
 
     /// Refuses a table whose log names a data file or deletion vector outside it (see
-    /// [`confined`]); for a local table, also through symbolic links inside the folder.
+    /// `confined`); for a local table, also through symbolic links inside the folder.
     fn confine(object: &str, src: &DataSource, root: &url::Url, table: &DeltaTable) -> Result<()> {
         let refuse = |why: String| -> Error {
             src.fail(

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use contrakt_alert::explain;
 use contrakt_alert::pipeline::CheckPlan;
-use contrakt_alert::report::CheckRun;
+use contrakt_alert::report::Run;
 use contrakt_alert::{Settings, outbox};
 use contrakt_core::Error;
 use contrakt_workflow::alerts;
@@ -31,7 +31,7 @@ pub(crate) fn run(args: AlertsArgs, color: bool) -> Result<ExitStatus, Error> {
     Ok(status.unwrap_or_else(|e| fail(&e, color)))
 }
 
-fn read_report(path: &Path) -> Result<Vec<CheckRun>, contrakt_alert::Error> {
+fn read_report(path: &Path) -> Result<Vec<Run>, contrakt_alert::Error> {
     let name = path.display().to_string();
     let text = if name == "-" { std::io::read_to_string(std::io::stdin()) } else { std::fs::read_to_string(path) }
         .map_err(|source| contrakt_alert::Error::Io { path: path.to_path_buf(), source })?;

@@ -1,0 +1,138 @@
+//! An object's plan: its checks compiled against its data, exact uniqueness in the fused scan
+//! or as a grouping that spills, and what the scan also measures and samples where it can.
+
+use std::collections::{BTreeSet, HashMap};
+
+use datafusion::common::TableReference;
+
+use contrakt_core::expect::Expectation;
+
+use crate::compile::{self, How, ObjectPlan, Part, Sample, col_expr};
+use crate::conformance;
+use crate::samples::{self, InScan};
+
+use super::prepare::{Located, Prepared};
+use super::{CheckOptions, Checker, timeout_of};
+
+/// The queries of a plan that run apart from the fused scan.
+pub(super) fn separate_queries(plan: &ObjectPlan) -> Vec<&String> {
+    plan.checks
+        .iter()
+        .flat_map(|c| match &c.how {
+            How::Count(parts) => parts.iter().collect::<Vec<_>>(),
+            How::Number(p) => vec![p],
+            _ => vec![],
+        })
+        .filter_map(|p| match p {
+            Part::Query(q) => Some(q),
+            Part::Fused(_) => None,
+        })
+        .collect()
+}
+
+impl Checker {
+    pub(super) fn plan(&self, prepared: &Prepared, object: &str, located: &Located) -> (ObjectPlan, Vec<usize>) {
+        self.plan_grouped(prepared, object, located, self.memory_limit.is_some())
+    }
+
+    /// The object's plan; exact uniqueness as a grouping of its own when `grouped`.
+    pub(super) fn plan_grouped(
+        &self,
+        prepared: &Prepared,
+        object: &str,
+        located: &Located,
+        grouped: bool,
+    ) -> (ObjectPlan, Vec<usize>) {
+        let idx: Vec<usize> =
+            prepared.expectations.iter().enumerate().filter(|(_, e)| e.object == object).map(|(i, _)| i).collect();
+        let exps: Vec<&Expectation> = idx.iter().map(|i| &prepared.expectations[*i]).collect();
+        let grouped_uniqueness = grouped && self.site.spills();
+        let mut plan = compile::compile(&located.table, &located.schema, &exps, &prepared.tables, grouped_uniqueness);
+        if let Some(ir_object) = prepared.ir.object(object) {
+            let columns: Vec<(String, Vec<String>)> = conformance::walk(ir_object)
+                .into_iter()
+                .map(|(names, physical, _)| (names.join("."), physical))
+                .collect();
+            compile::add_column_stats(&mut plan, &located.schema, &columns);
+        }
+        crate::segment::add_groupings(&mut plan, &located.schema, &exps, !self.site.has_sketches());
+        (plan, idx)
+    }
+}
+
+impl Checker {
+    /// Should exact uniqueness run as a grouping that spills, rather than as a set of distinct
+    /// values in the fused scan? Under `--memory-limit`, always; otherwise when the data's row
+    /// count (from its statistics, where the format keeps one) says the set would outgrow the
+    /// memory budget ([`crate::memory`]).
+    pub(super) async fn grouped_uniqueness(&self, table: &str) -> bool {
+        use datafusion::execution::memory_pool::MemoryLimit;
+        if self.memory_limit.is_some() {
+            return true;
+        }
+        if !self.site.folds_into_scan() {
+            return false;
+        }
+        let MemoryLimit::Finite(budget) = self.ctx.runtime_env().memory_pool.memory_limit() else { return false };
+        let Ok(df) = self.ctx.table(TableReference::bare(table)).await else { return false };
+        let Ok(scan) = df.create_physical_plan().await else { return false };
+        use datafusion::physical_plan::statistics::{StatisticsArgs, StatisticsContext};
+        let stats = StatisticsContext::new().compute(scan.as_ref(), &StatisticsArgs::new());
+        let rows = stats.ok().and_then(|s| s.num_rows.get_value().copied());
+        rows.is_some_and(|rows| rows.saturating_mul(crate::memory::BYTES_PER_DISTINCT) > budget)
+    }
+
+    /// Makes the fused scan measure and sample what it can on the embedded engine: references
+    /// become set lookups in the scan ([`crate::references`]), and, when samples are asked
+    /// for, failing rows are gathered by the scan ([`samples`]). Per check of `plan`, where its
+    /// samples will be.
+    pub(super) async fn fold_into_scan(
+        &self,
+        plan: &mut ObjectPlan,
+        prepared: &Prepared,
+        idx: &[usize],
+        key: &[String],
+        opts: &CheckOptions,
+    ) -> Vec<Option<InScan>> {
+        if !self.site.folds_into_scan() {
+            return vec![None; plan.checks.len()];
+        }
+        let mut exprs: BTreeSet<String> = key.iter().map(|k| col_expr(std::slice::from_ref(k), None)).collect();
+        for c in &plan.checks {
+            match &c.sample {
+                Some(Sample::Rows { column: Some(c), .. }) => {
+                    exprs.insert(c.clone());
+                }
+                Some(Sample::Repeats { columns }) => exprs.extend(columns.iter().cloned()),
+                Some(Sample::Orphans { column, .. }) => {
+                    exprs.insert(column.strip_prefix("o.").unwrap_or(column).to_string());
+                }
+                _ => {}
+            }
+        }
+        let mut types = HashMap::new();
+        if let Ok(df) = self.ctx.table(TableReference::bare(plan.table.as_str())).await {
+            use datafusion::logical_expr::ExprSchemable;
+            for x in exprs {
+                if let Ok(t) = df.parse_sql_expr(&x).and_then(|e| e.get_type(df.schema())) {
+                    types.insert(x, t);
+                }
+            }
+        }
+        crate::references::fold_into_scan(&self.ctx, plan, &types, timeout_of(opts)).await;
+        if opts.sample == 0 {
+            return vec![None; plan.checks.len()];
+        }
+        let labels: Vec<String> =
+            idx.iter().map(|i| prepared.expectations[*i].property_path().unwrap_or_else(|| "value".into())).collect();
+        samples::gather_in_scan(plan, &labels, key, opts.sample, &types)
+    }
+}
+
+/// The form of separate query `q` that also gathers samples, if there is one.
+pub(super) fn sampled_form<'a>(in_scan: &'a [Option<InScan>], q: &str) -> Option<&'a str> {
+    in_scan.iter().flatten().find_map(|place| match place {
+        InScan::Query { query, sampled, .. } if query == q => Some(sampled.as_str()),
+        _ => None,
+    })
+}
