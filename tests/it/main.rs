@@ -71,6 +71,7 @@ mod diff_postgres;
 mod ecosystem;
 mod fixture_data;
 mod gcs_loopback;
+mod json_arrays;
 mod hostile_check;
 mod month;
 mod postgres;
@@ -82,6 +83,7 @@ mod s3_loopback;
 mod secrets;
 mod segments;
 mod symlinks;
+mod warehouse_rules;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

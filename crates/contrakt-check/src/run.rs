@@ -458,6 +458,9 @@ impl Checker {
     /// A query as the warehouse's statement.
     async fn warehouse_sql(&self, sql: &str) -> std::result::Result<String, String> {
         let Some(w) = &self.warehouse else { return Err("no warehouse".into()) };
+        if let Some(statement) = warehouse::rule_statement_of(sql) {
+            return Ok(statement.to_string());
+        }
         let (df, _) = self.planned(sql, false, DEFAULT_TIMEOUT).await?;
         w.to_sql(df.logical_plan()).map_err(|e| e.to_string())
     }
@@ -609,6 +612,12 @@ impl Checker {
                 Ok(src) => {
                     let src = src.as_of(opts.as_of);
                     let r = self.register(&object.name, &object.name, &src, Given::memory(given), opts).await;
+                    let r = match r {
+                        Ok(l) if src.format == FileFormat::Json && Given::memory(given).is_none() => {
+                            self.absent_json_fields(l, ir.object(&object.name)).await
+                        }
+                        other => other,
+                    };
                     sources.insert(object.name.clone(), src);
                     r
                 }
@@ -803,6 +812,23 @@ impl Checker {
         .await
     }
 
+    /// JSON records may leave out an optional property: one no record holds reads as nulls
+    /// ([`dataset::json::absent_as_null`]), not as a missing column.
+    async fn absent_json_fields(&self, located: Located, object: Option<&ir::Object>) -> Result<Located> {
+        let Some(object) = object else { return Ok(located) };
+        let absent: Vec<(String, datafusion::arrow::datatypes::DataType)> = object
+            .fields
+            .iter()
+            .filter(|f| f.nullable && f.primary_key_position.is_none())
+            .map(|f| (f.physical_name.clone().unwrap_or_else(|| f.name.clone()), warehouse::ir_arrow(&f.data_type)))
+            .filter(|(name, _)| resolve(&located.schema, std::slice::from_ref(name)).is_none())
+            .collect();
+        Ok(match dataset::json::absent_as_null(&self.ctx, &located.table, &absent).await? {
+            Some(schema) => Located { table: located.table, schema },
+            None => located,
+        })
+    }
+
     fn plan(&self, prepared: &Prepared, object: &str, located: &Located) -> (ObjectPlan, Vec<usize>) {
         self.plan_grouped(prepared, object, located, self.memory_limit.is_some())
     }
@@ -819,7 +845,14 @@ impl Checker {
             prepared.expectations.iter().enumerate().filter(|(_, e)| e.object == object).map(|(i, _)| i).collect();
         let exps: Vec<&Expectation> = idx.iter().map(|i| &prepared.expectations[*i]).collect();
         let grouped_uniqueness = grouped && self.warehouse.is_none();
-        let mut plan = compile::compile(&located.table, &located.schema, &exps, &prepared.tables, grouped_uniqueness);
+        let mut plan = compile::compile(
+            &located.table,
+            &located.schema,
+            &exps,
+            &prepared.tables,
+            grouped_uniqueness,
+            self.warehouse.as_deref(),
+        );
         if let Some(ir_object) = prepared.ir.object(object) {
             let columns: Vec<(String, Vec<String>)> = conformance::walk(ir_object)
                 .into_iter()
@@ -1201,6 +1234,10 @@ impl Checker {
 
     /// A query that must return one number (or null).
     async fn number(&self, sql: &str, timeout: Duration) -> std::result::Result<Option<f64>, String> {
+        // A rule's own SQL on a warehouse: the server runs it as written, read-only.
+        if let (Some(w), Some(statement)) = (&self.warehouse, warehouse::rule_statement_of(sql)) {
+            return w.rule_number(statement, timeout).await;
+        }
         let batches = self.collect(sql, timeout).await?;
         let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
         let cols = batches.first().map_or(0, |b| b.num_columns());
@@ -1534,7 +1571,17 @@ fn conformance_results(
                 if names.len() == 1 {
                     matched.insert(col.path[0].clone());
                 }
-                present.message = if col.case_differs {
+                let absent = names.len() == 1
+                    && located
+                        .schema
+                        .field_with_name(&col.path[0])
+                        .is_ok_and(|f| f.metadata().contains_key(dataset::json::ABSENT));
+                present.message = if absent {
+                    format!(
+                        "no record holds `{}`: a JSON record may leave out an optional property, read as null",
+                        col.path[0]
+                    )
+                } else if col.case_differs {
                     format!("found as `{}` (the case differs)", col.path.join("."))
                 } else {
                     format!("found `{}`", col.path.join("."))
