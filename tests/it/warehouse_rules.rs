@@ -157,10 +157,8 @@ schema:
     assert!(seq.contains("1/f"), "{seq}");
 
     // --emit-sql shows the statement as the server is given it.
-    let out = t
-        .contrakt(dir.path(), &["check", "rules.odcs.yaml", "--server", "warehouse", "--emit-sql"])
-        .output()
-        .unwrap();
+    let out =
+        t.contrakt(dir.path(), &["check", "rules.odcs.yaml", "--server", "warehouse", "--emit-sql"]).output().unwrap();
     let sql = String::from_utf8_lossy(&out.stdout);
     assert!(sql.contains(r#"SELECT count(*) FILTER (WHERE status ILIKE 'cancel%') FROM "s"."orders";"#), "{sql}");
 

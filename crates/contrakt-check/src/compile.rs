@@ -573,7 +573,6 @@ pub struct FormatCheck {
     calendar: Option<Calendar>,
 }
 
-
 /// Years that are leap years, as 4 digits (divisible by 4, not by 100 unless by 400) and as
 /// Java's 2-digit `yy` (2000–2099).
 const LEAP_YYYY: &str = r"^(\d\d(0[48]|[2468][048]|[13579][26])|([02468][048]|[13579][26])00)$";

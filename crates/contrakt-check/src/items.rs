@@ -47,7 +47,10 @@ pub enum ItemRule {
     NotIn(Vec<serde_json::Value>),
     /// Not a date of this shape (a regular expression) or, where the shape holds, a day past the
     /// end of its month (`2019-02-30`).
-    Date { regex: String, calendar: Calendar },
+    Date {
+        regex: String,
+        calendar: Calendar,
+    },
 }
 
 /// 1-based character positions and widths of the fields of a fixed-width date.
@@ -224,17 +227,21 @@ fn bad_items(values: &ArrayRef, rule: &ItemRule) -> Result<Vec<bool>> {
             let strings = cast(values, &DataType::Utf8)?;
             let strings = strings.as_string::<i32>();
             let re = match rule {
-                ItemRule::Mismatch(p) | ItemRule::Date { regex: p, .. } => match regex::RegexBuilder::new(p).size_limit(REGEX_SIZE_LIMIT).build() {
-                    Ok(re) => Some(re),
-                    Err(e) => return plan_err!("the items' pattern `{p}` does not compile: {e}"),
-                },
+                ItemRule::Mismatch(p) | ItemRule::Date { regex: p, .. } => {
+                    match regex::RegexBuilder::new(p).size_limit(REGEX_SIZE_LIMIT).build() {
+                        Ok(re) => Some(re),
+                        Err(e) => return plan_err!("the items' pattern `{p}` does not compile: {e}"),
+                    }
+                }
                 _ => None,
             };
             Ok(strings
                 .iter()
                 .map(|item| match (item, rule, &re) {
                     (None, ..) => false,
-                    (Some(s), ItemRule::Date { calendar, .. }, Some(re)) => !re.is_match(s) || calendar.past_month_end(s),
+                    (Some(s), ItemRule::Date { calendar, .. }, Some(re)) => {
+                        !re.is_match(s) || calendar.past_month_end(s)
+                    }
                     (Some(s), _, Some(re)) => !re.is_match(s),
                     (Some(s), ItemRule::Shorter(n), _) => (s.chars().count() as u64) < *n,
                     (Some(s), ItemRule::Longer(n), _) => (s.chars().count() as u64) > *n,

@@ -465,9 +465,10 @@ impl Warehouse {
             config.password(password);
         }
         let span = tracing::info_span!("connect", server = %server.server, host, port, database, user = %user);
-        let client = open(&config).instrument(span).await.map_err(|e| {
-            fail(format!("cannot connect to {host}:{port}/{database} as {user}: {}", pg_error(&e)))
-        })?;
+        let client = open(&config)
+            .instrument(span)
+            .await
+            .map_err(|e| fail(format!("cannot connect to {host}:{port}/{database} as {user}: {}", pg_error(&e))))?;
         // Values come back as text; make that text what the decoder reads.
         let mut setup = "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 3;".to_string();
         if let Some(d) = timeout {
@@ -752,7 +753,12 @@ impl Warehouse {
     /// (`{object}`, `${model}`, `${table}`, `{property}`, …, see [`contrakt_core::placeholder`])
     /// replaced by the quoted relation of `table` and the quoted `column`. A `--where` slice
     /// comes in as a `WITH` of the table's name, so the rule sees the slice only.
-    pub fn rule_statement(&self, table: &str, query: &str, column: Option<&str>) -> std::result::Result<String, String> {
+    pub fn rule_statement(
+        &self,
+        table: &str,
+        query: &str,
+        column: Option<&str>,
+    ) -> std::result::Result<String, String> {
         let relation = self.relations.lock().unwrap().get(table).cloned();
         let (name, slice) = match relation {
             Some(Relation::Table { name, .. }) => {
@@ -762,7 +768,8 @@ impl Warehouse {
             None => return Err(format!("the table `{table}` is not in the warehouse")),
         };
         let column = column.map(|c| self.quote(c));
-        let text = contrakt_core::placeholder::substitute(query, &name, column.as_deref()).map_err(|p| p.to_string())?;
+        let text =
+            contrakt_core::placeholder::substitute(query, &name, column.as_deref()).map_err(|p| p.to_string())?;
         let text = match slice {
             None => text,
             Some(q) => with_first(&format!("{name} AS ({q})"), &text),
@@ -782,9 +789,12 @@ impl Warehouse {
             }
             let client = rules.as_mut().expect("opened above");
             let tx = client.build_transaction().read_only(true).start().await.map_err(|e| pg_error(&e))?;
-            tx.batch_execute(&format!("SET LOCAL statement_timeout = {}", timeout.as_millis().clamp(1, i32::MAX as u128)))
-                .await
-                .map_err(|e| pg_error(&e))?;
+            tx.batch_execute(&format!(
+                "SET LOCAL statement_timeout = {}",
+                timeout.as_millis().clamp(1, i32::MAX as u128)
+            ))
+            .await
+            .map_err(|e| pg_error(&e))?;
             tracing::debug!(server = %self.server, sql = statement, "rule SQL on the server");
             let rows = tx.query(statement, &[]).await.map_err(|e| pg_error(&e));
             // Nothing a rule did is kept, whatever it was.
@@ -797,9 +807,10 @@ impl Warehouse {
                     rows.len()
                 ));
             }
-            rows[0].try_get::<_, Option<PgNumber>>(0).map(|n| n.map(|n| n.0)).map_err(|_| {
-                format!("the query returned {}, not a number", rows[0].columns()[0].type_())
-            })
+            rows[0]
+                .try_get::<_, Option<PgNumber>>(0)
+                .map(|n| n.map(|n| n.0))
+                .map_err(|_| format!("the query returned {}, not a number", rows[0].columns()[0].type_()))
         };
         // The server cancels the statement at `timeout` and says so; this is the backstop for a
         // server that never answers.
@@ -1126,7 +1137,10 @@ mod tests {
 
     #[test]
     fn a_slice_comes_first_among_the_rules_ctes() {
-        assert_eq!(with_first("\"o\" AS (SELECT 1)", "SELECT count(*) FROM \"o\""), "WITH \"o\" AS (SELECT 1) SELECT count(*) FROM \"o\"");
+        assert_eq!(
+            with_first("\"o\" AS (SELECT 1)", "SELECT count(*) FROM \"o\""),
+            "WITH \"o\" AS (SELECT 1) SELECT count(*) FROM \"o\""
+        );
         assert_eq!(
             with_first("\"o\" AS (SELECT 1)", " with x AS (SELECT 2) SELECT 3"),
             "WITH \"o\" AS (SELECT 1), x AS (SELECT 2) SELECT 3"
@@ -1145,8 +1159,13 @@ mod tests {
         let w = Warehouse::offline(SqlDialect::Postgres, &server);
         let schema = ArrowSchema::new(vec![Field::new("a", Arrow::Int64, true)]);
         w.relate_table("orders", vec!["sales".into(), "Orders".into()], &schema, vec![]);
-        let s = w.rule_statement("orders", "SELECT count(*) FILTER (WHERE {property} ILIKE 'x%') FROM ${model}", Some("a")).unwrap();
-        assert_eq!(rule_statement_of(&s), Some("SELECT count(*) FILTER (WHERE \"a\" ILIKE 'x%') FROM \"sales\".\"Orders\""));
+        let s = w
+            .rule_statement("orders", "SELECT count(*) FILTER (WHERE {property} ILIKE 'x%') FROM ${model}", Some("a"))
+            .unwrap();
+        assert_eq!(
+            rule_statement_of(&s),
+            Some("SELECT count(*) FILTER (WHERE \"a\" ILIKE 'x%') FROM \"sales\".\"Orders\"")
+        );
         assert!(w.rule_statement("orders", "SELECT 1 FROM ${nope}", None).unwrap_err().contains("nope"));
         assert!(w.rule_statement("other", "SELECT 1", None).is_err());
         assert_eq!(rule_statement_of("SELECT 1"), None);

@@ -14,13 +14,13 @@ use std::collections::BTreeMap;
 
 use datafusion::arrow::datatypes::{DataType, Schema};
 use datafusion::arrow::error::ArrowError;
-use datafusion::common::metadata::FieldMetadata;
-use datafusion::common::{ScalarValue, TableReference};
-use datafusion::logical_expr::Expr;
-use datafusion::prelude::SessionContext;
 use datafusion::arrow::json::reader::infer_json_schema_from_iterator;
 use datafusion::catalog::Session;
+use datafusion::common::metadata::FieldMetadata;
+use datafusion::common::{ScalarValue, TableReference};
 use datafusion::datasource::listing::ListingTableUrl;
+use datafusion::logical_expr::Expr;
+use datafusion::prelude::SessionContext;
 use futures::TryStreamExt;
 use object_store::{GetOptions, GetRange, ObjectStore};
 use serde_json::Value as Json;
@@ -61,8 +61,11 @@ pub(super) async fn sniff(
         match &layout {
             None => layout = Some((this, file.location.to_string())),
             Some((first, at)) if *first != this => {
-                let (lines, array) =
-                    if *first == JsonLayout::Lines { (at.clone(), file.location.to_string()) } else { (file.location.to_string(), at.clone()) };
+                let (lines, array) = if *first == JsonLayout::Lines {
+                    (at.clone(), file.location.to_string())
+                } else {
+                    (file.location.to_string(), at.clone())
+                };
                 return Err(format!(
                     "{lines} holds one JSON object a line and {array} one JSON array: contrakt reads one layout per dataset; point at one file or folder"
                 ));
@@ -120,7 +123,9 @@ pub(crate) async fn absent_as_null(
 /// an empty file.
 pub(super) fn layout_of(bytes: &[u8]) -> Option<JsonLayout> {
     let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    text.iter().find(|b| !b.is_ascii_whitespace()).map(|b| if *b == b'[' { JsonLayout::Array } else { JsonLayout::Lines })
+    text.iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .map(|b| if *b == b'[' { JsonLayout::Array } else { JsonLayout::Lines })
 }
 
 /// Up to `max` whole records from the start of a file (`whole`: `bytes` is all of it; else the
@@ -197,7 +202,9 @@ mod tests {
         let cut = &array[..array.len() - 5];
         assert_eq!(first_records(cut, false, JsonLayout::Array, 10).unwrap().len(), 2);
         assert!(first_records(cut, true, JsonLayout::Array, 10).is_err());
-        assert!(first_records(br#"[{"a": 1} {"a": 2}]"#, true, JsonLayout::Array, 10).unwrap_err().contains("expected `,`"));
+        assert!(
+            first_records(br#"[{"a": 1} {"a": 2}]"#, true, JsonLayout::Array, 10).unwrap_err().contains("expected `,`")
+        );
         let lines = b"{\"a\": 1}\n\n{\"a\": 2}\n{\"a\": ";
         assert_eq!(first_records(lines, false, JsonLayout::Lines, 10).unwrap().len(), 2);
         assert!(first_records(lines, true, JsonLayout::Lines, 10).unwrap_err().contains("line 4"));
