@@ -46,6 +46,8 @@ ALLOWED = {
         "object stores; the run itself reads the files (see the check rows)",
     "servicelevels.odcs.yaml":
         "L001: `isNullable`/`isUnique` are ODCS v2 keys, unknown to the v3 JSON Schema",
+    "multicolumn.odcs.yaml":
+        "E111: no `apiVersion` or `kind` (an export fixture, not an ODCS document)",
     "nested_properties.odcs.yaml":
         "L001: no `status` (required in v3.1.0) and `properties` under a string property",
 }
@@ -162,6 +164,9 @@ def main():
         print(f"  {t.name:<48} {t.agree:>5} / {t.total:<5} {pct:6.1f}%")
     agree, total = sum(t.agree for t in tallies), sum(t.total for t in tallies)
     print(f"  {'all':<48} {agree:>5} / {total:<5} {100.0 * agree / max(total, 1):6.1f}%")
+    deliberate = sum(1 for t in tallies for case, _ in t.disagreeing if case in ALLOWED)
+    print(f"  {'all, the deliberate differences aside':<48} {agree + deliberate:>5} / {total:<5} "
+          f"{100.0 * (agree + deliberate) / max(total, 1):6.1f}%")
     for t in tallies:
         for case, detail in t.disagreeing:
             allowed = ALLOWED.get(case)

@@ -159,7 +159,8 @@ fn array_item_dates_are_checked_against_the_calendar() {
     let all = results(&run);
     // 2019-02-30, 2019-04-31 and 2019-13-01: one row each; a null item breaks nothing.
     let r = expect(&all, "shipments.delivery_dates[].format", "fail", Some(3.0));
-    let rows: Vec<&str> = r["samples"].as_array().unwrap().iter().map(|s| s["delivery_dates"].as_str().unwrap()).collect();
+    let rows: Vec<&str> =
+        r["samples"].as_array().unwrap().iter().map(|s| s["delivery_dates"].as_str().unwrap()).collect();
     assert_eq!(rows, ["[2019-02-28, 2019-02-30]", "[2019-04-31]", "[2019-13-01]"], "{r:#}");
     // `format: date`: 2023-02-29 fails, 2024-02-29 (a leap year) passes.
     expect(&all, "shipments.holidays[].format", "fail", Some(1.0));

@@ -185,3 +185,62 @@ schema:
     assert_eq!(sliced["latest_per_customer"]["value"], 1.0, "{stdout}");
     assert_eq!(sliced["one_cancelled"]["status"], "pass", "{stdout}");
 }
+
+/// Dates in array items are held to the calendar on PostgreSQL as in the embedded engine: the
+/// pushed-down check reads each item's day against its month there.
+#[test]
+fn array_item_dates_are_checked_against_the_calendar_on_postgres() {
+    let pg = crate::postgres::server();
+    let url = pg.create_database("item_dates");
+    let t = target(&url);
+    pg.psql(
+        &url,
+        "CREATE SCHEMA s;
+         CREATE TABLE s.trips (id int8, days text[]);
+         INSERT INTO s.trips VALUES (1, ARRAY['2019-02-28', '2020-02-29']), (2, ARRAY['2019-02-28', '2019-02-30']),
+                                    (3, ARRAY['2019-04-31']), (4, ARRAY['2000-02-29', NULL]), (5, ARRAY['2019-13-01']),
+                                    (6, NULL), (7, ARRAY['1900-02-29']);",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let contract = format!(
+        "apiVersion: v3.1.0
+kind: DataContract
+id: urn:test:item-dates
+version: 1.0.0
+status: active
+servers:
+  - server: warehouse
+    type: postgres
+    host: {}
+    port: {}
+    database: {}
+    schema: s
+schema:
+  - name: trips
+    properties:
+      - name: id
+        logicalType: integer
+      - name: days
+        logicalType: array
+        items:
+          logicalType: string
+          logicalTypeOptions:
+            format: yyyy-MM-dd
+",
+        t.host, t.port, t.database
+    );
+    std::fs::write(dir.path().join("trips.odcs.yaml"), contract).unwrap();
+    let out = t
+        .contrakt(
+            dir.path(),
+            &["check", "trips.odcs.yaml", "--server", "warehouse", "--format", "json", "--no-history"],
+        )
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let got = results(&stdout);
+    let r = &got["trips.days[].format"];
+    // 2019-02-30, 2019-04-31, 2019-13-01 and 1900-02-29 (not a leap year).
+    assert_eq!((r["status"].as_str(), r["value"].as_f64()), (Some("fail"), Some(4.0)), "{r}");
+}

@@ -334,7 +334,8 @@ fn any_item_template(kind: SqlDialect, rule: &str) -> Option<String> {
                 "CASE {} WHEN 2 THEN CASE WHEN {leap} THEN 29 ELSE 28 END WHEN 4 THEN 30 WHEN 6 THEN 30 WHEN 9 THEN 30 WHEN 11 THEN 30 ELSE 31 END",
                 field(cal.month)
             );
-            format!("CASE WHEN {matches} THEN {} > {days} ELSE true END", field(cal.day))
+            // A null item breaks nothing, as in the other rules (where the comparison is null).
+            format!("CASE WHEN v IS NULL THEN false WHEN {matches} THEN {} > {days} ELSE true END", field(cal.day))
         }
         "mismatch" => match kind {
             Postgres => format!("{text} !~ {{2}}"),
@@ -1169,6 +1170,19 @@ mod tests {
         assert!(w.rule_statement("orders", "SELECT 1 FROM ${nope}", None).unwrap_err().contains("nope"));
         assert!(w.rule_statement("other", "SELECT 1", None).is_err());
         assert_eq!(rule_statement_of("SELECT 1"), None);
+    }
+
+    #[test]
+    fn item_date_checks_read_in_every_dialect() {
+        use SqlDialect::*;
+        for kind in [Postgres, Snowflake, BigQuery, Databricks, Trino] {
+            for rule in ["date:1,4:6,2:9,2", "date:-:4,2:1,2", "date:7,2:4,2:1,2"] {
+                let template = any_item_template(kind, rule).unwrap_or_else(|| panic!("{kind:?} {rule}"));
+                let text = template.replace("{0}", "days").replace("{2}", "'^[0-9]{4}-[0-9]{2}-[0-9]{2}$'");
+                assert!(kind.parse(&text, |p| p.parse_expr()).is_ok(), "{kind:?}: {text}");
+            }
+        }
+        assert_eq!(any_item_template(Postgres, "date:0,4:6,2:9,2"), None);
     }
 
     #[test]
