@@ -226,3 +226,16 @@ fn a_json_array_past_the_file_splitting_size_is_read_whole() {
     assert_eq!(code, Some(1), "{shown}");
     assert_eq!(verdict(&json, &shown), (150_000, 15_000), "{shown}");
 }
+
+#[test]
+fn a_remote_json_file_whose_first_record_outgrows_the_first_read_is_refused() {
+    // One record of 9 MiB: no whole record in the first 8 MiB, so no schema to read it by.
+    let body = format!("[{{\"id\": 1, \"kind\": \"click\", \"note\": \"{}\"}}]", "x".repeat(9 << 20)).into_bytes();
+    let server = FileServer::start("/data/events.json", body);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("c.odcs.yaml"), CONTRACT).unwrap();
+    let url = format!("events=http://127.0.0.1:{}/data/events.json", server.port);
+    let (code, _, shown) = check(dir.path(), &["--data", &url], &[]);
+    assert_eq!(code, Some(2), "{shown}");
+    assert!(shown.contains("holds no whole record in its first 8 MiB"), "{shown}");
+}
