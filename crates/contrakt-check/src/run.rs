@@ -1578,7 +1578,7 @@ fn conformance_results(
                         .is_ok_and(|f| f.metadata().contains_key(dataset::json::ABSENT));
                 present.message = if absent {
                     format!(
-                        "no record holds `{}`: a JSON record may leave out an optional property, read as null",
+                        "none of the records the schema is read from holds `{}`: a JSON record may leave out an optional property, read as null",
                         col.path[0]
                     )
                 } else if col.case_differs {
