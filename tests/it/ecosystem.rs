@@ -184,6 +184,18 @@ fn json_records_may_leave_out_optional_properties() {
     expect(&all, "stations.station_id.unique", "pass", Some(0.0));
 }
 
+/// SLA values written as ISO 8601 durations (`PT24H`, `P1Y`) are measured, not refused.
+#[test]
+fn sla_values_may_be_iso_8601_durations() {
+    let run = check("fixtures/ecosystem/iso-durations/events.odcs.yaml");
+    run.assert_exit(1);
+    let all = results(&run);
+    // 18 hours old, as days (the default unit).
+    expect(&all, "sla.freshness", "pass", Some(0.75));
+    let r = expect(&all, "sla.retention", "fail", None);
+    assert!(r["value"].as_f64().unwrap() > 365.0, "{r:#}");
+}
+
 /// Array items and the fields of structs inside arrays are held to the contract's types.
 #[test]
 fn array_items_are_type_checked() {
