@@ -151,6 +151,51 @@ fn dates_are_checked_against_the_calendar() {
     snapshot_check_text("uncheckable_date_pattern", &zoned);
 }
 
+/// Dates held as text in arrays are checked against the calendar, item by item.
+#[test]
+fn array_item_dates_are_checked_against_the_calendar() {
+    let run = check("fixtures/ecosystem/array-dates/shipments.odcs.yaml");
+    run.assert_exit(1);
+    let all = results(&run);
+    // 2019-02-30, 2019-04-31 and 2019-13-01: one row each; a null item breaks nothing.
+    let r = expect(&all, "shipments.delivery_dates[].format", "fail", Some(3.0));
+    let rows: Vec<&str> =
+        r["samples"].as_array().unwrap().iter().map(|s| s["delivery_dates"].as_str().unwrap()).collect();
+    assert_eq!(rows, ["[2019-02-28, 2019-02-30]", "[2019-04-31]", "[2019-13-01]"], "{r:#}");
+    // `format: date`: 2023-02-29 fails, 2024-02-29 (a leap year) passes.
+    expect(&all, "shipments.holidays[].format", "fail", Some(1.0));
+}
+
+/// A JSON record may leave out an optional property: one that no record holds passes as nulls
+/// (as datacontract-cli judges it); a required one that no record holds fails.
+#[test]
+fn json_records_may_leave_out_optional_properties() {
+    let run = check("fixtures/ecosystem/json-optional/stations.odcs.yaml");
+    run.assert_exit(1);
+    let all = results(&run);
+    let r = expect(&all, "stations.elevation_m.column-present", "pass", None);
+    assert!(
+        r["message"].as_str().unwrap().contains("none of the records the schema is read from holds `elevation_m`"),
+        "{r:#}"
+    );
+    expect(&all, "stations.elevation_m.column-type", "pass", None);
+    expect(&all, "stations.elevation_m.minimum", "pass", Some(0.0));
+    expect(&all, "stations.region.column-present", "fail", None);
+    expect(&all, "stations.station_id.unique", "pass", Some(0.0));
+}
+
+/// SLA values written as ISO 8601 durations (`PT24H`, `P1Y`) are measured, not refused.
+#[test]
+fn sla_values_may_be_iso_8601_durations() {
+    let run = check("fixtures/ecosystem/iso-durations/events.odcs.yaml");
+    run.assert_exit(1);
+    let all = results(&run);
+    // 18 hours old, as days (the default unit).
+    expect(&all, "sla.freshness", "pass", Some(0.75));
+    let r = expect(&all, "sla.retention", "fail", None);
+    assert!(r["value"].as_f64().unwrap() > 365.0, "{r:#}");
+}
+
 /// Array items and the fields of structs inside arrays are held to the contract's types.
 #[test]
 fn array_items_are_type_checked() {

@@ -78,6 +78,7 @@ mod fixture_data;
 mod gcs_loopback;
 mod hostile_check;
 mod iceberg;
+mod json_arrays;
 mod month;
 mod postgres;
 mod publish_s3;
@@ -88,6 +89,7 @@ mod s3_loopback;
 mod secrets;
 mod segments;
 mod symlinks;
+mod warehouse_rules;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -9,8 +9,9 @@ use serde_json::Value as Json;
 use contrakt_core::expect::{Expectation, Measure};
 
 use crate::conformance::{Column, resolve};
-use crate::items::ItemRule;
+use crate::items::{Calendar, ItemRule};
 use crate::sql::{self, UserQuery, ident, string};
+use crate::warehouse::Warehouse;
 
 /// How one expectation is measured.
 #[derive(Debug, Clone, PartialEq)]
@@ -135,13 +136,15 @@ pub trait Tables {
 }
 
 /// Compiles one object's expectations against its data's schema (`grouped_uniqueness`: see
-/// [`ObjectPlan::grouped_uniqueness`]).
+/// [`ObjectPlan::grouped_uniqueness`]). `server`: the warehouse the object lives on, where the
+/// contract's SQL rules run as written ([`Warehouse::rule_statement`]).
 pub fn compile(
     table: &str,
     schema: &ArrowSchema,
     expectations: &[&Expectation],
     tables: &dyn Tables,
     grouped_uniqueness: bool,
+    server: Option<&Warehouse>,
 ) -> ObjectPlan {
     let mut plan = ObjectPlan {
         table: table.to_string(),
@@ -150,7 +153,7 @@ pub fn compile(
         ..ObjectPlan::default()
     };
     for e in expectations {
-        let planned = compile_one(&mut plan, schema, e, tables);
+        let planned = compile_one(&mut plan, schema, e, tables, server);
         plan.checks.push(planned);
     }
     plan
@@ -172,7 +175,13 @@ pub fn add_column_stats(plan: &mut ObjectPlan, schema: &ArrowSchema, columns: &[
     }
 }
 
-fn compile_one(plan: &mut ObjectPlan, schema: &ArrowSchema, e: &Expectation, tables: &dyn Tables) -> Planned {
+fn compile_one(
+    plan: &mut ObjectPlan,
+    schema: &ArrowSchema,
+    e: &Expectation,
+    tables: &dyn Tables,
+    server: Option<&Warehouse>,
+) -> Planned {
     let simple = |how| Planned { how, sample: None };
     // Object-level measures first: they need no column.
     match &e.measure {
@@ -182,7 +191,15 @@ fn compile_one(plan: &mut ObjectPlan, schema: &ArrowSchema, e: &Expectation, tab
         Measure::Reconcile(_) => return simple(How::Apart),
         Measure::Sql(q) => {
             let column = if e.column.is_empty() { None } else { resolve(schema, &e.column).map(|c| c.path.join(".")) };
-            let q = match sql::substitute(q, &plan.table, column.as_deref().or(e.column.last().map(String::as_str))) {
+            let column = column.as_deref().or(e.column.last().map(String::as_str));
+            // On a warehouse the rule is the server's SQL: sent as written, never parsed here.
+            if let Some(w) = server {
+                return match w.rule_statement(&plan.table, q, column) {
+                    Ok(statement) => simple(How::Number(Part::Query(statement))),
+                    Err(why) => simple(How::Error(why)),
+                };
+            }
+            let q = match sql::substitute(q, &plan.table, column) {
                 Ok(q) => q,
                 Err(why) => return simple(How::Error(why)),
             };
@@ -355,8 +372,9 @@ fn compile_one(plan: &mut ObjectPlan, schema: &ArrowSchema, e: &Expectation, tab
             };
             let rule = match inner.as_ref() {
                 Measure::Mismatch(re) => ItemRule::Mismatch(re.clone()),
-                // Items are held to the format's shape; the day-of-month check is the column's.
+                // Items are held to the format's shape and, for dates, to the calendar.
                 Measure::Format(f) => match format_check(f) {
+                    Ok(Some(FormatCheck { regex, calendar: Some(calendar) })) => ItemRule::Date { regex, calendar },
                     Ok(Some(check)) => ItemRule::Mismatch(check.regex),
                     Ok(None) => {
                         return simple(How::Skip(format!("format `{f}` has no well-formedness check in contrakt")));
@@ -555,20 +573,17 @@ pub struct FormatCheck {
     calendar: Option<Calendar>,
 }
 
-/// 1-based character positions and widths of the fields of a fixed-width date.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Calendar {
-    year: Option<(usize, usize)>,
-    month: (usize, usize),
-    day: (usize, usize),
-}
-
 /// Years that are leap years, as 4 digits (divisible by 4, not by 100 unless by 400) and as
 /// Java's 2-digit `yy` (2000–2099).
 const LEAP_YYYY: &str = r"^(\d\d(0[48]|[2468][048]|[13579][26])|([02468][048]|[13579][26])00)$";
 const LEAP_YY: &str = r"^(0[048]|[2468][048]|[13579][26])$";
 
 impl FormatCheck {
+    /// Where the day and month stand, for formats whose day is checked against its month.
+    pub fn calendar(&self) -> Option<Calendar> {
+        self.calendar
+    }
+
     /// The SQL predicate true for a value of `c` (a text column) that breaks the format. The
     /// calendar's fields are read only where the shape holds (`CASE` evaluates lazily), so the
     /// casts never see anything but digits.

@@ -220,7 +220,14 @@ pub(crate) fn results(doc: &ContractDocument, ir: &ir::Schema, object: &str, sch
                 if names.len() == 1 {
                     matched.insert(col.path[0].clone());
                 }
-                present.message = if col.case_differs {
+                let absent = names.len() == 1
+                    && schema.field_with_name(&col.path[0]).is_ok_and(|f| f.metadata().contains_key(crate::dataset::json::ABSENT));
+                present.message = if absent {
+                    format!(
+                        "none of the records the schema is read from holds `{}`: a JSON record may leave out an optional property, read as null",
+                        col.path[0]
+                    )
+                } else if col.case_differs {
                     format!("found as `{}` (the case differs)", col.path.join("."))
                 } else {
                     format!("found `{}`", col.path.join("."))

@@ -6,6 +6,8 @@
 pub mod delta;
 /// Apache Iceberg tables, read natively.
 pub mod iceberg;
+/// JSON in an object store, in either layout; optional properties no record holds.
+pub(crate) mod json;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -744,9 +746,7 @@ pub async fn register(ctx: &SessionContext, name: &str, object: &str, src: &Data
             src.location
         )));
     }
-    if src.remote() {
-        register_store(ctx, object, src)?;
-    }
+    let store = if src.remote() { Some(register_store(ctx, object, src)?) } else { None };
     let is_dir = if src.remote() { src.url.ends_with('/') } else { Path::new(&src.url).is_dir() };
     let has_glob = !src.remote() && src.url.contains(['*', '?', '[']);
     if !src.remote() && !is_dir && !has_glob && !Path::new(&src.url).exists() {
@@ -782,13 +782,27 @@ pub async fn register(ctx: &SessionContext, name: &str, object: &str, src: &Data
             }
         }
     }
-    let json_layout = if src.format == FileFormat::Json && !src.remote() {
-        json_files_layout(object, src, &local_files(&src.url, is_dir, has_glob, ".json"))?
-    } else {
-        JsonLayout::Lines
-    };
     let url_text = if is_dir && !src.url.ends_with('/') { format!("{}/", src.url) } else { src.url.clone() };
     let url = ListingTableUrl::parse(&url_text).map_err(fail)?;
+    // A remote JSON file's layout and schema from its first bytes (see [`json`]).
+    let (json_layout, json_schema) = match (src.format, &store) {
+        (FileFormat::Json, None) => {
+            (json_files_layout(object, src, &local_files(&src.url, is_dir, has_glob, ".json"))?, None)
+        }
+        (FileFormat::Json, Some(store)) => {
+            let extension = if is_dir { src.format.extension() } else { "" };
+            match json::sniff(&ctx.state(), store, &url, extension).await.map_err(|e| src.fail(object, e))? {
+                Some((layout, schema)) => (layout, Some(Arc::new(schema))),
+                None => (JsonLayout::Lines, None),
+            }
+        }
+        _ => (JsonLayout::Lines, None),
+    };
+    if json_layout == JsonLayout::Array {
+        // An array is one record stream from its `[`: DataFusion cannot split a file of it into
+        // byte ranges read in parallel (it refuses to), so this session does not split files.
+        ctx.state_ref().write().config_mut().options_mut().optimizer.repartition_file_scans = false;
+    }
     let format: Arc<dyn DfFileFormat> = match src.format {
         FileFormat::Parquet => Arc::new(ParquetFormat::default()),
         FileFormat::Csv => Arc::new(CsvFormat::default().with_has_header(true)),
@@ -822,7 +836,11 @@ pub async fn register(ctx: &SessionContext, name: &str, object: &str, src: &Data
         ctx.register_table(TableReference::bare(name), df.into_view()).map_err(fail)?;
         return Ok(schema);
     }
-    let config = ListingTableConfig::new(url).with_listing_options(options).infer_schema(&state).await.map_err(fail)?;
+    let config = ListingTableConfig::new(url).with_listing_options(options);
+    let config = match json_schema {
+        Some(schema) => config.with_schema(schema),
+        None => config.infer_schema(&state).await.map_err(fail)?,
+    };
     // Every format (Parquet, JSON, Arrow, remote files): refused before any plan is made.
     if let Some(schema) = &config.file_schema
         && schema.fields().len() > MAX_COLUMNS

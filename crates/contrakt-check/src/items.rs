@@ -45,6 +45,71 @@ pub enum ItemRule {
     },
     /// Not one of these values (compared as numbers on numeric items, as text otherwise).
     NotIn(Vec<serde_json::Value>),
+    /// Not a date of this shape (a regular expression) or, where the shape holds, a day past the
+    /// end of its month (`2019-02-30`).
+    Date {
+        regex: String,
+        calendar: Calendar,
+    },
+}
+
+/// 1-based character positions and widths of the fields of a fixed-width date.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Calendar {
+    pub year: Option<(usize, usize)>,
+    pub month: (usize, usize),
+    pub day: (usize, usize),
+}
+
+impl Calendar {
+    /// As the rule's name carries it: `date:YEAR:MONTH:DAY`, each `at,width` (`-` for no year).
+    pub fn kind(&self) -> String {
+        let f = |(at, len): (usize, usize)| format!("{at},{len}");
+        format!("date:{}:{}:{}", self.year.map_or("-".into(), f), f(self.month), f(self.day))
+    }
+
+    pub fn from_kind(kind: &str) -> Option<Calendar> {
+        let field = |t: &str| {
+            let (at, len) = t.split_once(',')?;
+            let (at, len) = (at.parse::<usize>().ok()?, len.parse::<usize>().ok()?);
+            (at >= 1 && (1..=4).contains(&len)).then_some((at, len))
+        };
+        let mut parts = kind.strip_prefix("date:")?.split(':');
+        let year = match parts.next()? {
+            "-" => None,
+            y => Some(field(y)?),
+        };
+        let (month, day) = (field(parts.next()?)?, field(parts.next()?)?);
+        parts.next().is_none().then_some(Calendar { year, month, day })
+    }
+
+    /// Is the day of `s` (whose shape holds) past the end of its month? Fields that are not
+    /// digits are left to the shape.
+    pub fn past_month_end(&self, s: &str) -> bool {
+        let field = |(at, len): (usize, usize)| -> Option<u32> {
+            let text: String = s.chars().skip(at - 1).take(len).collect();
+            (text.chars().count() == len && text.bytes().all(|b| b.is_ascii_digit())).then(|| text.parse().ok())?
+        };
+        let (Some(month), Some(day)) = (field(self.month), field(self.day)) else { return false };
+        let leap = match self.year {
+            None => true,
+            Some(y) => match field(y) {
+                None => true,
+                // Java's `yy` is 2000–2099.
+                Some(year) => {
+                    let year = if y.1 == 2 { 2000 + year } else { year };
+                    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+                }
+            },
+        };
+        let days = match month {
+            2 if leap => 29,
+            2 => 28,
+            4 | 6 | 9 | 11 => 30,
+            _ => 31,
+        };
+        day > days
+    }
 }
 
 impl ItemRule {
@@ -57,6 +122,9 @@ impl ItemRule {
             ItemRule::Below { bound, or_at } => (if *or_at { "below_or_at" } else { "below" }, bound.to_string()),
             ItemRule::Above { bound, or_at } => (if *or_at { "above_or_at" } else { "above" }, bound.to_string()),
             ItemRule::NotIn(values) => ("not_in", serde_json::Value::Array(values.clone()).to_string()),
+            ItemRule::Date { regex, calendar } => {
+                return format!("{ANY_ITEM}({column}, {}, {})", quote(&calendar.kind()), quote(regex));
+            }
         };
         format!("{ANY_ITEM}({column}, {}, {})", quote(kind), quote(&arg))
     }
@@ -70,6 +138,9 @@ impl ItemRule {
             "longer" => count().map(ItemRule::Longer),
             "below" | "below_or_at" => number().map(|bound| ItemRule::Below { bound, or_at: kind == "below_or_at" }),
             "above" | "above_or_at" => number().map(|bound| ItemRule::Above { bound, or_at: kind == "above_or_at" }),
+            k if k.starts_with("date:") => {
+                Calendar::from_kind(k).map(|calendar| ItemRule::Date { regex: arg.to_string(), calendar })
+            }
             "not_in" => match serde_json::from_str(arg) {
                 Ok(serde_json::Value::Array(values)) => Some(ItemRule::NotIn(values)),
                 _ => None,
@@ -152,20 +223,25 @@ fn any_bad<O: OffsetSizeTrait>(
 /// Per item of the flattened values: does it break `rule`? A null item breaks none.
 fn bad_items(values: &ArrayRef, rule: &ItemRule) -> Result<Vec<bool>> {
     match rule {
-        ItemRule::Mismatch(_) | ItemRule::Shorter(_) | ItemRule::Longer(_) => {
+        ItemRule::Mismatch(_) | ItemRule::Shorter(_) | ItemRule::Longer(_) | ItemRule::Date { .. } => {
             let strings = cast(values, &DataType::Utf8)?;
             let strings = strings.as_string::<i32>();
             let re = match rule {
-                ItemRule::Mismatch(p) => match regex::RegexBuilder::new(p).size_limit(REGEX_SIZE_LIMIT).build() {
-                    Ok(re) => Some(re),
-                    Err(e) => return plan_err!("the items' pattern `{p}` does not compile: {e}"),
-                },
+                ItemRule::Mismatch(p) | ItemRule::Date { regex: p, .. } => {
+                    match regex::RegexBuilder::new(p).size_limit(REGEX_SIZE_LIMIT).build() {
+                        Ok(re) => Some(re),
+                        Err(e) => return plan_err!("the items' pattern `{p}` does not compile: {e}"),
+                    }
+                }
                 _ => None,
             };
             Ok(strings
                 .iter()
                 .map(|item| match (item, rule, &re) {
                     (None, ..) => false,
+                    (Some(s), ItemRule::Date { calendar, .. }, Some(re)) => {
+                        !re.is_match(s) || calendar.past_month_end(s)
+                    }
                     (Some(s), _, Some(re)) => !re.is_match(s),
                     (Some(s), ItemRule::Shorter(n), _) => (s.chars().count() as u64) < *n,
                     (Some(s), ItemRule::Longer(n), _) => (s.chars().count() as u64) > *n,
@@ -272,6 +348,36 @@ mod tests {
         // "ÄÖÜ" is 3 characters (6 bytes).
         let umlauts = strings(&[Some(vec![Some("ÄÖÜ")])]);
         assert!(!any_bad(&umlauts, &ItemRule::Longer(3)).unwrap().value(0));
+    }
+
+    #[test]
+    fn date_items_are_held_to_the_calendar() {
+        let check = crate::compile::format_check("yyyy-MM-dd").unwrap().unwrap();
+        let date = |c: &crate::compile::FormatCheck| match c.calendar() {
+            Some(calendar) => ItemRule::Date { regex: c.regex.clone(), calendar },
+            None => panic!("a calendar date"),
+        };
+        let rule = date(&check);
+        let list = strings(&[
+            Some(vec![Some("2019-02-28"), Some("2020-02-29")]),
+            Some(vec![Some("2019-02-28"), Some("2019-02-30")]),
+            Some(vec![Some("2019-02-29")]),
+            Some(vec![Some("2019-13-01")]),
+            Some(vec![Some("1977-05-55")]),
+            Some(vec![Some("2000-02-29"), Some("2019-12-31"), None]),
+            Some(vec![Some("1900-02-29")]),
+        ]);
+        let got: Vec<Option<bool>> = any_bad(&list, &rule).unwrap().iter().collect();
+        assert_eq!(got, [false, true, true, true, true, false, true].map(Some));
+        // `format: date` too, and the rule survives its SQL spelling.
+        let rule = date(&crate::compile::format_check("date").unwrap().unwrap());
+        assert!(any_bad(&strings(&[Some(vec![Some("2019-02-30")])]), &rule).unwrap().value(0));
+        let ItemRule::Date { regex, calendar } = &rule else { unreachable!() };
+        assert_eq!(ItemRule::parse(&calendar.kind(), regex).unwrap(), rule);
+        assert_eq!(Calendar::from_kind("date:-:4,2:1,2").unwrap().year, None);
+        for bad in ["date:", "date:0,4:6,2:9,2", "date:1,4:6,2", "date:1,4:6,2:9,2:1,1", "date:1,9:6,2:9,2"] {
+            assert_eq!(Calendar::from_kind(bad), None, "{bad}");
+        }
     }
 
     #[tokio::test]

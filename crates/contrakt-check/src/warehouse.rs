@@ -310,7 +310,33 @@ fn any_item_template(kind: SqlDialect, rule: &str) -> Option<String> {
         Snowflake => "LENGTH",
         _ => "char_length",
     };
+    let matches = match kind {
+        Postgres => format!("{text} ~ {{2}}"),
+        Snowflake => format!("REGEXP_INSTR({text}, {{2}}) > 0"),
+        BigQuery => format!("REGEXP_CONTAINS({text}, {{2}})"),
+        Databricks => format!("{text} RLIKE {{2}}"),
+        Trino => format!("regexp_like({text}, {{2}})"),
+    };
     let bad = match rule {
+        // A date: the shape, then (only where it holds, so the casts read digits) the day
+        // against the length of its month.
+        _ if rule.starts_with("date:") => {
+            let cal = crate::items::Calendar::from_kind(rule)?;
+            let field = |(at, len): (usize, usize)| format!("CAST(substr({text}, {at}, {len}) AS {int})");
+            let leap = match cal.year {
+                None => "true".to_string(),
+                Some(y) => {
+                    let year = if y.1 == 2 { format!("(2000 + {})", field(y)) } else { field(y) };
+                    format!("(MOD({year}, 4) = 0 AND (MOD({year}, 100) <> 0 OR MOD({year}, 400) = 0))")
+                }
+            };
+            let days = format!(
+                "CASE {} WHEN 2 THEN CASE WHEN {leap} THEN 29 ELSE 28 END WHEN 4 THEN 30 WHEN 6 THEN 30 WHEN 9 THEN 30 WHEN 11 THEN 30 ELSE 31 END",
+                field(cal.month)
+            );
+            // A null item breaks nothing, as in the other rules (where the comparison is null).
+            format!("CASE WHEN v IS NULL THEN false WHEN {matches} THEN {} > {days} ELSE true END", field(cal.day))
+        }
         "mismatch" => match kind {
             Postgres => format!("{text} !~ {{2}}"),
             Snowflake => format!("REGEXP_INSTR({text}, {{2}}) = 0"),
@@ -362,6 +388,11 @@ pub struct Warehouse {
     pub address: String,
     client: Option<tokio_postgres::Client>,
     relations: Mutex<HashMap<String, Relation>>,
+    /// How to open the connection the contract's own SQL rules run on (see [`Warehouse::rule_number`]).
+    config: Option<tokio_postgres::Config>,
+    /// That connection, opened at the first rule: one transaction at a time, apart from the
+    /// checker's pipelined statements.
+    rules: tokio::sync::Mutex<Option<tokio_postgres::Client>>,
 }
 
 impl std::fmt::Debug for Warehouse {
@@ -389,6 +420,8 @@ impl Warehouse {
             address: address(server),
             client: None,
             relations: Mutex::new(HashMap::new()),
+            config: None,
+            rules: tokio::sync::Mutex::new(None),
         }
     }
 
@@ -433,16 +466,10 @@ impl Warehouse {
             config.password(password);
         }
         let span = tracing::info_span!("connect", server = %server.server, host, port, database, user = %user);
-        let (client, connection) = config
-            .connect(tokio_postgres::NoTls)
+        let client = open(&config)
             .instrument(span)
             .await
             .map_err(|e| fail(format!("cannot connect to {host}:{port}/{database} as {user}: {}", pg_error(&e))))?;
-        tokio::spawn(async move {
-            if let Err(e) = connection.await {
-                tracing::warn!(error = %pg_error(&e), "warehouse connection closed");
-            }
-        });
         // Values come back as text; make that text what the decoder reads.
         let mut setup = "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 3;".to_string();
         if let Some(d) = timeout {
@@ -455,6 +482,8 @@ impl Warehouse {
             address: address(server),
             client: Some(client),
             relations: Mutex::new(HashMap::new()),
+            config: Some(config),
+            rules: tokio::sync::Mutex::new(None),
         })
     }
 
@@ -689,6 +718,177 @@ impl Warehouse {
     }
 }
 
+/// Opens a connection, its driver running on the runtime until the client is dropped.
+async fn open(config: &tokio_postgres::Config) -> std::result::Result<tokio_postgres::Client, tokio_postgres::Error> {
+    let (client, connection) = config.connect(tokio_postgres::NoTls).await?;
+    tokio::spawn(async move {
+        if let Err(e) = connection.await {
+            tracing::warn!(error = %pg_error(&e), "warehouse connection closed");
+        }
+    });
+    Ok(client)
+}
+
+// The contract's own SQL rules on the server.
+//
+// A `type: sql` rule of an object on a warehouse is the server's SQL, written in its dialect
+// (`FILTER (WHERE …)`, `::` casts, `ILIKE`, `DISTINCT ON`), which contrakt's parser may not
+// read: on a warehouse run it is neither parsed nor planned by DataFusion but sent as written,
+// its placeholders replaced by the object's relation. It runs read-only: in a `READ ONLY`
+// transaction that is always rolled back, as one prepared statement (the extended protocol
+// refuses a string of two statements), under the run's timeout as `statement_timeout`. A rule
+// that writes (`INSERT`, `nextval`, a function that writes) fails with the server's error.
+
+/// Marks a separate query as a rule's statement for the server: the compiler
+/// ([`crate::compile`]) writes it before the statement, and the runner, seeing it, sends the
+/// statement to [`Warehouse::rule_number`] rather than planning it.
+const RULE_SQL_MARK: &str = "-- contrakt: the rule's own SQL, run on the server as written\n";
+
+/// The statement of a query marked by [`Warehouse::rule_statement`], if it is one.
+pub fn rule_statement_of(query: &str) -> Option<&str> {
+    query.strip_prefix(RULE_SQL_MARK)
+}
+
+impl Warehouse {
+    /// A SQL rule's query as the server's statement, marked for the runner: the placeholders
+    /// (`{object}`, `${model}`, `${table}`, `{property}`, …, see [`contrakt_core::placeholder`])
+    /// replaced by the quoted relation of `table` and the quoted `column`. A `--where` slice
+    /// comes in as a `WITH` of the table's name, so the rule sees the slice only.
+    pub fn rule_statement(
+        &self,
+        table: &str,
+        query: &str,
+        column: Option<&str>,
+    ) -> std::result::Result<String, String> {
+        let relation = self.relations.lock().unwrap().get(table).cloned();
+        let (name, slice) = match relation {
+            Some(Relation::Table { name, .. }) => {
+                (name.iter().map(|n| self.quote(n)).collect::<Vec<_>>().join("."), None)
+            }
+            Some(Relation::Query(q)) => (self.quote(table), Some(q)),
+            None => return Err(format!("the table `{table}` is not in the warehouse")),
+        };
+        let column = column.map(|c| self.quote(c));
+        let text =
+            contrakt_core::placeholder::substitute(query, &name, column.as_deref()).map_err(|p| p.to_string())?;
+        let text = match slice {
+            None => text,
+            Some(q) => with_first(&format!("{name} AS ({q})"), &text),
+        };
+        Ok(format!("{RULE_SQL_MARK}{text}"))
+    }
+
+    /// Runs a rule's statement ([`rule_statement_of`]) on the server, read-only, within
+    /// `timeout`: its one number (`None` for NULL).
+    pub async fn rule_number(&self, statement: &str, timeout: Duration) -> std::result::Result<Option<f64>, String> {
+        // One rule at a time on the connection; each waits for the ones before it, each bounded.
+        let mut rules = self.rules.lock().await;
+        let run = async {
+            if rules.is_none() {
+                let config = self.config.as_ref().ok_or("not connected to the warehouse")?;
+                *rules = Some(open(config).await.map_err(|e| pg_error(&e))?);
+            }
+            let client = rules.as_mut().expect("opened above");
+            let tx = client.build_transaction().read_only(true).start().await.map_err(|e| pg_error(&e))?;
+            tx.batch_execute(&format!(
+                "SET LOCAL statement_timeout = {}",
+                timeout.as_millis().clamp(1, i32::MAX as u128)
+            ))
+            .await
+            .map_err(|e| pg_error(&e))?;
+            tracing::debug!(server = %self.server, sql = statement, "rule SQL on the server");
+            let rows = tx.query(statement, &[]).await.map_err(|e| pg_error(&e));
+            // Nothing a rule did is kept, whatever it was.
+            let _ = tx.rollback().await;
+            let rows = rows?;
+            let cols = rows.first().map_or(0, |r| r.len());
+            if rows.len() != 1 || cols != 1 {
+                return Err(format!(
+                    "the query must return one row with one number; it returned {} rows of {cols} columns",
+                    rows.len()
+                ));
+            }
+            rows[0]
+                .try_get::<_, Option<PgNumber>>(0)
+                .map(|n| n.map(|n| n.0))
+                .map_err(|_| format!("the query returned {}, not a number", rows[0].columns()[0].type_()))
+        };
+        // The server cancels the statement at `timeout` and says so; this is the backstop for a
+        // server that never answers.
+        let backstop = timeout.saturating_add(Duration::from_secs(5));
+        tokio::time::timeout(backstop, run)
+            .await
+            .unwrap_or_else(|_| Err(format!("no answer from the server within {} s", backstop.as_secs_f64())))
+    }
+}
+
+/// `query` with one more common table expression, `cte` (`name AS (…)`), before its own.
+fn with_first(cte: &str, query: &str) -> String {
+    let trimmed = query.trim_start();
+    let word = |text: &str, w: &str| {
+        text.get(..w.len()).is_some_and(|head| head.eq_ignore_ascii_case(w))
+            && text[w.len()..].starts_with(char::is_whitespace)
+    };
+    if word(trimmed, "WITH") {
+        let rest = trimmed[4..].trim_start();
+        if word(rest, "RECURSIVE") {
+            return format!("WITH RECURSIVE {cte}, {}", rest[9..].trim_start());
+        }
+        return format!("WITH {cte}, {rest}");
+    }
+    format!("WITH {cte} {query}")
+}
+
+/// A number as PostgreSQL sends it in binary: any integer, float or `numeric` (as `f64`), a
+/// boolean as 1 or 0.
+struct PgNumber(f64);
+
+impl<'a> tokio_postgres::types::FromSql<'a> for PgNumber {
+    fn from_sql(
+        ty: &tokio_postgres::types::Type,
+        raw: &'a [u8],
+    ) -> std::result::Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        use tokio_postgres::types::Type;
+        Ok(PgNumber(match *ty {
+            Type::INT2 => f64::from(i16::from_sql(ty, raw)?),
+            Type::INT4 => f64::from(i32::from_sql(ty, raw)?),
+            Type::INT8 => i64::from_sql(ty, raw)? as f64,
+            Type::OID => f64::from(u32::from_sql(ty, raw)?),
+            Type::FLOAT4 => f64::from(f32::from_sql(ty, raw)?),
+            Type::FLOAT8 => f64::from_sql(ty, raw)?,
+            Type::BOOL => f64::from(u8::from(bool::from_sql(ty, raw)?)),
+            Type::NUMERIC => numeric(raw)?,
+            _ => return Err(format!("{ty} is not a number").into()),
+        }))
+    }
+
+    fn accepts(ty: &tokio_postgres::types::Type) -> bool {
+        use tokio_postgres::types::Type;
+        matches!(
+            *ty,
+            Type::INT2 | Type::INT4 | Type::INT8 | Type::OID | Type::FLOAT4 | Type::FLOAT8 | Type::BOOL | Type::NUMERIC
+        )
+    }
+}
+
+/// PostgreSQL's binary `numeric`: digit count, weight (of the first base-10,000 digit), sign and
+/// display scale, each 16 bits, then the digits.
+fn numeric(raw: &[u8]) -> std::result::Result<f64, String> {
+    let word = |i: usize| raw.get(2 * i..2 * i + 2).map(|b| u16::from_be_bytes([b[0], b[1]])).ok_or("a short numeric");
+    let (ndigits, weight, sign) = (word(0)? as usize, word(1)? as i16, word(2)?);
+    let magnitude = (0..ndigits).try_fold(0.0f64, |acc, i| {
+        word(4 + i).map(|d| acc + f64::from(d) * 10_000f64.powi(i32::from(weight) - i as i32))
+    })?;
+    Ok(match sign {
+        0x0000 => magnitude,
+        0x4000 => -magnitude,
+        0xC000 => f64::NAN,
+        0xD000 => f64::INFINITY,
+        0xF000 => f64::NEG_INFINITY,
+        other => return Err(format!("a numeric of sign {other:#x}")),
+    })
+}
+
 /// Text values as arrays of the planned types; types the text form does not carry faithfully
 /// (lists, structs) stay text.
 fn decode(
@@ -776,7 +976,7 @@ fn scalar_pg_type(udt: &str, precision: Option<i32>, scale: Option<i32>) -> Opti
 }
 
 /// A contract type as the type a warehouse column of it reads as.
-fn ir_arrow(t: &ir::DataType) -> Arrow {
+pub(crate) fn ir_arrow(t: &ir::DataType) -> Arrow {
     use ir::DataType as D;
     match t {
         D::Boolean => Arrow::Boolean,
@@ -924,6 +1124,66 @@ fn pg_error(e: &tokio_postgres::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numerics_read_from_postgresql_binary() {
+        // 12345.678: digits 1, 2345, 6780 with weight 1; -0.5: digit 5000 with weight -1.
+        let raw = [0u8, 3, 0, 1, 0, 0, 0, 3, 0, 1, 0x09, 0x29, 0x1a, 0x7c];
+        assert!((numeric(&raw).unwrap() - 12_345.678).abs() < 1e-9);
+        assert_eq!(numeric(&[0, 1, 0xff, 0xff, 0x40, 0, 0, 1, 0x13, 0x88]).unwrap(), -0.5);
+        assert_eq!(numeric(&[0, 0, 0, 0, 0, 0, 0, 0]).unwrap(), 0.0);
+        assert!(numeric(&[0, 0, 0, 0, 0xC0, 0, 0, 0]).unwrap().is_nan());
+        assert!(numeric(&[0, 2, 0, 0, 0, 0, 0, 0, 0, 1]).is_err());
+    }
+
+    #[test]
+    fn a_slice_comes_first_among_the_rules_ctes() {
+        assert_eq!(
+            with_first("\"o\" AS (SELECT 1)", "SELECT count(*) FROM \"o\""),
+            "WITH \"o\" AS (SELECT 1) SELECT count(*) FROM \"o\""
+        );
+        assert_eq!(
+            with_first("\"o\" AS (SELECT 1)", " with x AS (SELECT 2) SELECT 3"),
+            "WITH \"o\" AS (SELECT 1), x AS (SELECT 2) SELECT 3"
+        );
+        assert_eq!(
+            with_first("\"o\" AS (SELECT 1)", "WITH RECURSIVE t(n) AS (SELECT 1) SELECT 3"),
+            "WITH RECURSIVE \"o\" AS (SELECT 1), t(n) AS (SELECT 1) SELECT 3"
+        );
+        assert_eq!(with_first("\"o\" AS (SELECT 1)", "WITHOUT"), "WITH \"o\" AS (SELECT 1) WITHOUT");
+        assert_eq!(with_first("x", "WITé"), "WITH x WITé");
+    }
+
+    #[test]
+    fn rule_statements_name_the_warehouse_relation() {
+        let server = Server { server: "pg".into(), server_type: "postgres".into(), ..Server::default() };
+        let w = Warehouse::offline(SqlDialect::Postgres, &server);
+        let schema = ArrowSchema::new(vec![Field::new("a", Arrow::Int64, true)]);
+        w.relate_table("orders", vec!["sales".into(), "Orders".into()], &schema, vec![]);
+        let s = w
+            .rule_statement("orders", "SELECT count(*) FILTER (WHERE {property} ILIKE 'x%') FROM ${model}", Some("a"))
+            .unwrap();
+        assert_eq!(
+            rule_statement_of(&s),
+            Some("SELECT count(*) FILTER (WHERE \"a\" ILIKE 'x%') FROM \"sales\".\"Orders\"")
+        );
+        assert!(w.rule_statement("orders", "SELECT 1 FROM ${nope}", None).unwrap_err().contains("nope"));
+        assert!(w.rule_statement("other", "SELECT 1", None).is_err());
+        assert_eq!(rule_statement_of("SELECT 1"), None);
+    }
+
+    #[test]
+    fn item_date_checks_read_in_every_dialect() {
+        use SqlDialect::*;
+        for kind in [Postgres, Snowflake, BigQuery, Databricks, Trino] {
+            for rule in ["date:1,4:6,2:9,2", "date:-:4,2:1,2", "date:7,2:4,2:1,2"] {
+                let template = any_item_template(kind, rule).unwrap_or_else(|| panic!("{kind:?} {rule}"));
+                let text = template.replace("{0}", "days").replace("{2}", "'^[0-9]{4}-[0-9]{2}-[0-9]{2}$'");
+                assert!(kind.parse(&text, |p| p.parse_expr()).is_ok(), "{kind:?}: {text}");
+            }
+        }
+        assert_eq!(any_item_template(Postgres, "date:0,4:6,2:9,2"), None);
+    }
 
     #[test]
     fn server_types_name_dialects() {

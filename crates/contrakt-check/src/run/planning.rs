@@ -47,7 +47,14 @@ impl Checker {
             prepared.expectations.iter().enumerate().filter(|(_, e)| e.object == object).map(|(i, _)| i).collect();
         let exps: Vec<&Expectation> = idx.iter().map(|i| &prepared.expectations[*i]).collect();
         let grouped_uniqueness = grouped && self.site.spills();
-        let mut plan = compile::compile(&located.table, &located.schema, &exps, &prepared.tables, grouped_uniqueness);
+        let mut plan = compile::compile(
+            &located.table,
+            &located.schema,
+            &exps,
+            &prepared.tables,
+            grouped_uniqueness,
+            self.site.warehouse().map(|w| &**w),
+        );
         if let Some(ir_object) = prepared.ir.object(object) {
             let columns: Vec<(String, Vec<String>)> = conformance::walk(ir_object)
                 .into_iter()

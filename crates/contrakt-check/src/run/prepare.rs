@@ -166,6 +166,12 @@ impl Checker {
                 Ok(src) => {
                     let src = src.as_of(opts.as_of);
                     let r = self.register(&object.name, &object.name, &src, Given::memory(given), opts).await;
+                    let r = match r {
+                        Ok(l) if src.format == FileFormat::Json && Given::memory(given).is_none() => {
+                            self.absent_json_fields(l, ir.object(&object.name)).await
+                        }
+                        other => other,
+                    };
                     sources.insert(object.name.clone(), src);
                     r
                 }
@@ -358,6 +364,23 @@ impl Checker {
         }
         .instrument(span)
         .await
+    }
+
+    /// JSON records may leave out an optional property: one no record holds reads as nulls
+    /// ([`dataset::json::absent_as_null`]), not as a missing column.
+    pub(super) async fn absent_json_fields(&self, located: Located, object: Option<&ir::Object>) -> Result<Located> {
+        let Some(object) = object else { return Ok(located) };
+        let absent: Vec<(String, datafusion::arrow::datatypes::DataType)> = object
+            .fields
+            .iter()
+            .filter(|f| f.nullable && f.primary_key_position.is_none())
+            .map(|f| (f.physical_name.clone().unwrap_or_else(|| f.name.clone()), warehouse::ir_arrow(&f.data_type)))
+            .filter(|(name, _)| crate::conformance::resolve(&located.schema, std::slice::from_ref(name)).is_none())
+            .collect();
+        Ok(match dataset::json::absent_as_null(&self.ctx, &located.table, &absent).await? {
+            Some(schema) => Located { table: located.table, schema },
+            None => located,
+        })
     }
 }
 

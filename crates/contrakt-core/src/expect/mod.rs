@@ -654,11 +654,15 @@ fn reference_target(doc: &ContractDocument, to: &str) -> Option<(String, String)
     (!object.is_empty() && !column.is_empty()).then(|| (object.to_string(), column.to_string()))
 }
 
-/// An SLA duration in seconds. Units: ODCS examples use `d`, `h`, `m`, `y` and long forms.
+/// An SLA duration in seconds. Units: ODCS examples use `d`, `h`, `m`, `y` and long forms; a
+/// `value` that is an ISO 8601 duration (`P1Y`, `PT24H`) carries its own.
 pub fn duration_secs(value: Option<&Json>, unit: Option<&str>) -> Result<f64, String> {
+    if let Some(secs) = value.and_then(Json::as_str).and_then(iso_duration_secs) {
+        return Ok(secs);
+    }
     let v = value
         .and_then(|v| v.as_f64().or_else(|| v.as_str().and_then(|s| s.trim().parse().ok())))
-        .ok_or_else(|| "the SLA `value` must be a number".to_string())?;
+        .ok_or_else(|| "the SLA `value` must be a number or an ISO 8601 duration (`P1Y`, `PT24H`)".to_string())?;
     let unit = unit.unwrap_or("d").to_ascii_lowercase();
     let secs = match unit.trim_end_matches('s') {
         "" => 1.0, // "s" stripped to ""
@@ -672,6 +676,43 @@ pub fn duration_secs(value: Option<&Json>, unit: Option<&str>) -> Result<f64, St
         _ => return Err(format!("unknown SLA unit `{unit}`: use s, m, h, d, w, mo or y")),
     };
     Ok(v * secs)
+}
+
+/// An ISO 8601 duration (`P1Y`, `P1DT12H`, `PT0.5S`, `P2W`) in seconds, a year being 365 days
+/// and a month 30, as the SLA units count them. `None` for anything else, designators out of
+/// order included.
+fn iso_duration_secs(text: &str) -> Option<f64> {
+    let rest = text.trim().strip_prefix(['P', 'p'])?;
+    let (date, time) = match rest.split_once(['T', 't']) {
+        Some((d, t)) => (d, Some(t)),
+        None => (rest, None),
+    };
+    let mut total = 0.0;
+    let mut any = false;
+    let mut read = |part: &str, units: &[(char, f64)]| -> Option<()> {
+        let mut number = String::new();
+        let mut next = 0;
+        for c in part.chars() {
+            if c.is_ascii_digit() || c == '.' || c == ',' {
+                number.push(if c == ',' { '.' } else { c });
+                continue;
+            }
+            let at = next + units.get(next..)?.iter().position(|(u, _)| u.eq_ignore_ascii_case(&c))?;
+            let n: f64 = number.parse().ok().filter(|n: &f64| n.is_finite())?;
+            total += n * units[at].1;
+            any = true;
+            number.clear();
+            next = at + 1;
+        }
+        number.is_empty().then_some(())
+    };
+    const DAY: f64 = 86_400.0;
+    read(date, &[('Y', 365.0 * DAY), ('M', 30.0 * DAY), ('W', 7.0 * DAY), ('D', DAY)])?;
+    if let Some(t) = time {
+        (!t.is_empty()).then_some(())?;
+        read(t, &[('H', 3600.0), ('M', 60.0), ('S', 1.0)])?;
+    }
+    any.then_some(total)
 }
 
 /// Makes ids unique by suffixing `#2`, `#3`… to repeats, in order.

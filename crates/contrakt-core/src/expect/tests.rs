@@ -105,3 +105,23 @@ fn sla_units() {
     assert!(duration_secs(Some(&1.into()), Some("fortnight")).unwrap_err().contains("unknown SLA unit"));
     assert!(duration_secs(None, Some("d")).is_err());
 }
+
+#[test]
+fn sla_values_may_be_iso_8601_durations() {
+    use serde_json::json;
+    let secs = |v: serde_json::Value, unit: Option<&str>| super::duration_secs(Some(&v), unit);
+    assert_eq!(secs(json!("P1Y"), None), Ok(365.0 * 86_400.0));
+    assert_eq!(secs(json!("P1Y"), Some("h")), Ok(365.0 * 86_400.0), "the duration carries its unit");
+    assert_eq!(secs(json!("PT24H"), None), Ok(86_400.0));
+    assert_eq!(secs(json!("P1DT12H30M"), None), Ok(86_400.0 + 12.0 * 3600.0 + 1800.0));
+    assert_eq!(secs(json!("p2w"), None), Ok(14.0 * 86_400.0));
+    assert_eq!(secs(json!("PT0,5S"), None), Ok(0.5));
+    assert_eq!(secs(json!("P1M"), None), Ok(30.0 * 86_400.0));
+    assert_eq!(secs(json!("PT1M"), None), Ok(60.0));
+    for bad in ["P", "PT", "P1", "P1H", "PD", "P1D1Y", "P1YT", "PT1D", "P1.2.3D", "Px"] {
+        assert!(secs(json!(bad), None).unwrap_err().contains("ISO 8601"), "{bad}");
+    }
+    // Numbers keep their unit.
+    assert_eq!(secs(json!(3), Some("y")), Ok(3.0 * 365.0 * 86_400.0));
+    assert_eq!(secs(json!("24"), Some("h")), Ok(86_400.0));
+}

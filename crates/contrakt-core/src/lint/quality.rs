@@ -306,7 +306,7 @@ fn sql(doc: &ContractDocument, pointer: &str, query: &str, e: &mut Emitter<'_>) 
             span,
             pointer,
             format!(
-                "query does not parse with contrakt's parser for {} ({why}); the verdict is left to the server: contrakt cannot run this rule itself",
+                "query does not parse with contrakt's parser for {} ({why}); the verdict is left to the server: `check --server` runs it there as written, contrakt cannot run it on files",
                 warehouses.join(", ")
             ),
         );
