@@ -221,7 +221,9 @@ pub(crate) fn results(doc: &ContractDocument, ir: &ir::Schema, object: &str, sch
                     matched.insert(col.path[0].clone());
                 }
                 let absent = names.len() == 1
-                    && schema.field_with_name(&col.path[0]).is_ok_and(|f| f.metadata().contains_key(crate::dataset::json::ABSENT));
+                    && schema
+                        .field_with_name(&col.path[0])
+                        .is_ok_and(|f| f.metadata().contains_key(crate::dataset::json::ABSENT));
                 present.message = if absent {
                     format!(
                         "none of the records the schema is read from holds `{}`: a JSON record may leave out an optional property, read as null",

@@ -1,7 +1,7 @@
 //! Apache Iceberg tables, read natively: a folder holding `metadata/*.metadata.json` (or that
 //! file itself, or a server with `format: iceberg`) is read as one snapshot of the table. The
 //! table metadata names the snapshot's manifest list, the list its manifests (Avro, see
-//! [`avro`]), and the manifests the data files; only live files (status ADDED or EXISTING) are
+//! [`avro`](crate::dataset::iceberg::avro)), and the manifests the data files; only live files (status ADDED or EXISTING) are
 //! read, through DataFusion's Parquet reader, with the snapshot's schema and columns matched by
 //! Iceberg field id, so renamed and added columns read right in files written before.
 //!
