@@ -76,6 +76,7 @@ mod month;
 mod postgres;
 mod publish_s3;
 mod pushdown;
+mod quarantine;
 mod release;
 mod resource_bounds;
 mod s3_loopback;

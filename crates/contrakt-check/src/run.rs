@@ -70,6 +70,9 @@ pub struct CheckOptions {
     pub frames: Vec<(Option<String>, InMemory)>,
     /// `--as-of`: read the checked objects' Delta tables at this version or time.
     pub as_of: Option<crate::delta::AsOf>,
+    /// `--quarantine`: write every row failing a row-level check there, during the scan
+    /// ([`crate::quarantine`]).
+    pub quarantine: Option<crate::quarantine::Quarantine>,
 }
 
 impl Default for CheckOptions {
@@ -89,6 +92,7 @@ impl Default for CheckOptions {
             registry: Vec::new(),
             frames: Vec::new(),
             as_of: None,
+            quarantine: None,
         }
     }
 }
@@ -280,6 +284,7 @@ impl Checker {
         let span = info_span!("check", contract = %doc.contract.id);
         async move {
             let prepared = self.prepare(doc, opts).await?;
+            let quarantine = self.quarantine_at(doc, opts, &prepared)?;
             let now = opts.now.unwrap_or_else(Utc::now);
             let mut objects = Vec::new();
             let mut results = Vec::new();
@@ -301,6 +306,7 @@ impl Checker {
                             duration_ms: 0,
                             error: Some(e.to_string()),
                             metrics: Vec::new(),
+                            quarantine: None,
                         });
                         for e2 in prepared.expectations.iter().filter(|x| x.object == *object) {
                             results.push(not_run(doc, e2, Status::Error, format!("not checked: {e}")));
@@ -308,7 +314,7 @@ impl Checker {
                     }
                     Ok(located) => {
                         let (run, mut rs) = self
-                            .run_object(doc, &prepared, object, located, now, opts)
+                            .run_object(doc, &prepared, object, located, now, opts, quarantine.as_deref())
                             .instrument(info_span!("object", name = %object))
                             .await;
                         objects.push(ObjectRun { duration_ms: t.elapsed().as_millis() as u64, ..run });
@@ -831,6 +837,7 @@ impl Checker {
         (plan, idx)
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn run_object(
         &self,
         doc: &ContractDocument,
@@ -839,6 +846,7 @@ impl Checker {
         located: &Located,
         now: DateTime<Utc>,
         opts: &CheckOptions,
+        quarantine_at: Option<&str>,
     ) -> (ObjectRun, Vec<CheckResult>) {
         let src = &prepared.sources[object];
         let mut results = conformance_results(doc, prepared, object, located);
@@ -846,6 +854,27 @@ impl Checker {
         let grouped = self.grouped_uniqueness(&located.table).await;
         let (mut plan, idx) = self.plan_grouped(prepared, object, located, grouped);
         let mut in_scan = self.fold_into_scan(&mut plan, prepared, &idx, &key, opts).await;
+        let masked = masked_columns(doc, object, opts.unmask);
+        let tee = match (&opts.quarantine, quarantine_at) {
+            (Some(to), Some(location)) => {
+                let ids = idx.iter().map(|i| prepared.expectations[*i].id.clone()).collect();
+                let setup = crate::quarantine::Setup {
+                    to,
+                    location: location.to_string(),
+                    contract: &doc.contract.id,
+                    object,
+                    now,
+                    ids,
+                    key: &key,
+                    masked: &masked,
+                };
+                Some(crate::quarantine::Tee::prepare(&self.ctx, &plan, setup).await)
+            }
+            _ => None,
+        };
+        if let Some(Ok(tee)) = &tee {
+            tee.add_to(&mut plan);
+        }
         let queries = separate_queries(&plan);
         let first_queries: Vec<String> = queries.iter().map(|q| q.to_string()).collect();
         // The fused scan and the separate plans run concurrently.
@@ -863,6 +892,9 @@ impl Checker {
             let (regrouped, _) = self.plan_grouped(prepared, object, located, true);
             plan = regrouped;
             in_scan = self.fold_into_scan(&mut plan, prepared, &idx, &key, opts).await;
+            if let Some(Ok(tee)) = &tee {
+                tee.add_to(&mut plan);
+            }
             (fused, bytes_scanned) = self
                 .fused(&plan, timeout_of(opts))
                 .instrument(info_span!("fused_scan", measures = plan.fused.len()))
@@ -888,7 +920,14 @@ impl Checker {
             })
             .collect();
         let rows = fused.first().and_then(|r| r.as_ref().ok()).and_then(scalar_f64).map(|n| n as u64);
-        let masked = masked_columns(doc, object, opts.unmask);
+        let quarantine = match tee {
+            Some(Ok(tee)) => Some(tee.finish(&plan, &fused).await),
+            Some(Err(e)) => Some(contrakt_core::expect::Quarantined {
+                error: Some(format!("the quarantine could not be prepared: {e}")),
+                ..Default::default()
+            }),
+            None => None,
+        };
         let mask = |rows: &mut Vec<Map<String, Json>>| {
             for row in rows {
                 for (k, v) in row.iter_mut() {
@@ -967,6 +1006,7 @@ impl Checker {
             duration_ms,
             error: None,
             metrics: object_metrics(&plan, &fused, bytes_scanned, now),
+            quarantine,
         };
         (run, results)
     }
@@ -1016,6 +1056,8 @@ impl Checker {
     ) -> (Vec<std::result::Result<ScalarValue, String>>, Option<u64>) {
         let mut bytes = None;
         let n = plan.fused.len();
+        // A scan run again rewrites its quarantine from the start.
+        crate::quarantine::restart(plan);
         let mut out: Vec<Option<std::result::Result<ScalarValue, String>>> = vec![None; n];
         // The whole scan is planned once and, when it plans, run as planned; only when it
         // does not is each measure planned alone to find the ones to set aside.
@@ -1060,6 +1102,7 @@ impl Checker {
                 }
                 Err(e) if good.len() > 1 && !exhausted(&e) => {
                     tracing::info!(error = %e, "fused scan failed; running each measure alone");
+                    crate::quarantine::restart(plan);
                     let alone = join_all(good.iter().map(|(i, m)| {
                         let sql = compile::fused_sql(&plan.table, &[(*i, *m)]);
                         async move { self.collect(&sql, timeout).await }
@@ -1322,6 +1365,33 @@ impl Checker {
         let labels: Vec<String> =
             idx.iter().map(|i| prepared.expectations[*i].property_path().unwrap_or_else(|| "value".into())).collect();
         samples::gather_in_scan(plan, &labels, key, opts.sample, &types)
+    }
+}
+
+impl Checker {
+    /// Where `--quarantine` writes, absolute or a URL; refused on an engine that cannot write it
+    /// or inside the contract's or the data's folder.
+    fn quarantine_at(&self, doc: &ContractDocument, opts: &CheckOptions, prepared: &Prepared) -> Result<Option<String>> {
+        let Some(q) = &opts.quarantine else { return Ok(None) };
+        if self.warehouse.is_some() || !self.engine.is_embedded() {
+            return Err(Error::Usage(
+                "--quarantine writes failing rows from the embedded engine's scan; it cannot run on a warehouse server or a cluster".into(),
+            ));
+        }
+        let location = if q.location.contains("://") {
+            q.location.clone()
+        } else {
+            let base = opts.data_dir.as_deref().unwrap_or(&opts.base_dir);
+            let path = Path::new(&q.location);
+            let abs = if path.is_absolute() { path.to_path_buf() } else { base.join(path) };
+            std::path::absolute(&abs).unwrap_or(abs).to_string_lossy().into_owned()
+        };
+        let data: Vec<String> = prepared.sources.values().map(|s| s.url.clone()).collect();
+        // A contract read from a file has a folder; one given as text has none.
+        let file = Path::new(doc.source().name());
+        let contract = file.is_file().then(|| std::path::absolute(contract_dir(doc)).unwrap_or_else(|_| contract_dir(doc)));
+        crate::quarantine::refuse_inside(&location, contract.as_deref(), &data).map_err(Error::Usage)?;
+        Ok(Some(location))
     }
 }
 

@@ -167,6 +167,28 @@ pub struct ObjectRun {
     /// report (its schema is versioned); `contrakt history` shows them.
     #[serde(skip)]
     pub metrics: Vec<ObjectMetric>,
+    /// Where the object's failing rows were written (`check --quarantine`), and how many.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quarantine: Option<Quarantined>,
+}
+
+/// An object's quarantine file: every row failing a row-level check, with the ids of the
+/// checks it fails.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Quarantined {
+    /// The Parquet file (a path or a URL, secrets stripped).
+    pub location: String,
+    /// Rows written: each failing row once, whatever the number of checks it fails.
+    pub rows: u64,
+    /// The row-level checks, whose failing rows the file holds.
+    pub checks: Vec<String>,
+    /// Checks that judge the table rather than a row (row count, uniqueness, freshness, SQL
+    /// rules, a reference checked by a join): no row of theirs is quarantined.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_row_level: Vec<String>,
+    /// Set when the file could not be written (the check results stand).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// One measured value of an object (`property` empty for the object itself).
