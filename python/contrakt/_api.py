@@ -235,6 +235,8 @@ def publish(
     fail_on: str = "error",
     history: str | os.PathLike[str] | bool | None = None,
     notify: bool = False,
+    quarantine: str | os.PathLike[str] | None = None,
+    quarantine_rows: str = "keys",
 ) -> PublishResult:
     """Write-audit-publish, as ``contrakt publish`` does: checks the ``staged`` data (a folder,
     a file or an ``s3://`` prefix) with the contract file and, only if it passes, makes it the
@@ -245,12 +247,18 @@ def publish(
     ``history`` is where the publish is recorded: the registry's ``history:`` by default, a
     file or ``postgres://`` URL, or ``False`` for nowhere. ``notify=True`` alerts a refusal
     over the registry's routes (off by default).
+
+    ``quarantine`` (a folder or ``s3://`` prefix) receives the rows failing row-level checks, as
+    ``contrakt publish --quarantine``; when the contract allows partial publication
+    (``contraktPartialPublish`` on the object), the rows that pass are published and
+    ``result.partial`` says how many rows were published and held back, and where.
     """
     if fail_on not in _FAIL_ON:
         raise ContraktUsageError(f"fail_on: expected one of {', '.join(_FAIL_ON)}, found {fail_on!r}")
     result, publish_warnings = _contrakt.publish(
         os.fspath(contract), os.fspath(staged), os.fspath(to), object, canary=canary, now=_now(now), keep=keep,
         fail_on=fail_on, store=_store(history), notify=notify,
+        quarantine=None if quarantine is None else _location(quarantine), quarantine_rows=quarantine_rows,
     )
     for w in publish_warnings:
         warnings.warn(f"contrakt: {w}", HistoryWarning, stacklevel=2)

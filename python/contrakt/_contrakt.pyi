@@ -58,6 +58,8 @@ def publish(
     fail_on: str = "error",
     store: str | None = None,
     notify: bool = False,
+    quarantine: str | None = None,
+    quarantine_rows: str = "keys",
 ) -> tuple[str, list[str]]: ...
 def rollback(
     to: str | PathLike[str], object: str | None = None, store: str | None = None

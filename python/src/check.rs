@@ -51,8 +51,7 @@ pub(crate) fn check(
 ) -> PyResult<(String, Option<String>, Vec<String>)> {
     let rows: contrakt_check::QuarantineRows =
         quarantine_rows.parse().map_err(|e| Failure::Usage(format!("quarantine_rows: {e}")))?;
-    let quarantine =
-        quarantine.map(|location| contrakt_check::Quarantine { location, rows, run: quarantine_run });
+    let quarantine = quarantine.map(|location| contrakt_check::Quarantine { location, rows, run: quarantine_run });
     let fail_on = Level::parse(fail_on)
         .ok_or_else(|| Failure::Usage(format!("fail_on: expected error, warning or info, found {fail_on:?}")))?;
     let now = match now {

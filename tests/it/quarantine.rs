@@ -201,7 +201,13 @@ fn full_rows_mask_classified_columns_as_samples_do() {
         ]
     );
     // The samples of the same run mask the same column the same way.
-    let samples = run.json()["reports"][0]["results"].as_array().unwrap().iter().find(|r| r["id"] == "status_present").unwrap()["samples"].clone();
+    let samples = run.json()["reports"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "status_present")
+        .unwrap()["samples"]
+        .clone();
     assert!(!samples.to_string().contains("b@example.com"), "{samples}");
 }
 
@@ -341,4 +347,164 @@ fn writes_to_s3_on_a_loopback_server() {
     );
     // Nothing spooled is left in the temp folder by this run.
     assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+}
+
+// ---- publish --quarantine on the example registry's deliveries ----
+
+const NOW: &str = "2026-11-22T06:00:00Z";
+const DELIVERIES: &str = "contracts/deliveries.odcs.yaml";
+
+fn publish(target: &Path, staged: &str, quarantine: &Path, extra: &[&str]) -> Run {
+    let staged = crate::repo().join("fixtures/data/staged").join(staged);
+    let mut args = vec![
+        "publish",
+        DELIVERIES,
+        "--staged",
+        staged.to_str().unwrap(),
+        "--to",
+        target.to_str().unwrap(),
+        "--now",
+        NOW,
+        "--no-history",
+        "--quarantine",
+        quarantine.to_str().unwrap(),
+        "--format",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    contrakt_in(crate::repo(), args)
+}
+
+/// The one Parquet file under a folder (recursively).
+fn only_parquet(dir: &Path) -> PathBuf {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "parquet") {
+                found.push(p);
+            }
+        }
+    }
+    assert_eq!(found.len(), 1, "{found:?}");
+    found.pop().unwrap()
+}
+
+/// `SELECT …` over one Parquet file, each row's values joined by `|`, sorted.
+fn query(file: &Path, select: &str) -> Vec<String> {
+    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    rt.block_on(async {
+        let ctx = SessionContext::new();
+        ctx.register_parquet("t", file.to_str().unwrap(), ParquetReadOptions::default()).await.unwrap();
+        let batches = ctx.sql(&format!("{select} FROM t")).await.unwrap().collect().await.unwrap();
+        let mut out = Vec::new();
+        for b in &batches {
+            for r in 0..b.num_rows() {
+                let row: Vec<String> =
+                    (0..b.num_columns()).map(|c| array_value_to_string(b.column(c), r).unwrap()).collect();
+                out.push(row.join("|"));
+            }
+        }
+        out.sort();
+        out
+    })
+}
+
+#[test]
+fn publish_releases_the_rows_that_pass_and_holds_back_the_rest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (target, q) = (tmp.path().join("published"), tmp.path().join("quarantine"));
+    let run = publish(&target, "deliveries-partial", &q, &[]);
+    run.assert_exit(0).assert_no_panic();
+    let json = run.json();
+    assert_eq!(json["published"], true, "{json}");
+    let partial = &json["partial"];
+    assert_eq!(partial["published_rows"], 5047, "{partial}");
+    assert_eq!(partial["quarantined_rows"], 53, "{partial}");
+    assert_eq!(partial["max_failing_fraction"], 0.2, "{partial}");
+    // The check the held-back rows fail: deliveries' `maximum` on attempt_count.
+    let results = json["check"]["reports"][0]["results"].as_array().unwrap();
+    let maximum = results
+        .iter()
+        .find(|r| r["code"] == "Q205" && r["property"] == "attempt_count")
+        .expect("the maximum check")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The release: the rows that pass, every one of them, and none above the maximum.
+    let release = only_parquet(&target.join(json["current"].as_str().unwrap()));
+    assert_eq!(
+        query(&release, "SELECT count(*), count(DISTINCT delivery_id), max(attempt_count) <= 5"),
+        ["5047|5047|true"]
+    );
+    // The quarantine: the 53 others, each with the one check it fails.
+    let held = only_parquet(&q);
+    assert_eq!(partial["quarantine"], Value::String(held.to_string_lossy().into_owned()));
+    assert_eq!(
+        query(
+            &held,
+            "SELECT count(*), count(DISTINCT delivery_id), min(array_to_string(failing_checks, ',')), max(array_to_string(failing_checks, ','))"
+        ),
+        [format!("53|53|{maximum}|{maximum}")]
+    );
+    // Together they are the staged rows, with no delivery on both sides.
+    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let overlap = rt.block_on(async {
+        let ctx = SessionContext::new();
+        ctx.register_parquet("released", release.to_str().unwrap(), ParquetReadOptions::default()).await.unwrap();
+        ctx.register_parquet("held", held.to_str().unwrap(), ParquetReadOptions::default()).await.unwrap();
+        let b = ctx
+            .sql("SELECT count(*) FROM released r JOIN held h ON r.delivery_id = h.delivery_id")
+            .await
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
+        array_value_to_string(b[0].column(0), 0).unwrap()
+    });
+    assert_eq!(overlap, "0");
+    let log = std::fs::read_to_string(target.join("_publish_log.jsonl")).unwrap();
+    assert!(log.contains("\"event\":\"published-partial\""), "{log}");
+}
+
+#[test]
+fn publish_refuses_what_holding_rows_back_cannot_fix() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (target, q) = (tmp.path().join("published"), tmp.path().join("quarantine"));
+    // Every 7th delivery fails: the rest are too few for the row count (a table-level check).
+    let run = publish(&target, "deliveries-broken", &q, &[]);
+    run.assert_exit(1).assert_no_panic();
+    let json = run.json();
+    assert_eq!(json["published"], false, "{json}");
+    assert!(json.get("partial").is_none_or(Value::is_null), "{json}");
+    assert!(!target.join("_published.json").exists());
+    // The audit's quarantine is written all the same: 729 deliveries.
+    assert_eq!(query(&only_parquet(&q), "SELECT count(*)"), ["729"]);
+    // Time-zone warnings judge columns, not rows: at --fail-on warning nothing is published.
+    let (target2, q2) = (tmp.path().join("published2"), tmp.path().join("quarantine2"));
+    let run = publish(&target2, "deliveries-partial", &q2, &["--fail-on", "warning"]);
+    run.assert_exit(1).assert_no_panic();
+    assert!(!target2.join("_published.json").exists());
+    // Without --quarantine the partial data is refused as any failing release.
+    let staged = crate::repo().join("fixtures/data/staged/deliveries-partial");
+    let target3 = tmp.path().join("published3");
+    let run = contrakt_in(
+        crate::repo(),
+        [
+            "publish",
+            DELIVERIES,
+            "--staged",
+            staged.to_str().unwrap(),
+            "--to",
+            target3.to_str().unwrap(),
+            "--now",
+            NOW,
+            "--no-history",
+        ],
+    );
+    run.assert_exit(1).assert_no_panic();
+    assert!(!target3.join("_published.json").exists());
 }

@@ -219,7 +219,9 @@ pub(crate) fn row_predicates(plan: &ObjectPlan) -> Vec<Option<String>> {
     plan.checks
         .iter()
         .map(|c| match (&c.how, &c.sample) {
-            (How::Count(parts), Some(Sample::Rows { predicate, .. })) if matches!(parts.as_slice(), [Part::Fused(_)]) => {
+            (How::Count(parts), Some(Sample::Rows { predicate, .. }))
+                if matches!(parts.as_slice(), [Part::Fused(_)]) =>
+            {
                 Some(predicate.clone())
             }
             // A reference folded into the scan: its orphans are rows failing a predicate.
@@ -367,6 +369,28 @@ impl Tee {
         }
         q
     }
+}
+
+/// Writes the rows of the plan's table that fail no row-level check to `file`, as one Parquet
+/// file (streamed: DataFusion writes as it reads). Returns the rows written.
+pub(crate) async fn write_passing(ctx: &SessionContext, plan: &ObjectPlan, file: &Path) -> crate::Result<u64> {
+    use datafusion::dataframe::DataFrameWriteOptions;
+    let failing: Vec<String> = row_predicates(plan).into_iter().flatten().map(|p| format!("({p})")).collect();
+    // A predicate that is null (a comparison with a null) does not fail the row, as in the
+    // checks' `FILTER (WHERE …)`.
+    let keep = match failing.is_empty() {
+        true => "true".to_string(),
+        false => format!("NOT coalesce({}, false)", failing.join(" OR ")),
+    };
+    let sql = format!("SELECT * FROM {} WHERE {keep}", ident(&plan.table));
+    let df = ctx.sql(&sql).await?;
+    let path = file.to_string_lossy();
+    let done = df.write_parquet(&path, DataFrameWriteOptions::new().with_single_file_output(true), None).await?;
+    Ok(done
+        .first()
+        .and_then(|b| b.columns().first().cloned())
+        .and_then(|c| c.as_primitive_opt::<datafusion::arrow::datatypes::UInt64Type>().map(|a| a.value(0)))
+        .unwrap_or(0))
 }
 
 /// Uploads a local file to an object-store URL, in parts (memory stays bounded). Credentials

@@ -779,7 +779,10 @@ mod tests {
         let sampled = "get_field(contrakt_failing(5, \"id\", \"amount\") FILTER (WHERE \"amount\" < 0), 'n')";
         assert_eq!(unsampled(sampled), "count(*) FILTER (WHERE \"amount\" < 0)");
         assert_eq!(sampled_predicate(sampled), Some("\"amount\" < 0"));
-        assert_eq!(unsampled("get_field(contrakt_repeats(5, \"id\"), 'excess')"), "count(\"id\") - count(DISTINCT \"id\")");
+        assert_eq!(
+            unsampled("get_field(contrakt_repeats(5, \"id\"), 'excess')"),
+            "count(\"id\") - count(DISTINCT \"id\")"
+        );
         assert_eq!(unsampled("get_field(contrakt_repeats(5, \"id\"), 'distinct')"), "count(DISTINCT \"id\")");
         assert_eq!(unsampled("count(*) FILTER (WHERE \"a\" IS NULL)"), "count(*) FILTER (WHERE \"a\" IS NULL)");
     }

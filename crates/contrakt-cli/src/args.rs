@@ -213,6 +213,15 @@ pub struct PublishArgs {
     /// Record nothing in the history, whatever contrakt.yaml says.
     #[arg(long, conflicts_with = "history")]
     pub no_history: bool,
+    /// Write the rows failing row-level checks to this folder or `s3://` prefix
+    /// (`RUN_ID/CONTRACT/OBJECT.parquet`); when the object allows partial publication
+    /// (`contraktPartialPublish`), publish the rows that pass instead of refusing the release.
+    #[arg(long, value_name = "DIR|URL", conflicts_with = "rollback")]
+    pub quarantine: Option<String>,
+    /// What the quarantine keeps of a row: its key columns, or the `full` row (classified
+    /// columns masked).
+    #[arg(long, value_enum, default_value_t = QuarantineRowsArg::Keys, requires = "quarantine")]
+    pub quarantine_rows: QuarantineRowsArg,
 }
 
 #[derive(Debug, Args)]
