@@ -206,6 +206,7 @@ pub fn alerts(
             location: change.location.clone(),
         },
         samples: Vec::new(),
+        quarantine: None,
         recipients: Vec::new(),
         runbook,
         publish: None,

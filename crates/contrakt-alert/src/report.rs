@@ -50,6 +50,9 @@ pub struct CheckRow {
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
+    /// Where every row failing this check was written (`--quarantine`), when it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quarantine: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -125,6 +128,14 @@ pub fn from_report(report: &CheckReport) -> CheckRun {
             samples: r.samples.clone(),
             name: r.name.clone(),
             location: r.location.clone(),
+            // A failed row-level check links to the file holding its rows.
+            quarantine: report
+                .objects
+                .iter()
+                .filter(|o| o.object == r.object)
+                .filter_map(|o| o.quarantine.as_ref())
+                .find(|q| q.error.is_none() && q.checks.contains(&r.id))
+                .map(|q| q.location.clone()),
         })
         .collect();
     CheckRun {

@@ -118,6 +118,7 @@ pub fn route(
             contract: contract_ref.clone(),
             check: check.clone(),
             samples: row.samples.clone(),
+            quarantine: row.quarantine.clone(),
             recipients: recipients.clone(),
             runbook: runbook.clone(),
             publish: run.publish.clone(),

@@ -790,10 +790,7 @@ impl Grouping {
     /// enforced on the exact count too, whatever the estimate said).
     pub fn sql(&self, plan: &ObjectPlan) -> String {
         let mut cols: Vec<String> = self.exprs.iter().enumerate().map(|(k, x)| format!("{x} AS \"s{k}\"")).collect();
-        // Plain counts per segment: the scan's sampling aggregates would keep rows per segment.
-        cols.extend(
-            self.measures.iter().map(|m| format!("{} AS \"m{m}\"", crate::samples::unsampled(&plan.fused[*m]))),
-        );
+        cols.extend(self.measures.iter().map(|m| format!("{} AS \"m{m}\"", plan.fused[*m])));
         format!(
             "SELECT {} FROM {} GROUP BY {} LIMIT {}",
             cols.join(", "),

@@ -138,8 +138,8 @@ pub(crate) fn refuse_inside(location: &str, contract_dir: Option<&Path>, data: &
         return Ok(());
     }
     let at = real(Path::new(location));
-    if let Some(dir) = contract_dir
-        && at.starts_with(real(dir))
+    if let Some(dir) = contract_dir.map(real)
+        && at.starts_with(&dir)
     {
         return Err(format!(
             "the quarantine {location} is inside the contract's folder {}: the registry would hold data files. Choose a location outside it",
@@ -185,32 +185,39 @@ fn data_folder_url(url: &str) -> String {
     }
 }
 
-/// `path` with links resolved as far as it exists, and `.`/`..` folded in the rest.
+/// `path` made absolute as the OS would walk it: component by component, each link resolved
+/// where it exists (so `link/..` is the link target's parent), `.` and `..` folded where it
+/// does not yet. An empty path (the folder of a bare file name) is the working folder.
 fn real(path: &Path) -> PathBuf {
-    let mut existing = path.to_path_buf();
-    let mut rest = Vec::new();
-    while !existing.exists() {
-        match (existing.parent(), existing.file_name()) {
-            (Some(parent), Some(name)) => {
-                rest.push(name.to_os_string());
-                existing = parent.to_path_buf();
+    let path = if path.as_os_str().is_empty() { Path::new(".") } else { path };
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
             }
-            _ => break,
-        }
-    }
-    let mut out = existing.canonicalize().unwrap_or(existing);
-    for name in rest.into_iter().rev() {
-        for c in Path::new(&name).components() {
-            match c {
-                Component::ParentDir => {
-                    out.pop();
+            Component::CurDir => {}
+            other => {
+                out.push(other);
+                if let Ok(resolved) = out.canonicalize() {
+                    out = resolved;
                 }
-                Component::CurDir => {}
-                other => out.push(other),
             }
         }
     }
     out
+}
+
+/// Whether a check fails on a single failing row (`mustBe: 0`, at most 0%): only then is each
+/// failing row a violation of its own, to quarantine (and to hold back from a publish).
+pub(crate) fn zero_tolerance(e: &contrakt_core::expect::Expectation) -> bool {
+    let one_row = match e.unit {
+        contrakt_core::expect::Unit::Rows => 1.0,
+        // One row of any number of rows.
+        contrakt_core::expect::Unit::Percent => 1e-9,
+    };
+    !e.threshold.holds(one_row)
 }
 
 /// Row-level checks of a plan: per check, the predicate its failing rows match (`None` for a
@@ -249,6 +256,8 @@ pub(crate) struct Tee {
     target: String,
     /// Ids of the checks that cannot quarantine rows.
     not_row_level: Vec<String>,
+    /// Ids of the row-level checks whose thresholds accept failing rows.
+    tolerated: Vec<String>,
 }
 
 /// What an object's quarantine needs from the run.
@@ -259,8 +268,9 @@ pub(crate) struct Setup<'a> {
     pub contract: &'a str,
     pub object: &'a str,
     pub now: DateTime<Utc>,
-    /// Check ids, in the order of the plan's checks.
-    pub ids: Vec<String>,
+    /// Check ids, in the order of the plan's checks, and whether each fails on one row
+    /// ([`zero_tolerance`]).
+    pub checks: Vec<(String, bool)>,
     pub key: &'a [String],
     pub masked: &'a BTreeSet<String>,
 }
@@ -296,10 +306,24 @@ impl Tee {
         }
         fields.push(Field::new(list, DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true))), true));
         let schema = Arc::new(Schema::new(fields));
+        // Row-level and failing on one row: what the file holds. A check that tolerates failing
+        // rows (nulls up to 5%) accepts each of them: they are data, not quarantined.
+        let mut predicates = predicates;
+        let mut tolerated = Vec::new();
+        for (p, (id, strict)) in predicates.iter_mut().zip(&s.checks) {
+            if p.is_some() && !strict {
+                tolerated.push(id.clone());
+                *p = None;
+            }
+        }
         let ids: Vec<String> =
-            predicates.iter().zip(&s.ids).filter(|(p, _)| p.is_some()).map(|(_, id)| id.clone()).collect();
-        let not_row_level: Vec<String> =
-            predicates.iter().zip(&s.ids).filter(|(p, _)| p.is_none()).map(|(_, id)| id.clone()).collect();
+            predicates.iter().zip(&s.checks).filter(|(p, _)| p.is_some()).map(|(_, (id, _))| id.clone()).collect();
+        let not_row_level: Vec<String> = predicates
+            .iter()
+            .zip(&s.checks)
+            .filter(|(p, (id, _))| p.is_none() && !tolerated.contains(id))
+            .map(|(_, (id, _))| id.clone())
+            .collect();
         let run = s.to.run.clone().unwrap_or_else(|| run_name(s.now));
         let rel = format!("{}/{}/{}.parquet", segment_name(&run), segment_name(s.contract), segment_name(s.object));
         let target = format!("{}/{rel}", s.location.trim_end_matches('/'));
@@ -322,7 +346,7 @@ impl Tee {
             let any = row_level.iter().map(|p| format!("({p})")).collect::<Vec<_>>().join(" OR ");
             format!("{QUARANTINE}({}) FILTER (WHERE {any})", args.join(", "))
         });
-        Ok(Tee { sink, measure, target, not_row_level })
+        Ok(Tee { sink, measure, target, not_row_level, tolerated })
     }
 
     /// Adds the tee to the plan's fused scan (again, after a plan is rebuilt).
@@ -340,6 +364,7 @@ impl Tee {
             rows: 0,
             checks: self.sink.ids.clone(),
             not_row_level: self.not_row_level.clone(),
+            tolerated: self.tolerated.clone(),
             error: None,
         };
         let scanned = self.measure.as_ref().and_then(|m| plan.fused.iter().position(|x| x == m)).map(|i| &fused[i]);
@@ -641,5 +666,59 @@ impl Accumulator for Writes {
 
     fn size(&self) -> usize {
         std::mem::size_of_val(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_from_a_contract_stay_one_path_segment() {
+        assert_eq!(segment_name("orders"), "orders");
+        assert_eq!(segment_name("urn:contrakt:orders"), "urn_contrakt_orders");
+        assert_eq!(segment_name(".."), "_..");
+        assert_eq!(segment_name("../../etc"), "_.._.._etc");
+        assert_eq!(segment_name("a/b\\c"), "a_b_c");
+        assert_eq!(segment_name(""), "_");
+    }
+
+    #[test]
+    fn locations_inside_the_contract_or_data_folder_are_refused() {
+        let tmp = std::env::temp_dir().join(format!("contrakt-quarantine-test-{}", std::process::id()));
+        let (contracts, data) = (tmp.join("contracts"), tmp.join("data"));
+        std::fs::create_dir_all(&contracts).unwrap();
+        std::fs::create_dir_all(&data).unwrap();
+        let file = data.join("orders.csv").to_string_lossy().into_owned();
+        let glob = data.join("*.csv").to_string_lossy().into_owned();
+        let at = |p: &str| tmp.join(p).to_string_lossy().into_owned();
+        for data in [&file, &glob] {
+            let d = std::slice::from_ref(data);
+            assert!(refuse_inside(&at("quarantine"), Some(&contracts), d).is_ok());
+            assert!(refuse_inside(&at("data/q"), Some(&contracts), d).is_err());
+            assert!(refuse_inside(&at("data"), Some(&contracts), d).is_err());
+            assert!(refuse_inside(&at("contracts/q/r"), Some(&contracts), d).is_err());
+            assert!(refuse_inside(&at("quarantine/../data/x"), Some(&contracts), d).is_err());
+            // A folder whose name starts like the data's is another folder.
+            assert!(refuse_inside(&at("data-quarantine"), Some(&contracts), d).is_ok());
+        }
+        // A relative contract path (a bare file name) is the working folder, not every path.
+        assert!(refuse_inside(&at("quarantine"), Some(Path::new("")), &[file.clone()]).is_ok());
+        let urls = ["s3://lake/orders/part-0.parquet".to_string(), "s3://lake/items/".to_string()];
+        assert!(refuse_inside("s3://lake/quarantine", None, &urls).is_ok());
+        assert!(refuse_inside("s3://lake/orders/q", None, &urls).is_err());
+        assert!(refuse_inside("s3://lake/items", None, &urls).is_err());
+        assert!(refuse_inside("s3://lake/items2", None, &urls).is_ok());
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+
+    #[test]
+    fn sampled_and_plain_counts_give_the_row_predicate() {
+        assert_eq!(filter_of("count(*) FILTER (WHERE \"a\" IS NULL)"), Some("\"a\" IS NULL"));
+        assert_eq!(
+            filter_of("get_field(contrakt_failing(5, \"id\", \"a\") FILTER (WHERE \"a\" < 0), 'n')"),
+            Some("\"a\" < 0")
+        );
+        assert_eq!(filter_of("count(\"a\") - count(DISTINCT \"a\")"), None);
     }
 }

@@ -448,7 +448,10 @@ impl Checker {
             statements
                 .extend(separate_queries(&plan).into_iter().map(|q| (format!("{object}: a separate plan"), q.clone())));
             statements.extend(plan.segments.groupings.iter().map(|g| {
-                (format!("{object}: the segments by {} (after the scan)", g.properties.join(", ")), g.sql(&plan))
+                (
+                    format!("{object}: the segments by {} (after the scan)", g.properties.join(", ")),
+                    crate::segment::grouped_sql(g, &plan),
+                )
             }));
             for (label, sql) in statements {
                 out.push_str(&format!("-- {label}\n"));
@@ -857,14 +860,18 @@ impl Checker {
         let masked = masked_columns(doc, object, opts.unmask);
         let tee = match (&opts.quarantine, quarantine_at) {
             (Some(to), Some(location)) => {
-                let ids = idx.iter().map(|i| prepared.expectations[*i].id.clone()).collect();
+                let checks = idx
+                    .iter()
+                    .map(|i| &prepared.expectations[*i])
+                    .map(|e| (e.id.clone(), crate::quarantine::zero_tolerance(e)))
+                    .collect();
                 let setup = crate::quarantine::Setup {
                     to,
                     location: location.to_string(),
                     contract: &doc.contract.id,
                     object,
                     now,
-                    ids,
+                    checks,
                     key: &key,
                     masked: &masked,
                 };

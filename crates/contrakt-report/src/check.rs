@@ -149,6 +149,17 @@ fn quarantine_line(out: &mut String, q: &Quarantined, color: bool) {
             let _ = writeln!(out, "  {label} {rows} failing {} row-level checks: {}", q.checks.len(), q.location);
         }
     }
+    if !q.tolerated.is_empty() {
+        let _ = writeln!(
+            out,
+            "    {}",
+            paint(
+                &format!("tolerating failing rows, nothing quarantined: {}", q.tolerated.join(", ")),
+                Style::new().dimmed(),
+                color
+            )
+        );
+    }
     if !q.not_row_level.is_empty() {
         let _ = writeln!(
             out,

@@ -113,7 +113,7 @@ pub(crate) fn judge(
         report.results.iter().filter(failing_at).filter(|r| !q.checks.contains(&r.id)).map(|r| r.id.as_str()).collect();
     if !whole.is_empty() {
         return Ok(Some(Err(format!(
-            "{} failed, which no row carries alone: holding rows back cannot fix it",
+            "{} failed, which quarantines no row (it judges the table, or tolerates some failing rows): holding rows back cannot fix it",
             whole.join(", ")
         ))));
     }

@@ -38,6 +38,7 @@ pub(crate) fn row(id: &str, code: &str, kind: &str, property: Option<&str>, stat
         samples: vec![serde_json::from_str(r#"{"order_id":"427eceae","status":"lost"}"#).unwrap()],
         name: None,
         location: Some("contracts/orders.odcs.yaml:317:13".into()),
+        quarantine: None,
     }
 }
 
@@ -140,4 +141,25 @@ fn owner_and_consumer_messages_say_different_things() {
     let routed = routed("1.4.0", r);
     insta::assert_snapshot!("owner_message", format!("{}\n\n{}", routed.alerts[0].title, routed.alerts[0].text));
     insta::assert_snapshot!("consumer_message", format!("{}\n\n{}", routed.alerts[1].title, routed.alerts[1].text));
+}
+
+#[test]
+fn a_quarantined_check_links_owners_and_consumers_to_its_failing_rows() {
+    let mut r = row("orders_status_valid", "Q303", "invalid-values", Some("status"), StatusName::Fail);
+    r.quarantine = Some("s3://lake/quarantine/r1/orders/orders.parquet".into());
+    let r = routed("1.4.0", r);
+    assert!(r.alerts.iter().any(|a| a.audience == AudienceName::Consumers), "a consumer is told");
+    for a in &r.alerts {
+        assert_eq!(a.quarantine.as_deref(), Some("s3://lake/quarantine/r1/orders/orders.parquet"));
+        assert!(
+            a.text.contains(
+                "Failing rows: all of them are in s3://lake/quarantine/r1/orders/orders.parquet (those with `orders_status_valid` in failing_checks)"
+            ),
+            "{}",
+            a.text
+        );
+    }
+    // Without a quarantine, no such line.
+    let plain = routed("1.4.0", row("orders_status_valid", "Q303", "invalid-values", Some("status"), StatusName::Fail));
+    assert!(plain.alerts.iter().all(|a| !a.text.contains("Failing rows:")));
 }

@@ -186,6 +186,10 @@ pub struct Quarantined {
     /// rules, a reference checked by a join): no row of theirs is quarantined.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub not_row_level: Vec<String>,
+    /// Row-level checks whose threshold accepts failing rows (nulls up to 5%): each such row
+    /// is data the contract allows, not quarantined.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tolerated: Vec<String>,
     /// Set when the file could not be written (the check results stand).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
