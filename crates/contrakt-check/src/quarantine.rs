@@ -703,7 +703,7 @@ mod tests {
             assert!(refuse_inside(&at("data-quarantine"), Some(&contracts), d).is_ok());
         }
         // A relative contract path (a bare file name) is the working folder, not every path.
-        assert!(refuse_inside(&at("quarantine"), Some(Path::new("")), &[file.clone()]).is_ok());
+        assert!(refuse_inside(&at("quarantine"), Some(Path::new("")), std::slice::from_ref(&file)).is_ok());
         let urls = ["s3://lake/orders/part-0.parquet".to_string(), "s3://lake/items/".to_string()];
         assert!(refuse_inside("s3://lake/quarantine", None, &urls).is_ok());
         assert!(refuse_inside("s3://lake/orders/q", None, &urls).is_err());
