@@ -331,8 +331,6 @@ def validates(
     import time rather than mid-pipeline. ``notify=True`` alerts as :func:`check` does, before
     raising.
     """
-    if quarantine_rows not in ("keys", "full"):
-        raise ContraktUsageError(f"quarantine_rows: expected 'keys' or 'full', found {quarantine_rows!r}")
     c = load(contract)
     if notify and c._native.path is None:
         raise ContraktUsageError(
