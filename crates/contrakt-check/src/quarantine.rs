@@ -712,6 +712,54 @@ mod tests {
         let _ = std::fs::remove_dir_all(&tmp);
     }
 
+    /// A scan run again (out of memory, or each measure alone) starts the file again: what the
+    /// first run wrote is dropped, so no row is written twice.
+    #[test]
+    fn a_restarted_sink_writes_each_row_once() {
+        use datafusion::arrow::array::{BooleanArray, StringArray};
+        let spool = std::env::temp_dir().join(format!("contrakt-sink-test-{}.parquet", std::process::id()));
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("id", DataType::Utf8, true),
+            Field::new(FAILING_CHECKS, DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true))), true),
+        ]));
+        let sink = Sink { ids: vec!["a".into(), "b".into()], schema, spool: spool.clone(), state: Mutex::default() };
+        let values = |ids: &[&str], a: &[Option<bool>], b: &[Option<bool>]| -> Vec<ArrayRef> {
+            vec![
+                Arc::new(BooleanArray::from(a.to_vec())),
+                Arc::new(BooleanArray::from(b.to_vec())),
+                Arc::new(StringArray::from(ids.to_vec())),
+            ]
+        };
+        assert_eq!(sink.write(&values(&["x", "y"], &[Some(true), None], &[Some(true), Some(true)])).unwrap(), 2);
+        sink.discard();
+        assert_eq!(sink.write(&values(&["x"], &[Some(true)], &[Some(false)])).unwrap(), 1);
+        assert_eq!(sink.write(&values(&["y"], &[None], &[Some(true)])).unwrap(), 1);
+        assert_eq!(sink.close().unwrap(), 2);
+        let file = File::open(&spool).unwrap();
+        let reader = datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+            .unwrap()
+            .build()
+            .unwrap();
+        let mut rows = Vec::new();
+        for batch in reader {
+            let batch = batch.unwrap();
+            let ids = batch.column(0).as_string::<i32>();
+            let lists = batch.column(1).as_list::<i32>();
+            for r in 0..batch.num_rows() {
+                let l = lists.value(r);
+                let l = l.as_string::<i32>();
+                rows.push(format!(
+                    "{}:{}",
+                    ids.value(r),
+                    (0..l.len()).map(|i| l.value(i)).collect::<Vec<_>>().join("+")
+                ));
+            }
+        }
+        assert_eq!(rows, ["x:a", "y:b"]);
+        drop(sink);
+        assert!(!spool.exists(), "a sink dropped without being moved away removes its file");
+    }
+
     #[test]
     fn sampled_and_plain_counts_give_the_row_predicate() {
         assert_eq!(filter_of("count(*) FILTER (WHERE \"a\" IS NULL)"), Some("\"a\" IS NULL"));
