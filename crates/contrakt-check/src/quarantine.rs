@@ -280,7 +280,7 @@ impl Tee {
     /// types, and the file. The measure is added by [`Tee::add_to`].
     pub(crate) async fn prepare(ctx: &SessionContext, plan: &ObjectPlan, s: Setup<'_>) -> Result<Tee, String> {
         let df = ctx.table(TableReference::bare(plan.table.as_str())).await.map_err(|e| e.to_string())?;
-        let predicates = row_predicates(plan);
+        let mut predicates = row_predicates(plan);
         let top: Vec<String> = df.schema().fields().iter().map(|f| f.name().clone()).collect();
         let names: Vec<String> = match (s.to.rows, s.key.is_empty()) {
             (QuarantineRows::Keys, false) => s.key.to_vec(),
@@ -308,7 +308,6 @@ impl Tee {
         let schema = Arc::new(Schema::new(fields));
         // Row-level and failing on one row: what the file holds. A check that tolerates failing
         // rows (nulls up to 5%) accepts each of them: they are data, not quarantined.
-        let mut predicates = predicates;
         let mut tolerated = Vec::new();
         for (p, (id, strict)) in predicates.iter_mut().zip(&s.checks) {
             if p.is_some() && !strict {
@@ -356,8 +355,8 @@ impl Tee {
         }
     }
 
-    /// Closes the file and moves it into place. `scanned`: the tee's value in the scan (its row
-    /// count), or the scan's error.
+    /// Closes the file and moves it into place, unless the scan that wrote it failed (`fused`:
+    /// the scan's measures, the tee's among them).
     pub(crate) async fn finish(self, plan: &ObjectPlan, fused: &[Result<ScalarValue, String>]) -> Quarantined {
         let mut q = Quarantined {
             location: contrakt_core::redact::redact_location(&self.target),
