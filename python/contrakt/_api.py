@@ -95,6 +95,12 @@ def _with_progress(call: Callable[[], T], label: str, progress: bool | None) -> 
     return value
 
 
+def _location(location: str | os.PathLike[str]) -> str:
+    """A folder relative to the working folder made absolute; a URL as it is."""
+    text = os.fspath(location)
+    return text if "://" in text else os.path.abspath(text)
+
+
 def check(
     data: Any,
     contract: str | os.PathLike[str] | Contract,
@@ -108,6 +114,9 @@ def check(
     progress: bool | None = None,
     notify: bool = False,
     memory_limit: int | None = None,
+    quarantine: str | os.PathLike[str] | None = None,
+    quarantine_rows: str = "keys",
+    quarantine_run: str | None = None,
 ) -> CheckResult:
     """Checks data against a contract: schema conformance, property constraints, quality rules,
     SLAs and references, in one fused DataFusion scan per object.
@@ -129,6 +138,12 @@ def check(
     ``memory_limit`` (bytes) keeps the engine within that memory, as ``contrakt check
     --memory-limit`` does: groupings spill to the temp folder, and exact uniqueness runs as a
     grouping instead of holding every distinct value (slower, same results).
+
+    ``quarantine`` (a folder, or an ``s3://``/``gs://`` prefix) receives every row failing a
+    row-level check while the scan runs, as ``contrakt check --quarantine`` writes it: one Parquet
+    file per object at ``RUN/CONTRACT/OBJECT.parquet``, with the key columns (or, with
+    ``quarantine_rows="full"``, the whole row, classified columns masked) and a
+    ``failing_checks`` list. Where it went and how many rows: ``result.objects[i]["quarantine"]``.
     """
     if fail_on not in _FAIL_ON:
         raise ContraktUsageError(f"fail_on: expected one of {', '.join(_FAIL_ON)}, found {fail_on!r}")
@@ -138,6 +153,8 @@ def check(
         isinstance(memory_limit, bool) or not isinstance(memory_limit, int) or memory_limit <= 0
     ):
         raise ContraktUsageError(f"memory_limit: expected a number of bytes above 0, found {memory_limit!r}")
+    if quarantine_rows not in ("keys", "full"):
+        raise ContraktUsageError(f"quarantine_rows: expected 'keys' or 'full', found {quarantine_rows!r}")
     c = load(contract)
     if notify and c._native.path is None:
         raise ContraktUsageError(
@@ -168,6 +185,8 @@ def check(
             lambda: _contrakt.check(
                 c._native, frames, paths, objects, now=_now(now), sample=sample, unmask=unmask, filter=where,
                 fail_on=fail_on, notify=notify, memory_limit=memory_limit,
+                quarantine=None if quarantine is None else _location(quarantine),
+                quarantine_rows=quarantine_rows, quarantine_run=quarantine_run,
             ),
             f"checking {c.id}",
             progress,
@@ -216,6 +235,8 @@ def publish(
     fail_on: str = "error",
     history: str | os.PathLike[str] | bool | None = None,
     notify: bool = False,
+    quarantine: str | os.PathLike[str] | None = None,
+    quarantine_rows: str = "keys",
 ) -> PublishResult:
     """Write-audit-publish, as ``contrakt publish`` does: checks the ``staged`` data (a folder,
     a file or an ``s3://`` prefix) with the contract file and, only if it passes, makes it the
@@ -226,12 +247,18 @@ def publish(
     ``history`` is where the publish is recorded: the registry's ``history:`` by default, a
     file or ``postgres://`` URL, or ``False`` for nowhere. ``notify=True`` alerts a refusal
     over the registry's routes (off by default).
+
+    ``quarantine`` (a folder or ``s3://`` prefix) receives the rows failing row-level checks, as
+    ``contrakt publish --quarantine``; when the contract allows partial publication
+    (``contraktPartialPublish`` on the object), the rows that pass are published and
+    ``result.partial`` says how many rows were published and held back, and where.
     """
     if fail_on not in _FAIL_ON:
         raise ContraktUsageError(f"fail_on: expected one of {', '.join(_FAIL_ON)}, found {fail_on!r}")
     result, publish_warnings = _contrakt.publish(
         os.fspath(contract), os.fspath(staged), os.fspath(to), object, canary=canary, now=_now(now), keep=keep,
         fail_on=fail_on, store=_store(history), notify=notify,
+        quarantine=None if quarantine is None else _location(quarantine), quarantine_rows=quarantine_rows,
     )
     for w in publish_warnings:
         warnings.warn(f"contrakt: {w}", HistoryWarning, stacklevel=2)

@@ -34,6 +34,9 @@ def check(
     fail_on: str = "error",
     notify: bool = False,
     memory_limit: int | None = None,
+    quarantine: str | None = None,
+    quarantine_rows: str = "keys",
+    quarantine_run: str | None = None,
 ) -> tuple[str, str | None, list[str]]: ...
 def failure_cases(report_json: str) -> Any: ...
 def diff(
@@ -55,6 +58,8 @@ def publish(
     fail_on: str = "error",
     store: str | None = None,
     notify: bool = False,
+    quarantine: str | None = None,
+    quarantine_rows: str = "keys",
 ) -> tuple[str, list[str]]: ...
 def rollback(
     to: str | PathLike[str], object: str | None = None, store: str | None = None

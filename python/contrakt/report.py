@@ -300,6 +300,9 @@ class PublishResult:
         self.check = CheckResult(result["check"], fail_on=fail_on)
         #: What alerting did (``notify=True``), as :attr:`CheckResult.alerts`.
         self.alerts: dict[str, Any] | None = result.get("alerts")
+        #: Set when only the rows passing the row-level checks were published
+        #: (``published_rows``, ``quarantined_rows``, ``quarantine``, ``max_failing_fraction``).
+        self.partial: dict[str, Any] | None = result.get("partial")
 
     def __bool__(self) -> bool:
         return self.published

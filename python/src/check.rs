@@ -31,7 +31,7 @@ use crate::runtime::rt;
 /// failure to alert does not change the check's result, as in `contrakt run`. `memory_limit`
 /// (bytes) is `check --memory-limit`.
 #[pyfunction]
-#[pyo3(signature = (contract, frames, data, objects, now = None, sample = 5, unmask = false, filter = None, fail_on = "error", notify = false, memory_limit = None))]
+#[pyo3(signature = (contract, frames, data, objects, now = None, sample = 5, unmask = false, filter = None, fail_on = "error", notify = false, memory_limit = None, quarantine = None, quarantine_rows = "keys", quarantine_run = None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn check(
     py: Python<'_>,
@@ -46,7 +46,13 @@ pub(crate) fn check(
     fail_on: &str,
     notify: bool,
     memory_limit: Option<usize>,
+    quarantine: Option<String>,
+    quarantine_rows: &str,
+    quarantine_run: Option<String>,
 ) -> PyResult<(String, Option<String>, Vec<String>)> {
+    let rows: contrakt_check::QuarantineRows =
+        quarantine_rows.parse().map_err(|e| Failure::Usage(format!("quarantine_rows: {e}")))?;
+    let quarantine = quarantine.map(|location| contrakt_check::Quarantine { location, rows, run: quarantine_run });
     let fail_on = Level::parse(fail_on)
         .ok_or_else(|| Failure::Usage(format!("fail_on: expected error, warning or info, found {fail_on:?}")))?;
     let now = match now {
@@ -77,7 +83,17 @@ pub(crate) fn check(
     }
     // The check of `contrakt check`: with the registry the contract sits in (references into its
     // other contracts, its history store, its alert routes).
-    let check = CheckOptions { data, objects, now, sample, unmask, filter, frames: memory, ..CheckOptions::default() };
+    let check = CheckOptions {
+        data,
+        objects,
+        now,
+        sample,
+        unmask,
+        filter,
+        frames: memory,
+        quarantine,
+        ..CheckOptions::default()
+    };
     let options = Options {
         check,
         memory_limit,

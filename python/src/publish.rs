@@ -27,7 +27,7 @@ fn history(store: Option<String>) -> History {
 /// the audit's report as `contrakt check --format json` writes it, `alerts`) and the warnings.
 /// A release that passed its audit but could not be written raises.
 #[pyfunction]
-#[pyo3(signature = (contract, staged, to, object = None, canary = None, now = None, keep = 3, fail_on = "error", store = None, notify = false))]
+#[pyo3(signature = (contract, staged, to, object = None, canary = None, now = None, keep = 3, fail_on = "error", store = None, notify = false, quarantine = None, quarantine_rows = "keys"))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn publish(
     py: Python<'_>,
@@ -41,7 +41,12 @@ pub(crate) fn publish(
     fail_on: &str,
     store: Option<String>,
     notify: bool,
+    quarantine: Option<String>,
+    quarantine_rows: &str,
 ) -> PyResult<(String, Vec<String>)> {
+    let rows: contrakt_check::QuarantineRows =
+        quarantine_rows.parse().map_err(|e| Failure::Usage(format!("quarantine_rows: {e}")))?;
+    let quarantine = quarantine.map(|location| contrakt_check::Quarantine { location, rows, run: None });
     let fail_on = Level::parse(fail_on)
         .ok_or_else(|| Failure::Usage(format!("fail_on: expected error, warning or info, found {fail_on:?}")))?;
     let now = match now {
@@ -56,6 +61,7 @@ pub(crate) fn publish(
         fail_on,
         history: history(store),
         alerts: if notify { Alerting::Notify(workflow::DELIVERY_BUDGET) } else { Alerting::Off },
+        quarantine,
         ..Options::new(staged, to)
     };
     let done = py.detach(move || {
@@ -83,9 +89,12 @@ pub(crate) fn publish(
         Some(Ok(Alerts::Planned { .. })) => json!({ "error": "alerts were planned, not sent" }),
         Some(Err(e)) => json!({ "error": e.to_string() }),
     };
+    let partial = done.partial.as_ref().map(|p| {
+        json!({"published_rows": p.published_rows, "quarantined_rows": p.quarantine.rows, "quarantine": p.quarantine.location, "max_failing_fraction": p.max_failing_fraction})
+    });
     let out = json!({
         "published": done.published(), "outcome": outcome, "why": why, "current": current,
-        "previous": previous, "check": check, "alerts": alerts,
+        "previous": previous, "check": check, "alerts": alerts, "partial": partial,
     });
     Ok((out.to_string(), done.warnings))
 }

@@ -435,3 +435,49 @@ fn publish_to_a_delta_table_commits_only_audited_data_and_rolls_back_exactly() {
     let log = std::fs::read_to_string(table.join("_publish_log.jsonl")).unwrap();
     assert_eq!(log.lines().count(), 3, "{log}");
 }
+
+/// A partial publish to a Delta table (`contraktPartialPublish`, `--quarantine`): the commit
+/// holds only the rows that pass, and the quarantine the rest.
+#[test]
+fn a_partial_publish_to_a_delta_table_appends_only_the_rows_that_pass() {
+    let allow =
+        "    customProperties:\n      - property: contraktPartialPublish\n        value: {maxFailingFraction: 0.5}\n";
+    let dir = workspace("overwritten", allow, "");
+    let held = tempfile::tempdir().unwrap();
+    let table = dir.path().join("table");
+    let (v0, ids0) = table_state(&table);
+    std::fs::write(dir.path().join("mixed.csv"), "id,amount\n2000,1.5\n,2.5\n2001,3.5\n").unwrap();
+    let run = contrakt_in(
+        dir.path(),
+        [
+            "publish",
+            "c.yaml",
+            "--staged",
+            "mixed.csv",
+            "--to",
+            "table",
+            "--no-history",
+            "--now",
+            "2026-01-01T00:00:00Z",
+            "--quarantine",
+            held.path().to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+    run.assert_exit(0);
+    let json = run.json();
+    assert_eq!(
+        (json["partial"]["published_rows"].as_u64(), json["partial"]["quarantined_rows"].as_u64()),
+        (Some(2), Some(1)),
+        "{json:#}"
+    );
+    let (v1, ids1) = table_state(&table);
+    assert_eq!(v1, v0 + 1, "exactly one commit");
+    let mut want = ids0;
+    want.extend([2000, 2001]);
+    want.sort();
+    assert_eq!(ids1, want, "only the rows that pass");
+    let log = std::fs::read_to_string(table.join("_publish_log.jsonl")).unwrap();
+    assert!(log.contains("\"event\":\"published-partial\""), "{log}");
+}

@@ -184,10 +184,15 @@ fn datasets() -> Vec<(&'static str, String)> {
     // load with delivery 77's attempts corrected, and one where every 7th delivery took 9.
     let fixed = deliveries.replace("WHEN n = 77 THEN 7", "WHEN n = 77 THEN 2");
     let broken = deliveries.replace("WHEN n = 77 THEN 7", "WHEN n % 7 = 0 THEN 9");
+    // And one where every 97th delivery took 9 (53 of 5,100 above the maximum): few enough to hold back and
+    // publish the rest (`publish --quarantine`, docs/quarantine.md).
+    let partial = deliveries.replace("WHEN n = 77 THEN 7", "WHEN n % 97 = 0 THEN 9");
     assert!(fixed != deliveries && broken != deliveries, "the staged variants must differ from the published data");
+    assert!(partial != deliveries, "the staged variants must differ from the published data");
     vec![
         ("staged/deliveries-fixed/deliveries.parquet", fixed),
         ("staged/deliveries-broken/deliveries.parquet", broken),
+        ("staged/deliveries-partial/deliveries.parquet", partial),
         ("orders/orders.parquet", orders),
         ("customers/synthetic-customers.parquet", customers),
         ("order_items/order_items.parquet", items),

@@ -83,6 +83,7 @@ mod month;
 mod postgres;
 mod publish_s3;
 mod pushdown;
+mod quarantine;
 mod release;
 mod resource_bounds;
 mod s3_loopback;

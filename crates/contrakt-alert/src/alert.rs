@@ -51,6 +51,10 @@ pub struct Alert {
     pub check: CheckRef,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub samples: Vec<Map<String, Json>>,
+    /// The quarantine file holding every row that failed the check (`--quarantine`), rows
+    /// tagged with the check's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quarantine: Option<String>,
     pub recipients: Vec<Recipient>,
     pub runbook: Runbook,
     /// Set when the check was a write-audit-publish audit (`contrakt publish --notify`).

@@ -127,6 +127,12 @@ pub fn text(alert: &Alert, owners: &[Recipient], consumers: &[Recipient]) -> Str
         let unit = c.unit.as_deref().map(|u| format!(" {u}")).unwrap_or_default();
         let _ = writeln!(out, "Measured: {value}{unit}; the contract says {threshold}");
     }
+    // Owners and the consumers told both get the file with every failing row.
+    if alert.event == Event::Trigger
+        && let Some(q) = &alert.quarantine
+    {
+        let _ = writeln!(out, "Failing rows: all of them are in {q} (those with `{}` in failing_checks)", c.id);
+    }
     match alert.audience {
         AudienceName::Owners => {
             if !alert.samples.is_empty() {

@@ -205,6 +205,7 @@ pub fn alerts(
             location: change.location.clone(),
         },
         samples: Vec::new(),
+        quarantine: None,
         recipients: Vec::new(),
         runbook,
         publish: None,

@@ -2,7 +2,7 @@
 //! (`docs/check-output.md`) read back into core's [`CheckReport`], or one handed over in process
 //! by `check --notify`.
 
-use contrakt_core::expect::outcome::CheckReport;
+use contrakt_core::expect::outcome::{CheckReport, CheckResult};
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
@@ -19,6 +19,20 @@ pub struct Run {
 impl From<CheckReport> for Run {
     fn from(report: CheckReport) -> Run {
         Run { report, publish: None }
+    }
+}
+
+impl Run {
+    /// The quarantine file holding every row that failed `result` (`check --quarantine`), when
+    /// its object's rows were written and the check is row-level.
+    pub fn quarantine_of(&self, result: &CheckResult) -> Option<&str> {
+        self.report
+            .objects
+            .iter()
+            .filter(|o| o.object == result.object)
+            .filter_map(|o| o.quarantine.as_ref())
+            .find(|q| q.error.is_none() && q.checks.contains(&result.id))
+            .map(|q| q.location.as_str())
     }
 }
 

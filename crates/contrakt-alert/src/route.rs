@@ -119,6 +119,7 @@ pub fn route(
             contract: contract_ref.clone(),
             check: check.clone(),
             samples: row.samples.clone(),
+            quarantine: run.quarantine_of(row).map(str::to_string),
             recipients: recipients.clone(),
             runbook: runbook.clone(),
             publish: run.publish.clone(),

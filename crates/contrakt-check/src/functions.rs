@@ -32,6 +32,8 @@ pub(crate) fn register(ctx: &mut SessionContext) {
     crate::patterns::register(ctx);
     // Failing-row samples gathered by the fused scan.
     crate::samples::register(ctx);
+    // Failing rows written by the fused scan (`--quarantine`).
+    crate::quarantine::register(ctx);
     // Registering a planner only fails in registries that take none; a session takes them.
     let _ = ctx.register_expr_planner(Arc::new(json::JsonOperators));
 }

@@ -28,6 +28,7 @@ mod judge;
 pub mod memory;
 mod patterns;
 pub mod profile;
+pub mod quarantine;
 pub mod reconcile;
 pub mod references;
 mod run;
@@ -37,12 +38,13 @@ mod site;
 pub mod sql;
 pub mod warehouse;
 
-pub use contrakt_core::expect::{CheckReport, CheckResult, ObjectRun, Status, Summary};
+pub use contrakt_core::expect::{CheckReport, CheckResult, ObjectRun, Quarantined, Status, Summary};
 pub use dataset::InMemory;
 pub use dataset::delta::{self, AsOf};
 pub use dataset::iceberg;
 pub use engine::Engine;
 pub use error::{Error, Result};
+pub use quarantine::{Quarantine, QuarantineRows};
 pub use run::{CheckOptions, Checker, DEFAULT_TIMEOUT, parse_time};
 
 // The operator's allowances for data locations a contract chooses (read by `dataset`, named

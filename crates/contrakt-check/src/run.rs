@@ -7,6 +7,7 @@ mod execute;
 mod explain;
 mod planning;
 mod prepare;
+mod quarantine;
 mod sample_query;
 
 use std::collections::HashMap;
@@ -73,6 +74,9 @@ pub struct CheckOptions {
     pub frames: Vec<(Option<String>, InMemory)>,
     /// `--as-of`: read the checked objects' Delta tables at this version or time.
     pub as_of: Option<crate::delta::AsOf>,
+    /// `--quarantine`: write every row failing a row-level check there, during the scan
+    /// ([`crate::quarantine`]).
+    pub quarantine: Option<crate::quarantine::Quarantine>,
 }
 
 impl Default for CheckOptions {
@@ -92,6 +96,7 @@ impl Default for CheckOptions {
             registry: Vec::new(),
             frames: Vec::new(),
             as_of: None,
+            quarantine: None,
         }
     }
 }
@@ -248,6 +253,7 @@ impl Checker {
         let span = info_span!("check", contract = %doc.contract.id);
         async move {
             let prepared = self.prepare(doc, opts).await?;
+            let quarantine = self.quarantine_at(doc, opts, &prepared)?;
             let now = opts.now.unwrap_or_else(Utc::now);
             let mut objects = Vec::new();
             let mut results = Vec::new();
@@ -269,6 +275,7 @@ impl Checker {
                             duration_ms: 0,
                             error: Some(e.to_string()),
                             metrics: Vec::new(),
+                            quarantine: None,
                         });
                         for e2 in prepared.expectations.iter().filter(|x| x.object == *object) {
                             results.push(not_run(doc, e2, Status::Error, format!("not checked: {e}")));
@@ -276,7 +283,7 @@ impl Checker {
                     }
                     Ok(located) => {
                         let (run, mut rs) = self
-                            .run_object(doc, &prepared, object, located, now, opts)
+                            .run_object(doc, &prepared, object, located, now, opts, quarantine.as_deref())
                             .instrument(info_span!("object", name = %object))
                             .await;
                         objects.push(ObjectRun { duration_ms: t.elapsed().as_millis() as u64, ..run });
@@ -312,6 +319,7 @@ impl Checker {
 }
 
 impl Checker {
+    #[allow(clippy::too_many_arguments)]
     async fn run_object(
         &self,
         doc: &ContractDocument,
@@ -320,6 +328,7 @@ impl Checker {
         located: &Located,
         now: DateTime<Utc>,
         opts: &CheckOptions,
+        quarantine_at: Option<&str>,
     ) -> (ObjectRun, Vec<CheckResult>) {
         let src = &prepared.sources[object];
         let mut results = crate::conformance::results(doc, &prepared.ir, object, &located.schema);
@@ -327,6 +336,31 @@ impl Checker {
         let grouped = self.grouped_uniqueness(&located.table).await;
         let (mut plan, idx) = self.plan_grouped(prepared, object, located, grouped);
         let mut in_scan = self.fold_into_scan(&mut plan, prepared, &idx, &key, opts).await;
+        let masked = masked_columns(doc, object, opts.unmask);
+        let tee = match (&opts.quarantine, quarantine_at) {
+            (Some(to), Some(location)) => {
+                let checks = idx
+                    .iter()
+                    .map(|i| &prepared.expectations[*i])
+                    .map(|e| (e.id.clone(), crate::quarantine::zero_tolerance(e)))
+                    .collect();
+                let setup = crate::quarantine::Setup {
+                    to,
+                    location: location.to_string(),
+                    contract: &doc.contract.id,
+                    object,
+                    now,
+                    checks,
+                    key: &key,
+                    masked: &masked,
+                };
+                Some(crate::quarantine::Tee::prepare(&self.ctx, &plan, setup).await)
+            }
+            _ => None,
+        };
+        if let Some(Ok(tee)) = &tee {
+            tee.add_to(&mut plan);
+        }
         let queries = separate_queries(&plan);
         let first_queries: Vec<String> = queries.iter().map(|q| q.to_string()).collect();
         // The fused scan and the separate plans run concurrently.
@@ -344,6 +378,9 @@ impl Checker {
             let (regrouped, _) = self.plan_grouped(prepared, object, located, true);
             plan = regrouped;
             in_scan = self.fold_into_scan(&mut plan, prepared, &idx, &key, opts).await;
+            if let Some(Ok(tee)) = &tee {
+                tee.add_to(&mut plan);
+            }
             (fused, bytes_scanned) = self
                 .fused(&plan, timeout_of(opts))
                 .instrument(info_span!("fused_scan", measures = plan.fused.len()))
@@ -369,7 +406,14 @@ impl Checker {
             })
             .collect();
         let rows = fused.first().and_then(|r| r.as_ref().ok()).and_then(scalar_f64).map(|n| n as u64);
-        let masked = masked_columns(doc, object, opts.unmask);
+        let quarantine = match tee {
+            Some(Ok(tee)) => Some(tee.finish(&plan, &fused).await),
+            Some(Err(e)) => Some(contrakt_core::expect::Quarantined {
+                error: Some(format!("the quarantine could not be prepared: {e}")),
+                ..Default::default()
+            }),
+            None => None,
+        };
         let mask = |rows: &mut Vec<Map<String, Json>>| {
             for row in rows {
                 for (k, v) in row.iter_mut() {
@@ -448,6 +492,7 @@ impl Checker {
             duration_ms,
             error: None,
             metrics: object_metrics(&plan, &fused, bytes_scanned, now),
+            quarantine,
         };
         (run, results)
     }

@@ -216,6 +216,34 @@ pub(crate) fn gather_in_scan(
     out
 }
 
+/// The measure a sampling rewrite replaced, for plans that want the number without the
+/// samples (a segment grouping, where keeping k rows per segment would cost more than the
+/// count): `get_field(contrakt_failing(…) FILTER (WHERE p), 'n')` is `count(*) FILTER (WHERE p)`
+/// again, and `contrakt_repeats`' fields the counts they replaced. Anything else as it is.
+pub(crate) fn unsampled(measure: &str) -> std::borrow::Cow<'_, str> {
+    use std::borrow::Cow;
+    if let Some(p) = sampled_predicate(measure) {
+        return Cow::Owned(format!("count(*) FILTER (WHERE {p})"));
+    }
+    let repeats = measure.strip_prefix(&format!("get_field({REPEATS}(")).and_then(|rest| {
+        let (args, field) = rest.rsplit_once("), ")?;
+        let (_, c) = args.split_once(", ")?;
+        match field {
+            "'excess')" => Some(format!("count({c}) - count(DISTINCT {c})")),
+            "'distinct')" => Some(format!("count(DISTINCT {c})")),
+            _ => None,
+        }
+    });
+    repeats.map(Cow::Owned).unwrap_or(Cow::Borrowed(measure))
+}
+
+/// The predicate `p` of a sampled count, `get_field(contrakt_failing(…) FILTER (WHERE p), 'n')`.
+pub(crate) fn sampled_predicate(measure: &str) -> Option<&str> {
+    let inner = measure.strip_prefix(&format!("get_field({FAILING}("))?.strip_suffix("), 'n')")?;
+    let at = inner.find(") FILTER (WHERE ")?;
+    Some(&inner[at + ") FILTER (WHERE ".len()..])
+}
+
 /// How `compile`'s grouped uniqueness query begins (its count of the rows in excess).
 const GROUPED_COUNT: &str = "SELECT coalesce(sum(n) - count(*), 0)";
 
@@ -746,6 +774,19 @@ impl<T: Value> Accumulator for Counted<T> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn sampled_measures_read_as_the_counts_they_replaced() {
+        let sampled = "get_field(contrakt_failing(5, \"id\", \"amount\") FILTER (WHERE \"amount\" < 0), 'n')";
+        assert_eq!(unsampled(sampled), "count(*) FILTER (WHERE \"amount\" < 0)");
+        assert_eq!(sampled_predicate(sampled), Some("\"amount\" < 0"));
+        assert_eq!(
+            unsampled("get_field(contrakt_repeats(5, \"id\"), 'excess')"),
+            "count(\"id\") - count(DISTINCT \"id\")"
+        );
+        assert_eq!(unsampled("get_field(contrakt_repeats(5, \"id\"), 'distinct')"), "count(DISTINCT \"id\")");
+        assert_eq!(unsampled("count(*) FILTER (WHERE \"a\" IS NULL)"), "count(*) FILTER (WHERE \"a\" IS NULL)");
+    }
+
     use super::*;
     use datafusion::arrow::array::{Int32Array, RecordBatch};
     use datafusion::arrow::datatypes::Schema;

@@ -103,6 +103,18 @@ pub fn add_groupings(plan: &mut ObjectPlan, schema: &ArrowSchema, exps: &[&Expec
     plan.segments.refused = refused;
 }
 
+/// A grouping's query, measuring plain counts: where the scan gathers samples, its measure is a
+/// sampling aggregate (`get_field(contrakt_failing(…), 'n')`), which per segment would keep k
+/// rows in every group to read one number.
+pub(crate) fn grouped_sql(g: &Grouping, plan: &ObjectPlan) -> String {
+    let plain = ObjectPlan {
+        table: plan.table.clone(),
+        fused: plan.fused.iter().map(|m| crate::samples::unsampled(m).into_owned()).collect(),
+        ..ObjectPlan::default()
+    };
+    g.sql(&plain)
+}
+
 fn query_of_its_own() -> String {
     "this check is measured by a query of its own (a composite key, a reference, or SQL that is not one aggregate over the object), which is not measured per segment: drop `contraktSegments` from it, or write it as one aggregate".into()
 }
@@ -288,7 +300,7 @@ pub fn explain(plan: &ObjectPlan) -> String {
             g.properties.join(", "),
             g.cardinality,
             g.checks.len(),
-            g.sql(plan)
+            grouped_sql(g, plan)
         ));
     }
     out
@@ -325,7 +337,7 @@ pub async fn run<F, Fut>(
             }
             continue;
         }
-        match collect(g.sql(plan)).await {
+        match collect(grouped_sql(g, plan)).await {
             Ok(batches) => judge(doc, g, plan, exps, &batches, results, now),
             Err(e) => {
                 for at in &g.checks {

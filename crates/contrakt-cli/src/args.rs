@@ -213,6 +213,15 @@ pub struct PublishArgs {
     /// Record nothing in the history, whatever contrakt.yaml says.
     #[arg(long, conflicts_with = "history")]
     pub no_history: bool,
+    /// Write the rows failing row-level checks to this folder or `s3://` prefix
+    /// (`RUN_ID/CONTRACT/OBJECT.parquet`); when the object allows partial publication
+    /// (`contraktPartialPublish`), publish the rows that pass instead of refusing the release.
+    #[arg(long, value_name = "DIR|URL", conflicts_with = "rollback")]
+    pub quarantine: Option<String>,
+    /// What the quarantine keeps of a row: its key columns, or the `full` row (classified
+    /// columns masked).
+    #[arg(long, value_enum, default_value_t = QuarantineRowsArg::Keys, requires = "quarantine")]
+    pub quarantine_rows: QuarantineRowsArg,
 }
 
 #[derive(Debug, Args)]
@@ -503,6 +512,19 @@ pub struct CheckCommonArgs {
     /// Show values of classified columns (confidential, restricted, …) in samples.
     #[arg(long)]
     pub unmask: bool,
+    /// Write every row failing a row-level check (nulls, formats, ranges, enums, patterns) to
+    /// this folder or `s3://`/`gs://` prefix while the checks scan the data, as Parquet:
+    /// `RUN/CONTRACT/OBJECT.parquet`, with the key columns and the failing check ids. Not inside
+    /// the contract's or the data's folder.
+    #[arg(long, value_name = "DIR|URL")]
+    pub quarantine: Option<String>,
+    /// What the quarantine keeps of a row: its key columns (every column without a primary
+    /// key), or the `full` row with classified columns masked as in samples.
+    #[arg(long, value_enum, default_value_t = QuarantineRowsArg::Keys, requires = "quarantine")]
+    pub quarantine_rows: QuarantineRowsArg,
+    /// The quarantine's run folder [default: the run's time, `20261207T060000Z`].
+    #[arg(long, value_name = "NAME", requires = "quarantine")]
+    pub quarantine_run: Option<String>,
     /// Bound on each query, its planning and its execution, in seconds (`30`, `2.5`) or with a
     /// unit (`15m`; at most 30 days). A query that runs out of time is an error of its check (exit 1); the others
     /// still run [default: 3600, an hour].
@@ -522,6 +544,12 @@ pub struct CheckCommonArgs {
     /// Neither record nor judge against history, whatever contrakt.yaml says.
     #[arg(long, conflicts_with = "history")]
     pub no_history: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum QuarantineRowsArg {
+    Keys,
+    Full,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -8,7 +8,7 @@ use serde_json::json;
 use contrakt_core::Level;
 
 use crate::ci::xml;
-use contrakt_core::expect::{CheckReport, CheckResult, Status, Summary};
+use contrakt_core::expect::{CheckReport, CheckResult, Quarantined, Status, Summary};
 
 /// Version of the `--format json` check report; bumped on incompatible changes.
 pub const CHECK_JSON_VERSION: u32 = 1;
@@ -98,6 +98,9 @@ pub fn check_to_text(reports: &[CheckReport], options: CheckTextOptions) -> Stri
                     );
                 }
             }
+            if let Some(q) = &o.quarantine {
+                quarantine_line(&mut out, q, color);
+            }
             let shown = report
                 .results
                 .iter()
@@ -131,6 +134,42 @@ fn rank(s: Status) -> u8 {
         Status::Warn => 2,
         Status::Skipped => 1,
         Status::Pass => 0,
+    }
+}
+
+/// Where an object's failing rows went (`--quarantine`), and which checks have none to give.
+fn quarantine_line(out: &mut String, q: &Quarantined, color: bool) {
+    let label = paint("quarantine", Style::new().bold(), color);
+    match &q.error {
+        Some(e) => {
+            let _ = writeln!(out, "  {label} not written: {e}");
+        }
+        None => {
+            let rows = if q.rows == 1 { "1 row".to_string() } else { format!("{} rows", q.rows) };
+            let _ = writeln!(out, "  {label} {rows} failing {} row-level checks: {}", q.checks.len(), q.location);
+        }
+    }
+    if !q.tolerated.is_empty() {
+        let _ = writeln!(
+            out,
+            "    {}",
+            paint(
+                &format!("tolerating failing rows, nothing quarantined: {}", q.tolerated.join(", ")),
+                Style::new().dimmed(),
+                color
+            )
+        );
+    }
+    if !q.not_row_level.is_empty() {
+        let _ = writeln!(
+            out,
+            "    {}",
+            paint(
+                &format!("not row-level, nothing quarantined: {}", q.not_row_level.join(", ")),
+                Style::new().dimmed(),
+                color
+            )
+        );
     }
 }
 

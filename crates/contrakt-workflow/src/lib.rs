@@ -38,6 +38,7 @@ pub mod history;
 pub mod infer;
 pub mod lint;
 pub mod publish;
+pub mod publish_partial;
 pub mod registry;
 pub mod report;
 

@@ -54,6 +54,10 @@ pub struct Options {
     pub alerts: Alerting,
     /// What relative `staged` and `to` paths resolve against [default: the working directory].
     pub cwd: Option<PathBuf>,
+    /// `--quarantine`: the audit writes the rows failing row-level checks there (in a folder
+    /// named by the run's id), and, where the contract allows partial publication
+    /// ([`crate::publish_partial`]), the rows that pass are published without them.
+    pub quarantine: Option<contrakt_check::Quarantine>,
 }
 
 impl Options {
@@ -71,6 +75,7 @@ impl Options {
             history: History::Configured,
             alerts: Alerting::Off,
             cwd: None,
+            quarantine: None,
         }
     }
 }
@@ -98,6 +103,9 @@ pub struct Publish {
     pub warnings: Vec<String>,
     /// What alerting did: `None` when it was off (or the release failed to be written).
     pub alerts: Option<Result<Alerts>>,
+    /// Set when only the rows passing the row-level checks were published
+    /// ([`crate::publish_partial`]).
+    pub partial: Option<crate::publish_partial::PartialPublish>,
 }
 
 impl Publish {
@@ -196,6 +204,11 @@ pub fn publish_observed(registry: &Registry, options: Options, observe: &mut dyn
         wall.format("%Y%m%dT%H%M%SZ"),
         (wall.timestamp_subsec_nanos() ^ std::process::id()) & 0xffff
     );
+    // The audit's quarantine is named by the publish's run (the log and the history name it too).
+    let audit_options = CheckOptions {
+        quarantine: options.quarantine.clone().map(|q| contrakt_check::Quarantine { run: Some(run_id.clone()), ..q }),
+        ..check_options.clone()
+    };
     let mut warnings = Vec::new();
     let log = |event: &str, report: &CheckReport, extra: serde_json::Value, warnings: &mut Vec<String>| {
         let mut entry = json!({
@@ -264,36 +277,66 @@ pub fn publish_observed(registry: &Registry, options: Options, observe: &mut dyn
             );
             let outcome = Outcome::Refused { why, serving };
             let alerts = notify(&report, &outcome);
-            return Ok(Publish { report, outcome, warnings, alerts });
+            return Ok(Publish { report, outcome, warnings, alerts, partial: None });
         }
     }
 
     observe(Step::Audit { object: &object });
-    let result = runtime.block_on(checker.check(doc, &check_options));
+    let result = runtime.block_on(checker.check(doc, &audit_options));
     observe(Step::Checked);
     let report = result?;
-    if report.fails_at(options.fail_on) {
+    // Partial publication: the rows that pass, when the contract allows it and only rows fail.
+    let passing = match report.fails_at(options.fail_on) && options.quarantine.is_some() {
+        true => crate::publish_partial::judge(
+            runtime,
+            &checker,
+            doc,
+            &object,
+            &check_options,
+            options.fail_on,
+            &report,
+            &run_id,
+        )?,
+        false => None,
+    };
+    if report.fails_at(options.fail_on) && !matches!(passing, Some(Ok(_))) {
         log("audit-failed", &report, json!({}), &mut warnings);
         let serving = serving();
-        let why = "the audit failed".to_string();
+        let why = match passing {
+            Some(Err(why)) => format!("the audit failed and the rows that pass cannot be published alone: {why}"),
+            _ => "the audit failed".to_string(),
+        };
         record_event(EventKind::Refuse, &report, serving.clone(), serving.clone(), Some(why.clone()), &mut warnings);
         let outcome = Outcome::Refused { why, serving };
         let alerts = notify(&report, &outcome);
-        return Ok(Publish { report, outcome, warnings, alerts });
+        return Ok(Publish { report, outcome, warnings, alerts, partial: None });
     }
     let previous = serving();
     if let Target::Delta(dir) = &target {
         let table = delta_source(&object, dir)?;
-        let staged = contrakt_check::dataset::source(&object, staged_data.clone(), None, None, &cwd)?;
+        // A partial publish appends only the rows that pass (the scratch folder lives until
+        // `passing` is dropped, after the commit).
+        let (from, partial) = match &passing {
+            Some(Ok(p)) => (p.dir.0.to_string_lossy().into_owned(), Some(p.partial.clone())),
+            _ => (staged_data.clone(), None),
+        };
+        let staged = contrakt_check::dataset::source(&object, from, None, None, &cwd)?;
         return Ok(match runtime.block_on(contrakt_check::delta::append(&object, &staged, &table)) {
             Ok(c) => {
                 let current = format!("version {}", c.to);
                 let before = c.from.map(|v| format!("version {v}"));
-                log("published", &report, json!({"current": current, "previous": before}), &mut warnings);
+                let mut extra = json!({"current": current, "previous": before});
+                if let (Some(p), Some(e)) = (&partial, extra.as_object_mut()) {
+                    e.insert("published_rows".into(), json!(p.published_rows));
+                    e.insert("quarantined_rows".into(), json!(p.quarantine.rows));
+                    e.insert("quarantine".into(), json!(p.quarantine.location));
+                }
+                let event = if partial.is_some() { "published-partial" } else { "published" };
+                log(event, &report, extra, &mut warnings);
                 record_event(EventKind::Publish, &report, before.clone(), Some(current.clone()), None, &mut warnings);
                 let outcome = Outcome::Published { current, previous: before };
                 let alerts = notify(&report, &outcome);
-                Publish { report, outcome, warnings, alerts }
+                Publish { report, outcome, warnings, alerts, partial }
             }
             Err(e) => {
                 log("publish-failed", &report, json!({"error": e.to_string()}), &mut warnings);
@@ -307,7 +350,7 @@ pub fn publish_observed(registry: &Registry, options: Options, observe: &mut dyn
                     Some(why.clone()),
                     &mut warnings,
                 );
-                Publish { report, outcome: Outcome::Failed { why, serving }, warnings, alerts: None }
+                Publish { report, outcome: Outcome::Failed { why, serving }, warnings, alerts: None, partial: None }
             }
         });
     }
@@ -319,13 +362,24 @@ pub fn publish_observed(registry: &Registry, options: Options, observe: &mut dyn
         now: &stamp,
         keep: options.keep,
     };
+    let (staged_source, partial) = match passing {
+        Some(Ok(p)) => (object::Staged::Local(p.dir.0.clone()), Some((p.dir, p.partial))),
+        _ => (staged_source, None),
+    };
     match target.publish(runtime, &staged_source, &release) {
         Ok(p) => {
-            log("published", &report, json!({"current": p.current, "history": p.history}), &mut warnings);
+            let mut extra = json!({"current": p.current, "history": p.history});
+            if let (Some((_, partial)), Some(e)) = (&partial, extra.as_object_mut()) {
+                e.insert("published_rows".into(), json!(partial.published_rows));
+                e.insert("quarantined_rows".into(), json!(partial.quarantine.rows));
+                e.insert("quarantine".into(), json!(partial.quarantine.location));
+            }
+            let event = if partial.is_some() { "published-partial" } else { "published" };
+            log(event, &report, extra, &mut warnings);
             record_event(EventKind::Publish, &report, previous, Some(p.current.clone()), None, &mut warnings);
             let outcome = Outcome::Published { current: p.current, previous: p.history.first().cloned() };
             let alerts = notify(&report, &outcome);
-            Ok(Publish { report, outcome, warnings, alerts })
+            Ok(Publish { report, outcome, warnings, alerts, partial: partial.map(|(_, p)| p) })
         }
         Err(e) => {
             log("publish-failed", &report, json!({"error": e.to_string()}), &mut warnings);
@@ -339,7 +393,7 @@ pub fn publish_observed(registry: &Registry, options: Options, observe: &mut dyn
                 Some(why.clone()),
                 &mut warnings,
             );
-            Ok(Publish { report, outcome: Outcome::Failed { why, serving }, warnings, alerts: None })
+            Ok(Publish { report, outcome: Outcome::Failed { why, serving }, warnings, alerts: None, partial: None })
         }
     }
 }

@@ -10,6 +10,7 @@ use contrakt_core::registry;
 use super::*;
 use crate::alert::{AudienceName, Event, RecipientKind};
 use crate::report::Run;
+use contrakt_core::expect::outcome::{ObjectRun, Quarantined};
 use contrakt_core::expect::{CheckReport, CheckResult, Status};
 
 pub(crate) fn example() -> (Vec<ContractDocument>, Vec<Consumer>) {
@@ -147,4 +148,47 @@ fn owner_and_consumer_messages_say_different_things() {
     let routed = routed("1.4.0", r);
     insta::assert_snapshot!("owner_message", format!("{}\n\n{}", routed.alerts[0].title, routed.alerts[0].text));
     insta::assert_snapshot!("consumer_message", format!("{}\n\n{}", routed.alerts[1].title, routed.alerts[1].text));
+}
+
+#[test]
+fn a_quarantined_check_links_owners_and_consumers_to_its_failing_rows() {
+    let (contracts, consumers) = example();
+    let doc = contracts.iter().find(|c| c.contract.id == "urn:contrakt:meal-kit:orders").unwrap();
+    let failing = row("orders_status_valid", "Q303", "invalid-values", Some("status"), Status::Fail);
+    let mut quarantined = run("1.4.0", vec![failing.clone()]);
+    quarantined.report.objects.push(ObjectRun {
+        object: "orders".into(),
+        source: "fixtures/orders.parquet".into(),
+        format: "parquet".into(),
+        table_version: None,
+        rows: Some(10200),
+        plans: 1,
+        duration_ms: 4,
+        error: None,
+        metrics: Vec::new(),
+        quarantine: Some(Quarantined {
+            location: "s3://lake/quarantine/r1/orders/orders.parquet".into(),
+            rows: 3,
+            checks: vec!["orders_status_valid".into()],
+            ..Quarantined::default()
+        }),
+    });
+    let r = route(&quarantined, &failing, doc, &consumers, Event::Trigger, None);
+    assert!(r.alerts.iter().any(|a| a.audience == AudienceName::Consumers), "a consumer is told");
+    for a in &r.alerts {
+        assert_eq!(a.quarantine.as_deref(), Some("s3://lake/quarantine/r1/orders/orders.parquet"));
+        assert!(
+            a.text.contains(
+                "Failing rows: all of them are in s3://lake/quarantine/r1/orders/orders.parquet (those with `orders_status_valid` in failing_checks)"
+            ),
+            "{}",
+            a.text
+        );
+    }
+    // A check whose rows the file does not hold, and a run without a quarantine: no such line.
+    let other = row("orders_total_positive", "Q304", "out-of-range", Some("total"), Status::Fail);
+    let r = route(&quarantined, &other, doc, &consumers, Event::Trigger, None);
+    assert!(r.alerts.iter().all(|a| a.quarantine.is_none() && !a.text.contains("Failing rows:")));
+    let plain = routed("1.4.0", failing);
+    assert!(plain.alerts.iter().all(|a| !a.text.contains("Failing rows:")));
 }

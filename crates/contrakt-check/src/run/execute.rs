@@ -68,6 +68,8 @@ impl Checker {
     ) -> (Vec<std::result::Result<ScalarValue, String>>, Option<u64>) {
         let mut bytes = None;
         let n = plan.fused.len();
+        // A scan run again rewrites its quarantine from the start.
+        crate::quarantine::restart(plan);
         let mut out: Vec<Option<std::result::Result<ScalarValue, String>>> = vec![None; n];
         // The whole scan is planned once and, when it plans, run as planned; only when it
         // does not is each measure planned alone to find the ones to set aside.
@@ -114,6 +116,7 @@ impl Checker {
                 }
                 Err(e) if good.len() > 1 && !exhausted(&e) => {
                     tracing::info!(error = %e, "fused scan failed; running each measure alone");
+                    crate::quarantine::restart(plan);
                     let alone = join_all(good.iter().map(|(i, m)| {
                         let sql = compile::fused_sql(&plan.table, &[(*i, *m)]);
                         async move { self.collect(&sql, timeout).await }

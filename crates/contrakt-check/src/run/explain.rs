@@ -111,7 +111,10 @@ impl Checker {
             statements
                 .extend(separate_queries(&plan).into_iter().map(|q| (format!("{object}: a separate plan"), q.clone())));
             statements.extend(plan.segments.groupings.iter().map(|g| {
-                (format!("{object}: the segments by {} (after the scan)", g.properties.join(", ")), g.sql(&plan))
+                (
+                    format!("{object}: the segments by {} (after the scan)", g.properties.join(", ")),
+                    crate::segment::grouped_sql(g, &plan),
+                )
             }));
             for (label, sql) in statements {
                 out.push_str(&format!("-- {label}\n"));

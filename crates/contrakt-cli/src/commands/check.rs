@@ -157,6 +157,14 @@ fn options(args: &CheckCommonArgs, alerting: Alerting) -> Result<Options, String
         timeout: Some(args.timeout.unwrap_or(contrakt_check::DEFAULT_TIMEOUT)),
         // The operator typed --data where they are.
         data_dir: std::env::current_dir().ok(),
+        quarantine: args.quarantine.as_ref().map(|location| contrakt_check::Quarantine {
+            location: location.clone(),
+            rows: match args.quarantine_rows {
+                crate::args::QuarantineRowsArg::Keys => contrakt_check::QuarantineRows::Keys,
+                crate::args::QuarantineRowsArg::Full => contrakt_check::QuarantineRows::Full,
+            },
+            run: args.quarantine_run.clone(),
+        }),
         ..CheckOptions::default()
     };
     Ok(Options { check, engine, memory_limit: args.memory_limit, history, alerts: alerting })

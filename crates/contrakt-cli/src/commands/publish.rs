@@ -69,6 +69,18 @@ pub(crate) fn run(args: PublishArgs, global: &GlobalArgs, color: bool) -> Result
         fail_on: args.fail_on.level(),
         history,
         alerts: if args.notify { Alerting::Notify(publish::DELIVERY_BUDGET) } else { Alerting::Off },
+        // Relative to where the operator is, like --staged.
+        quarantine: args.quarantine.as_ref().map(|location| contrakt_check::Quarantine {
+            location: match location.contains("://") {
+                true => location.clone(),
+                false => std::path::absolute(location).map_or_else(|_| location.clone(), |p| p.display().to_string()),
+            },
+            rows: match args.quarantine_rows {
+                crate::args::QuarantineRowsArg::Keys => contrakt_check::QuarantineRows::Keys,
+                crate::args::QuarantineRowsArg::Full => contrakt_check::QuarantineRows::Full,
+            },
+            run: None,
+        }),
         ..Options::new(staged, &args.to)
     };
     let mut spinner = None;
@@ -120,10 +132,17 @@ fn render(done: &Publish, args: &PublishArgs, color: bool) -> ExitStatus {
     let staged = args.staged.as_deref().map(|p| p.display().to_string()).unwrap_or_default();
     let line = match &done.outcome {
         Outcome::Published { current, previous } => format!(
-            "published {to}/{current}{}\n",
+            "published {to}/{current}{}{}\n",
             previous
                 .as_ref()
                 .map(|p| format!(" (previous: {p}; `contrakt publish --rollback --to {to}` returns to it)"))
+                .unwrap_or_default(),
+            done.partial
+                .as_ref()
+                .map(|p| format!(
+                    "\n  partial: {} rows published; {} failing rows held back in {}",
+                    p.published_rows, p.quarantine.rows, p.quarantine.location
+                ))
                 .unwrap_or_default()
         ),
         Outcome::Refused { why, serving } => format!(
@@ -143,7 +162,13 @@ fn render(done: &Publish, args: &PublishArgs, color: bool) -> ExitStatus {
                 Outcome::Published { current, .. } => Some(current.clone()),
                 Outcome::Refused { serving, .. } | Outcome::Failed { serving, .. } => serving.clone(),
             };
-            let v = json!({"version": 1, "published": done.published(), "target": args.to, "current": current, "check": check});
+            let mut v = json!({"version": 1, "published": done.published(), "target": args.to, "current": current, "check": check});
+            if let (Some(p), Some(o)) = (&done.partial, v.as_object_mut()) {
+                o.insert(
+                    "partial".into(),
+                    json!({"published_rows": p.published_rows, "quarantined_rows": p.quarantine.rows, "quarantine": p.quarantine.location, "max_failing_fraction": p.max_failing_fraction}),
+                );
+            }
             print(&format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default()), false);
         }
         CheckFormat::Text => {

@@ -14,7 +14,9 @@ pub mod threshold;
 
 use serde_json::Value as Json;
 
-pub use outcome::{CheckReport, CheckResult, ObjectMetric, ObjectRun, SegmentResult, Segmented, Status, Summary};
+pub use outcome::{
+    CheckReport, CheckResult, ObjectMetric, ObjectRun, Quarantined, SegmentResult, Segmented, Status, Summary,
+};
 pub use registry::{CHECKS, CheckKind};
 pub use segment::Segments;
 pub use threshold::Threshold;

@@ -185,6 +185,32 @@ pub struct ObjectRun {
     /// report (its schema is versioned); `contrakt history` shows them.
     #[serde(skip)]
     pub metrics: Vec<ObjectMetric>,
+    /// Where the object's failing rows were written (`check --quarantine`), and how many.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quarantine: Option<Quarantined>,
+}
+
+/// An object's quarantine file: every row failing a row-level check, with the ids of the
+/// checks it fails.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Quarantined {
+    /// The Parquet file (a path or a URL, secrets stripped).
+    pub location: String,
+    /// Rows written: each failing row once, whatever the number of checks it fails.
+    pub rows: u64,
+    /// The row-level checks, whose failing rows the file holds.
+    pub checks: Vec<String>,
+    /// Checks that judge the table rather than a row (row count, uniqueness, freshness, SQL
+    /// rules, a reference checked by a join): no row of theirs is quarantined.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_row_level: Vec<String>,
+    /// Row-level checks whose threshold accepts failing rows (nulls up to 5%): each such row
+    /// is data the contract allows, not quarantined.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tolerated: Vec<String>,
+    /// Set when the file could not be written (the check results stand).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// One measured value of an object (`property` empty for the object itself).
@@ -339,9 +365,20 @@ mod tests {
         fn object_run()(
             (object, source, format) in ("[a-z_]{1,10}", ".{0,20}", prop_oneof![Just("parquet".to_string()), Just("csv".to_string())]),
             (table_version, rows, plans, duration_ms, error) in (proptest::option::of(any::<u64>()), proptest::option::of(any::<u64>()), any::<u16>(), any::<u64>(), proptest::option::of(".{1,20}")),
+            quarantine in proptest::option::of(quarantined()),
         ) -> ObjectRun {
             // Metrics go to the history, not the JSON report.
-            ObjectRun { object, source, format, table_version, rows, plans: plans as usize, duration_ms, error, metrics: Vec::new() }
+            ObjectRun { object, source, format, table_version, rows, plans: plans as usize, duration_ms, error, metrics: Vec::new(), quarantine }
+        }
+    }
+
+    prop_compose! {
+        fn quarantined()(
+            (location, rows) in ("[a-z:/._]{1,30}", any::<u64>()),
+            (checks, not_row_level, tolerated) in (vec("[a-z_]{1,10}", 0..3), vec("[a-z_]{1,10}", 0..3), vec("[a-z_]{1,10}", 0..3)),
+            error in proptest::option::of(".{1,20}"),
+        ) -> Quarantined {
+            Quarantined { location, rows, checks, not_row_level, tolerated, error }
         }
     }
 
