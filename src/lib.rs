@@ -228,6 +228,7 @@
 //!     now: contrakt::workflow::check::parse_time("2026-11-22").ok_or("not a time")?,
 //!     cwd: ".".into(),
 //!     contract_dir: "contracts".into(),
+//!     as_of: None,
 //! };
 //! let drafted = infer(options, &mut |_| {})?;
 //! assert!(drafted.yaml.contains("id: urn:example:menu") && drafted.objects == 1);
