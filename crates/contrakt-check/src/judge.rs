@@ -142,8 +142,13 @@ pub(crate) fn judge(
             r.status = Status::judged(e.threshold.holds(round(value)), e.severity);
             r.message = count_message(e, count, total, value, r.status);
         }
-        How::Number(p) => match part(p).map_err(|why| {
-            format!("{why} (rule queries run on DataFusion's SQL; a query written for the server's dialect may need rewriting)")
+        How::Number(p) => match part(p).map_err(|why| match p {
+            Part::Query(q) if crate::warehouse::rule_statement_of(q).is_some() => {
+                format!("{why} (the server ran the rule's SQL as written, in its own dialect)")
+            }
+            _ => format!(
+                "{why} (rule queries run on DataFusion's SQL; a query written for the server's dialect may need rewriting)"
+            ),
         }) {
             Ok(Some(v)) => {
                 r.value = Some(v);
