@@ -326,12 +326,7 @@ pub fn publish_observed(registry: &Registry, options: Options, observe: &mut dyn
                 let current = format!("version {}", c.to);
                 let before = c.from.map(|v| format!("version {v}"));
                 let mut extra = json!({"current": current, "previous": before});
-                if let (Some(p), Some(e)) = (&partial, extra.as_object_mut()) {
-                    e.insert("published_rows".into(), json!(p.published_rows));
-                    e.insert("quarantined_rows".into(), json!(p.quarantine.rows));
-                    e.insert("quarantine".into(), json!(p.quarantine.location));
-                }
-                let event = if partial.is_some() { "published-partial" } else { "published" };
+                let event = published_event(&mut extra, partial.as_ref());
                 log(event, &report, extra, &mut warnings);
                 record_event(EventKind::Publish, &report, before.clone(), Some(current.clone()), None, &mut warnings);
                 let outcome = Outcome::Published { current, previous: before };
@@ -369,12 +364,7 @@ pub fn publish_observed(registry: &Registry, options: Options, observe: &mut dyn
     match target.publish(runtime, &staged_source, &release) {
         Ok(p) => {
             let mut extra = json!({"current": p.current, "history": p.history});
-            if let (Some((_, partial)), Some(e)) = (&partial, extra.as_object_mut()) {
-                e.insert("published_rows".into(), json!(partial.published_rows));
-                e.insert("quarantined_rows".into(), json!(partial.quarantine.rows));
-                e.insert("quarantine".into(), json!(partial.quarantine.location));
-            }
-            let event = if partial.is_some() { "published-partial" } else { "published" };
+            let event = published_event(&mut extra, partial.as_ref().map(|(_, p)| p));
             log(event, &report, extra, &mut warnings);
             record_event(EventKind::Publish, &report, previous, Some(p.current.clone()), None, &mut warnings);
             let outcome = Outcome::Published { current: p.current, previous: p.history.first().cloned() };
@@ -637,6 +627,19 @@ impl Target {
             warnings.push(e.to_string());
         }
     }
+}
+
+/// The publish log's event for a release, with what a partial publish released and held back
+/// added to its fields.
+fn published_event(
+    extra: &mut serde_json::Value,
+    partial: Option<&crate::publish_partial::PartialPublish>,
+) -> &'static str {
+    let (Some(p), Some(e)) = (partial, extra.as_object_mut()) else { return "published" };
+    e.insert("published_rows".into(), json!(p.published_rows));
+    e.insert("quarantined_rows".into(), json!(p.quarantine.rows));
+    e.insert("quarantine".into(), json!(p.quarantine.location));
+    "published-partial"
 }
 
 #[cfg(test)]
