@@ -202,8 +202,8 @@ impl Anchor {
 /// of its rules (the row count, `status` validity, `discount_code` nulls) segmented by the
 /// 30-value `country` (33 with the workload's injected invalid codes), alternated in the same
 /// run; the ratio is segmented over plain. Needs only the generated data (no DuckDB).
-/// `CONTRAKT_BENCH_SEGMENTS=0` skips it. With the debug build at 1M rows (indicative only):
-/// 5.09 s plain, 5.93 s segmented (1.16×), median of 3.
+/// `CONTRAKT_BENCH_SEGMENTS=0` skips it. Measured 2026-12-07, release, 10M rows, idle 2 cores,
+/// median of 3: 1.363 s plain, 1.443 s segmented (1.06×).
 fn segment_cost(data: &Path, sizes: &str, rounds: usize) {
     if env_or("CONTRAKT_BENCH_SEGMENTS", "1") == "0" {
         return;
@@ -272,9 +272,8 @@ fn segment_cost(data: &Path, sizes: &str, rounds: usize) {
 /// rows fail a row-level check (1.15% with the workload's injected violations), each written
 /// with its key (`order_id`, every column being the key without a primary key would measure
 /// the writer, not the scan: the workload declares none, so the bench declares it).
-/// `CONTRAKT_BENCH_QUARANTINE=0` skips it. Indicative debug-build figures (2 shared cores,
-/// median of 3): 1M rows 4.40 s plain, 4.62 s quarantining (1.05×); 10M rows 58.6 s, 56.3 s
-/// (0.96×, within the noise).
+/// `CONTRAKT_BENCH_QUARANTINE=0` skips it. Measured 2026-12-07, release, 10M rows, idle 2
+/// cores, median of 3: 1.350 s plain, 1.315 s quarantining (0.97×, within the noise).
 fn quarantine_cost(data: &Path, sizes: &str, rounds: usize) {
     if env_or("CONTRAKT_BENCH_QUARANTINE", "1") == "0" {
         return;
