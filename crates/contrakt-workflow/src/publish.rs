@@ -254,6 +254,15 @@ pub fn publish_observed(registry: &Registry, options: Options, observe: &mut dyn
         Alerting::Off => None,
         alerting => Some(alert(registry, report, &options, outcome, at, alerting)),
     };
+    // An audit that passed but whose release could not be written (a folder, a prefix or a
+    // Delta table): logged, recorded as a refusal, the serving release unchanged.
+    let publish_failed = |report: CheckReport, error: String, mut warnings: Vec<String>| {
+        log("publish-failed", &report, json!({"error": error}), &mut warnings);
+        let why = format!("the audit passed but publishing failed: {error}");
+        let serving = serving();
+        record_event(EventKind::Refuse, &report, serving.clone(), serving.clone(), Some(why.clone()), &mut warnings);
+        Publish { report, outcome: Outcome::Failed { why, serving }, warnings, alerts: None, partial: None }
+    };
 
     if let Some(fraction) = options.canary {
         let canary = CheckOptions { filter: Some(format!("random() < {fraction}")), ..check_options.clone() };
@@ -333,20 +342,7 @@ pub fn publish_observed(registry: &Registry, options: Options, observe: &mut dyn
                 let alerts = notify(&report, &outcome);
                 Publish { report, outcome, warnings, alerts, partial }
             }
-            Err(e) => {
-                log("publish-failed", &report, json!({"error": e.to_string()}), &mut warnings);
-                let why = format!("the audit passed but publishing failed: {e}");
-                let serving = serving();
-                record_event(
-                    EventKind::Refuse,
-                    &report,
-                    serving.clone(),
-                    serving.clone(),
-                    Some(why.clone()),
-                    &mut warnings,
-                );
-                Publish { report, outcome: Outcome::Failed { why, serving }, warnings, alerts: None, partial: None }
-            }
+            Err(e) => publish_failed(report, e.to_string(), warnings),
         });
     }
     let release = Release {
@@ -371,20 +367,7 @@ pub fn publish_observed(registry: &Registry, options: Options, observe: &mut dyn
             let alerts = notify(&report, &outcome);
             Ok(Publish { report, outcome, warnings, alerts, partial: partial.map(|(_, p)| p) })
         }
-        Err(e) => {
-            log("publish-failed", &report, json!({"error": e.to_string()}), &mut warnings);
-            let serving = serving();
-            let why = format!("the audit passed but publishing failed: {e}");
-            record_event(
-                EventKind::Refuse,
-                &report,
-                serving.clone(),
-                serving.clone(),
-                Some(why.clone()),
-                &mut warnings,
-            );
-            Ok(Publish { report, outcome: Outcome::Failed { why, serving }, warnings, alerts: None, partial: None })
-        }
+        Err(e) => Ok(publish_failed(report, e.to_string(), warnings)),
     }
 }
 
