@@ -46,6 +46,8 @@
 //!   request unless allowed, HTTP sources get no credential, `--data` URLs are shown masked.
 //! - `iceberg`: Iceberg tables written by pyiceberg, read at a snapshot and compared with
 //!   pyiceberg's own scan; delete files and hostile metadata refused.
+//! - `iceberg_publish`: write-audit-publish on Iceberg tables (a branch or a staged `wap.id`
+//!   snapshot audited, then `main` fast-forwarded), judged by pyiceberg's reads.
 //! - `release`: what publishing relies on: crate metadata for crates.io, the release workflow's
 //!   archives installed by the GitHub Action (checksum checked), the action's gate script.
 
@@ -78,6 +80,7 @@ mod fixture_data;
 mod gcs_loopback;
 mod hostile_check;
 mod iceberg;
+mod iceberg_publish;
 mod json_arrays;
 mod month;
 mod postgres;

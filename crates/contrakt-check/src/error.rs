@@ -53,6 +53,10 @@ pub enum Error {
     /// The Ballista cluster of `--engine` cannot be reached or cannot run the checks.
     #[error("Ballista cluster {engine}: {message}")]
     Cluster { engine: String, message: String },
+    /// A commit to a table was not made: it changed since it was read (`conflict`: another
+    /// writer committed first), or its metadata could not be written. Nothing was committed.
+    #[error("table {table}: {message}")]
+    TableCommit { table: String, message: String, conflict: bool },
     /// A failure inside the query engine that is not the user's data or rules.
     #[error("query engine error: {0}")]
     Engine(Box<DataFusionError>),

@@ -174,11 +174,14 @@ pub struct PublishArgs {
     #[arg(long)]
     pub object: Option<String>,
     /// The data to audit and publish: a folder (with hive partitions), a file, or an
-    /// `s3://bucket/prefix/` (copied server-side when in the target's bucket).
-    #[arg(long, value_name = "PATH|URL", required_unless_present = "rollback")]
+    /// `s3://bucket/prefix/` (copied server-side when in the target's bucket); for an Iceberg
+    /// table, its staged snapshot: `@BRANCH` (or a tag), `@SNAPSHOT_ID` or `@wap.id=ID`.
+    #[arg(long, value_name = "PATH|URL|@REF", required_unless_present = "rollback")]
     pub staged: Option<PathBuf>,
     /// The published folder or `s3://bucket/prefix/`: release folders and the
     /// `_published.json` pointer readers follow. S3 credentials come from the `AWS_*` variables.
+    /// A local Delta table is appended to; a local Iceberg table (its folder, or
+    /// `sqlite:///CATALOG.db#NAMESPACE.TABLE`) has its `main` branch fast-forwarded.
     #[arg(long, value_name = "PATH|URL")]
     pub to: PathBuf,
     /// First check this fraction of the rows (0 to 1) and stop early if it already fails;
@@ -191,7 +194,8 @@ pub struct PublishArgs {
     /// Earlier releases kept on disk for readers still on them and for rollback.
     #[arg(long, default_value_t = 3)]
     pub keep: usize,
-    /// Point the folder back at its previous release instead.
+    /// Point the folder back at its previous release instead (a Delta table: restore the
+    /// version before the latest; an Iceberg table: move `main` back to its snapshot before).
     #[arg(long, conflicts_with_all = ["staged", "canary", "contract"])]
     pub rollback: bool,
     /// Alert through contrakt.yaml's `alerts:` when the audit refuses the release: the owners

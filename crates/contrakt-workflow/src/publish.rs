@@ -140,6 +140,12 @@ pub fn publish_observed(registry: &Registry, options: Options, observe: &mut dyn
     let runtime = runtime.handle();
     let cwd = working_dir(options.cwd.as_deref());
     let target = Target::parse(&options.to, &cwd)?;
+    // An Iceberg table's staged snapshot, resolved against the metadata the audit reads and the
+    // commit must still find current.
+    let iceberg = match &target {
+        Target::Iceberg(table) => Some(staged_snapshot(runtime, table, &options)?),
+        _ => None,
+    };
     // A pointer someone else wrote that names anything but a release folder: refused before
     // the audit, so nothing is written, moved or deleted (not even a log line). Other errors
     // reading it are the publish's own to report.
@@ -168,6 +174,11 @@ pub fn publish_observed(registry: &Registry, options: Options, observe: &mut dyn
     };
     // The staged data as the checker reads it (a path or a URL) and as the publish copies it.
     let (staged_data, staged_source) = match options.staged.to_str().filter(|s| object::is_url(s)) {
+        // The staged snapshot is read through the metadata file that names it.
+        _ if iceberg.is_some() => {
+            let file = iceberg.as_ref().map(|(head, _)| head.file.clone()).unwrap_or_default();
+            (file.to_string_lossy().into_owned(), object::Staged::Local(file))
+        }
         Some(url) => match object::Prefix::parse(url) {
             Ok(prefix) => (url.to_string(), object::Staged::Object(prefix)),
             Err(e) => return Err(Error::Usage(format!("--staged: {e}"))),
@@ -179,7 +190,9 @@ pub fn publish_observed(registry: &Registry, options: Options, observe: &mut dyn
     };
     // A link in the staged folder could make the audit read, and the release copy, any file
     // on this machine: refused before the audit reads anything.
-    if let object::Staged::Local(path) = &staged_source {
+    if let object::Staged::Local(path) = &staged_source
+        && iceberg.is_none()
+    {
         contrakt_publish::refuse_links(path)?;
     }
     if matches!((&staged_source, &target), (object::Staged::Object(_), Target::Folder(_))) {
@@ -196,6 +209,7 @@ pub fn publish_observed(registry: &Registry, options: Options, observe: &mut dyn
         now: options.now,
         base_dir: folder_of(doc.source().name()),
         registry: registry.others(&doc.contract.id),
+        as_of: iceberg.as_ref().map(|(_, snapshot)| contrakt_check::AsOf::Version(*snapshot as u64)),
         ..CheckOptions::default()
     };
     let checker = Checker::new();
@@ -321,6 +335,21 @@ pub fn publish_observed(registry: &Registry, options: Options, observe: &mut dyn
         return Ok(Publish { report, outcome, warnings, alerts, partial: None });
     }
     let previous = serving();
+    if let (Target::Iceberg(table), Some((head, snapshot))) = (&target, &iceberg) {
+        return Ok(match table.fast_forward(head, *snapshot) {
+            Ok(moved) => {
+                let current = format!("snapshot {}", moved.to);
+                let before = moved.from.map(|s| format!("snapshot {s}"));
+                let extra = json!({"current": current, "previous": before, "metadata": moved.metadata});
+                log("published", &report, extra, &mut warnings);
+                record_event(EventKind::Publish, &report, before.clone(), Some(current.clone()), None, &mut warnings);
+                let outcome = Outcome::Published { current, previous: before };
+                let alerts = notify(&report, &outcome);
+                Publish { report, outcome, warnings, alerts, partial: None }
+            }
+            Err(e) => publish_failed(report, e.to_string(), warnings),
+        });
+    }
     if let Target::Delta(dir) = &target {
         let table = delta_source(&object, dir)?;
         // A partial publish appends only the rows that pass (the scratch folder lives until
@@ -407,14 +436,29 @@ pub fn rollback(to: &Path, options: RollbackOptions) -> Result<RolledBack> {
         History::At(location) => Some(location),
         History::Off => None,
     };
-    if let Target::Delta(dir) = &target {
-        let object = options.object.clone().unwrap_or_else(|| crate::infer::object_name(&dir.to_string_lossy()));
-        let c = runtime.block_on(contrakt_check::delta::restore_previous(&object, &delta_source(&object, dir)?))?;
-        let restored = c.restored.map(|v| format!(" (the rows of version {v})")).unwrap_or_default();
+    let table_moved = match &target {
+        Target::Delta(dir) => {
+            let object = options.object.clone().unwrap_or_else(|| crate::infer::object_name(&dir.to_string_lossy()));
+            let c = runtime.block_on(contrakt_check::delta::restore_previous(&object, &delta_source(&object, dir)?))?;
+            let restored = c.restored.map(|v| format!(" (the rows of version {v})")).unwrap_or_default();
+            Some((object, format!("version {}{restored}", c.to), c.from.map(|v| format!("version {v}"))))
+        }
+        Target::Iceberg(table) => {
+            let head = runtime.block_on(table.head())?;
+            let moved = table.roll_back(&head)?;
+            let object = options
+                .object
+                .clone()
+                .unwrap_or_else(|| crate::infer::object_name(&table.folder(&head).to_string_lossy()));
+            Some((object, format!("snapshot {}", moved.to), moved.from.map(|s| format!("snapshot {s}"))))
+        }
+        _ => None,
+    };
+    if let Some((object, current, from)) = table_moved {
         let pointer = Pointer {
             version: 1,
-            current: format!("version {}{restored}", c.to),
-            history: c.from.map(|v| format!("version {v}")).into_iter().collect(),
+            current,
+            history: from.into_iter().collect(),
             run_id: String::new(),
             published_at: stamp.clone(),
             contract: String::new(),
@@ -432,7 +476,7 @@ pub fn rollback(to: &Path, options: RollbackOptions) -> Result<RolledBack> {
             kind: EventKind::Rollback,
             run_id: String::new(),
             from_version: pointer.history.first().cloned(),
-            to_version: Some(format!("version {}", c.to)),
+            to_version: Some(pointer.current.clone()),
             staged: None,
             target: target.to_string(),
             at: contrakt_history::timestamp(wall),
@@ -511,12 +555,51 @@ fn alert(
 }
 
 /// Where releases are published: a local folder (renames), an object-store prefix
-/// (conditional puts), or a local Delta table (commits).
+/// (conditional puts), a local Delta table (commits), or a local Iceberg table (its `main`
+/// fast-forwarded to an audited snapshot).
 enum Target {
     Folder(PathBuf),
     Prefix(object::Prefix),
     /// A folder holding a `_delta_log/`.
     Delta(PathBuf),
+    /// A folder holding `metadata/*.metadata.json`, or a table of an SQL catalog on SQLite.
+    Iceberg(Box<contrakt_check::iceberg::commit::TableRef>),
+}
+
+/// The Iceberg table's metadata as it is now, and the snapshot `--staged @REF` names in it
+/// (`TABLE@REF` also, where `TABLE` is `--to` as given): refused before the audit when it is
+/// not there or `main` cannot fast-forward to it.
+fn staged_snapshot(
+    rt: &tokio::runtime::Handle,
+    table: &contrakt_check::iceberg::commit::TableRef,
+    options: &Options,
+) -> Result<(contrakt_check::iceberg::commit::Head, i64)> {
+    let staged = options.staged.to_string_lossy();
+    let Some((named, reference)) = staged.rsplit_once('@').filter(|(_, r)| !r.is_empty()) else {
+        return Err(Error::Usage(format!(
+            "--staged {staged}: publishing to the Iceberg table {} audits a snapshot of it: `--staged @BRANCH` (or a tag), `@SNAPSHOT_ID` or `@wap.id=ID`",
+            table.name
+        )));
+    };
+    if !named.is_empty() && named != table.name && Path::new(named) != options.to {
+        return Err(Error::Usage(format!(
+            "--staged {staged} names a snapshot of {named}, not of the table published to ({}); give `--staged @{reference}`",
+            table.name
+        )));
+    }
+    if options.quarantine.is_some() {
+        return Err(Error::Usage(
+            "--quarantine: a partial publish to an Iceberg table is not supported yet (only whole snapshots are published)"
+                .into(),
+        ));
+    }
+    let head = rt.block_on(table.head())?;
+    let snapshot = head
+        .resolve(reference)
+        .map_err(|m| Error::Usage(format!("--staged {staged}: Iceberg table {}: {m}", table.name)))?;
+    head.fast_forwardable(snapshot)
+        .map_err(|m| Error::Usage(format!("--staged {staged}: Iceberg table {}: {m}", table.name)))?;
+    Ok((head, snapshot))
 }
 
 /// The Delta table at `dir` as a data source.
@@ -535,12 +618,16 @@ impl std::fmt::Display for Target {
         match self {
             Target::Folder(p) | Target::Delta(p) => write!(f, "{}", p.display()),
             Target::Prefix(p) => f.write_str(p.url()),
+            Target::Iceberg(t) => f.write_str(&t.name),
         }
     }
 }
 
 impl Target {
     fn parse(to: &Path, cwd: &Path) -> Result<Target> {
+        if let Some(table) = to.to_str().and_then(|t| contrakt_check::iceberg::commit::TableRef::parse(t, cwd)) {
+            return Ok(Target::Iceberg(Box::new(table?)));
+        }
         Ok(match to.to_str().filter(|s| object::is_url(s)) {
             Some(url) => Target::Prefix(object::Prefix::parse(url)?),
             None if contrakt_check::delta::is_table(&cwd.join(to)) => Target::Delta(cwd.join(to)),
@@ -553,8 +640,8 @@ impl Target {
         match self {
             Target::Folder(dir) => contrakt_publish::read_pointer(dir),
             Target::Prefix(prefix) => Ok(rt.block_on(prefix.read_pointer())?.map(|(p, _)| p)),
-            // A table's log is its pointer.
-            Target::Delta(_) => Ok(None),
+            // A table's log or metadata is its pointer.
+            Target::Delta(_) | Target::Iceberg(_) => Ok(None),
         }
     }
 
@@ -564,6 +651,9 @@ impl Target {
             let src = delta_source("table", dir).ok()?;
             let (_, version) = rt.block_on(contrakt_check::delta::schema("table", &src)).ok()?;
             return Some(format!("version {version}"));
+        }
+        if let Target::Iceberg(table) = self {
+            return rt.block_on(table.head()).ok()?.main().map(|s| format!("snapshot {s}"));
         }
         self.pointer(rt).ok().flatten().map(|p| p.current)
     }
@@ -585,6 +675,10 @@ impl Target {
                 url: dir.display().to_string(),
                 message: "a Delta table is published by a commit".into(),
             }),
+            (Target::Iceberg(t), _) => Err(contrakt_publish::Error::Unsupported {
+                url: t.name.clone(),
+                message: "an Iceberg table is published by moving its main branch".into(),
+            }),
         }
     }
 
@@ -596,6 +690,10 @@ impl Target {
                 url: dir.display().to_string(),
                 message: "a Delta table is rolled back by a restore".into(),
             }),
+            Target::Iceberg(t) => Err(contrakt_publish::Error::Unsupported {
+                url: t.name.clone(),
+                message: "an Iceberg table is rolled back by moving its main branch".into(),
+            }),
         }
     }
 
@@ -605,6 +703,14 @@ impl Target {
             // `_publish_log.jsonl`: Delta readers skip `_` files.
             Target::Folder(dir) | Target::Delta(dir) => contrakt_publish::log(dir, entry),
             Target::Prefix(prefix) => rt.block_on(prefix.log(entry)),
+            // Beside `metadata/`; `_` files are hidden from Iceberg's orphan-file cleanup.
+            Target::Iceberg(table) => match rt.block_on(table.head()) {
+                Ok(head) => contrakt_publish::log(&table.folder(&head), entry),
+                Err(e) => {
+                    warnings.push(format!("the publish log was not written: {e}"));
+                    return;
+                }
+            },
         };
         if let Err(e) = logged {
             warnings.push(e.to_string());

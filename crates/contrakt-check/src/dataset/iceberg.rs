@@ -14,6 +14,7 @@
 //! in (a copied table reads its own files), sizes and counts are bounded, nothing panics.
 
 pub mod avro;
+pub mod commit;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -127,6 +128,15 @@ struct Metadata {
     partition_specs: Vec<PartitionSpec>,
     #[serde(default)]
     properties: HashMap<String, String>,
+    /// Branches and tags (format version 2; `main` is the current snapshot's).
+    #[serde(default)]
+    refs: HashMap<String, Ref>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+struct Ref {
+    snapshot_id: i64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -156,6 +166,11 @@ struct Snapshot {
     manifest_list: Option<String>,
     #[serde(default)]
     schema_id: Option<i64>,
+    #[serde(default)]
+    parent_snapshot_id: Option<i64>,
+    /// `operation` and counts; a staged write-audit-publish snapshot carries `wap.id`.
+    #[serde(default)]
+    summary: HashMap<String, serde_json::Value>,
 }
 
 #[derive(Debug, Deserialize)]
