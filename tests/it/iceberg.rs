@@ -1,10 +1,10 @@
 //! `contrakt check` on Apache Iceberg tables written by pyiceberg (pinned in
 //! `tests/requirements.txt`) in a SQL catalog on SQLite: a table whose history holds removed
 //! files (an overwrite), a partitioned table with one partition overwritten, a schema-evolved
-//! table (a column renamed, one added) and a table with a merge-on-read delete file. Counts are
-//! compared, snapshot by snapshot, with pyiceberg's own scan of the same snapshot
-//! (`tests/it/consumers/iceberg_tables.py`). Hostile metadata is refused without a panic and
-//! without reading outside the table.
+//! table (a column renamed, one added), a table with merge-on-read position deletes (applied)
+//! and one with an equality delete (refused). Counts are compared, snapshot by snapshot, with
+//! pyiceberg's own scan of the same snapshot (`tests/it/consumers/iceberg_tables.py`). Hostile
+//! metadata is refused without a panic and without reading outside the table.
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -173,19 +173,41 @@ fn renamed_and_added_columns_map_by_field_id() {
     assert_eq!(reference("evolved", first)["columns"], serde_json::json!(["id", "amount"]));
 }
 
+/// Position deletes are applied: every snapshot of `deletes` (two delete files, one position
+/// deleted twice, a data file added between them) counts what pyiceberg's scan counts.
 #[test]
-fn merge_on_read_deletes_are_refused() {
+fn position_deletes_are_applied_as_pyiceberg_applies_them() {
     let dir = workspace("deletes", AMOUNT);
     let run = check(dir.path(), &[]);
+    run.assert_exit(0);
+    assert_eq!(object(&run)["rows"], reference("deletes", current("deletes"))["rows"], "{run}");
+    assert_eq!(object(&run)["rows"], 55, "{run}");
+    let expected = info("deletes")["expected"].as_array().unwrap();
+    for (snapshot, written) in info("deletes")["snapshots"].as_array().unwrap().iter().zip(expected) {
+        let snapshot = snapshot.as_str().unwrap();
+        let run = check(dir.path(), &["--as-of", snapshot]);
+        assert_eq!(object(&run)["rows"], reference("deletes", snapshot)["rows"], "{snapshot}: {run}");
+        assert_eq!(&object(&run)["rows"], written, "{snapshot}: {run}");
+    }
+    // The deleted rows are gone, not just uncounted: ids 0, 1, 2 and 10 of the first file, 50 of
+    // the second.
+    let props = "      - name: amount\n        logicalType: number\n    quality:\n      - type: sql\n        query: \"SELECT count(*) FROM {object} WHERE id IN (0, 1, 2, 10, 50)\"\n        mustBe: 0\n";
+    let dir = workspace("deletes", props);
+    check(dir.path(), &[]).assert_exit(0);
+}
+
+#[test]
+fn equality_deletes_are_refused() {
+    let dir = workspace("eqdeletes", AMOUNT);
+    let run = check(dir.path(), &[]);
     run.assert_exit(2);
-    assert!(run.stderr.contains("1 delete file"), "{run}");
-    assert!(run.stderr.contains("table"), "{run}");
+    assert!(run.stderr.contains("1 equality-delete file"), "{run}");
     assert!(run.stdout.trim().is_empty(), "nothing counted: {run}");
     // The snapshot before the deletes reads.
-    let first = info("deletes")["snapshots"][0].as_str().unwrap();
+    let first = info("eqdeletes")["snapshots"][0].as_str().unwrap();
     let run = check(dir.path(), &["--as-of", first]);
     run.assert_exit(0);
-    assert_eq!(object(&run)["rows"], 50);
+    assert_eq!(object(&run)["rows"], 20);
 }
 
 #[test]

@@ -5,8 +5,11 @@ and the null count of `note`, read by pyiceberg's own scan (`table.scan(snapshot
 .to_arrow()`, its manifest reader and pyarrow, not contrakt), beside the counts the writes
 themselves imply, the snapshot's id and time, and the table's folder.
 
-The table `deletes` gets one position-delete file (merge-on-read), written by hand with
-pyiceberg's manifest writers: pyiceberg itself deletes copy-on-write only.
+The table `deletes` gets position-delete files (merge-on-read), written by hand with pyiceberg's
+manifest writers (pyiceberg itself deletes copy-on-write only, but reads them): three rows of
+its first data file, then an append, then a second delete file over both data files (one
+position deleted again). Its reference is pyiceberg's scan, which applies them. The table
+`eqdeletes` gets an equality-delete file, which contrakt refuses.
 
 usage: iceberg_tables.py OUT_DIR
 """
@@ -64,8 +67,10 @@ def reference(table):
     return out
 
 
-def add_position_delete(catalog, table, file_path, positions):
-    """Commits a snapshot that adds one position-delete file for `positions` of `file_path`."""
+def add_position_delete(catalog, table, file_path, positions, equality=False):
+    """Commits a snapshot that adds one position-delete file: `positions` of `file_path`, a list
+    of paths, one a position (or of one path). With `equality`, an equality-delete file on `id`
+    deleting the ids `positions` instead."""
     from pyiceberg.manifest import DataFile, DataFileContent, FileFormat, ManifestContent, ManifestEntry, ManifestEntryStatus, write_manifest, write_manifest_list
     from pyiceberg.table.snapshots import Operation, Snapshot, Summary
     from pyiceberg.table.update import AddSnapshotUpdate, AssertRefSnapshotId, SetSnapshotRefUpdate
@@ -73,17 +78,21 @@ def add_position_delete(catalog, table, file_path, positions):
     io = table.io
     loc = table.location()
     dpath = f"{loc}/data/delete-{uuid.uuid4()}.parquet"
-    pq.write_table(
-        pa.table({"file_path": pa.array([file_path] * len(positions)), "pos": pa.array(positions, pa.int64())}),
-        dpath.removeprefix("file://"),
-    )
+    paths = file_path if isinstance(file_path, list) else [file_path] * len(positions)
+    if equality:
+        written = pa.table({"id": pa.array(positions, pa.int64())})
+    else:
+        written = pa.table({"file_path": pa.array(paths), "pos": pa.array(positions, pa.int64())})
+    pq.write_table(written, dpath.removeprefix("file://"))
     parent = table.current_snapshot()
     snap_id = int(uuid.uuid4().int % (2**62))
     seq = table.metadata.next_sequence_number()
     spec = table.spec()
     mpath = f"{loc}/metadata/{uuid.uuid4()}-m0.avro"
+    extra = {"equality_ids": [1]} if equality else {}
     df = DataFile.from_args(
-        content=DataFileContent.POSITION_DELETES,
+        **extra,
+        content=DataFileContent.EQUALITY_DELETES if equality else DataFileContent.POSITION_DELETES,
         file_path=dpath,
         file_format=FileFormat.PARQUET,
         partition=pyiceberg_record(),
@@ -160,12 +169,24 @@ def main(out):
     t.append(new)
     tables["evolved"] = {"expected": [60, 80], "null_notes": 60}
 
-    # A merge-on-read deletion: a position-delete file over the first data file.
+    # Merge-on-read deletions: a position-delete file over the first data file, an append, and
+    # one more over both files (position 2 of the first again).
     t = catalog.create_table("db.deletes", schema=schema())
     t.append(rows(range(50)))
-    data_file = next(iter(t.scan().plan_files())).file.file_path
-    add_position_delete(catalog, t, data_file, [0, 1, 2])
-    tables["deletes"] = {"expected": [50, 47]}
+    first = next(iter(t.scan().plan_files())).file.file_path
+    add_position_delete(catalog, t, first, [0, 1, 2])
+    t = catalog.load_table("db.deletes")
+    t.append(rows(range(50, 60)))
+    t = catalog.load_table("db.deletes")
+    second = next(f.file.file_path for f in t.scan().plan_files() if f.file.file_path != first)
+    add_position_delete(catalog, t, [first, first, second], [2, 10, 0])
+    tables["deletes"] = {"expected": [50, 47, 57, 55]}
+
+    # An equality delete: refused.
+    t = catalog.create_table("db.eqdeletes", schema=schema())
+    t.append(rows(range(20)))
+    add_position_delete(catalog, t, None, [3, 4], equality=True)
+    tables["eqdeletes"] = {"expected": [20, 18]}
 
     for name, info in tables.items():
         t = catalog.load_table(f"db.{name}")
@@ -173,7 +194,7 @@ def main(out):
         info["metadata_location"] = t.metadata_location.removeprefix("file://")
         info["snapshots"] = [str(s.snapshot_id) for s in t.snapshots()]
         info["current"] = str(t.current_snapshot().snapshot_id)
-        if name != "deletes":
+        if name != "eqdeletes":
             info["reference"] = reference(t)
     json.dump(tables, sys.stdout, indent=1)
 

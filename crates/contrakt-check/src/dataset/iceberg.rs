@@ -8,13 +8,14 @@
 //! Why not iceberg-rust: its DataFusion integration is on DataFusion 53 and its core on Arrow
 //! 58, against our 55 and 59; `docs/engines.md` gives the numbers.
 //!
-//! Merge-on-read deletes (position or equality delete files) are refused, naming the count:
-//! read without them the deleted rows would count. The metadata is untrusted input: every path
+//! Merge-on-read position deletes are applied ([`deletes`]); equality deletes and deletion
+//! vectors are refused, naming the count: read without them the deleted rows would count. The metadata is untrusted input: every path
 //! it names must lie under the table's location and is read from the folder the table was found
 //! in (a copied table reads its own files), sizes and counts are bounded, nothing panics.
 
 pub mod avro;
 pub mod commit;
+mod deletes;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -199,6 +200,10 @@ struct DataFile {
     url: url::Url,
     /// As the manifest names it, for messages.
     path: String,
+    /// Its data sequence number (0 in format version 1).
+    sequence: i64,
+    /// The positions position-delete files delete from it, sorted.
+    deleted: Option<Arc<Vec<u64>>>,
 }
 
 /// Where the table is: its folder as a URL ending in `/` and the store that reads it.
@@ -278,10 +283,18 @@ pub(crate) async fn register(
         ctx.register_table(TableReference::bare(name), Arc::new(empty)).map_err(|e| fail(e.to_string()))?;
         return Ok(target);
     };
-    let files = live_files(&table, &metadata, snapshot)
-        .await
-        .map_err(|m| fail(format!("Iceberg table {} snapshot {}: {m}", shown(&table.root), snapshot.snapshot_id)))?;
-    confine_links(&table, &files).map_err(&fail)?;
+    let in_snapshot =
+        |m: String| fail(format!("Iceberg table {} snapshot {}: {m}", shown(&table.root), snapshot.snapshot_id));
+    let (mut files, delete_files) = live_files(&table, &metadata, snapshot).await.map_err(in_snapshot)?;
+    confine_links(&table, files.iter().map(|f| (&f.url, f.path.as_str()))).map_err(&fail)?;
+    confine_links(&table, delete_files.iter().map(|f| (&f.url, f.path.as_str()))).map_err(&fail)?;
+    if !delete_files.is_empty() {
+        let sequences: HashMap<&str, i64> = files.iter().map(|f| (f.path.as_str(), f.sequence)).collect();
+        let mut deleted = deletes::positions(&table.store, &delete_files, &sequences).await.map_err(in_snapshot)?;
+        for file in &mut files {
+            file.deleted = deleted.remove(&file.path);
+        }
+    }
     let identity_sources: Vec<i64> = metadata
         .partition_specs
         .iter()
@@ -463,20 +476,19 @@ fn escape(path: &str) -> String {
     path.replace('%', "%25").replace('?', "%3F").replace('#', "%23")
 }
 
-/// For a local table, a data file reached through a symbolic link out of the folder is refused.
-fn confine_links(table: &Table, files: &[DataFile]) -> Result<(), String> {
+/// For a local table, a file reached through a symbolic link out of the folder is refused.
+fn confine_links<'a>(table: &Table, files: impl Iterator<Item = (&'a url::Url, &'a str)>) -> Result<(), String> {
     let Ok(root_dir) = table.root.to_file_path() else { return Ok(()) };
     if table.root.scheme() != "file" {
         return Ok(());
     }
-    for file in files {
-        if let Ok(path) = file.url.to_file_path()
-            && let Ok(real) = std::fs::canonicalize(&path)
+    for (url, path) in files {
+        if let Ok(local) = url.to_file_path()
+            && let Ok(real) = std::fs::canonicalize(&local)
             && !real.starts_with(&root_dir)
         {
             return Err(format!(
-                "the Iceberg metadata names `{}`, which leads to {} through a symbolic link, outside the table; contrakt does not read it",
-                file.path,
+                "the Iceberg metadata names `{path}`, which leads to {} through a symbolic link, outside the table; contrakt does not read it",
                 real.display()
             ));
         }
@@ -486,11 +498,26 @@ fn confine_links(table: &Table, files: &[DataFile]) -> Result<(), String> {
 
 /// The fields of manifest lists and manifests this reader uses; the rest is read past.
 fn manifest_field(name: &str) -> bool {
-    matches!(name, "manifest_path" | "content" | "status" | "data_file" | "file_path" | "file_format" | "record_count")
+    matches!(
+        name,
+        "manifest_path"
+            | "content"
+            | "status"
+            | "data_file"
+            | "file_path"
+            | "file_format"
+            | "record_count"
+            | "sequence_number"
+    )
 }
 
-/// The snapshot's live data files, in manifest order; refused when it has delete files.
-async fn live_files(table: &Table, metadata: &Metadata, snapshot: &Snapshot) -> Result<Vec<DataFile>, String> {
+/// The snapshot's live data files, in manifest order, and its position-delete files; refused
+/// when it has equality deletes or deletion vectors.
+async fn live_files(
+    table: &Table,
+    metadata: &Metadata,
+    snapshot: &Snapshot,
+) -> Result<(Vec<DataFile>, Vec<deletes::DeleteFile>), String> {
     let list = snapshot.manifest_list.as_deref().ok_or_else(|| {
         "the snapshot has no manifest list (format version 1's inline `manifests` are not read)".to_string()
     })?;
@@ -512,19 +539,21 @@ async fn live_files(table: &Table, metadata: &Metadata, snapshot: &Snapshot) -> 
             .ok_or("a manifest list entry without manifest_path")?;
         // Format version 1 has no `content`: every manifest holds data.
         let content = entry.get("content").and_then(avro::Value::as_long).unwrap_or(0);
+        // What the manifest's ADDED entries without their own sequence number inherit.
+        let sequence = entry.get("sequence_number").and_then(avro::Value::as_long).unwrap_or(0);
         let url = relocate(&metadata.location, &table.root, path).map_err(|m| format!("manifest: {m}"))?;
-        manifests.push((url, content));
+        manifests.push((url, content, sequence));
     }
-    let read = futures::stream::iter(manifests.iter().map(|(url, content)| async move {
+    let read = futures::stream::iter(manifests.iter().map(|(url, content, sequence)| async move {
         let bytes = table.get(url, MAX_AVRO_BYTES, "manifest").await?;
         let entries = avro::read(&bytes, &manifest_field).map_err(|m| format!("manifest {}: {m}", shown(url)))?;
-        Ok::<_, String>((entries, *content))
+        Ok::<_, String>((entries, *content, *sequence))
     }))
     .buffered(CONCURRENCY);
     futures::pin_mut!(read);
-    let (mut files, mut deletes) = (Vec::new(), 0usize);
+    let (mut files, mut delete_files, mut refused) = (Vec::new(), Vec::new(), 0usize);
     while let Some(manifest) = read.next().await {
-        let (entries, manifest_content) = manifest?;
+        let (entries, manifest_content, manifest_sequence) = manifest?;
         for entry in entries {
             // 0 EXISTING, 1 ADDED, 2 DELETED.
             let status = entry.get("status").and_then(avro::Value::as_long).ok_or("a manifest entry without status")?;
@@ -536,30 +565,44 @@ async fn live_files(table: &Table, metadata: &Metadata, snapshot: &Snapshot) -> 
             }
             let file = entry.get("data_file").ok_or("a manifest entry without data_file")?;
             let content = file.get("content").and_then(avro::Value::as_long).unwrap_or(0);
-            if manifest_content != 0 || content != 0 {
-                deletes += 1;
-                continue;
-            }
+            let sequence = entry.get("sequence_number").and_then(avro::Value::as_long).unwrap_or(manifest_sequence);
             let path = file.get("file_path").and_then(avro::Value::as_str).ok_or("a data file without file_path")?;
             let format = file.get("file_format").and_then(avro::Value::as_str).unwrap_or("PARQUET");
+            // 1: position deletes (Parquet; a Puffin one is a deletion vector), 2: equality.
+            if manifest_content != 0 || content != 0 {
+                if content != 1 || !format.eq_ignore_ascii_case("parquet") {
+                    refused += 1;
+                    continue;
+                }
+                let url = relocate(&metadata.location, &table.root, path).map_err(|m| {
+                    format!("the metadata names a delete file outside the table, which contrakt does not read: {m}")
+                })?;
+                delete_files.push(deletes::DeleteFile { url, path: path.to_string(), sequence });
+                if delete_files.len() > MAX_FILES {
+                    return Err(format!(
+                        "the snapshot has more than {MAX_FILES} delete files, more than contrakt reads"
+                    ));
+                }
+                continue;
+            }
             if !format.eq_ignore_ascii_case("parquet") {
                 return Err(format!("data file `{path}` is {format}; contrakt reads Iceberg tables of Parquet files"));
             }
             let url = relocate(&metadata.location, &table.root, path).map_err(|m| {
                 format!("the metadata names a file outside the table, which contrakt does not read: {m}")
             })?;
-            files.push(DataFile { url, path: path.to_string() });
+            files.push(DataFile { url, path: path.to_string(), sequence, deleted: None });
             if files.len() > MAX_FILES {
                 return Err(format!("the snapshot has more than {MAX_FILES} data files, more than contrakt reads"));
             }
         }
     }
-    if deletes > 0 {
+    if refused > 0 {
         return Err(format!(
-            "it has {deletes} delete file(s) (merge-on-read deletes), which contrakt does not apply yet: the rows they delete would be counted. Compact the table (rewrite its data files, e.g. Spark's `rewrite_data_files`) or check a snapshot without them (--as-of)"
+            "it has {refused} equality-delete file(s) or deletion vector(s) (merge-on-read deletes), which contrakt does not apply yet (it applies position deletes): the rows they delete would be counted. Compact the table (rewrite its data files, e.g. Spark's `rewrite_data_files`) or check a snapshot without them (--as-of)"
         ));
     }
-    Ok(files)
+    Ok((files, delete_files))
 }
 
 /// `schema.name-mapping.default`: field ids by column name, for files written without ids
@@ -753,23 +796,51 @@ async fn scan(
     ));
     let target = &target;
     let mut union: Option<datafusion::dataframe::DataFrame> = None;
-    for (_, (key, file_schema, group)) in groups {
-        let urls = group
-            .iter()
-            .map(|f| ListingTableUrl::parse(f.url.as_str()))
-            .collect::<datafusion::error::Result<Vec<_>>>()
-            .map_err(|e| e.to_string())?;
-        let options = ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension("");
-        let config = ListingTableConfig::new_with_multi_paths(urls)
-            .with_listing_options(options)
-            .with_schema(file_schema.clone());
-        let listing = Arc::new(ListingTable::try_new(config).map_err(|e| e.to_string())?);
-        let identity = groups_is_identity(&key, target, &file_schema);
-        if identity && union.is_none() && key.len() == file_schema.fields().len() {
-            union = Some(ctx.read_table(listing).map_err(|e| e.to_string())?);
+    // One group is one listing of its files without deletes, and one streaming table of its
+    // files with deleted rows (skipped by a row selection; one partition each).
+    let parts = groups.into_values().flat_map(|(key, file_schema, group)| {
+        let (deleted, plain): (Vec<&DataFile>, Vec<&DataFile>) = group.into_iter().partition(|f| f.deleted.is_some());
+        [(key.clone(), file_schema.clone(), plain, false), (key, file_schema, deleted, true)]
+    });
+    for (key, file_schema, group, with_deletes) in parts {
+        if group.is_empty() {
             continue;
         }
-        let df = ctx.read_table(listing).map_err(|e| e.to_string())?;
+        let provider: Arc<dyn datafusion::catalog::TableProvider> = if with_deletes {
+            let partitions = group
+                .iter()
+                .map(|f| {
+                    Arc::new(deletes::DeletedRows {
+                        store: table.store.clone(),
+                        url: f.url.clone(),
+                        path: f.path.clone(),
+                        schema: file_schema.clone(),
+                        deleted: f.deleted.clone().unwrap_or_default(),
+                    }) as Arc<dyn datafusion::physical_plan::streaming::PartitionStream>
+                })
+                .collect();
+            Arc::new(
+                datafusion::catalog::streaming::StreamingTable::try_new(file_schema.clone(), partitions)
+                    .map_err(|e| e.to_string())?,
+            )
+        } else {
+            let urls = group
+                .iter()
+                .map(|f| ListingTableUrl::parse(f.url.as_str()))
+                .collect::<datafusion::error::Result<Vec<_>>>()
+                .map_err(|e| e.to_string())?;
+            let options = ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension("");
+            let config = ListingTableConfig::new_with_multi_paths(urls)
+                .with_listing_options(options)
+                .with_schema(file_schema.clone());
+            Arc::new(ListingTable::try_new(config).map_err(|e| e.to_string())?)
+        };
+        let identity = groups_is_identity(&key, target, &file_schema);
+        if identity && union.is_none() && key.len() == file_schema.fields().len() {
+            union = Some(ctx.read_table(provider).map_err(|e| e.to_string())?);
+            continue;
+        }
+        let df = ctx.read_table(provider).map_err(|e| e.to_string())?;
         let exprs: Vec<Expr> = key
             .iter()
             .zip(target.fields())
