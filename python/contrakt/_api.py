@@ -57,6 +57,18 @@ def _now(now: Any) -> str | None:
     raise TypeError(f"now: expected a datetime, a date or an RFC 3339 string, got {type(now).__name__}")
 
 
+def _as_of(as_of: Any) -> str | None:
+    if as_of is None or isinstance(as_of, str):
+        return as_of
+    if isinstance(as_of, int) and not isinstance(as_of, bool):
+        if as_of < 0:
+            raise ContraktUsageError(f"as_of: expected a table version (0 or more) or a time, found {as_of}")
+        return str(as_of)
+    if isinstance(as_of, (_dt.datetime, _dt.date)):
+        return as_of.isoformat()
+    raise TypeError(f"as_of: expected a version, a datetime, a date or an RFC 3339 string, got {type(as_of).__name__}")
+
+
 def _interactive() -> bool:
     return "ipykernel" in sys.modules or (hasattr(sys.stderr, "isatty") and sys.stderr.isatty())
 
@@ -117,6 +129,7 @@ def check(
     quarantine: str | os.PathLike[str] | None = None,
     quarantine_rows: str = "keys",
     quarantine_run: str | None = None,
+    as_of: int | str | _dt.datetime | _dt.date | None = None,
 ) -> CheckResult:
     """Checks data against a contract: schema conformance, property constraints, quality rules,
     SLAs and references, in one fused DataFusion scan per object.
@@ -144,6 +157,11 @@ def check(
     file per object at ``RUN/CONTRACT/OBJECT.parquet``, with the key columns (or, with
     ``quarantine_rows="full"``, the whole row, classified columns masked) and a
     ``failing_checks`` list. Where it went and how many rows: ``result.objects[i]["quarantine"]``.
+
+    ``as_of`` checks an earlier snapshot of a Delta or Iceberg table, as ``contrakt check
+    --as-of`` does: a Delta version or an Iceberg snapshot id (an ``int``), or a time (a
+    ``datetime``, a date or an RFC 3339 string: the table as it was then). The version read is
+    ``result.objects[i]["table_version"]``; on other data it is a :class:`ContraktUsageError`.
     """
     if fail_on not in _FAIL_ON:
         raise ContraktUsageError(f"fail_on: expected one of {', '.join(_FAIL_ON)}, found {fail_on!r}")
@@ -186,7 +204,7 @@ def check(
                 c._native, frames, paths, objects, now=_now(now), sample=sample, unmask=unmask, filter=where,
                 fail_on=fail_on, notify=notify, memory_limit=memory_limit,
                 quarantine=None if quarantine is None else _location(quarantine),
-                quarantine_rows=quarantine_rows, quarantine_run=quarantine_run,
+                quarantine_rows=quarantine_rows, quarantine_run=quarantine_run, as_of=_as_of(as_of),
             ),
             f"checking {c.id}",
             progress,

@@ -22,7 +22,7 @@ def has(module: str) -> bool:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        for lib in ("pyarrow", "pandas", "polars"):
+        for lib in ("pyarrow", "pandas", "polars", "deltalake"):
             if item.get_closest_marker(lib) and not has(lib):
                 item.add_marker(pytest.mark.skip(reason=f"{lib} is not installed"))
 

@@ -283,3 +283,47 @@ def test_a_memory_limit_gives_the_same_results() -> None:
     for bad in (0, -1, "2GiB", True, 1.5):
         with pytest.raises(contrakt.ContraktUsageError, match="memory_limit: expected a number of bytes"):
             contrakt.check(None, ORDERS, now=NOW, memory_limit=bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.pyarrow
+@pytest.mark.deltalake
+def test_as_of_checks_an_earlier_version_of_a_delta_table(tmp_path) -> None:
+    """`as_of` reads the Delta table as it was: version 0 holds only passing rows, version 1
+    appends one with a negative amount. The version read is the report's."""
+    import pyarrow as pa
+    from deltalake import DeltaTable, write_deltalake
+
+    table = tmp_path / "t"
+    write_deltalake(table, pa.table({"id": pa.array([1, 2, 3], pa.int64()), "amount": [1.0, 2.0, 3.0]}))
+    write_deltalake(table, pa.table({"id": pa.array([4], pa.int64()), "amount": [-1.0]}), mode="append")
+    assert DeltaTable(table).version() == 1
+    contract = tmp_path / "c.yaml"
+    contract.write_text(
+        "apiVersion: v3.1.0\nkind: DataContract\nid: urn:test:as-of\nversion: 1.0.0\nstatus: active\n"
+        "schema:\n  - name: t\n    properties:\n      - name: id\n        logicalType: integer\n"
+        "      - name: amount\n        logicalType: number\n        logicalTypeOptions: {minimum: 0}\n"
+    )
+    now = contrakt.check(table, contract, now=NOW)
+    assert not now.passed and now.objects[0]["rows"] == 4 and now.objects[0]["table_version"] == 1
+    for as_of in (0, "0"):
+        then = contrakt.check(table, contract, now=NOW, as_of=as_of)
+        assert then.passed and then.objects[0]["rows"] == 3 and then.objects[0]["table_version"] == 0
+    # A time before the second commit is version 0 too; before the first, no table existed.
+    first = DeltaTable(table).history()[-1]["timestamp"]
+    import datetime as dt
+
+    at = dt.datetime.fromtimestamp(first / 1000 + 0.0005, tz=dt.timezone.utc)
+    assert contrakt.check(table, contract, now=NOW, as_of=at).objects[0]["table_version"] == 0
+    with pytest.raises(contrakt.ContraktError, match="no version of the Delta table"):
+        contrakt.check(table, contract, now=NOW, as_of=dt.date(2001, 1, 1))
+    with pytest.raises(contrakt.ContraktUsageError, match="as_of"):
+        contrakt.check(table, contract, now=NOW, as_of=-1)
+    with pytest.raises(contrakt.ContraktUsageError, match="as_of"):
+        contrakt.check(table, contract, now=NOW, as_of="yesterday")
+    # Data without versions: refused, as `contrakt check --as-of` refuses it.
+    plain = tmp_path / "plain.parquet"
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"id": pa.array([1], pa.int64()), "amount": [1.0]}), plain)
+    with pytest.raises(contrakt.ContraktError, match="as-of"):
+        contrakt.check(plain, contract, now=NOW, as_of=0)
