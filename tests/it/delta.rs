@@ -10,22 +10,13 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
+use crate::written_tables::{check_on_s3, copy_dir, upload, written};
 use crate::{Run, contrakt_in, repo};
 
 /// The tables, written once for the whole test binary, and the script's reference counts.
 fn tables() -> &'static (PathBuf, Value) {
     static TABLES: OnceLock<(PathBuf, Value)> = OnceLock::new();
-    TABLES.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap().keep();
-        let out = std::process::Command::new(crate::test_python())
-            .arg(repo().join("tests/it/consumers/delta_tables.py"))
-            .arg(&dir)
-            .arg(repo().join("fixtures/data/orders/orders.parquet"))
-            .output()
-            .expect("run delta_tables.py");
-        assert!(out.status.success(), "delta_tables.py: {}", String::from_utf8_lossy(&out.stderr));
-        (dir, serde_json::from_slice(&out.stdout).expect("delta_tables.py prints JSON"))
-    })
+    TABLES.get_or_init(|| written("delta_tables.py", &[&repo().join("fixtures/data/orders/orders.parquet")]))
 }
 
 const HEAD: &str = "apiVersion: v3.1.0\nkind: DataContract\nid: urn:test:delta\nversion: 1.0.0\nstatus: active\n";
@@ -40,21 +31,6 @@ fn workspace(table: &str, extra: &str, servers: &str) -> tempfile::TempDir {
     );
     std::fs::write(dir.path().join("c.yaml"), contract).unwrap();
     dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(e.file_name());
-        if e.path().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-            // Time travel by time reads the commits' file times (as Spark and delta-rs do).
-            let modified = e.metadata().unwrap().modified().unwrap();
-            std::fs::File::options().write(true).open(&target).unwrap().set_modified(modified).unwrap();
-        }
-    }
 }
 
 fn check(dir: &Path, extra: &[&str]) -> Run {
@@ -333,40 +309,11 @@ fn infer_drafts_from_the_snapshot() {
 fn a_table_in_s3_is_read_at_its_snapshot() {
     let (_server, endpoint) = crate::s3_loopback::start();
     crate::s3_loopback::put(&endpoint, "/lake", b"");
-    let local = tables().0.join("deleted");
-    let mut files = Vec::new();
-    let mut stack = vec![local.clone()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap().flatten() {
-            if e.path().is_dir() { stack.push(e.path()) } else { files.push(e.path()) }
-        }
-    }
-    for f in &files {
-        let key = f.strip_prefix(&local).unwrap().to_str().unwrap();
-        crate::s3_loopback::put(&endpoint, &format!("/lake/tables/deleted/{key}"), &std::fs::read(f).unwrap());
-    }
+    upload(&endpoint, &tables().0.join("deleted"), "/lake/tables/deleted");
     let servers =
         "servers:\n  - server: lake\n    type: s3\n    location: s3://lake/tables/deleted/\n    format: delta\n";
     let dir = workspace("deleted", "", servers);
-    let run = |extra: &[&str]| {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_contrakt"));
-        cmd.args(["check", "c.yaml", "--format", "json", "--now", "2026-01-01T00:00:00Z"])
-            .args(extra)
-            .current_dir(dir.path())
-            .env("NO_COLOR", "1")
-            .env_remove("RUST_LOG")
-            .env_remove("AWS_PROFILE")
-            .env("AWS_ACCESS_KEY_ID", "test")
-            .env("AWS_SECRET_ACCESS_KEY", "s3cr3t-never-printed")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_ENDPOINT_URL", &endpoint)
-            .env("AWS_ALLOW_HTTP", "true");
-        let out = cmd.output().unwrap();
-        let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-        assert!(!stdout.contains("s3cr3t") && !stderr.contains("s3cr3t"));
-        assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
-        serde_json::from_str::<Value>(&stdout).unwrap()["reports"][0]["objects"][0].clone()
-    };
+    let run = |extra: &[&str]| check_on_s3(dir.path(), &endpoint, extra);
     let now = run(&[]);
     assert_eq!(now["rows"], reference("deleted", 1)["rows"], "{now:#}");
     assert_eq!(now["table_version"], 1);

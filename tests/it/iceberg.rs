@@ -11,21 +11,13 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-use crate::{Run, contrakt_in, repo};
+use crate::written_tables::{check_on_s3, copy_dir, upload, written};
+use crate::{Run, contrakt_in};
 
 /// The tables, written once for the whole test binary, and the script's reference counts.
 fn tables() -> &'static (PathBuf, Value) {
     static TABLES: OnceLock<(PathBuf, Value)> = OnceLock::new();
-    TABLES.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap().keep();
-        let out = std::process::Command::new(crate::test_python())
-            .arg(repo().join("tests/it/consumers/iceberg_tables.py"))
-            .arg(&dir)
-            .output()
-            .expect("run iceberg_tables.py");
-        assert!(out.status.success(), "iceberg_tables.py: {}", String::from_utf8_lossy(&out.stderr));
-        (dir, serde_json::from_slice(&out.stdout).expect("iceberg_tables.py prints JSON"))
-    })
+    TABLES.get_or_init(|| written("iceberg_tables.py", &[]))
 }
 
 const HEAD: &str = "apiVersion: v3.1.0\nkind: DataContract\nid: urn:test:iceberg\nversion: 1.0.0\nstatus: active\n";
@@ -47,18 +39,6 @@ fn workspace(table: &str, properties: &str) -> tempfile::TempDir {
 }
 
 const AMOUNT: &str = "      - name: amount\n        logicalType: number\n";
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(e.file_name());
-        if e.path().is_dir() {
-            copy_dir(&e.path(), &target)
-        } else {
-            std::fs::copy(e.path(), &target).map(|_| ()).unwrap()
-        }
-    }
-}
 
 fn check(dir: &Path, extra: &[&str]) -> Run {
     let mut args = vec!["check", "c.yaml", "--data", "t=table", "--format", "json", "--now", "2026-01-01T00:00:00Z"];
@@ -424,42 +404,14 @@ fn a_table_in_s3_is_read_at_its_snapshot() {
     let (_server, endpoint) = crate::s3_loopback::start();
     crate::s3_loopback::put(&endpoint, "/lake", b"");
     let local = PathBuf::from(info("overwritten")["location"].as_str().unwrap());
-    let mut files = Vec::new();
-    let mut stack = vec![local.clone()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap().flatten() {
-            if e.path().is_dir() { stack.push(e.path()) } else { files.push(e.path()) }
-        }
-    }
-    for f in &files {
-        let key = f.strip_prefix(&local).unwrap().to_str().unwrap();
-        crate::s3_loopback::put(&endpoint, &format!("/lake/tables/overwritten/{key}"), &std::fs::read(f).unwrap());
-    }
+    upload(&endpoint, &local, "/lake/tables/overwritten");
     let dir = workspace("overwritten", AMOUNT);
     let contract = std::fs::read_to_string(dir.path().join("c.yaml")).unwrap().replace(
         "schema:\n",
         "servers:\n  - server: lake\n    type: s3\n    location: s3://lake/tables/overwritten/\n    format: iceberg\nschema:\n",
     );
     std::fs::write(dir.path().join("c.yaml"), contract).unwrap();
-    let run = |extra: &[&str]| {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_contrakt"));
-        cmd.args(["check", "c.yaml", "--format", "json", "--now", "2026-01-01T00:00:00Z"])
-            .args(extra)
-            .current_dir(dir.path())
-            .env("NO_COLOR", "1")
-            .env_remove("RUST_LOG")
-            .env_remove("AWS_PROFILE")
-            .env("AWS_ACCESS_KEY_ID", "test")
-            .env("AWS_SECRET_ACCESS_KEY", "s3cr3t-never-printed")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_ENDPOINT_URL", &endpoint)
-            .env("AWS_ALLOW_HTTP", "true");
-        let out = cmd.output().unwrap();
-        let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-        assert!(!stdout.contains("s3cr3t") && !stderr.contains("s3cr3t"));
-        assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
-        serde_json::from_str::<Value>(&stdout).unwrap()["reports"][0]["objects"][0].clone()
-    };
+    let run = |extra: &[&str]| check_on_s3(dir.path(), &endpoint, extra);
     let now = run(&[]);
     assert_eq!(now["rows"], reference("overwritten", current("overwritten"))["rows"], "{now:#}");
     assert_eq!(now["format"], "iceberg", "{now:#}");

@@ -94,6 +94,7 @@ mod secrets;
 mod segments;
 mod symlinks;
 mod warehouse_rules;
+mod written_tables;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -536,6 +536,16 @@ fn resolve(location: &str, base: &Path) -> String {
 }
 
 /// `a/./b/../c` → `a/c`, without touching the file system (globs must survive).
+/// Where a file a table's log or metadata names really is, when a symbolic link inside a local
+/// table (`root`, a `file://` URL) leads out of it: Delta and Iceberg tables both refuse it,
+/// since the file's rows would be read (and sampled) from anywhere on this machine. `None`
+/// for a file inside, one that does not exist, or a remote table.
+pub(crate) fn linked_out(root: &url::Url, file: &url::Url) -> Option<PathBuf> {
+    let root = root.to_file_path().ok().filter(|_| root.scheme() == "file")?;
+    let real = std::fs::canonicalize(file.to_file_path().ok()?).ok()?;
+    (!real.starts_with(&root)).then_some(real)
+}
+
 fn normalize(p: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in p.components() {

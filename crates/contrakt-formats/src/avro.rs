@@ -146,8 +146,10 @@ fn strip_position(message: &str) -> String {
     }
 }
 
+/// Avro's primitive types, by the names schemas give them (also what contrakt-check's reader of
+/// Iceberg manifests decodes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Prim {
+pub enum Prim {
     Null,
     Boolean,
     Int,
@@ -159,7 +161,8 @@ enum Prim {
 }
 
 impl Prim {
-    fn parse(s: &str) -> Option<Prim> {
+    /// `"long"` → `Long`; `None` for a name that is not a primitive type.
+    pub fn parse(s: &str) -> Option<Prim> {
         Some(match s {
             "null" => Prim::Null,
             "boolean" => Prim::Boolean,

@@ -27,6 +27,7 @@ use std::sync::Arc;
 
 use contrakt_core::ir::Schema;
 
+pub use avro::Prim as AvroPrimitive;
 pub use detect::detect;
 pub use error::Error;
 pub use sql::{DatabricksSql, load_sql, sql_dialect};

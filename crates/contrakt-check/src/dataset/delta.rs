@@ -315,15 +315,11 @@ mod read {
                 format!("the Delta log names a file outside the table, which contrakt does not read: {why}"),
             )
         };
-        let local_root = root.to_file_path().ok().filter(|_| root.scheme() == "file");
         let snapshot = table.snapshot().map_err(|e| src.fail(object, e.to_string()))?;
         for file in snapshot.log_data().iter() {
             let path = file.path();
             let url = confined(root, &path).map_err(&refuse)?;
-            if let (Some(root_dir), Ok(file_path)) = (&local_root, url.to_file_path())
-                && let Ok(real) = std::fs::canonicalize(&file_path)
-                && !real.starts_with(root_dir)
-            {
+            if let Some(real) = crate::dataset::linked_out(root, &url) {
                 return Err(refuse(format!("`{path}` leads to {} through a symbolic link", real.display())));
             }
             if let Some(dv) = file.deletion_vector_descriptor() {

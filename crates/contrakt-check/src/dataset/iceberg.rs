@@ -478,15 +478,8 @@ fn escape(path: &str) -> String {
 
 /// For a local table, a file reached through a symbolic link out of the folder is refused.
 fn confine_links<'a>(table: &Table, files: impl Iterator<Item = (&'a url::Url, &'a str)>) -> Result<(), String> {
-    let Ok(root_dir) = table.root.to_file_path() else { return Ok(()) };
-    if table.root.scheme() != "file" {
-        return Ok(());
-    }
     for (url, path) in files {
-        if let Ok(local) = url.to_file_path()
-            && let Ok(real) = std::fs::canonicalize(&local)
-            && !real.starts_with(&root_dir)
-        {
+        if let Some(real) = super::linked_out(&table.root, url) {
             return Err(format!(
                 "the Iceberg metadata names `{path}`, which leads to {} through a symbolic link, outside the table; contrakt does not read it",
                 real.display()

@@ -4,7 +4,8 @@
 //! `s3://` prefix. `--rollback` points it back at its previous one.
 //!
 //! Exit codes: 0 published (or rolled back), 1 the audit failed and nothing was published,
-//! 2 the run could not happen (bad contract, unreadable data, a usage error, a failed move).
+//! 2 the run could not happen (bad contract, unreadable data, a usage error, a failed move, or
+//! an Iceberg or S3 target that another writer changed between the audit and the commit).
 
 use contrakt_check::parse_time;
 use contrakt_core::{Error, Level};

@@ -13,6 +13,8 @@
 use std::collections::HashMap;
 use std::io::Read;
 
+use contrakt_formats::AvroPrimitive;
+
 /// How deep a schema nests (records in records, arrays of maps…); Iceberg's manifests need 4.
 pub const MAX_DEPTH: usize = 32;
 /// Decoded values per file, all blocks together: bounds the time a file of zero-byte items
@@ -68,14 +70,7 @@ impl Value {
 
 #[derive(Debug, Clone)]
 enum Schema {
-    Null,
-    Boolean,
-    Int,
-    Long,
-    Float,
-    Double,
-    Bytes,
-    String,
+    Primitive(AvroPrimitive),
     Fixed(usize),
     Enum(Vec<String>),
     Array(Box<Schema>),
@@ -222,17 +217,7 @@ fn parse_schema(json: &serde_json::Value, named: &mut HashMap<String, Schema>, d
 }
 
 fn primitive(name: &str) -> Option<Schema> {
-    Some(match name {
-        "null" => Schema::Null,
-        "boolean" => Schema::Boolean,
-        "int" => Schema::Int,
-        "long" => Schema::Long,
-        "float" => Schema::Float,
-        "double" => Schema::Double,
-        "bytes" => Schema::Bytes,
-        "string" => Schema::String,
-        _ => return None,
-    })
+    AvroPrimitive::parse(name).map(Schema::Primitive)
 }
 
 /// One datum; with `keep` false it is read past and `Null` stands for it.
@@ -242,13 +227,17 @@ fn decode(schema: &Schema, input: &mut Cursor<'_>, budget: &mut Budget<'_>, keep
         budget.kept = budget.kept.checked_sub(1).ok_or(format!("the file holds more than {MAX_KEPT} values"))?;
     }
     let value = match schema {
-        Schema::Null => Value::Null,
-        Schema::Boolean => Value::Bool(input.take(1)?[0] != 0),
-        Schema::Int | Schema::Long => Value::Long(input.long()?),
-        Schema::Float => Value::Double(f32::from_le_bytes(input.take(4)?.try_into().unwrap_or_default()).into()),
-        Schema::Double => Value::Double(f64::from_le_bytes(input.take(8)?.try_into().unwrap_or_default())),
-        Schema::Bytes => Value::Bytes(input.bytes()?.to_vec()),
-        Schema::String => Value::Str(input.string()?),
+        Schema::Primitive(p) => match p {
+            AvroPrimitive::Null => Value::Null,
+            AvroPrimitive::Boolean => Value::Bool(input.take(1)?[0] != 0),
+            AvroPrimitive::Int | AvroPrimitive::Long => Value::Long(input.long()?),
+            AvroPrimitive::Float => {
+                Value::Double(f32::from_le_bytes(input.take(4)?.try_into().unwrap_or_default()).into())
+            }
+            AvroPrimitive::Double => Value::Double(f64::from_le_bytes(input.take(8)?.try_into().unwrap_or_default())),
+            AvroPrimitive::Bytes => Value::Bytes(input.bytes()?.to_vec()),
+            AvroPrimitive::String => Value::Str(input.string()?),
+        },
         Schema::Fixed(n) => Value::Bytes(input.take(*n)?.to_vec()),
         Schema::Enum(symbols) => {
             let i = input.long()?;
