@@ -171,9 +171,21 @@ fn position_deletes_are_applied_as_pyiceberg_applies_them() {
     }
     // The deleted rows are gone, not just uncounted: ids 0, 1, 2 and 10 of the first file, 50 of
     // the second.
-    let props = "      - name: amount\n        logicalType: number\n    quality:\n      - type: sql\n        query: \"SELECT count(*) FROM {object} WHERE id IN (0, 1, 2, 10, 50)\"\n        mustBe: 0\n";
+    let props = "      - name: amount\n        logicalType: number\n      - name: note\n        logicalType: string\n        logicalTypeOptions: {pattern: '^n[0-9]+$'}\n        required: true\n    quality:\n      - type: sql\n        query: \"SELECT count(*) FROM {object} WHERE id IN (0, 1, 2, 10, 50)\"\n        mustBe: 0\n";
     let dir = workspace("deletes", props);
-    check(dir.path(), &[]).assert_exit(0);
+    let run = check(dir.path(), &[]);
+    run.assert_exit(0);
+    assert_eq!(object(&run)["rows"], 55, "{run}");
+    // A delete file that is not Parquet is an error naming it, not rows counted without it.
+    for e in std::fs::read_dir(dir.path().join("table/data")).unwrap().flatten() {
+        if e.file_name().to_string_lossy().starts_with("delete-") {
+            std::fs::write(e.path(), b"PAR1 not really").unwrap();
+        }
+    }
+    let run = check(dir.path(), &[]);
+    run.assert_exit(2);
+    assert!(run.stderr.contains("delete file"), "{run}");
+    assert!(run.stdout.trim().is_empty(), "nothing counted: {run}");
 }
 
 #[test]

@@ -220,3 +220,51 @@ fn a_table_without_a_catalog_gets_its_next_version_only_if_absent() {
     assert_eq!(std::fs::read(newest(n + 2)).unwrap(), theirs, "their version is not overwritten");
     assert!(!newest(n + 3).exists());
 }
+
+/// The metadata is someone else's: a staged snapshot naming files outside the table, or
+/// metadata that is not what Iceberg writes, stops the publish (exit 2) before anything is
+/// committed; pyiceberg reads `main` as it was.
+#[test]
+fn hostile_metadata_stops_the_publish_and_changes_nothing() {
+    let dir = lake();
+    let to = catalog(dir.path(), "orders");
+    let before = read(dir.path())["orders"].clone();
+    let file = PathBuf::from(before["metadata_location"].as_str().unwrap().trim_start_matches("file://"));
+    let original = std::fs::read(&file).unwrap();
+    let audit = before["refs"]["audit"].clone();
+    type Edit = Box<dyn Fn(&mut Value)>;
+    let cases: Vec<(&str, Edit, &str)> = vec![
+        (
+            "a staged manifest list outside the table",
+            Box::new(move |m: &mut Value| {
+                for s in m["snapshots"].as_array_mut().unwrap() {
+                    if s["snapshot-id"] == audit {
+                        s["manifest-list"] = "/etc/passwd".into();
+                    }
+                }
+            }),
+            "not under the table's location",
+        ),
+        (
+            "refs that are not refs",
+            Box::new(|m: &mut Value| m["refs"]["audit"] = 5.into()),
+            "not Iceberg table metadata",
+        ),
+        (
+            "no snapshots",
+            Box::new(|m: &mut Value| m["snapshots"] = serde_json::json!([])),
+            "the metadata does not hold",
+        ),
+    ];
+    for (what, edit, message) in cases {
+        let mut metadata: Value = serde_json::from_slice(&original).unwrap();
+        edit(&mut metadata);
+        std::fs::write(&file, serde_json::to_vec(&metadata).unwrap()).unwrap();
+        let run = publish(dir.path(), "@audit", &to);
+        run.assert_no_panic();
+        assert_eq!(run.code, Some(2), "{what}: {run}");
+        assert!(run.stderr.contains(message), "{what}: {run}");
+        std::fs::write(&file, &original).unwrap();
+        assert_eq!(read(dir.path())["orders"], before, "{what}: nothing committed");
+    }
+}

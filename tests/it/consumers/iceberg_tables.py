@@ -171,12 +171,14 @@ def main(out):
 
     # Merge-on-read deletions: a position-delete file over the first data file, an append, and
     # one more over both files (position 2 of the first again).
-    t = catalog.create_table("db.deletes", schema=schema())
-    t.append(rows(range(50)))
+    # With a string column: a file with deleted rows is read with strings as views too.
+    with_note = Schema(*schema().fields, NestedField(4, "note", StringType(), required=False))
+    t = catalog.create_table("db.deletes", schema=with_note)
+    t.append(rows(range(50), note=True))
     first = next(iter(t.scan().plan_files())).file.file_path
     add_position_delete(catalog, t, first, [0, 1, 2])
     t = catalog.load_table("db.deletes")
-    t.append(rows(range(50, 60)))
+    t.append(rows(range(50, 60), note=True))
     t = catalog.load_table("db.deletes")
     second = next(f.file.file_path for f in t.scan().plan_files() if f.file.file_path != first)
     add_position_delete(catalog, t, [first, first, second], [2, 10, 0])

@@ -172,9 +172,21 @@ impl TableRef {
                     }
                 }
             }
-            Catalog::Folder(_) => {
+            Catalog::Folder(table) => {
+                // The table's files are someone else's: a `metadata` folder linked elsewhere
+                // does not get written to.
+                let real = std::fs::canonicalize(dir).map_err(|e| fail(format!("{}: {e}", dir.display()), false))?;
+                if !real.starts_with(table) {
+                    return Err(fail(
+                        format!(
+                            "its metadata folder leads to {} through a symbolic link, outside the table",
+                            real.display()
+                        ),
+                        false,
+                    ));
+                }
                 // The optimistic check for writers that name files otherwise: still the head?
-                let now_current = tokio_free_current(dir).map_err(|m| fail(m, false))?;
+                let now_current = current_file(dir).map_err(|m| fail(m, false))?;
                 if now_current.as_deref() != Some(head.file.as_path()) {
                     return Err(fail(changed(&head.location), true));
                 }
@@ -389,7 +401,7 @@ fn write_hint(dir: &Path, version: u64) -> std::io::Result<()> {
 }
 
 /// The metadata file a folder's table reads now, without a runtime (the commit is sync).
-fn tokio_free_current(dir: &Path) -> Result<Option<PathBuf>, String> {
+fn current_file(dir: &Path) -> Result<Option<PathBuf>, String> {
     let hint = std::fs::read_to_string(dir.join("version-hint.text")).ok();
     if let Some(v) =
         hint.map(|h| h.trim().to_string()).filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
