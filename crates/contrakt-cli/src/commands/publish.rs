@@ -133,7 +133,13 @@ fn render(done: &Publish, args: &PublishArgs, color: bool) -> ExitStatus {
     let staged = args.staged.as_deref().map(|p| p.display().to_string()).unwrap_or_default();
     let line = match &done.outcome {
         Outcome::Published { current, previous } => format!(
-            "published {to}/{current}{}{}\n",
+            "published {to}{}{current}{}{}\n",
+            // A table's release is a version or snapshot of it, not a folder.
+            if current.starts_with("version ") || current.starts_with("snapshot ") {
+                ": readers now get "
+            } else {
+                "/"
+            },
             previous
                 .as_ref()
                 .map(|p| format!(" (previous: {p}; `contrakt publish --rollback --to {to}` returns to it)"))
