@@ -260,7 +260,10 @@ def publish(
     a file or an ``s3://`` prefix) with the contract file and, only if it passes, makes it the
     release readers of ``to`` (a folder or ``s3://`` prefix) get. ``canary`` checks that
     fraction of the rows first. A refusal is a result (``result.published`` is false, with
-    ``result.why`` and the audit in ``result.check``), not an exception.
+    ``result.why`` and the audit in ``result.check``), not an exception. ``to`` may be a local
+    Delta table (the staged data is appended in one commit) or a local Iceberg table (its folder
+    or ``"sqlite:///catalog.db#ns.table"``), whose staged snapshot ``staged`` names as
+    ``"@BRANCH"``, ``"@SNAPSHOT_ID"`` or ``"@wap.id=ID"``: ``main`` is fast-forwarded to it.
 
     ``history`` is where the publish is recorded: the registry's ``history:`` by default, a
     file or ``postgres://`` URL, or ``False`` for nowhere. ``notify=True`` alerts a refusal

@@ -197,6 +197,10 @@ fn a_table_without_a_catalog_gets_its_next_version_only_if_absent() {
     let after = wap(dir.path(), &["read", newest(n).to_str().unwrap()])["orders"].clone();
     assert_eq!(after["main"], before["refs"]["audit"]);
     assert_eq!(after["ids"], ids(0..15));
+    // The metadata log names the version before, as the table's location names files (a URL).
+    let written: Value = serde_json::from_slice(&std::fs::read(newest(n)).unwrap()).unwrap();
+    let log = written["metadata-log"].as_array().unwrap();
+    assert_eq!(log.last().unwrap()["metadata-file"], before["metadata_location"]);
     // contrakt reads the table at its new head too.
     let run = contrakt_in(dir.path(), ["publish", "--rollback", "--to", table.to_str().unwrap(), "--no-history"]);
     run.assert_exit(0);

@@ -446,10 +446,10 @@ pub fn rollback(to: &Path, options: RollbackOptions) -> Result<RolledBack> {
         Target::Iceberg(table) => {
             let head = runtime.block_on(table.head())?;
             let moved = table.roll_back(&head)?;
-            let object = options
-                .object
-                .clone()
-                .unwrap_or_else(|| crate::infer::object_name(&table.folder(&head).to_string_lossy()));
+            let object = match &options.object {
+                Some(o) => o.clone(),
+                None => crate::infer::object_name(&table.folder()?.to_string_lossy()),
+            };
             Some((object, format!("snapshot {}", moved.to), moved.from.map(|s| format!("snapshot {s}"))))
         }
         _ => None,
@@ -704,8 +704,8 @@ impl Target {
             Target::Folder(dir) | Target::Delta(dir) => contrakt_publish::log(dir, entry),
             Target::Prefix(prefix) => rt.block_on(prefix.log(entry)),
             // Beside `metadata/`; `_` files are hidden from Iceberg's orphan-file cleanup.
-            Target::Iceberg(table) => match rt.block_on(table.head()) {
-                Ok(head) => contrakt_publish::log(&table.folder(&head), entry),
+            Target::Iceberg(table) => match table.folder() {
+                Ok(folder) => contrakt_publish::log(&folder, entry),
                 Err(e) => {
                     warnings.push(format!("the publish log was not written: {e}"));
                     return;

@@ -81,11 +81,16 @@ impl TableRef {
         })
     }
 
-    /// The folder of the table's files (where a publish log goes): the metadata folder's parent.
-    pub fn folder(&self, head: &Head) -> PathBuf {
+    /// The folder of the table's files (where a publish log goes): the current metadata
+    /// folder's parent, found without reading the metadata.
+    pub fn folder(&self) -> Result<PathBuf> {
         match &self.catalog {
-            Catalog::Folder(dir) => dir.clone(),
-            Catalog::Sql { .. } => head.file.parent().and_then(Path::parent).unwrap_or(Path::new(".")).to_path_buf(),
+            Catalog::Folder(dir) => Ok(dir.clone()),
+            Catalog::Sql { db, catalog, namespace, table } => {
+                let location = sql_location(db, catalog, namespace, table).map_err(|m| usage(&self.name, &m))?;
+                let file = Path::new(location.strip_prefix("file://").unwrap_or(&location));
+                Ok(file.parent().and_then(Path::parent).unwrap_or(Path::new(".")).to_path_buf())
+            }
         }
     }
 
@@ -124,6 +129,11 @@ impl TableRef {
         if !value.is_object() {
             return Err(usage(&self.name, &format!("{} is not a JSON object", file.display())));
         }
+        // The metadata log names files as the table's `location` does: a URL, or a path.
+        let location = match &self.catalog {
+            Catalog::Folder(_) if metadata.location.starts_with("file:") => format!("file://{location}"),
+            _ => location,
+        };
         Ok(Head { file, location, value, metadata })
     }
 
