@@ -455,3 +455,38 @@ fn infer_as_of_drafts_from_an_earlier_snapshot() {
     run.assert_exit(2);
     assert!(run.stderr.contains("--as-of"), "{run}");
 }
+
+/// `--as-of TIME` reads the tables a foreign key references as they were then too, so the check
+/// sees one moment: orders name customers 0 to 14, and customers 10 to 19 came a second after
+/// 0 to 9. A snapshot id numbers the checked table's history only: the references are read now.
+#[test]
+fn as_of_a_time_reads_referenced_tables_as_they_were() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(Path::new(info("refs_orders")["location"].as_str().unwrap()), &dir.path().join("orders"));
+    copy_dir(Path::new(info("refs_customers")["location"].as_str().unwrap()), &dir.path().join("customers"));
+    let contract = format!(
+        "{HEAD}schema:\n  - name: orders\n    properties:\n      - name: id\n        logicalType: integer\n      - name: customer_id\n        logicalType: integer\n        relationships:\n          - type: foreignKey\n            to: customers.customer_id\n  - name: customers\n    properties:\n      - name: customer_id\n        logicalType: integer\n"
+    );
+    std::fs::write(dir.path().join("c.yaml"), contract).unwrap();
+    let orphans = |extra: &[&str]| {
+        let mut args = vec!["check", "c.yaml", "--object", "orders", "--data", "orders=orders", "--data"];
+        args.extend(["customers=customers", "--format", "json", "--now", "2026-01-01T00:00:00Z"]);
+        args.extend(extra);
+        let run = contrakt_in(dir.path(), args);
+        run.assert_no_panic();
+        let results = run.json()["reports"][0]["results"].clone();
+        let reference = results.as_array().unwrap().iter().find(|r| r["id"] == "orders.customer_id.reference").cloned();
+        (reference.unwrap_or_else(|| panic!("no reference check: {run}"))["failed_rows"].clone(), run)
+    };
+    let (now, run) = orphans(&[]);
+    assert_eq!(now, 0, "every customer exists now: {run}");
+    // Between the two appends of customers: 10 to 14 did not exist yet.
+    let first = &info("refs_customers")["snapshots"][0];
+    let ms = reference("refs_customers", first.as_str().unwrap())["timestamp_ms"].as_i64().unwrap() + 500;
+    let at = chrono::DateTime::from_timestamp_millis(ms).unwrap().to_rfc3339();
+    let (then, run) = orphans(&["--as-of", &at]);
+    assert_eq!(then, 5, "customers 10 to 14 came later: {run}");
+    // The orders' snapshot id: the customers are read as they are now.
+    let (by_id, run) = orphans(&["--as-of", current("refs_orders")]);
+    assert_eq!(by_id, 0, "{run}");
+}

@@ -146,6 +146,19 @@ impl DataSource {
         self
     }
 
+    /// This data as a referenced object (a foreign key's target) is read when the checked objects
+    /// are read `--as-of` a time: a Delta or Iceberg table as it was then, so the check sees one
+    /// moment. A version or snapshot id numbers one table's history only: then, and for other
+    /// data, it is read as it is now.
+    pub fn referenced_as_of(self, as_of: Option<AsOf>) -> DataSource {
+        match as_of {
+            Some(t @ AsOf::Time(_)) if matches!(self.format, FileFormat::Delta | FileFormat::Iceberg) => {
+                self.as_of(Some(t))
+            }
+            _ => self,
+        }
+    }
+
     fn remote(&self) -> bool {
         self.url.contains("://")
     }

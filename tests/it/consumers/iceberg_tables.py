@@ -184,6 +184,19 @@ def main(out):
     add_position_delete(catalog, t, [first, first, second], [2, 10, 0])
     tables["deletes"] = {"expected": [50, 47, 57, 55]}
 
+    # A foreign key across two tables: orders name customers 0 to 14; customers 0 to 9 are
+    # written a second after the orders, customers 10 to 19 a second after that.
+    key = lambda name: NestedField(1, name, LongType(), required=False)  # noqa: E731
+    o = catalog.create_table("db.refs_orders", schema=Schema(NestedField(1, "id", LongType(), required=False), NestedField(2, "customer_id", LongType(), required=False)))
+    o.append(pa.table({"id": pa.array(range(15), pa.int64()), "customer_id": pa.array(range(15), pa.int64())}))
+    c = catalog.create_table("db.refs_customers", schema=Schema(key("customer_id")))
+    time.sleep(1.1)
+    c.append(pa.table({"customer_id": pa.array(range(10), pa.int64())}))
+    time.sleep(1.1)
+    c.append(pa.table({"customer_id": pa.array(range(10, 20), pa.int64())}))
+    tables["refs_orders"] = {"expected": [15]}
+    tables["refs_customers"] = {"expected": [10, 20]}
+
     # An equality delete: refused.
     t = catalog.create_table("db.eqdeletes", schema=schema())
     t.append(rows(range(20)))

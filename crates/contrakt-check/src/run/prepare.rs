@@ -246,7 +246,7 @@ impl Checker {
             if let Err(e) = &located {
                 tracing::info!(object = %target, error = %e, "referenced data not located");
             }
-            if let Ok(src) = located {
+            if let Ok(src) = located.map(|src| src.referenced_as_of(opts.as_of)) {
                 // Referenced data is read whole: the slice filter applies to checked objects only.
                 let plain = CheckOptions { filter: None, partitions: vec![], ..opts.clone() };
                 match self.register(&format!("ref_{target}"), &target, &src, Given::memory(explicit), &plain).await {
