@@ -630,6 +630,21 @@ mod tests {
     }
 
     #[test]
+    fn odd_logs_and_refs_are_rebuilt_not_trusted() {
+        // Fields the typed reading does not check, in shapes Iceberg does not write.
+        let odd = r#"{"format-version":1,"location":"/t","current-snapshot-id":-1,"metadata-log":5,
+            "snapshots":[{"snapshot-id":7,"timestamp-ms":1}],"properties":{"write.metadata.previous-versions-max":"0"}}"#;
+        let h = head(odd);
+        assert_eq!(h.main(), None);
+        assert!(h.fast_forwardable(7).is_ok(), "an empty main takes any snapshot");
+        let moved = h.moved(7, 10);
+        assert_eq!(moved["refs"], json!({"main": {"snapshot-id": 7, "type": "branch"}}));
+        assert_eq!(moved["metadata-log"].as_array().unwrap().len(), 1, "kept at least the last");
+        assert_eq!(moved["snapshot-log"], json!([{"snapshot-id": 7, "timestamp-ms": 10}]));
+        assert_eq!(moved["last-updated-ms"], 10);
+    }
+
+    #[test]
     fn rollback_returns_to_what_main_named_before() {
         let after = head(TABLE).moved(3, 6000);
         let h = Head { metadata: serde_json::from_value(after.clone()).unwrap(), value: after, ..head(TABLE) };
