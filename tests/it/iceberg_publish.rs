@@ -272,3 +272,43 @@ fn hostile_metadata_stops_the_publish_and_changes_nothing() {
         assert_eq!(read(dir.path())["orders"], before, "{what}: nothing committed");
     }
 }
+
+/// Each refusal, publish and rollback is an event of the history store, from snapshot to
+/// snapshot, and a canary that already fails refuses before the full audit.
+#[test]
+fn publishes_and_rollbacks_are_recorded_in_the_history() {
+    let dir = lake();
+    let to = catalog(dir.path(), "orders");
+    let before = read(dir.path())["orders"].clone();
+    let history = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["--history", "h.db"]);
+        contrakt_in(dir.path(), all)
+    };
+    // Half of `bad`'s new rows are negative: the canary of 0.99 of the rows sees them.
+    let run = history(&["publish", "c.yaml", "--staged", "@bad", "--to", &to, "--canary", "0.99"]);
+    run.assert_exit(1);
+    assert!(run.stdout.contains("canary"), "{run}");
+    history(&["publish", "c.yaml", "--staged", "@audit", "--to", &to]).assert_exit(0);
+    history(&["publish", "--rollback", "--to", &to]).assert_exit(0);
+    let store = contrakt_history::Store::open(&dir.path().join("h.db")).unwrap();
+    let events = store.events(&contrakt_history::Query::default()).unwrap();
+    let events: Vec<_> =
+        events.into_iter().map(|e| (e.kind.as_str().to_string(), e.from_version, e.to_version)).collect();
+    let (main, audit) = (format!("snapshot {}", before["main"]), format!("snapshot {}", before["refs"]["audit"]));
+    assert_eq!(
+        events,
+        [
+            ("refuse".into(), Some(main.clone()), Some(main.clone())),
+            ("publish".into(), Some(main.clone()), Some(audit.clone())),
+            ("rollback".into(), Some(audit), Some(main)),
+        ]
+    );
+    let log = std::fs::read_to_string(Path::new(before["location"].as_str().unwrap()).join("_publish_log.jsonl"));
+    let kinds: Vec<String> = log
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["event"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(kinds, ["canary-failed", "published", "rollback"]);
+}
