@@ -196,6 +196,50 @@ mod tests {
         assert_eq!(selected(0, &[0]), Vec::<(bool, usize)>::new());
     }
 
+    /// A position-delete file at `dir/name` deleting `rows` (file path, position).
+    fn delete_file(dir: &std::path::Path, name: &str, rows: &[(Option<&str>, i64)], sequence: i64) -> DeleteFile {
+        use datafusion::arrow::array::{Int64Array, StringArray};
+        use datafusion::arrow::datatypes::{Field, Schema};
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("file_path", DataType::Utf8, true),
+            Field::new("pos", DataType::Int64, false),
+        ]));
+        let paths = StringArray::from(rows.iter().map(|(p, _)| *p).collect::<Vec<_>>());
+        let pos = Int64Array::from(rows.iter().map(|(_, p)| *p).collect::<Vec<_>>());
+        let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(paths), Arc::new(pos)]).unwrap();
+        let path = dir.join(name);
+        let mut w =
+            datafusion::parquet::arrow::ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), schema, None)
+                .unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+        DeleteFile { url: url::Url::from_file_path(&path).unwrap(), path: name.into(), sequence }
+    }
+
+    #[tokio::test]
+    async fn deletes_reach_only_live_files_written_no_later() {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn ObjectStore> = Arc::new(object_store::local::LocalFileSystem::new());
+        // `a` was written at sequence 1, `b` at 3; the delete file is of sequence 2.
+        let data: HashMap<&str, i64> = [("s3://t/a.parquet", 1), ("s3://t/b.parquet", 3)].into();
+        let rows = [
+            (Some("s3://t/a.parquet"), 4),
+            (Some("s3://t/a.parquet"), 1),
+            (Some("s3://t/a.parquet"), 4),
+            (Some("s3://t/b.parquet"), 0),
+            (Some("s3://t/gone.parquet"), 0),
+        ];
+        let file = delete_file(dir.path(), "d.parquet", &rows, 2);
+        let deleted = positions(&store, std::slice::from_ref(&file), &data).await.unwrap();
+        assert_eq!(deleted.len(), 1, "{deleted:?}");
+        assert_eq!(deleted["s3://t/a.parquet"].as_slice(), [1, 4], "sorted, each once");
+        // Hostile rows are errors, not rows read past.
+        let null = delete_file(dir.path(), "n.parquet", &[(None, 0)], 2);
+        assert!(positions(&store, &[null], &data).await.unwrap_err().contains("null"));
+        let negative = delete_file(dir.path(), "m.parquet", &[(Some("s3://t/a.parquet"), -1)], 2);
+        assert!(positions(&store, &[negative], &data).await.unwrap_err().contains("position -1"));
+    }
+
     proptest::proptest! {
         /// Whatever the positions, the selection keeps exactly the rows not deleted.
         #[test]
