@@ -135,16 +135,8 @@ fn checks_data_in_gcs_on_a_loopback_emulator() {
 fn a_delta_table_in_gcs_is_read_at_its_snapshot() {
     let (_server, endpoint) = start();
     let (local, reference) = crate::delta::deleted_table();
-    let mut stack = vec![local.clone()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap().flatten() {
-            if e.path().is_dir() {
-                stack.push(e.path());
-            } else {
-                let key = e.path().strip_prefix(&local).unwrap().to_str().unwrap().to_string();
-                upload(&endpoint, &format!("tables/deleted/{key}"), &std::fs::read(e.path()).unwrap());
-            }
-        }
+    for (key, path) in crate::written_tables::files(&local) {
+        upload(&endpoint, &format!("tables/deleted/{key}"), &std::fs::read(path).unwrap());
     }
     let dir = tempfile::tempdir().unwrap();
     let contract = "apiVersion: v3.1.0\nkind: DataContract\nid: t\nversion: 1.0.0\nstatus: active\nservers:\n  - server: lake\n    type: gcs\n    location: gs://lake/tables/deleted/\n    format: delta\nschema:\n  - name: t\n    properties:\n      - name: id\n        logicalType: integer\n";

@@ -39,19 +39,27 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// Uploads every file under the folder `local` to the loopback S3 server at `endpoint`
-/// ([`crate::s3_loopback`]), under `/BUCKET/PREFIX/` as `prefix` names it.
-pub fn upload(endpoint: &str, local: &Path, prefix: &str) {
-    let mut stack = vec![local.to_path_buf()];
+/// Every file under the folder `local`, with its path relative to it (`/`-separated): what
+/// an upload of the table to an object store names each object.
+pub fn files(local: &Path) -> Vec<(String, PathBuf)> {
+    let (mut out, mut stack) = (Vec::new(), vec![local.to_path_buf()]);
     while let Some(d) = stack.pop() {
         for e in std::fs::read_dir(&d).unwrap().flatten() {
             if e.path().is_dir() {
                 stack.push(e.path());
             } else {
-                let key = e.path().strip_prefix(local).unwrap().to_str().unwrap().to_string();
-                crate::s3_loopback::put(endpoint, &format!("{prefix}/{key}"), &std::fs::read(e.path()).unwrap());
+                out.push((e.path().strip_prefix(local).unwrap().to_str().unwrap().to_string(), e.path()));
             }
         }
+    }
+    out
+}
+
+/// Uploads every file under the folder `local` to the loopback S3 server at `endpoint`
+/// ([`crate::s3_loopback`]), under `/BUCKET/PREFIX/` as `prefix` names it.
+pub fn upload(endpoint: &str, local: &Path, prefix: &str) {
+    for (key, path) in files(local) {
+        crate::s3_loopback::put(endpoint, &format!("{prefix}/{key}"), &std::fs::read(path).unwrap());
     }
 }
 
