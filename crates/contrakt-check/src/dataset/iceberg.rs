@@ -46,6 +46,8 @@ const MAX_MANIFESTS: usize = 100_000;
 const MAX_FILES: usize = 1_000_000;
 /// Nesting of the table schema's types.
 const MAX_TYPE_DEPTH: usize = 32;
+/// Versions looked for after the one `version-hint.text` names.
+const HINT_PROBES: usize = 100;
 /// Manifests and Parquet footers read at once.
 const CONCURRENCY: usize = 8;
 
@@ -359,7 +361,17 @@ async fn current_metadata(table: &Table) -> Result<url::Url, String> {
         && let Ok(text) = got.bytes().await
     {
         let version = String::from_utf8_lossy(&text[..text.len().min(32)]).trim().to_string();
-        if version.bytes().all(|b| b.is_ascii_digit()) && !version.is_empty() {
+        if let Ok(mut version) = version.parse::<u64>() {
+            // A writer that died between its new version and the hint left the hint behind: the
+            // versions after it are the table's, as Hadoop tables read them (bounded probing).
+            for _ in 0..HINT_PROBES {
+                let Some(after) = version.checked_add(1) else { break };
+                let next = dir.join(&format!("v{after}.metadata.json")).map_err(|e| e.to_string())?;
+                match table.store.head(&table.object_path(&next)?).await {
+                    Ok(_) => version = after,
+                    Err(_) => break,
+                }
+            }
             return dir.join(&format!("v{version}.metadata.json")).map_err(|e| e.to_string());
         }
     }
@@ -895,6 +907,29 @@ mod tests {
         assert_eq!(metadata_number("x.metadata.json"), None);
         assert!(is_metadata_file("/t/metadata/00001-a.metadata.json"));
         assert!(!is_metadata_file("/t/00001-a.metadata.json"));
+    }
+
+    /// A hint left behind by a writer that died before updating it: the versions after it are
+    /// read, as Hadoop tables read them; a hint of no next version reads as it says.
+    #[tokio::test]
+    async fn versions_after_the_hint_are_the_head() {
+        let dir = tempfile::tempdir().unwrap();
+        let metadata = dir.path().join("metadata");
+        std::fs::create_dir(&metadata).unwrap();
+        for v in 1..=3 {
+            std::fs::write(metadata.join(format!("v{v}.metadata.json")), "{}").unwrap();
+        }
+        let table = Table {
+            root: url::Url::from_directory_path(dir.path()).unwrap(),
+            store: Arc::new(object_store::local::LocalFileSystem::new()),
+            metadata: None,
+        };
+        let current =
+            || async { current_metadata(&table).await.unwrap().path().rsplit('/').next().unwrap().to_string() };
+        std::fs::write(metadata.join("version-hint.text"), "1\n").unwrap();
+        assert_eq!(current().await, "v3.metadata.json");
+        std::fs::write(metadata.join("version-hint.text"), "18446744073709551615").unwrap();
+        assert_eq!(current().await, "v18446744073709551615.metadata.json", "no overflow past the last");
     }
 
     #[test]

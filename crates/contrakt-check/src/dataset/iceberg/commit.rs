@@ -159,9 +159,14 @@ impl TableRef {
         let dir = head.file.parent().ok_or_else(|| usage(&self.name, "its metadata file has no folder"))?;
         let number = super::metadata_number(&head.file.file_name().unwrap_or_default().to_string_lossy());
         let fail = |message: String, conflict: bool| Error::TableCommit { table: self.name.clone(), message, conflict };
+        // The next version's number (a hostile `v18446744073709551615` has none).
+        let next = match number {
+            None => 1,
+            Some(n) => n.checked_add(1).ok_or_else(|| fail(format!("its metadata version {n} has no next"), false))?,
+        };
         match &self.catalog {
             Catalog::Sql { db, catalog, namespace, table } => {
-                let name = format!("{:05}-{}.metadata.json", number.map_or(0, |n| n + 1), random_uuid());
+                let name = format!("{next:05}-{}.metadata.json", random_uuid());
                 let file = dir.join(name);
                 create_new(&file, &text).map_err(|e| fail(format!("writing {}: {e}", file.display()), false))?;
                 let location = if head.location.starts_with("file://") {
@@ -200,7 +205,6 @@ impl TableRef {
                 if now_current.as_deref() != Some(head.file.as_path()) {
                     return Err(fail(changed(&head.location), true));
                 }
-                let next = number.map_or(1, |n| n + 1);
                 let file = dir.join(format!("v{next}.metadata.json"));
                 match create_new(&file, &text) {
                     Ok(()) => {}
@@ -410,19 +414,18 @@ fn write_hint(dir: &Path, version: u64) -> std::io::Result<()> {
     std::fs::rename(&tmp, dir.join("version-hint.text"))
 }
 
-/// The metadata file a folder's table reads now, without a runtime (the commit is sync).
+/// The metadata file a folder's table reads now, as the reader finds it (`current_metadata`),
+/// without a runtime (the commit is sync).
 fn current_file(dir: &Path) -> Result<Option<PathBuf>, String> {
     let hint = std::fs::read_to_string(dir.join("version-hint.text")).ok();
-    if let Some(v) =
-        hint.map(|h| h.trim().to_string()).filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
-    {
-        let file = dir.join(format!("v{v}.metadata.json"));
-        // A hint behind a newer file (a writer that died before updating it) is not the head.
-        let newest = newest(dir)?;
-        return Ok(match newest {
-            Some((n, f)) if Some(n) > v.parse().ok() => Some(f),
-            _ => Some(file),
-        });
+    if let Some(mut v) = hint.and_then(|h| h.trim().parse::<u64>().ok()) {
+        for _ in 0..super::HINT_PROBES {
+            match v.checked_add(1) {
+                Some(after) if dir.join(format!("v{after}.metadata.json")).exists() => v = after,
+                _ => break,
+            }
+        }
+        return Ok(Some(dir.join(format!("v{v}.metadata.json"))));
     }
     Ok(newest(dir)?.map(|(_, f)| f))
 }
@@ -650,6 +653,20 @@ mod tests {
         let h = Head { metadata: serde_json::from_value(after.clone()).unwrap(), value: after, ..head(TABLE) };
         assert_eq!(h.previous(), Ok(1));
         assert!(head(TABLE).previous().unwrap_err().contains("no earlier snapshot"));
+    }
+
+    #[test]
+    fn the_head_is_found_as_the_reader_finds_it() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["00001-a.metadata.json", "00002-b.metadata.json"] {
+            std::fs::write(dir.path().join(name), "{}").unwrap();
+        }
+        assert_eq!(current_file(dir.path()).unwrap().unwrap(), dir.path().join("00002-b.metadata.json"));
+        for v in [3, 4] {
+            std::fs::write(dir.path().join(format!("v{v}.metadata.json")), "{}").unwrap();
+        }
+        std::fs::write(dir.path().join("version-hint.text"), "3").unwrap();
+        assert_eq!(current_file(dir.path()).unwrap().unwrap(), dir.path().join("v4.metadata.json"));
     }
 
     #[test]
