@@ -348,7 +348,7 @@ impl Head {
             .unwrap_or(PREVIOUS_VERSIONS);
         let Some(o) = value.as_object_mut() else { return value };
         // Monotonic even if this machine's clock is behind the last writer's.
-        let at = now_ms.max(last_updated + 1);
+        let at = now_ms.max(last_updated.saturating_add(1));
         o.insert("current-snapshot-id".into(), json!(snapshot));
         let refs = o.entry("refs").or_insert_with(|| json!({}));
         if !refs.is_object() {
@@ -645,6 +645,8 @@ mod tests {
         assert_eq!(moved["metadata-log"].as_array().unwrap().len(), 1, "kept at least the last");
         assert_eq!(moved["snapshot-log"], json!([{"snapshot-id": 7, "timestamp-ms": 10}]));
         assert_eq!(moved["last-updated-ms"], 10);
+        let late = odd.replace(r#""location":"/t""#, r#""location":"/t","last-updated-ms":9223372036854775807"#);
+        assert_eq!(head(&late).moved(7, 10)["last-updated-ms"], i64::MAX, "no overflow");
     }
 
     #[test]
