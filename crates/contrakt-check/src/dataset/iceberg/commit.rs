@@ -671,6 +671,42 @@ mod tests {
         assert_eq!(current_file(dir.path()).unwrap().unwrap(), dir.path().join("v4.metadata.json"));
     }
 
+    proptest::proptest! {
+        /// Whatever snapshots, parents (cycles too), logs and refs a table holds, resolving,
+        /// judging a fast-forward, finding the snapshot before and moving main never panic, and
+        /// a move leaves main exactly at the snapshot asked for.
+        #[test]
+        fn any_history_moves_main_or_says_why(
+            snapshots in proptest::collection::vec((0i64..8, proptest::option::of(0i64..8), proptest::option::of(i64::MIN..i64::MAX)), 0..8),
+            log in proptest::collection::vec(0i64..8, 0..6),
+            main in proptest::option::of(-1i64..8),
+            target in 0i64..8,
+            updated in proptest::option::of(proptest::num::i64::ANY),
+        ) {
+            let snapshots: Vec<Value> = snapshots
+                .iter()
+                .map(|(id, parent, at)| json!({"snapshot-id": id, "parent-snapshot-id": parent, "timestamp-ms": at.unwrap_or(0)}))
+                .collect();
+            let log: Vec<Value> = log.iter().map(|id| json!({"snapshot-id": id, "timestamp-ms": 0})).collect();
+            let mut table = json!({"location": "/t", "snapshots": snapshots, "snapshot-log": log, "current-snapshot-id": main});
+            if let Some(ms) = updated {
+                table["last-updated-ms"] = json!(ms);
+            }
+            if let Some(m) = main {
+                table["refs"] = json!({"main": {"snapshot-id": m, "type": "branch"}, "b": {"snapshot-id": target, "type": "branch"}});
+            }
+            let h = head(&table.to_string());
+            let _ = h.resolve("b");
+            let _ = h.resolve(&target.to_string());
+            let _ = h.previous();
+            if h.fast_forwardable(target).is_ok() {
+                let moved = h.moved(target, 0);
+                proptest::prop_assert_eq!(&moved["refs"]["main"]["snapshot-id"], &json!(target));
+                proptest::prop_assert_eq!(&moved["current-snapshot-id"], &json!(target));
+            }
+        }
+    }
+
     #[test]
     fn new_files_are_created_only_if_absent() {
         let dir = tempfile::tempdir().unwrap();
