@@ -209,7 +209,9 @@ pub fn publish_observed(registry: &Registry, options: Options, observe: &mut dyn
         now: options.now,
         base_dir: folder_of(doc.source().name()),
         registry: registry.others(&doc.contract.id),
-        as_of: iceberg.as_ref().map(|(_, snapshot)| contrakt_check::AsOf::Version(*snapshot as u64)),
+        as_of: iceberg
+            .as_ref()
+            .map(|(_, snapshot)| contrakt_check::AsOf::Version(u64::try_from(*snapshot).unwrap_or(u64::MAX))),
         ..CheckOptions::default()
     };
     let checker = Checker::new();
@@ -599,6 +601,13 @@ fn staged_snapshot(
         .map_err(|m| Error::Usage(format!("--staged {staged}: Iceberg table {}: {m}", table.name)))?;
     head.fast_forwardable(snapshot)
         .map_err(|m| Error::Usage(format!("--staged {staged}: Iceberg table {}: {m}", table.name)))?;
+    // The audit reads it by `--as-of`, which takes the ids writers make (positive ones).
+    if snapshot < 0 {
+        return Err(Error::Usage(format!(
+            "--staged {staged}: Iceberg table {}: snapshot {snapshot} has a negative id, which contrakt does not audit",
+            table.name
+        )));
+    }
     Ok((head, snapshot))
 }
 
