@@ -103,8 +103,8 @@ fn main() {
         for round in 0..rounds {
             for (a, (_, what)) in ANCHORS.iter().enumerate() {
                 let run = match what {
-                    What::Contrakt(sample) => {
-                        let args = [
+                    What::Contrakt(sample, more) => {
+                        let mut args = vec![
                             "check",
                             "orders.odcs.yaml",
                             "--now",
@@ -114,6 +114,7 @@ fn main() {
                             "--sample",
                             sample,
                         ];
+                        args.extend(more.iter().copied());
                         // The data folder is linked in, so it resolves outside the working folder.
                         let run = timed(bin, &args, &dir, &[("CONTRAKT_ALLOW_CONTRACT_PATHS", data_dir)]);
                         assert_eq!(run.code, Some(1), "the workload has failing checks: contrakt must exit 1");
@@ -170,16 +171,19 @@ fn main() {
 
 /// What one row of the table runs.
 enum What {
-    /// `contrakt check` with `--sample N`.
-    Contrakt(&'static str),
+    /// `contrakt check` with `--sample N` and more arguments.
+    Contrakt(&'static str, &'static [&'static str]),
     /// A workload script (`duckdb`: check_duckdb.py, `polars`: benches/common/check_polars.py)
     /// in a mode.
     Python { script: &'static str, mode: Option<&'static str> },
 }
 
-const ANCHORS: [(&str, What); 5] = [
-    ("contrakt check (default: 5 samples)", What::Contrakt("5")),
-    ("contrakt check --sample 0", What::Contrakt("0")),
+const ANCHORS: [(&str, What); 6] = [
+    ("contrakt check (default: 5 samples)", What::Contrakt("5", &[])),
+    ("contrakt check --sample 0", What::Contrakt("0", &[])),
+    // The default run without its memory budget: what the budget costs (nothing while the
+    // scan's sets fit in it).
+    ("contrakt check --memory-budget none", What::Contrakt("5", &["--memory-budget", "none"])),
     ("duckdb fused", What::Python { script: "duckdb", mode: Some("fused") }),
     ("polars lazy", What::Python { script: "polars", mode: None }),
     ("duckdb decode floor", What::Python { script: "duckdb", mode: Some("scan") }),

@@ -55,9 +55,19 @@ fn in_memory_data_must_name_an_object_of_the_contract() {
     assert!(err.to_string().contains("no schema object `nope`"), "{err}");
 }
 
+/// The `i`th id of [`many_ids`]: spread far apart, so that no bitmap of their range can hold
+/// them and the scan needs a hash set of every distinct one.
+fn spread(i: i64) -> i64 {
+    i * 1_000_003
+}
+
 /// A contract of one object whose `id` must be unique, and 1.5M rows with 1,000 ids repeated
 /// (each twice) and 10 nulls: a set of its distinct ids (about 24 MB) is larger than the limit.
 fn many_ids() -> (contrakt_core::odcs::ContractDocument, InMemory) {
+    ids_of(spread)
+}
+
+fn ids_of(id: fn(i64) -> i64) -> (contrakt_core::odcs::ContractDocument, InMemory) {
     use datafusion::arrow::array::{Int64Array, RecordBatch};
     use datafusion::arrow::datatypes::{DataType, Field, Schema};
     let yaml = "apiVersion: v3.1.0\nkind: DataContract\nid: urn:test:ids\nversion: 1.0.0\nstatus: active\n\
@@ -68,8 +78,8 @@ fn many_ids() -> (contrakt_core::odcs::ContractDocument, InMemory) {
     let ids: Vec<Option<i64>> = (0..1_500_000i64)
         .map(|i| match i {
             0..10 => None,
-            10..1010 => Some(1_000_000 + i), // repeats ids 1_000_010..1_001_010
-            _ => Some(i),
+            10..1010 => Some(id(1_000_000 + i)), // repeats ids 1_000_010..1_001_010
+            _ => Some(id(i)),
         })
         .collect();
     let batches = ids
@@ -90,7 +100,7 @@ fn a_memory_limit_keeps_uniqueness_exact_by_grouping_instead_of_holding_every_va
     };
     let unbounded = rt.block_on(Checker::new().check(&doc, &opts())).unwrap();
     // 1,000 ids appear twice: 1,000 rows in excess, and three of those ids as samples.
-    let repeated = |id: i64| serde_json::json!({"id": id, "occurrences": 2}).as_object().unwrap().clone();
+    let repeated = |i: i64| serde_json::json!({"id": spread(i), "occurrences": 2}).as_object().unwrap().clone();
     let samples = vec![repeated(1_000_010), repeated(1_000_011), repeated(1_000_012)];
     assert_eq!(unique(&unbounded), ("fail", Some(1000), Some(1000.0), samples), "{:?}", unbounded.results);
 
@@ -105,14 +115,52 @@ fn a_memory_limit_keeps_uniqueness_exact_by_grouping_instead_of_holding_every_va
     let fused = plan.lines().find(|l| l.trim_start().starts_with("SELECT count(*) AS \"m0\"")).unwrap();
     assert!(!fused.contains("DISTINCT"), "{plan}");
     assert!(plan.contains("GROUP BY \"id\""), "{plan}");
-    // Unbounded, the scan holds the distinct values: with samples asked for, in the aggregate
-    // that also keeps the most repeated ids; counts only, as `count(DISTINCT …)`.
+    // Unbounded, the scan holds the distinct values, in the aggregate that also keeps the most
+    // repeated ids (none kept when no samples are asked for).
     let plan = rt.block_on(Checker::new().explain(&doc, &opts())).unwrap();
     assert!(plan.contains("get_field(contrakt_repeats(3, \"id\"), 'excess')"), "{plan}");
     assert!(!plan.contains("GROUP BY"), "{plan}");
     let counts_only = CheckOptions { sample: 0, ..opts() };
     let plan = rt.block_on(Checker::new().explain(&doc, &counts_only)).unwrap();
-    assert!(plan.contains("count(DISTINCT \"id\")"), "{plan}");
+    assert!(plan.contains("get_field(contrakt_repeats(0, \"id\"), 'excess')"), "{plan}");
+    let counted = rt.block_on(Checker::new().check(&doc, &counts_only)).unwrap();
+    assert_eq!(unique(&counted), ("fail", Some(1000), Some(1000.0), vec![]), "{:?}", counted.results);
+}
+
+/// Dense integer keys (a surrogate key's) are held as a bitmap of their range: the Parquet
+/// file's statistics say so, and uniqueness stays in the scan under a budget that the hash set
+/// of the same number of spread keys would outgrow, with the same exact answer.
+#[test]
+fn dense_keys_stay_in_the_scan_under_a_budget_their_hash_set_would_outgrow() {
+    use datafusion::parquet::arrow::ArrowWriter;
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let unique_of = |report: &contrakt_check::CheckReport| {
+        let r = report.results.iter().find(|r| r.code == "Q202").expect("the uniqueness check");
+        (r.status.as_str(), r.failed_rows, r.samples.len())
+    };
+    let mut plans = Vec::new();
+    for (name, id) in [("dense", (|i| i) as fn(i64) -> i64), ("spread", spread)] {
+        let (doc, frame) = ids_of(id);
+        let path = dir.path().join(format!("{name}.parquet"));
+        let mut w = ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), frame.schema.clone(), None).unwrap();
+        frame.batches.iter().for_each(|b| w.write(b).unwrap());
+        w.close().unwrap();
+        let opts = CheckOptions {
+            data: vec![(Some("ids".into()), path.to_str().unwrap().into())],
+            sample: 3,
+            base_dir: dir.path().to_path_buf(),
+            ..Default::default()
+        };
+        let small = Checker::new().with_memory_budget(16 << 20).unwrap();
+        let plan = rt.block_on(small.explain(&doc, &opts)).unwrap();
+        let report = rt.block_on(small.check(&doc, &opts)).unwrap();
+        assert_eq!(unique_of(&report), ("fail", Some(1000), 3), "{name}: {:?}", report.results);
+        plans.push(plan.contains("GROUP BY \"id\""));
+    }
+    // 1.5M dense ids: a bitmap of 190 KB per partition. 1.5M spread ones: 48 MB at 32 bytes
+    // each, over the 16 MiB budget, so that check is planned as the grouping.
+    assert_eq!(plans, vec![false, true]);
 }
 
 #[test]

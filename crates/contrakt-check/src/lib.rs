@@ -22,6 +22,7 @@ pub mod draft;
 pub mod engine;
 pub mod error;
 mod functions;
+mod intset;
 pub mod items;
 pub mod json;
 mod judge;
@@ -36,6 +37,7 @@ mod samples;
 pub mod segment;
 mod site;
 pub mod sql;
+mod text_sets;
 pub mod warehouse;
 
 pub use contrakt_core::expect::{CheckReport, CheckResult, ObjectRun, Quarantined, Status, Summary};

@@ -7,6 +7,12 @@
 //!
 //! There is no literal prefilter in front of the regex: the regex crate already rejects a value
 //! by a literal the pattern requires (a memchr for `@`, say) before running its automaton.
+//!
+//! The match runs on the regex crate's own engine (`regex_automata::meta`, built with the
+//! configuration `regex::Regex::new` gives it) with a matching cache taken once per batch:
+//! `Regex::is_match` takes one from a pool on every call, and only the thread that made the
+//! pool has a fast path into it. The other threads locked a mutex twice per value; that cost
+//! about as much as the matching itself on the orders workload's email column.
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -21,7 +27,9 @@ use datafusion::logical_expr::{
     ColumnarValue, Documentation, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
 };
 use datafusion::prelude::SessionContext;
-use regex::Regex;
+use regex_automata::meta::{self, Cache, Regex};
+use regex_automata::util::syntax;
+use regex_automata::{Input, MatchKind};
 
 /// Patterns kept per function instance (one per session): beyond this many, a new pattern is
 /// compiled for its call only, so a rule set of thousands of patterns cannot grow the cache.
@@ -42,7 +50,43 @@ pub(crate) fn register(ctx: &SessionContext) {
 #[derive(Debug)]
 struct RegexpLike {
     inner: ScalarUDF,
-    compiled: Mutex<HashMap<String, Arc<Regex>>>,
+    compiled: Mutex<HashMap<String, Arc<Compiled>>>,
+}
+
+/// A pattern compiled once, and the matching caches the batches return after use.
+#[derive(Debug)]
+struct Compiled {
+    re: Regex,
+    caches: Mutex<Vec<Cache>>,
+}
+
+impl Compiled {
+    /// `regex::Regex::new`'s engine and configuration (regex 1.x `builders.rs`), so the
+    /// matches are the regex crate's.
+    fn new(pattern: &str) -> Result<Compiled> {
+        if let Err(e) = regex::Regex::new(pattern) {
+            return exec_err!("Regular expression did not compile: {e:?}");
+        }
+        let config = meta::Config::new()
+            .nfa_size_limit(Some(10 * (1 << 20)))
+            .hybrid_cache_capacity(2 * (1 << 20))
+            .match_kind(MatchKind::LeftmostFirst)
+            .utf8_empty(true);
+        match meta::Builder::new().configure(config).syntax(syntax::Config::new().utf8(true)).build(pattern) {
+            Ok(re) => Ok(Compiled { re, caches: Mutex::default() }),
+            Err(e) => exec_err!("Regular expression did not compile: {e:?}"),
+        }
+    }
+
+    /// Runs `f` with a matching cache of this pattern's.
+    fn with_cache<T>(&self, f: impl FnOnce(&Regex, &mut Cache) -> T) -> T {
+        let mut cache = self.caches.lock().ok().and_then(|mut c| c.pop()).unwrap_or_else(|| self.re.create_cache());
+        let out = f(&self.re, &mut cache);
+        if let Ok(mut c) = self.caches.lock() {
+            c.push(cache);
+        }
+        out
+    }
 }
 
 impl PartialEq for RegexpLike {
@@ -60,14 +104,11 @@ impl Hash for RegexpLike {
 }
 
 impl RegexpLike {
-    fn regex(&self, pattern: &str) -> Result<Arc<Regex>> {
+    fn regex(&self, pattern: &str) -> Result<Arc<Compiled>> {
         if let Some(re) = self.compiled.lock().ok().and_then(|m| m.get(pattern).cloned()) {
             return Ok(re);
         }
-        let re = match Regex::new(pattern) {
-            Ok(re) => Arc::new(re),
-            Err(e) => return exec_err!("Regular expression did not compile: {e:?}"),
-        };
+        let re = Arc::new(Compiled::new(pattern)?);
         if let Ok(mut m) = self.compiled.lock()
             && m.len() < MAX_PATTERNS
         {
@@ -78,22 +119,25 @@ impl RegexpLike {
 }
 
 /// Matches of `re` in a text array; null where the value is null.
-fn matches(values: &ArrayRef, re: &Regex) -> Option<BooleanArray> {
-    let bits: BooleanBuffer = match values.data_type() {
-        DataType::Utf8View => {
-            let a = values.as_string_view();
-            (0..a.len()).map(|i| a.is_valid(i) && re.is_match(a.value(i))).collect()
+fn matches(values: &ArrayRef, re: &Compiled) -> Option<BooleanArray> {
+    let bits: BooleanBuffer = re.with_cache(|re, cache| {
+        let mut is_match = |v: &str| re.search_half_with(cache, &Input::new(v).earliest(true)).is_some();
+        match values.data_type() {
+            DataType::Utf8View => {
+                let a = values.as_string_view();
+                Some((0..a.len()).map(|i| a.is_valid(i) && is_match(a.value(i))).collect())
+            }
+            DataType::Utf8 => {
+                let a = values.as_string::<i32>();
+                Some((0..a.len()).map(|i| a.is_valid(i) && is_match(a.value(i))).collect())
+            }
+            DataType::LargeUtf8 => {
+                let a = values.as_string::<i64>();
+                Some((0..a.len()).map(|i| a.is_valid(i) && is_match(a.value(i))).collect())
+            }
+            _ => None,
         }
-        DataType::Utf8 => {
-            let a = values.as_string::<i32>();
-            (0..a.len()).map(|i| a.is_valid(i) && re.is_match(a.value(i))).collect()
-        }
-        DataType::LargeUtf8 => {
-            let a = values.as_string::<i64>();
-            (0..a.len()).map(|i| a.is_valid(i) && re.is_match(a.value(i))).collect()
-        }
-        _ => return None,
-    };
+    })?;
     Some(BooleanArray::new(bits, values.logical_nulls()))
 }
 

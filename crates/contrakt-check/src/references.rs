@@ -14,6 +14,7 @@ use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray};
+use datafusion::arrow::buffer::BooleanBuffer;
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Int64Type};
 use datafusion::common::{HashSet, Result, TableReference, exec_err};
@@ -22,6 +23,7 @@ use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDF, Sca
 use datafusion::prelude::SessionContext;
 
 use crate::compile::{How, ObjectPlan, Part, Sample};
+use crate::intset::IntSet;
 use crate::sql::ident;
 
 /// The most distinct keys a referenced column may have to be held as a set (about 300 MiB of
@@ -31,7 +33,8 @@ pub const MAX_KEYS: usize = 10_000_000;
 /// The keys of one referenced column.
 #[derive(Debug)]
 enum Keys {
-    Int(HashSet<i64>),
+    /// A bitmap when the keys are dense, as surrogate keys are ([`IntSet`]).
+    Int(IntSet),
     Text(HashSet<String>),
 }
 
@@ -105,7 +108,11 @@ impl Known {
         Ok(match self.keys.as_ref() {
             Keys::Int(set) => {
                 let a = cast(array, &DataType::Int64)?;
-                a.as_primitive::<Int64Type>().iter().map(|v| v.map(|v| set.contains(&v))).collect()
+                let a = a.as_primitive::<Int64Type>();
+                // Every slot looked up, null or not: no branch per row; the nulls are then
+                // the column's.
+                let bits: BooleanBuffer = a.values().iter().map(|v| set.contains(*v)).collect();
+                BooleanArray::new(bits, a.logical_nulls())
             }
             Keys::Text(set) => match array.data_type() {
                 DataType::Utf8View => array.as_string_view().iter().map(|v| v.map(|v| set.contains(v))).collect(),
@@ -194,13 +201,14 @@ async fn load(ctx: &SessionContext, table: &str, column: &str, int: bool, budget
     if rows > MAX_KEYS || rows.saturating_mul(crate::memory::BYTES_PER_DISTINCT) > budget / 4 {
         return None;
     }
-    let mut keys = if int { Keys::Int(HashSet::default()) } else { Keys::Text(HashSet::default()) };
+    let mut keys = if int { Keys::Int(IntSet::default()) } else { Keys::Text(HashSet::default()) };
     for b in &batches {
         let a = b.column(0);
         match &mut keys {
             Keys::Int(set) => {
                 let a = cast(a, &DataType::Int64).ok()?;
-                set.extend(a.as_primitive::<Int64Type>().iter().flatten());
+                let present: Vec<i64> = a.as_primitive::<Int64Type>().iter().flatten().collect();
+                set.extend(&present, |_| {});
             }
             Keys::Text(set) => {
                 let a = cast(a, &DataType::Utf8).ok()?;
@@ -225,7 +233,11 @@ mod tests {
     fn keys_are_looked_up_by_kind() {
         let ints = Known {
             name: "k".into(),
-            keys: Arc::new(Keys::Int([1i64, 5].into_iter().collect())),
+            keys: Arc::new(Keys::Int({
+                let mut set = IntSet::default();
+                set.extend(&[1, 5], |_| {});
+                set
+            })),
             signature: Signature::any(1, Volatility::Immutable),
         };
         let a: ArrayRef = Arc::new(datafusion::arrow::array::Int32Array::from(vec![Some(1), None, Some(2), Some(5)]));

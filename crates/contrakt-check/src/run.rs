@@ -153,7 +153,18 @@ impl Checker {
     /// This checker, with a memory budget of `bytes` in place of the default one
     /// ([`crate::memory`]): groupings and sorts spill beyond it, and exact uniqueness stays in
     /// the fused scan while it fits (unlike [`Checker::with_memory_limit`], which always groups).
+    /// `usize::MAX` is no budget at all (DataFusion's unbounded pool).
     pub fn with_memory_budget(self, bytes: usize) -> Result<Checker> {
+        if bytes == usize::MAX {
+            use datafusion::execution::memory_pool::UnboundedMemoryPool;
+            use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+            let runtime = RuntimeEnvBuilder::new()
+                .with_memory_pool(Arc::new(UnboundedMemoryPool::default()))
+                .build_arc()
+                .map_err(|e| Error::Usage(format!("cannot run without a memory budget: {}", explain(&e))))?;
+            let ctx = crate::functions::embedded_session(self.ctx.copied_config(), runtime);
+            return Checker { ctx, ..self }.fresh();
+        }
         let limit = self.memory_limit;
         let bounded = self.with_memory_limit(bytes)?;
         Ok(Checker { memory_limit: limit, ..bounded })
@@ -333,7 +344,9 @@ impl Checker {
         let src = &prepared.sources[object];
         let mut results = crate::conformance::results(doc, &prepared.ir, object, &located.schema);
         let key = key_columns(prepared, object, &located.schema);
-        let grouped = self.grouped_uniqueness(&located.table).await;
+        let (ungrouped, _) = self.plan_grouped(prepared, object, located, false);
+        let unique = planning::unique_columns(&ungrouped);
+        let grouped = self.grouped_uniqueness(&located.table, &unique).await;
         let (mut plan, idx) = self.plan_grouped(prepared, object, located, grouped);
         let mut in_scan = self.fold_into_scan(&mut plan, prepared, &idx, &key, opts).await;
         let masked = masked_columns(doc, object, opts.unmask);

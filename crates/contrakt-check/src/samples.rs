@@ -34,6 +34,7 @@ use datafusion::prelude::SessionContext;
 use serde_json::{Map, Value as Json};
 
 use crate::compile::{How, ObjectPlan, Part, Sample};
+use crate::intset::IntSet;
 
 pub(crate) const FAILING: &str = "contrakt_failing";
 pub(crate) const REPEATS: &str = "contrakt_repeats";
@@ -73,9 +74,6 @@ pub(crate) fn gather_in_scan(
     types: &HashMap<String, DataType>,
 ) -> Vec<Option<InScan>> {
     let mut out = vec![None; plan.checks.len()];
-    if k == 0 {
-        return out;
-    }
     let orderable = |c: &String| {
         types.get(c).is_some_and(|t| {
             RowConverter::supports_fields(&[SortField::new(t.clone())])
@@ -84,6 +82,11 @@ pub(crate) fn gather_in_scan(
     };
     for (i, label) in labels.iter().enumerate().take(plan.checks.len()) {
         let (how, sample) = (plan.checks[i].how.clone(), plan.checks[i].sample.clone());
+        // Without samples only uniqueness is rewritten: `contrakt_repeats` counts integers
+        // faster than `count(DISTINCT)` ([`crate::intset`]), samples or not.
+        if k == 0 && !matches!(sample, Some(Sample::Repeats { .. })) || k == 0 && plan.grouped_uniqueness {
+            continue;
+        }
         match (how, sample) {
             (How::Count(parts), Some(Sample::Rows { predicate, column: Some(c) })) => {
                 let [Part::Fused(m)] = parts.as_slice() else { continue };
@@ -260,7 +263,7 @@ fn measure(plan: &mut ObjectPlan, expr: String) -> usize {
 
 /// The name a query's output gives the quoted column `"a""b"` (`a"b`); `None` for anything
 /// else (a nested field), whose name the grouping query would spell its own way.
-fn plain_name(c: &str) -> Option<String> {
+pub(crate) fn plain_name(c: &str) -> Option<String> {
     let inner = c.strip_prefix('"')?.strip_suffix('"')?;
     if inner.replace("\"\"", "").contains('"') {
         return None;
@@ -570,9 +573,16 @@ impl AggregateUDFImpl for Repeats {
     }
 
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        let t = value_type(kind_of(args.input_fields[1].data_type())?);
+        let kind = kind_of(args.input_fields[1].data_type())?;
+        let t = value_type(kind);
+        let values = match kind {
+            // The integer set travels as its own encoding ([`encode_ints`]): a bitmap of dense
+            // keys is a few bytes per thousand values, where a list would be eight per value.
+            RepeatsKind::Int => DataType::Binary,
+            RepeatsKind::Text => list_of(t.clone()),
+        };
         Ok(vec![
-            Arc::new(Field::new(format_state_name(args.name, "values"), list_of(t.clone()), true)),
+            Arc::new(Field::new(format_state_name(args.name, "values"), values, true)),
             Arc::new(Field::new(format_state_name(args.name, "repeated"), list_of(t), true)),
             Arc::new(Field::new(format_state_name(args.name, "extra"), list_of(DataType::Int64), true)),
         ])
@@ -587,32 +597,29 @@ impl AggregateUDFImpl for Repeats {
     }
 }
 
-/// A value `contrakt_repeats` can hold.
+/// A value `contrakt_repeats` can hold, and the set that holds its distinct values.
 trait Value: std::hash::Hash + Eq + Ord + Clone + Send + Sync + std::fmt::Debug + 'static {
-    /// Calls `f` with each non-null value of `array` (already of [`Value::TYPE`]).
+    type Set: Default + Send + Sync + std::fmt::Debug;
+    const KIND: RepeatsKind;
+    /// Calls `f` with each non-null value of `array` (already of the value's type).
     fn each(array: &ArrayRef, f: impl FnMut(&Self)) -> Result<()>;
     fn to_array(values: Vec<Self>) -> ArrayRef;
     fn bytes(&self) -> usize;
-    /// Adds `v` to `set`; true when it was not there.
-    fn add(set: &mut HashSet<Self>, v: &Self) -> bool {
-        if set.contains(v) {
-            return false;
-        }
-        set.insert(v.clone())
-    }
-    const TYPE: DataType;
+    /// Adds the non-null values of `column` to `set`; `repeat` with each already there.
+    fn add_all(set: &mut Self::Set, column: &ArrayRef, repeat: impl FnMut(&Self)) -> Result<()>;
+    /// Adds a partial state's set (row `i` of its `values` column); `repeat` as in `add_all`.
+    fn merge(set: &mut Self::Set, values: &ArrayRef, i: usize, repeat: impl FnMut(&Self)) -> Result<()>;
+    fn state(set: &Self::Set) -> ScalarValue;
+    fn len(set: &Self::Set) -> usize;
+    fn set_bytes(set: &Self::Set) -> usize;
 }
 
 impl Value for i64 {
-    const TYPE: DataType = DataType::Int64;
+    type Set = IntSet;
+    const KIND: RepeatsKind = RepeatsKind::Int;
     fn each(array: &ArrayRef, mut f: impl FnMut(&Self)) -> Result<()> {
         let a = cast(array, &DataType::Int64)?;
-        let a = a.as_primitive::<Int64Type>();
-        if a.null_count() == 0 {
-            a.values().iter().for_each(f);
-        } else {
-            a.iter().flatten().for_each(|v| f(&v));
-        }
+        a.as_primitive::<Int64Type>().iter().flatten().for_each(|v| f(&v));
         Ok(())
     }
     fn to_array(values: Vec<Self>) -> ArrayRef {
@@ -621,13 +628,88 @@ impl Value for i64 {
     fn bytes(&self) -> usize {
         8
     }
-    fn add(set: &mut HashSet<Self>, v: &Self) -> bool {
-        set.insert(*v)
+    fn add_all(set: &mut IntSet, column: &ArrayRef, mut repeat: impl FnMut(&Self)) -> Result<()> {
+        let a = cast(column, &DataType::Int64)?;
+        let a = a.as_primitive::<Int64Type>();
+        if a.null_count() == 0 {
+            set.extend(a.values(), |v| repeat(&v));
+        } else {
+            let present: Vec<i64> = a.iter().flatten().collect();
+            set.extend(&present, |v| repeat(&v));
+        }
+        Ok(())
+    }
+    fn merge(set: &mut IntSet, values: &ArrayRef, i: usize, mut repeat: impl FnMut(&Self)) -> Result<()> {
+        let partial = decode_ints(values.as_binary::<i32>().value(i))?;
+        set.merge(&partial, |v| repeat(&v));
+        Ok(())
+    }
+    fn state(set: &IntSet) -> ScalarValue {
+        ScalarValue::Binary(Some(encode_ints(set)))
+    }
+    fn len(set: &IntSet) -> usize {
+        set.len()
+    }
+    fn set_bytes(set: &IntSet) -> usize {
+        set.bytes()
     }
 }
 
+/// An [`IntSet`] as bytes: a tag, then for a bitmap its base and words, for a hash set its
+/// values (all little-endian).
+fn encode_ints(set: &IntSet) -> Vec<u8> {
+    match set {
+        IntSet::Dense { base, words, .. } => {
+            let mut out = Vec::with_capacity(9 + words.len() * 8);
+            out.push(0);
+            out.extend_from_slice(&base.to_le_bytes());
+            words.iter().for_each(|w| out.extend_from_slice(&w.to_le_bytes()));
+            out
+        }
+        IntSet::Sparse(s) => {
+            let mut out = Vec::with_capacity(1 + s.len() * 8);
+            out.push(1);
+            s.iter().for_each(|v| out.extend_from_slice(&v.to_le_bytes()));
+            out
+        }
+    }
+}
+
+fn decode_ints(bytes: &[u8]) -> Result<IntSet> {
+    let words = |b: &[u8]| -> Result<Vec<u64>> {
+        if b.len() % 8 != 0 {
+            return exec_err!("{REPEATS}: a state of {} bytes", b.len());
+        }
+        Ok(b.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default())).collect())
+    };
+    match bytes.split_first() {
+        Some((0, rest)) if rest.len() >= 8 => {
+            let base = i64::from_le_bytes(rest[..8].try_into().unwrap_or_default());
+            let words = words(&rest[8..])?;
+            let len = words.iter().map(|w| w.count_ones() as usize).sum();
+            Ok(IntSet::Dense { base, words, len })
+        }
+        Some((1, rest)) => {
+            let mut set = IntSet::default();
+            let values: Vec<i64> = words(rest)?.into_iter().map(|w| w as i64).collect();
+            set.extend(&values, |_| {});
+            Ok(set)
+        }
+        _ => exec_err!("{REPEATS}: a state that is no integer set"),
+    }
+}
+
+/// The distinct texts seen, and the bytes they hold (counted as they come: the memory pool
+/// asks after every batch).
+#[derive(Debug, Default)]
+struct TextSet {
+    set: HashSet<String>,
+    bytes: usize,
+}
+
 impl Value for String {
-    const TYPE: DataType = DataType::Utf8;
+    type Set = TextSet;
+    const KIND: RepeatsKind = RepeatsKind::Text;
     fn each(array: &ArrayRef, mut f: impl FnMut(&Self)) -> Result<()> {
         // The set holds owned strings; a lookup builds one only for a value not seen yet.
         let mut s = String::new();
@@ -649,24 +731,47 @@ impl Value for String {
     fn bytes(&self) -> usize {
         self.len() + std::mem::size_of::<String>()
     }
+    fn add_all(seen: &mut TextSet, column: &ArrayRef, mut repeat: impl FnMut(&Self)) -> Result<()> {
+        let TextSet { set, bytes } = seen;
+        Self::each(column, |v| {
+            if set.contains(v) {
+                repeat(v)
+            } else {
+                *bytes += v.len();
+                set.insert(v.clone());
+            }
+        })
+    }
+    fn merge(seen: &mut TextSet, values: &ArrayRef, i: usize, repeat: impl FnMut(&Self)) -> Result<()> {
+        let values = values.as_list::<i32>().value(i);
+        // Room for all of them first, so the set grows once rather than rehashing on the way.
+        seen.set.reserve(values.len());
+        Self::add_all(seen, &values, repeat)
+    }
+    fn state(seen: &TextSet) -> ScalarValue {
+        Counted::<String>::list(seen.set.iter().cloned().collect())
+    }
+    fn len(seen: &TextSet) -> usize {
+        seen.set.len()
+    }
+    fn set_bytes(seen: &TextSet) -> usize {
+        seen.set.capacity() * (std::mem::size_of::<String>() + 1) + seen.bytes
+    }
 }
 
 /// The distinct values seen, and how many times more than once each repeated one was.
 #[derive(Debug)]
 struct Counted<T: Value> {
     k: usize,
-    seen: HashSet<T>,
+    seen: T::Set,
     extra: datafusion::common::HashMap<T, i64>,
+    /// The bytes of the repeated values held in `extra`.
     bytes: usize,
 }
 
 impl<T: Value> Counted<T> {
     fn new(k: usize) -> Self {
-        Counted { k, seen: HashSet::default(), extra: Default::default(), bytes: 0 }
-    }
-
-    fn see(&mut self, v: &T) {
-        see(&mut self.seen, &mut self.extra, &mut self.bytes, v);
+        Counted { k, seen: T::Set::default(), extra: Default::default(), bytes: 0 }
     }
 
     fn list(values: Vec<T>) -> ScalarValue {
@@ -674,15 +779,13 @@ impl<T: Value> Counted<T> {
     }
 }
 
-/// One more occurrence of `v`.
-fn see<T: Value>(seen: &mut HashSet<T>, extra: &mut datafusion::common::HashMap<T, i64>, bytes: &mut usize, v: &T) {
-    if T::add(seen, v) {
-        *bytes += v.bytes();
-    } else if let Some(e) = extra.get_mut(v) {
-        *e += 1;
+/// `e` more occurrences of `v`, a repeated value.
+fn repeated<T: Value>(extra: &mut datafusion::common::HashMap<T, i64>, bytes: &mut usize, v: &T, e: i64) {
+    if let Some(have) = extra.get_mut(v) {
+        *have += e;
     } else {
         *bytes += v.bytes() + 8;
-        extra.insert(v.clone(), 1);
+        extra.insert(v.clone(), e);
     }
 }
 
@@ -690,35 +793,27 @@ impl<T: Value> Accumulator for Counted<T> {
     fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
         let Some(column) = values.get(1) else { return Ok(()) };
         let Counted { seen, extra, bytes, .. } = self;
-        T::each(column, |v| see(seen, extra, bytes, v))
+        T::add_all(seen, column, |v| repeated(extra, bytes, v, 1))
     }
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
-        let [values, repeated, extra] = states else {
+        let [values, repeated_values, extra_counts] = states else {
             return exec_err!("{REPEATS}: a state of {} columns", states.len());
         };
-        let (values, repeated, extra) = (values.as_list::<i32>(), repeated.as_list::<i32>(), extra.as_list::<i32>());
+        let (rep, counts) = (repeated_values.as_list::<i32>(), extra_counts.as_list::<i32>());
+        let Counted { seen, extra, bytes, .. } = self;
         for i in 0..values.len() {
             if values.is_valid(i) {
-                // Each partial state's values are distinct: one occurrence each here. Room for
-                // all of them first, so the set grows once rather than rehashing on the way.
-                let values = values.value(i);
-                self.seen.reserve(values.len());
-                T::each(&values, |v| self.see(v))?;
+                // Each partial state's values are distinct: a value already here is one more
+                // occurrence of it.
+                T::merge(seen, values, i, |v| repeated(extra, bytes, v, 1))?;
             }
-            if repeated.is_valid(i) && extra.is_valid(i) {
+            if rep.is_valid(i) && counts.is_valid(i) {
                 let mut more = Vec::new();
-                T::each(&repeated.value(i), |v| more.push(v.clone()))?;
-                let counts = extra.value(i);
-                let counts = counts.as_primitive::<Int64Type>();
-                for (v, e) in more.into_iter().zip(counts.values().iter()) {
-                    match self.extra.get_mut(&v) {
-                        Some(have) => *have += e,
-                        None => {
-                            self.bytes += v.bytes() + 8;
-                            self.extra.insert(v, *e);
-                        }
-                    }
+                T::each(&rep.value(i), |v| more.push(v.clone()))?;
+                let c = counts.value(i);
+                for (v, e) in more.iter().zip(c.as_primitive::<Int64Type>().values().iter()) {
+                    repeated(extra, bytes, v, *e);
                 }
             }
         }
@@ -726,10 +821,9 @@ impl<T: Value> Accumulator for Counted<T> {
     }
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
-        let values: Vec<T> = self.seen.iter().cloned().collect();
         let (repeated, extra): (Vec<T>, Vec<i64>) = self.extra.iter().map(|(v, e)| (v.clone(), *e)).unzip();
         Ok(vec![
-            Self::list(values),
+            T::state(&self.seen),
             Self::list(repeated),
             SingleRowListArrayBuilder::new(Arc::new(Int64Array::from(extra))).build_list_scalar(),
         ])
@@ -741,7 +835,7 @@ impl<T: Value> Accumulator for Counted<T> {
         // Most repeated first, then by value: what `ORDER BY occurrences DESC, value` chose.
         top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
         top.truncate(self.k);
-        let fields = repeats_fields(if T::TYPE == DataType::Int64 { RepeatsKind::Int } else { RepeatsKind::Text });
+        let fields = repeats_fields(T::KIND);
         let DataType::List(item) = fields[2].data_type() else { return exec_err!("{REPEATS}: no list") };
         let DataType::Struct(top_fields) = item.data_type() else { return exec_err!("{REPEATS}: no struct") };
         let top_array = StructArray::try_new(
@@ -758,7 +852,7 @@ impl<T: Value> Accumulator for Counted<T> {
         };
         let columns: Vec<ArrayRef> = vec![
             Arc::new(Int64Array::from(vec![excess])),
-            Arc::new(Int64Array::from(vec![self.seen.len() as i64])),
+            Arc::new(Int64Array::from(vec![T::len(&self.seen) as i64])),
             top_list,
         ];
         Ok(ScalarValue::Struct(Arc::new(StructArray::try_new(fields, columns, None)?)))
@@ -766,7 +860,7 @@ impl<T: Value> Accumulator for Counted<T> {
 
     fn size(&self) -> usize {
         std::mem::size_of_val(self)
-            + self.seen.capacity() * (std::mem::size_of::<T>() + 1)
+            + T::set_bytes(&self.seen)
             + self.extra.capacity() * (std::mem::size_of::<T>() + 9)
             + self.bytes
     }

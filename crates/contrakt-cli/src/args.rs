@@ -353,6 +353,11 @@ fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
 
 /// A size in bytes: a number with an optional unit, binary (`KiB`, `MiB`, `GiB`) or decimal
 /// (`K`/`KB`, `M`/`MB`, `G`/`GB`).
+/// A size, or `none` (`usize::MAX`: no budget).
+fn parse_budget(s: &str) -> Result<usize, String> {
+    if s.trim().eq_ignore_ascii_case("none") { Ok(usize::MAX) } else { parse_size(s) }
+}
+
 fn parse_size(s: &str) -> Result<usize, String> {
     let t = s.trim();
     let split = t.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(t.len());
@@ -483,6 +488,11 @@ pub struct CheckCommonArgs {
     /// (a second read of its column) instead of holding every distinct value.
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub memory_limit: Option<usize>,
+    /// The embedded engine's memory budget in place of the default (a quarter of the machine's
+    /// or container's memory, 256 MiB to 1 GiB): groupings and sorts spill beyond it, and exact
+    /// uniqueness stays in the fused scan while it fits. `none` for no budget.
+    #[arg(long, value_name = "SIZE|none", value_parser = parse_budget, conflicts_with = "memory_limit")]
+    pub memory_budget: Option<usize>,
     /// Check only these objects (repeatable).
     #[arg(long)]
     pub object: Vec<String>,

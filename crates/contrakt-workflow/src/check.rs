@@ -33,6 +33,10 @@ pub struct Options {
     pub engine: Engine,
     /// Keeps the embedded engine within this many bytes (spilling where it can).
     pub memory_limit: Option<usize>,
+    /// The embedded engine's memory budget in bytes in place of the default one
+    /// (`contrakt_check::memory`; `usize::MAX` for none): groupings and sorts spill beyond it,
+    /// and exact uniqueness stays in the scan while it fits. Ignored under `memory_limit`.
+    pub memory_budget: Option<usize>,
     /// Where results are recorded and adaptive checks judged.
     pub history: History,
     /// Who hears of the results.
@@ -207,9 +211,10 @@ fn given_data_fits(registry: &Registry, options: &Options) -> Result<()> {
 
 fn checker_on(runtime: &tokio::runtime::Handle, options: &Options) -> Result<Checker> {
     let checker = runtime.block_on(Checker::on_engine(options.engine.clone()))?;
-    Ok(match options.memory_limit {
-        Some(bytes) => checker.with_memory_limit(bytes)?,
-        None => checker,
+    Ok(match (options.memory_limit, options.memory_budget) {
+        (Some(bytes), _) => checker.with_memory_limit(bytes)?,
+        (None, Some(bytes)) => checker.with_memory_budget(bytes)?,
+        (None, None) => checker,
     })
 }
 

@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use datafusion::arrow::datatypes::DataType;
 use datafusion::common::TableReference;
 
 use contrakt_core::expect::Expectation;
@@ -26,6 +27,21 @@ pub(super) fn separate_queries(plan: &ObjectPlan) -> Vec<&String> {
         .filter_map(|p| match p {
             Part::Query(q) => Some(q),
             Part::Fused(_) => None,
+        })
+        .collect()
+}
+
+/// The columns whose exact uniqueness `plan` counts, by name; a uniqueness of several columns
+/// or of a nested field as its expression, which names no column.
+pub(super) fn unique_columns(plan: &ObjectPlan) -> Vec<String> {
+    plan.checks
+        .iter()
+        .filter_map(|c| match &c.sample {
+            Some(Sample::Repeats { columns }) => Some(match columns.as_slice() {
+                [one] => samples::plain_name(one).unwrap_or_else(|| one.clone()),
+                many => many.join(", "),
+            }),
+            _ => None,
         })
         .collect()
 }
@@ -69,24 +85,52 @@ impl Checker {
 
 impl Checker {
     /// Should exact uniqueness run as a grouping that spills, rather than as a set of distinct
-    /// values in the fused scan? Under `--memory-limit`, always; otherwise when the data's row
-    /// count (from its statistics, where the format keeps one) says the set would outgrow the
-    /// memory budget ([`crate::memory`]).
-    pub(super) async fn grouped_uniqueness(&self, table: &str) -> bool {
+    /// values in the fused scan? Under `--memory-limit`, always; otherwise when the data's
+    /// statistics say the sets of `unique` (the columns whose uniqueness the scan would count)
+    /// would outgrow the memory budget ([`crate::memory`]). An integer column whose minimum and
+    /// maximum are known and close (a surrogate key) is counted by a bitmap of that range
+    /// ([`crate::intset`]); any other by its row count.
+    pub(super) async fn grouped_uniqueness(&self, table: &str, unique: &[String]) -> bool {
         use datafusion::execution::memory_pool::MemoryLimit;
         if self.memory_limit.is_some() {
             return true;
         }
-        if !self.site.folds_into_scan() {
+        if !self.site.folds_into_scan() || unique.is_empty() {
             return false;
         }
         let MemoryLimit::Finite(budget) = self.ctx.runtime_env().memory_pool.memory_limit() else { return false };
         let Ok(df) = self.ctx.table(TableReference::bare(table)).await else { return false };
         let Ok(scan) = df.create_physical_plan().await else { return false };
         use datafusion::physical_plan::statistics::{StatisticsArgs, StatisticsContext};
-        let stats = StatisticsContext::new().compute(scan.as_ref(), &StatisticsArgs::new());
-        let rows = stats.ok().and_then(|s| s.num_rows.get_value().copied());
-        rows.is_some_and(|rows| rows.saturating_mul(crate::memory::BYTES_PER_DISTINCT) > budget)
+        let Ok(stats) = StatisticsContext::new().compute(scan.as_ref(), &StatisticsArgs::new()) else { return false };
+        let Some(rows) = stats.num_rows.get_value().copied() else { return false };
+        let schema = scan.schema();
+        // Each partition holds a set, and the final merge one more.
+        let copies = self.ctx.state().config().target_partitions() + 1;
+        let bytes: usize = unique
+            .iter()
+            .map(|c| {
+                let span = schema.index_of(c).ok().and_then(|i| {
+                    let s = stats.column_statistics.get(i)?;
+                    let as_i64 = |v: &datafusion::common::ScalarValue| match v.cast_to(&DataType::Int64).ok()? {
+                        datafusion::common::ScalarValue::Int64(Some(x)) => Some(x),
+                        _ => None,
+                    };
+                    if !schema.field(i).data_type().is_integer() {
+                        return None;
+                    }
+                    let (lo, hi) = (as_i64(s.min_value.get_value()?)?, as_i64(s.max_value.get_value()?)?);
+                    Some((hi as i128 - lo as i128 + 1).max(0) as u128)
+                });
+                match span {
+                    Some(span) if span <= crate::intset::BITS_PER_VALUE * rows.max(1) as u128 => {
+                        usize::try_from(span / 8 + 64).unwrap_or(usize::MAX).saturating_mul(copies)
+                    }
+                    _ => rows.saturating_mul(crate::memory::BYTES_PER_DISTINCT),
+                }
+            })
+            .fold(0usize, usize::saturating_add);
+        bytes > budget
     }
 
     /// Makes the fused scan measure and sample what it can on the embedded engine: references
@@ -127,9 +171,6 @@ impl Checker {
             }
         }
         crate::references::fold_into_scan(&self.ctx, plan, &types, timeout_of(opts)).await;
-        if opts.sample == 0 {
-            return vec![None; plan.checks.len()];
-        }
         let labels: Vec<String> =
             idx.iter().map(|i| prepared.expectations[*i].property_path().unwrap_or_else(|| "value".into())).collect();
         samples::gather_in_scan(plan, &labels, key, opts.sample, &types)

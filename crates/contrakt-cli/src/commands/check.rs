@@ -167,7 +167,14 @@ fn options(args: &CheckCommonArgs, alerting: Alerting) -> Result<Options, String
         }),
         ..CheckOptions::default()
     };
-    Ok(Options { check, engine, memory_limit: args.memory_limit, history, alerts: alerting })
+    Ok(Options {
+        check,
+        engine,
+        memory_limit: args.memory_limit,
+        memory_budget: args.memory_budget,
+        history,
+        alerts: alerting,
+    })
 }
 fn usage(message: &str) -> ExitStatus {
     eprintln!("error: {message}");
