@@ -16,8 +16,6 @@ use crate::{items, json};
 pub(crate) fn embedded_session(config: SessionConfig, runtime: Arc<RuntimeEnv>) -> SessionContext {
     let mut ctx = SessionContext::new_with_config_rt(config, runtime);
     register(&mut ctx);
-    // `IN` lists of short texts answered from the string views (plans that run here only).
-    ctx.add_optimizer_rule(Arc::new(crate::text_sets::ShortTextIn::new()));
     ctx
 }
 

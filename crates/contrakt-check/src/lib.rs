@@ -37,7 +37,6 @@ mod samples;
 pub mod segment;
 mod site;
 pub mod sql;
-mod text_sets;
 pub mod warehouse;
 
 pub use contrakt_core::expect::{CheckReport, CheckResult, ObjectRun, Quarantined, Status, Summary};
