@@ -5,6 +5,7 @@
 
 mod execute;
 mod explain;
+mod other_server;
 mod planning;
 mod prepare;
 mod quarantine;
@@ -456,11 +457,18 @@ impl Checker {
         crate::segment::run(doc, &plan, &exps, &fused, &mut results[first..], now, collect)
             .instrument(info_span!("segments", n = plan.segments.groupings.len()))
             .await;
+        let across = crate::reconcile::Across {
+            ctx: &self.ctx,
+            here: self.site.warehouse(),
+            foreign: &prepared.foreign,
+            timeout: timeout_of(opts),
+        };
         crate::reconcile::run(
             &plan,
             &exps,
             &located.schema,
             &prepared.tables,
+            &across,
             &mut results[first..],
             opts.sample,
             collect,

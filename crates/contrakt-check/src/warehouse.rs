@@ -716,7 +716,44 @@ impl Warehouse {
             .collect();
         decode(&rows, schema)
     }
+
+    /// Runs a statement and reads its rows as they arrive, decoded a batch of [`STREAM_BATCH`]
+    /// rows at a time, never more than `max_rows` of them: past that it stops with `Err`, so
+    /// the rows held here stay bounded whatever the table holds.
+    pub async fn stream(
+        &self,
+        sql: &str,
+        schema: &ArrowSchema,
+        max_rows: usize,
+    ) -> std::result::Result<Vec<RecordBatch>, String> {
+        use futures::StreamExt;
+        let client = self.client.as_ref().ok_or("not connected to the warehouse")?;
+        let span = tracing::info_span!("warehouse_stream", server = %self.server);
+        tracing::debug!(parent: &span, sql, "streamed");
+        let stream = client.simple_query_raw(sql).instrument(span).await.map_err(|e| pg_error(&e))?;
+        let mut stream = std::pin::pin!(stream);
+        let (mut batches, mut rows, mut seen) = (Vec::new(), Vec::with_capacity(STREAM_BATCH), 0usize);
+        while let Some(message) = stream.next().await {
+            let tokio_postgres::SimpleQueryMessage::Row(row) = message.map_err(|e| pg_error(&e))? else { continue };
+            seen += 1;
+            if seen > max_rows {
+                return Err(format!("more than {max_rows} rows"));
+            }
+            rows.push(row);
+            if rows.len() == STREAM_BATCH {
+                batches.extend(decode(&rows, schema)?);
+                rows.clear();
+            }
+        }
+        if !rows.is_empty() || batches.is_empty() {
+            batches.extend(decode(&rows, schema)?);
+        }
+        Ok(batches)
+    }
 }
+
+/// Rows decoded at a time by [`Warehouse::stream`].
+const STREAM_BATCH: usize = 65_536;
 
 /// Opens a connection, its driver running on the runtime until the client is dropped.
 async fn open(config: &tokio_postgres::Config) -> std::result::Result<tokio_postgres::Client, tokio_postgres::Error> {

@@ -80,6 +80,9 @@ pub(super) struct Prepared {
     pub(super) sources: HashMap<String, DataSource>,
     /// Every registered table by object (checked objects and referenced ones).
     pub(super) tables: Registered,
+    /// The objects reconciled with that live on another server than this run's
+    /// ([`super::other_server`]).
+    pub(super) foreign: HashMap<String, std::result::Result<crate::reconcile::Foreign, String>>,
 }
 
 impl Checker {
@@ -257,7 +260,8 @@ impl Checker {
                 }
             }
         }
-        Ok(Prepared { expectations, ir, objects, sources, tables })
+        let foreign = self.other_server(doc, opts, &expectations, &selected, &tables).await;
+        Ok(Prepared { expectations, ir, objects, sources, tables, foreign })
     }
 
     /// Registers a warehouse table as `table`: an empty table of its schema for DataFusion to
