@@ -454,6 +454,7 @@ impl Checker {
         }
         let exps: Vec<&Expectation> = idx.iter().map(|i| &prepared.expectations[*i]).collect();
         let collect = |sql: String| async move { self.collect(&sql, timeout_of(opts)).await };
+        let judged: Vec<Status> = results[first..].iter().map(|r| r.status).collect();
         crate::segment::run(doc, &plan, &exps, &fused, &mut results[first..], now, collect)
             .instrument(info_span!("segments", n = plan.segments.groupings.len()))
             .await;
@@ -475,19 +476,39 @@ impl Checker {
         )
         .instrument(info_span!("reconcile"))
         .await;
-        // Samples the scan could not gather: bounded queries, only for what failed.
-        let sample_queries: Vec<String> =
-            failed_samples.iter().map(|(_, s, e)| sample_sql(&plan.table, s, &key, e, opts.sample)).collect();
-        let fetched = join_all(sample_queries.iter().map(|q| self.rows(q, timeout_of(opts))))
+        // Samples the scan could not gather: bounded queries, only for what failed. A check that
+        // passes over all rows but fails in some segments: those of its worst failing segments.
+        let mut sample_queries: Vec<(usize, Option<String>, String)> = failed_samples
+            .iter()
+            .map(|(at, s, e)| (*at, None, sample_sql(&plan.table, s, &key, e, opts.sample, None)))
+            .collect();
+        for (j, (planned, e)) in plan.checks.iter().zip(&exps).enumerate() {
+            let (r, Some(s)) = (&results[first + j], &planned.sample) else { continue };
+            if opts.sample == 0 || judged[j] != Status::Pass || !matches!(r.status, Status::Fail | Status::Warn) {
+                continue;
+            }
+            for (segment, within) in crate::segment::worst_filters(&plan, j, r) {
+                let q = sample_sql(&plan.table, s, &key, e, opts.sample, Some(&within));
+                sample_queries.push((first + j, Some(segment), q));
+            }
+        }
+        let fetched = join_all(sample_queries.iter().map(|(_, _, q)| self.rows(q, timeout_of(opts))))
             .instrument(info_span!("samples", n = sample_queries.len()))
             .await;
-        for ((at, _, _), rows) in failed_samples.iter().zip(fetched) {
-            match rows {
-                Ok(mut rows) => {
+        for ((at, segment, _), rows) in sample_queries.into_iter().zip(fetched) {
+            match (rows, segment) {
+                (Ok(mut rows), None) => {
                     mask(&mut rows);
-                    results[*at].samples = rows;
+                    results[at].samples = rows;
                 }
-                Err(e) => tracing::warn!(error = %e, "samples not gathered"),
+                (Ok(mut rows), Some(segment)) => {
+                    mask(&mut rows);
+                    for row in &mut rows {
+                        row.insert("segment".into(), Json::String(segment.clone()));
+                    }
+                    results[at].samples.append(&mut rows);
+                }
+                (Err(e), _) => tracing::warn!(error = %e, "samples not gathered"),
             }
         }
         let run = ObjectRun {

@@ -203,6 +203,31 @@ pub fn judge(
     }
 }
 
+/// The worst failing segments of a check (`at`, by position in the plan's checks), each as its
+/// key (`country=FR`) and a predicate selecting its rows: where the failing-row samples of a
+/// check that fails only per segment are looked for. A segment whose value SQL cannot write
+/// back as a literal (a struct) is left out.
+pub fn worst_filters(plan: &ObjectPlan, at: usize, r: &CheckResult) -> Vec<(String, String)> {
+    let (Some(g), Some(s)) = (plan.segments.groupings.iter().find(|g| g.checks.contains(&at)), &r.segments) else {
+        return Vec::new();
+    };
+    let literal = |x: &str, v: Option<&Json>| match v {
+        None | Some(Json::Null) => Some(format!("{x} IS NULL")),
+        Some(Json::String(v)) => Some(format!("{x} = {}", crate::sql::string(v))),
+        Some(v @ (Json::Number(_) | Json::Bool(_))) => Some(format!("{x} = {v}")),
+        Some(_) => None,
+    };
+    s.worst
+        .iter()
+        .filter(|w| matches!(w.status, Status::Fail | Status::Warn))
+        .filter_map(|w| {
+            let conditions: Option<Vec<String>> =
+                g.exprs.iter().zip(&g.properties).map(|(x, p)| literal(x, w.values.get(p))).collect();
+            Some((w.segment.clone(), conditions?.join(" AND ")))
+        })
+        .collect()
+}
+
 /// A segmented check refused (too many segments, a query of its own): an error naming why.
 pub fn refuse(r: &mut CheckResult, why: String) {
     r.status = Status::Error;

@@ -49,8 +49,18 @@ pub(super) fn masked_columns(doc: &ContractDocument, object: &str, unmask: bool)
         .collect()
 }
 
-pub(super) fn sample_sql(table: &str, sample: &Sample, key: &[String], e: &Expectation, limit: usize) -> String {
+/// The bounded query of a failed check's samples. `within`: a predicate the rows must also
+/// meet (a failing segment's, when only segments fail: see [`crate::segment::worst_filters`]).
+pub(super) fn sample_sql(
+    table: &str,
+    sample: &Sample,
+    key: &[String],
+    e: &Expectation,
+    limit: usize,
+    within: Option<&str>,
+) -> String {
     let t = ident(table);
+    let and_within = within.map(|w| format!(" AND ({w})")).unwrap_or_default();
     let label = e.property_path().unwrap_or_else(|| "value".into());
     let keys = |alias: Option<&str>, skip: &str| -> Vec<String> {
         key.iter()
@@ -75,12 +85,16 @@ pub(super) fn sample_sql(table: &str, sample: &Sample, key: &[String], e: &Expec
                 (true, None) => vec![],
             };
             let order = if order.is_empty() { String::new() } else { format!(" ORDER BY {}", order.join(", ")) };
+            let predicate = match within {
+                Some(_) => format!("({predicate}){and_within}"),
+                None => predicate.clone(),
+            };
             format!("SELECT {} FROM {t} WHERE {predicate}{order} LIMIT {limit}", cols.join(", "))
         }
         Sample::Repeats { columns } => {
             let not_null = columns.iter().map(|c| format!("{c} IS NOT NULL")).collect::<Vec<_>>().join(" AND ");
             format!(
-                "SELECT {}, count(*) AS occurrences FROM {t} WHERE {not_null} GROUP BY {} HAVING count(*) > 1 ORDER BY occurrences DESC, {} LIMIT {limit}",
+                "SELECT {}, count(*) AS occurrences FROM {t} WHERE {not_null}{and_within} GROUP BY {} HAVING count(*) > 1 ORDER BY occurrences DESC, {} LIMIT {limit}",
                 columns.join(", "),
                 columns.join(", "),
                 columns.join(", ")
@@ -94,7 +108,7 @@ pub(super) fn sample_sql(table: &str, sample: &Sample, key: &[String], e: &Expec
                 .chain(key.iter().filter(|k| **k != label).map(|k| col_expr(std::slice::from_ref(k), Some("o"))))
                 .collect();
             format!(
-                "SELECT {} FROM {t} o WHERE {column} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {} r WHERE {target_column} = {column}) ORDER BY {} LIMIT {limit}",
+                "SELECT {} FROM {t} o WHERE {column} IS NOT NULL{and_within} AND NOT EXISTS (SELECT 1 FROM {} r WHERE {target_column} = {column}) ORDER BY {} LIMIT {limit}",
                 cols.join(", "),
                 ident(target),
                 order.join(", ")
