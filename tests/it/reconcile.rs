@@ -213,6 +213,23 @@ fn a_parquet_file_reconciles_with_a_postgres_table_both_ways() {
     assert_eq!((r["status"].as_str(), r["value"].as_f64()), (Some("fail"), Some(1.0)), "{r:#}");
 }
 
+/// More distinct keys on the warehouse than a reconciliation across servers brings here: the
+/// key comparison is refused, saying why, and the counts and sums are still compared there.
+#[test]
+fn keys_above_the_streaming_bound_are_refused_with_the_counts_still_compared() {
+    let url = crate::postgres::server().create_database("reconcile_bound");
+    let t = target(&url);
+    let dir = registry(&t, &url, &lines(1..=100), "0");
+    crate::postgres::server().psql(&url, "INSERT INTO s.orders SELECT g, 0 FROM generate_series(101, 5000001) g;");
+    let r = result(&t, dir.path(), false);
+    assert_eq!(r["status"], "error", "{r:#}");
+    assert_eq!(
+        r["message"],
+        "against `orders` (exact): rows 100 vs 5000001 (99.998% apart, outside the tolerance); sum(line_total) vs sum(amount) 1000 vs 1000 (equal); distinct order_id 100 vs 5000001 (99.998% apart, outside the tolerance); the keys on one side only were not compared: `orders` has 5000001 distinct keys on the warehouse `warehouse`, and keys compared across servers are brought here, at most 5000000: reconcile the counts and sums alone (no `keys`), or two objects of one server",
+        "{r:#}"
+    );
+}
+
 /// The table's side unreachable (a stopped port): the reconciliation is an error naming the
 /// other side and why, not a missing dataset.
 #[test]

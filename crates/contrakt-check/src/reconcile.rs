@@ -380,6 +380,7 @@ fn judge(
         compare(c.label(), a, b, spec.tolerance, &mut parts);
     }
     let mut samples = Vec::new();
+    let mut keys_error = None;
     if let Some((x, y)) = &spec.keys {
         let keys = (this[col].unwrap_or(0.0), other[col].unwrap_or(0.0));
         for ((count_at, sample_at), total, key, name) in
@@ -390,7 +391,11 @@ fn judge(
                 ScalarValue::try_from_array(b.column(0), 0).map_err(|e| e.to_string())
             }) {
                 Ok(v) => crate::judge::scalar_f64(&v).unwrap_or(0.0),
-                Err(why) => return error(r, format!("the keys only in `{name}` could not be counted: {why}")),
+                Err(why) => {
+                    // The counts and sums still say what they measured.
+                    keys_error.get_or_insert(why);
+                    continue;
+                }
             };
             let allowed = (spec.tolerance * total).floor();
             let ok = n <= allowed;
@@ -428,13 +433,18 @@ fn judge(
             ));
         }
     }
-    r.value = Some(disagree as f64);
     r.threshold = Some(e.threshold.written());
     r.total_rows = this[0].map(|v| v as u64);
-    r.status = Status::judged(disagree == 0, e.severity);
     let tolerance =
         if spec.tolerance == 0.0 { "exact".to_string() } else { format!("tolerance {}%", fmt(spec.tolerance * 100.0)) };
     r.message = format!("against `{}` ({tolerance}): {}", spec.with, parts.join("; "));
+    if let Some(why) = keys_error {
+        r.status = Status::Error;
+        r.message = format!("{}; the keys on one side only were not compared: {why}", r.message);
+        return;
+    }
+    r.value = Some(disagree as f64);
+    r.status = Status::judged(disagree == 0, e.severity);
     if r.status != Status::Pass {
         r.samples = samples;
     }
