@@ -40,6 +40,29 @@ impl Target {
     }
 }
 
+impl Target {
+    /// `contrakt ARGS` in `dir`, signed in to this server ([`Target::contrakt`]), as a [`Run`].
+    pub(crate) fn run(&self, dir: &Path, args: &[&str]) -> crate::Run {
+        let out = self.contrakt(dir, args).env_remove("RUST_LOG").env_remove("CONTRAKT_LOG").output().unwrap();
+        crate::Run {
+            args: args.iter().map(|a| a.to_string()).collect(),
+            dir: dir.to_path_buf(),
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// A contract's `servers:` entry for this server, PostgreSQL schema `schema`, named
+    /// `warehouse`.
+    pub(crate) fn server_entry(&self, schema: &str) -> String {
+        format!(
+            "servers:\n  - {{server: warehouse, type: postgres, host: {}, port: {}, database: {}, schema: {schema}}}\n",
+            self.host, self.port, self.database
+        )
+    }
+}
+
 pub(crate) fn target(url: &str) -> Target {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
     let (auth, rest) = rest.rsplit_once('@').unwrap_or(("", rest));

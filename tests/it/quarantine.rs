@@ -202,6 +202,63 @@ fn full_rows_mask_classified_columns_as_samples_do() {
     assert!(!samples.to_string().contains("b@example.com"), "{samples}");
 }
 
+/// On PostgreSQL (`--server`), the failing rows come from one query pushed down and streamed
+/// into the same file: the same rows, check ids and masking as over the files.
+#[test]
+fn on_postgres_the_failing_rows_are_streamed_into_the_same_file() {
+    let pg = crate::postgres::server();
+    let url = pg.create_database("quarantine_pg");
+    let t = crate::pushdown::target(&url);
+    let dir = workspace(true);
+    pg.psql(
+        &url,
+        "CREATE SCHEMA s; CREATE TABLE s.orders (order_id text, email text, status text, amount int8, country text)",
+    );
+    let csv = dir.path().join("data/orders.csv");
+    pg.psql(&url, &format!("\\copy s.orders FROM '{}' WITH (FORMAT csv, HEADER true)", csv.display()));
+    let on_pg = contract(true).replace("schema:\n", &format!("{}schema:\n", t.server_entry("s")));
+    std::fs::write(dir.path().join("contracts/orders.yaml"), on_pg).unwrap();
+    let args = |run: &'static str, rows: &'static str| {
+        let mut a = vec!["check", "contracts/orders.yaml", "--server", "warehouse", "--format", "json", "--no-history"];
+        a.extend([
+            "--now",
+            "2026-12-07T06:00:00Z",
+            "--quarantine",
+            "q",
+            "--quarantine-run",
+            run,
+            "--quarantine-rows",
+            rows,
+        ]);
+        a
+    };
+    let run = t.run(dir.path(), &args("pg-keys", "keys"));
+    run.assert_exit(1);
+    let q = quarantine_of(&run);
+    assert_eq!((q["rows"].as_u64(), q.get("error")), (Some(3), None), "{q}\n{run}");
+    assert_eq!(q["checks"], serde_json::json!(["status_present", "status_known", "amount_not_negative"]), "{q}");
+    assert_eq!(q["tolerated"], serde_json::json!(["country_known"]), "{q}");
+    let (names, rows) = rows_of(&file(dir.path(), "pg-keys"));
+    assert_eq!(names, ["order_id", "failing_checks"]);
+    assert_eq!(
+        rows,
+        [["o2", "status_present"], ["o3", "amount_not_negative"], ["o4", "status_known+amount_not_negative"]]
+    );
+
+    let run = t.run(dir.path(), &args("pg-full", "full"));
+    run.assert_exit(1);
+    let (names, rows) = rows_of(&file(dir.path(), "pg-full"));
+    assert_eq!(names, ["order_id", "email", "status", "amount", "country", "failing_checks"]);
+    assert_eq!(
+        rows,
+        [
+            ["o2", "***", "null", "10", "FR", "status_present"],
+            ["o3", "***", "placed", "-5", "DE", "amount_not_negative"],
+            ["o4", "null", "bogus", "-1", "XX", "status_known+amount_not_negative"],
+        ]
+    );
+}
+
 #[test]
 fn without_a_primary_key_every_column_is_the_key() {
     let dir = workspace(false);

@@ -11,7 +11,6 @@ use datafusion::arrow::array::{Float64Array, Int64Array, RecordBatch};
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use serde_json::{Value, json};
 
-use crate::Run;
 use crate::pushdown::{Target, target};
 
 const HEAD: &str = "apiVersion: v3.1.0\nkind: DataContract\nversion: 1.0.0\nstatus: active\n";
@@ -40,10 +39,8 @@ fn registry(t: &Target, url: &str, items: &[(i64, f64)], tolerance: &str) -> tem
     std::fs::write(
         p.join("orders.odcs.yaml"),
         format!(
-            "{HEAD}id: urn:t:orders\nservers:\n  - {{server: warehouse, type: postgres, host: {}, port: {}, database: {}, schema: s}}\nschema:\n  - name: orders\n    properties:\n      - {{name: order_id, logicalType: integer}}\n      - {{name: amount, logicalType: number}}\n{}",
-            t.host,
-            t.port,
-            t.database,
+            "{HEAD}id: urn:t:orders\n{}schema:\n  - name: orders\n    properties:\n      - {{name: order_id, logicalType: integer}}\n      - {{name: amount, logicalType: number}}\n{}",
+            t.server_entry("s"),
             reconcile("items", "amount", "line_total", tolerance)
         ),
     )
@@ -250,18 +247,4 @@ fn an_unreachable_warehouse_side_is_an_error_that_says_why() {
         ),
         "{message}"
     );
-}
-
-impl Target {
-    /// `contrakt ARGS` in `dir`, signed in to this server ([`Target::contrakt`]), as a [`Run`].
-    pub(crate) fn run(&self, dir: &Path, args: &[&str]) -> Run {
-        let out = self.contrakt(dir, args).env_remove("RUST_LOG").env_remove("CONTRAKT_LOG").output().unwrap();
-        Run {
-            args: args.iter().map(|a| a.to_string()).collect(),
-            dir: dir.to_path_buf(),
-            code: out.status.code(),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
-    }
 }

@@ -354,6 +354,7 @@ impl Checker {
                     checks,
                     key: &key,
                     masked: &masked,
+                    warehouse: self.site.warehouse().is_some(),
                 };
                 Some(crate::quarantine::Tee::prepare(&self.ctx, &plan, setup).await)
             }
@@ -408,7 +409,7 @@ impl Checker {
             .collect();
         let rows = fused.first().and_then(|r| r.as_ref().ok()).and_then(scalar_f64).map(|n| n as u64);
         let quarantine = match tee {
-            Some(Ok(tee)) => Some(tee.finish(&plan, &fused).await),
+            Some(Ok(tee)) => Some(self.finish_quarantine(tee, &plan, &fused, timeout_of(opts)).await),
             Some(Err(e)) => Some(contrakt_core::expect::Quarantined {
                 error: Some(format!("the quarantine could not be prepared: {e}")),
                 ..Default::default()

@@ -726,29 +726,49 @@ impl Warehouse {
         schema: &ArrowSchema,
         max_rows: usize,
     ) -> std::result::Result<Vec<RecordBatch>, String> {
+        let (mut batches, mut seen) = (Vec::new(), 0usize);
+        self.stream_each(sql, schema, |batch| {
+            seen += batch.num_rows();
+            if seen > max_rows {
+                return Err(format!("more than {max_rows} rows"));
+            }
+            batches.push(batch);
+            Ok(())
+        })
+        .await?;
+        Ok(batches)
+    }
+
+    /// Runs a statement and hands its rows to `each` as they arrive, decoded a batch of
+    /// [`STREAM_BATCH`] rows at a time (at least one batch, empty when there is no row): only
+    /// one batch is held here at a time. An `Err` from `each` stops the reading. Returns the rows.
+    pub async fn stream_each(
+        &self,
+        sql: &str,
+        schema: &ArrowSchema,
+        mut each: impl FnMut(RecordBatch) -> std::result::Result<(), String>,
+    ) -> std::result::Result<u64, String> {
         use futures::StreamExt;
         let client = self.client.as_ref().ok_or("not connected to the warehouse")?;
         let span = tracing::info_span!("warehouse_stream", server = %self.server);
         tracing::debug!(parent: &span, sql, "streamed");
         let stream = client.simple_query_raw(sql).instrument(span).await.map_err(|e| pg_error(&e))?;
         let mut stream = std::pin::pin!(stream);
-        let (mut batches, mut rows, mut seen) = (Vec::new(), Vec::with_capacity(STREAM_BATCH), 0usize);
+        let (mut rows, mut seen, mut batches) = (Vec::with_capacity(STREAM_BATCH), 0u64, 0usize);
         while let Some(message) = stream.next().await {
             let tokio_postgres::SimpleQueryMessage::Row(row) = message.map_err(|e| pg_error(&e))? else { continue };
             seen += 1;
-            if seen > max_rows {
-                return Err(format!("more than {max_rows} rows"));
-            }
             rows.push(row);
             if rows.len() == STREAM_BATCH {
-                batches.extend(decode(&rows, schema)?);
+                decode(&rows, schema)?.into_iter().try_for_each(&mut each)?;
                 rows.clear();
+                batches += 1;
             }
         }
-        if !rows.is_empty() || batches.is_empty() {
-            batches.extend(decode(&rows, schema)?);
+        if !rows.is_empty() || batches == 0 {
+            decode(&rows, schema)?.into_iter().try_for_each(&mut each)?;
         }
-        Ok(batches)
+        Ok(seen)
     }
 }
 
@@ -963,7 +983,8 @@ fn decode(
     Ok(vec![batch])
 }
 
-fn readable(t: &Arrow) -> bool {
+/// Can a value of this type be read back from the warehouse's text? Others come back as text.
+pub(crate) fn readable(t: &Arrow) -> bool {
     t.is_numeric()
         || matches!(
             t,
