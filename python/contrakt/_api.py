@@ -117,6 +117,7 @@ def check(
     quarantine: str | os.PathLike[str] | None = None,
     quarantine_rows: str = "keys",
     quarantine_run: str | None = None,
+    server: str | None = None,
 ) -> CheckResult:
     """Checks data against a contract: schema conformance, property constraints, quality rules,
     SLAs and references, in one fused DataFusion scan per object.
@@ -144,6 +145,10 @@ def check(
     file per object at ``RUN/CONTRACT/OBJECT.parquet``, with the key columns (or, with
     ``quarantine_rows="full"``, the whole row, classified columns masked) and a
     ``failing_checks`` list. Where it went and how many rows: ``result.objects[i]["quarantine"]``.
+
+    ``server`` names the contract's server to read, as ``contrakt check --server`` does: on a
+    PostgreSQL server the checks (and the quarantine's failing rows) run there, signed in from
+    ``CONTRAKT_PG_USER`` and ``CONTRAKT_PG_PASSWORD``; ``data`` must then be ``None``.
     """
     if fail_on not in _FAIL_ON:
         raise ContraktUsageError(f"fail_on: expected one of {', '.join(_FAIL_ON)}, found {fail_on!r}")
@@ -186,7 +191,7 @@ def check(
                 c._native, frames, paths, objects, now=_now(now), sample=sample, unmask=unmask, filter=where,
                 fail_on=fail_on, notify=notify, memory_limit=memory_limit,
                 quarantine=None if quarantine is None else _location(quarantine),
-                quarantine_rows=quarantine_rows, quarantine_run=quarantine_run,
+                quarantine_rows=quarantine_rows, quarantine_run=quarantine_run, server=server,
             ),
             f"checking {c.id}",
             progress,

@@ -37,6 +37,7 @@ def check(
     quarantine: str | None = None,
     quarantine_rows: str = "keys",
     quarantine_run: str | None = None,
+    server: str | None = None,
 ) -> tuple[str, str | None, list[str]]: ...
 def failure_cases(report_json: str) -> Any: ...
 def diff(

@@ -29,9 +29,10 @@ use crate::runtime::rt;
 /// `recorded`, `delivered`, `dead_letters`, or `error`): the alerts of `contrakt run`, routed by
 /// the contrakt.yaml of the contract's registry; and the warnings (history not recorded). A
 /// failure to alert does not change the check's result, as in `contrakt run`. `memory_limit`
-/// (bytes) is `check --memory-limit`.
+/// (bytes) is `check --memory-limit`; `server` is `check --server` (a warehouse's checks run
+/// there).
 #[pyfunction]
-#[pyo3(signature = (contract, frames, data, objects, now = None, sample = 5, unmask = false, filter = None, fail_on = "error", notify = false, memory_limit = None, quarantine = None, quarantine_rows = "keys", quarantine_run = None))]
+#[pyo3(signature = (contract, frames, data, objects, now = None, sample = 5, unmask = false, filter = None, fail_on = "error", notify = false, memory_limit = None, quarantine = None, quarantine_rows = "keys", quarantine_run = None, server = None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn check(
     py: Python<'_>,
@@ -49,6 +50,7 @@ pub(crate) fn check(
     quarantine: Option<String>,
     quarantine_rows: &str,
     quarantine_run: Option<String>,
+    server: Option<String>,
 ) -> PyResult<(String, Option<String>, Vec<String>)> {
     let rows: contrakt_check::QuarantineRows =
         quarantine_rows.parse().map_err(|e| Failure::Usage(format!("quarantine_rows: {e}")))?;
@@ -92,6 +94,7 @@ pub(crate) fn check(
         filter,
         frames: memory,
         quarantine,
+        server,
         ..CheckOptions::default()
     };
     let options = Options {

@@ -315,18 +315,18 @@ where
     }
 }
 
-/// The results of a `check --format json` run's first report, by check id.
+/// The results of a `check --format json` run, by check id (see [`results_in`]).
 #[track_caller]
 pub fn results_of(run: &Run) -> std::collections::BTreeMap<String, serde_json::Value> {
     results_in(&run.json())
 }
 
-/// The results of a `check --format json` report's first contract, by check id.
+/// The results of a `check --format json` report, by check id, over every contract it checked.
 #[track_caller]
 pub fn results_in(report: &serde_json::Value) -> std::collections::BTreeMap<String, serde_json::Value> {
-    let results = report["reports"][0]["results"].as_array();
-    let results = results.unwrap_or_else(|| panic!("no results in the report: {report:#}"));
-    results.iter().map(|r| (r["id"].as_str().unwrap().to_string(), r.clone())).collect()
+    let reports = report["reports"].as_array().unwrap_or_else(|| panic!("no reports: {report:#}"));
+    let results = reports.iter().flat_map(|r| r["results"].as_array().unwrap_or_else(|| panic!("no results: {r:#}")));
+    results.map(|r| (r["id"].as_str().unwrap().to_string(), r.clone())).collect()
 }
 
 /// Runs `contrakt ARGS` at the repository root.

@@ -399,22 +399,17 @@ const NOW: &str = "2026-11-22T06:00:00Z";
 const DELIVERIES: &str = "contracts/deliveries.odcs.yaml";
 
 fn publish(target: &Path, staged: &str, quarantine: &Path, extra: &[&str]) -> Run {
+    let mut args = vec!["--quarantine", quarantine.to_str().unwrap(), "--format", "json"];
+    args.extend_from_slice(extra);
+    publish_plain(target, staged, &args)
+}
+
+/// `contrakt publish` of the staged deliveries `staged` to `target`, without a quarantine unless
+/// `extra` names one.
+fn publish_plain(target: &Path, staged: &str, extra: &[&str]) -> Run {
     let staged = crate::repo().join("fixtures/data/staged").join(staged);
-    let mut args = vec![
-        "publish",
-        DELIVERIES,
-        "--staged",
-        staged.to_str().unwrap(),
-        "--to",
-        target.to_str().unwrap(),
-        "--now",
-        NOW,
-        "--no-history",
-        "--quarantine",
-        quarantine.to_str().unwrap(),
-        "--format",
-        "json",
-    ];
+    let (staged, target) = (staged.to_str().unwrap(), target.to_str().unwrap());
+    let mut args = vec!["publish", DELIVERIES, "--staged", staged, "--to", target, "--now", NOW, "--no-history"];
     args.extend_from_slice(extra);
     contrakt_in(crate::repo(), args)
 }
@@ -533,22 +528,8 @@ fn publish_refuses_what_holding_rows_back_cannot_fix() {
     run.assert_exit(1).assert_no_panic();
     assert!(!target2.join("_published.json").exists());
     // Without --quarantine the partial data is refused as any failing release.
-    let staged = crate::repo().join("fixtures/data/staged/deliveries-partial");
     let target3 = tmp.path().join("published3");
-    let run = contrakt_in(
-        crate::repo(),
-        [
-            "publish",
-            DELIVERIES,
-            "--staged",
-            staged.to_str().unwrap(),
-            "--to",
-            target3.to_str().unwrap(),
-            "--now",
-            NOW,
-            "--no-history",
-        ],
-    );
+    let run = publish_plain(&target3, "deliveries-partial", &[]);
     run.assert_exit(1).assert_no_panic();
     assert!(!target3.join("_published.json").exists());
 }

@@ -3,26 +3,14 @@
 //! columns refused, a history series per segment with an adaptive check judging each segment
 //! (SQLite and PostgreSQL), and one object reconciled with another contract's.
 
-use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::Path;
 
 use serde_json::Value;
 
-use crate::{Run, contrakt_in};
+use crate::{Run, contrakt_in, results_of as results};
 
 const HEAD: &str = "apiVersion: v3.1.0\nkind: DataContract\nversion: 1.0.0\nstatus: active\n";
-
-/// id → result of a JSON report.
-fn results(run: &Run) -> BTreeMap<String, Value> {
-    let mut out = BTreeMap::new();
-    for report in run.json()["reports"].as_array().expect("reports") {
-        for r in report["results"].as_array().expect("results") {
-            out.insert(r["id"].as_str().unwrap().to_string(), r.clone());
-        }
-    }
-    out
-}
 
 /// Orders by country: FR 400, DE 300 (20% of them without a status), ES 200, GB 5, and 2
 /// without a country; `amount` 10 each. `n` extra rows of FR are left out.
@@ -415,18 +403,11 @@ fn an_object_reconciles_with_another_contracts_object() {
 /// the reconciliation's plans run there, and give the embedded engine's results.
 #[test]
 fn segments_and_reconciliation_push_down_to_postgres() {
-    use crate::pushdown::{load, registry_on, target};
+    use crate::pushdown::{load, load_orders, registry_on, target};
     let url = crate::postgres::server().create_database("segments_pushdown");
     let t = target(&url);
     let dir = tempfile::tempdir().unwrap();
-    load(
-        &url,
-        "commerce",
-        "orders_v1",
-        "fixtures/data/orders/orders.parquet",
-        &["order_id", "customer_id"],
-        dir.path(),
-    );
+    load_orders(&url, dir.path());
     load(
         &url,
         "commerce",
