@@ -15,7 +15,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 from urllib.parse import urlsplit
 
 _databases = itertools.count()
@@ -47,6 +47,18 @@ class Server:
         name = f"py_{hint}_{os.getpid()}_{next(_databases)}"
         self.psql(self.admin_database, f"CREATE DATABASE {name}")
         return name
+
+    def sign_in(self, monkeypatch: Any) -> None:
+        """Sets the environment contrakt signs in with (`environment`) for one test."""
+        for name, value in self.environment().items():
+            monkeypatch.setenv(name, value)
+
+    def entry(self, database: str, schema: str = "s") -> str:
+        """A contract's server entry `warehouse` for `database`, as a YAML flow mapping."""
+        return (
+            f"{{server: warehouse, type: postgres, host: {self.host}, port: {self.port}, "
+            f"database: {database}, schema: {schema}}}"
+        )
 
     def environment(self) -> dict[str, str]:
         """What contrakt signs in with: the environment, never the contract."""

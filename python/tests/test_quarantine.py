@@ -100,12 +100,8 @@ def test_check_on_postgres_streams_the_failing_rows(postgres, tmp_path: Path, mo
         "CREATE SCHEMA s; CREATE TABLE s.orders (order_id text, email text, status text);"
         "INSERT INTO s.orders VALUES ('o1', 'a@example.com', 'placed'), ('o2', 'b@example.com', NULL), ('o3', NULL, NULL);",
     )
-    for name, value in postgres.environment().items():
-        monkeypatch.setenv(name, value)
-    server = (
-        f"servers:\n  - {{server: warehouse, type: postgres, host: {postgres.host}, port: {postgres.port}, "
-        f"database: {database}, schema: s}}\n"
-    )
+    postgres.sign_in(monkeypatch)
+    server = f"servers:\n  - {postgres.entry(database)}\n"
     (tmp_path / "contracts").mkdir()
     contract = tmp_path / "contracts" / "orders.yaml"
     contract.write_text(ORDERS_CONTRACT.replace("schema:\n", server + "schema:\n", 1))

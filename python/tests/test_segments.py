@@ -79,10 +79,7 @@ def test_a_check_failing_only_in_a_segment_shows_that_segments_rows(tmp_path) ->
 
 
 def _registry_across(tmp_path, postgres, database: str, items: list[tuple[int, float]]):
-    server = (
-        f"{{server: warehouse, type: postgres, host: {postgres.host}, port: {postgres.port}, "
-        f"database: {database}, schema: s}}"
-    )
+    server = postgres.entry(database)
     (tmp_path / "contrakt.yaml").write_text('version: 1\ncontracts: ["*.odcs.yaml"]\n')
     (tmp_path / "orders.odcs.yaml").write_text(
         "apiVersion: v3.1.0\nkind: DataContract\nversion: 1.0.0\nstatus: active\nid: urn:t:orders\n"
@@ -109,8 +106,7 @@ def test_a_file_reconciles_with_a_postgres_table(postgres, tmp_path, monkeypatch
         "CREATE SCHEMA s; CREATE TABLE s.orders (order_id int8, amount numeric(10,2));"
         "INSERT INTO s.orders SELECT g, 10 FROM generate_series(1, 50) g;",
     )
-    for name, value in postgres.environment().items():
-        monkeypatch.setenv(name, value)
+    postgres.sign_in(monkeypatch)
     # Order 50 is missing from the file, order 77 only there.
     items = _registry_across(tmp_path, postgres, database, [(o, 10.0) for o in [*range(1, 50), 77]])
     r = by_id(contrakt.check(None, items, now=NOW))["items_match_orders"]

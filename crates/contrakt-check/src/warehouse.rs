@@ -961,20 +961,35 @@ fn decode(
     let mut columns = Vec::new();
     for (i, f) in schema.fields().iter().enumerate() {
         let t = if readable(f.data_type()) { f.data_type().clone() } else { Arrow::Utf8 };
-        let mut values = Vec::with_capacity(rows.len());
-        for r in rows {
-            let v = match r.get(i) {
-                None => ScalarValue::try_from(&t).map_err(|e| e.to_string())?,
-                Some(text) => {
-                    from_text(text, &t).map_err(|e| format!("cannot read `{text}` from the warehouse as {t}: {e}"))?
+        // A column's text cast at once, with the options `from_text` casts one value with (a bad
+        // value fails): a cast per value built an array per value. Value by value where the
+        // cast is not that (booleans, zones), or to name the bad value.
+        let at_once = match &t {
+            Arrow::Boolean | Arrow::Timestamp(..) => None,
+            _ => {
+                let texts: datafusion::arrow::array::StringArray = rows.iter().map(|r| r.get(i)).collect();
+                let options = datafusion::common::format::DEFAULT_CAST_OPTIONS;
+                datafusion::arrow::compute::cast_with_options(&texts, &t, &options).ok()
+            }
+        };
+        let array = match at_once {
+            Some(array) => array,
+            None => {
+                let mut values = Vec::with_capacity(rows.len());
+                for r in rows {
+                    let v = match r.get(i) {
+                        None => ScalarValue::try_from(&t).map_err(|e| e.to_string())?,
+                        Some(text) => from_text(text, &t)
+                            .map_err(|e| format!("cannot read `{text}` from the warehouse as {t}: {e}"))?,
+                    };
+                    values.push(v);
                 }
-            };
-            values.push(v);
-        }
-        let array = if values.is_empty() {
-            datafusion::arrow::array::new_empty_array(&t)
-        } else {
-            ScalarValue::iter_to_array(values).map_err(|e| e.to_string())?
+                if values.is_empty() {
+                    datafusion::arrow::array::new_empty_array(&t)
+                } else {
+                    ScalarValue::iter_to_array(values).map_err(|e| e.to_string())?
+                }
+            }
         };
         fields.push(Field::new(f.name(), t, true));
         columns.push(array);
