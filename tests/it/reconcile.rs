@@ -227,6 +227,43 @@ fn keys_above_the_streaming_bound_are_refused_with_the_counts_still_compared() {
     );
 }
 
+/// `--explain` runs nothing: it does not connect to the other side's server (a listener that
+/// counts connections stands in for it), while `check` does.
+#[test]
+fn explain_connects_to_no_other_server() {
+    let url = crate::postgres::server().create_database("reconcile_explain");
+    let mut t = target(&url);
+    let dir = registry(&t, &url, &lines(1..=100), "0");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let old = format!("port: {}", t.port);
+    t.port = listener.local_addr().unwrap().port().to_string();
+    let contract = std::fs::read_to_string(dir.path().join("orders.odcs.yaml")).unwrap();
+    std::fs::write(dir.path().join("orders.odcs.yaml"), contract.replace(&old, &format!("port: {}", t.port))).unwrap();
+    let run = t.run(dir.path(), &["check", "items.odcs.yaml", "--explain"]);
+    run.assert_exit(0);
+    assert!(run.stdout.contains("fused scan"), "{run}");
+    assert!(listener.accept().is_err_and(|e| e.kind() == std::io::ErrorKind::WouldBlock), "--explain connected");
+    // A check does connect (and, the listener speaking no PostgreSQL, says the side is unreadable).
+    let mut child = t
+        .contrakt(dir.path(), &["check", "items.odcs.yaml", "--format", "json", "--timeout", "5"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let accepted = loop {
+        match listener.accept() {
+            Ok((stream, _)) => break Some(stream),
+            Err(_) if std::time::Instant::now() < deadline => std::thread::sleep(std::time::Duration::from_millis(20)),
+            Err(_) => break None,
+        }
+    };
+    assert!(accepted.is_some(), "check did not connect to the other side's server");
+    drop(accepted);
+    let _ = child.wait();
+}
+
 /// The table's side unreachable (a stopped port): the reconciliation is an error naming the
 /// other side and why, not a missing dataset.
 #[test]

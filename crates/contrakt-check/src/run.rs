@@ -253,7 +253,8 @@ impl Checker {
         let started = Instant::now();
         let span = info_span!("check", contract = %doc.contract.id);
         async move {
-            let prepared = self.prepare(doc, opts).await?;
+            let mut prepared = self.prepare(doc, opts).await?;
+            prepared.foreign = self.other_server(doc, opts, &prepared).await;
             let quarantine = self.quarantine_at(doc, opts, &prepared)?;
             let now = opts.now.unwrap_or_else(Utc::now);
             let mut objects = Vec::new();

@@ -7,7 +7,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
-use contrakt_core::expect::{Expectation, Measure};
+use contrakt_core::expect::Measure;
 use contrakt_core::ir::lower_contract;
 use contrakt_core::odcs::{Contract, ContractDocument};
 
@@ -17,7 +17,7 @@ use crate::reconcile::Foreign;
 use crate::site::Site;
 use crate::warehouse::{self, SqlDialect, Warehouse};
 
-use super::prepare::{Registered, contract_dir};
+use super::prepare::{Prepared, contract_dir};
 use super::{CheckOptions, Checker};
 
 impl Checker {
@@ -30,13 +30,13 @@ impl Checker {
         &self,
         doc: &ContractDocument,
         opts: &CheckOptions,
-        expectations: &[Expectation],
-        selected: &[String],
-        tables: &Registered,
+        prepared: &Prepared,
     ) -> HashMap<String, Result<Foreign, String>> {
-        let targets: BTreeSet<&str> = expectations
+        let tables = &prepared.tables;
+        let targets: BTreeSet<&str> = prepared
+            .expectations
             .iter()
-            .filter(|e| selected.contains(&e.object))
+            .filter(|e| prepared.objects.iter().any(|(o, _)| *o == e.object))
             .filter_map(|e| match &e.measure {
                 Measure::Reconcile(r) => Some(r.with.as_str()),
                 _ => None,

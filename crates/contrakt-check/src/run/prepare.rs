@@ -80,8 +80,8 @@ pub(super) struct Prepared {
     pub(super) sources: HashMap<String, DataSource>,
     /// Every registered table by object (checked objects and referenced ones).
     pub(super) tables: Registered,
-    /// The objects reconciled with that live on another server than this run's
-    /// ([`super::other_server`]).
+    /// The objects reconciled with that live on another server than this run's, located only
+    /// when the checks run ([`super::other_server`]): `explain` connects to nothing.
     pub(super) foreign: HashMap<String, std::result::Result<crate::reconcile::Foreign, String>>,
 }
 
@@ -260,8 +260,7 @@ impl Checker {
                 }
             }
         }
-        let foreign = self.other_server(doc, opts, &expectations, &selected, &tables).await;
-        Ok(Prepared { expectations, ir, objects, sources, tables, foreign })
+        Ok(Prepared { expectations, ir, objects, sources, tables, foreign: HashMap::new() })
     }
 
     /// Registers a warehouse table as `table`: an empty table of its schema for DataFusion to
