@@ -717,8 +717,8 @@ impl Warehouse {
         decode(&rows, schema)
     }
 
-    /// Runs a statement and reads its rows as they arrive, decoded a batch of [`STREAM_BATCH`]
-    /// rows at a time, never more than `max_rows` of them: past that it stops with `Err`, so
+    /// Runs a statement and reads its rows as they arrive, decoded 65,536 rows at a time,
+    /// never more than `max_rows` of them: past that it stops with `Err`, so
     /// the rows held here stay bounded whatever the table holds.
     pub async fn stream(
         &self,
@@ -740,7 +740,7 @@ impl Warehouse {
     }
 
     /// Runs a statement and hands its rows to `each` as they arrive, decoded a batch of
-    /// [`STREAM_BATCH`] rows at a time (at least one batch, empty when there is no row): only
+    /// 65,536 rows at a time (at least one batch, empty when there is no row): only
     /// one batch is held here at a time. An `Err` from `each` stops the reading. Returns the rows.
     pub async fn stream_each(
         &self,
