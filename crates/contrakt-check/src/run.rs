@@ -40,7 +40,7 @@ use crate::warehouse::{SqlDialect, Warehouse};
 use execute::exhausted;
 use planning::{sampled_form, separate_queries};
 use prepare::{Located, Prepared};
-use sample_query::{key_columns, masked_columns, sample_sql};
+use sample_query::{key_columns, masked_columns, sample_sql, segment_sample_queries};
 
 /// How to run a check.
 #[derive(Debug, Clone)]
@@ -484,16 +484,8 @@ impl Checker {
             .iter()
             .map(|(at, s, e)| (*at, None, sample_sql(&plan.table, s, &key, e, opts.sample, None)))
             .collect();
-        for (j, (planned, e)) in plan.checks.iter().zip(&exps).enumerate() {
-            let (r, Some(s)) = (&results[first + j], &planned.sample) else { continue };
-            if opts.sample == 0 || judged[j] != Status::Pass || !matches!(r.status, Status::Fail | Status::Warn) {
-                continue;
-            }
-            for (segment, within) in crate::segment::worst_filters(&plan, j, r) {
-                let q = sample_sql(&plan.table, s, &key, e, opts.sample, Some(&within));
-                sample_queries.push((first + j, Some(segment), q));
-            }
-        }
+        let by_segment = segment_sample_queries(&plan, &exps, &results[first..], &judged, &key, opts.sample);
+        sample_queries.extend(by_segment.into_iter().map(|(j, segment, q)| (first + j, Some(segment), q)));
         let fetched = join_all(sample_queries.iter().map(|(_, _, q)| self.rows(q, timeout_of(opts))))
             .instrument(info_span!("samples", n = sample_queries.len()))
             .await;

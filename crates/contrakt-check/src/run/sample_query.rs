@@ -5,10 +5,10 @@ use std::collections::BTreeSet;
 
 use datafusion::arrow::datatypes::Schema as ArrowSchema;
 
-use contrakt_core::expect::Expectation;
+use contrakt_core::expect::{CheckResult, Expectation, Status};
 use contrakt_core::odcs::ContractDocument;
 
-use crate::compile::{Sample, col_expr};
+use crate::compile::{ObjectPlan, Sample, col_expr};
 use crate::conformance::resolve;
 use crate::sql::ident;
 
@@ -47,6 +47,30 @@ pub(super) fn masked_columns(doc: &ContractDocument, object: &str, unmask: bool)
             [Some(logical), physical].into_iter().flatten()
         })
         .collect()
+}
+
+/// The sample queries of the checks that pass over all rows (`judged`, before segments) but
+/// fail in some segments (`results`, after): one per worst failing segment, as (position among
+/// the plan's checks, the segment's key, the query).
+pub(super) fn segment_sample_queries(
+    plan: &ObjectPlan,
+    exps: &[&Expectation],
+    results: &[CheckResult],
+    judged: &[Status],
+    key: &[String],
+    limit: usize,
+) -> Vec<(usize, String, String)> {
+    let mut out = Vec::new();
+    for (j, (planned, e)) in plan.checks.iter().zip(exps).enumerate() {
+        let (r, Some(s)) = (&results[j], &planned.sample) else { continue };
+        if limit == 0 || judged[j] != Status::Pass || !matches!(r.status, Status::Fail | Status::Warn) {
+            continue;
+        }
+        for (segment, within) in crate::segment::worst_filters(plan, j, r) {
+            out.push((j, segment, sample_sql(&plan.table, s, key, e, limit, Some(&within))));
+        }
+    }
+    out
 }
 
 /// The bounded query of a failed check's samples. `within`: a predicate the rows must also
