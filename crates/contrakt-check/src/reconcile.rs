@@ -502,6 +502,14 @@ mod tests {
         );
         assert!(sample.ends_with("ORDER BY 1 LIMIT 5"), "{sample}");
         assert!(p.only_other.unwrap().0.contains(r#"FROM "ref_orders" o"#));
+        assert_eq!(p.keys, Some((r#""order_id""#.to_string(), r#""order_id""#.to_string())));
+        // Across servers the anti-joins read a side's streamed keys, named `key`.
+        let (count, _) = one_sided(("items", r#""order_id""#), ("contrakt_keys_0", r#""key""#), 5);
+        assert!(
+            count.ends_with(r#"NOT EXISTS (SELECT 1 FROM "contrakt_keys_0" t WHERE t."key" = o."order_id")"#),
+            "{count}"
+        );
+        assert!(too_many_keys("orders", "warehouse", 5_000_001.0).starts_with("`orders` has 5000001 distinct keys"));
         let missing = plans(
             "items",
             &spec,

@@ -483,6 +483,42 @@ mod tests {
     }
 
     #[test]
+    fn the_worst_failing_segments_filter_their_own_rows() {
+        let mut plan = ObjectPlan::default();
+        plan.segments.groupings.push(Grouping {
+            properties: vec!["country".into(), "channel".into()],
+            exprs: vec!["\"country\"".into(), "\"ch\"".into()],
+            cardinality: 1,
+            measures: vec![0],
+            checks: vec![2],
+        });
+        let values = |c: Json, ch: Json| Map::from_iter([("country".to_string(), c), ("channel".to_string(), ch)]);
+        let mut r = result(Status::Fail);
+        r.segments = Some(Segmented {
+            by: vec!["country".into(), "channel".into()],
+            total: 4,
+            failing: 3,
+            worst: vec![
+                SegmentResult { values: values(Json::from("O'Hare"), Json::from(3)), ..seg("a", Status::Fail, 1.0) },
+                SegmentResult { values: values(Json::Null, Json::from(true)), ..seg("b", Status::Warn, 2.0) },
+                SegmentResult { values: values(Json::from("FR"), Json::from(1)), ..seg("c", Status::Error, 0.0) },
+            ],
+            more_failing: 0,
+            all: Vec::new(),
+        });
+        let filters = worst_filters(&plan, 2, &r);
+        assert_eq!(
+            filters,
+            [
+                ("country=a".to_string(), "\"country\" = 'O''Hare' AND \"ch\" = 3".to_string()),
+                ("country=b".to_string(), "\"country\" IS NULL AND \"ch\" = true".to_string()),
+            ],
+            "errors are not sampled; quotes are escaped"
+        );
+        assert!(worst_filters(&plan, 0, &r).is_empty(), "a check of no grouping");
+    }
+
+    #[test]
     fn distinct_segments_use_a_sketch_here_and_an_exact_count_on_a_warehouse() {
         assert_eq!(distinct_segments(&["\"c\"".into()], &[Arrow::Utf8], false), "approx_distinct(\"c\")");
         assert_eq!(distinct_segments(&["\"c\"".into()], &[Arrow::Boolean], true), "count(DISTINCT \"c\")");
