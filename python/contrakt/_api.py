@@ -130,6 +130,7 @@ def check(
     quarantine_rows: str = "keys",
     quarantine_run: str | None = None,
     as_of: int | str | _dt.datetime | _dt.date | None = None,
+    server: str | None = None,
 ) -> CheckResult:
     """Checks data against a contract: schema conformance, property constraints, quality rules,
     SLAs and references, in one fused DataFusion scan per object.
@@ -162,6 +163,10 @@ def check(
     --as-of`` does: a Delta version or an Iceberg snapshot id (an ``int``), or a time (a
     ``datetime``, a date or an RFC 3339 string: the table as it was then). The version read is
     ``result.objects[i]["table_version"]``; on other data it is a :class:`ContraktUsageError`.
+
+    ``server`` names the contract's server to read, as ``contrakt check --server`` does: on a
+    PostgreSQL server the checks (and the quarantine's failing rows) run there, signed in from
+    ``CONTRAKT_PG_USER`` and ``CONTRAKT_PG_PASSWORD``; ``data`` must then be ``None``.
     """
     if fail_on not in _FAIL_ON:
         raise ContraktUsageError(f"fail_on: expected one of {', '.join(_FAIL_ON)}, found {fail_on!r}")
@@ -205,6 +210,7 @@ def check(
                 fail_on=fail_on, notify=notify, memory_limit=memory_limit,
                 quarantine=None if quarantine is None else _location(quarantine),
                 quarantine_rows=quarantine_rows, quarantine_run=quarantine_run, as_of=_as_of(as_of),
+                server=server,
             ),
             f"checking {c.id}",
             progress,

@@ -38,6 +38,7 @@ def check(
     quarantine_rows: str = "keys",
     quarantine_run: str | None = None,
     as_of: str | None = None,
+    server: str | None = None,
 ) -> tuple[str, str | None, list[str]]: ...
 def failure_cases(report_json: str) -> Any: ...
 def diff(

@@ -30,9 +30,9 @@ use crate::runtime::rt;
 /// the contrakt.yaml of the contract's registry; and the warnings (history not recorded). A
 /// failure to alert does not change the check's result, as in `contrakt run`. `memory_limit`
 /// (bytes) is `check --memory-limit`; `as_of` (a table version or snapshot id, or a time) is
-/// `check --as-of`.
+/// `check --as-of`; `server` is `check --server` (a warehouse's checks run there).
 #[pyfunction]
-#[pyo3(signature = (contract, frames, data, objects, now = None, sample = 5, unmask = false, filter = None, fail_on = "error", notify = false, memory_limit = None, quarantine = None, quarantine_rows = "keys", quarantine_run = None, as_of = None))]
+#[pyo3(signature = (contract, frames, data, objects, now = None, sample = 5, unmask = false, filter = None, fail_on = "error", notify = false, memory_limit = None, quarantine = None, quarantine_rows = "keys", quarantine_run = None, as_of = None, server = None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn check(
     py: Python<'_>,
@@ -51,6 +51,7 @@ pub(crate) fn check(
     quarantine_rows: &str,
     quarantine_run: Option<String>,
     as_of: Option<String>,
+    server: Option<String>,
 ) -> PyResult<(String, Option<String>, Vec<String>)> {
     let as_of = as_of
         .map(|a| contrakt_check::AsOf::parse(&a).map_err(|e| Failure::Usage(format!("as_of: {e}"))))
@@ -98,6 +99,7 @@ pub(crate) fn check(
         frames: memory,
         quarantine,
         as_of,
+        server,
         ..CheckOptions::default()
     };
     let options = Options {

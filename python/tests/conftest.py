@@ -36,3 +36,11 @@ def orders_table():
 
 def by_id(result):
     return {r.id: r for r in result.results}
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL server on loopback (`postgres_server.py`)."""
+    from postgres_server import serve
+
+    yield from serve()

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import pytest
@@ -88,3 +89,36 @@ def test_publish_releases_the_rows_that_pass(tmp_path: Path) -> None:
     assert held.num_rows == 53
     released = list((to / result.current).glob("*.parquet"))
     assert len(released) == 1 and pq.read_table(released[0]).num_rows == 5047
+
+
+def test_check_on_postgres_streams_the_failing_rows(postgres, tmp_path: Path, monkeypatch) -> None:
+    """``server=`` runs the checks on PostgreSQL; the failing rows of one pushed-down statement
+    are written to the same file a check over files writes."""
+    database = postgres.create_database("quarantine")
+    postgres.psql(
+        database,
+        "CREATE SCHEMA s; CREATE TABLE s.orders (order_id text, email text, status text);"
+        "INSERT INTO s.orders VALUES ('o1', 'a@example.com', 'placed'), ('o2', 'b@example.com', NULL), ('o3', NULL, NULL);",
+    )
+    postgres.sign_in(monkeypatch)
+    server = f"servers:\n  - {postgres.entry(database)}\n"
+    (tmp_path / "contracts").mkdir()
+    contract = tmp_path / "contracts" / "orders.yaml"
+    contract.write_text(ORDERS_CONTRACT.replace("schema:\n", server + "schema:\n", 1))
+    q = tmp_path / "quarantine"
+    result = contrakt.check(
+        None, contract, server="warehouse", quarantine=q, quarantine_rows="full", quarantine_run="pg", now=NOW
+    )
+    written = result.objects[0]["quarantine"]
+    assert (written["rows"], written["checks"], written.get("error")) == (2, ["status_present"], None), written
+    assert result.objects[0]["format"] == "table"
+    location = Path(written["location"])
+    assert location == q / "pg" / "urn_t_orders" / "orders.parquet" and location.stat().st_size > 0
+    if importlib.util.find_spec("pyarrow") is not None:
+        import pyarrow.parquet as pq
+
+        rows = sorted(pq.read_table(location).to_pylist(), key=lambda r: r["order_id"])
+        assert rows == [
+            {"order_id": "o2", "email": "***", "status": None, "failing_checks": ["status_present"]},
+            {"order_id": "o3", "email": None, "status": None, "failing_checks": ["status_present"]},
+        ]

@@ -40,6 +40,8 @@
 //! - `segments`: segmented checks (`contraktSegments`: per-segment thresholds, history and
 //!   baselines, refused high cardinality) and reconciliation (`contraktReconcile`, Q701), on
 //!   files and pushed down to PostgreSQL.
+//! - `reconcile`: reconciliation across servers, a Parquet file against a PostgreSQL table both
+//!   ways round (counts, sums, one-sided keys streamed from the warehouse).
 //! - `symlinks`: links planted in a registry or an output folder are refused or replaced, never
 //!   followed out of it.
 //! - `secrets`: hostile contracts leak nothing (issue #18): a contract's S3 `endpointUrl` gets no
@@ -87,6 +89,7 @@ mod postgres;
 mod publish_s3;
 mod pushdown;
 mod quarantine;
+mod reconcile;
 mod release;
 mod resource_bounds;
 mod s3_loopback;
@@ -314,6 +317,20 @@ where
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
+}
+
+/// The results of a `check --format json` run, by check id (see [`results_in`]).
+#[track_caller]
+pub fn results_of(run: &Run) -> std::collections::BTreeMap<String, serde_json::Value> {
+    results_in(&run.json())
+}
+
+/// The results of a `check --format json` report, by check id, over every contract it checked.
+#[track_caller]
+pub fn results_in(report: &serde_json::Value) -> std::collections::BTreeMap<String, serde_json::Value> {
+    let reports = report["reports"].as_array().unwrap_or_else(|| panic!("no reports: {report:#}"));
+    let results = reports.iter().flat_map(|r| r["results"].as_array().unwrap_or_else(|| panic!("no results: {r:#}")));
+    results.map(|r| (r["id"].as_str().unwrap().to_string(), r.clone())).collect()
 }
 
 /// Runs `contrakt ARGS` at the repository root.

@@ -2,7 +2,6 @@
 //! loopback by `postgres.rs`), checked there through `--server`, give the embedded engine's
 //! results check by check; `--emit-sql` writes statements each dialect's parser reads.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
@@ -37,6 +36,29 @@ impl Target {
             None => cmd.env_remove("CONTRAKT_PG_PASSWORD"),
         };
         cmd
+    }
+}
+
+impl Target {
+    /// `contrakt ARGS` in `dir`, signed in to this server ([`Target::contrakt`]), as a [`Run`].
+    pub(crate) fn run(&self, dir: &Path, args: &[&str]) -> crate::Run {
+        let out = self.contrakt(dir, args).env_remove("RUST_LOG").env_remove("CONTRAKT_LOG").output().unwrap();
+        crate::Run {
+            args: args.iter().map(|a| a.to_string()).collect(),
+            dir: dir.to_path_buf(),
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// A contract's `servers:` entry for this server, PostgreSQL schema `schema`, named
+    /// `warehouse`.
+    pub(crate) fn server_entry(&self, schema: &str) -> String {
+        format!(
+            "servers:\n  - {{server: warehouse, type: postgres, host: {}, port: {}, database: {}, schema: {schema}}}\n",
+            self.host, self.port, self.database
+        )
     }
 }
 
@@ -171,13 +193,10 @@ pub(crate) fn registry_on(t: &Target, dir: &Path) -> std::path::PathBuf {
     out
 }
 
-fn results(report: &Value) -> BTreeMap<String, Value> {
-    report["reports"][0]["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| (r["id"].as_str().unwrap().to_string(), r.clone()))
-        .collect()
+/// The example registry's orders (`fixtures/data/orders`) as `commerce.orders_v1`, its ids as
+/// uuids, where the registry's warehouse server reads them.
+pub(crate) fn load_orders(url: &str, dir: &Path) {
+    load(url, "commerce", "orders_v1", "fixtures/data/orders/orders.parquet", &["order_id", "customer_id"], dir);
 }
 
 #[test]
@@ -186,14 +205,7 @@ fn postgres_pushdown_gives_the_embedded_results_check_by_check() {
     let url = pg.create_database("pushdown");
     let t = target(&url);
     let dir = tempfile::tempdir().unwrap();
-    load(
-        &url,
-        "commerce",
-        "orders_v1",
-        "fixtures/data/orders/orders.parquet",
-        &["order_id", "customer_id"],
-        dir.path(),
-    );
+    load_orders(&url, dir.path());
     load(
         &url,
         "customer",
@@ -215,7 +227,7 @@ fn postgres_pushdown_gives_the_embedded_results_check_by_check() {
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
     let pushed: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}\n{stderr}"));
 
-    let (want, got) = (results(&embedded.json()), results(&pushed));
+    let (want, got) = (crate::results_in(&embedded.json()), crate::results_in(&pushed));
     assert_eq!(want.keys().collect::<Vec<_>>(), got.keys().collect::<Vec<_>>());
     let mut differences = Vec::new();
     for (id, w) in &want {
@@ -242,8 +254,8 @@ fn postgres_pushdown_gives_the_embedded_results_check_by_check() {
         .output()
         .unwrap();
     let sliced: Value = serde_json::from_slice(&sliced.stdout).unwrap();
-    assert_eq!(results(&sliced)["orders_row_count"]["value"], 4.0);
-    assert_eq!(results(&sliced)["orders_status_valid"]["failed_rows"], 3);
+    assert_eq!(crate::results_in(&sliced)["orders_row_count"]["value"], 4.0);
+    assert_eq!(crate::results_in(&sliced)["orders_status_valid"]["failed_rows"], 3);
 
     // The run says where it ran.
     let object = &pushed["reports"][0]["objects"][0];
@@ -446,7 +458,7 @@ schema:
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     let pushed: Value = serde_json::from_str(&stdout).unwrap();
-    let (want, got) = (results(&embedded.json()), results(&pushed));
+    let (want, got) = (crate::results_in(&embedded.json()), crate::results_in(&pushed));
     for (id, w) in &want {
         for field in ["status", "value", "failed_rows", "message"] {
             assert_eq!(w[field], got[id][field], "{id}.{field}\n{stdout}");

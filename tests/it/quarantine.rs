@@ -176,12 +176,10 @@ fn writes_each_failing_row_once_with_the_ids_of_the_checks_it_fails() {
     assert_eq!(left, [std::ffi::OsString::from("orders.parquet")]);
 }
 
-#[test]
-fn full_rows_mask_classified_columns_as_samples_do() {
-    let dir = workspace(true);
-    let run = check(dir.path(), &["--quarantine", "q", "--quarantine-run", "r2", "--quarantine-rows", "full"]);
-    run.assert_exit(1).assert_no_panic();
-    let (names, rows) = rows_of(&file(dir.path(), "r2"));
+/// The whole failing rows of [`ORDERS`], the confidential `email` masked where not null.
+#[track_caller]
+fn assert_full_rows(file: &Path) {
+    let (names, rows) = rows_of(file);
     assert_eq!(names, ["order_id", "email", "status", "amount", "country", "failing_checks"]);
     assert_eq!(
         rows,
@@ -191,6 +189,14 @@ fn full_rows_mask_classified_columns_as_samples_do() {
             ["o4", "null", "bogus", "-1", "XX", "status_known+amount_not_negative"],
         ]
     );
+}
+
+#[test]
+fn full_rows_mask_classified_columns_as_samples_do() {
+    let dir = workspace(true);
+    let run = check(dir.path(), &["--quarantine", "q", "--quarantine-run", "r2", "--quarantine-rows", "full"]);
+    run.assert_exit(1).assert_no_panic();
+    assert_full_rows(&file(dir.path(), "r2"));
     // The samples of the same run mask the same column the same way.
     let samples = run.json()["reports"][0]["results"]
         .as_array()
@@ -200,6 +206,54 @@ fn full_rows_mask_classified_columns_as_samples_do() {
         .unwrap()["samples"]
         .clone();
     assert!(!samples.to_string().contains("b@example.com"), "{samples}");
+}
+
+/// On PostgreSQL (`--server`), the failing rows come from one query pushed down and streamed
+/// into the same file: the same rows, check ids and masking as over the files.
+#[test]
+fn on_postgres_the_failing_rows_are_streamed_into_the_same_file() {
+    let pg = crate::postgres::server();
+    let url = pg.create_database("quarantine_pg");
+    let t = crate::pushdown::target(&url);
+    let dir = workspace(true);
+    pg.psql(
+        &url,
+        "CREATE SCHEMA s; CREATE TABLE s.orders (order_id text, email text, status text, amount int8, country text)",
+    );
+    let csv = dir.path().join("data/orders.csv");
+    pg.psql(&url, &format!("\\copy s.orders FROM '{}' WITH (FORMAT csv, HEADER true)", csv.display()));
+    let on_pg = contract(true).replace("schema:\n", &format!("{}schema:\n", t.server_entry("s")));
+    std::fs::write(dir.path().join("contracts/orders.yaml"), on_pg).unwrap();
+    let args = |run: &'static str, rows: &'static str| {
+        let mut a = vec!["check", "contracts/orders.yaml", "--server", "warehouse", "--format", "json", "--no-history"];
+        a.extend([
+            "--now",
+            "2026-12-07T06:00:00Z",
+            "--quarantine",
+            "q",
+            "--quarantine-run",
+            run,
+            "--quarantine-rows",
+            rows,
+        ]);
+        a
+    };
+    let run = t.run(dir.path(), &args("pg-keys", "keys"));
+    run.assert_exit(1);
+    let q = quarantine_of(&run);
+    assert_eq!((q["rows"].as_u64(), q.get("error")), (Some(3), None), "{q}\n{run}");
+    assert_eq!(q["checks"], serde_json::json!(["status_present", "status_known", "amount_not_negative"]), "{q}");
+    assert_eq!(q["tolerated"], serde_json::json!(["country_known"]), "{q}");
+    let (names, rows) = rows_of(&file(dir.path(), "pg-keys"));
+    assert_eq!(names, ["order_id", "failing_checks"]);
+    assert_eq!(
+        rows,
+        [["o2", "status_present"], ["o3", "amount_not_negative"], ["o4", "status_known+amount_not_negative"]]
+    );
+
+    let run = t.run(dir.path(), &args("pg-full", "full"));
+    run.assert_exit(1);
+    assert_full_rows(&file(dir.path(), "pg-full"));
 }
 
 #[test]
@@ -342,22 +396,17 @@ const NOW: &str = "2026-11-22T06:00:00Z";
 const DELIVERIES: &str = "contracts/deliveries.odcs.yaml";
 
 fn publish(target: &Path, staged: &str, quarantine: &Path, extra: &[&str]) -> Run {
+    let mut args = vec!["--quarantine", quarantine.to_str().unwrap(), "--format", "json"];
+    args.extend_from_slice(extra);
+    publish_plain(target, staged, &args)
+}
+
+/// `contrakt publish` of the staged deliveries `staged` to `target`, without a quarantine unless
+/// `extra` names one.
+fn publish_plain(target: &Path, staged: &str, extra: &[&str]) -> Run {
     let staged = crate::repo().join("fixtures/data/staged").join(staged);
-    let mut args = vec![
-        "publish",
-        DELIVERIES,
-        "--staged",
-        staged.to_str().unwrap(),
-        "--to",
-        target.to_str().unwrap(),
-        "--now",
-        NOW,
-        "--no-history",
-        "--quarantine",
-        quarantine.to_str().unwrap(),
-        "--format",
-        "json",
-    ];
+    let (staged, target) = (staged.to_str().unwrap(), target.to_str().unwrap());
+    let mut args = vec!["publish", DELIVERIES, "--staged", staged, "--to", target, "--now", NOW, "--no-history"];
     args.extend_from_slice(extra);
     contrakt_in(crate::repo(), args)
 }
@@ -476,22 +525,8 @@ fn publish_refuses_what_holding_rows_back_cannot_fix() {
     run.assert_exit(1).assert_no_panic();
     assert!(!target2.join("_published.json").exists());
     // Without --quarantine the partial data is refused as any failing release.
-    let staged = crate::repo().join("fixtures/data/staged/deliveries-partial");
     let target3 = tmp.path().join("published3");
-    let run = contrakt_in(
-        crate::repo(),
-        [
-            "publish",
-            DELIVERIES,
-            "--staged",
-            staged.to_str().unwrap(),
-            "--to",
-            target3.to_str().unwrap(),
-            "--now",
-            NOW,
-            "--no-history",
-        ],
-    );
+    let run = publish_plain(&target3, "deliveries-partial", &[]);
     run.assert_exit(1).assert_no_panic();
     assert!(!target3.join("_published.json").exists());
 }

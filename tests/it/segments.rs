@@ -3,26 +3,14 @@
 //! columns refused, a history series per segment with an adaptive check judging each segment
 //! (SQLite and PostgreSQL), and one object reconciled with another contract's.
 
-use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::Path;
 
 use serde_json::Value;
 
-use crate::{Run, contrakt_in};
+use crate::{Run, contrakt_in, results_of as results};
 
 const HEAD: &str = "apiVersion: v3.1.0\nkind: DataContract\nversion: 1.0.0\nstatus: active\n";
-
-/// id → result of a JSON report.
-fn results(run: &Run) -> BTreeMap<String, Value> {
-    let mut out = BTreeMap::new();
-    for report in run.json()["reports"].as_array().expect("reports") {
-        for r in report["results"].as_array().expect("results") {
-            out.insert(r["id"].as_str().unwrap().to_string(), r.clone());
-        }
-    }
-    out
-}
 
 /// Orders by country: FR 400, DE 300 (20% of them without a status), ES 200, GB 5, and 2
 /// without a country; `amount` 10 each. `n` extra rows of FR are left out.
@@ -133,6 +121,63 @@ fn thresholds_apply_per_segment_and_the_failing_segments_are_named() {
     let text = contrakt_in(dir.path(), ["check", "c.yaml", "--data", "orders=orders.csv"]);
     text.assert_exit(1);
     assert!(text.stdout.contains("country=GB (5 rows)") && text.stdout.contains("country=DE (20%)"), "{text}");
+}
+
+/// A check passing over all rows and failing in a segment shows failing rows of the worst
+/// failing segments, each labelled with its segment, in key order; one failing over all rows
+/// keeps the whole table's samples.
+#[test]
+fn a_check_failing_only_in_a_segment_shows_that_segments_failing_rows() {
+    let contract = orders_contract("").replace(
+        "      - name: order_id\n        logicalType: string\n",
+        "      - name: order_id\n        logicalType: string\n        primaryKey: true\n",
+    );
+    let dir = folder(&contract, &orders_csv(0));
+    let run = check(dir.path(), &["--sample", "3"]);
+    run.assert_exit(1);
+    let nulls = &results(&run)["status_nulls_per_country"];
+    assert_eq!(nulls["status"], "fail", "{nulls:#}");
+    // DE's orders o401–o700 lack a status every fifth row: o401, o406, o411 first by key.
+    let want: Vec<Value> = ["o401", "o406", "o411"]
+        .iter()
+        .map(|id| serde_json::json!({"order_id": id, "status": null, "segment": "country=DE"}))
+        .collect();
+    assert_eq!(nulls["samples"].as_array().unwrap(), &want, "{nulls:#}");
+
+    // Two failing segments (DE 20%, ES 14.5%; 9.9% over all rows): each shows its own rows,
+    // the worst segment first.
+    let mut csv = String::from("order_id,country,amount,status\n");
+    let mut id = 0;
+    for (country, rows, every) in [("FR", 400, 0), ("DE", 300, 5), ("ES", 200, 7)] {
+        for i in 0..rows {
+            id += 1;
+            let status = if every > 0 && i % every == 0 { "" } else { "placed" };
+            writeln!(csv, "o{id:04},{country},10,{status}").unwrap();
+        }
+    }
+    let dir = folder(&contract, &csv);
+    let run = check(dir.path(), &["--sample", "2"]);
+    let nulls = &results(&run)["status_nulls_per_country"];
+    assert_eq!((nulls["status"].as_str(), nulls["segments"]["failing"].as_u64()), (Some("fail"), Some(2)), "{nulls:#}");
+    let shown: Vec<(&str, &str)> = nulls["samples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["segment"].as_str().unwrap(), s["order_id"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        shown,
+        [("country=DE", "o0401"), ("country=DE", "o0406"), ("country=ES", "o0701"), ("country=ES", "o0708")],
+        "{nulls:#}"
+    );
+
+    // No samples asked, none gathered.
+    let run = check(dir.path(), &["--sample", "0"]);
+    assert!(
+        results(&run)["status_nulls_per_country"]
+            .get("samples")
+            .is_none_or(|s| s.as_array().is_some_and(Vec::is_empty))
+    );
 }
 
 #[test]
@@ -358,18 +403,11 @@ fn an_object_reconciles_with_another_contracts_object() {
 /// the reconciliation's plans run there, and give the embedded engine's results.
 #[test]
 fn segments_and_reconciliation_push_down_to_postgres() {
-    use crate::pushdown::{load, registry_on, target};
+    use crate::pushdown::{load, load_orders, registry_on, target};
     let url = crate::postgres::server().create_database("segments_pushdown");
     let t = target(&url);
     let dir = tempfile::tempdir().unwrap();
-    load(
-        &url,
-        "commerce",
-        "orders_v1",
-        "fixtures/data/orders/orders.parquet",
-        &["order_id", "customer_id"],
-        dir.path(),
-    );
+    load_orders(&url, dir.path());
     load(
         &url,
         "commerce",

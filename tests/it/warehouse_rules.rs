@@ -3,21 +3,8 @@
 //! one statement, under the run's timeout; a rule that writes fails with the server's error and
 //! the tables are unchanged.
 
-use std::collections::BTreeMap;
-
-use serde_json::Value;
-
 use crate::pushdown::target;
-
-fn results(stdout: &str) -> BTreeMap<String, Value> {
-    let report: Value = serde_json::from_str(stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
-    report["reports"][0]["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| (r["id"].as_str().unwrap().to_string(), r.clone()))
-        .collect()
-}
+use crate::results_of;
 
 #[test]
 fn sql_rules_run_on_postgres_as_written_and_read_only() {
@@ -44,14 +31,7 @@ id: urn:test:rule-sql
 name: rule-sql
 version: 1.0.0
 status: active
-servers:
-  - server: warehouse
-    type: postgres
-    host: {}
-    port: {}
-    database: {}
-    schema: s
-schema:
+{}schema:
   - name: orders
     properties:
       - name: id
@@ -105,33 +85,16 @@ schema:
         query: SELECT count(*) FROM (SELECT pg_sleep(5)) z
         mustBe: 1
 "#,
-        t.host, t.port, t.database
+        t.server_entry("s")
     );
     std::fs::write(dir.path().join("rules.odcs.yaml"), contract).unwrap();
     let started = std::time::Instant::now();
-    let out = t
-        .contrakt(
-            dir.path(),
-            &[
-                "check",
-                "rules.odcs.yaml",
-                "--server",
-                "warehouse",
-                "--format",
-                "json",
-                "--no-history",
-                "--timeout",
-                "2",
-            ],
-        )
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    let check = ["check", "rules.odcs.yaml", "--server", "warehouse", "--format", "json", "--no-history"];
+    let run = t.run(dir.path(), &[&check[..], &["--timeout", "2"]].concat());
+    run.assert_exit(1);
     assert!(started.elapsed() < std::time::Duration::from_secs(30), "the timeout did not hold");
-    let got = results(&stdout);
-    let status = |id: &str| got.get(id).unwrap_or_else(|| panic!("no {id}: {stdout}"))["status"].as_str().unwrap();
+    let got = results_of(&run);
+    let status = |id: &str| got.get(id).unwrap_or_else(|| panic!("no {id}: {run}"))["status"].as_str().unwrap();
     let message = |id: &str| got[id]["message"].as_str().unwrap_or_default().to_string();
     // PostgreSQL judged the rules written in its SQL, with the numbers it computed.
     assert_eq!(status("one_cancelled"), "pass", "{}", got["one_cancelled"]);
@@ -163,27 +126,10 @@ schema:
     assert!(sql.contains(r#"SELECT count(*) FILTER (WHERE status ILIKE 'cancel%') FROM "s"."orders";"#), "{sql}");
 
     // A --where slice: the rules see the slice only.
-    let out = t
-        .contrakt(
-            dir.path(),
-            &[
-                "check",
-                "rules.odcs.yaml",
-                "--server",
-                "warehouse",
-                "--format",
-                "json",
-                "--no-history",
-                "--where",
-                "id <= 2",
-            ],
-        )
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let sliced = results(&stdout);
-    assert_eq!(sliced["latest_per_customer"]["value"], 1.0, "{stdout}");
-    assert_eq!(sliced["one_cancelled"]["status"], "pass", "{stdout}");
+    let run = t.run(dir.path(), &[&check[..], &["--where", "id <= 2"]].concat());
+    let sliced = results_of(&run);
+    assert_eq!(sliced["latest_per_customer"]["value"], 1.0, "{run}");
+    assert_eq!(sliced["one_cancelled"]["status"], "pass", "{run}");
 }
 
 /// Dates in array items are held to the calendar on PostgreSQL as in the embedded engine: the
@@ -208,14 +154,7 @@ kind: DataContract
 id: urn:test:item-dates
 version: 1.0.0
 status: active
-servers:
-  - server: warehouse
-    type: postgres
-    host: {}
-    port: {}
-    database: {}
-    schema: s
-schema:
+{}schema:
   - name: trips
     properties:
       - name: id
@@ -227,20 +166,13 @@ schema:
           logicalTypeOptions:
             format: yyyy-MM-dd
 ",
-        t.host, t.port, t.database
+        t.server_entry("s")
     );
     std::fs::write(dir.path().join("trips.odcs.yaml"), contract).unwrap();
-    let out = t
-        .contrakt(
-            dir.path(),
-            &["check", "trips.odcs.yaml", "--server", "warehouse", "--format", "json", "--no-history"],
-        )
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-    let got = results(&stdout);
-    let r = &got["trips.days[].format"];
+    let run =
+        t.run(dir.path(), &["check", "trips.odcs.yaml", "--server", "warehouse", "--format", "json", "--no-history"]);
+    run.assert_exit(1);
+    let r = &results_of(&run)["trips.days[].format"];
     // 2019-02-30, 2019-04-31, 2019-13-01 and 1900-02-29 (not a leap year).
     assert_eq!((r["status"].as_str(), r["value"].as_f64()), (Some("fail"), Some(4.0)), "{r}");
 }

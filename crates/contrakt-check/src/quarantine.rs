@@ -258,6 +258,9 @@ pub(crate) struct Tee {
     not_row_level: Vec<String>,
     /// Ids of the row-level checks whose thresholds accept failing rows.
     tolerated: Vec<String>,
+    /// On a warehouse, the query of the failing rows (the predicates' flags, then the columns
+    /// written), in place of the scan's measure.
+    rows_query: Option<String>,
 }
 
 /// What an object's quarantine needs from the run.
@@ -273,6 +276,10 @@ pub(crate) struct Setup<'a> {
     pub checks: Vec<(String, bool)>,
     pub key: &'a [String],
     pub masked: &'a BTreeSet<String>,
+    /// The object lives on a warehouse: its failing rows come from a query of their own
+    /// ([`Tee::rows_query`], streamed here), not from a measure of the scan, and the columns
+    /// whose values come back as text ([`crate::warehouse::readable`]) are written as text.
+    pub warehouse: bool,
 }
 
 impl Tee {
@@ -295,6 +302,7 @@ impl Tee {
             } else {
                 use datafusion::logical_expr::ExprSchemable;
                 let t = df.parse_sql_expr(&c).and_then(|e| e.get_type(df.schema())).map_err(|e| e.to_string())?;
+                let t = if s.warehouse && !crate::warehouse::readable(&t) { DataType::Utf8 } else { t };
                 (c, t)
             };
             columns.push(sql);
@@ -338,14 +346,25 @@ impl Tee {
         let sink = Arc::new(Sink { ids, schema, spool, state: Mutex::new(State::default()) });
         SINKS.lock().unwrap_or_else(|e| e.into_inner()).insert(token.clone(), Arc::downgrade(&sink));
         let row_level: Vec<&String> = predicates.iter().flatten().collect();
-        let measure = (!row_level.is_empty()).then(|| {
-            let mut args = vec![string(&token)];
-            args.extend(row_level.iter().map(|p| format!("({p})")));
-            args.extend(columns);
-            let any = row_level.iter().map(|p| format!("({p})")).collect::<Vec<_>>().join(" OR ");
-            format!("{QUARANTINE}({}) FILTER (WHERE {any})", args.join(", "))
-        });
-        Ok(Tee { sink, measure, target, not_row_level, tolerated })
+        let any = row_level.iter().map(|p| format!("({p})")).collect::<Vec<_>>().join(" OR ");
+        let (measure, rows_query) = match (row_level.is_empty(), s.warehouse) {
+            (true, _) => (None, None),
+            (false, false) => {
+                let mut args = vec![string(&token)];
+                args.extend(row_level.iter().map(|p| format!("({p})")));
+                args.extend(columns);
+                (Some(format!("{QUARANTINE}({}) FILTER (WHERE {any})", args.join(", "))), None)
+            }
+            (false, true) => {
+                // Flags named apart from the columns; a null flag (a comparison with a null)
+                // fails no check, as in the scan's `FILTER (WHERE …)`.
+                let mut select: Vec<String> =
+                    row_level.iter().enumerate().map(|(i, p)| format!("coalesce(({p}), false) AS \"p{i}\"")).collect();
+                select.extend(columns.iter().zip(&names).map(|(c, n)| format!("{c} AS {}", ident(n))));
+                (None, Some(format!("SELECT {} FROM {} WHERE {any}", select.join(", "), ident(&plan.table))))
+            }
+        };
+        Ok(Tee { sink, measure, target, not_row_level, tolerated, rows_query })
     }
 
     /// Adds the tee to the plan's fused scan (again, after a plan is rebuilt).
@@ -353,6 +372,23 @@ impl Tee {
         if let Some(m) = &self.measure {
             plan.measure(m.clone());
         }
+    }
+
+    /// On a warehouse, the query of the failing rows ([`Setup::warehouse`]), to stream into
+    /// [`Tee::write`]; `None` elsewhere, or when no check is row-level.
+    pub(crate) fn rows_query(&self) -> Option<&str> {
+        self.rows_query.as_deref()
+    }
+
+    /// Writes a batch of [`Tee::rows_query`]'s rows (flags, then columns) to the file.
+    pub(crate) fn write(&self, batch: &RecordBatch) -> Result<(), String> {
+        self.sink.write(batch.columns()).map(|_| ()).map_err(|e| crate::error::explain(&e))
+    }
+
+    /// Marks the file incomplete: its rows could not all be read (`finish` reports `why`).
+    pub(crate) fn failed(&self, why: String) {
+        self.sink.discard();
+        self.sink.state().error = Some(why);
     }
 
     /// Closes the file and moves it into place, unless the scan that wrote it failed (`fused`:

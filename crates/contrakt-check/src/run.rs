@@ -5,6 +5,7 @@
 
 mod execute;
 mod explain;
+mod other_server;
 mod planning;
 mod prepare;
 mod quarantine;
@@ -39,7 +40,7 @@ use crate::warehouse::{SqlDialect, Warehouse};
 use execute::exhausted;
 use planning::{sampled_form, separate_queries};
 use prepare::{Located, Prepared};
-use sample_query::{key_columns, masked_columns, sample_sql};
+use sample_query::{key_columns, masked_columns, sample_sql, segment_sample_queries};
 
 /// How to run a check.
 #[derive(Debug, Clone)]
@@ -263,7 +264,8 @@ impl Checker {
         let started = Instant::now();
         let span = info_span!("check", contract = %doc.contract.id);
         async move {
-            let prepared = self.prepare(doc, opts).await?;
+            let mut prepared = self.prepare(doc, opts).await?;
+            prepared.foreign = self.other_server(doc, opts, &prepared).await;
             let quarantine = self.quarantine_at(doc, opts, &prepared)?;
             let now = opts.now.unwrap_or_else(Utc::now);
             let mut objects = Vec::new();
@@ -366,6 +368,7 @@ impl Checker {
                     checks,
                     key: &key,
                     masked: &masked,
+                    warehouse: self.site.warehouse().is_some(),
                 };
                 Some(crate::quarantine::Tee::prepare(&self.ctx, &plan, setup).await)
             }
@@ -420,7 +423,7 @@ impl Checker {
             .collect();
         let rows = fused.first().and_then(|r| r.as_ref().ok()).and_then(scalar_f64).map(|n| n as u64);
         let quarantine = match tee {
-            Some(Ok(tee)) => Some(tee.finish(&plan, &fused).await),
+            Some(Ok(tee)) => Some(self.finish_quarantine(tee, &plan, &fused, timeout_of(opts)).await),
             Some(Err(e)) => Some(contrakt_core::expect::Quarantined {
                 error: Some(format!("the quarantine could not be prepared: {e}")),
                 ..Default::default()
@@ -466,33 +469,53 @@ impl Checker {
         }
         let exps: Vec<&Expectation> = idx.iter().map(|i| &prepared.expectations[*i]).collect();
         let collect = |sql: String| async move { self.collect(&sql, timeout_of(opts)).await };
+        let judged: Vec<Status> = results[first..].iter().map(|r| r.status).collect();
         crate::segment::run(doc, &plan, &exps, &fused, &mut results[first..], now, collect)
             .instrument(info_span!("segments", n = plan.segments.groupings.len()))
             .await;
+        let across = crate::reconcile::Across {
+            ctx: &self.ctx,
+            here: self.site.warehouse(),
+            foreign: &prepared.foreign,
+            timeout: timeout_of(opts),
+        };
         crate::reconcile::run(
             &plan,
             &exps,
             &located.schema,
             &prepared.tables,
+            &across,
             &mut results[first..],
             opts.sample,
             collect,
         )
         .instrument(info_span!("reconcile"))
         .await;
-        // Samples the scan could not gather: bounded queries, only for what failed.
-        let sample_queries: Vec<String> =
-            failed_samples.iter().map(|(_, s, e)| sample_sql(&plan.table, s, &key, e, opts.sample)).collect();
-        let fetched = join_all(sample_queries.iter().map(|q| self.rows(q, timeout_of(opts))))
+        // Samples the scan could not gather: bounded queries, only for what failed. A check that
+        // passes over all rows but fails in some segments: those of its worst failing segments.
+        let mut sample_queries: Vec<(usize, Option<String>, String)> = failed_samples
+            .iter()
+            .map(|(at, s, e)| (*at, None, sample_sql(&plan.table, s, &key, e, opts.sample, None)))
+            .collect();
+        let by_segment = segment_sample_queries(&plan, &exps, &results[first..], &judged, &key, opts.sample);
+        sample_queries.extend(by_segment.into_iter().map(|(j, segment, q)| (first + j, Some(segment), q)));
+        let fetched = join_all(sample_queries.iter().map(|(_, _, q)| self.rows(q, timeout_of(opts))))
             .instrument(info_span!("samples", n = sample_queries.len()))
             .await;
-        for ((at, _, _), rows) in failed_samples.iter().zip(fetched) {
-            match rows {
-                Ok(mut rows) => {
+        for ((at, segment, _), rows) in sample_queries.into_iter().zip(fetched) {
+            match (rows, segment) {
+                (Ok(mut rows), None) => {
                     mask(&mut rows);
-                    results[*at].samples = rows;
+                    results[at].samples = rows;
                 }
-                Err(e) => tracing::warn!(error = %e, "samples not gathered"),
+                (Ok(mut rows), Some(segment)) => {
+                    mask(&mut rows);
+                    for row in &mut rows {
+                        row.insert("segment".into(), Json::String(segment.clone()));
+                    }
+                    results[at].samples.append(&mut rows);
+                }
+                (Err(e), _) => tracing::warn!(error = %e, "samples not gathered"),
             }
         }
         let run = ObjectRun {

@@ -203,6 +203,31 @@ pub fn judge(
     }
 }
 
+/// The worst failing segments of a check (`at`, by position in the plan's checks), each as its
+/// key (`country=FR`) and a predicate selecting its rows: where the failing-row samples of a
+/// check that fails only per segment are looked for. A segment whose value SQL cannot write
+/// back as a literal (a struct) is left out.
+pub fn worst_filters(plan: &ObjectPlan, at: usize, r: &CheckResult) -> Vec<(String, String)> {
+    let (Some(g), Some(s)) = (plan.segments.groupings.iter().find(|g| g.checks.contains(&at)), &r.segments) else {
+        return Vec::new();
+    };
+    let literal = |x: &str, v: Option<&Json>| match v {
+        None | Some(Json::Null) => Some(format!("{x} IS NULL")),
+        Some(Json::String(v)) => Some(format!("{x} = {}", crate::sql::string(v))),
+        Some(v @ (Json::Number(_) | Json::Bool(_))) => Some(format!("{x} = {v}")),
+        Some(_) => None,
+    };
+    s.worst
+        .iter()
+        .filter(|w| matches!(w.status, Status::Fail | Status::Warn))
+        .filter_map(|w| {
+            let conditions: Option<Vec<String>> =
+                g.exprs.iter().zip(&g.properties).map(|(x, p)| literal(x, w.values.get(p))).collect();
+            Some((w.segment.clone(), conditions?.join(" AND ")))
+        })
+        .collect()
+}
+
 /// A segmented check refused (too many segments, a query of its own): an error naming why.
 pub fn refuse(r: &mut CheckResult, why: String) {
     r.status = Status::Error;
@@ -455,6 +480,42 @@ mod tests {
             };
             proptest::prop_assert_eq!(r.status, expected);
         }
+    }
+
+    #[test]
+    fn the_worst_failing_segments_filter_their_own_rows() {
+        let mut plan = ObjectPlan::default();
+        plan.segments.groupings.push(Grouping {
+            properties: vec!["country".into(), "channel".into()],
+            exprs: vec!["\"country\"".into(), "\"ch\"".into()],
+            cardinality: 1,
+            measures: vec![0],
+            checks: vec![2],
+        });
+        let values = |c: Json, ch: Json| Map::from_iter([("country".to_string(), c), ("channel".to_string(), ch)]);
+        let mut r = result(Status::Fail);
+        r.segments = Some(Segmented {
+            by: vec!["country".into(), "channel".into()],
+            total: 4,
+            failing: 3,
+            worst: vec![
+                SegmentResult { values: values(Json::from("O'Hare"), Json::from(3)), ..seg("a", Status::Fail, 1.0) },
+                SegmentResult { values: values(Json::Null, Json::from(true)), ..seg("b", Status::Warn, 2.0) },
+                SegmentResult { values: values(Json::from("FR"), Json::from(1)), ..seg("c", Status::Error, 0.0) },
+            ],
+            more_failing: 0,
+            all: Vec::new(),
+        });
+        let filters = worst_filters(&plan, 2, &r);
+        assert_eq!(
+            filters,
+            [
+                ("country=a".to_string(), "\"country\" = 'O''Hare' AND \"ch\" = 3".to_string()),
+                ("country=b".to_string(), "\"country\" IS NULL AND \"ch\" = true".to_string()),
+            ],
+            "errors are not sampled; quotes are escaped"
+        );
+        assert!(worst_filters(&plan, 0, &r).is_empty(), "a check of no grouping");
     }
 
     #[test]

@@ -716,7 +716,64 @@ impl Warehouse {
             .collect();
         decode(&rows, schema)
     }
+
+    /// Runs a statement and reads its rows as they arrive, decoded 65,536 rows at a time,
+    /// never more than `max_rows` of them: past that it stops with `Err`, so
+    /// the rows held here stay bounded whatever the table holds.
+    pub async fn stream(
+        &self,
+        sql: &str,
+        schema: &ArrowSchema,
+        max_rows: usize,
+    ) -> std::result::Result<Vec<RecordBatch>, String> {
+        let (mut batches, mut seen) = (Vec::new(), 0usize);
+        self.stream_each(sql, schema, |batch| {
+            seen += batch.num_rows();
+            if seen > max_rows {
+                return Err(format!("more than {max_rows} rows"));
+            }
+            batches.push(batch);
+            Ok(())
+        })
+        .await?;
+        Ok(batches)
+    }
+
+    /// Runs a statement and hands its rows to `each` as they arrive, decoded a batch of
+    /// 65,536 rows at a time (at least one batch, empty when there is no row): only
+    /// one batch is held here at a time. An `Err` from `each` stops the reading. Returns the rows.
+    pub async fn stream_each(
+        &self,
+        sql: &str,
+        schema: &ArrowSchema,
+        mut each: impl FnMut(RecordBatch) -> std::result::Result<(), String>,
+    ) -> std::result::Result<u64, String> {
+        use futures::StreamExt;
+        let client = self.client.as_ref().ok_or("not connected to the warehouse")?;
+        let span = tracing::info_span!("warehouse_stream", server = %self.server);
+        tracing::debug!(parent: &span, sql, "streamed");
+        let stream = client.simple_query_raw(sql).instrument(span).await.map_err(|e| pg_error(&e))?;
+        let mut stream = std::pin::pin!(stream);
+        let (mut rows, mut seen, mut batches) = (Vec::with_capacity(STREAM_BATCH), 0u64, 0usize);
+        while let Some(message) = stream.next().await {
+            let tokio_postgres::SimpleQueryMessage::Row(row) = message.map_err(|e| pg_error(&e))? else { continue };
+            seen += 1;
+            rows.push(row);
+            if rows.len() == STREAM_BATCH {
+                decode(&rows, schema)?.into_iter().try_for_each(&mut each)?;
+                rows.clear();
+                batches += 1;
+            }
+        }
+        if !rows.is_empty() || batches == 0 {
+            decode(&rows, schema)?.into_iter().try_for_each(&mut each)?;
+        }
+        Ok(seen)
+    }
 }
+
+/// Rows decoded at a time by [`Warehouse::stream`].
+const STREAM_BATCH: usize = 65_536;
 
 /// Opens a connection, its driver running on the runtime until the client is dropped.
 async fn open(config: &tokio_postgres::Config) -> std::result::Result<tokio_postgres::Client, tokio_postgres::Error> {
@@ -904,20 +961,35 @@ fn decode(
     let mut columns = Vec::new();
     for (i, f) in schema.fields().iter().enumerate() {
         let t = if readable(f.data_type()) { f.data_type().clone() } else { Arrow::Utf8 };
-        let mut values = Vec::with_capacity(rows.len());
-        for r in rows {
-            let v = match r.get(i) {
-                None => ScalarValue::try_from(&t).map_err(|e| e.to_string())?,
-                Some(text) => {
-                    from_text(text, &t).map_err(|e| format!("cannot read `{text}` from the warehouse as {t}: {e}"))?
+        // A column's text cast at once, with the options `from_text` casts one value with (a bad
+        // value fails): a cast per value built an array per value. Value by value where the
+        // cast is not that (booleans, zones), or to name the bad value.
+        let at_once = match &t {
+            Arrow::Boolean | Arrow::Timestamp(..) => None,
+            _ => {
+                let texts: datafusion::arrow::array::StringArray = rows.iter().map(|r| r.get(i)).collect();
+                let options = datafusion::common::format::DEFAULT_CAST_OPTIONS;
+                datafusion::arrow::compute::cast_with_options(&texts, &t, &options).ok()
+            }
+        };
+        let array = match at_once {
+            Some(array) => array,
+            None => {
+                let mut values = Vec::with_capacity(rows.len());
+                for r in rows {
+                    let v = match r.get(i) {
+                        None => ScalarValue::try_from(&t).map_err(|e| e.to_string())?,
+                        Some(text) => from_text(text, &t)
+                            .map_err(|e| format!("cannot read `{text}` from the warehouse as {t}: {e}"))?,
+                    };
+                    values.push(v);
                 }
-            };
-            values.push(v);
-        }
-        let array = if values.is_empty() {
-            datafusion::arrow::array::new_empty_array(&t)
-        } else {
-            ScalarValue::iter_to_array(values).map_err(|e| e.to_string())?
+                if values.is_empty() {
+                    datafusion::arrow::array::new_empty_array(&t)
+                } else {
+                    ScalarValue::iter_to_array(values).map_err(|e| e.to_string())?
+                }
+            }
         };
         fields.push(Field::new(f.name(), t, true));
         columns.push(array);
@@ -926,7 +998,8 @@ fn decode(
     Ok(vec![batch])
 }
 
-fn readable(t: &Arrow) -> bool {
+/// Can a value of this type be read back from the warehouse's text? Others come back as text.
+pub(crate) fn readable(t: &Arrow) -> bool {
     t.is_numeric()
         || matches!(
             t,

@@ -80,6 +80,9 @@ pub(super) struct Prepared {
     pub(super) sources: HashMap<String, DataSource>,
     /// Every registered table by object (checked objects and referenced ones).
     pub(super) tables: Registered,
+    /// The objects reconciled with that live on another server than this run's, located only
+    /// when the checks run ([`super::other_server`]): `explain` connects to nothing.
+    pub(super) foreign: HashMap<String, std::result::Result<crate::reconcile::Foreign, String>>,
 }
 
 impl Checker {
@@ -257,7 +260,7 @@ impl Checker {
                 }
             }
         }
-        Ok(Prepared { expectations, ir, objects, sources, tables })
+        Ok(Prepared { expectations, ir, objects, sources, tables, foreign: HashMap::new() })
     }
 
     /// Registers a warehouse table as `table`: an empty table of its schema for DataFusion to

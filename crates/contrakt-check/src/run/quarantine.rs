@@ -2,10 +2,17 @@
 //! the rows that pass ([`crate::quarantine`] writes both).
 
 use std::path::Path;
+use std::time::Duration;
 
+use datafusion::common::ScalarValue;
+
+use contrakt_core::expect::Quarantined;
 use contrakt_core::odcs::ContractDocument;
 
-use crate::error::{Error, Result};
+use crate::compile::ObjectPlan;
+use crate::dataset::FileFormat;
+use crate::error::{Error, Result, explain};
+use crate::quarantine::Tee;
 use crate::site::Site;
 
 use super::prepare::{Prepared, contract_dir};
@@ -37,6 +44,32 @@ impl Checker {
         crate::quarantine::write_passing(&self.ctx, &plan, file).await
     }
 
+    /// Completes an object's quarantine: on a warehouse, its failing rows first, streamed from
+    /// their query (planned here, run there, [`Tee::rows_query`]) into the file a batch at a
+    /// time; then the file closed and moved into place.
+    pub(super) async fn finish_quarantine(
+        &self,
+        tee: Tee,
+        plan: &ObjectPlan,
+        fused: &[std::result::Result<ScalarValue, String>],
+        timeout: Duration,
+    ) -> Quarantined {
+        if let (Some(w), Some(sql)) = (self.site.warehouse(), tee.rows_query()) {
+            let streamed = async {
+                let df = self.ctx.sql(sql).await.map_err(|e| explain(&e))?;
+                let statement = w.to_sql(df.logical_plan()).map_err(|e| e.to_string())?;
+                w.stream_each(&statement, df.schema().as_arrow(), |batch| tee.write(&batch)).await
+            };
+            let streamed = tokio::time::timeout(timeout, streamed)
+                .await
+                .unwrap_or_else(|_| Err(format!("timed out after {}", super::execute::humanize(timeout))));
+            if let Err(e) = streamed {
+                tee.failed(format!("the failing rows could not be read from the warehouse: {e}"));
+            }
+        }
+        tee.finish(plan, fused).await
+    }
+
     /// Where `--quarantine` writes, absolute or a URL; refused on an engine that cannot write it
     /// or inside the contract's or the data's folder.
     pub(super) fn quarantine_at(
@@ -46,10 +79,10 @@ impl Checker {
         prepared: &Prepared,
     ) -> Result<Option<String>> {
         let Some(q) = &opts.quarantine else { return Ok(None) };
-        if !matches!(self.site, Site::Embedded) {
-            return Err(Error::Usage(
-                "--quarantine writes failing rows from the embedded engine's scan; it cannot run on a warehouse server or a cluster".into(),
-            ));
+        if let Site::Ballista(engine) = &self.site {
+            return Err(Error::Usage(format!(
+                "--quarantine writes the failing rows from this process, and on the cluster of --engine {engine} the executors scan the data: quarantine with the embedded engine (no --engine), or on a PostgreSQL server (--server)"
+            )));
         }
         let location = if q.location.contains("://") {
             q.location.clone()
@@ -59,7 +92,9 @@ impl Checker {
             let abs = if path.is_absolute() { path.to_path_buf() } else { base.join(path) };
             std::path::absolute(&abs).unwrap_or(abs).to_string_lossy().into_owned()
         };
-        let data: Vec<String> = prepared.sources.values().map(|s| s.url.clone()).collect();
+        // A warehouse table has no folder of its own to keep the quarantine out of.
+        let data: Vec<String> =
+            prepared.sources.values().filter(|s| s.format != FileFormat::Table).map(|s| s.url.clone()).collect();
         // A contract read from a file has a folder; one given as text has none.
         let file = Path::new(doc.source().name());
         let contract =

@@ -5,10 +5,10 @@ use std::collections::BTreeSet;
 
 use datafusion::arrow::datatypes::Schema as ArrowSchema;
 
-use contrakt_core::expect::Expectation;
+use contrakt_core::expect::{CheckResult, Expectation, Status};
 use contrakt_core::odcs::ContractDocument;
 
-use crate::compile::{Sample, col_expr};
+use crate::compile::{ObjectPlan, Sample, col_expr};
 use crate::conformance::resolve;
 use crate::sql::ident;
 
@@ -49,8 +49,42 @@ pub(super) fn masked_columns(doc: &ContractDocument, object: &str, unmask: bool)
         .collect()
 }
 
-pub(super) fn sample_sql(table: &str, sample: &Sample, key: &[String], e: &Expectation, limit: usize) -> String {
+/// The sample queries of the checks that pass over all rows (`judged`, before segments) but
+/// fail in some segments (`results`, after): one per worst failing segment, as (position among
+/// the plan's checks, the segment's key, the query).
+pub(super) fn segment_sample_queries(
+    plan: &ObjectPlan,
+    exps: &[&Expectation],
+    results: &[CheckResult],
+    judged: &[Status],
+    key: &[String],
+    limit: usize,
+) -> Vec<(usize, String, String)> {
+    let mut out = Vec::new();
+    for (j, (planned, e)) in plan.checks.iter().zip(exps).enumerate() {
+        let (r, Some(s)) = (&results[j], &planned.sample) else { continue };
+        if limit == 0 || judged[j] != Status::Pass || !matches!(r.status, Status::Fail | Status::Warn) {
+            continue;
+        }
+        for (segment, within) in crate::segment::worst_filters(plan, j, r) {
+            out.push((j, segment, sample_sql(&plan.table, s, key, e, limit, Some(&within))));
+        }
+    }
+    out
+}
+
+/// The bounded query of a failed check's samples. `within`: a predicate the rows must also
+/// meet (a failing segment's, when only segments fail: see [`crate::segment::worst_filters`]).
+pub(super) fn sample_sql(
+    table: &str,
+    sample: &Sample,
+    key: &[String],
+    e: &Expectation,
+    limit: usize,
+    within: Option<&str>,
+) -> String {
     let t = ident(table);
+    let and_within = within.map(|w| format!(" AND ({w})")).unwrap_or_default();
     let label = e.property_path().unwrap_or_else(|| "value".into());
     let keys = |alias: Option<&str>, skip: &str| -> Vec<String> {
         key.iter()
@@ -75,12 +109,16 @@ pub(super) fn sample_sql(table: &str, sample: &Sample, key: &[String], e: &Expec
                 (true, None) => vec![],
             };
             let order = if order.is_empty() { String::new() } else { format!(" ORDER BY {}", order.join(", ")) };
+            let predicate = match within {
+                Some(_) => format!("({predicate}){and_within}"),
+                None => predicate.clone(),
+            };
             format!("SELECT {} FROM {t} WHERE {predicate}{order} LIMIT {limit}", cols.join(", "))
         }
         Sample::Repeats { columns } => {
             let not_null = columns.iter().map(|c| format!("{c} IS NOT NULL")).collect::<Vec<_>>().join(" AND ");
             format!(
-                "SELECT {}, count(*) AS occurrences FROM {t} WHERE {not_null} GROUP BY {} HAVING count(*) > 1 ORDER BY occurrences DESC, {} LIMIT {limit}",
+                "SELECT {}, count(*) AS occurrences FROM {t} WHERE {not_null}{and_within} GROUP BY {} HAVING count(*) > 1 ORDER BY occurrences DESC, {} LIMIT {limit}",
                 columns.join(", "),
                 columns.join(", "),
                 columns.join(", ")
@@ -94,7 +132,7 @@ pub(super) fn sample_sql(table: &str, sample: &Sample, key: &[String], e: &Expec
                 .chain(key.iter().filter(|k| **k != label).map(|k| col_expr(std::slice::from_ref(k), Some("o"))))
                 .collect();
             format!(
-                "SELECT {} FROM {t} o WHERE {column} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {} r WHERE {target_column} = {column}) ORDER BY {} LIMIT {limit}",
+                "SELECT {} FROM {t} o WHERE {column} IS NOT NULL{and_within} AND NOT EXISTS (SELECT 1 FROM {} r WHERE {target_column} = {column}) ORDER BY {} LIMIT {limit}",
                 cols.join(", "),
                 ident(target),
                 order.join(", ")
