@@ -207,7 +207,8 @@ impl Anchor {
 /// 30-value `country` (33 with the workload's injected invalid codes), alternated in the same
 /// run; the ratio is segmented over plain. Needs only the generated data (no DuckDB).
 /// `CONTRAKT_BENCH_SEGMENTS=0` skips it. Measured 2026-12-07, release, 10M rows, idle 2 cores,
-/// median of 3: 1.363 s plain, 1.443 s segmented (1.06×).
+/// median of 3: 1.363 s plain, 1.443 s segmented (1.06×); after uniqueness became a bitmap
+/// (the plain check faster; 2 cores shared with a test build): 0.766 s and 0.870 s (1.14×).
 fn segment_cost(data: &Path, sizes: &str, rounds: usize) {
     if env_or("CONTRAKT_BENCH_SEGMENTS", "1") == "0" {
         return;
@@ -277,7 +278,8 @@ fn segment_cost(data: &Path, sizes: &str, rounds: usize) {
 /// with its key (`order_id`, every column being the key without a primary key would measure
 /// the writer, not the scan: the workload declares none, so the bench declares it).
 /// `CONTRAKT_BENCH_QUARANTINE=0` skips it. Measured 2026-12-07, release, 10M rows, idle 2
-/// cores, median of 3: 1.350 s plain, 1.315 s quarantining (0.97×, within the noise).
+/// cores, median of 3: 1.350 s plain, 1.315 s quarantining (0.97×, within the noise); after
+/// uniqueness became a bitmap (2 cores shared with a test build): 0.824 s and 0.853 s (1.03×).
 fn quarantine_cost(data: &Path, sizes: &str, rounds: usize) {
     if env_or("CONTRAKT_BENCH_QUARANTINE", "1") == "0" {
         return;
