@@ -84,7 +84,7 @@ pub(crate) fn gather_in_scan(
         let (how, sample) = (plan.checks[i].how.clone(), plan.checks[i].sample.clone());
         // Without samples only uniqueness is rewritten: `contrakt_repeats` counts integers
         // faster than `count(DISTINCT)` ([`crate::intset`]), samples or not.
-        if k == 0 && !matches!(sample, Some(Sample::Repeats { .. })) || k == 0 && plan.grouped_uniqueness {
+        if k == 0 && (!matches!(sample, Some(Sample::Repeats { .. })) || plan.grouped_uniqueness) {
             continue;
         }
         match (how, sample) {
@@ -677,7 +677,7 @@ fn encode_ints(set: &IntSet) -> Vec<u8> {
 
 fn decode_ints(bytes: &[u8]) -> Result<IntSet> {
     let words = |b: &[u8]| -> Result<Vec<u64>> {
-        if b.len() % 8 != 0 {
+        if !b.len().is_multiple_of(8) {
             return exec_err!("{REPEATS}: a state of {} bytes", b.len());
         }
         Ok(b.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default())).collect())
