@@ -10,7 +10,7 @@ import os
 import sys
 import threading
 import warnings
-from typing import Any, Callable, Mapping, TypeVar
+from typing import Any, Callable, Literal, Mapping, TypeVar
 
 from . import _contrakt
 from .contract import Contract, load
@@ -21,6 +21,8 @@ __all__ = ["check", "diff", "publish", "rollback", "validates"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 _FAIL_ON = ("error", "warning", "info")
+# `memory_budget="none"`, as the binding takes it: the largest budget, which it reads as none.
+_NO_BUDGET = 2**64 - 1
 
 
 def _label(data: Any) -> str:
@@ -126,6 +128,7 @@ def check(
     progress: bool | None = None,
     notify: bool = False,
     memory_limit: int | None = None,
+    memory_budget: int | Literal["none"] | None = None,
     quarantine: str | os.PathLike[str] | None = None,
     quarantine_rows: str = "keys",
     quarantine_run: str | None = None,
@@ -153,6 +156,11 @@ def check(
     --memory-limit`` does: groupings spill to the temp folder, and exact uniqueness runs as a
     grouping instead of holding every distinct value (slower, same results).
 
+    ``memory_budget`` (bytes, or ``"none"``) replaces the default budget (a quarter of the
+    machine's or container's memory, 256 MiB to 1 GiB), as ``contrakt check --memory-budget``
+    does: groupings and sorts spill beyond it, and exact uniqueness stays in the scan while it
+    fits. Ignored when ``memory_limit`` is given.
+
     ``quarantine`` (a folder, or an ``s3://``/``gs://`` prefix) receives every row failing a
     row-level check while the scan runs, as ``contrakt check --quarantine`` writes it: one Parquet
     file per object at ``RUN/CONTRACT/OBJECT.parquet``, with the key columns (or, with
@@ -176,6 +184,17 @@ def check(
         isinstance(memory_limit, bool) or not isinstance(memory_limit, int) or memory_limit <= 0
     ):
         raise ContraktUsageError(f"memory_limit: expected a number of bytes above 0, found {memory_limit!r}")
+    budget: int | None
+    if memory_budget is None:
+        budget = None
+    elif memory_budget == "none":
+        budget = _NO_BUDGET
+    elif isinstance(memory_budget, bool) or not isinstance(memory_budget, int) or memory_budget <= 0:
+        raise ContraktUsageError(
+            f"memory_budget: expected a number of bytes above 0 or 'none', found {memory_budget!r}"
+        )
+    else:
+        budget = memory_budget
     if quarantine_rows not in ("keys", "full"):
         raise ContraktUsageError(f"quarantine_rows: expected 'keys' or 'full', found {quarantine_rows!r}")
     c = load(contract)
@@ -207,7 +226,7 @@ def check(
         report, alerts, history_warnings = _with_progress(
             lambda: _contrakt.check(
                 c._native, frames, paths, objects, now=_now(now), sample=sample, unmask=unmask, filter=where,
-                fail_on=fail_on, notify=notify, memory_limit=memory_limit,
+                fail_on=fail_on, notify=notify, memory_limit=memory_limit, memory_budget=budget,
                 quarantine=None if quarantine is None else _location(quarantine),
                 quarantine_rows=quarantine_rows, quarantine_run=quarantine_run, as_of=_as_of(as_of),
                 server=server,

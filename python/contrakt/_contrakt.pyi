@@ -34,6 +34,7 @@ def check(
     fail_on: str = "error",
     notify: bool = False,
     memory_limit: int | None = None,
+    memory_budget: int | None = None,
     quarantine: str | None = None,
     quarantine_rows: str = "keys",
     quarantine_run: str | None = None,

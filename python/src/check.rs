@@ -29,10 +29,11 @@ use crate::runtime::rt;
 /// `recorded`, `delivered`, `dead_letters`, or `error`): the alerts of `contrakt run`, routed by
 /// the contrakt.yaml of the contract's registry; and the warnings (history not recorded). A
 /// failure to alert does not change the check's result, as in `contrakt run`. `memory_limit`
-/// (bytes) is `check --memory-limit`; `as_of` (a table version or snapshot id, or a time) is
+/// (bytes) is `check --memory-limit`, `memory_budget` (bytes, `u64::MAX` for none) is
+/// `check --memory-budget`; `as_of` (a table version or snapshot id, or a time) is
 /// `check --as-of`; `server` is `check --server` (a warehouse's checks run there).
 #[pyfunction]
-#[pyo3(signature = (contract, frames, data, objects, now = None, sample = 5, unmask = false, filter = None, fail_on = "error", notify = false, memory_limit = None, quarantine = None, quarantine_rows = "keys", quarantine_run = None, as_of = None, server = None))]
+#[pyo3(signature = (contract, frames, data, objects, now = None, sample = 5, unmask = false, filter = None, fail_on = "error", notify = false, memory_limit = None, memory_budget = None, quarantine = None, quarantine_rows = "keys", quarantine_run = None, as_of = None, server = None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn check(
     py: Python<'_>,
@@ -47,6 +48,7 @@ pub(crate) fn check(
     fail_on: &str,
     notify: bool,
     memory_limit: Option<usize>,
+    memory_budget: Option<u64>,
     quarantine: Option<String>,
     quarantine_rows: &str,
     quarantine_run: Option<String>,
@@ -105,6 +107,8 @@ pub(crate) fn check(
     let options = Options {
         check,
         memory_limit,
+        // `u64::MAX` is no budget, which the checker reads as `usize::MAX`.
+        memory_budget: memory_budget.map(|b| usize::try_from(b).unwrap_or(usize::MAX)),
         alerts: if notify { Alerting::Notify(contrakt_alert::run::CHECK_DELIVERY_BUDGET) } else { Alerting::Off },
         ..Options::new()
     };

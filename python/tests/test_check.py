@@ -285,6 +285,19 @@ def test_a_memory_limit_gives_the_same_results() -> None:
             contrakt.check(None, ORDERS, now=NOW, memory_limit=bad)  # type: ignore[arg-type]
 
 
+def test_a_memory_budget_gives_the_same_results() -> None:
+    def outcomes(r: contrakt.CheckResult) -> list[tuple[str, str, int | None]]:
+        return [(x.id, x.status, x.failed_rows) for x in r.results]
+
+    default = contrakt.check(None, ORDERS, now=NOW)
+    # Another budget, and none at all: the same answers.
+    for budget in (64 << 20, "none"):
+        assert outcomes(contrakt.check(None, ORDERS, now=NOW, memory_budget=budget)) == outcomes(default)
+    for bad in (0, -1, "2GiB", True, 1.5):
+        with pytest.raises(contrakt.ContraktUsageError, match="memory_budget: expected a number of bytes"):
+            contrakt.check(None, ORDERS, now=NOW, memory_budget=bad)  # type: ignore[arg-type]
+
+
 @pytest.mark.pyarrow
 @pytest.mark.deltalake
 def test_as_of_checks_an_earlier_version_of_a_delta_table(tmp_path) -> None:
