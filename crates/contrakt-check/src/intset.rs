@@ -9,7 +9,10 @@
 //! bits per value held (beyond a fixed [`FREE_BITS`] that a first batch in random order may
 //! use), so it never takes more memory than the hash set would.
 
-use datafusion::common::HashSet;
+use datafusion::arrow::array::{Array, ArrayRef, AsArray};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Int64Type};
+use datafusion::common::{HashSet, Result};
 
 /// The most bits per distinct value the bitmap may use: a hash set holds an `i64` in about
 /// 16 bytes (its control byte and load factor included), 128 bits.
@@ -52,10 +55,24 @@ impl IntSet {
         }
     }
 
+    /// Adds the non-null values of an integer column, as `i64`; `repeat` as in [`IntSet::extend`].
+    pub(crate) fn extend_column(&mut self, column: &ArrayRef, repeat: impl FnMut(i64)) -> Result<()> {
+        let a = cast(column, &DataType::Int64)?;
+        let a = a.as_primitive::<Int64Type>();
+        if a.null_count() == 0 {
+            self.extend(a.values(), repeat);
+        } else {
+            let present: Vec<i64> = a.iter().flatten().collect();
+            self.extend(&present, repeat);
+        }
+        Ok(())
+    }
+
     /// Adds `values`; calls `repeat` with each one that was already there (also within
     /// `values`), in order.
     pub(crate) fn extend(&mut self, values: &[i64], mut repeat: impl FnMut(i64)) {
-        let (Some(&lo), Some(&hi)) = (values.iter().min(), values.iter().max()) else { return };
+        let Some(&first) = values.first() else { return };
+        let (lo, hi) = values.iter().fold((first, first), |(lo, hi), &v| (lo.min(v), hi.max(v)));
         if self.cover(lo, hi, values.len()) {
             let IntSet::Dense { base, words, len } = self else { unreachable!("cover keeps the bitmap") };
             let base = *base;

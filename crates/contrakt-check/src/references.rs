@@ -205,11 +205,7 @@ async fn load(ctx: &SessionContext, table: &str, column: &str, int: bool, budget
     for b in &batches {
         let a = b.column(0);
         match &mut keys {
-            Keys::Int(set) => {
-                let a = cast(a, &DataType::Int64).ok()?;
-                let present: Vec<i64> = a.as_primitive::<Int64Type>().iter().flatten().collect();
-                set.extend(&present, |_| {});
-            }
+            Keys::Int(set) => set.extend_column(a, |_| {}).ok()?,
             Keys::Text(set) => {
                 let a = cast(a, &DataType::Utf8).ok()?;
                 set.extend(a.as_string::<i32>().iter().flatten().map(str::to_string));

@@ -629,15 +629,7 @@ impl Value for i64 {
         8
     }
     fn add_all(set: &mut IntSet, column: &ArrayRef, mut repeat: impl FnMut(&Self)) -> Result<()> {
-        let a = cast(column, &DataType::Int64)?;
-        let a = a.as_primitive::<Int64Type>();
-        if a.null_count() == 0 {
-            set.extend(a.values(), |v| repeat(&v));
-        } else {
-            let present: Vec<i64> = a.iter().flatten().collect();
-            set.extend(&present, |v| repeat(&v));
-        }
-        Ok(())
+        set.extend_column(column, |v| repeat(&v))
     }
     fn merge(set: &mut IntSet, values: &ArrayRef, i: usize, mut repeat: impl FnMut(&Self)) -> Result<()> {
         let partial = decode_ints(values.as_binary::<i32>().value(i))?;
