@@ -346,10 +346,7 @@ impl Checker {
         let src = &prepared.sources[object];
         let mut results = crate::conformance::results(doc, &prepared.ir, object, &located.schema);
         let key = key_columns(prepared, object, &located.schema);
-        let (ungrouped, _) = self.plan_grouped(prepared, object, located, false);
-        let unique = planning::unique_columns(&ungrouped);
-        let grouped = self.grouped_uniqueness(&located.table, &unique).await;
-        let (mut plan, idx) = self.plan_grouped(prepared, object, located, grouped);
+        let (mut plan, idx) = self.plan_within_budget(prepared, object, located).await;
         let mut in_scan = self.fold_into_scan(&mut plan, prepared, &idx, &key, opts).await;
         let masked = masked_columns(doc, object, opts.unmask);
         let tee = match (&opts.quarantine, quarantine_at) {

@@ -6,7 +6,7 @@ use contrakt_core::odcs::ContractDocument;
 use crate::compile::{self, How};
 use crate::error::{Error, Result, explain};
 
-use super::planning::{self, separate_queries};
+use super::planning::separate_queries;
 use super::sample_query::key_columns;
 use super::{CheckOptions, Checker, DEFAULT_TIMEOUT, timeout_of};
 
@@ -22,10 +22,7 @@ impl Checker {
                     continue;
                 }
             };
-            let (ungrouped, _) = self.plan_grouped(&prepared, object, located, false);
-            let unique = planning::unique_columns(&ungrouped);
-            let grouped = self.grouped_uniqueness(&located.table, &unique).await;
-            let (mut plan, idx) = self.plan_grouped(&prepared, object, located, grouped);
+            let (mut plan, idx) = self.plan_within_budget(&prepared, object, located).await;
             let key = key_columns(&prepared, object, &located.schema);
             self.fold_into_scan(&mut plan, &prepared, &idx, &key, opts).await;
             out.push_str(&format!(

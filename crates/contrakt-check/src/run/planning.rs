@@ -33,7 +33,7 @@ pub(super) fn separate_queries(plan: &ObjectPlan) -> Vec<&String> {
 
 /// The columns whose exact uniqueness `plan` counts, by name; a uniqueness of several columns
 /// or of a nested field as its expression, which names no column.
-pub(super) fn unique_columns(plan: &ObjectPlan) -> Vec<String> {
+fn unique_columns(plan: &ObjectPlan) -> Vec<String> {
     plan.checks
         .iter()
         .filter_map(|c| match &c.sample {
@@ -49,6 +49,22 @@ pub(super) fn unique_columns(plan: &ObjectPlan) -> Vec<String> {
 impl Checker {
     pub(super) fn plan(&self, prepared: &Prepared, object: &str, located: &Located) -> (ObjectPlan, Vec<usize>) {
         self.plan_grouped(prepared, object, located, self.memory_limit.is_some())
+    }
+
+    /// The object's plan within the memory budget: exact uniqueness in the fused scan, or as a
+    /// grouping of its own when [`Checker::grouped_uniqueness`] says its sets would not fit
+    /// (only then is the object compiled a second time).
+    pub(super) async fn plan_within_budget(
+        &self,
+        prepared: &Prepared,
+        object: &str,
+        located: &Located,
+    ) -> (ObjectPlan, Vec<usize>) {
+        let (plan, idx) = self.plan_grouped(prepared, object, located, false);
+        if self.grouped_uniqueness(&located.table, &unique_columns(&plan)).await {
+            return self.plan_grouped(prepared, object, located, true);
+        }
+        (plan, idx)
     }
 
     /// The object's plan; exact uniqueness as a grouping of its own when `grouped`.
@@ -90,7 +106,7 @@ impl Checker {
     /// would outgrow the memory budget ([`crate::memory`]). An integer column whose minimum and
     /// maximum are known and close (a surrogate key) is counted by a bitmap of that range
     /// ([`crate::intset`]); any other by its row count.
-    pub(super) async fn grouped_uniqueness(&self, table: &str, unique: &[String]) -> bool {
+    async fn grouped_uniqueness(&self, table: &str, unique: &[String]) -> bool {
         use datafusion::execution::memory_pool::MemoryLimit;
         if self.memory_limit.is_some() {
             return true;
