@@ -142,13 +142,8 @@ impl Checker {
     /// checks with "out of resources". On a Ballista cluster the executors' own limits apply.
     pub fn with_memory_limit(self, bytes: usize) -> Result<Checker> {
         use datafusion::execution::memory_pool::FairSpillPool;
-        use datafusion::execution::runtime_env::RuntimeEnvBuilder;
-        let runtime = RuntimeEnvBuilder::new()
-            .with_memory_pool(Arc::new(FairSpillPool::new(bytes)))
-            .build_arc()
-            .map_err(|e| Error::Usage(format!("cannot set a memory limit of {bytes} bytes: {}", explain(&e))))?;
-        let ctx = crate::functions::embedded_session(self.ctx.copied_config(), runtime);
-        Checker { ctx, memory_limit: Some(bytes), ..self }.fresh()
+        let checker = self.on_pool(Arc::new(FairSpillPool::new(bytes)), &format!("a memory limit of {bytes} bytes"))?;
+        Ok(Checker { memory_limit: Some(bytes), ..checker })
     }
 
     /// This checker, with a memory budget of `bytes` in place of the default one
@@ -156,19 +151,23 @@ impl Checker {
     /// the fused scan while it fits (unlike [`Checker::with_memory_limit`], which always groups).
     /// `usize::MAX` is no budget at all (DataFusion's unbounded pool).
     pub fn with_memory_budget(self, bytes: usize) -> Result<Checker> {
-        if bytes == usize::MAX {
-            use datafusion::execution::memory_pool::UnboundedMemoryPool;
-            use datafusion::execution::runtime_env::RuntimeEnvBuilder;
-            let runtime = RuntimeEnvBuilder::new()
-                .with_memory_pool(Arc::new(UnboundedMemoryPool::default()))
-                .build_arc()
-                .map_err(|e| Error::Usage(format!("cannot run without a memory budget: {}", explain(&e))))?;
-            let ctx = crate::functions::embedded_session(self.ctx.copied_config(), runtime);
-            return Checker { ctx, ..self }.fresh();
-        }
-        let limit = self.memory_limit;
-        let bounded = self.with_memory_limit(bytes)?;
-        Ok(Checker { memory_limit: limit, ..bounded })
+        use datafusion::execution::memory_pool::{FairSpillPool, MemoryPool, UnboundedMemoryPool};
+        let pool: Arc<dyn MemoryPool> = match bytes {
+            usize::MAX => Arc::new(UnboundedMemoryPool::default()),
+            _ => Arc::new(FairSpillPool::new(bytes)),
+        };
+        self.on_pool(pool, &format!("a memory budget of {bytes} bytes"))
+    }
+
+    /// This checker on a runtime whose memory pool is `pool` (`what` the error names).
+    fn on_pool(self, pool: Arc<dyn datafusion::execution::memory_pool::MemoryPool>, what: &str) -> Result<Checker> {
+        use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+        let runtime = RuntimeEnvBuilder::new()
+            .with_memory_pool(pool)
+            .build_arc()
+            .map_err(|e| Error::Usage(format!("cannot set {what}: {}", explain(&e))))?;
+        let ctx = crate::functions::embedded_session(self.ctx.copied_config(), runtime);
+        Checker { ctx, ..self }.fresh()
     }
 
     /// The memory limit set by [`Checker::with_memory_limit`].
