@@ -9,6 +9,7 @@ use std::sync::Arc;
 use datafusion::arrow::datatypes::Schema as ArrowSchema;
 use datafusion::common::TableReference;
 use datafusion::datasource::MemTable;
+use datafusion::prelude::DataFrame;
 use tracing::{Instrument, info_span};
 
 use contrakt_core::expect::{self, Expectation, Measure};
@@ -315,12 +316,7 @@ impl Checker {
             let raw = format!("{table}__all");
             self.ctx.register_table(TableReference::bare(raw.as_str()), Arc::new(empty(&schema)?))?;
             w.relate_table(&raw, name.clone(), &schema, as_text);
-            let q = format!("SELECT * FROM {} WHERE {}", ident(&raw), predicates.join(" AND "));
-            let df = self
-                .ctx
-                .sql(&q)
-                .await
-                .map_err(|e| Error::Usage(format!("--where/--partition on `{object}`: {}", explain(&e))))?;
+            let df = self.slice_of(&raw, object, &predicates).await?;
             w.relate_view(table, df.logical_plan())?;
             let schema = df.schema().as_arrow().clone();
             self.ctx.register_table(TableReference::bare(table), df.into_view())?;
@@ -329,6 +325,12 @@ impl Checker {
         .instrument(span)
         .await;
         (src, located)
+    }
+
+    /// The rows of registered table `raw` that the `--where`/`--partition` `predicates` keep.
+    async fn slice_of(&self, raw: &str, object: &str, predicates: &[String]) -> Result<DataFrame> {
+        let q = format!("SELECT * FROM {} WHERE {}", ident(raw), predicates.join(" AND "));
+        self.ctx.sql(&q).await.map_err(|e| Error::Usage(format!("--where/--partition on `{object}`: {}", explain(&e))))
     }
 
     /// Registers data as `table`, behind a filtered view when `--where`/`--partition` are set.
@@ -355,12 +357,7 @@ impl Checker {
             }
             let raw = format!("{table}__all");
             register(raw.clone()).await?;
-            let q = format!("SELECT * FROM {} WHERE {}", ident(&raw), predicates.join(" AND "));
-            let df = self
-                .ctx
-                .sql(&q)
-                .await
-                .map_err(|e| Error::Usage(format!("--where/--partition on `{object}`: {}", explain(&e))))?;
+            let df = self.slice_of(&raw, object, &predicates).await?;
             let schema = df.schema().as_arrow().clone();
             self.ctx.register_table(TableReference::bare(table), df.into_view())?;
             Ok(Located { table: table.to_string(), schema })
