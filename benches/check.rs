@@ -68,14 +68,7 @@ fn main() {
             continue;
         }
         // The template reads `@DATA@/{model}/*.parquet`: a folder per schema object.
-        let dir = std::env::temp_dir().join(format!("contrakt-bench-check-{size}-{}", std::process::id()));
-        std::fs::create_dir_all(dir.join("data/customers")).unwrap();
-        let link = |from: &Path, to: &Path| {
-            let _ = std::fs::remove_file(to);
-            std::os::unix::fs::symlink(from, to).unwrap();
-        };
-        link(&orders, &dir.join("data/orders"));
-        link(&data.join("customers.parquet"), &dir.join("data/customers/customers.parquet"));
+        let dir = linked_workload(&data, &orders, "check", size);
         let contract = workload::render(&template, &dir.join("data"), workload::rows_of(size), "");
         std::fs::write(dir.join("orders.odcs.yaml"), contract).unwrap();
         // 100m: ten copies of 10m's rows with their order ids moved apart (`scale.rs` writes
@@ -169,6 +162,23 @@ fn main() {
     println!("\nx < 1: faster than the reference; every count matched expected.json (the floor: its row count)");
 }
 
+/// Links `to` to `from`, replacing an older link.
+fn link(from: &Path, to: &Path) {
+    let _ = std::fs::remove_file(to);
+    std::os::unix::fs::symlink(from, to).unwrap();
+}
+
+/// A scratch folder `contrakt-bench-WHAT-SIZE-PID` holding `data/orders` and
+/// `data/customers/customers.parquet` linked to the generated data, as the workload's contract
+/// template reads them (`@DATA@/{model}/*.parquet`).
+fn linked_workload(data: &Path, orders: &Path, what: &str, size: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("contrakt-bench-{what}-{size}-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("data/customers")).unwrap();
+    link(orders, &dir.join("data/orders"));
+    link(&data.join("customers.parquet"), &dir.join("data/customers/customers.parquet"));
+    dir
+}
+
 /// What one row of the table runs.
 enum What {
     /// `contrakt check` with `--sample N` and more arguments.
@@ -225,14 +235,7 @@ fn segment_cost(data: &Path, sizes: &str, rounds: usize) {
             eprintln!("segment bench: skipping {size}: no data at {}", orders.display());
             continue;
         }
-        let dir = std::env::temp_dir().join(format!("contrakt-bench-segments-{size}-{}", std::process::id()));
-        std::fs::create_dir_all(dir.join("data/customers")).unwrap();
-        let link = |from: &Path, to: &Path| {
-            let _ = std::fs::remove_file(to);
-            std::os::unix::fs::symlink(from, to).unwrap();
-        };
-        link(&orders, &dir.join("data/orders"));
-        link(&data.join("customers.parquet"), &dir.join("data/customers/customers.parquet"));
+        let dir = linked_workload(data, &orders, "segments", size);
         let rows = workload::rows_of(size);
         std::fs::write(dir.join("plain.odcs.yaml"), workload::render(&template, &dir.join("data"), rows, "")).unwrap();
         std::fs::write(
@@ -296,14 +299,7 @@ fn quarantine_cost(data: &Path, sizes: &str, rounds: usize) {
             eprintln!("quarantine bench: skipping {size}: no data at {}", orders.display());
             continue;
         }
-        let dir = std::env::temp_dir().join(format!("contrakt-bench-quarantine-{size}-{}", std::process::id()));
-        std::fs::create_dir_all(dir.join("data/customers")).unwrap();
-        let link = |from: &Path, to: &Path| {
-            let _ = std::fs::remove_file(to);
-            std::os::unix::fs::symlink(from, to).unwrap();
-        };
-        link(&orders, &dir.join("data/orders"));
-        link(&data.join("customers.parquet"), &dir.join("data/customers/customers.parquet"));
+        let dir = linked_workload(data, &orders, "quarantine", size);
         let rows = workload::rows_of(size);
         std::fs::write(dir.join("orders.odcs.yaml"), workload::render(&template, &dir.join("data"), rows, "")).unwrap();
         // Outside the contract's folder, as the check requires.
